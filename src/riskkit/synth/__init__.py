@@ -1,0 +1,1 @@
+"""Synthetic worlds: the borrower population, its ground truth and its lifecycle."""
