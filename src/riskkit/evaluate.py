@@ -1,0 +1,492 @@
+"""Evaluation metrics and tables for PD models, as pure functions on arrays.
+
+Conventions used throughout: ``y`` is the 0/1 outcome with 1 = "bad" (default), ``p`` is the
+predicted probability of default, so a *higher* ``p`` means *riskier*. A lender approves an
+applicant when ``p <= cutoff``. Every function takes anything array-like (lists, NumPy arrays,
+pandas Series, nullable dtypes) and ignores index labels: rows are matched by position.
+
+Bad input raises :class:`riskkit.errors.DataError` listing every problem found at once, so a
+caller learns that ``y`` has NaN *and* ``p`` is out of range from a single message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sklearn import metrics as skm
+
+from riskkit.errors import DataError
+
+#: Probabilities are clipped to [LOG_LOSS_EPS, 1 - LOG_LOSS_EPS] before the log loss, so a
+#: single confident mistake (p = 0 for a bad) costs ~34.5 nats instead of infinity.
+LOG_LOSS_EPS = 1e-15
+#: Floor for bin shares in PSI / CSI. A bin that is empty in one sample would make
+#: ln(actual/expected) infinite; 1e-4 (0.01 %) is the customary floor in credit-risk practice
+#: and keeps one empty bin from dominating while still flagging real shifts loudly.
+PSI_EPS = 1e-4
+#: Key of the missing-value bin in CSI tables.
+MISSING = "<missing>"
+
+MetricInput = Any  # anything np.asarray / pd.Series accepts
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _to_float(values: MetricInput) -> np.ndarray:
+    """1-D float array; nullable pandas values (pd.NA) become NaN rather than raising."""
+    if isinstance(values, pd.Series | pd.Index):
+        return values.to_numpy(dtype=float, na_value=np.nan)
+    arr = np.asarray(values)
+    if arr.dtype == object:
+        return pd.Series(arr).to_numpy(dtype=float, na_value=np.nan)
+    return arr.astype(float).ravel()
+
+
+def _pair(
+    y: MetricInput, p: MetricInput, *, probability: bool = False, both_classes: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validate an outcome/score pair and return them as (int array, float array)."""
+    yy, pp = _to_float(y), _to_float(p)
+    problems: list[str] = []
+    if yy.size == 0:
+        problems.append("y is empty")
+    if yy.shape != pp.shape:
+        problems.append(f"y has {yy.size} rows but p has {pp.size}")
+    if np.isnan(yy).any():
+        problems.append(f"y has {int(np.isnan(yy).sum())} missing values")
+    elif not np.isin(yy, (0.0, 1.0)).all():
+        problems.append("y must contain only 0 (good) and 1 (bad)")
+    if not np.isfinite(pp).all():
+        problems.append(f"p has {int((~np.isfinite(pp)).sum())} missing or infinite values")
+    elif probability and pp.size and (pp.min() < 0 or pp.max() > 1):
+        problems.append(f"p must be a probability in [0, 1]; found [{pp.min():g}, {pp.max():g}]")
+    if both_classes and not problems and yy.min() == yy.max():
+        problems.append("y needs both goods (0) and bads (1) for this metric")
+    if problems:
+        raise DataError("metric input", problems)
+    return yy.astype(int), pp
+
+
+def _check_bins(n_bins: int, name: str = "n_bins") -> None:
+    if not isinstance(n_bins, int | np.integer) or n_bins < 1:
+        raise DataError("metric input", [f"{name} must be a positive integer, got {n_bins!r}"])
+
+
+def _quantile_codes(p: np.ndarray, n_bins: int) -> np.ndarray:
+    """Equal-frequency bin codes 0..k-1 (k <= n_bins) that keep tied scores in one bin.
+
+    Duplicate quantile edges are dropped, so heavy ties give fewer, larger bins rather than
+    splitting identical predictions across bins by row order (which would make the result
+    depend on how the rows happen to be sorted).
+    """
+    edges = np.unique(np.quantile(p, np.linspace(0.0, 1.0, n_bins + 1)))
+    return np.searchsorted(edges[1:-1], p, side="right")
+
+
+# --------------------------------------------------------------------------- scalar metrics
+
+
+def auc(y: MetricInput, p: MetricInput) -> float:
+    """Area under the ROC curve (sklearn's ``roc_auc_score``); needs goods and bads."""
+    yy, pp = _pair(y, p, both_classes=True)
+    return float(skm.roc_auc_score(yy, pp))
+
+
+def gini(y: MetricInput, p: MetricInput) -> float:
+    """Gini coefficient (accuracy ratio) ``2 * AUC - 1``, the number credit teams quote."""
+    return 2.0 * auc(y, p) - 1.0
+
+
+def _cumulative_shares(yy: np.ndarray, pp: np.ndarray) -> pd.DataFrame:
+    """Cumulative share of bads and goods with score <= s, at every distinct score s."""
+    scores, inverse = np.unique(pp, return_inverse=True)
+    bads = np.bincount(inverse, weights=yy, minlength=scores.size)
+    goods = np.bincount(inverse, weights=1 - yy, minlength=scores.size)
+    cum_bad = np.cumsum(bads) / max(bads.sum(), 1.0)
+    cum_good = np.cumsum(goods) / max(goods.sum(), 1.0)
+    return pd.DataFrame({
+        "score": scores,
+        "bads": bads.astype(int),
+        "goods": goods.astype(int),
+        "cum_bad_share": cum_bad,
+        "cum_good_share": cum_good,
+        "gap": cum_good - cum_bad,
+    })
+
+
+def ks(y: MetricInput, p: MetricInput) -> float:
+    """Kolmogorov-Smirnov statistic: max |F_goods(s) - F_bads(s)| over all scores s.
+
+    Same number as ``scipy.stats.ks_2samp(p[y == 1], p[y == 0]).statistic`` (the tests check
+    it); computed from :func:`ks_table` so the statistic and the KS chart can never disagree.
+    """
+    yy, pp = _pair(y, p, both_classes=True)
+    return float(np.abs(_cumulative_shares(yy, pp)["gap"]).max())
+
+
+def brier(y: MetricInput, p: MetricInput) -> float:
+    """Mean squared error of the PD (sklearn's ``brier_score_loss``)."""
+    yy, pp = _pair(y, p, probability=True)
+    return float(skm.brier_score_loss(yy, pp, labels=[0, 1]))
+
+
+def log_loss(y: MetricInput, p: MetricInput) -> float:
+    """Mean negative log-likelihood in nats; ``p`` clipped to ``LOG_LOSS_EPS`` first."""
+    yy, pp = _pair(y, p, probability=True)
+    clipped = np.clip(pp, LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS)
+    return float(skm.log_loss(yy, clipped, labels=[0, 1]))
+
+
+def ece(y: MetricInput, p: MetricInput, n_bins: int = 10) -> float:
+    """Expected calibration error: sum over bins of (bin share) * |observed - mean PD|.
+
+    Bins are *equal-frequency* (quantiles of ``p``), not equal-width: PDs crowd near zero, so
+    equal-width bins would put almost every applicant in the first bin and leave the upper
+    bins with a handful of noisy borrowers. Equal-frequency bins give every bin the same
+    statistical weight. Tied predictions always share a bin (see ``_quantile_codes``).
+    """
+    _check_bins(n_bins)
+    yy, pp = _pair(y, p, probability=True)
+    codes = _quantile_codes(pp, n_bins)
+    counts = np.bincount(codes)
+    keep = counts > 0
+    observed = np.bincount(codes, weights=yy)[keep] / counts[keep]
+    predicted = np.bincount(codes, weights=pp)[keep] / counts[keep]
+    return float(np.sum(counts[keep] / yy.size * np.abs(observed - predicted)))
+
+
+def classification_metrics(y: MetricInput, p: MetricInput) -> dict[str, float]:
+    """The headline metrics of a PD model as plain floats (JSON- and table-ready)."""
+    return {
+        "auc": auc(y, p),
+        "gini": gini(y, p),
+        "ks": ks(y, p),
+        "brier": brier(y, p),
+        "log_loss": log_loss(y, p),
+        "ece": ece(y, p),
+    }
+
+
+# --------------------------------------------------------------------------- stability
+
+
+def _psi_from_counts(expected: np.ndarray, actual: np.ndarray, eps: float) -> float:
+    e = np.maximum(expected / max(expected.sum(), 1.0), eps)
+    a = np.maximum(actual / max(actual.sum(), 1.0), eps)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def _numeric_counts(
+    expected: np.ndarray, actual: np.ndarray, n_bins: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Counts per quantile bin of ``expected`` plus a final missing-value bin.
+
+    Inner edges are the expected sample's deciles (for ``n_bins=10``), deduplicated, with
+    open outer bins ``(-inf, q1]`` and ``(q_last, +inf)`` so out-of-range values in the
+    actual sample are counted, not dropped. Bins are right-closed, so a point mass at the
+    minimum (e.g. many zero counts) stays in the first bin.
+    """
+    e_ok, a_ok = expected[~np.isnan(expected)], actual[~np.isnan(actual)]
+    if e_ok.size:
+        inner = np.unique(np.quantile(e_ok, np.linspace(0.0, 1.0, n_bins + 1)[1:-1]))
+    else:
+        inner = np.array([])
+    k = inner.size + 1
+    ce = np.bincount(np.searchsorted(inner, e_ok, side="left"), minlength=k)
+    ca = np.bincount(np.searchsorted(inner, a_ok, side="left"), minlength=k)
+    ce = np.append(ce, expected.size - e_ok.size)
+    ca = np.append(ca, actual.size - a_ok.size)
+    return ce.astype(float), ca.astype(float)
+
+
+def psi(
+    expected: MetricInput, actual: MetricInput, n_bins: int = 10, eps: float = PSI_EPS
+) -> float:
+    """Population stability index of ``actual`` against ``expected`` (e.g. train vs. OOT).
+
+    ``sum((a_i - e_i) * ln(a_i / e_i))`` over bins cut at the expected sample's quantiles,
+    with a missing-value bin and a floor of ``eps`` on every share (see ``PSI_EPS``).
+    Always >= 0 and exactly 0 for identical samples. Usual reading: < 0.1 stable,
+    0.1-0.25 worth a look, > 0.25 shifted.
+    """
+    _check_bins(n_bins)
+    e, a = _to_float(expected), _to_float(actual)
+    problems = [f"{n} is empty" for n, v in (("expected", e), ("actual", a)) if v.size == 0]
+    if problems:
+        raise DataError("psi input", problems)
+    return _psi_from_counts(*_numeric_counts(e, a, n_bins), eps)
+
+
+def _is_categorical(series: pd.Series) -> bool:
+    dtype = series.dtype
+    return (
+        isinstance(dtype, pd.CategoricalDtype)
+        or pd.api.types.is_bool_dtype(dtype)
+        or not pd.api.types.is_numeric_dtype(dtype)
+    )
+
+
+def _categorical_counts(expected: pd.Series, actual: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    e = expected.astype(object).where(expected.notna(), MISSING).astype(str).value_counts()
+    a = actual.astype(object).where(actual.notna(), MISSING).astype(str).value_counts()
+    keys = sorted(set(e.index) | set(a.index))
+    return (
+        e.reindex(keys, fill_value=0).to_numpy(dtype=float),
+        a.reindex(keys, fill_value=0).to_numpy(dtype=float),
+    )
+
+
+def csi(
+    train_frame: pd.DataFrame,
+    other_frame: pd.DataFrame,
+    columns: Sequence[str] | None = None,
+    n_bins: int = 10,
+    eps: float = PSI_EPS,
+) -> pd.Series:
+    """Characteristic stability index: PSI of each feature, train vs. another sample.
+
+    Numeric columns use :func:`psi` (quantile bins of the training column plus a missing
+    bin); categorical, string and boolean columns compare category shares directly, with
+    missing values as their own category and categories unseen in training counted against
+    the ``eps`` floor. ``columns=None`` means every column the two frames share.
+    """
+    _check_bins(n_bins)
+    if columns is None:
+        columns = [c for c in train_frame.columns if c in other_frame.columns]
+    problems = [
+        f"column {c!r} is missing from the {which} frame"
+        for c in columns
+        for which, frame in (("train", train_frame), ("other", other_frame))
+        if c not in frame.columns
+    ]
+    if problems:
+        raise DataError("csi input", problems)
+    values = {}
+    for col in columns:
+        tr, ot = train_frame[col], other_frame[col]
+        if _is_categorical(tr) or _is_categorical(ot):
+            counts = _categorical_counts(tr, ot)
+        else:
+            counts = _numeric_counts(_to_float(tr), _to_float(ot), n_bins)
+        values[col] = _psi_from_counts(*counts, eps)
+    return pd.Series(values, name="csi", dtype=float)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def reliability_table(y: MetricInput, p: MetricInput, n_bins: int = 10) -> pd.DataFrame:
+    """Mean predicted PD vs. observed bad rate per equal-frequency bin (see :func:`ece`).
+
+    ``ci_low`` / ``ci_high`` are 95 % Wilson intervals for the observed rate (scipy's
+    ``binomtest``), so a chart can show which gaps are noise.
+    """
+    _check_bins(n_bins)
+    yy, pp = _pair(y, p, probability=True)
+    frame = pd.DataFrame({"bin": _quantile_codes(pp, n_bins), "y": yy, "p": pp})
+    grouped = frame.groupby("bin", sort=True)
+    table = pd.DataFrame({
+        "count": grouped.size(),
+        "mean_pd": grouped["p"].mean(),
+        "observed_rate": grouped["y"].mean(),
+        "p_min": grouped["p"].min(),
+        "p_max": grouped["p"].max(),
+    })
+    bads = grouped["y"].sum()
+    cis = [stats.binomtest(int(k), int(n)).proportion_ci(method="wilson")
+           for k, n in zip(bads, table["count"], strict=True)]
+    table["ci_low"] = [ci.low for ci in cis]
+    table["ci_high"] = [ci.high for ci in cis]
+    return table.reset_index()
+
+
+def roc_curve_points(y: MetricInput, p: MetricInput) -> pd.DataFrame:
+    """ROC curve (sklearn's ``roc_curve``): false- and true-positive rate per threshold."""
+    yy, pp = _pair(y, p, both_classes=True)
+    fpr, tpr, thresholds = skm.roc_curve(yy, pp)
+    return pd.DataFrame({"fpr": fpr, "tpr": tpr, "threshold": thresholds})
+
+
+def ks_table(y: MetricInput, p: MetricInput) -> pd.DataFrame:
+    """Data for a KS chart: per distinct score, the cumulative shares of bads and goods.
+
+    Columns: ``score, bads, goods, cum_bad_share, cum_good_share, gap`` where
+    ``gap = cum_good_share - cum_bad_share``; ``max(|gap|)`` is :func:`ks`.
+    """
+    yy, pp = _pair(y, p, both_classes=True)
+    return _cumulative_shares(yy, pp)
+
+
+def gains_table(y: MetricInput, p: MetricInput, n_bins: int = 10) -> pd.DataFrame:
+    """Gains / lift table, riskiest bin first (decile 1 holds the highest PDs).
+
+    ``cum_capture`` is the share of all bads found by declining deciles 1..d, ``lift`` the
+    bin's bad rate over the overall bad rate and ``cum_lift`` the same for deciles 1..d.
+    Ties in ``p`` share a bin, so heavy ties give fewer than ``n_bins`` rows.
+    """
+    _check_bins(n_bins)
+    yy, pp = _pair(y, p)
+    if yy.sum() == 0:
+        raise DataError("metric input", ["y has no bads, so gains and lift are undefined"])
+    codes = _quantile_codes(pp, n_bins)
+    frame = pd.DataFrame({"decile": codes.max() - codes + 1, "y": yy, "p": pp})
+    grouped = frame.groupby("decile", sort=True)
+    table = pd.DataFrame({
+        "count": grouped.size(),
+        "bads": grouped["y"].sum(),
+        "p_min": grouped["p"].min(),
+        "p_max": grouped["p"].max(),
+    })
+    overall = yy.mean()
+    table["bad_rate"] = table["bads"] / table["count"]
+    table["cum_share"] = table["count"].cumsum() / yy.size
+    table["cum_capture"] = table["bads"].cumsum() / yy.sum()
+    table["lift"] = table["bad_rate"] / overall
+    table["cum_lift"] = table["bads"].cumsum() / table["count"].cumsum() / overall
+    columns = ["count", "bads", "bad_rate", "cum_share", "cum_capture", "lift", "cum_lift"]
+    return table[[*columns, "p_min", "p_max"]].reset_index()
+
+
+# --------------------------------------------------------------------------- strategy
+
+
+def _sorted_cumulative(yy: np.ndarray, pp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(pp, kind="stable")
+    return pp[order], np.cumsum(yy[order])
+
+
+def strategy_curve(y: MetricInput, p: MetricInput, n_points: int = 101) -> pd.DataFrame:
+    """Approval rate and bad rate among the approved, for cut-offs at the score's quantiles.
+
+    Cut-offs are observed scores (``inverted_cdf`` quantiles), deduplicated, so each row is a
+    policy a lender could actually run: approve when ``p <= cutoff``.
+    """
+    _check_bins(n_points, "n_points")
+    yy, pp = _pair(y, p)
+    sorted_p, cum_bads = _sorted_cumulative(yy, pp)
+    cutoffs = np.unique(np.quantile(pp, np.linspace(0, 1, n_points), method="inverted_cdf"))
+    approved = np.searchsorted(sorted_p, cutoffs, side="right")
+    bads = cum_bads[approved - 1]
+    return pd.DataFrame({
+        "cutoff": cutoffs,
+        "approved": approved,
+        "approval_rate": approved / yy.size,
+        "bads_approved": bads.astype(int),
+        "bad_rate_approved": bads / approved,
+    })
+
+
+def _below(sorted_p: np.ndarray) -> float:
+    """A cut-off that approves nobody: the next float below the lowest score."""
+    return float(np.nextafter(sorted_p[0], -np.inf))
+
+
+def cutoff_for_approval_rate(p: MetricInput, rate: float) -> float:
+    """Largest observed score whose policy ``p <= cutoff`` approves at most ``rate``.
+
+    With ties the achieved rate can be below ``rate`` (a tie is approved or declined as a
+    whole); if even the lowest score is over budget, the cut-off approves nobody.
+    """
+    if not 0.0 <= rate <= 1.0:
+        raise DataError("metric input", [f"approval rate must be in [0, 1], got {rate!r}"])
+    pp = _to_float(p)
+    if pp.size == 0 or not np.isfinite(pp).all():
+        raise DataError("metric input", ["p must be non-empty with no missing or infinite values"])
+    sorted_p = np.sort(pp)
+    k = int(np.floor(rate * sorted_p.size + 1e-9))
+    if k == 0:
+        return _below(sorted_p)
+    cut = sorted_p[k - 1]
+    if k < sorted_p.size and sorted_p[k] == cut:  # the tie would push us over budget
+        first = int(np.searchsorted(sorted_p, cut, side="left"))
+        return _below(sorted_p) if first == 0 else float(sorted_p[first - 1])
+    return float(cut)
+
+
+def cutoff_for_bad_rate(y: MetricInput, p: MetricInput, bad_rate: float) -> float:
+    """Largest observed score at which the approved book's bad rate is <= ``bad_rate``.
+
+    The in-sample bad rate is not always monotone in the cut-off, so every distinct score is
+    checked and the most generous feasible one wins; if none is feasible, nobody is approved.
+    """
+    yy, pp = _pair(y, p)
+    sorted_p, cum_bads = _sorted_cumulative(yy, pp)
+    scores = np.unique(sorted_p)
+    approved = np.searchsorted(sorted_p, scores, side="right")
+    feasible = np.flatnonzero(cum_bads[approved - 1] / approved <= bad_rate + 1e-12)
+    return float(scores[feasible[-1]]) if feasible.size else _below(sorted_p)
+
+
+def swap_set(
+    y: MetricInput,
+    p_a: MetricInput,
+    p_b: MetricInput,
+    approval_rate: float,
+    names: tuple[str, str] = ("scorecard", "lgbm"),
+) -> pd.DataFrame:
+    """Swap-set analysis of two models run at the same approval rate.
+
+    Four rows (approved by both, only by A, only by B, by neither) with ``count``, ``share``
+    of applicants and ``bad_rate`` (NaN for an empty group). The swap-ins and swap-outs are
+    where two models really differ; their bad rates say which model is right about them.
+    """
+    yy, pa = _pair(y, p_a)
+    _, pb = _pair(y, p_b)
+    a_ok = pa <= cutoff_for_approval_rate(pa, approval_rate)
+    b_ok = pb <= cutoff_for_approval_rate(pb, approval_rate)
+    a, b = names
+    groups = {
+        "approved by both": (True, True),
+        f"only {a}": (True, False),
+        f"only {b}": (False, True),
+        "approved by neither": (False, False),
+    }
+    rows = []
+    for label, (want_a, want_b) in groups.items():
+        mask = (a_ok == want_a) & (b_ok == want_b)
+        n = int(mask.sum())
+        rows.append({
+            "group": label,
+            f"{a}_approves": want_a,
+            f"{b}_approves": want_b,
+            "count": n,
+            "share": n / yy.size,
+            "bad_rate": float(yy[mask].mean()) if n else np.nan,
+        })
+    return pd.DataFrame(rows).set_index("group")
+
+
+def metrics_by_segment(
+    y: MetricInput, p: MetricInput, segment: MetricInput, min_count: int = 30
+) -> pd.DataFrame:
+    """AUC, KS, bad rate, mean PD and count for each segment (missing values: own segment).
+
+    A segment with fewer than ``min_count`` rows or only one class gets NaN for AUC and KS
+    instead of an error, so one thin segment never breaks a whole monitoring report.
+    """
+    yy, pp = _pair(y, p)
+    seg = segment if isinstance(segment, pd.Series) else pd.Series(np.asarray(segment))
+    if len(seg) != yy.size:
+        raise DataError("metric input", [f"segment has {len(seg)} rows but y has {yy.size}"])
+    name = seg.name if isinstance(seg.name, str) else "segment"
+    frame = pd.DataFrame({"segment": seg.to_numpy(), "y": yy, "p": pp})
+    rows = {}
+    for key, part in frame.groupby("segment", dropna=False, observed=True, sort=True):
+        py, pp_ = part["y"].to_numpy(), part["p"].to_numpy()
+        usable = py.size >= min_count and 0 < py.sum() < py.size
+        rows[key] = {
+            "count": int(py.size),
+            "bads": int(py.sum()),
+            "bad_rate": float(py.mean()),
+            "mean_pd": float(pp_.mean()),
+            "auc": auc(py, pp_) if usable else np.nan,
+            "ks": ks(py, pp_) if usable else np.nan,
+        }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = name
+    return table
