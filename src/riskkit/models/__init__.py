@@ -1,0 +1,63 @@
+"""Credit-scoring models behind one interface: the oracle, a WoE scorecard and LightGBM.
+
+Every model fits on ``(X, y, X_valid, y_valid)``, predicts calibrated log-odds / PD /
+points, explains its log-odds additively (``contributions(X).sum(axis=1) +
+expected_value() == predict_logit(X)``) and saves itself as text and JSON, never pickle.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError, RunError
+from .base import MODEL_FILE, CreditModel, PointsScaling, read_model_json
+from .calibration import PlattScaling, ece, fit_platt
+from .gbm import LGBMModel
+from .oracle import OracleModel
+from .scorecard import FeatureBins, ScorecardModel
+
+MODEL_NAMES: tuple[str, ...] = ("oracle", "scorecard", "lgbm")
+MODEL_CLASSES: dict[str, type[CreditModel]] = {
+    "oracle": OracleModel,
+    "scorecard": ScorecardModel,
+    "lgbm": LGBMModel,
+}
+
+
+def make_model(name: str, **params: Any) -> CreditModel:
+    """A fresh, unfitted model by name, e.g. ``make_model("lgbm", seed=3)``."""
+    try:
+        cls = MODEL_CLASSES[name]
+    except KeyError:
+        raise ConfigError(f"unknown model {name!r}; expected one of: {', '.join(MODEL_NAMES)}") from None
+    try:
+        return cls(**params)
+    except TypeError as exc:
+        raise ConfigError(f"model {name!r}: {exc}") from None
+
+
+def load_model(folder: str | Path) -> CreditModel:
+    """Load any saved riskkit model; the ``"kind"`` field of ``model.json`` picks the class."""
+    kind = read_model_json(folder)["kind"]
+    if kind not in MODEL_CLASSES:
+        raise RunError(f"{folder}: unknown model kind {kind!r}; expected one of {MODEL_NAMES}")
+    return MODEL_CLASSES[kind].load(folder)
+
+
+__all__ = [
+    "MODEL_CLASSES",
+    "MODEL_FILE",
+    "MODEL_NAMES",
+    "CreditModel",
+    "FeatureBins",
+    "LGBMModel",
+    "OracleModel",
+    "PlattScaling",
+    "PointsScaling",
+    "ScorecardModel",
+    "ece",
+    "fit_platt",
+    "load_model",
+    "make_model",
+]

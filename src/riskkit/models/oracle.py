@@ -1,0 +1,80 @@
+"""The oracle: the generator's true risk function wearing the model interface.
+
+It is the ceiling every fitted model is measured against (AUC, calibration, explanation
+fidelity), and its contributions are the truth's exact interventional Shapley values.
+
+Fitting learns nothing. It only records which truth it stands for -- the target bad rate
+the truth's intercept was solved for and the scenario whose macro shift is added -- because
+those two numbers, not the training rows, define the true PD. The observed bad rate of the
+training target is kept for information. Only the model feature columns are read, never
+``true_logit`` / ``true_pd`` / ``true_contrib__*``, so the oracle scores any frame that
+has the features (an edited applicant, a recourse candidate, a stressed population).
+
+``calibrate`` defaults to False: the oracle is calibrated by construction on the
+population it describes, and re-fitting a Platt map to a sample would only add noise.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import features as F
+from ..synth.scenarios import get_scenario
+from ..synth.truth import DEFAULT_BAD_RATE, TruthModel, truth_model
+from .base import CreditModel
+
+
+class OracleModel(CreditModel):
+    """True PD as a model: ``logit = truth_model(bad_rate, macro).logit(X)``."""
+
+    name = "oracle"
+    requires_all_features = True
+
+    def __init__(self, *, bad_rate: float = DEFAULT_BAD_RATE, scenario: str = "baseline",
+                 features: tuple[str, ...] | list[str] | None = None, calibrate: bool = False,
+                 base_score: float = 600.0, base_odds: float = 50.0, pdo: float = 20.0) -> None:
+        super().__init__(features=features, calibrate=calibrate, base_score=base_score,
+                         base_odds=base_odds, pdo=pdo)
+        self.bad_rate = bad_rate
+        self.scenario = scenario
+
+    def _truth(self) -> TruthModel:
+        return truth_model(float(self.bad_rate), get_scenario(self.scenario).macro_logit)
+
+    def _fit_raw(self, X: pd.DataFrame, y: np.ndarray, X_valid: pd.DataFrame | None,
+                 y_valid: np.ndarray | None) -> None:
+        self.truth_ = self._truth()
+        self.observed_bad_rate_ = float(np.mean(y))
+
+    def _raw_logit(self, X: pd.DataFrame) -> np.ndarray:
+        return np.asarray(self.truth_.logit(X), dtype=float)
+
+    def _raw_contributions(self, X: pd.DataFrame) -> np.ndarray:
+        _, contrib = self.truth_.evaluate(X)
+        return np.column_stack([np.asarray(contrib[name], dtype=float)
+                                for name in self.features_]).reshape(len(X), len(self.features_))
+
+    def _raw_base(self) -> float:
+        return float(self.truth_.base_logit)
+
+    def _state(self, folder: Path) -> tuple[dict[str, Any], list[Path]]:
+        truth = self.truth_
+        return {
+            "target_bad_rate": truth.target_bad_rate,
+            "macro_logit": truth.macro_logit,
+            "intercept": truth.intercept,
+            "base_logit": truth.base_logit,
+            "observed_bad_rate": self.observed_bad_rate_,
+            "model_features": list(F.MODEL_FEATURES),
+        }, []
+
+    def _restore(self, state: dict[str, Any], folder: Path) -> None:
+        self.truth_ = self._truth()
+        self.observed_bad_rate_ = float(state["observed_bad_rate"])
+        if self.truth_.intercept != state["intercept"]:
+            raise ValueError("the generator's truth changed since this oracle was saved "
+                             f"(intercept {self.truth_.intercept!r} != {state['intercept']!r})")
