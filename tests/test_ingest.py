@@ -171,6 +171,27 @@ def test_missing_tokens_codes_and_whitespace(tmp_path: Path) -> None:
     assert back["note"].isna().tolist() == [True, False, True] and back["note"][1] == "x"
 
 
+def test_western_and_utf16_files_are_detected_with_a_note(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    cities = ["Zürich", "São Paulo", "Crème", "Genève", "Besançon", "Québec"]
+    frame = pd.DataFrame({"ville": rng.choice(cities, 120), "défaut": rng.integers(0, 2, 120)})
+    back = read_table(write_csv(tmp_path / "latin.csv", frame, sep=";", encoding="cp1252"))
+    pd.testing.assert_frame_equal(back, frame)
+    assert "encoding guessed as cp1252" in " ".join(back.attrs["notes"])
+    utf16 = read_table(write_csv(tmp_path / "u16.csv", applicants(20), encoding="utf-16"))
+    pd.testing.assert_frame_equal(utf16, applicants(20), check_dtype=False)
+
+
+def test_unnamed_columns_and_short_rows_are_noted(tmp_path: Path) -> None:
+    path = tmp_path / "short.csv"
+    path.write_text("a,b,\n1,2,3\n4\n5,6,7\n", encoding="utf-8")
+    back = read_table(path)
+    assert list(back.columns) == ["a", "b", "column_3"]
+    assert back["b"].isna().tolist() == [False, True, False]
+    notes = " ".join(back.attrs["notes"])
+    assert "column 3 has no name" in notes and "1 rows have fewer fields than the header (lines 3)" in notes
+
+
 def test_wrong_forced_delimiter_hints_at_it(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "semi.csv", applicants(40), sep=";")
     with pytest.raises(DataError, match="wrong delimiter"):

@@ -305,11 +305,19 @@ def as_text(series: pd.Series, tokens: Iterable[str] = MISSING_TOKENS) -> pd.Ser
         text = num.astype("str")
         as_int = num.where(integral).astype("Int64").astype("str")
         text = text.where(~integral, as_int)
+    elif s.dtype == object:  # mixed cells, e.g. "1" and 2.0 in one column
+        text = s.map(_scalar_text, na_action="ignore").astype("str")
     else:
         text = s.astype("str")
     text = text.str.strip()
     lowered = set(tokens)
     return text.mask(text.isna() | text.str.lower().isin(lowered)).astype("str")
+
+
+def _scalar_text(value: object) -> str:
+    if isinstance(value, float | np.floating) and float(value).is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return str(value)
 
 
 def looks_like_code(text: pd.Series) -> bool:
@@ -365,7 +373,7 @@ def _guess_date_format(text: pd.Series) -> str | None:
     return None
 
 
-def _rows(mask: pd.Series | np.ndarray, limit: int = 5) -> str:
+def row_list(mask: pd.Series | np.ndarray, limit: int = 5) -> str:
     idx = np.flatnonzero(np.asarray(mask)) + 1
     shown = ", ".join(str(i) for i in idx[:limit])
     more = f" and {len(idx) - limit} more" if len(idx) > limit else ""
@@ -381,7 +389,11 @@ def _examples(text: pd.Series, mask: pd.Series, limit: int = 5) -> str:
 
 def _show(value: object) -> str:
     """A value as a message quotes it: text in quotes, numbers plain (no ``np.float64(...)``)."""
-    return repr(value) if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _names(names: Sequence[str], limit: int = 10) -> str:
@@ -411,7 +423,7 @@ def _handle_infinity(name: str, values: pd.Series, policy: str) -> tuple[pd.Seri
     inf = np.isinf(values.to_numpy())
     if not inf.any():
         return values, "", ""
-    where = f"{int(inf.sum())} infinite value(s) at {_rows(inf)}"
+    where = f"{int(inf.sum())} infinite value(s) at {row_list(inf)}"
     if policy == "error":
         return values, "", f"column {name!r}: {where} (infinity='error')"
     return values.mask(inf), f"{name!r}: {where} treated as missing", ""
@@ -451,11 +463,16 @@ def infer(frame: pd.DataFrame, target: str | None, opts: SchemaOptions) -> tuple
             problems.append(f"{option} names {_missing_columns_problem(unknown, cols)}")
     if target is not None and target not in cols:
         problems.append(target_not_found(target, cols))
+    dups = sorted({c for c in cols if cols.count(c) > 1})
+    if dups:
+        problems.append(f"duplicate column names: {_names(dups)}")
     columns: dict[str, ColumnInfo] = {}
     values: dict[str, pd.Series] = {}
     notes: list[str] = []
     n_rows = len(frame)
     for name, (_, raw) in zip(cols, frame.items(), strict=True):
+        if name in dups:
+            continue
         if name == target:
             columns[name] = ColumnInfo(name, "target", n_missing=int(raw.isna().sum()))
             continue
@@ -500,7 +517,9 @@ def _infer_column(
         return _excluded(name, raw, f"{name!r} excluded: identifier (id_columns)"), None, []
     if name in opts.exclude:
         return _excluded(name, raw, f"{name!r} excluded on request"), None, []
-    text = as_text(raw, tokens)
+    numeric_dtype = ptypes.is_numeric_dtype(raw.dtype) and name not in opts.categorical
+    # numbers need no text form; turning a float column into strings is the slow part
+    text = raw if numeric_dtype else as_text(raw, tokens)
     n_present = int(text.notna().sum())
     if n_present == 0:
         return _excluded(name, raw, f"{name!r} excluded: all {n_rows} values missing"), None, []
@@ -508,19 +527,32 @@ def _infer_column(
         return _categorical(name, text, opts, n_rows)
     if ptypes.is_datetime64_any_dtype(raw.dtype):
         return _date(name, raw, None, opts)
-    if ptypes.is_numeric_dtype(raw.dtype) or not looks_like_code(text):
+    if numeric_dtype or not looks_like_code(text):
         values, bad, done = _numbers(raw, tokens)
         if not bad.any():
             if _DATE_NAME.search(name) and _is_yyyymmdd(values):
                 return _date(name, values.astype("Int64").astype("str"), "%Y%m%d", opts)
             return _numeric(name, values, done, opts, n_rows)
-        if 1 - bad.sum() / n_present >= NUMERIC_SHARE:
+        if _numbers_with_stray_text(values, text, bad, n_present):
             info = ColumnInfo(name, "excluded", n_missing=n_rows - n_present, note="")
             return info, None, [_text_in_numeric_problem(name, text, bad)]
         fmt = _guess_date_format(text)
         if fmt is not None:
             return _date(name, raw, fmt, opts)
     return _categorical(name, text, opts, n_rows)
+
+
+def _numbers_with_stray_text(values: pd.Series, text: pd.Series, bad: pd.Series, n_present: int) -> bool:
+    """A numeric column polluted by text, rather than a categorical with some numeric codes.
+
+    Either >= 90 % of values are numbers, or >= 50 % are, taking more than 10 distinct
+    values, while the text is at most 5 distinct spellings (``"未知"``, ``"unknown"``):
+    grouping such a column as categories would silently destroy its numbers.
+    """
+    share = 1 - bad.sum() / n_present
+    if share >= NUMERIC_SHARE:
+        return True
+    return share >= 0.5 and values.nunique() > 10 and text[bad].nunique() <= 5
 
 
 def _excluded(name: str, raw: pd.Series, note: str) -> ColumnInfo:
@@ -681,7 +713,7 @@ def validate_population(
         v = s.astype("float64")
         inf = np.isinf(v)
         if inf.any():
-            problems.append(f"column {name!r}: infinite values at {_rows(inf)}")
+            problems.append(f"column {name!r}: infinite values at {row_list(inf)}")
         if feature.dtype == "int":
             problems += _check_missing(name, v)
             frac = v.notna() & ~inf & (v != np.round(v))
@@ -703,14 +735,14 @@ def validate_population(
     if ID_COLUMN in frame.columns:
         dup = frame[ID_COLUMN].reset_index(drop=True).duplicated(keep=False)
         if dup.any():
-            problems.append(f"column {ID_COLUMN!r}: duplicate ids at {_rows(dup)}")
+            problems.append(f"column {ID_COLUMN!r}: duplicate ids at {row_list(dup)}")
     if problems:
         raise DataError(source, problems)
 
 
 def _check_missing(name: str, s: pd.Series) -> list[str]:
     miss = s.isna()
-    return [f"column {name!r}: {int(miss.sum())} missing values at {_rows(miss)}"] if miss.any() else []
+    return [f"column {name!r}: {int(miss.sum())} missing values at {row_list(miss)}"] if miss.any() else []
 
 
 def check_scoring_frame(
@@ -751,16 +783,20 @@ def check_scoring_frame(
             continue
         s = frame[name].reset_index(drop=True)
         if name in categorical_levels:
-            levels = [str(v) for v in categorical_levels[name]]
+            # compare as text ("1" from a CSV matches level 1), return the training objects:
+            # LightGBM re-applies its stored categories and a 1 vs "1" mismatch would be NaN
+            levels = list(categorical_levels[name])
+            lookup = dict(zip(as_text(pd.Series(levels, dtype=object)), levels, strict=True))
             text = as_text(s)
-            unseen = text.notna() & ~text.isin(levels)
+            unseen = text.notna() & ~text.isin(list(lookup))
             if unseen.any():
                 counts = text[unseen].value_counts()
                 said = ", ".join(f"{v!r} ({c} rows)" for v, c in counts.head(5).items())
                 note = f"{name!r}: {int(unseen.sum())} values of categories unseen in training set to missing: {said}"
                 notes.append(note)
                 warnings.warn(f"{source}: {note}", ScoringWarning, stacklevel=2)
-            out[name] = pd.Series(pd.Categorical(text.mask(unseen), categories=levels))
+            codes = text.mask(unseen).map(lookup).astype(object)
+            out[name] = pd.Series(pd.Categorical(codes, categories=levels))
             continue
         if ptypes.is_datetime64_any_dtype(s.dtype):
             problems.append(f"column {name!r}: expected numbers, found dates (dtype {s.dtype})")
