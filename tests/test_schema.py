@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import numpy as np
@@ -13,6 +14,7 @@ from riskkit.errors import ConfigError, DataError, RiskkitError
 from riskkit.features import MODEL_FEATURES, TARGET
 from riskkit.schema import (
     OTHER_LEVEL,
+    InferredSchema,
     ScoringWarning,
     check_scoring_frame,
     infer_schema,
@@ -216,6 +218,9 @@ def test_transform_repeats_training_cleaning_on_new_data() -> None:
     assert any("'多余'" in n for n in out.attrs["notes"])
     with pytest.raises(DataError, match=r"new.csv: missing column\(s\): '收入'"):
         schema.transform(new.drop(columns="收入"), source="new.csv")
+    saved = InferredSchema.from_dict(json.loads(json.dumps(schema.to_dict(), ensure_ascii=False)))
+    assert saved.features == schema.features and len(saved.frame) == 0
+    pd.testing.assert_frame_equal(saved.transform(new), out)
 
 
 # --------------------------------------------------------------------------- population

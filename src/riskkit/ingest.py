@@ -46,6 +46,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import charset_normalizer
 import numpy as np
@@ -97,6 +98,8 @@ _BOMS = (
 )
 _SNIFF_CHARS = 65_536
 _PREFERRED = ("gb18030", "big5", "cp1252")
+KINDS: tuple[str, ...] = ("actionable", "time_decaying", "immutable")
+DIRECTIONS: tuple[str, ...] = ("increasing", "decreasing", "none")
 _P_DIRECTION = 0.01
 _MIN_ROWS_DIRECTION = 30
 _REASON_EN = "{feature} is {value}; among approved applicants the median is {reference}"
@@ -394,9 +397,8 @@ def map_target(
     errors that list what was seen.
     """
     y, mapping, problems = _map_target(series, bad_label)
-    if problems:
+    if problems or y is None:
         raise DataError(source, problems)
-    assert y is not None
     return y, mapping
 
 
@@ -480,8 +482,8 @@ def registry_for(
     ``directions`` override by feature or original column name.
     """
     y = np.asarray(frame[target] if isinstance(target, str) else target, dtype="float64")
-    kind_of, p1 = _overrides(kinds, schema, "kinds", ("actionable", "time_decaying", "immutable"))
-    direction_of, p2 = _overrides(directions, schema, "directions", ("increasing", "decreasing", "none"))
+    kind_of, p1 = _overrides(kinds, schema, "kinds", KINDS)
+    direction_of, p2 = _overrides(directions, schema, "directions", DIRECTIONS)
     if p1 or p2:
         raise ConfigError("; ".join(p1 + p2))
     out: dict[str, Feature] = {}
@@ -617,8 +619,8 @@ def load_dataset(
     unknown names in options, nothing left to model) is collected into one ``DataError``.
     """
     source, target = Path(path), target.strip()
-    kinds = options.pop("kinds", None)
-    directions = options.pop("directions", None)
+    kinds = cast("Mapping[str, str] | None", options.pop("kinds", None))
+    directions = cast("Mapping[str, str] | None", options.pop("directions", None))
     opts = SchemaOptions.build(**options)
     raw, problems = _read(source, encoding, delimiter)
     notes = list(raw.attrs.get("notes", []))
@@ -628,15 +630,15 @@ def load_dataset(
     if target in raw.columns:
         y, mapping, target_problems = _map_target(raw[target], bad_label)
         problems += target_problems
-    _, p1 = _overrides(kinds, schema, "kinds", ("actionable", "time_decaying", "immutable"))  # type: ignore[arg-type]
-    _, p2 = _overrides(directions, schema, "directions", ("increasing", "decreasing", "none"))  # type: ignore[arg-type]
+    _, p1 = _overrides(kinds, schema, "kinds", KINDS)
+    _, p2 = _overrides(directions, schema, "directions", DIRECTIONS)
     problems += p1 + p2
     if not schema.features and not schema_problems:
         why = "; ".join(c.note for c in schema.columns.values() if c.note) or "the file has only the target"
         problems.append(f"no usable feature columns: {why}")
     if problems or y is None:
         raise DataError(str(source), problems)
-    registry = registry_for(schema.frame, y, schema, kinds, directions)  # type: ignore[arg-type]
+    registry = registry_for(schema.frame, y, schema, kinds, directions)
     bad = next(k for k, v in mapping.items() if v == 1)
     notes += schema.notes
     notes.append(f"target {target!r}: {bad!r} is bad (1); {int(y.sum())} bad of {len(y)} rows")

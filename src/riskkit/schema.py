@@ -60,8 +60,8 @@ import re
 import unicodedata
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
-from typing import Literal
+from dataclasses import asdict, dataclass, field, fields
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -131,7 +131,11 @@ class SchemaOptions:
             if name in ("id_columns", "exclude", "categorical", "missing_values"):
                 value = (value,) if isinstance(value, str) else tuple(str(v) for v in value)  # type: ignore[attr-defined]
             elif name in ("sentinels", "conditional_sentinels"):
-                value = tuple(float(v) for v in value)  # type: ignore[attr-defined]
+                items = [value] if isinstance(value, str | int | float) else list(value)  # type: ignore[call-overload]
+                try:
+                    value = tuple(float(v) for v in items)
+                except (TypeError, ValueError):
+                    raise ConfigError(f"{name} must be numbers, not {value!r}") from None
             elif name == "as_of":
                 try:
                     value = pd.Timestamp(value).tz_localize(None).normalize()  # type: ignore[arg-type]
@@ -182,7 +186,7 @@ class InferredSchema:
 
     @property
     def features(self) -> list[str]:
-        return list(self.frame.columns)
+        return [c.feature for c in self.kept]
 
     @property
     def kept(self) -> list[ColumnInfo]:
@@ -206,6 +210,31 @@ class InferredSchema:
             if c.feature == feature:
                 return c
         raise KeyError(f"no model feature {feature!r}; features: {', '.join(self.features)}")
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-ready record of the schema (no pickle), for :meth:`from_dict`."""
+        options = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self.options).items()}
+        options["as_of"] = None if self.options.as_of is None else f"{self.options.as_of:%Y-%m-%d}"
+        columns = [asdict(c) | {"levels": list(c.levels), "missing_codes": list(c.missing_codes)}
+                   for c in self.columns.values()]
+        return {"target": self.target, "options": options, "columns": columns, "notes": list(self.notes)}
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, object]) -> InferredSchema:
+        """Rebuild a schema saved with :meth:`to_dict`; its ``frame`` has no rows."""
+        raw_columns = cast("list[dict[str, object]]", record["columns"])
+        columns = {}
+        for c in raw_columns:
+            fields_ = dict(c) | {"levels": tuple(c["levels"]), "missing_codes": tuple(c["missing_codes"])}  # type: ignore[call-overload]
+            columns[str(c["name"])] = ColumnInfo(**fields_)  # type: ignore[arg-type]
+        options = SchemaOptions.build(**cast("dict[str, object]", record["options"]))
+        kept = [c for c in columns.values() if c.feature]
+        frame = pd.DataFrame({c.feature: pd.Series(dtype="float64") for c in kept})
+        for c in kept:
+            if c.role == "categorical":
+                frame[c.feature] = pd.Categorical([], categories=list(c.levels))
+        notes = [str(n) for n in cast("list[object]", record.get("notes", []))]
+        return cls(frame, columns, notes, cast("str | None", record.get("target")), options)
 
     def transform(self, raw: pd.DataFrame, source: str = "frame") -> pd.DataFrame:
         """Clean new data (to score) exactly as the training data was cleaned.
