@@ -418,7 +418,7 @@ def _map_target(series: pd.Series, bad_label: object) -> tuple[np.ndarray | None
         text = text.str.lower()  # "Y"/"y"/"N"/"n": spellings of one known pair
     labels = sorted({str(v) for v in text.dropna().unique()})
     if not labels:
-        return None, {}, [f"target column {name!r} has no values"]
+        return None, {}, [f"target column {name!r} has no values (all {len(text)} rows missing)"]
     if len(labels) == 1:
         problems.append(f"target column {name!r} has one class only: {seen}; a model needs both good and bad")
     elif len(labels) > 2:
