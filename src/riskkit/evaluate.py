@@ -47,10 +47,13 @@ def _to_float(values: MetricInput) -> np.ndarray:
     return arr.astype(float).ravel()
 
 
-def _pair(
+def check_inputs(
     y: MetricInput, p: MetricInput, *, probability: bool = False, both_classes: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Validate an outcome/score pair and return them as (int array, float array)."""
+    """Validate an outcome/score pair; return them as (0/1 int array, float array).
+
+    Public so that charts and reports validate exactly as the metrics do.
+    """
     yy, pp = _to_float(y), _to_float(p)
     problems: list[str] = []
     if yy.size == 0:
@@ -93,7 +96,7 @@ def _quantile_codes(p: np.ndarray, n_bins: int) -> np.ndarray:
 
 def auc(y: MetricInput, p: MetricInput) -> float:
     """Area under the ROC curve (sklearn's ``roc_auc_score``); needs goods and bads."""
-    yy, pp = _pair(y, p, both_classes=True)
+    yy, pp = check_inputs(y, p, both_classes=True)
     return float(skm.roc_auc_score(yy, pp))
 
 
@@ -125,19 +128,19 @@ def ks(y: MetricInput, p: MetricInput) -> float:
     Same number as ``scipy.stats.ks_2samp(p[y == 1], p[y == 0]).statistic`` (the tests check
     it); computed from :func:`ks_table` so the statistic and the KS chart can never disagree.
     """
-    yy, pp = _pair(y, p, both_classes=True)
+    yy, pp = check_inputs(y, p, both_classes=True)
     return float(np.abs(_cumulative_shares(yy, pp)["gap"]).max())
 
 
 def brier(y: MetricInput, p: MetricInput) -> float:
     """Mean squared error of the PD (sklearn's ``brier_score_loss``)."""
-    yy, pp = _pair(y, p, probability=True)
+    yy, pp = check_inputs(y, p, probability=True)
     return float(skm.brier_score_loss(yy, pp, labels=[0, 1]))
 
 
 def log_loss(y: MetricInput, p: MetricInput) -> float:
     """Mean negative log-likelihood in nats; ``p`` clipped to ``LOG_LOSS_EPS`` first."""
-    yy, pp = _pair(y, p, probability=True)
+    yy, pp = check_inputs(y, p, probability=True)
     clipped = np.clip(pp, LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS)
     return float(skm.log_loss(yy, clipped, labels=[0, 1]))
 
@@ -151,7 +154,7 @@ def ece(y: MetricInput, p: MetricInput, n_bins: int = 10) -> float:
     statistical weight. Tied predictions always share a bin (see ``_quantile_codes``).
     """
     _check_bins(n_bins)
-    yy, pp = _pair(y, p, probability=True)
+    yy, pp = check_inputs(y, p, probability=True)
     codes = _quantile_codes(pp, n_bins)
     counts = np.bincount(codes)
     keep = counts > 0
@@ -287,7 +290,7 @@ def reliability_table(y: MetricInput, p: MetricInput, n_bins: int = 10) -> pd.Da
     ``binomtest``), so a chart can show which gaps are noise.
     """
     _check_bins(n_bins)
-    yy, pp = _pair(y, p, probability=True)
+    yy, pp = check_inputs(y, p, probability=True)
     frame = pd.DataFrame({"bin": _quantile_codes(pp, n_bins), "y": yy, "p": pp})
     grouped = frame.groupby("bin", sort=True)
     table = pd.DataFrame({
@@ -307,7 +310,7 @@ def reliability_table(y: MetricInput, p: MetricInput, n_bins: int = 10) -> pd.Da
 
 def roc_curve_points(y: MetricInput, p: MetricInput) -> pd.DataFrame:
     """ROC curve (sklearn's ``roc_curve``): false- and true-positive rate per threshold."""
-    yy, pp = _pair(y, p, both_classes=True)
+    yy, pp = check_inputs(y, p, both_classes=True)
     fpr, tpr, thresholds = skm.roc_curve(yy, pp)
     return pd.DataFrame({"fpr": fpr, "tpr": tpr, "threshold": thresholds})
 
@@ -318,7 +321,7 @@ def ks_table(y: MetricInput, p: MetricInput) -> pd.DataFrame:
     Columns: ``score, bads, goods, cum_bad_share, cum_good_share, gap`` where
     ``gap = cum_good_share - cum_bad_share``; ``max(|gap|)`` is :func:`ks`.
     """
-    yy, pp = _pair(y, p, both_classes=True)
+    yy, pp = check_inputs(y, p, both_classes=True)
     return _cumulative_shares(yy, pp)
 
 
@@ -330,7 +333,7 @@ def gains_table(y: MetricInput, p: MetricInput, n_bins: int = 10) -> pd.DataFram
     Ties in ``p`` share a bin, so heavy ties give fewer than ``n_bins`` rows.
     """
     _check_bins(n_bins)
-    yy, pp = _pair(y, p)
+    yy, pp = check_inputs(y, p)
     if yy.sum() == 0:
         raise DataError("metric input", ["y has no bads, so gains and lift are undefined"])
     codes = _quantile_codes(pp, n_bins)
@@ -367,7 +370,7 @@ def strategy_curve(y: MetricInput, p: MetricInput, n_points: int = 101) -> pd.Da
     policy a lender could actually run: approve when ``p <= cutoff``.
     """
     _check_bins(n_points, "n_points")
-    yy, pp = _pair(y, p)
+    yy, pp = check_inputs(y, p)
     sorted_p, cum_bads = _sorted_cumulative(yy, pp)
     cutoffs = np.unique(np.quantile(pp, np.linspace(0, 1, n_points), method="inverted_cdf"))
     approved = np.searchsorted(sorted_p, cutoffs, side="right")
@@ -414,7 +417,7 @@ def cutoff_for_bad_rate(y: MetricInput, p: MetricInput, bad_rate: float) -> floa
     The in-sample bad rate is not always monotone in the cut-off, so every distinct score is
     checked and the most generous feasible one wins; if none is feasible, nobody is approved.
     """
-    yy, pp = _pair(y, p)
+    yy, pp = check_inputs(y, p)
     sorted_p, cum_bads = _sorted_cumulative(yy, pp)
     scores = np.unique(sorted_p)
     approved = np.searchsorted(sorted_p, scores, side="right")
@@ -435,8 +438,8 @@ def swap_set(
     of applicants and ``bad_rate`` (NaN for an empty group). The swap-ins and swap-outs are
     where two models really differ; their bad rates say which model is right about them.
     """
-    yy, pa = _pair(y, p_a)
-    _, pb = _pair(y, p_b)
+    yy, pa = check_inputs(y, p_a)
+    _, pb = check_inputs(y, p_b)
     a_ok = pa <= cutoff_for_approval_rate(pa, approval_rate)
     b_ok = pb <= cutoff_for_approval_rate(pb, approval_rate)
     a, b = names
@@ -469,7 +472,7 @@ def metrics_by_segment(
     A segment with fewer than ``min_count`` rows or only one class gets NaN for AUC and KS
     instead of an error, so one thin segment never breaks a whole monitoring report.
     """
-    yy, pp = _pair(y, p)
+    yy, pp = check_inputs(y, p)
     seg = segment if isinstance(segment, pd.Series) else pd.Series(np.asarray(segment))
     if len(seg) != yy.size:
         raise DataError("metric input", [f"segment has {len(seg)} rows but y has {yy.size}"])

@@ -1,0 +1,81 @@
+"""Every word riskkit prints on a chart, in English and Chinese.
+
+Kept in one table (not scattered through the plot functions) so a translator reviews one
+file and a missing Chinese string is a failing test, not a chart with mixed languages.
+"""
+
+from __future__ import annotations
+
+TEXT: dict[str, tuple[str, str]] = {
+    # shared
+    "pd_axis": ("Predicted PD (%)", "预测违约概率（%）"),
+    "score_axis": ("Score (points)", "评分（分）"),
+    "goods": ("Goods", "好客户"),
+    "bads": ("Bads", "坏客户"),
+    "random": ("Random model", "随机模型"),
+    "feature": ("Feature", "特征"),
+    "missing": ("missing", "缺失"),
+    "n_a": ("n/a", "无"),
+    "model": ("Model (SHAP)", "模型（SHAP）"),
+    "truth": ("True effect", "真实效应"),
+    "contrib_y": ("Contribution to log-odds", "对数几率贡献"),
+    "logodds_y": ("Model output (log-odds)", "模型输出（对数几率）"),
+    "raises": ("Raises risk", "增加风险"),
+    "lowers": ("Lowers risk", "降低风险"),
+    # metric names
+    "auc": ("AUC", "AUC"),
+    "gini": ("Gini", "基尼系数"),
+    "ks": ("KS", "KS"),
+    "bad_rate": ("Bad rate", "坏账率"),
+    "mean_pd": ("Mean PD", "平均预测违约率"),
+    # ROC / KS / distribution
+    "roc_title": ("ROC curve", "ROC曲线"),
+    "roc_x": ("Goods declined: false-positive rate (%)", "被拒好客户占比：假阳性率（%）"),
+    "roc_y": ("Bads declined: true-positive rate (%)", "被拒坏客户占比：真阳性率（%）"),
+    "ks_title": ("KS: cumulative score distributions", "KS：好坏客户得分累计分布"),
+    "ks_y": ("Cumulative share with score ≤ x (%)", "得分不超过x的累计占比（%）"),
+    "dist_title": ("Score distribution of goods and bads", "好坏客户得分分布"),
+    "dist_y": ("Share of group per bin (%)", "组内占比（%）"),
+    # calibration / gains / strategy
+    "rel_title": ("Calibration: predicted PD vs. observed bad rate", "校准：预测违约率与实际坏账率"),
+    "rel_x": ("Mean predicted PD per bin (%)", "分组平均预测违约率（%）"),
+    "rel_y": ("Observed bad rate (%)", "实际坏账率（%）"),
+    "perfect": ("Perfect calibration", "完美校准"),
+    "gains_title": ("Gains: bads caught by declining the riskiest", "累计捕获率：拒绝高风险客户捕获的坏客户"),
+    "gains_x": ("Applicants declined, riskiest first (%)", "拒绝客户占比（风险由高到低，%）"),
+    "gains_y": ("Bads captured (%)", "捕获坏客户占比（%）"),
+    "strategy_title": ("Strategy curve: bad rate of the approved book", "策略曲线：通过客户的坏账率"),
+    "approval_x": ("Approval rate (%)", "通过率（%）"),
+    "approved_bad_y": ("Bad rate among approved (%)", "通过客户坏账率（%）"),
+    # stability / segments
+    "psi_title": ("Population stability by feature (PSI)", "特征稳定性（PSI）"),
+    "psi_x": ("PSI (unitless)", "PSI（无单位）"),
+    "stable": ("Stable", "稳定"),
+    "watch": ("Watch", "关注"),
+    "shifted": ("Shifted", "显著偏移"),
+    "segment_title": ("Model performance by segment", "分群模型表现"),
+    "segment_x": ("Value (0–1)", "数值（0–1）"),
+    "segment_y": ("Segment", "分群"),
+    # explanations
+    "wf_title": ("Why this PD: {base} → {final}", "违约概率解释：{base} → {final}"),
+    "wf_x": ("Log-odds of default (contribution per feature)", "违约对数几率（各特征贡献）"),
+    "wf_top": ("PD (%)", "违约概率（%）"),
+    "base_row": ("Average applicant (base)", "平均申请人（基准）"),
+    "final_row": ("This applicant", "该申请人"),
+    "others": ("{n} other features", "其他{n}个特征"),
+    "reason_title": ("Most frequent reasons for decline", "最常见的拒绝原因"),
+    "reason_x": ("Applicants (count)", "申请人数（人）"),
+    "cvt_title": ("Feature importance: model vs. true effect", "特征重要性：模型与真实效应"),
+    "cvt_x": ("Mean |contribution| (log-odds)", "平均绝对贡献（对数几率）"),
+    "dep_title": ("Dependence: {feature}", "依赖图：{feature}"),
+    "pdp_title": ("Partial dependence and ICE: {feature}", "部分依赖与个体条件期望：{feature}"),
+    "pdp": ("Partial dependence (mean)", "部分依赖（均值）"),
+    "ice": ("Individual curves (ICE)", "个体曲线（ICE）"),
+}
+
+
+def text(key: str, lang: str = "en", **fields: object) -> str:
+    """The chart string ``key`` in ``lang`` ("en" or "zh"), with ``{fields}`` filled in."""
+    en, zh = TEXT[key]
+    template = zh if lang == "zh" else en
+    return template.format(**fields) if fields else template

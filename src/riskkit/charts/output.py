@@ -1,0 +1,95 @@
+"""Finishing and saving charts: a source line, and PNG + SVG + PDF written atomically.
+
+Exports are reproducible: PDF and SVG carry no creation date and SVG ids are salted by the
+style sheet (``svg.hashsalt``), so re-running an unchanged analysis rewrites identical files
+and version control shows only real changes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from matplotlib.figure import Figure, SubFigure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+from riskkit.errors import ConfigError
+from riskkit.io import write_with
+
+FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+_SOURCE_GID = "riskkit-source-line"
+_METADATA: dict[str, dict[str, str | None]] = {
+    "png": {"Software": "riskkit"},
+    "svg": {"Creator": "riskkit", "Date": None},
+    "pdf": {"Creator": "riskkit", "Producer": "riskkit", "CreationDate": None},
+}
+
+
+class ChartNameError(ConfigError, ValueError):
+    """A chart name that is not a plain file stem (a ValueError and a RiskkitError)."""
+
+
+def add_source_line(fig: Figure | SubFigure, text: str, fontsize: float = 6.5) -> Figure:
+    """Put a small grey source line at the bottom left, e.g. "riskkit · run base-2026 · seed 7".
+
+    Calling it again replaces the line. Under constrained layout the axes are shrunk to make
+    room, so the line never sits on top of tick labels.
+    """
+    root = fig.get_figure(root=True) if isinstance(fig, SubFigure) else fig
+    for old in [t for t in root.texts if t.get_gid() == _SOURCE_GID]:
+        old.remove()
+    root.text(0.005, 0.005, text, ha="left", va="bottom", fontsize=fontsize, color="#6b6b6b",
+              gid=_SOURCE_GID)
+    engine = root.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):
+        reserve = fontsize * 1.8 / 72 / root.get_figheight()
+        engine.set(rect=(0, reserve, 1, 1 - reserve))
+    return root
+
+
+def check_name(name: str, formats: Sequence[str] = FORMATS) -> str:
+    """Return ``name`` if it is a safe file stem; otherwise raise ChartNameError naming it."""
+    seps = {"/", "\\", os.sep, *([os.altsep] if os.altsep else [])}
+    problem = None
+    if not isinstance(name, str) or not name.strip():
+        problem = "it is empty"
+    elif any(sep in name for sep in seps) or "\x00" in name:
+        problem = "it contains a path separator; pass the folder separately"
+    elif name.startswith("."):
+        problem = "it starts with '.' (hidden or relative path)"
+    elif name.strip() != name:
+        problem = "it has leading or trailing whitespace"
+    elif any(name.lower().endswith(f".{fmt}") for fmt in formats):
+        problem = "it already ends in a file extension; export adds one per format"
+    if problem:
+        raise ChartNameError(f"invalid chart name {name!r}: {problem}")
+    return name
+
+
+def export(
+    fig: Figure,
+    name: str,
+    folder: str | os.PathLike[str],
+    formats: Sequence[str] = FORMATS,
+    dpi: int = 300,
+) -> list[Path]:
+    """Write ``<folder>/<name>.png`` (``dpi``), ``.svg`` and ``.pdf``; return the paths.
+
+    Each file is written to a temporary name and renamed into place (``riskkit.io``), so a
+    reader never sees half a chart. The figure is left open: the caller may still use it.
+    """
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ChartNameError(f"unknown export formats {unknown}; choose from {', '.join(FORMATS)}")
+    check_name(name, formats)
+    root = fig.get_figure(root=True) if isinstance(fig, SubFigure) else fig
+    paths = []
+    for fmt in formats:
+        target = Path(folder) / f"{name}.{fmt}"
+
+        def save(tmp: Path, fmt: str = fmt) -> None:
+            root.savefig(tmp, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
+
+        paths.append(write_with(target, save))
+    return paths
