@@ -287,3 +287,10 @@ def test_every_chart_string_has_both_languages() -> None:
     for key, (en, zh) in _text.TEXT.items():
         assert en.strip() and zh.strip(), key
         assert en.count("{") == zh.count("{"), key
+
+
+def test_dependence_shows_missing_rows_as_their_own_strip(data) -> None:
+    fig = PLOTS["dependence"](data)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "missing (n=20)" in labels
+    assert "True effect" in labels

@@ -176,9 +176,11 @@ def plot_dependence(
 ) -> Figure:
     """SHAP dependence scatter (value vs. contribution) with the true effect overlaid.
 
-    Categorical features are drawn at category positions with a little jitter. Missing
-    values of ``x`` are left out and counted in the legend. At most ``max_points`` points
-    are scattered (a seeded sample) so PDFs and SVGs stay small; the truth uses every row.
+    Categorical features are drawn at category positions with a little jitter. Rows with
+    a missing ``x`` often carry meaning in credit data ("never overdue"), so they are drawn
+    in grey as a strip left of the observed values, with their true effect. At most
+    ``max_points`` points are scattered (a seeded sample) so PDFs and SVGs stay small; the
+    truth uses every row.
     """
     lang = resolve_lang(lang)
     xs = x.reset_index(drop=True) if isinstance(x, pd.Series) else pd.Series(np.asarray(x))
@@ -206,9 +208,21 @@ def plot_dependence(
     idx = np.flatnonzero(present)
     shown = rng.choice(idx, max_points, replace=False) if idx.size > max_points else idx
     jitter = 0.0 if numeric else rng.uniform(-0.15, 0.15, shown.size)
-    n_missing = int((~present).sum())
-    name = text("model", lang) + (f" ({n_missing:,} missing not shown)" if n_missing else "")
-    ax.scatter(xv[shown] + jitter, cs.to_numpy()[shown], s=6, alpha=0.35, linewidths=0, label=name)
+    ax.scatter(xv[shown] + jitter, cs.to_numpy()[shown], s=6, alpha=0.35, linewidths=0,
+               label=text("model", lang))
+    missing_rows = np.flatnonzero(~present)
+    if missing_rows.size and idx.size:
+        lo, hi = float(np.nanmin(xv)), float(np.nanmax(xv))
+        at = lo - 0.1 * max(hi - lo, 1.0)
+        few = rng.choice(missing_rows, max_points, replace=False) if missing_rows.size > max_points \
+            else missing_rows
+        spread = 0.02 * max(hi - lo, 1.0)
+        ax.scatter(at + rng.uniform(-spread, spread, few.size), cs.to_numpy()[few], s=6, alpha=0.35,
+                   linewidths=0, color=NEUTRAL,
+                   label=f"{text('missing', lang)} (n={missing_rows.size:,})")
+        if ts is not None:
+            ax.plot([at], [ts.to_numpy()[missing_rows].mean()], ls="none", marker="_",
+                    markersize=14, mew=2, color=TRUTH)
     if ts is not None:
         truth = pd.DataFrame({"x": xv[idx], "t": ts.to_numpy()[idx]}).groupby("x")["t"].mean()
         style = {"ls": "--"} if numeric else {"ls": "none", "marker": "_", "markersize": 18, "mew": 2}
