@@ -251,7 +251,8 @@ class CreditModel(BaseEstimator, ABC):
 
     def predict_logit(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated log-odds of default."""
-        return self.calibration_.apply(self._raw_logit(self._prepare(X)))
+        raw = self._raw_logit(self._prepare(X))
+        return self.calibration_.apply(raw)
 
     def predict_pd(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated probability of default within 12 months."""

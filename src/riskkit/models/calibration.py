@@ -65,7 +65,21 @@ def fit_platt(raw_logit: np.ndarray, y: np.ndarray, C: float = PLATT_C) -> Platt
 
 
 def ece(y: np.ndarray, pd_: np.ndarray, n_bins: int = ECE_BINS) -> float:
-    """Expected calibration error over equal-count bins of predicted PD.
+    """Expected calibration error over equal-frequency bins of predicted PD.
+
+    Delegates to ``riskkit.evaluate.ece`` so that a model's calibration report and the
+    evaluation report quote the same number; imported lazily so the models never depend
+    on the evaluation module being importable, with :func:`ece_local` as the fallback.
+    """
+    try:
+        from riskkit.evaluate import ece as evaluate_ece
+    except ImportError:
+        return ece_local(y, pd_, n_bins)
+    return float(evaluate_ece(np.asarray(y), np.asarray(pd_, dtype=float), n_bins=n_bins))
+
+
+def ece_local(y: np.ndarray, pd_: np.ndarray, n_bins: int = ECE_BINS) -> float:
+    """Expected calibration error over equal-count bins of predicted PD (no dependencies).
 
     Equal-count rather than equal-width bins because credit PDs crowd near zero: ten
     equal-width bins on [0, 1] would put almost every applicant in the first one. Rows are

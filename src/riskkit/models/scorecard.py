@@ -141,31 +141,43 @@ class FeatureBins:
         return asdict(self)
 
 
+def bins_from_optbinning(optb: Any) -> FeatureBins:
+    """Copy a fitted ``OptimalBinning``'s bins into plain numbers (one special bin at most)."""
+    table = optb.to_dict()
+    dtype = optb.dtype
+    special = optb.special_codes
+    if isinstance(special, dict):
+        raise ConfigError(f"{optb.name}: give special codes as one list (one special bin)")
+    return FeatureBins(
+        name=optb.name, dtype=dtype,
+        splits=[float(s) for s in table["splits"]] if dtype == "numerical" else [],
+        groups=([] if dtype == "numerical" else
+                [[str(c) for c in np.asarray(group, dtype=object)] for group in optb.splits]),
+        special_codes=list(special) if special is not None else [],
+        n_event=[int(v) for v in table["n_event"]],
+        n_nonevent=[int(v) for v in table["n_nonevent"]],
+        trend=str(optb.monotonic_trend), status=str(optb.status))
+
+
+def optbinning_woe(optb: Any, x: np.ndarray) -> np.ndarray:
+    """optbinning's own WoE transform with the empirical special/missing WoE riskkit uses."""
+    return np.asarray(optb.transform(x, metric="woe", metric_special="empirical",
+                                     metric_missing="empirical"), dtype=float)
+
+
 def fit_feature_bins(name: str, x: np.ndarray, y: np.ndarray, params: dict[str, Any],
                      special_codes: list[Any] | None) -> FeatureBins:
     """Bin one feature with optbinning, and prove the NumPy re-implementation agrees."""
     from optbinning import OptimalBinning
 
     feat = F.get(name)
-    dtype = "categorical" if feat.is_categorical else "numerical"
-    trend = "auto" if feat.is_categorical else TREND[feat.direction]
-    optb = OptimalBinning(name=name, dtype=dtype, monotonic_trend=trend,
+    optb = OptimalBinning(name=name, dtype="categorical" if feat.is_categorical else "numerical",
+                          monotonic_trend="auto" if feat.is_categorical else TREND[feat.direction],
                           special_codes=list(special_codes) if special_codes else None,
                           **params)
     optb.fit(x, y)
-    table = optb.to_dict()
-    groups = ([] if dtype == "numerical"
-              else [[str(c) for c in np.asarray(group, dtype=object)] for group in optb.splits])
-    bins = FeatureBins(
-        name=name, dtype=dtype,
-        splits=[float(s) for s in table["splits"]] if dtype == "numerical" else [],
-        groups=groups, special_codes=list(special_codes or []),
-        n_event=[int(v) for v in table["n_event"]],
-        n_nonevent=[int(v) for v in table["n_nonevent"]],
-        trend=trend, status=str(optb.status))
-    expected = optb.transform(x, metric="woe", metric_special="empirical",
-                              metric_missing="empirical")
-    if not np.array_equal(np.asarray(expected, dtype=float), bins.transform(x)):
+    bins = bins_from_optbinning(optb)
+    if not np.array_equal(optbinning_woe(optb, x), bins.transform(x)):
         raise RuntimeError(f"{name}: riskkit's bin assignment disagrees with optbinning's "
                            "transform; the installed optbinning changed its semantics")
     return bins
