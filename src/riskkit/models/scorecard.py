@@ -8,8 +8,11 @@ evidence, and a logistic regression on the WoE columns gives the log-odds.
 Sign convention: optbinning's WoE is ``log(share of non-events / share of events)``, so a
 *risky* bin has a *negative* WoE and a sensible coefficient is negative. A feature whose
 coefficient comes out positive (collinearity reversing its univariate story) is dropped
-and the regression refitted, so risk never falls as a feature moves in its risky direction.
-Contributions flip the sign back: positive = raises risk.
+and the regression refitted, so risk never falls as a feature moves in its risky direction
+(``dropped_`` says why). On riskkit's population this usually drops ``overdue_count_24m``:
+its "ever overdue" signal is already carried by the missing bin of
+``months_since_last_overdue`` and by ``max_dpd_24m``. Contributions flip the sign back:
+positive = raises risk.
 
 optbinning is needed only to *fit*. The fitted bins are stored as plain numbers (split
 points, category groups, WoE per bin) and applied by :class:`FeatureBins` with NumPy, which
