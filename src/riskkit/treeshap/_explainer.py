@@ -91,6 +91,7 @@ class FastTreeShap:
         return {
             "n_trees": m.n_trees,
             "n_leaves": len(m.leaf_k),
+            "max_leaves": int(m.tree_num_leaves.max(initial=1)),
             "max_depth": int(m.tree_depth.max(initial=0)),
             "max_path_features": self._max_k,
             "units": len(p.unit_width),

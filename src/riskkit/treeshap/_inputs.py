@@ -47,7 +47,7 @@ def _frame_to_matrix(
     frame = _align_columns(frame, names)
     cat_cols = [i for i, d in enumerate(frame.dtypes) if isinstance(d, pd.CategoricalDtype)]
     problems = []
-    if cat_cols and pandas_categorical is None:
+    if cat_cols and not pandas_categorical:
         problems.append(
             "category columns given, but the model was not trained on pandas categoricals; "
             "pass the category codes as numbers"

@@ -96,6 +96,50 @@ def leaf_shap(
         out[j] = total * (o - z) * value
 
 
+@njit(cache=True)
+def _fill_unit(
+    first: int,
+    last: int,
+    member_unit: np.ndarray,
+    member_leaf: np.ndarray,
+    member_map_start: np.ndarray,
+    member_map: np.ndarray,
+    member_step_start: np.ndarray,
+    member_step_len: np.ndarray,
+    steps: np.ndarray,
+    unit_kp: np.ndarray,
+    unit_d: np.ndarray,
+    unit_width: np.ndarray,
+    unit_table_start: np.ndarray,
+    leaf_k: np.ndarray,
+    leaf_feat_start: np.ndarray,
+    leaf_zero: np.ndarray,
+    leaf_value: np.ndarray,
+    max_k: int,
+    tables: np.ndarray,
+) -> None:
+    """Fill the table of the unit whose members are ``first .. last - 1``."""
+    u = member_unit[first]
+    kp = unit_kp[u]
+    width = unit_width[u]
+    keep = (np.int64(1) << kp) - 1
+    pweight = np.empty(max_k + 1)
+    scratch = np.empty(max(max_k, 1))
+    for index in range(np.int64(1) << (kp + unit_d[u])):
+        row = unit_table_start[u] + index * width
+        for i in range(first, last):
+            leaf = member_leaf[i]
+            mask = (index & keep) | ~keep
+            for s in range(member_step_start[i], member_step_start[i] + member_step_len[i]):
+                went = (index >> steps[s, 0]) & 1
+                if went != steps[s, 1]:
+                    mask &= ~(np.int64(1) << steps[s, 2])
+            k = leaf_k[leaf]
+            leaf_shap(k, leaf_zero, leaf_feat_start[leaf], mask, leaf_value[leaf], pweight, scratch)
+            for j in range(k):
+                tables[row + member_map[member_map_start[i] + j]] += scratch[j]
+
+
 @njit(parallel=True, cache=True)
 def build_tables(
     member_unit: np.ndarray,
@@ -117,44 +161,26 @@ def build_tables(
 ) -> None:
     """Fill every unit's table: row ``index`` sums its member leaves' contributions.
 
-    Members are sorted by unit; each unit's members are handled by one thread, so no two
-    threads write the same table. ``steps[s] = (shift, went_left, bit)``: the leaf's path
-    goes through a group node whose decision is bit ``shift`` of the index.
+    Members are sorted by unit and each unit is filled by one thread, so no two threads
+    write the same table. ``steps[s] = (shift, went_left, bit)``: the member's path goes
+    through a group node whose decision is bit ``shift`` of the index.
     """
     n_members = member_unit.shape[0]
-    # first member of every unit, so units can be distributed over threads
     firsts = np.empty(n_members + 1, dtype=np.int64)
-    n_firsts = 0
-    for i in range(n_members):
-        if i == 0 or member_unit[i] != member_unit[i - 1]:
-            firsts[n_firsts] = i
-            n_firsts += 1
-    firsts[n_firsts] = n_members
+    n_units = 0
     max_k = 0
     for i in range(n_members):
+        if i == 0 or member_unit[i] != member_unit[i - 1]:
+            firsts[n_units] = i
+            n_units += 1
         max_k = max(max_k, leaf_k[member_leaf[i]])
-    for g in prange(n_firsts):
-        u = member_unit[firsts[g]]
-        kp = unit_kp[u]
-        width = unit_width[u]
-        keep = (np.int64(1) << kp) - 1
-        pweight = np.empty(max_k + 1)
-        scratch = np.empty(max(max_k, 1))
-        for index in range(np.int64(1) << (kp + unit_d[u])):
-            row = unit_table_start[u] + index * width
-            for i in range(firsts[g], firsts[g + 1]):
-                leaf = member_leaf[i]
-                mask = (index & keep) | ~keep
-                for s in range(member_step_start[i], member_step_start[i] + member_step_len[i]):
-                    went = (index >> steps[s, 0]) & 1
-                    if went != steps[s, 1]:
-                        mask &= ~(np.int64(1) << steps[s, 2])
-                k = leaf_k[leaf]
-                leaf_shap(
-                    k, leaf_zero, leaf_feat_start[leaf], mask, leaf_value[leaf], pweight, scratch
-                )
-                for j in range(k):
-                    tables[row + member_map[member_map_start[i] + j]] += scratch[j]
+    firsts[n_units] = n_members
+    for g in prange(n_units):
+        _fill_unit(
+            firsts[g], firsts[g + 1], member_unit, member_leaf, member_map_start, member_map,
+            member_step_start, member_step_len, steps, unit_kp, unit_d, unit_width,
+            unit_table_start, leaf_k, leaf_feat_start, leaf_zero, leaf_value, max_k, tables,
+        )  # fmt: skip
 
 
 @njit(cache=True)
@@ -240,6 +266,123 @@ def _lookup(
                 outt[leaf_feats[fs + j], i] += scratch[j]
 
 
+@njit(cache=True)
+def _explain_block(
+    b: int,
+    x: np.ndarray,
+    tree_node_start: np.ndarray,
+    tree_n_nodes: np.ndarray,
+    node_feature: np.ndarray,
+    node_kind: np.ndarray,
+    node_threshold: np.ndarray,
+    node_nan_left: np.ndarray,
+    node_zero_missing: np.ndarray,
+    node_default_left: np.ndarray,
+    node_cat_start: np.ndarray,
+    node_cat_len: np.ndarray,
+    cat_words: np.ndarray,
+    node_bit: np.ndarray,
+    node_left: np.ndarray,
+    node_right: np.ndarray,
+    node_gshift: np.ndarray,
+    node_groot: np.ndarray,
+    node_gkeep: np.ndarray,
+    node_unit_end: np.ndarray,
+    leaf_unit: np.ndarray,
+    unit_width: np.ndarray,
+    unit_feat_start: np.ndarray,
+    unit_feats: np.ndarray,
+    unit_table_start: np.ndarray,
+    unit_keep: np.ndarray,
+    unit_leaf: np.ndarray,
+    tables: np.ndarray,
+    leaf_k: np.ndarray,
+    leaf_feat_start: np.ndarray,
+    leaf_feats: np.ndarray,
+    leaf_zero: np.ndarray,
+    leaf_value: np.ndarray,
+    max_nodes: int,
+    max_k: int,
+    block_rows: int,
+    out: np.ndarray,
+) -> None:
+    """Add every tree's contributions to rows ``b * block_rows ...`` of ``out``.
+
+    The loops run tree, node, row: each step is a short loop over the block's rows
+    (vectorisable, no data-dependent branches), and a tree's tables stay in cache for the
+    whole block.
+    """
+    n_rows, n_feat = x.shape
+    n_out = out.shape[1]
+    r0 = b * block_rows
+    nb = min(n_rows, r0 + block_rows) - r0
+    xt = np.empty((n_feat, block_rows))
+    for i in range(nb):
+        for f in range(n_feat):
+            xt[f, i] = x[r0 + i, f]
+    outt = np.zeros((n_out, block_rows))
+    masks = np.empty((max(max_nodes, 1), block_rows), dtype=np.int64)
+    dec = np.empty(block_rows, dtype=np.int64)
+    acc = np.empty(block_rows, dtype=np.int64)
+    index = np.empty(block_rows, dtype=np.int64)
+    pweight = np.empty(max_k + 1)
+    scratch = np.empty(max(max_k, 1))
+    for t in range(tree_node_start.shape[0]):
+        start = tree_node_start[t]
+        count = tree_n_nodes[t]
+        if count == 0:
+            continue
+        masks[0, :nb] = -1
+        for local in range(count):
+            n = start + local
+            _decide(
+                n, xt, nb, dec, node_feature, node_kind, node_threshold, node_nan_left,
+                node_zero_missing, node_default_left, node_cat_start, node_cat_len, cat_words,
+            )  # fmt: skip
+            shift = node_gshift[n]
+            if shift >= 0:  # inside a group: record the decision in the group's index
+                if node_groot[n]:
+                    keep = node_gkeep[n]
+                    mine = masks[local]
+                    for i in range(nb):
+                        acc[i] = (mine[i] & keep) | (dec[i] << shift)
+                else:
+                    for i in range(nb):
+                        acc[i] |= dec[i] << shift
+                u = node_unit_end[n]
+                if u >= 0:
+                    _lookup(
+                        u, acc, nb, outt, unit_width, unit_feat_start, unit_feats,
+                        unit_table_start, unit_leaf, tables, leaf_k, leaf_feat_start,
+                        leaf_feats, leaf_zero, leaf_value, pweight, scratch,
+                    )  # fmt: skip
+                continue
+            # above the groups: pass the path mask on; the child not taken loses the bit
+            bit = np.int64(1) << node_bit[n]
+            mine = masks[local]
+            for side in range(2):
+                child = node_left[n] if side == 0 else node_right[n]
+                # left child: clear where the row went right (dec 0); right: where dec 1
+                flip = 1 - side
+                if child >= 0:
+                    target = masks[child - start]
+                    for i in range(nb):
+                        target[i] = mine[i] & ~(bit * (dec[i] ^ flip))
+                else:
+                    u = leaf_unit[~child]
+                    keep = unit_keep[u]
+                    for i in range(nb):
+                        index[i] = mine[i] & ~(bit * (dec[i] ^ flip)) & keep
+                    _lookup(
+                        u, index, nb, outt, unit_width, unit_feat_start, unit_feats,
+                        unit_table_start, unit_leaf, tables, leaf_k, leaf_feat_start,
+                        leaf_feats, leaf_zero, leaf_value, pweight, scratch,
+                    )  # fmt: skip
+    for i in range(nb):
+        for f in range(n_feat):
+            out[r0 + i, f] += outt[f, i]
+
+
 @njit(parallel=True, cache=True)
 def contributions_kernel(
     x: np.ndarray,
@@ -279,80 +422,49 @@ def contributions_kernel(
     block_rows: int,
     out: np.ndarray,
 ) -> None:
-    """Add every tree's contributions to ``out[:, :n_features]``; blocks of rows in parallel.
+    """Add every tree's contributions to ``out[:, :n_features]``, blocks of rows in parallel.
 
-    Inside a block the loops run tree, node, row: each step is a short loop over the
-    block's rows (vectorisable, no data-dependent branches) and a tree's tables stay in
-    cache for the whole block. Columns of ``out`` beyond the features are scratch.
+    The parallel loop only dispatches blocks: keeping the parfor body to one call makes
+    numba's (slow) parallel compilation much cheaper.
     """
-    n_rows, n_feat = x.shape
-    n_out = out.shape[1]
-    n_blocks = (n_rows + block_rows - 1) // block_rows
+    n_blocks = (x.shape[0] + block_rows - 1) // block_rows
     for b in prange(n_blocks):
-        r0 = b * block_rows
-        nb = min(n_rows, r0 + block_rows) - r0
-        xt = np.empty((n_feat, block_rows))
-        for i in range(nb):
-            for f in range(n_feat):
-                xt[f, i] = x[r0 + i, f]
-        outt = np.zeros((n_out, block_rows))
-        masks = np.empty((max(max_nodes, 1), block_rows), dtype=np.int64)
-        dec = np.empty(block_rows, dtype=np.int64)
-        acc = np.empty(block_rows, dtype=np.int64)
-        index = np.empty(block_rows, dtype=np.int64)
-        pweight = np.empty(max_k + 1)
-        scratch = np.empty(max(max_k, 1))
-        for t in range(tree_node_start.shape[0]):
-            start = tree_node_start[t]
-            count = tree_n_nodes[t]
-            if count == 0:
-                continue
-            masks[0, :nb] = -1
-            for local in range(count):
-                n = start + local
-                _decide(
-                    n, xt, nb, dec, node_feature, node_kind, node_threshold, node_nan_left,
-                    node_zero_missing, node_default_left, node_cat_start, node_cat_len, cat_words,
-                )  # fmt: skip
-                shift = node_gshift[n]
-                if shift >= 0:  # inside a group: record the decision in the group's index
-                    if node_groot[n]:
-                        keep = node_gkeep[n]
-                        mine = masks[local]
-                        for i in range(nb):
-                            acc[i] = (mine[i] & keep) | (dec[i] << shift)
-                    else:
-                        for i in range(nb):
-                            acc[i] |= dec[i] << shift
-                    u = node_unit_end[n]
-                    if u >= 0:
-                        _lookup(
-                            u, acc, nb, outt, unit_width, unit_feat_start, unit_feats,
-                            unit_table_start, unit_leaf, tables, leaf_k, leaf_feat_start,
-                            leaf_feats, leaf_zero, leaf_value, pweight, scratch,
-                        )  # fmt: skip
-                    continue
-                # above the groups: pass the path mask on; the child not taken loses the bit
-                bit = np.int64(1) << node_bit[n]
-                mine = masks[local]
-                for side in range(2):
-                    child = node_left[n] if side == 0 else node_right[n]
-                    # left child: clear where the row went right (dec 0); right: where dec 1
-                    flip = 1 - side
-                    if child >= 0:
-                        target = masks[child - start]
-                        for i in range(nb):
-                            target[i] = mine[i] & ~(bit * (dec[i] ^ flip))
-                    else:
-                        u = leaf_unit[~child]
-                        keep = unit_keep[u]
-                        for i in range(nb):
-                            index[i] = mine[i] & ~(bit * (dec[i] ^ flip)) & keep
-                        _lookup(
-                            u, index, nb, outt, unit_width, unit_feat_start, unit_feats,
-                            unit_table_start, unit_leaf, tables, leaf_k, leaf_feat_start,
-                            leaf_feats, leaf_zero, leaf_value, pweight, scratch,
-                        )  # fmt: skip
-        for i in range(nb):
-            for f in range(n_feat):
-                out[r0 + i, f] += outt[f, i]
+        _explain_block(
+            np.int64(b),  # one signature: prange may type b as uint64
+            x,
+            tree_node_start,
+            tree_n_nodes,
+            node_feature,
+            node_kind,
+            node_threshold,
+            node_nan_left,
+            node_zero_missing,
+            node_default_left,
+            node_cat_start,
+            node_cat_len,
+            cat_words,
+            node_bit,
+            node_left,
+            node_right,
+            node_gshift,
+            node_groot,
+            node_gkeep,
+            node_unit_end,
+            leaf_unit,
+            unit_width,
+            unit_feat_start,
+            unit_feats,
+            unit_table_start,
+            unit_keep,
+            unit_leaf,
+            tables,
+            leaf_k,
+            leaf_feat_start,
+            leaf_feats,
+            leaf_zero,
+            leaf_value,
+            max_nodes,
+            max_k,
+            block_rows,
+            out,
+        )

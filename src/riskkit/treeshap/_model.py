@@ -38,7 +38,6 @@ class FlatEnsemble:
     feature_names: list[str]
     pandas_categorical: list[list[Any]] | None
     expected_value: float
-    output_scale: float
     # per tree
     tree_node_start: np.ndarray  # int64: global index of the tree's root node
     tree_n_nodes: np.ndarray  # int64: internal nodes; 0 for a single-leaf tree
@@ -58,7 +57,7 @@ class FlatEnsemble:
     node_prefix_k: np.ndarray  # int64: distinct features on the path above the node
     cat_words: np.ndarray  # uint32: bitsets of categories that go left
     # per leaf (ids are global across trees)
-    leaf_value: np.ndarray  # float64, already multiplied by output_scale
+    leaf_value: np.ndarray  # float64
     leaf_k: np.ndarray  # int64: distinct features on the leaf's path
     leaf_feat_start: np.ndarray  # int64: offset into leaf_feats / leaf_zero
     leaf_feats: np.ndarray  # int64: feature of bit j, for j < k
@@ -114,11 +113,11 @@ class _Builder:
         self.leaf_feats: list[int] = []
         self.leaf_zero: list[float] = []
 
-    def add_tree(self, root: dict[str, Any], scale: float) -> tuple[int, int, int, float]:
+    def add_tree(self, root: dict[str, Any]) -> tuple[int, int, int, float]:
         """Append one tree; return (root index, internal nodes, depth, expected value)."""
         start = len(self.nodes["feature"])
         if "split_index" not in root:  # a single-leaf tree: only shifts the expected value
-            return start, 0, 0, float(root["leaf_value"]) * scale
+            return start, 0, 0, float(root["leaf_value"])
         total = float(root["internal_count"])
         leaves: list[tuple[int, float, float]] = []  # (leaf_index, count, value) for E[f]
         depth = 0
@@ -146,7 +145,7 @@ class _Builder:
                     )
                 leaf_id = len(self.leaf_value)
                 self._link(parent, is_left, ~leaf_id)
-                value = float(node["leaf_value"]) * scale
+                value = float(node["leaf_value"])
                 self.leaf_value.append(value)
                 self.leaf_k.append(len(feats))
                 self.leaf_feat_start.append(len(self.leaf_feats))
@@ -210,6 +209,8 @@ def flatten_booster(booster: lgb.Booster, num_iteration: int | None = None) -> F
 
     Leaf values in the dump already include shrinkage and, for ``boost_from_average``, the
     initial score (LightGBM folds it into the first tree), so nothing is added separately.
+    Random-forest models (``average_output``) are summed, not averaged, exactly as their
+    ``predict(raw_score=True)`` and ``pred_contrib`` are in LightGBM 4.
     """
     if not isinstance(booster, lgb.Booster):
         raise RiskkitError(f"FastTreeShap needs a lightgbm.Booster, got {type(booster).__name__}")
@@ -220,14 +221,12 @@ def flatten_booster(booster: lgb.Booster, num_iteration: int | None = None) -> F
             f"has {dump['num_tree_per_iteration']} trees per iteration"
         )
     trees = dump["tree_info"]
-    # Random forests average their trees; the raw score is the mean, so are the contributions.
-    scale = 1.0 / len(trees) if dump.get("average_output") and trees else 1.0
     b = _Builder()
     starts, sizes, leaves, depths = [], [], [], []
     expected = 0.0
     for tree in trees:
         _reject_linear(tree["tree_structure"])
-        start, size, depth, tree_expected = b.add_tree(tree["tree_structure"], scale)
+        start, size, depth, tree_expected = b.add_tree(tree["tree_structure"])
         starts.append(start)
         sizes.append(size)
         leaves.append(int(tree.get("num_leaves", size + 1)))
@@ -239,7 +238,6 @@ def flatten_booster(booster: lgb.Booster, num_iteration: int | None = None) -> F
         feature_names=[str(f) for f in dump["feature_names"]],
         pandas_categorical=booster.pandas_categorical,
         expected_value=expected,
-        output_scale=scale,
         tree_node_start=_i64(starts),
         tree_n_nodes=_i64(sizes),
         tree_num_leaves=_i64(leaves),
