@@ -19,7 +19,6 @@ number of rows requested, the chunking or the engine (in-process or Dask).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 
 import numpy as np
@@ -219,18 +218,3 @@ def generate(rows: int = 100_000, seed: int = 7, scenario: str = "baseline",
     frame = blocks[0] if len(blocks) == 1 else pd.concat(blocks, ignore_index=True)
     return frame
 
-
-def fingerprint(frame: pd.DataFrame) -> str:
-    """SHA-256 of the frame's content, column by column (independent of file format)."""
-    digest = hashlib.sha256()
-    for name in frame.columns:
-        col = frame[name]
-        digest.update(str(name).encode())
-        if isinstance(col.dtype, pd.CategoricalDtype):
-            digest.update("|".join(map(str, col.cat.categories)).encode())
-            digest.update(np.ascontiguousarray(col.cat.codes.to_numpy()).tobytes())
-        elif pd.api.types.is_numeric_dtype(col.dtype):
-            digest.update(np.ascontiguousarray(col.to_numpy()).tobytes())
-        else:
-            digest.update("\x1f".join(col.astype(str).tolist()).encode())
-    return digest.hexdigest()

@@ -174,27 +174,31 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-@lru_cache(maxsize=8)
-def _reference_moments() -> tuple[dict[str, float], float, float, float, np.ndarray]:
-    """Expectations over the fixed baseline reference sample (computed once per process)."""
+def fit_truth(reference: pd.DataFrame, target_bad_rate: float = DEFAULT_BAD_RATE,
+              macro_logit: float = 0.0) -> TruthModel:
+    """The truth against ``reference``, with an intercept giving ``target_bad_rate`` on it."""
+    if not 0.001 <= target_bad_rate <= 0.5:
+        raise ValueError(f"target bad rate {target_bad_rate!r} must lie between 0.001 and 0.5")
+    terms = main_effects(reference)
+    a, b = interaction_parts(reference)
+    f0 = sum(terms.values()) + a * b
+    intercept = brentq(lambda c: float(sigmoid(c + f0).mean()) - target_bad_rate, -30.0, 30.0,
+                       xtol=1e-12)
+    return TruthModel(intercept=float(intercept), macro_logit=macro_logit,
+                      mean_terms={k: float(np.mean(v)) for k, v in terms.items()},
+                      mean_a=float(a.mean()), mean_b=float(b.mean()), mean_ab=float((a * b).mean()),
+                      target_bad_rate=target_bad_rate)
+
+
+@lru_cache(maxsize=1)
+def reference_features() -> pd.DataFrame:
+    """The fixed baseline reference sample (drawn once per process)."""
     from .population import draw_reference_features
 
-    ref = draw_reference_features(REFERENCE_ROWS, REFERENCE_SEED)
-    terms = main_effects(ref)
-    a, b = interaction_parts(ref)
-    f0 = sum(terms.values()) + a * b
-    means = {k: float(np.mean(v)) for k, v in terms.items()}
-    return means, float(a.mean()), float(b.mean()), float((a * b).mean()), f0
+    return draw_reference_features(REFERENCE_ROWS, REFERENCE_SEED)
 
 
 @lru_cache(maxsize=32)
 def truth_model(target_bad_rate: float = DEFAULT_BAD_RATE, macro_logit: float = 0.0) -> TruthModel:
-    """The truth, with an intercept that gives ``target_bad_rate`` on the baseline reference."""
-    if not 0.001 <= target_bad_rate <= 0.5:
-        raise ValueError(f"target bad rate {target_bad_rate!r} must lie between 0.001 and 0.5")
-    means, mean_a, mean_b, mean_ab, f0 = _reference_moments()
-    intercept = brentq(lambda c: float(sigmoid(c + f0).mean()) - target_bad_rate, -30.0, 30.0,
-                       xtol=1e-12)
-    return TruthModel(intercept=float(intercept), macro_logit=macro_logit, mean_terms=means,
-                      mean_a=mean_a, mean_b=mean_b, mean_ab=mean_ab,
-                      target_bad_rate=target_bad_rate)
+    """The truth against the baseline reference sample (cached per bad rate and shift)."""
+    return fit_truth(reference_features(), target_bad_rate, macro_logit)
