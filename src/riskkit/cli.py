@@ -93,7 +93,200 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_generate]
+# ----------------------------------------------------------------------------- run / compare
+def _add_run(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run an experiment: data, models, policy, explanations, charts",
+                       description="Run the experiment a YAML config describes into one new "
+                                   "run folder RUNS_DIR/<name>-<timestamp>.")
+    p.add_argument("config", type=Path, help="experiment config (e.g. configs/baseline.yaml)")
+    p.add_argument("--out", type=Path, default=Path("runs"), help="runs folder (default runs/)")
+    p.add_argument("--rows", type=positive_int, default=None, help="override data.rows")
+    p.add_argument("--seed", type=non_negative_int, default=None, help="override seed")
+    p.set_defaults(handler=_cmd_run)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .experiment import run_from_config
+    from .run import load_run
+
+    path = run_from_config(args.config, args.out, rows=args.rows, seed=args.seed, quiet=args.quiet)
+    run = load_run(path)
+    print(f"run written to {path}")
+    for name, entry in run.metrics["models"].items():
+        test = entry.get("test", {})
+        print(f"  {name:<10} test AUC {test.get('auc', float('nan')):.4f}  "
+              f"KS {test.get('ks', float('nan')):.4f}  ECE {test.get('ece', float('nan')):.4f}  "
+              f"PSI {entry.get('psi', float('nan')):.4f}")
+    pol = run.metrics.get("policy", {})
+    if pol:
+        print(f"  policy     approval rate {pol.get('approval_rate', 0):.1%}, bad rate among "
+              f"approved {pol.get('bad_rate_approved') or 0:.2%}")
+    return 0
+
+
+def _add_compare(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("compare", help="metrics of two runs side by side",
+                       description="Print every metric of two runs side by side with B - A.")
+    p.add_argument("run_a", type=Path)
+    p.add_argument("run_b", type=Path)
+    p.add_argument("--all", action="store_true", help="also rows where nothing differs")
+    p.set_defaults(handler=_cmd_compare)
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .run import compare
+
+    table = compare(args.run_a, args.run_b)
+    if not args.all:
+        table = table[table["diff"].fillna(1) != 0]
+    with pd.option_context("display.max_rows", None, "display.width", 160,
+                           "display.float_format", "{:.6g}".format):
+        print(table.to_string(index=False) if len(table) else "no metric differs")
+    return 0
+
+
+# ----------------------------------------------------------------------------- explain
+def _add_explain(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("explain", help="why an applicant was approved or denied",
+                       description="Decision, reasons (English and Chinese), recourse and "
+                                   "whether it was verified, for one applicant of a run.")
+    p.add_argument("run", type=Path, help="run folder")
+    p.add_argument("--applicant", required=True, help="applicant id, zhang_san or li_si")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the text output")
+    p.add_argument("--model", default=None, help="model to explain (default: the deployed one)")
+    p.set_defaults(handler=_cmd_explain)
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    import json
+
+    from .explain.cli import explain_in_run
+
+    result, text = explain_in_run(args.run, args.applicant, model_name=args.model, lang=args.lang)
+    if args.format == "json":
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        print(text)
+    return 0
+
+
+# ----------------------------------------------------------------------------- simulate
+def _add_simulate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("simulate", help="month-by-month lifecycle: borrow, repay, re-score",
+                       description="Simulate borrowers month by month into DIR/panel.parquet "
+                                   "and DIR/summary.json (plus figures).")
+    p.add_argument("--borrowers", type=positive_int, default=20_000)
+    p.add_argument("--months", type=positive_int, default=12)
+    p.add_argument("--seed", type=non_negative_int, default=3)
+    p.add_argument("--run", type=Path, default=None, help="score with this run's model and policy")
+    p.add_argument("--downturn-from", type=non_negative_int, default=None,
+                   help="month from which the downturn scenario applies")
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(handler=_cmd_simulate)
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from .lifecycle_analysis import run_simulation
+
+    summary = run_simulation(args.out, args.borrowers, args.months, args.seed, run_dir=args.run,
+                             downturn_from=args.downturn_from, quiet=args.quiet)
+    cohort = summary["borrowed_once_then_ineligible"]
+    print(f"{args.borrowers:,} borrowers x {args.months} months -> {args.out}")
+    print(f"  borrowed once, repaid on time, then ineligible: {cohort['count']:,} "
+          f"({cohort['share']:.1%} of one-time borrowers who repaid on time)")
+    for cause, share in sorted(cohort["causes"].items(), key=lambda kv: -kv[1]):
+        print(f"    {cause:<22} {share:.1%}")
+    return 0
+
+
+# ----------------------------------------------------------------------------- fit (BYOD)
+def _add_fit(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("fit", help="fit scorecard and LightGBM on your own data",
+                       description="Read a CSV or Parquet file, infer types, and run the same "
+                                   "models, evaluation, policy and explanations into a run folder.")
+    p.add_argument("--data", type=Path, required=True, help="CSV or Parquet file")
+    p.add_argument("--target", required=True, help="the 0/1 (or two-label) outcome column")
+    p.add_argument("--bad-label", default=None, help="which target label means 'bad'")
+    p.add_argument("--encoding", default=None, help="CSV encoding (default: detected)")
+    p.add_argument("--delimiter", default=None, help="CSV delimiter (default: detected)")
+    p.add_argument("--config", type=Path, default=None, help="YAML with model/policy settings")
+    p.add_argument("--name", default=None, help="run name (default: the file's name)")
+    p.add_argument("--seed", type=non_negative_int, default=7)
+    p.add_argument("--out", type=Path, default=Path("runs"), help="runs folder (default runs/)")
+    p.set_defaults(handler=_cmd_fit)
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    from .byod import fit_file
+
+    path = fit_file(args.data, args.target, runs_dir=args.out, config_path=args.config,
+                    bad_label=args.bad_label, encoding=args.encoding, delimiter=args.delimiter,
+                    name=args.name, seed=args.seed, quiet=args.quiet)
+    print(f"run written to {path}")
+    return 0
+
+
+# ----------------------------------------------------------------------------- notebooks / report
+def _add_notebooks(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("notebooks", help="execute every notebook headless",
+                       description="Execute every notebook with papermill; write the executed "
+                                   "notebooks, HTML without code and the charts.")
+    p.add_argument("--rows", type=positive_int, default=20_000)
+    p.add_argument("--seed", type=non_negative_int, default=7)
+    p.add_argument("--run", type=Path, default=None, help="run folder the notebooks should use")
+    p.add_argument("--out", type=Path, default=Path("reports/notebooks"))
+    p.set_defaults(handler=_cmd_notebooks)
+
+
+def _cmd_notebooks(args: argparse.Namespace) -> int:
+    from .notebooks import run_notebooks
+
+    results = run_notebooks(args.out, rows=args.rows, seed=args.seed, run_dir=args.run,
+                            quiet=args.quiet)
+    print(f"{len(results)} notebooks executed -> {args.out}")
+    return 0
+
+
+def _add_report(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="self-contained HTML report of a run",
+                       description="Write one HTML file with the run's charts, metrics, config "
+                                   "and data card, that can be mailed as is.")
+    p.add_argument("run", type=Path)
+    p.add_argument("--out", type=Path, default=None, help="HTML file (default RUN/report.html)")
+    p.set_defaults(handler=_cmd_report)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    path = write_report(args.run, args.out)
+    print(f"report written to {path}")
+    return 0
+
+
+# ----------------------------------------------------------------------------- bench
+def _add_bench(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench", help="performance figures as ratios against references",
+                       description="Benchmarks in one process, each as a ratio to a reference "
+                                   "run side by side: TreeSHAP, generator, lifecycle, run stages.")
+    p.add_argument("--quick", action="store_true", help="small sizes, about a minute")
+    p.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
+    p.set_defaults(handler=_cmd_bench)
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import main as bench_main
+
+    return bench_main(quick=args.quick, json_path=args.json, quiet=args.quiet)
+
+
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_generate, _add_run, _add_compare, _add_explain, _add_simulate, _add_fit,
+    _add_notebooks, _add_report, _add_bench,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,6 +313,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except RiskkitError as exc:
         print(f"riskkit {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        print(f"riskkit {args.command}: error:{where} {exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"riskkit {args.command}: interrupted", file=sys.stderr)

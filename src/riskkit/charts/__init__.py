@@ -32,6 +32,7 @@ from riskkit.charts.performance import (
     plot_score_distribution,
     plot_segment_metrics,
     plot_strategy_curve,
+    plot_swap_set,
 )
 from riskkit.charts.style import (
     NEUTRAL,
@@ -78,6 +79,7 @@ __all__ = [
     "plot_score_distribution",
     "plot_segment_metrics",
     "plot_strategy_curve",
+    "plot_swap_set",
     "plot_waterfall",
     "resolve_lang",
     "style_context",

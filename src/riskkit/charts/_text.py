@@ -56,6 +56,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "segment_title": ("Model performance by segment", "分群模型表现"),
     "segment_x": ("Value (0–1)", "数值（0–1）"),
     "segment_y": ("Segment", "分群"),
+    "swap_title": ("Swap set: who each model approves", "换入换出分析：两个模型各自批准的客户"),
+    "swap_x": ("Applicants (%)", "申请人占比（%）"),
+    "swap_bad": ("bad rate {rate}", "坏账率 {rate}"),
     # explanations
     "wf_title": ("Why this PD: {base} → {final}", "违约概率解释：{base} → {final}"),
     "wf_x": ("Log-odds of default (contribution per feature)", "违约对数几率（各特征贡献）"),

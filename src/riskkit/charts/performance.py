@@ -259,3 +259,31 @@ def plot_segment_metrics(
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower right")
     return fig
+
+
+def plot_swap_set(table: pd.DataFrame, ax: Axes | None = None, lang: str = "en") -> Figure:
+    """Swap set of two models at one approval rate: share and bad rate of each group.
+
+    ``table`` is :func:`riskkit.evaluate.swap_set` output (``group`` as index or column).
+    The groups approved by only one model are the ones a model change swaps in and out; their
+    bad rates say whether the swap is worth it.
+    """
+    lang = resolve_lang(lang)
+    frame = table.set_index("group") if "group" in table.columns else table
+    missing = [c for c in ("share", "bad_rate") if c not in frame.columns]
+    if missing:
+        raise ValueError(f"swap-set table lacks columns {missing}; pass evaluate.swap_set output")
+    fig, ax = new_axes(ax)
+    names = [str(g) for g in frame.index]
+    shares = frame["share"].to_numpy(dtype=float) * 100
+    colours = [RISK_DOWN, WARN, WARN, NEUTRAL][: len(names)]
+    ax.barh(names, shares, color=colours)
+    for y_pos, (share, rate) in enumerate(zip(shares, frame["bad_rate"], strict=True)):
+        rate_text = text("n_a", lang) if pd.isna(rate) else f"{rate:.1%}"
+        ax.annotate(f"{share:.1f}% · " + text("swap_bad", lang, rate=rate_text), (share, y_pos),
+                    xytext=(3, 0), textcoords="offset points", va="center", fontsize="small")
+    ax.invert_yaxis()
+    ax.set(title=text("swap_title", lang), xlabel=text("swap_x", lang),
+           xlim=(0, max(shares.max() * 1.45, 1.0)))
+    ax.grid(axis="y", visible=False)
+    return fig

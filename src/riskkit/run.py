@@ -1,0 +1,240 @@
+"""Reading runs back: ``load_run``, integrity checks, and ``compare``.
+
+``manifest.json`` is written last into a run and lists the SHA-256 of every other file.
+A folder without it never finished; a file whose hash differs was changed or damaged after
+the run. Either way :func:`load_run` says so instead of handing out wrong numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from . import __version__
+from .errors import RunError
+from .io import read_json, write_json
+
+MANIFEST = "manifest.json"
+PACKAGES = ("numpy", "pandas", "pyarrow", "scikit-learn", "scipy", "lightgbm", "shap",
+            "optbinning", "numba", "matplotlib")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _git_commit() -> str | None:
+    root = Path(__file__).resolve().parents[2]
+    try:
+        done = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                              text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def _versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {"riskkit": __version__, "python": sys.version.split()[0]}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def write_manifest(folder: Path, cfg: dict[str, Any], fingerprints: dict[str, str],
+                   timings: dict[str, float], stored_data: bool) -> Path:
+    """Hash every file of a finished run and record how to reproduce it."""
+    files = {str(p.relative_to(folder)): _sha256(p)
+             for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST}
+    manifest = {
+        "status": "complete",
+        "name": cfg["name"],
+        "seed": cfg["seed"],
+        "versions": _versions(),
+        "platform": platform.platform(),
+        "git_commit": _git_commit(),
+        "data_fingerprints": fingerprints,
+        "data_stored": stored_data,
+        "timings_s": timings,
+        "files": files,
+    }
+    return write_json(folder / MANIFEST, manifest)
+
+
+@dataclass
+class Run:
+    """A finished run folder: its config, metrics, models, policy, data and decisions."""
+
+    path: Path
+    manifest: dict[str, Any]
+    _models: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def config(self) -> dict[str, Any]:
+        return yaml.safe_load((self.path / "config.yaml").read_text(encoding="utf-8"))
+
+    @cached_property
+    def metrics(self) -> dict[str, Any]:
+        return read_json(self.path / "metrics.json")
+
+    @cached_property
+    def datacard(self) -> dict[str, Any]:
+        return read_json(self.path / "datacard.json")
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def figures_dir(self) -> Path:
+        return self.path / "figures"
+
+    def model(self, name: str) -> Any:
+        """A fitted model of the run (``oracle``, ``scorecard``, ``lgbm``), loaded once."""
+        from .models import load_model
+
+        if name not in self._models:
+            folder = self.path / "models" / name
+            if not folder.is_dir():
+                known = sorted(p.name for p in (self.path / "models").iterdir() if p.is_dir())
+                raise RunError(f"run {self.path} has no model {name!r}; it has: {', '.join(known)}")
+            self._models[name] = load_model(folder)
+        return self._models[name]
+
+    def policy(self) -> Any:
+        from .policy import Policy
+
+        return Policy.from_dict(read_json(self.path / "models" / "policy.json"))
+
+    @property
+    def deployed_model_name(self) -> str:
+        return str(self.config["policy"]["model"])
+
+    def data(self, split: str = "test") -> pd.DataFrame:
+        """The applicants of a split: stored in the run, or regenerated from its config.
+
+        Regenerated data is checked against the fingerprint recorded at run time, so a
+        change in the generator can never silently pair a run with different applicants.
+        """
+        expected = self.manifest.get("data_fingerprints", {})
+        if split not in expected:
+            raise RunError(f"run {self.path} has no split {split!r}; it has: {', '.join(expected)}")
+        stored = self.path / "data" / f"{split}.parquet"
+        if stored.exists():
+            return pd.read_parquet(stored)
+        from .synth import fingerprint
+
+        splits = _regenerated(self.path, json.dumps(self.config, sort_keys=True))
+        frame = splits[split]
+        if fingerprint(frame) != expected[split]:
+            raise RunError(f"run {self.path}: regenerating split {split!r} gave different data "
+                           f"than the run used (generator changed since riskkit "
+                           f"{self.manifest['versions'].get('riskkit')}?)")
+        return frame
+
+    def decisions(self) -> pd.DataFrame:
+        return pd.read_parquet(self.path / "decisions.parquet")
+
+    def reasons(self) -> pd.DataFrame:
+        return pd.read_parquet(self.path / "reasons.parquet")
+
+    def applicant(self, applicant_id: int) -> tuple[pd.DataFrame, str]:
+        """One applicant's row (and split) by id, from the run's decisions and data."""
+        dec = self.decisions()
+        hit = dec[dec["applicant_id"] == applicant_id]
+        if hit.empty:
+            raise RunError(f"applicant {applicant_id} is not in run {self.path} "
+                           f"(ids run from {dec['applicant_id'].min()} to {dec['applicant_id'].max()})")
+        split = str(hit["split"].iloc[0])
+        frame = self.data(split)
+        return frame[frame["applicant_id"] == applicant_id].reset_index(drop=True), split
+
+
+_SPLIT_CACHE: dict[tuple[str, str], dict[str, pd.DataFrame]] = {}
+
+
+def _regenerated(path: Path, config_key: str) -> dict[str, pd.DataFrame]:
+    """Regenerate a run's splits once per process (several calls ask for several splits)."""
+    from .experiment import population_splits
+
+    key = (str(path), config_key)
+    if key not in _SPLIT_CACHE:
+        _SPLIT_CACHE.clear()
+        _SPLIT_CACHE[key] = population_splits(json.loads(config_key))
+    return _SPLIT_CACHE[key]
+
+
+def verify(path: Path) -> dict[str, Any]:
+    """Return the manifest of a complete, undamaged run, or raise RunError saying what's wrong."""
+    if not path.exists():
+        raise RunError(f"run folder {path} does not exist")
+    if not path.is_dir():
+        raise RunError(f"{path} is not a run folder")
+    manifest_path = path / MANIFEST
+    if not manifest_path.exists():
+        raise RunError(f"{path} is not a complete run: {MANIFEST} is missing "
+                       "(the run was interrupted, or this is not a run folder)")
+    try:
+        manifest = read_json(manifest_path)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RunError(f"{manifest_path} is damaged: {exc}") from None
+    if manifest.get("status") != "complete" or "files" not in manifest:
+        raise RunError(f"{manifest_path} does not describe a complete run")
+    problems = []
+    for rel, digest in manifest["files"].items():
+        file = path / rel
+        if not file.exists():
+            problems.append(f"{rel} is missing")
+        elif _sha256(file) != digest:
+            problems.append(f"{rel} was changed or damaged after the run")
+    if problems:
+        raise RunError(f"run {path} is damaged: " + "; ".join(problems[:6])
+                       + (f" (and {len(problems) - 6} more)" if len(problems) > 6 else ""))
+    return manifest
+
+
+def load_run(path: str | os.PathLike[str]) -> Run:
+    """Open a run folder after checking that it is complete and undamaged."""
+    folder = Path(path)
+    return Run(folder, verify(folder))
+
+
+def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _flatten(f"{prefix}.{k}" if prefix else str(k), v, out)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        out[prefix] = value
+
+
+def compare(run_a: str | os.PathLike[str], run_b: str | os.PathLike[str]) -> pd.DataFrame:
+    """Every numeric metric of two runs side by side, with the difference B - A."""
+    a, b = load_run(run_a), load_run(run_b)
+    flat_a: dict[str, Any] = {}
+    flat_b: dict[str, Any] = {}
+    _flatten("", a.metrics, flat_a)
+    _flatten("", b.metrics, flat_b)
+    keys = list(dict.fromkeys([*flat_a, *flat_b]))
+    table = pd.DataFrame({"metric": keys, a.name: [flat_a.get(k) for k in keys],
+                          b.name: [flat_b.get(k) for k in keys]})
+    table["diff"] = pd.to_numeric(table[b.name], errors="coerce") - pd.to_numeric(
+        table[a.name], errors="coerce")
+    return table
