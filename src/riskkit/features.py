@@ -19,6 +19,8 @@ group
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -255,6 +257,43 @@ def get(name: str) -> Feature:
     except KeyError:
         known = ", ".join(REGISTRY)
         raise KeyError(f"unknown feature {name!r}; known features: {known}") from None
+
+
+BUILT_IN: frozenset[str] = frozenset(REGISTRY)
+
+
+def is_model_feature(name: str) -> bool:
+    """True for a built-in model feature or a registered one (bring-your-own-data)."""
+    feat = REGISTRY.get(name)
+    return feat is not None and feat.model_feature and not feat.protected
+
+
+def register(entries: Iterable[Feature]) -> list[str]:
+    """Add features of a user's own data set to the registry, so that models, reason codes
+    and charts read them like the built-in ones. Built-in names cannot be redefined."""
+    added = []
+    for feat in entries:
+        if feat.name in BUILT_IN:
+            raise ValueError(f"feature {feat.name!r} is built in and cannot be redefined")
+        REGISTRY[feat.name] = feat
+        added.append(feat.name)
+    return added
+
+
+def unregister(names: Iterable[str]) -> None:
+    for name in names:
+        if name not in BUILT_IN:
+            REGISTRY.pop(name, None)
+
+
+@contextmanager
+def extended(entries: Iterable[Feature]) -> Iterator[list[str]]:
+    """Register ``entries`` for the duration of a ``with`` block."""
+    added = register(entries)
+    try:
+        yield added
+    finally:
+        unregister(added)
 
 
 def contrib_column(name: str) -> str:

@@ -188,7 +188,7 @@ class CreditModel(BaseEstimator, ABC):
     # ----------------------------------------------------------------- fitting
     def _resolve_features(self) -> tuple[str, ...]:
         chosen = tuple(F.MODEL_FEATURES if self.features is None else self.features)
-        problems = [f"{n!r} is not a model feature" for n in chosen if n not in F.MODEL_FEATURES]
+        problems = [f"{n!r} is not a model feature" for n in chosen if not F.is_model_feature(n)]
         if len(set(chosen)) != len(chosen):
             problems.append("features are repeated")
         if not chosen:
