@@ -20,7 +20,7 @@ import yaml
 from .errors import ConfigError
 
 #: Sections whose content is free-form (checked by the component that reads it).
-FREE_FORM = {("models", "lgbm", "params"), ("models", "scorecard", "binning_params"),
+FREE_FORM = {("features",), ("models", "lgbm", "params"), ("models", "scorecard", "binning_params"),
              ("models", "scorecard", "feature_binning_params"), ("policy", "knockouts"),
              ("models", "scorecard", "special_codes")}
 
@@ -50,6 +50,10 @@ DEFAULTS: dict[str, Any] = {
         "line": None,
     },
     "explain": {"max_reasons": 4, "recourse_sample": 40, "splits": ["test", "oot"]},
+    # segment column for performance by segment (skipped when the data has no such column)
+    "evaluate": {"segment": "occupation"},
+    # model features; None means the registry's built-in model features
+    "features": None,
     "figures": {"lang": "en", "variant": "report"},
 }
 

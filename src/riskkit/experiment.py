@@ -89,6 +89,8 @@ def build_models(cfg: dict[str, Any]) -> dict[str, CreditModel]:
             params = {"bad_rate": cfg["data"]["bad_rate"], "scenario": cfg["data"]["scenario"]}
         elif name == "lgbm":
             params.setdefault("seed", cfg["seed"])
+        if name != "oracle" and cfg.get("features"):
+            params["features"] = tuple(cfg["features"])
         models[name] = make_model(name, **params)
     return models
 

@@ -66,8 +66,10 @@ def evaluate_all(cfg: dict[str, Any], models: dict[str, CreditModel],
         p_test = model.predict_pd(test)
         tables[f"gains_{name}"] = ev.gains_table(test[F.TARGET], p_test)
         tables[f"strategy_{name}"] = ev.strategy_curve(test[F.TARGET], p_test)
-        seg = ev.metrics_by_segment(test[F.TARGET], p_test, test["occupation"])
-        tables[f"segments_{name}"] = seg.reset_index() if "segment" not in seg.columns else seg
+        segment = cfg.get("evaluate", {}).get("segment")
+        if segment and segment in test.columns:
+            seg = ev.metrics_by_segment(test[F.TARGET], p_test, test[segment])
+            tables[f"segments_{name}"] = seg.reset_index() if "segment" not in seg.columns else seg
     csi = ev.csi(splits["train"], splits[reference], list(_csi_features(models)))
     tables["csi"] = csi.rename("csi").rename_axis("feature").reset_index()
     metrics["stability"] = {"csi_reference": f"train vs {reference}",
@@ -187,8 +189,10 @@ def write_figures(cfg: dict[str, Any], models: dict[str, CreditModel], policy: P
             continue
         figs[f"ks_{name}"] = charts.plot_ks(y, preds[name], lang=lang)
         figs[f"score_distribution_{name}"] = charts.plot_score_distribution(y, m.score(test), lang=lang)
-        seg = tables[f"segments_{name}"]
-        figs[f"segments_{name}"] = charts.plot_segment_metrics(seg.set_index(seg.columns[0]), lang=lang)
+        if f"segments_{name}" in tables:
+            seg = tables[f"segments_{name}"]
+            figs[f"segments_{name}"] = charts.plot_segment_metrics(seg.set_index(seg.columns[0]),
+                                                                   lang=lang)
     figs["csi"] = charts.plot_psi(tables["csi"].set_index("feature")["csi"], lang=lang)
     if "swap_set" in tables:
         figs["swap_set"] = charts.plot_swap_set(tables["swap_set"], lang=lang)
