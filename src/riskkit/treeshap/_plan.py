@@ -11,8 +11,9 @@ replaces several per-leaf look-ups (the row-time cost is the number of values ad
   member leaf's mask follows from those bits, so the table is exact.
 
 Groups are chosen top-down (largest subtree that fits the limits); a leaf whose table would
-be too large, or that no longer fits the memory budget, is a *fallback* unit, computed per
-row by the path algebra.
+be too large is a *fallback* unit, computed per row by the path algebra. When all tables
+together would exceed the memory budget, the largest ones give way first (a cap on one
+unit's table is lowered until the total fits), so that memory goes where it saves most.
 """
 
 from __future__ import annotations
@@ -49,11 +50,14 @@ class TablePlan:
 
 
 class _Planner:
-    def __init__(self, m: FlatEnsemble, max_bits: int, max_group_nodes: int, max_entries: int):
+    def __init__(
+        self, m: FlatEnsemble, max_bits: int, max_group_nodes: int, max_entries: int, cap: int
+    ):
         self.m = m
+        self.cap = cap  # largest table (in entries) any one unit may have
         self.max_bits = max_bits
         self.max_group_nodes = max_group_nodes
-        self.max_entries = max_entries
+        self.max_entries = min(max_entries, cap)
         n_nodes = len(m.node_feature)
         self.gshift = np.full(n_nodes, -1, dtype=np.int64)
         self.groot = np.zeros(n_nodes, dtype=np.bool_)
@@ -88,7 +92,7 @@ class _Planner:
                     sub[local] |= sub[child - start]
         return d, sub
 
-    def plan_tree(self, t: int, budget: list[int]) -> None:
+    def plan_tree(self, t: int) -> None:
         m = self.m
         start, count = int(m.tree_node_start[t]), int(m.tree_n_nodes[t])
         if count == 0:
@@ -106,9 +110,7 @@ class _Planner:
                 d[local] <= self.max_group_nodes
                 and kp + d[local] <= self.max_bits
                 and entries <= self.max_entries
-                and entries <= budget[0]
             ):
-                budget[0] -= entries
                 self.add_group(n, int(d[local]), prefix, union, entries)
                 continue
             feature = int(m.node_feature[n])
@@ -117,7 +119,7 @@ class _Planner:
                 if child >= 0:
                     stack.append((int(child), child_prefix))
                 else:
-                    self.add_leaf_unit(int(~child), budget)
+                    self.add_leaf_unit(int(~child))
 
     def new_unit(self, feats: list[int], kp: int, d: int, keep: int, leaf: int, size: int) -> int:
         self.width.append(len(feats))
@@ -134,12 +136,11 @@ class _Planner:
         fs = int(m.leaf_feat_start[leaf])
         return [int(f) for f in m.leaf_feats[fs : fs + int(m.leaf_k[leaf])]]
 
-    def add_leaf_unit(self, leaf: int, budget: list[int]) -> None:
+    def add_leaf_unit(self, leaf: int) -> None:
         k = int(self.m.leaf_k[leaf])
         feats = self.leaf_features(leaf)
         entries = (1 << k) * k
-        if k <= self.max_bits and entries <= budget[0]:
-            budget[0] -= entries
+        if k <= self.max_bits and entries <= self.cap:
             u = self.new_unit(feats, k, 0, (1 << k) - 1, leaf, entries)
             self.members.append((u, leaf, list(range(k)), []))
             self.table_leaves += 1
@@ -192,10 +193,15 @@ def make_plan(
     max_table_bytes: int,
 ) -> TablePlan:
     """Choose units for every tree and fill their tables."""
-    p = _Planner(m, max_table_bits, max_group_nodes, max_group_entries)
-    budget = [max_table_bytes // 8]
-    for t in range(m.n_trees):
-        p.plan_tree(t, budget)
+    budget = max_table_bytes // 8
+    cap = 1 << 62
+    while True:  # each pass halves the largest table allowed, so this ends (at no tables)
+        p = _Planner(m, max_table_bits, max_group_nodes, max_group_entries, cap)
+        for t in range(m.n_trees):
+            p.plan_tree(t)
+        if sum(p.sizes) <= budget:
+            break
+        cap = max(p.sizes) // 2
     sizes = _i64(p.sizes)
     table_start = np.where(sizes > 0, _offsets(p.sizes), -1).astype(np.int64)
     tables = np.zeros(max(int(sizes.sum()), 1), dtype=np.float64)
