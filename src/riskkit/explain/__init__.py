@@ -1,0 +1,41 @@
+"""Explanations of eligibility decisions, checked against the known truth.
+
+* :func:`contributions` / :func:`additivity_error` -- every model's log-odds contributions
+  through one call (LightGBM TreeSHAP, scorecard against its best bin or the mean, the
+  oracle's exact true Shapley values);
+* :func:`reason_codes` -- knock-out first, then up to four risk-raising features, in
+  English and Chinese, for every denied applicant at once (:func:`approved_reference`
+  gives the medians they are compared with);
+* :func:`recourse` / :func:`recourse_many` -- the fewest realistic changes that would get
+  a denied applicant approved, verified through model and policy and checked against the
+  true PD;
+* :func:`fidelity` / :func:`explain_metrics` -- how well explanations match the truth;
+* :func:`explain_applicant` / :func:`format_text` -- one applicant's full story;
+* :func:`explanation_figures` -- the charts.
+"""
+
+from .applicant import explain_applicant, format_text
+from .contrib import additivity_error, contributions
+from .fidelity import explain_metrics, fidelity, null_features
+from .figures import explanation_figures, reason_counts
+from .reasons import REASON_COLUMNS, approved_reference, reason_codes
+from .recourse import Recourse, recourse, recourse_many, recourse_summary
+
+__all__ = [
+    "REASON_COLUMNS",
+    "Recourse",
+    "additivity_error",
+    "approved_reference",
+    "contributions",
+    "explain_applicant",
+    "explain_metrics",
+    "explanation_figures",
+    "fidelity",
+    "format_text",
+    "null_features",
+    "reason_codes",
+    "reason_counts",
+    "recourse",
+    "recourse_many",
+    "recourse_summary",
+]

@@ -1,0 +1,146 @@
+"""One applicant's decision, explained: decision, PD, reasons, recourse, the truth.
+
+:func:`explain_applicant` is what the CLI's ``explain`` output and a report's applicant
+panel are built from: a plain JSON-serialisable dict, so it can be written next to the run
+and read back without riskkit. :func:`format_text` turns it into a short readable block
+in English or Chinese.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import features as F
+from ..errors import ConfigError, DataError
+from ..policy import APPROVED
+from ..synth.truth import truth_model
+from .reasons import reason_codes
+from .recourse import _plain, recourse
+
+
+def _row(row: pd.DataFrame | pd.Series) -> pd.DataFrame:
+    if isinstance(row, pd.Series):
+        row = row.to_frame().T.infer_objects()
+    if not isinstance(row, pd.DataFrame) or len(row) != 1:
+        raise DataError("row", ["expected exactly one applicant (a one-row DataFrame)"])
+    return row
+
+
+def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
+                      reference: Mapping[str, Any] | None, *, lang_texts: bool = True,
+                      max_reasons: int = 4, truth: Any = None, max_changes: int = 3,
+                      max_wait_months: int = 24) -> dict[str, Any]:
+    """Everything said to (or about) one applicant, as plain JSON-ready values.
+
+    Keys: ``applicant_id, decision, pd, score, credit_line, knockout, reasons`` (knock-out
+    first, then scored reasons, each ``{rank, kind, feature, contribution, value, text_en,
+    text_zh}``), ``recourse`` (:meth:`Recourse.to_dict`, None when approved),
+    ``recourse_verified`` and ``true_pd`` (the row's own ``true_pd`` when it has one,
+    otherwise the truth model's). ``lang_texts=False`` leaves the sentences out.
+    """
+    one = _row(row)
+    pd_ = np.asarray(model.predict_pd(one), dtype=float)
+    score = np.asarray(model.score(one), dtype=float) if hasattr(model, "score") else None
+    decision = policy.decide(one, pd_, score)
+    first = decision.iloc[0]
+    reasons = reason_codes(model, policy, one, decision, reference, max_reasons)
+    reason_list = []
+    for rec in reasons.to_dict("records"):
+        item = {"rank": int(rec["rank"]), "kind": rec["kind"], "feature": rec["feature"],
+                "contribution": _plain(rec["contribution"]), "value": _plain(rec["value"])}
+        if lang_texts:
+            item["text_en"], item["text_zh"] = rec["text_en"], rec["text_zh"]
+        reason_list.append(item)
+    truth = truth_model() if truth is None else truth
+    help_ = None
+    if first["decision"] != APPROVED:
+        found = recourse(model, policy, one, truth=truth, max_changes=max_changes,
+                         max_wait_months=max_wait_months)
+        help_ = found.to_dict()
+        if not lang_texts:
+            for entry in help_["changes"] + help_["actions"]:
+                entry.pop("text_en", None)
+                entry.pop("text_zh", None)
+    if "true_pd" in one.columns:
+        true_pd = _plain(one["true_pd"].iloc[0])
+    elif all(n in one.columns for n in F.MODEL_FEATURES):
+        true_pd = float(1.0 / (1.0 + np.exp(-np.asarray(truth.logit(one), dtype=float)[0])))
+    else:
+        true_pd = None
+    return {
+        "applicant_id": _plain(one[F.ID_COLUMN].iloc[0]) if F.ID_COLUMN in one.columns else None,
+        "decision": str(first["decision"]),
+        "pd": float(first["pd"]),
+        "score": _plain(first["score"]) if "score" in decision.columns else None,
+        "credit_line": float(first["credit_line"]),
+        "knockout": str(first["knockout"]) or None,
+        "reasons": reason_list,
+        "recourse": help_,
+        "recourse_verified": bool(help_["verified"]) if help_ else False,
+        "true_pd": true_pd,
+    }
+
+
+_WORDS = {
+    "en": {"approved": "APPROVED", "denied": "DENIED", "applicant": "Applicant",
+           "pd": "PD", "score": "score", "line": "credit line", "true_pd": "true PD",
+           "reasons": "Main reasons", "knockout": "knock-out", "change": "What would have to change",
+           "verified": "verified by model and policy", "unverified": "NOT verified",
+           "new_pd": "new PD", "no_recourse": "No realistic change found",
+           "fools": "warning: this change lowers the model's PD but not the true PD",
+           "none": "none"},
+    "zh": {"approved": "批准", "denied": "拒绝", "applicant": "申请人", "pd": "违约概率",
+           "score": "评分", "line": "授信额度", "true_pd": "真实违约概率", "reasons": "主要原因",
+           "knockout": "硬性拒绝", "change": "需要做出的改变", "verified": "已经模型与策略复核",
+           "unverified": "未通过复核", "new_pd": "新违约概率", "no_recourse": "未找到可行的改变",
+           "fools": "注意：该改变只降低了模型的违约概率，并未降低真实违约概率", "none": "无"},
+}
+
+
+def format_text(explanation: Mapping[str, Any], lang: str = "en") -> str:
+    """A readable block: decision, PD, top reasons, and what would have to change."""
+    if lang not in _WORDS:
+        raise ConfigError(f"lang must be 'en' or 'zh', got {lang!r}")
+    w = _WORDS[lang]
+    zh = lang == "zh"
+    sep, colon, semi = ("：", "：", "；") if zh else (": ", ":", "; ")
+    e = explanation
+    lines = [f"{w['applicant']} {e.get('applicant_id')}{sep}{w[e['decision']]}"]
+    facts = [f"{w['pd']} {e['pd']:.1%}"]
+    if e.get("score") is not None:
+        facts.append(f"{w['score']} {e['score']:.0f}")
+    if e["decision"] == APPROVED:
+        facts.append(f"{w['line']} {e['credit_line']:,.0f}")
+    if e.get("true_pd") is not None:
+        facts.append(f"{w['true_pd']} {e['true_pd']:.1%}")
+    lines.append(semi.join(facts))
+    text_key = f"text_{lang}"
+    if e["reasons"]:
+        lines.append(f"{w['reasons']}{colon}")
+        for item in e["reasons"]:
+            text = item.get(text_key) or item["feature"]
+            if item["kind"] == "knockout":
+                lines.append(f"  {item['rank']}. [{w['knockout']}] {text}")
+            else:
+                lines.append(f"  {item['rank']}. {text} ({item['contribution']:+.2f})")
+    help_ = e.get("recourse")
+    if help_:
+        if help_["found"] and help_["actions"]:
+            status = w["verified"] if help_["verified"] else w["unverified"]
+            status = f"（{status}）" if zh else f" ({status})"
+            lines.append(f"{w['change']}{status}{colon}")
+            lines.extend(f"  - {a.get(text_key, a['action'])}" for a in help_["actions"])
+            tail = f"  {w['new_pd']} {help_['new_pd']:.1%}"
+            if help_.get("true_pd_before") is not None and help_.get("true_pd_after") is not None:
+                tail += (f"{semi}{w['true_pd']} {help_['true_pd_before']:.1%} → "
+                         f"{help_['true_pd_after']:.1%}")
+            lines.append(tail)
+            if help_.get("lowers_true_pd") is False:
+                lines.append(f"  {w['fools']}")
+        elif not help_["found"]:
+            lines.append(f"{w['no_recourse']}{sep}{help_['reason']}")
+    return "\n".join(lines)

@@ -1,0 +1,101 @@
+"""Per-feature log-odds contributions for any riskkit model, through one function.
+
+Every riskkit model already explains itself additively (``contributions(X)`` plus
+``expected_value()`` equals ``predict_logit(X)``); this module only picks the right call:
+
+* LightGBM: exact TreeSHAP. LightGBM's own ``pred_contrib`` walks every path for every
+  row (about 2,000 rows a second here), so when :mod:`riskkit.treeshap` can be imported the
+  table-based ``FastTreeShap`` is used instead (same numbers to ~1e-13, ~15x faster). The
+  caller's model is never modified: the fast engine runs on a shallow copy, cached per
+  model so its tables are built once.
+* scorecard: ``reference="best"`` (default) measures each feature against its lowest-risk
+  bin -- "points below the maximum", the classic adverse-action view where a reason can
+  only add risk; ``reference="mean"`` measures against the training mean WoE, signed like
+  SHAP values, which is what a comparison with the truth needs.
+* oracle: the truth's exact interventional Shapley values.
+"""
+
+from __future__ import annotations
+
+import copy
+import weakref
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError
+
+Reference = Literal["best", "mean"]
+Engine = Literal["auto", "native", "fast"]
+
+# model -> (booster it was built for, shallow copy running the fast engine)
+_FAST_COPIES: weakref.WeakKeyDictionary[Any, tuple[Any, Any]] = weakref.WeakKeyDictionary()
+
+
+def _is_lgbm(model: Any) -> bool:
+    return getattr(model, "name", "") == "lgbm" and hasattr(model, "booster_")
+
+
+def _is_scorecard(model: Any) -> bool:
+    return getattr(model, "name", "") == "scorecard"
+
+
+def _fast_copy(model: Any) -> Any | None:
+    """A shallow copy of a fitted LightGBM model whose contributions use FastTreeShap.
+
+    Returns None when riskkit.treeshap cannot be imported (the copy would silently fall
+    back to LightGBM's own engine anyway).
+    """
+    cached = _FAST_COPIES.get(model)
+    if cached is not None and cached[0] is model.booster_:
+        return cached[1]
+    try:
+        import riskkit.treeshap  # noqa: F401  (optional accelerator)
+    except ImportError:
+        return None
+    fast = copy.copy(model)
+    fast.set_params(contrib_engine="fast")
+    if fast.active_contrib_engine != "fast":
+        return None
+    _FAST_COPIES[model] = (model.booster_, fast)
+    return fast
+
+
+def contributions(model: Any, frame: pd.DataFrame, *, reference: Reference = "best",
+                  engine: Engine = "auto") -> tuple[pd.DataFrame, float]:
+    """(contributions, base) in log-odds: ``contrib.sum(axis=1) + base == predict_logit``.
+
+    ``reference`` matters only for the scorecard (see the module docstring); ``engine``
+    only for LightGBM: ``"auto"`` uses FastTreeShap when available, ``"native"`` always
+    LightGBM's ``pred_contrib``, ``"fast"`` insists on FastTreeShap.
+    Positive values raise the risk of default. The frame's index is kept.
+    """
+    if reference not in ("best", "mean"):
+        raise ConfigError(f"reference must be 'best' or 'mean', got {reference!r}")
+    if engine not in ("auto", "native", "fast"):
+        raise ConfigError(f"engine must be 'auto', 'native' or 'fast', got {engine!r}")
+    if _is_scorecard(model):
+        return (model.contributions(frame, reference=reference),
+                float(model.expected_value(reference=reference)))
+    if _is_lgbm(model) and engine != "native":
+        fast = _fast_copy(model)
+        if fast is None and engine == "fast":
+            raise ConfigError("engine='fast' needs riskkit.treeshap, which cannot be imported")
+        if fast is not None:
+            return fast.contributions(frame), float(fast.expected_value())
+    return model.contributions(frame), float(model.expected_value())
+
+
+def additivity_error(model: Any, frame: pd.DataFrame, *, reference: Reference = "best",
+                     engine: Engine = "auto") -> float:
+    """max |sum of contributions + base - predict_logit| over the rows of ``frame``.
+
+    This is the one property every explanation here relies on: a reason's contribution is
+    a real share of the applicant's log-odds, not an approximation of it.
+    """
+    if len(frame) == 0:
+        return 0.0
+    contrib, base = contributions(model, frame, reference=reference, engine=engine)
+    total = contrib.to_numpy(dtype=float).sum(axis=1) + base
+    return float(np.max(np.abs(total - np.asarray(model.predict_logit(frame), dtype=float))))

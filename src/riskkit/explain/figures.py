@@ -1,0 +1,82 @@
+"""Charts of explanations, drawn with :mod:`riskkit.charts`.
+
+One waterfall per persona (bars that raise risk in ``RISK_UP``), how often each reason was
+given across all denials, and the model's contributions against the truth's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .. import features as F
+from ..charts import plot_contrib_vs_truth, plot_reason_frequency, plot_waterfall
+from ..personas import PERSONA_IDS
+from .contrib import contributions
+from .reasons import approved_reference, reason_codes
+
+#: Rows used for the contributions-vs-truth chart (a seeded sample of bigger frames).
+TRUTH_SAMPLE_ROWS = 20_000
+
+
+def _named_rows(persona_rows: Mapping[str, pd.DataFrame] | pd.DataFrame | None
+                ) -> dict[str, pd.DataFrame]:
+    if persona_rows is None:
+        return {}
+    if isinstance(persona_rows, Mapping):
+        return dict(persona_rows)
+    names = {v: k for k, v in PERSONA_IDS.items()}
+    out = {}
+    for i in range(len(persona_rows)):
+        row = persona_rows.iloc[[i]]
+        key = row[F.ID_COLUMN].iloc[0] if F.ID_COLUMN in row.columns else row.index[0]
+        out[names.get(key, f"applicant_{key}")] = row
+    return out
+
+
+def reason_counts(reasons: pd.DataFrame) -> pd.Series:
+    """Denials each feature was a reason for (an applicant counted once per feature)."""
+    unique = reasons.drop_duplicates(["applicant_id", "feature"])
+    return unique["feature"].astype(str).value_counts()
+
+
+def explanation_figures(model: Any, frame: pd.DataFrame, decisions: pd.DataFrame,
+                        reasons: pd.DataFrame | None,
+                        persona_rows: Mapping[str, pd.DataFrame] | pd.DataFrame | None,
+                        *, lang: str = "en", seed: int = 0) -> dict[str, Figure]:
+    """``waterfall_<persona>`` per persona, ``reason_frequency`` and ``contrib_vs_truth``.
+
+    ``reasons`` is :func:`reason_codes`' table for ``frame`` (if None, the scored reasons
+    are computed here; knock-outs need the policy and are then not counted).
+    The contributions-vs-truth chart uses mean-referenced contributions (scorecard
+    ``reference="mean"``) because the truth is measured from the population mean; it needs
+    ``frame`` to carry ``true_contrib__*`` columns and is skipped otherwise.
+    """
+    figures: dict[str, Figure] = {}
+    for name, row in _named_rows(persona_rows).items():
+        contrib, base = contributions(model, row)
+        values = row.iloc[0][[c for c in contrib.columns if c in row.columns]]
+        figures[f"waterfall_{name}"] = plot_waterfall(contrib.iloc[0], base, values=values,
+                                                      lang=lang)
+    if reasons is None:
+        # without the policy only the scored reasons can be counted
+        reasons = reason_codes(model, None, frame, decisions,
+                               approved_reference(frame, decisions), lang="en")
+    if len(reasons):
+        figures["reason_frequency"] = plot_reason_frequency(reason_counts(reasons), lang=lang)
+    truth_cols = [F.contrib_column(n) for n in F.MODEL_FEATURES]
+    if all(c in frame.columns for c in truth_cols):
+        rows = frame
+        if len(frame) > TRUTH_SAMPLE_ROWS:
+            take = np.sort(np.random.default_rng(seed).choice(len(frame), TRUTH_SAMPLE_ROWS,
+                                                              replace=False))
+            rows = frame.iloc[take]
+        contrib, _ = contributions(model, rows, reference="mean")
+        # only the truth columns: the chart would otherwise find the feature values first
+        figures["contrib_vs_truth"] = plot_contrib_vs_truth(contrib, rows[truth_cols], lang=lang)
+    return figures
+

@@ -1,0 +1,340 @@
+"""Recourse levers: what a denied applicant can really change, and what each change does.
+
+A *lever* is one thing an applicant can do, with a grid of levels ordered by effort
+(``levels[0]`` is "do nothing", effort 0). Each lever moves its features only in their
+risk-lowering direction, within bounds, and only the way the world allows:
+
+==================  ===============  =====================================================
+lever               kind             levels (effort = share of the lever's range used)
+==================  ===============  =====================================================
+wait                time_decaying    W = 1..max_wait months; effort W / 24
+settle_overdue      actionable       clear ``current_overdue``; effort 0.25 (pay what is due)
+pay_down_debt       actionable       repay 1%..100% of ``outstanding_debt``; effort = share
+lower_utilization   actionable       card use down in 1-point steps to 0; effort = share cut
+lower_amount        actionable       ask for less, 50 CNY steps, down to the product's
+                                     smallest line; effort = share of the way there
+raise_assets        actionable       document more savings, up to 6 months of income;
+                                     effort = added / (6 x income)
+raise_income        actionable       documented income up by at most +30%, 1% steps;
+                                     effort = rise / 30%
+steady_income       actionable       income volatility down in 1-point steps to 10%;
+                                     effort = share of the way there
+==================  ===============  =====================================================
+
+Immutable features (occupation, city, age, gender, housing fund, loan purpose) are never
+touched. History changes only by waiting, all at once and consistently, assuming no new
+credit activity while waiting and uniform timing inside each window:
+
+* ``applications_30d`` -> 0 after 1 month; ``applications_90d`` -> ceil(v (1 - W/3)),
+  0 from W = 3; ``active_platforms`` the same over 6 months, ``loans_12m`` over 12;
+* ``months_since_last_overdue`` += W (only once nothing is overdue: an unsettled overdue
+  keeps it at 0); once ``months_since_last_overdue + W >= 24`` the overdue has left the
+  24-month window, so ``overdue_count_24m`` and ``max_dpd_24m`` drop to 0 and
+  ``months_since_last_overdue`` becomes missing, exactly as the generator records an
+  applicant with no overdue in 24 months (missing = none on record);
+* ``credit_history_months`` += W.
+
+Paying down debt and raising income both move ``debt_to_income``, which is recomputed
+from the two (``debt_to_income x debt'/debt x income/income'``) so the row stays
+consistent with ``outstanding_debt``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import features as F
+from .texts import value_text
+
+WAIT_EFFORT_MONTHS = 24.0
+SETTLE_EFFORT = 0.25
+INCOME_RAISE_MAX = 0.30
+VOLATILITY_FLOOR = 0.10
+SAVINGS_MONTHS = 6.0
+AMOUNT_STEP = 50.0
+DEFAULT_AMOUNT_FLOOR = 500.0
+OVERDUE_WINDOW = 24
+
+#: Windows (months) after which a count has fully aged out under uniform timing.
+DECAY_WINDOWS: dict[str, int] = {"applications_90d": 3, "active_platforms": 6, "loans_12m": 12}
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One change an applicant can make, as a grid of levels ordered by effort."""
+
+    name: str
+    kind: str
+    levels: np.ndarray
+    effort: np.ndarray
+    features: tuple[str, ...]
+
+    @property
+    def size(self) -> int:
+        return len(self.levels)
+
+
+def row_values(row: pd.DataFrame) -> dict[str, Any]:
+    """Scalars of a one-row frame: floats (NaN if missing) and strings for categoricals."""
+    out: dict[str, Any] = {}
+    for name in row.columns:
+        value = row[name].iloc[0]
+        if name in F.REGISTRY and F.REGISTRY[name].is_categorical:
+            out[name] = None if pd.isna(value) else str(value)
+        else:
+            try:
+                out[name] = float(value) if not pd.isna(value) else np.nan
+            except (TypeError, ValueError):
+                out[name] = value
+    return out
+
+
+def _get(values: dict[str, Any], name: str) -> float:
+    value = values.get(name, np.nan)
+    return float(value) if value is not None else np.nan
+
+
+def base_debt(values: dict[str, Any]) -> float:
+    """Outstanding debt, or (if not recorded) what debt_to_income implies."""
+    debt, dti, income = (_get(values, "outstanding_debt"), _get(values, "debt_to_income"),
+                         _get(values, "monthly_income"))
+    if np.isfinite(debt) and debt > 0:
+        return debt
+    if np.isfinite(dti) and dti > 0 and np.isfinite(income) and income > 0:
+        return dti * 12.0 * income
+    return 0.0
+
+
+def _descending(start: float, stop: float, step: float, decimals: int) -> np.ndarray:
+    """start, then the grid multiples of ``step`` strictly below it, down to ``stop``."""
+    first = np.floor(round(start / step, 9)) * step
+    if first >= start - step * 1e-9:
+        first -= step
+    grid = np.round(np.arange(first, stop - step * 1e-9, -step), decimals)
+    grid = grid[grid >= stop - step * 1e-9]
+    if len(grid) == 0 or grid[-1] > stop:
+        grid = np.append(grid, stop)
+    return np.concatenate([[start], grid])
+
+
+def levers_for(values: dict[str, Any], *, max_wait_months: int = 24,
+               amount_floor: float = DEFAULT_AMOUNT_FLOOR) -> list[Lever]:
+    """Every lever that can lower this applicant's risk, waiting first."""
+    levers: list[Lever] = []
+    if max_wait_months >= 1:
+        months = np.arange(0, int(max_wait_months) + 1, dtype=float)
+        time_features = ("applications_30d", "applications_90d", "active_platforms", "loans_12m",
+                         "overdue_count_24m", "max_dpd_24m", "months_since_last_overdue",
+                         "credit_history_months")
+        levers.append(Lever("wait", "time_decaying", months, months / WAIT_EFFORT_MONTHS,
+                            time_features))
+    if _get(values, "current_overdue") >= 1:
+        levers.append(Lever("settle_overdue", "actionable", np.array([1.0, 0.0]),
+                            np.array([0.0, SETTLE_EFFORT]), ("current_overdue",)))
+    debt = base_debt(values)
+    if debt > 0:
+        share = np.round(np.arange(0, 101) / 100.0, 2)
+        levers.append(Lever("pay_down_debt", "actionable", debt * (1.0 - share), share,
+                            ("outstanding_debt", "debt_to_income")))
+    util = _get(values, "credit_utilization")
+    if np.isfinite(util) and util > 0:
+        grid = _descending(util, 0.0, 0.01, 2)
+        levers.append(Lever("lower_utilization", "actionable", grid, (util - grid) / util,
+                            ("credit_utilization",)))
+    amount = _get(values, "requested_amount")
+    floor = max(float(F.get("requested_amount").lower or 0.0), float(amount_floor))
+    if np.isfinite(amount) and amount > floor:
+        grid = _descending(amount, floor, AMOUNT_STEP, 2)
+        levers.append(Lever("lower_amount", "actionable", grid, (amount - grid) / (amount - floor),
+                            ("requested_amount",)))
+    income = _get(values, "monthly_income")
+    if np.isfinite(income) and income > 0:
+        if "deposit_assets" in values:
+            assets = _get(values, "deposit_assets")
+            assets = assets if np.isfinite(assets) else 0.0
+            top = SAVINGS_MONTHS * income
+            step = max(100.0, float(np.ceil(top / 100.0 / 100.0) * 100.0))
+            added = np.arange(0.0, top + step * 1e-9, step)
+            levers.append(Lever("raise_assets", "actionable", assets + added, added / top,
+                                ("deposit_assets",)))
+        rise = np.round(np.arange(0, round(INCOME_RAISE_MAX * 100) + 1) / 100.0, 2)
+        new_income = np.concatenate([[income], np.round(income * (1.0 + rise[1:]), -1)])
+        new_income = np.minimum(new_income, income * (1.0 + INCOME_RAISE_MAX))
+        levers.append(Lever("raise_income", "actionable", new_income, rise / INCOME_RAISE_MAX,
+                            ("monthly_income", "debt_to_income")))
+    vol = _get(values, "income_volatility")
+    if np.isfinite(vol) and vol > VOLATILITY_FLOOR:
+        grid = _descending(vol, VOLATILITY_FLOOR, 0.01, 2)
+        levers.append(Lever("steady_income", "actionable", grid,
+                            (vol - grid) / (vol - VOLATILITY_FLOOR),
+                            ("income_volatility",)))
+    return levers
+
+
+def changeable_features(levers: list[Lever]) -> set[str]:
+    return {name for lever in levers for name in lever.features}
+
+
+def _decay(value: float, months: np.ndarray, window: int) -> np.ndarray:
+    if not np.isfinite(value):
+        return np.full(len(months), value)
+    left = np.ceil(value * np.clip(1.0 - months / window, 0.0, 1.0) - 1e-9)
+    return np.minimum(np.maximum(left, 0.0), value)
+
+
+def apply_levers(row: pd.DataFrame, levers: list[Lever], index: np.ndarray) -> pd.DataFrame:
+    """Candidate rows: ``index[i, j]`` is the level of ``levers[j]`` for candidate ``i``.
+
+    Returns a new frame with the row's columns (the caller's row is never written to).
+    """
+    index = np.atleast_2d(np.asarray(index, dtype=np.intp))
+    m = index.shape[0]
+    values = row_values(row)
+    out = row.iloc[np.zeros(m, dtype=np.intp)].reset_index(drop=True)
+    chosen = {lever.name: lever.levels[index[:, j]] for j, lever in enumerate(levers)}
+    cols = set(out.columns)
+
+    def put(name: str, new: np.ndarray, integer: bool = False) -> None:
+        if name not in cols:
+            return
+        out[name] = new.astype(np.int64) if integer and np.isfinite(new).all() else new
+
+    income0 = _get(values, "monthly_income")
+    income = chosen.get("raise_income", np.full(m, income0))
+    debt0 = base_debt(values)
+    debt = chosen.get("pay_down_debt", np.full(m, debt0))
+    if "raise_income" in chosen:
+        put("monthly_income", income)
+    if "raise_income" in chosen or "pay_down_debt" in chosen:
+        dti0 = _get(values, "debt_to_income")
+        ratio = (debt / debt0 if debt0 > 0 else np.ones(m)) * (income0 / income)
+        put("debt_to_income", np.round(dti0 * ratio, 4))
+        if "pay_down_debt" in chosen:
+            put("outstanding_debt", np.round(debt, 2))
+    simple = {"lower_utilization": "credit_utilization", "lower_amount": "requested_amount",
+              "raise_assets": "deposit_assets", "steady_income": "income_volatility"}
+    for lever_name, feature in simple.items():
+        if lever_name in chosen:
+            put(feature, chosen[lever_name])
+    current = chosen.get("settle_overdue", np.full(m, _get(values, "current_overdue")))
+    if "settle_overdue" in chosen:
+        put("current_overdue", current, integer=True)
+    if "wait" in chosen:
+        _wait(values, chosen["wait"], current, put)
+    return out
+
+
+def _wait(values: dict[str, Any], months: np.ndarray, current: np.ndarray, put: Any) -> None:
+    """Age the history by ``months`` (no new credit activity meanwhile)."""
+    a30 = _get(values, "applications_30d")
+    if np.isfinite(a30):
+        put("applications_30d", np.where(months >= 1, 0.0, a30), integer=True)
+    for name, window in DECAY_WINDOWS.items():
+        put(name, _decay(_get(values, name), months, window), integer=True)
+    since0 = _get(values, "months_since_last_overdue")
+    if np.isfinite(since0):
+        ages = np.nan_to_num(current) < 1  # an unsettled overdue does not age
+        since = np.where(ages, since0 + months, since0)
+        gone = ages & (since >= OVERDUE_WINDOW)
+        for name in ("overdue_count_24m", "max_dpd_24m"):
+            put(name, np.where(gone, 0.0, _get(values, name)), integer=True)
+        put("months_since_last_overdue", np.where(gone, np.nan, since))
+    history = _get(values, "credit_history_months")
+    if np.isfinite(history):
+        put("credit_history_months", history + months, integer=True)
+
+
+# ----------------------------------------------------------------------------- texts
+def _v(name: str, value: Any, lang: str) -> str:
+    return value_text(name, value, lang)
+
+
+def action_text(lever: Lever, level: float, before: dict[str, Any], after: dict[str, Any],
+                lang: str) -> str:
+    """One sentence for one lever at one level (what the applicant would do)."""
+    zh = lang == "zh"
+    name = lever.name
+    if name == "wait":
+        w = int(level)
+        return (f"等待{w}个月，期间不再申请贷款、不新增借款或借贷平台并按时还款" if zh else
+                f"Wait {w} month{'s' if w != 1 else ''} with no new credit applications, loans "
+                "or lending platforms, repaying on time")
+    if name == "settle_overdue":
+        return "立即结清当前逾期款项" if zh else "Settle the overdue repayment now"
+    if name == "pay_down_debt":
+        paid = before.get("_debt", 0.0) - float(level)
+        dti = _v("debt_to_income", after.get("debt_to_income"), lang)
+        amount = _v("outstanding_debt", paid, lang)
+        return (f"将负债降至年收入的{dti}（约需还款{amount}元）" if zh else
+                f"Pay down debt to {dti} of annual income (repay about {amount} CNY)")
+    if name == "lower_utilization":
+        u = _v("credit_utilization", level, lang)
+        return f"将信用卡额度使用率降至{u}" if zh else f"Bring credit-card use down to {u} of the limit"
+    if name == "lower_amount":
+        a0, a1 = _v("requested_amount", before["requested_amount"], lang), _v(
+            "requested_amount", level, lang)
+        return (f"将申请金额从{a0}元降至{a1}元" if zh else
+                f"Ask for {a1} CNY instead of {a0} CNY")
+    if name == "raise_assets":
+        add = _v("deposit_assets", float(level) - before.get("deposit_assets", 0.0), lang)
+        total = _v("deposit_assets", level, lang)
+        return (f"提供{total}元可验证存款与理财（增加{add}元）" if zh else
+                f"Show {total} CNY of verified savings ({add} CNY more)")
+    if name == "raise_income":
+        pct = f"{float(level) / before['monthly_income'] - 1.0:.0%}"
+        inc = _v("monthly_income", level, lang)
+        return (f"证明月收入达到{inc}元（增加{pct}）" if zh else
+                f"Document a monthly income of {inc} CNY (+{pct})")
+    if name == "steady_income":
+        v = _v("income_volatility", level, lang)
+        return (f"保持收入稳定：月收入波动不超过{v}" if zh else
+                f"Show steadier income: month-to-month variation of at most {v}")
+    raise KeyError(name)
+
+
+def change_text(name: str, before: Any, after: Any, wait: int, lang: str) -> str:
+    """One sentence for one changed feature (the ``changes`` list of a recourse)."""
+    zh = lang == "zh"
+    b, a = _v(name, before, lang), _v(name, after, lang)
+    months = f"{wait} month{'s' if wait != 1 else ''}"
+    table: dict[str, tuple[str, str]] = {
+        "applications_30d": (f"No new credit applications for {months} (last 30 days: {b} → {a})",
+                             f"近{wait}个月不再申请贷款（近30天申请：{b}→{a}次）"),
+        "applications_90d": (f"No new credit applications for {months} (last 90 days: {b} → {a})",
+                             f"近{wait}个月不再申请贷款（近90天申请：{b}→{a}次）"),
+        "active_platforms": (f"No new lending platforms for {months} (platforms in 6 months: {b} → {a})",
+                             f"{wait}个月内不新增借贷平台（近6个月平台数：{b}→{a}个）"),
+        "loans_12m": (f"No new loans for {months} (loans in 12 months: {b} → {a})",
+                      f"{wait}个月内不新增借款（近12个月借款：{b}→{a}笔）"),
+        "overdue_count_24m": (f"After {months} the last overdue leaves the 24-month record ({b} → {a} overdue)",
+                              f"{wait}个月后最近一次逾期超出24个月记录期（逾期次数：{b}→{a}）"),
+        "max_dpd_24m": (f"After {months} the worst delay leaves the 24-month record ({b} → {a} days)",
+                        f"{wait}个月后最长逾期记录超出24个月（{b}→{a}天）"),
+        "months_since_last_overdue": (
+            f"Repay on time for {months} (last overdue: {b} → {a} months ago)" if not pd.isna(after)
+            else f"Repay on time for {months}: no overdue left in the last 24 months",
+            f"{wait}个月内按时还款（距上次逾期：{b}→{a}个月）" if not pd.isna(after)
+            else f"{wait}个月内按时还款：近24个月不再有逾期记录"),
+        "credit_history_months": (f"Credit history grows from {b} to {a} months",
+                                  f"信用记录从{b}个月增至{a}个月"),
+        "current_overdue": ("Settle the overdue repayment now", "立即结清当前逾期款项"),
+        "outstanding_debt": (f"Repay debt from {b} CNY to {a} CNY", f"将贷款余额从{b}元降至{a}元"),
+        "debt_to_income": (f"Pay down debt to {a} of annual income (now {b})",
+                           f"将负债降至年收入的{a}（目前为{b}）"),
+        "credit_utilization": (f"Bring credit-card use down to {a} of the limit (now {b})",
+                               f"将信用卡额度使用率从{b}降至{a}"),
+        "requested_amount": (f"Ask for {a} CNY instead of {b} CNY", f"将申请金额从{b}元降至{a}元"),
+        "deposit_assets": (f"Show {a} CNY of verified savings (now {b} CNY)",
+                           f"提供{a}元可验证存款与理财（目前为{b}元）"),
+        "monthly_income": (f"Document a monthly income of {a} CNY (now {b} CNY)",
+                           f"证明月收入达到{a}元（目前为{b}元）"),
+        "income_volatility": (f"Show steadier income: month-to-month variation of at most {a} (now {b})",
+                              f"保持收入稳定：月收入波动不超过{a}（目前为{b}）"),
+    }
+    en, zh_text = table.get(name, (f"{F.get(name).label('en')}: {b} → {a}",
+                                   f"{F.get(name).label('zh')}：{b}→{a}"))
+    return zh_text if zh else en

@@ -1,0 +1,205 @@
+"""Reason codes for denied applicants: the knock-out rule first, then the scored reasons.
+
+For every denied applicant the table lists
+
+1. each knock-out rule the applicant hits, in the policy's order, with the policy's own
+   sentence (a knock-out is the decisive reason: no score would have approved them);
+2. at most ``max_reasons`` scored reasons: the model features with the largest *positive*
+   log-odds contributions (the ones that raised the risk), never a protected attribute,
+   each quoting the applicant's own value and, where the template has one, the median among
+   approved applicants (``approved_reference``) so the applicant can see the gap.
+
+Which contributions: the model's own (:func:`riskkit.explain.contrib.contributions`). For
+the scorecard that is "against the best bin" by default -- the adverse-action convention in
+which every bin below the top one costs points -- and for LightGBM and the oracle it is
+against the average applicant. A feature that does not push towards denial is never listed,
+so an applicant may get fewer than ``max_reasons`` scored reasons (or none, if only a
+knock-out denied them).
+
+Everything is vectorised over applicants: contributions for the denied rows in one call,
+one ``argsort`` for all rankings, and sentence filling per feature over distinct values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import features as F
+from ..errors import ConfigError, DataError
+from ..policy import APPROVED, DENIED
+from .contrib import Reference, contributions
+from .texts import check_langs, reason_texts, reference_value
+
+REASON_COLUMNS: tuple[str, ...] = ("applicant_id", "rank", "kind", "feature", "value",
+                                   "contribution", "text_en", "text_zh")
+
+
+def _decision_array(frame: pd.DataFrame, decisions: pd.DataFrame | pd.Series) -> np.ndarray:
+    """The decision column as a plain array, checked to line up with ``frame``."""
+    column = decisions["decision"] if isinstance(decisions, pd.DataFrame) else decisions
+    if len(column) != len(frame):
+        raise DataError("decisions", [f"{len(column)} decisions for {len(frame)} applicants"])
+    if isinstance(column, pd.Series) and not column.index.equals(frame.index):
+        raise DataError("decisions", ["the index does not match the applicants' frame; "
+                                      "pass decisions made on the same frame"])
+    values = np.asarray(column.astype(str))
+    unknown = set(np.unique(values)) - {APPROVED, DENIED}
+    if unknown:
+        raise DataError("decisions", [f"unknown decisions {sorted(unknown)[:5]}"])
+    return values
+
+
+def approved_reference(frame: pd.DataFrame, decisions: pd.DataFrame | pd.Series) -> dict[str, Any]:
+    """Median of every registry feature among approved applicants (mode for categoricals).
+
+    Protected attributes are left out: no explanation ever quotes them.
+
+    The median is taken with ``inverted_cdf`` so it is always a value some approved
+    applicant really has (2 applications, not 1.5). Missing values are left out
+    ("no credit card" has no utilisation); a feature with no observed value maps to None.
+    """
+    approved = _decision_array(frame, decisions) == APPROVED
+    if not approved.any():
+        raise DataError("decisions", ["no approved applicant: there is nothing to compare with"])
+    rows = frame.iloc[np.flatnonzero(approved)]
+    out: dict[str, Any] = {}
+    for feature in F.FEATURES:
+        if feature.name not in rows.columns or feature.protected:
+            continue
+        column = rows[feature.name]
+        if feature.is_categorical:
+            counts = column.astype(object).dropna().value_counts(sort=True)
+            out[feature.name] = str(counts.index[0]) if len(counts) else None
+            continue
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+        values = values[~np.isnan(values)]
+        if not len(values):
+            out[feature.name] = None
+            continue
+        median = float(np.quantile(values, 0.5, method="inverted_cdf"))
+        out[feature.name] = int(median) if feature.dtype == "int" else median
+    return out
+
+
+def _denied_contributions(model: Any, frame: pd.DataFrame, rows: np.ndarray,
+                          given: pd.DataFrame | None, contrib_reference: Reference) -> pd.DataFrame:
+    if given is None:
+        return contributions(model, frame.iloc[rows], reference=contrib_reference)[0]
+    if len(given) == len(frame):
+        return given.iloc[rows]
+    if len(given) == len(rows):
+        return given
+    raise DataError("contributions", [f"{len(given)} rows; expected {len(frame)} (all "
+                                      f"applicants) or {len(rows)} (the denied ones)"])
+
+
+def _knockout_hits(policy: Any, denied: pd.DataFrame) -> list[tuple[Any, np.ndarray]]:
+    hits: list[tuple[Any, np.ndarray]] = []
+    if policy is None:
+        return hits
+    for rule in policy.knockouts:
+        if rule.feature in denied.columns:
+            hit = np.asarray(rule.hits(denied), dtype=bool)
+            if hit.any():
+                hits.append((rule, hit))
+    return hits
+
+
+def scored_features(columns: Sequence[str]) -> list[str]:
+    """Contribution columns that may be named as a reason: registry features, not protected."""
+    return [c for c in columns if c in F.REGISTRY and not F.REGISTRY[c].protected]
+
+
+def reason_codes(model: Any, policy: Any, frame: pd.DataFrame,
+                 decisions: pd.DataFrame | pd.Series, reference: Mapping[str, Any] | None,
+                 max_reasons: int = 4, lang: str | tuple[str, ...] = ("en", "zh"), *,
+                 contributions: pd.DataFrame | None = None,
+                 contrib_reference: Reference = "best") -> pd.DataFrame:
+    """One row per reason per denied applicant, knock-outs first, then scored reasons.
+
+    Columns: ``applicant_id, rank, kind ("knockout"|"scored"), feature, value,
+    contribution, text_<lang>...``. ``contribution`` is the log-odds contribution (NaN for
+    a knock-out). ``contributions`` may be given precomputed, for all rows of ``frame`` or
+    for the denied rows only (in frame order); otherwise they are computed for the denied
+    rows with ``contrib_reference`` (scorecard: ``"best"`` bin or ``"mean"``).
+    Rows are ordered by the applicant's position in ``frame``, then ``rank`` (1 = first).
+    ``policy=None`` lists scored reasons only (no knock-out rules to check).
+    """
+    langs = check_langs(lang)
+    if not isinstance(max_reasons, int | np.integer) or max_reasons < 0:
+        raise ConfigError(f"max_reasons must be a whole number >= 0, got {max_reasons!r}")
+    rows = np.flatnonzero(_decision_array(frame, decisions) == DENIED)
+    denied = frame.iloc[rows]
+    ids = (denied[F.ID_COLUMN].to_numpy() if F.ID_COLUMN in denied.columns
+           else denied.index.to_numpy())
+    n = len(rows)
+
+    # -- knock-outs: (applicant position, order among the rules they hit)
+    ko_pos, ko_rank, ko_feature, ko_value = [], [], [], []
+    ko_text: dict[str, list[np.ndarray]] = {lg: [] for lg in langs}
+    n_knockouts = np.zeros(n, dtype=np.int64)
+    for rule, hit in _knockout_hits(policy, denied):
+        where = np.flatnonzero(hit)
+        n_knockouts[where] += 1
+        ko_pos.append(where)
+        ko_rank.append(n_knockouts[where].copy())
+        ko_feature.append(np.full(len(where), rule.feature, dtype=object))
+        ko_value.append(denied[rule.feature].to_numpy(dtype=object)[where])
+        for lg in langs:
+            ko_text[lg].append(np.full(len(where), rule.text_zh if lg == "zh" else rule.text_en,
+                                       dtype=object))
+
+    # -- scored reasons: the largest positive contributions, protected attributes never
+    sc_pos = np.empty(0, dtype=np.int64)
+    sc_rank = sc_contrib = np.empty(0)
+    sc_feature = np.empty(0, dtype=object)
+    sc_value = np.empty(0, dtype=object)
+    sc_text = {lg: np.empty(0, dtype=object) for lg in langs}
+    if n and max_reasons:
+        contrib = _denied_contributions(model, frame, rows, contributions, contrib_reference)
+        names = scored_features(list(contrib.columns))
+        values = contrib[names].to_numpy(dtype=float)
+        ranked = np.where(np.isfinite(values) & (values > 0), values, -np.inf)
+        k = min(max_reasons, len(names))
+        order = np.argsort(-ranked, axis=1, kind="stable")[:, :k]
+        top = np.take_along_axis(ranked, order, axis=1)
+        keep = np.isfinite(top)
+        pos, slot = np.nonzero(keep)
+        cols = order[pos, slot]
+        sc_pos, sc_contrib = pos, top[pos, slot]
+        sc_rank = n_knockouts[pos] + slot + 1
+        sc_feature = np.asarray(names, dtype=object)[cols]
+        sc_value = np.empty(len(pos), dtype=object)
+        sc_text = {lg: np.empty(len(pos), dtype=object) for lg in langs}
+        for j in np.unique(cols):
+            name = names[j]
+            at = np.flatnonzero(cols == j)
+            raw = denied[name].to_numpy(dtype=object)[pos[at]]
+            sc_value[at] = raw
+            for lg in langs:
+                sc_text[lg][at] = reason_texts(name, raw, reference_value(reference, name), lg)
+
+    def cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
+        return np.concatenate(parts).astype(dtype) if parts else np.empty(0, dtype=dtype)
+
+    position = np.concatenate([cat(ko_pos, np.int64), sc_pos])
+    table = {
+        "applicant_id": ids[position] if n else np.empty(0, dtype=np.int64),
+        "rank": np.concatenate([cat(ko_rank, np.int64), sc_rank]).astype(np.int64),
+        "kind": np.concatenate([np.full(len(cat(ko_pos, np.int64)), "knockout", dtype=object),
+                                np.full(len(sc_pos), "scored", dtype=object)]),
+        "feature": np.concatenate([cat(ko_feature, object), sc_feature]),
+        "value": np.concatenate([cat(ko_value, object), sc_value]),
+        "contribution": np.concatenate([np.full(len(cat(ko_pos, np.int64)), np.nan),
+                                        sc_contrib.astype(float)]),
+    }
+    for lg in langs:
+        table[f"text_{lg}"] = np.concatenate([cat(ko_text[lg], object), sc_text[lg]])
+    out = pd.DataFrame(table)
+    out["value"] = out["value"].astype(object)
+    sort = np.lexsort((table["rank"], position))
+    return out.iloc[sort].reset_index(drop=True)

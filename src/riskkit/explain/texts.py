@@ -1,0 +1,149 @@
+"""Words for explanations: feature values, reason sentences and recourse actions, en + zh.
+
+The registry holds each feature's reason template; this module fills them in, in bulk.
+Filling is vectorised per feature over the *distinct* values (a population has far fewer
+distinct incomes or counts than denied applicants), so rendering reasons for 200,000
+applicants costs a few string operations per feature, not one Python call per reason.
+
+Special cases the templates alone would get wrong:
+
+* categoricals quote a readable value ("internet industry" / "互联网行业"), not the code;
+* flags (``unit == "flag"``) have fixed sentences that are true only at their risky level
+  (1 for "currently overdue", 0 for "has a housing fund"); at the other level a neutral
+  "label: value" sentence is used rather than a false one;
+* a missing value means something ("no credit card", "never overdue"), so it gets its own
+  sentence instead of "Credit cards are none used";
+* without a reference value the "; among approved applicants the median is ..." clause is
+  dropped rather than printed with a blank.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import features as F
+from ..errors import ConfigError
+
+LANGS: tuple[str, ...] = ("en", "zh")
+
+CATEGORY_TEXT: dict[str, dict[str, tuple[str, str]]] = {
+    "occupation": {
+        "state_owned": ("state-owned employer", "国有单位"),
+        "private_salaried": ("private-sector employee", "私营企业职员"),
+        "internet_industry": ("internet industry", "互联网行业"),
+        "freelancer": ("freelancer", "自由职业"),
+        "self_employed": ("self-employed", "个体经营"),
+        "blue_collar": ("blue-collar work", "蓝领工作"),
+        "student": ("student", "学生"),
+    },
+    "loan_purpose": {
+        "consumption": ("consumption", "消费"),
+        "emergency": ("emergency", "应急"),
+        "education": ("education", "教育"),
+        "travel": ("travel", "旅游"),
+        "business": ("business", "经营"),
+        "unspecified": ("unspecified", "未说明"),
+    },
+    "gender": {"female": ("female", "女"), "male": ("male", "男")},
+}
+
+MISSING_TEXT: dict[str, tuple[str, str]] = {
+    "credit_utilization": ("No credit card on record", "无信用卡记录"),
+    "months_since_last_overdue": ("No overdue repayment in the last 24 months",
+                                  "近24个月无逾期记录"),
+}
+
+_REFERENCE_CLAUSE = {"en": "; among approved", "zh": "；获批申请人"}
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or value is pd.NA
+
+
+def value_text(name: str, value: Any, lang: str = "en") -> str:
+    """One value as an applicant would read it (formatted number or readable category)."""
+    feature = F.get(name)
+    if _is_missing(value):
+        return "无" if lang == "zh" else "none"
+    if feature.is_categorical:
+        pair = CATEGORY_TEXT.get(name, {}).get(str(value))
+        return (pair[1] if lang == "zh" else pair[0]) if pair else str(value)
+    return feature.format_value(value)
+
+
+def risky_flag_level(name: str) -> int | None:
+    """The level of a 0/1 flag whose fixed reason sentence is true, or None if no flag."""
+    feature = F.get(name)
+    if feature.unit != "flag":
+        return None
+    return 1 if feature.direction == "increasing" else 0
+
+
+def _template(name: str, lang: str, reference: Any) -> str:
+    feature = F.get(name)
+    template = feature.reason_zh if lang == "zh" else feature.reason_en
+    if not template:
+        label = feature.label(lang)
+        template = f"{label}：{{value}}" if lang == "zh" else f"{label}: {{value}}"
+    if "{reference}" in template:
+        if _is_missing(reference):
+            cut = template.find(_REFERENCE_CLAUSE[lang])
+            template = template[:cut] if cut >= 0 else template.replace("{reference}", "—")
+        else:
+            template = template.replace("{reference}", value_text(name, reference, lang))
+    return template
+
+
+def reason_texts(name: str, values: pd.Series | np.ndarray | list[Any], reference: Any = None,
+                 lang: str = "en") -> np.ndarray:
+    """Reason sentences for many applicants' values of one feature (object array)."""
+    series = pd.Series(list(values) if not isinstance(values, pd.Series) else values.to_list(),
+                       dtype=object)
+    template = _template(name, lang, reference)
+    head, sep, tail = template.partition("{value}")
+    flag = risky_flag_level(name)
+    feature = F.get(name)
+    neutral = (f"{feature.label(lang)}：{{}}" if lang == "zh" else f"{feature.label(lang)}: {{}}")
+    missing_text = MISSING_TEXT.get(name, (
+        f"{feature.description_en}: not on record", f"{feature.description_zh}：无记录"))
+    missing_text = missing_text[1] if lang == "zh" else missing_text[0]
+
+    def one(value: Any) -> str:
+        if _is_missing(value):
+            return missing_text
+        if flag is not None:
+            return template if int(value) == flag else neutral.format(value_text(name, value, lang))
+        return f"{head}{value_text(name, value, lang)}{tail}" if sep else template
+
+    out = np.empty(len(series), dtype=object)
+    present = series.notna().to_numpy()
+    if (~present).any():
+        out[~present] = missing_text
+    if present.any():
+        kept = series[present]
+        distinct = pd.unique(kept)
+        table = {v: one(v) for v in distinct}
+        out[present] = kept.map(table).to_numpy(dtype=object)
+    return out
+
+
+def reason_text(name: str, value: Any, reference: Any = None, lang: str = "en") -> str:
+    """One reason sentence (see :func:`reason_texts`)."""
+    return str(reason_texts(name, [value], reference, lang)[0])
+
+
+def check_langs(lang: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Languages as a tuple, each one of LANGS."""
+    langs = (lang,) if isinstance(lang, str) else tuple(lang)
+    bad = [x for x in langs if x not in LANGS]
+    if bad or not langs:
+        raise ConfigError(f"lang must be a subset of {LANGS}, got {lang!r}")
+    return langs
+
+
+def reference_value(reference: Mapping[str, Any] | None, name: str) -> Any:
+    return None if reference is None else reference.get(name)
