@@ -1,0 +1,413 @@
+"""Run the notebook suite headless, and the two helpers every notebook starts with.
+
+Notebooks live in ``notebooks/NN_name.py`` as jupytext ``py:percent`` sources: that is the
+reviewed file, with clean diffs and no outputs to conflict. ``run_notebooks`` converts each
+source in memory (the ``.ipynb`` is never committed), injects parameters with papermill into
+the cell tagged ``parameters``, executes it and writes, per notebook:
+
+* ``OUT/NN_name.ipynb``: the executed notebook, outputs included;
+* ``OUT/NN_name.html``: the same without code, self-contained (no script or stylesheet is
+  fetched, so it opens offline and can be mailed), honouring ``remove_input``,
+  ``remove_cell`` and ``remove_output`` cell tags;
+* ``OUT/figures/NN_name/``: the charts the notebook exported (``fig_dir`` parameter).
+
+Every notebook runs even when an earlier one fails; failures are reported together at the
+end in one :class:`NotebookError` that names each notebook and its failing cell's error.
+
+Kernel: papermill asks Jupyter for the ``python3`` kernel. In a virtual environment Jupyter
+finds the spec ``pip install ipykernel`` put into ``<venv>/share/jupyter/kernels/python3``
+first, and that spec starts ``python``, which jupyter_client replaces by the interpreter
+running riskkit; without any spec ipykernel's built-in one is used, which is the same
+interpreter. :func:`check_kernel` fails early, with the command that fixes it, when a
+``python3`` spec would start some other interpreter (one without riskkit).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from riskkit.errors import ConfigError, RiskkitError, RunError
+
+log = logging.getLogger(__name__)
+
+#: ``NN_name.py``: two digits fix the reading order of the suite.
+SOURCE_PATTERN = re.compile(r"\d{2}_[A-Za-z0-9_]+\.py")
+PARAMETERS_TAG = "parameters"
+#: Cell tags that hide parts of a cell in the HTML version (jupyter-book spellings too).
+REMOVE_INPUT_TAGS = frozenset({"remove_input", "remove-input", "hide_input", "hide-input"})
+REMOVE_CELL_TAGS = frozenset({"remove_cell", "remove-cell"})
+REMOVE_OUTPUT_TAGS = frozenset({"remove_output", "remove-output"})
+FIGURES = "figures"
+DEFAULT_TIMEOUT = 600
+
+# nbconvert's "lab" template without the scripts it fetches from a CDN (require.js, MathJax,
+# mermaid, widgets): riskkit notebooks need none of them, and an HTML file that loads
+# nothing from the network opens offline and survives being mailed. Charts get their title as
+# alternative text (see ``setup``), so the report reads out in a screen reader.
+_HTML_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block data_png scoped -%}
+{%- set alt = output.data.get('text/plain', 'chart') | escape_html -%}
+{{ super() | replace('<img src=', '<img alt="' ~ alt ~ '" src=', 1) }}
+{%- endblock data_png -%}
+"""
+
+
+class NotebookError(RiskkitError):
+    """One or more notebooks failed; ``results`` holds every notebook's outcome."""
+
+    def __init__(self, message: str, results: list[dict[str, Any]]):
+        super().__init__(message)
+        self.results = results
+
+
+# ----------------------------------------------------------------------------- finding
+def repo_root() -> Path:
+    """The source checkout riskkit runs from (``src/riskkit/`` sits two levels below it)."""
+    return Path(__file__).resolve().parents[2]
+
+
+def notebooks_dir() -> Path:
+    """``<repo>/notebooks``, or a RiskkitError saying why the sources are not there."""
+    folder = repo_root() / "notebooks"
+    if not folder.is_dir():
+        raise RiskkitError(
+            f"notebook sources not found at {folder}: the notebooks ship with the source "
+            "checkout, not the wheel; clone the repository and 'pip install -e .' there")
+    return folder
+
+
+def find_notebooks(names: Sequence[str] | None = None,
+                   source_dir: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Notebook sources in reading order, optionally only those ``names`` selects.
+
+    A name matches by stem (``01_population``), number (``01``) or title (``population``);
+    a name that matches nothing is an error listing what exists, before anything runs.
+    """
+    folder = Path(source_dir) if source_dir is not None else notebooks_dir()
+    if not folder.is_dir():
+        raise RiskkitError(f"notebook folder {folder} does not exist")
+    sources = sorted(p for p in folder.iterdir() if SOURCE_PATTERN.fullmatch(p.name))
+    if not sources:
+        raise RiskkitError(f"no notebook sources (NN_name.py) in {folder}")
+    if names is None:
+        return sources
+    chosen: list[Path] = []
+    for name in names:
+        key = Path(str(name)).name.removesuffix(".py").removesuffix(".ipynb")
+        hits = [p for p in sources if key in (p.stem, p.stem[:2], p.stem[3:])]
+        if not hits:
+            known = ", ".join(p.stem for p in sources)
+            raise ConfigError(f"no notebook named {name!r}; notebooks: {known}")
+        chosen.extend(h for h in hits if h not in chosen)
+    return sorted(chosen)
+
+
+def check_kernel(kernel_name: str = "python3") -> None:
+    """Fail early unless ``kernel_name`` starts the interpreter running riskkit."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    fix = f"{sys.executable} -m ipykernel install --sys-prefix --name {kernel_name}"
+    try:
+        spec = KernelSpecManager().get_kernel_spec(kernel_name)
+    except NoSuchKernel:
+        raise RiskkitError(f"no Jupyter kernel named {kernel_name!r}; install it with: {fix}") from None
+    exe = spec.argv[0] if spec.argv else ""
+    # jupyter_client swaps a bare "python" for sys.executable when it starts the kernel
+    same = {"python", f"python{sys.version_info[0]}", "python{}.{}".format(*sys.version_info[:2])}
+    if exe not in same and os.path.abspath(exe) != os.path.abspath(sys.executable):
+        raise RiskkitError(
+            f"Jupyter kernel {kernel_name!r} ({spec.resource_dir}) starts {exe}, not "
+            f"{sys.executable}, so it may not see riskkit; point it here with: {fix}")
+
+
+# ----------------------------------------------------------------------------- converting
+def read_source(path: str | os.PathLike[str]) -> Any:
+    """A jupytext ``py:percent`` source as an nbformat notebook (no outputs)."""
+    import jupytext
+
+    nb = jupytext.read(Path(path), fmt="py:percent")
+    # an executed copy is an output, not a pairing partner of the source
+    nb.metadata.pop("jupytext", None)
+    return nb
+
+
+def parameters_cell(nb: Any) -> Any | None:
+    """The first code cell if it is tagged ``parameters`` (papermill's contract), else None."""
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    if code and PARAMETERS_TAG in code[0].get("metadata", {}).get("tags", []):
+        return code[0]
+    return None
+
+
+def notebook_html(nb: Any, title: str) -> str:
+    """HTML of an executed notebook without code cells' inputs, loading nothing external."""
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_input_tags = set(REMOVE_INPUT_TAGS)
+    config.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_CELL_TAGS)
+    config.TagRemovePreprocessor.remove_all_outputs_tags = set(REMOVE_OUTPUT_TAGS)
+    exporter = HTMLExporter(config=config, exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, embed_images=True,
+                            extra_loaders=[DictLoader({"riskkit.html.j2": _HTML_TEMPLATE})],
+                            template_file="riskkit.html.j2")
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
+def _kernel_config() -> Any:
+    """Encrypt kernel traffic when libzmq can (it also silences ipykernel's TCP warning)."""
+    import zmq
+    from traitlets.config import Config
+
+    config = Config()
+    if zmq.has("curve"):
+        config.KernelManager.transport_encryption = "auto"
+    return config
+
+
+@contextmanager
+def _kernel_environment() -> Iterator[None]:
+    """Environment the headless kernels inherit, restored afterwards.
+
+    tqdm.auto warns in every kernel that lacks ipywidgets ("IProgress not found"), which
+    would print a red box at the top of every report; headless runs show no progress bars,
+    so the warning is filtered there (Python's own ``PYTHONWARNINGS`` mechanism).
+    """
+    old = os.environ.get("PYTHONWARNINGS")
+    extra = "ignore:IProgress not found:Warning"
+    os.environ["PYTHONWARNINGS"] = f"{old},{extra}" if old else extra
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONWARNINGS", None)
+        else:
+            os.environ["PYTHONWARNINGS"] = old
+
+
+@contextmanager
+def _quiet_logger(name: str, level: int) -> Iterator[None]:
+    logger = logging.getLogger(name)
+    old = logger.level
+    logger.setLevel(max(level, old))
+    try:
+        yield
+    finally:
+        logger.setLevel(old)
+
+
+# ----------------------------------------------------------------------------- running
+def _error_text(exc: BaseException) -> str:
+    """One readable line for the failing cell: papermill's ename/evalue, else the exception."""
+    ename, evalue = getattr(exc, "ename", None), getattr(exc, "evalue", None)
+    if ename:
+        cell = getattr(exc, "exec_count", None)
+        where = f"cell [{cell}]: " if cell is not None else ""
+        return f"{where}{ename}: {evalue}"
+    return f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
+
+
+def _check_arguments(rows: int, seed: int, timeout: int, lang: str) -> None:
+    for name, value, low in (("rows", rows, 1), ("seed", seed, 0), ("timeout", timeout, 1)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise ConfigError(f"{name} must be a whole number >= {low}, got {value!r}")
+    if lang not in ("en", "zh"):
+        raise ConfigError(f"lang must be 'en' or 'zh', got {lang!r}")
+
+
+def run_notebook(source: Path, out_dir: Path, parameters: dict[str, Any], quiet: bool = False,
+                 timeout: int = DEFAULT_TIMEOUT, kernel_name: str = "python3") -> dict[str, Any]:
+    """Execute one source into ``out_dir``; return its outcome (never raises on cell errors).
+
+    The executed notebook is written under a temporary name while it runs (papermill saves
+    after each cell) and renamed when it finishes: ``NN_name.ipynb`` on success,
+    ``NN_name.failed.ipynb`` on failure, in which case any older ``.ipynb`` / ``.html`` of
+    the same notebook is removed so a stale report is never mistaken for a current one.
+    """
+    import papermill
+
+    name = source.stem
+    ipynb, html = out_dir / f"{name}.ipynb", out_dir / f"{name}.html"
+    failed = out_dir / f"{name}.failed.ipynb"
+    partial = out_dir / f".{name}.running.ipynb"
+    fig_dir = Path(parameters["fig_dir"])
+    if fig_dir.exists():  # charts of an earlier version of the notebook must not linger
+        shutil.rmtree(fig_dir)
+    fig_dir.mkdir(parents=True)
+    started = time.perf_counter()
+    result: dict[str, Any] = {"name": name, "source": source, "ipynb": None, "html": None,
+                              "fig_dir": fig_dir, "figures": [], "seconds": 0.0, "error": None}
+    try:
+        nb = read_source(source)
+        executed = papermill.execute_notebook(
+            nb, str(partial), parameters=parameters, language="python",
+            kernel_name=kernel_name, progress_bar=not quiet, cwd=str(out_dir),
+            execution_timeout=timeout, config=_kernel_config())
+    except Exception as exc:  # a cell error, a timeout, a dead kernel: report, go on
+        result["error"] = _error_text(exc)
+        for stale in (ipynb, html):
+            stale.unlink(missing_ok=True)
+        if partial.exists():
+            os.replace(partial, failed)
+            result["ipynb"] = failed
+        result["seconds"] = time.perf_counter() - started
+        return result
+    from riskkit.io import write_text
+
+    os.replace(partial, ipynb)
+    failed.unlink(missing_ok=True)
+    write_text(html, notebook_html(executed, name))
+    result.update(ipynb=ipynb, html=html, seconds=time.perf_counter() - started,
+                  figures=sorted(p for p in fig_dir.rglob("*") if p.is_file()))
+    return result
+
+
+def run_notebooks(
+    out_dir: str | os.PathLike[str],
+    rows: int = 20_000,
+    seed: int = 7,
+    run_dir: str | os.PathLike[str] | None = None,
+    names: Sequence[str] | None = None,
+    quiet: bool = False,
+    timeout: int = DEFAULT_TIMEOUT,
+    *,
+    lang: str = "en",
+    source_dir: str | os.PathLike[str] | None = None,
+    kernel_name: str = "python3",
+) -> list[dict[str, Any]]:
+    """Execute every notebook (or those ``names`` selects) headless at ``rows`` applicants.
+
+    Each notebook receives ``rows``, ``seed``, ``run_dir`` (absolute, or None), ``lang`` and
+    its own ``fig_dir`` (``out_dir/figures/NN_name``). ``timeout`` is per cell, in seconds.
+    Returns one dict per notebook: ``name``, ``source``, ``ipynb``, ``html``, ``fig_dir``,
+    ``figures`` (paths), ``seconds`` and ``error`` (None on success). All notebooks run;
+    if any failed, a :class:`NotebookError` listing each failure is raised at the end
+    (its ``results`` attribute holds the same list).
+    """
+    _check_arguments(rows, seed, timeout, lang)
+    sources = find_notebooks(names, source_dir)
+    if run_dir is not None and not Path(run_dir).is_dir():
+        raise RunError(f"run folder {run_dir} does not exist")
+    check_kernel(kernel_name)
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    results = []
+    bar = tqdm(sources, desc="notebooks", unit="notebook", disable=quiet)
+    with _quiet_logger("papermill", logging.WARNING), _kernel_environment():
+        for source in bar:
+            bar.set_postfix_str(source.stem)
+            parameters = {"rows": rows, "seed": seed, "lang": lang,
+                          "run_dir": None if run_dir is None else str(Path(run_dir).resolve()),
+                          "fig_dir": str(out / FIGURES / source.stem)}
+            result = run_notebook(source, out, parameters, quiet, timeout, kernel_name)
+            results.append(result)
+            if result["error"] is None:
+                log.info("%s: %s, %s and %d chart files in %s (%.1f s)", source.stem,
+                         result["ipynb"], result["html"].name, len(result["figures"]),
+                         result["fig_dir"], result["seconds"])
+            else:
+                log.warning("%s failed after %.1f s: %s", source.stem, result["seconds"],
+                            result["error"])
+    failures = [r for r in results if r["error"] is not None]
+    if failures:
+        lines = "; ".join(f"{r['name']} ({r['source']}) {r['error']}"
+                          + (f" [see {r['ipynb']}]" if r["ipynb"] else "") for r in failures)
+        raise NotebookError(f"{len(failures)} of {len(results)} notebooks failed: {lines}", results)
+    return results
+
+
+# ----------------------------------------------------------------------------- in a notebook
+def setup(lang: str = "en", variant: str = "report") -> str:
+    """First call of every notebook: inline charts and the riskkit style; returns the language.
+
+    riskkit's charts are bare ``Figure`` objects (no pyplot registry), which Jupyter shows
+    only once the inline backend has registered its display formatter, so this enables it
+    (sharp "retina" PNGs) before applying the style sheet. Returns the language charts will
+    really use: ``"en"`` when ``"zh"`` was asked for but no CJK font is installed.
+    """
+    from riskkit.charts import resolve_lang, use_style
+
+    shell = _ipython()
+    if shell is not None:
+        shell.run_line_magic("matplotlib", "inline")
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("retina")
+        from matplotlib.figure import Figure
+
+        shell.display_formatter.formatters["text/plain"].for_type(Figure, _figure_text)
+    use_style(variant, lang)
+    return resolve_lang(lang)
+
+
+def figure_title(fig: Any) -> str:
+    """A chart's title (suptitle, else the first axes title), e.g. for alternative text."""
+    suptitle = fig.get_suptitle() if hasattr(fig, "get_suptitle") else ""
+    if suptitle:
+        return suptitle
+    for ax in fig.get_axes():
+        for loc in ("left", "center", "right"):
+            if ax.get_title(loc=loc):
+                return ax.get_title(loc=loc)
+    return "chart"
+
+
+def _figure_text(fig: Any, printer: Any, cycle: bool) -> None:
+    """IPython's plain-text form of a Figure: its title instead of ``<Figure size ...>``."""
+    printer.text(f"Chart: {figure_title(fig)}")
+
+
+def _ipython() -> Any | None:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def load_population(rows: int, seed: int, run_dir: str | os.PathLike[str] | None = None,
+                    scenario: str = "baseline") -> Any:
+    """The population a notebook studies: fresh, or the cohort an experiment run used.
+
+    With ``run_dir`` the run's ``config.yaml`` gives seed, scenario and bad rate (``seed``
+    and ``scenario`` here are ignored), and the first ``min(rows, data.rows)`` applicants
+    of its cohort are regenerated: generation is prefix-stable, so these are exactly the
+    run's first applicants, without reading any of its data.
+    """
+    import yaml
+
+    import riskkit
+
+    if run_dir is None:
+        return riskkit.generate(rows=rows, seed=seed, scenario=scenario)
+    path = Path(run_dir) / "config.yaml"
+    try:
+        cfg = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = cfg["data"]
+        return riskkit.generate(rows=min(rows, int(data["rows"])), seed=int(cfg["seed"]),
+                                scenario=str(data.get("scenario", "baseline")),
+                                bad_rate=float(data.get("bad_rate", 0.04)))
+    except FileNotFoundError:
+        raise RunError(f"{path} is missing: {run_dir} is not a run folder") from None
+    except (yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+        raise RunError(f"{path} is damaged or describes no synthetic population "
+                       f"({type(exc).__name__}: {exc})") from None

@@ -1,0 +1,230 @@
+"""Tests for the notebook suite: every source runs headless, failures are reported, sync.
+
+Every notebook found in ``notebooks/`` is executed at a small size through the same runner
+``riskkit notebooks`` uses, so a notebook broken by a library change fails here.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import riskkit
+from riskkit import notebooks as nbr
+from riskkit import notebooks_sync
+from riskkit.errors import ConfigError, RiskkitError, RunError
+
+SOURCES = sorted(p for p in nbr.notebooks_dir().iterdir() if nbr.SOURCE_PATTERN.fullmatch(p.name))
+PARAMETERS = {"rows", "seed", "run_dir", "fig_dir", "lang"}
+MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "pdf": b"%PDF-"}
+
+
+def _assigned(source: str) -> set[str]:
+    return {t.id for node in ast.parse(source).body if isinstance(node, ast.Assign)
+            for t in node.targets if isinstance(t, ast.Name)}
+
+
+def test_the_suite_exists_and_is_numbered() -> None:
+    assert SOURCES, "no notebooks/NN_name.py found"
+    assert SOURCES[0].name == "01_population.py"
+    assert len({p.name[:2] for p in SOURCES}) == len(SOURCES), "two notebooks share a number"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_first_code_cell_is_the_parameters_cell(source: Path) -> None:
+    nb = nbr.read_source(source)
+    cell = nbr.parameters_cell(nb)
+    assert cell is not None, f"{source.name}: first code cell must be tagged 'parameters'"
+    missing = PARAMETERS - _assigned(cell.source)
+    assert not missing, f"{source.name}: the parameters cell lacks {sorted(missing)}"
+    assert nb.cells[0].cell_type == "markdown", "a notebook opens with the story, in markdown"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_no_cell_is_a_program(source: Path) -> None:
+    """A cell with more than ~15 lines of logic belongs in the library."""
+    for cell in nbr.read_source(source).cells:
+        if cell.cell_type == "code":
+            logic = [ln for ln in cell.source.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+            assert len(logic) <= 15, f"{source.name}: a {len(logic)}-line cell:\n{cell.source}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_notebook_runs_headless_and_writes_its_outputs(source: Path, tmp_path: Path) -> None:
+    results = nbr.run_notebooks(tmp_path, rows=3000, seed=5, names=[source.stem], quiet=True)
+    assert len(results) == 1
+    result = results[0]
+    assert result["error"] is None
+    nb = nbformat.read(result["ipynb"], as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert not [o for o in outputs if o.output_type == "stream" and o.name == "stderr"], \
+        "a warning was printed into the report"
+    assert any("image/png" in o.get("data", {}) for o in outputs), "no chart was shown"
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected and "rows = 3000" in injected[0].source
+
+    page = Path(result["html"]).read_text(encoding="utf-8")
+    assert "<script" not in page and 'src="http' not in page and 'href="http' not in page
+    assert "data:image/png;base64," in page
+    assert "import " not in page, "code leaked into the code-free HTML"
+
+    figures = result["figures"]
+    assert figures and Path(result["fig_dir"]) == tmp_path / "figures" / source.stem
+    stems = {p.stem for p in figures}
+    for stem in stems:
+        for fmt in ("png", "svg", "pdf"):
+            path = Path(result["fig_dir"]) / f"{stem}.{fmt}"
+            data = path.read_bytes()
+            assert data.startswith(MAGIC[fmt]) if fmt in MAGIC else b"<svg" in data[:2000], path
+
+
+def _tiny(folder: Path, name: str, body: str, tags: str = "") -> Path:
+    source = folder / f"{name}.py"
+    source.write_text(textwrap.dedent(f"""\
+        # %% [markdown]
+        # # {name}
+
+        # %% tags=["parameters"]
+        rows = 10
+        seed = 1
+        run_dir = None
+        fig_dir = "figs"
+        lang = "en"
+
+        # %%{tags}
+        {body}
+        """), encoding="utf-8")
+    return source
+
+
+def test_failures_are_reported_together_after_running_everything(tmp_path: Path) -> None:
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    _tiny(src, "01_broken", "1 / 0")
+    _tiny(src, "02_fine", "print(rows * 2)", tags=' tags=["remove_input"]')
+    out.mkdir()
+    (out / "01_broken.html").write_text("an old report", encoding="utf-8")
+
+    with pytest.raises(nbr.NotebookError) as caught:
+        nbr.run_notebooks(out, rows=21, source_dir=src, quiet=True, timeout=60)
+    message = str(caught.value)
+    assert isinstance(caught.value, RiskkitError)
+    assert "1 of 2 notebooks failed" in message
+    assert "01_broken" in message and "ZeroDivisionError" in message
+    broken, fine = caught.value.results
+    assert broken["error"] and broken["ipynb"] == out / "01_broken.failed.ipynb"
+    assert broken["ipynb"].exists()
+    assert not (out / "01_broken.html").exists(), "a stale report outlived a failed run"
+    assert fine["error"] is None and fine["html"].exists()  # the next notebook still ran
+    nb = nbformat.read(fine["ipynb"], as_version=4)
+    assert nb.cells[-1].outputs[0]["text"] == "42\n"
+    assert not list(out.glob(".*.running.ipynb"))
+
+
+def test_names_select_notebooks_and_unknown_names_fail_early(tmp_path: Path) -> None:
+    _tiny(tmp_path, "01_alpha", "pass")
+    _tiny(tmp_path, "02_beta", "pass")
+    (tmp_path / "notes.py").write_text("# not a notebook\n", encoding="utf-8")
+    assert [p.stem for p in nbr.find_notebooks(None, tmp_path)] == ["01_alpha", "02_beta"]
+    assert [p.stem for p in nbr.find_notebooks(["beta", "01"], tmp_path)] == ["01_alpha", "02_beta"]
+    assert [p.stem for p in nbr.find_notebooks(["02_beta.py"], tmp_path)] == ["02_beta"]
+    with pytest.raises(ConfigError, match="no notebook named 'gamma'; notebooks: 01_alpha, 02_beta"):
+        nbr.run_notebooks(tmp_path / "out", names=["gamma"], source_dir=tmp_path)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(RiskkitError, match="no notebook sources"):
+        nbr.find_notebooks(None, tmp_path / "empty")
+    with pytest.raises(RiskkitError, match="does not exist"):
+        nbr.find_notebooks(None, tmp_path / "nowhere")
+    with pytest.raises(ConfigError, match="rows must be a whole number >= 1"):
+        nbr.run_notebooks(tmp_path / "out", rows=0, source_dir=tmp_path)
+    with pytest.raises(RunError, match="does not exist"):
+        nbr.run_notebooks(tmp_path / "out", run_dir=tmp_path / "nope", source_dir=tmp_path)
+
+
+def test_kernel_check_accepts_ours_and_names_the_fix_for_a_foreign_one(tmp_path, monkeypatch) -> None:
+    nbr.check_kernel("python3")
+    spec = tmp_path / "kernels" / "riskkit-foreign"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": ["/opt/other/bin/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "other", "language": "python"}), encoding="utf-8")
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    with pytest.raises(RiskkitError, match="ipykernel install --sys-prefix --name riskkit-foreign"):
+        nbr.check_kernel("riskkit-foreign")
+    with pytest.raises(RiskkitError, match="no Jupyter kernel named 'riskkit-missing'"):
+        nbr.check_kernel("riskkit-missing")
+
+
+def test_notebook_sources_are_found_from_the_repo() -> None:
+    assert nbr.notebooks_dir() == Path(riskkit.__file__).resolve().parents[2] / "notebooks"
+
+
+def test_load_population_fresh_or_from_a_run(tmp_path: Path) -> None:
+    fresh = nbr.load_population(300, seed=4)
+    assert len(fresh) == 300
+    run = tmp_path / "run"
+    run.mkdir()
+    with pytest.raises(RunError, match=r"config\.yaml is missing"):
+        nbr.load_population(300, seed=4, run_dir=run)
+    (run / "config.yaml").write_text(
+        "seed: 4\ndata: {rows: 200, scenario: baseline, bad_rate: 0.04}\n", encoding="utf-8")
+    from_run = nbr.load_population(300, seed=99, run_dir=run)
+    assert len(from_run) == 200  # never more than the run had; its seed wins
+    assert from_run.equals(fresh.head(200))
+    (run / "config.yaml").write_text("seed: [\n", encoding="utf-8")
+    with pytest.raises(RunError, match="damaged"):
+        nbr.load_population(300, seed=4, run_dir=run)
+
+
+def test_setup_outside_jupyter_applies_the_style() -> None:
+    import matplotlib as mpl
+    from matplotlib.figure import Figure
+
+    with mpl.rc_context():
+        assert nbr.setup("en") == "en"
+        assert mpl.rcParams["axes.titlelocation"] == "left"
+    fig = Figure()
+    fig.add_subplot().set_title("Bad rate")
+    assert nbr.figure_title(fig) == "Bad rate"
+    fig.suptitle("Overall")
+    assert nbr.figure_title(fig) == "Overall"
+
+
+def test_sync_creates_pairs_and_never_loses_edits(tmp_path: Path, capsys) -> None:
+    source = _tiny(tmp_path, "01_alpha", "x = 1")
+    target = source.with_suffix(".ipynb")
+    assert notebooks_sync.main(["--dir", str(tmp_path)]) == 0
+    assert "01_alpha.ipynb: created" in capsys.readouterr().out
+    nb = json.loads(target.read_text(encoding="utf-8"))
+    assert nb["metadata"]["jupytext"]["formats"] == "ipynb,py:percent"
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    assert all(c.get("outputs", []) == [] for c in nb["cells"])
+    assert nb["cells"][1]["metadata"]["tags"] == ["parameters"]
+    assert target.stat().st_mtime <= source.stat().st_mtime  # jupytext opens the pair
+
+    assert notebooks_sync.sync_notebook(source) == "up to date"
+    source.write_text(source.read_text(encoding="utf-8").replace("x = 1", "x = 2"), encoding="utf-8")
+    assert notebooks_sync.sync_notebook(source) == "updated"
+    assert "x = 2" in target.read_text(encoding="utf-8")
+
+    # an .ipynb edited without jupytext and newer than its source is left alone
+    edited = json.loads(target.read_text(encoding="utf-8"))
+    edited["cells"][-1]["source"] = ["x = 3"]
+    target.write_text(json.dumps(edited), encoding="utf-8")
+    later = source.stat().st_mtime + 60
+    os.utime(target, (later, later))
+    assert notebooks_sync.main(["--dir", str(tmp_path)]) == 0
+    assert "has edits that are not in 01_alpha.py" in capsys.readouterr().err
+    assert "x = 3" in target.read_text(encoding="utf-8")
+
+    target.write_text("{broken", encoding="utf-8")
+    assert notebooks_sync.main(["--dir", str(tmp_path)]) == 2
+    assert "delete it to regenerate it" in capsys.readouterr().err
