@@ -196,7 +196,7 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
                               explain_extra, tmp / "figures", run_label=f"{cfg['name']}-{stamp}")
             with stages.stage("write"):
                 write_parquet(tmp / "decisions.parquet", decisions)
-                write_parquet(tmp / "reasons.parquet", reasons)
+                write_parquet(tmp / "reasons.parquet", parquet_safe(reasons))
                 for name, table in tables.items():
                     write_with_csv(tmp / "tables" / f"{name}.csv", table)
                 write_json(tmp / "metrics.json", metrics)
@@ -216,6 +216,16 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
         stages.close()
     log.info("wrote run %s", final)
     return final
+
+
+def parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Mixed-type object columns (a reason's value is a number or a category) as text:
+    Parquet needs one type per column, and the text is what a reader of the table sees."""
+    out = frame.copy()
+    for name in out.columns:
+        if out[name].dtype == object:
+            out[name] = out[name].map(lambda v: None if v is None else str(v)).astype("string")
+    return out
 
 
 def write_with_csv(path: Path, table: pd.DataFrame) -> None:

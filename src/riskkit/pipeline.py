@@ -196,16 +196,31 @@ def write_figures(cfg: dict[str, Any], models: dict[str, CreditModel], policy: P
     figs["csi"] = charts.plot_psi(tables["csi"].set_index("feature")["csi"], lang=lang)
     if "swap_set" in tables:
         figs["swap_set"] = charts.plot_swap_set(tables["swap_set"], lang=lang)
-    from . import explain as X
-
-    figs.update(X.explanation_figures(models[cfg["policy"]["model"]], policy,
-                                      explain_extra["frame"], explain_extra["decisions"],
-                                      reasons, explain_extra["reference"], lang=lang))
+    figs.update(_explanation_figures(cfg, models, explain_extra, reasons, lang))
     written: list[Path] = []
     for name, fig in figs.items():
         charts.add_source_line(fig, source)
         written.extend(charts.export(fig, name, folder))
     return written
+
+
+def _explanation_figures(cfg: dict[str, Any], models: dict[str, CreditModel],
+                         explain_extra: dict[str, Any], reasons: pd.DataFrame,
+                         lang: str) -> dict[str, Any]:
+    """Waterfalls for the personas (synthetic runs) and one denied applicant, reason
+    frequency, and contributions against the truth."""
+    from . import explain as X
+    from .personas import PERSONAS, persona
+
+    frame, dec = explain_extra["frame"], explain_extra["decisions"]
+    rows: dict[str, pd.DataFrame] = {}
+    if "true_pd" in frame.columns:
+        rows = {name: persona(name) for name in PERSONAS}
+    denied = np.flatnonzero(dec["decision"].to_numpy() == "denied")
+    if len(denied):
+        rows["denied_example"] = frame.iloc[[denied[0]]].reset_index(drop=True)
+    return X.explanation_figures(models[cfg["policy"]["model"]], frame, dec, reasons, rows,
+                                 lang=lang, seed=cfg["seed"])
 
 
 def _approval(decisions: pd.DataFrame) -> float:
