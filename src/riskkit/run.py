@@ -212,9 +212,17 @@ def verify(path: Path) -> dict[str, Any]:
 
 
 def load_run(path: str | os.PathLike[str]) -> Run:
-    """Open a run folder after checking that it is complete and undamaged."""
+    """Open a run folder after checking that it is complete and undamaged.
+
+    A ``riskkit fit`` run's own features (its ``registry.json``) are registered, so its
+    models, reason codes and recourse work in a fresh process; synthetic runs have none.
+    """
     folder = Path(path)
-    return Run(folder, verify(folder))
+    run = Run(folder, verify(folder))
+    from .byod import register_run_features
+
+    register_run_features(run)
+    return run
 
 
 def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
