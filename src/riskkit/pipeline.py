@@ -161,10 +161,20 @@ def write_figures(cfg: dict[str, Any], models: dict[str, CreditModel], policy: P
                   splits: dict[str, pd.DataFrame], decisions: pd.DataFrame,
                   reasons: pd.DataFrame, tables: dict[str, pd.DataFrame],
                   explain_extra: dict[str, Any], folder: Path, run_label: str) -> list[Path]:
-    """Every chart of a run as PNG, SVG and PDF."""
+    """Every chart of a run as PNG, SVG and PDF, in the report (or slides) style."""
+    lang = cfg["figures"]["lang"]
+    with charts.style_context(cfg["figures"]["variant"], lang):
+        return _draw_and_export(cfg, models, splits, decisions, reasons, tables, explain_extra,
+                                folder, run_label, lang)
+
+
+def _draw_and_export(cfg: dict[str, Any], models: dict[str, CreditModel],
+                     splits: dict[str, pd.DataFrame], decisions: pd.DataFrame,
+                     reasons: pd.DataFrame, tables: dict[str, pd.DataFrame],
+                     explain_extra: dict[str, Any], folder: Path, run_label: str,
+                     lang: str) -> list[Path]:
     from .experiment import raw_pd
 
-    lang = cfg["figures"]["lang"]
     source = f"riskkit · run {run_label} · seed {cfg['seed']}"
     test = splits["test"]
     y = test[F.TARGET]
