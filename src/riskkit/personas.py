@@ -32,12 +32,12 @@ PERSONA_IDS: dict[str, int] = {"zhang_san": -1, "li_si": -2}
 _VALUES: dict[str, dict[str, Any]] = {
     "zhang_san": {
         "age": 25, "gender": "male", "occupation": "internet_industry", "city_tier": 2,
-        "monthly_income": 9_000.0, "income_volatility": 0.40,
+        "monthly_income": 7_500.0, "income_volatility": 0.40,
         "applications_30d": 4, "applications_90d": 6, "active_platforms": 2, "loans_12m": 1,
         "overdue_count_24m": 0, "max_dpd_24m": 0, "months_since_last_overdue": np.nan,
-        "current_overdue": 0, "credit_history_months": 14,
-        "outstanding_debt": 0.0, "debt_to_income": 0.0, "credit_utilization": 0.35,
-        "deposit_assets": 6_000.0, "has_housing_fund": 0,
+        "current_overdue": 0, "credit_history_months": 8,
+        "outstanding_debt": 0.0, "debt_to_income": 0.0, "credit_utilization": 0.55,
+        "deposit_assets": 3_000.0, "has_housing_fund": 0,
         "requested_amount": 3_000.0, "loan_purpose": "consumption",
     },
     "li_si": {
@@ -55,13 +55,15 @@ _VALUES: dict[str, dict[str, Any]] = {
 PERSONA_STORIES: dict[str, dict[str, str]] = {
     "zhang_san": {
         "en": ("Zhang San, 25, works in the internet industry. In his first years there his "
-               "monthly income has swung by about 40%, he has modest verified savings and no "
+               "monthly income (7,500 CNY on average) has swung by about 40%; he has 3,000 CNY "
+               "of verified savings, a credit card that is half used and no "
                "housing-provident-fund record. Needing a little cash, he applied for credit "
                "4 times in the last 30 days (6 in 90 days) on 2 platforms; his only loan so "
-               "far, 50 CNY, was repaid on time. He asks for 3,000 CNY."),
-        "zh": ("张三，25岁，互联网行业从业者。入行头几年月收入波动约40%，可验证存款不多，"
-               "没有住房公积金缴存记录。因为手头紧，他近30天在2个平台申请了4次贷款（近90天6次）；"
-               "此前唯一一笔50元的借款已按时还清。本次申请3,000元。"),
+               "far, 50 CNY eight months ago, was repaid on time. He asks for 3,000 CNY."),
+        "zh": ("张三，25岁，互联网行业从业者。入行头几年月收入（平均7,500元）波动约40%；"
+               "可验证存款3,000元，信用卡额度已用一半，没有住房公积金缴存记录。因为手头紧，"
+               "他近30天在2个平台申请了4次贷款（近90天6次）；此前唯一一笔借款是8个月前的50元，"
+               "已按时还清。本次申请3,000元。"),
     },
     "li_si": {
         "en": ("Li Si, 34, is a freelancer funding his own start-up. His income swings by about "

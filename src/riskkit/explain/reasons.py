@@ -39,13 +39,21 @@ REASON_COLUMNS: tuple[str, ...] = ("applicant_id", "rank", "kind", "feature", "v
 
 
 def _decision_array(frame: pd.DataFrame, decisions: pd.DataFrame | pd.Series) -> np.ndarray:
-    """The decision column as a plain array, checked to line up with ``frame``."""
+    """The decision column as a plain array, row-aligned with ``frame`` by position.
+
+    Positions, not index labels: decisions are often kept with a fresh index (a run's
+    decisions table). When both carry ``applicant_id`` the ids must agree row by row, so
+    decisions in another order are refused rather than attached to the wrong people.
+    """
     column = decisions["decision"] if isinstance(decisions, pd.DataFrame) else decisions
     if len(column) != len(frame):
         raise DataError("decisions", [f"{len(column)} decisions for {len(frame)} applicants"])
-    if isinstance(column, pd.Series) and not column.index.equals(frame.index):
-        raise DataError("decisions", ["the index does not match the applicants' frame; "
-                                      "pass decisions made on the same frame"])
+    if (isinstance(decisions, pd.DataFrame) and F.ID_COLUMN in decisions.columns
+            and F.ID_COLUMN in frame.columns
+            and not np.array_equal(decisions[F.ID_COLUMN].to_numpy(),
+                                   frame[F.ID_COLUMN].to_numpy())):
+        raise DataError("decisions", ["applicant_id differs from the applicants' frame row by "
+                                      "row; pass decisions in the frame's order"])
     values = np.asarray(column.astype(str))
     unknown = set(np.unique(values)) - {APPROVED, DENIED}
     if unknown:

@@ -1,0 +1,55 @@
+"""``riskkit explain RUN --applicant ID``: one applicant of a finished run, explained.
+
+The applicant is a generated id of any split the run kept, or a persona name
+(``zhang_san``, ``li_si``), scored with the run's own model and policy. Reasons are
+compared with the medians among approved applicants of the run's validation split -- the
+same reference the run's reason codes used.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConfigError, RunError
+from ..personas import PERSONAS, persona
+from .applicant import explain_applicant, format_text
+from .reasons import approved_reference
+
+
+def _applicant_row(run: Any, applicant: str | int) -> Any:
+    text = str(applicant).strip()
+    if text in PERSONAS:
+        return persona(text)
+    try:
+        applicant_id = int(text.replace("_", ""))
+    except ValueError:
+        raise ConfigError(f"--applicant must be a whole-number id or one of "
+                          f"{', '.join(PERSONAS)}, got {applicant!r}") from None
+    row, _ = run.applicant(applicant_id)
+    return row
+
+
+def _reference(run: Any, model: Any, policy: Any) -> dict[str, Any]:
+    splits = run.manifest.get("data_fingerprints", {})
+    split = "valid" if "valid" in splits else "test"
+    if split not in splits:
+        raise RunError(f"run {run.path} keeps neither a validation nor a test split")
+    frame = run.data(split)
+    pd_ = np.asarray(model.predict_pd(frame), dtype=float)
+    return approved_reference(frame, policy.decide(frame, pd_))
+
+
+def explain_in_run(run_dir: str | os.PathLike[str], applicant: str | int, *,
+                   model_name: str | None = None, lang: str = "en") -> tuple[dict[str, Any], str]:
+    """(explanation dict, readable text) for one applicant of the run at ``run_dir``."""
+    from ..run import load_run
+
+    run = load_run(run_dir)
+    model = run.model(model_name or run.deployed_model_name)
+    policy = run.policy()
+    row = _applicant_row(run, applicant)
+    explanation = explain_applicant(model, policy, row, _reference(run, model, policy))
+    return explanation, format_text(explanation, lang=lang)
