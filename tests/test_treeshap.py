@@ -7,6 +7,8 @@ compilation once (cached on disk afterwards).
 
 from __future__ import annotations
 
+import itertools
+import math
 import warnings
 from typing import Any
 
@@ -20,6 +22,7 @@ from hypothesis import strategies as st
 
 from riskkit.errors import DataError, RiskkitError
 from riskkit.treeshap import FastTreeShap, benchmark, scaling_table, synthetic_credit_frame
+from riskkit.treeshap._kernels import leaf_shap
 
 TOL = 1e-9
 
@@ -209,6 +212,34 @@ def test_subtree_groups_of_any_size_agree(group_nodes: int) -> None:
     explainer = FastTreeShap(booster, max_group_nodes=group_nodes, max_group_entries=1 << 16)
     assert np.max(np.abs(explainer.contributions(X) - expected)) <= TOL
     assert (explainer.stats["groups"] > 0) == (group_nodes > 0)
+
+
+def _shapley_by_definition(zero: np.ndarray, one: list[int], value: float) -> np.ndarray:
+    k = len(zero)
+
+    def game(members: set[int]) -> float:
+        return value * float(np.prod([one[j] if j in members else zero[j] for j in range(k)]))
+
+    phi = np.zeros(k)
+    for i in range(k):
+        others = [j for j in range(k) if j != i]
+        for size in range(k):
+            weight = math.factorial(size) * math.factorial(k - size - 1) / math.factorial(k)
+            for subset in itertools.combinations(others, size):
+                phi[i] += weight * (game({*subset, i}) - game(set(subset)))
+    return phi
+
+
+def test_leaf_formula_is_the_shapley_value_of_the_path_game() -> None:
+    """The closed form in leaf_shap against the Shapley definition, subset by subset."""
+    rng = np.random.default_rng(6)
+    for k in range(1, 7):
+        zero = rng.uniform(0.01, 1.0, size=k)
+        for mask in range(1 << k):
+            out = np.empty(k)
+            leaf_shap(k, zero, 0, np.int64(mask), 1.7, np.empty(k + 2), out)
+            expected = _shapley_by_definition(zero, [(mask >> j) & 1 for j in range(k)], 1.7)
+            assert np.max(np.abs(out - expected)) <= 1e-14
 
 
 def test_shap_tree_explainer_is_lightgbm_pred_contrib() -> None:

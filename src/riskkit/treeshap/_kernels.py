@@ -2,16 +2,36 @@
 
 Hand-written rather than taken from shap or LightGBM because both evaluate TreeSHAP by a
 recursion over every tree for every row (O(leaves x depth^2) each); the point of this
-package is to replace that recursion by table look-ups (see ``__init__``). The per-leaf
-arithmetic below is the same EXTEND / UNWOUND-SUM algebra as LightGBM's ``Tree::TreeSHAP``
-(Lundberg et al., arXiv:1802.03888, Algorithm 2), evaluated along one leaf's path, so the
-tables and the fallback agree with ``pred_contrib`` to rounding.
+package is to replace that recursion by table look-ups (see ``__init__``).
+
+Path-dependent TreeSHAP (Lundberg et al., arXiv:1802.03888) credits each leaf separately:
+with k distinct features on the leaf's path, feature j's "zero fraction" z_j (the product
+of the cover ratios of its path nodes) and "one fraction" o_j (1 if the row satisfies all
+its path conditions, else 0), the leaf adds the Shapley values of the game
+``v(S) = value * prod_{j in S} o_j * prod_{j not in S} z_j``. :func:`leaf_shap` evaluates
+them in closed form instead of by EXTEND / UNWIND; it is the same quantity, so tables and
+fallback agree with LightGBM's ``pred_contrib`` to rounding (~1e-13 relative).
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, prange
+
+
+def _shapley_weights(k_max: int) -> np.ndarray:
+    """``w[k, s] = s! (k - 1 - s)! / k!``: weight of a coalition of size s among k players."""
+    w = np.zeros((k_max + 1, k_max + 1))
+    for k in range(1, k_max + 1):
+        for s in range(k):
+            w[k, s] = math.factorial(s) * math.factorial(k - 1 - s) / math.factorial(k)
+    return w
+
+
+# Read by the kernels as a compile-time constant (numba freezes global arrays).
+SHAPLEY_WEIGHTS = _shapley_weights(64)
 
 # LightGBM's kZeroThreshold is the float 1e-35f; its dense-row reader drops values with
 # |v| <= kZeroThreshold (they read back as 0.0) and IsZero() uses the same bound.
@@ -61,39 +81,52 @@ def leaf_shap(
     zero_start: int,
     mask: np.int64,
     value: float,
-    pweight: np.ndarray,
+    poly: np.ndarray,
     out: np.ndarray,
 ) -> None:
     """Path-dependent SHAP values of one leaf, for the k distinct features of its path.
 
-    Feature j's "one fraction" is bit j of ``mask`` (the row satisfies every condition on
-    that feature along the path) and its "zero fraction" is ``zero[zero_start + j]``. Writes
-    the k contributions to ``out[:k]``; ``pweight`` is scratch of length >= k + 1.
+    Feature j's one fraction is bit j of ``mask`` and its zero fraction is
+    ``zero[zero_start + j]``. Writes the k contributions to ``out[:k]``; ``poly`` is scratch
+    of length >= k + 2.
+
+    With A the satisfied features (o = 1) and B the others, the game's Shapley values are
+    coefficient sums of ``Q(t) = prod_{j in A} (z_j + t)`` (times ``zb = prod_{j in B} z_j``):
+    every j in B gets ``-value * zb * sum_s w[k, s] q_s`` (the same for all of B), and i in A
+    gets ``value * (1 - z_i) * zb * sum_s w[k, s] r_s`` with ``r = Q / (t + z_i)``. That is
+    O(|A| k) per leaf without divisions, about 5x faster than EXTEND / UNWIND at k = 13.
     """
-    # EXTEND: the dummy root element (z = o = 1) then each feature, as LightGBM's ExtendPath.
-    pweight[0] = 1.0
-    for depth in range(1, k + 1):
-        pz = zero[zero_start + depth - 1]
-        po = 1.0 if (mask >> (depth - 1)) & 1 else 0.0
-        pweight[depth] = 0.0
-        for i in range(depth - 1, -1, -1):
-            pweight[i + 1] += po * pweight[i] * (i + 1) / (depth + 1)
-            pweight[i] = pz * pweight[i] * (depth - i) / (depth + 1)
-    # UNWOUND SUM for each feature, as LightGBM's UnwoundPathSum.
+    weights = SHAPLEY_WEIGHTS[k]
+    zb = 1.0
+    a = 0
+    poly[0] = 1.0
     for j in range(k):
         z = zero[zero_start + j]
-        o = 1.0 if (mask >> j) & 1 else 0.0
-        total = 0.0
-        if o != 0.0:
-            nxt = pweight[k]
-            for i in range(k - 1, -1, -1):
-                tmp = nxt * (k + 1) / ((i + 1) * o)
-                total += tmp
-                nxt = pweight[i] - tmp * z * ((k - i) / (k + 1))
+        if (mask >> j) & 1:  # Q(t) *= (z + t)
+            poly[a + 1] = poly[a]
+            for s in range(a, 0, -1):
+                poly[s] = poly[s] * z + poly[s - 1]
+            poly[0] = poly[0] * z
+            a += 1
         else:
-            for i in range(k - 1, -1, -1):
-                total += (pweight[i] / z) / ((k - i) / (k + 1))
-        out[j] = total * (o - z) * value
+            zb *= z
+    unsatisfied = 0.0
+    if a < k:
+        for s in range(a + 1):
+            unsatisfied += poly[s] * weights[s]
+        unsatisfied = -value * zb * unsatisfied
+    for j in range(k):
+        if (mask >> j) & 1:
+            # synthetic division by (t + z), from the top: errors shrink by z < 1 per step
+            z = zero[zero_start + j]
+            r = poly[a]
+            total = r * weights[a - 1]
+            for s in range(a - 1, 0, -1):
+                r = poly[s] - z * r
+                total += r * weights[s - 1]
+            out[j] = value * (1.0 - z) * zb * total
+        else:
+            out[j] = unsatisfied
 
 
 @njit(cache=True)
@@ -123,7 +156,7 @@ def _fill_unit(
     kp = unit_kp[u]
     width = unit_width[u]
     keep = (np.int64(1) << kp) - 1
-    pweight = np.empty(max_k + 1)
+    poly = np.empty(max_k + 2)
     scratch = np.empty(max(max_k, 1))
     for index in range(np.int64(1) << (kp + unit_d[u])):
         row = unit_table_start[u] + index * width
@@ -135,7 +168,7 @@ def _fill_unit(
                 if went != steps[s, 1]:
                     mask &= ~(np.int64(1) << steps[s, 2])
             k = leaf_k[leaf]
-            leaf_shap(k, leaf_zero, leaf_feat_start[leaf], mask, leaf_value[leaf], pweight, scratch)
+            leaf_shap(k, leaf_zero, leaf_feat_start[leaf], mask, leaf_value[leaf], poly, scratch)
             for j in range(k):
                 tables[row + member_map[member_map_start[i] + j]] += scratch[j]
 
@@ -243,7 +276,7 @@ def _lookup(
     leaf_feats: np.ndarray,
     leaf_zero: np.ndarray,
     leaf_value: np.ndarray,
-    pweight: np.ndarray,
+    poly: np.ndarray,
     scratch: np.ndarray,
 ) -> None:
     """Add unit u's contributions for a block of rows (``index``: each row's table row)."""
@@ -261,7 +294,7 @@ def _lookup(
         k = leaf_k[leaf]
         fs = leaf_feat_start[leaf]
         for i in range(nb):
-            leaf_shap(k, leaf_zero, fs, index[i], leaf_value[leaf], pweight, scratch)
+            leaf_shap(k, leaf_zero, fs, index[i], leaf_value[leaf], poly, scratch)
             for j in range(k):
                 outt[leaf_feats[fs + j], i] += scratch[j]
 
@@ -325,7 +358,7 @@ def _explain_block(
     dec = np.empty(block_rows, dtype=np.int64)
     acc = np.empty(block_rows, dtype=np.int64)
     index = np.empty(block_rows, dtype=np.int64)
-    pweight = np.empty(max_k + 1)
+    poly = np.empty(max_k + 2)
     scratch = np.empty(max(max_k, 1))
     for t in range(tree_node_start.shape[0]):
         start = tree_node_start[t]
@@ -354,7 +387,7 @@ def _explain_block(
                     _lookup(
                         u, acc, nb, outt, unit_width, unit_feat_start, unit_feats,
                         unit_table_start, unit_leaf, tables, leaf_k, leaf_feat_start,
-                        leaf_feats, leaf_zero, leaf_value, pweight, scratch,
+                        leaf_feats, leaf_zero, leaf_value, poly, scratch,
                     )  # fmt: skip
                 continue
             # above the groups: pass the path mask on; the child not taken loses the bit
@@ -376,7 +409,7 @@ def _explain_block(
                     _lookup(
                         u, index, nb, outt, unit_width, unit_feat_start, unit_feats,
                         unit_table_start, unit_leaf, tables, leaf_k, leaf_feat_start,
-                        leaf_feats, leaf_zero, leaf_value, pweight, scratch,
+                        leaf_feats, leaf_zero, leaf_value, poly, scratch,
                     )  # fmt: skip
     for i in range(nb):
         for f in range(n_feat):
