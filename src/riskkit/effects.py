@@ -251,8 +251,9 @@ def _violations(ice: np.ndarray, sign: int, tol: float = 1e-9) -> float:
 
 
 # ----------------------------------------------------------------------------- contributions
-def _model_contributions(model: Any, frame: pd.DataFrame) -> pd.DataFrame:
-    """SHAP-like contributions; a scorecard's against its mean WoE, as the truth's are."""
+def model_contributions(model: Any, frame: pd.DataFrame) -> pd.DataFrame:
+    """A model's contributions measured like the truth's: SHAP values for LightGBM, a
+    scorecard's against its mean WoE (not its best bin, the adverse-action view)."""
     if getattr(model, "name", "") == "scorecard":
         return model.contributions(frame, reference="mean")
     return model.contributions(frame)
@@ -276,7 +277,7 @@ def dependence(model: Any, frame: pd.DataFrame, feature: str,
 
     ``contributions`` (the model's, for ``frame``) saves recomputing them per feature.
     """
-    contrib = contributions if contributions is not None else _model_contributions(model, frame)
+    contrib = contributions if contributions is not None else model_contributions(model, frame)
     if len(contrib) != len(frame):
         raise DataError("contributions", [f"have {len(contrib)} rows but the frame has {len(frame)}"])
     truth = true_contributions(frame, [feature])[feature]
@@ -470,10 +471,12 @@ def plot_approval_by_feature(table: pd.DataFrame, feature: str, ax: Axes | None 
         ax.plot(x, table["approval_rate_truth"], color=TRUTH, ls="--", marker="o")
         handles.append(Line2D([], [], color=TRUTH, ls="--", marker="o",
                               label=_t("approval_truth", lang)))
-    ax.set(ylim=(0, 1.02), ylabel=_t("approval_y", lang), xlabel=label(feature, lang),
+    # headroom above 100 % keeps the legend clear of the bars and lines
+    ax.set(ylim=(0, 1.4), ylabel=_t("approval_y", lang), xlabel=label(feature, lang),
            title=_t("approval_title", lang, feature=label(feature, lang)))
     ax.set_xticks(x, table["bin"].astype(str), rotation=30 if len(x) > 6 else 0,
                   ha="right" if len(x) > 6 else "center")
+    ax.set_yticks(np.linspace(0, 1, 6))
     percent(ax.yaxis)
     ax.grid(axis="x", visible=False)
     right = ax.twinx()
@@ -483,11 +486,13 @@ def plot_approval_by_feature(table: pd.DataFrame, feature: str, ax: Axes | None 
         if column in table:
             right.plot(x, table[column], color=colour, ls=style, marker=".")
             handles.append(Line2D([], [], color=colour, ls=style, marker=".", label=_t(key, lang)))
-    right.set_ylim(0, None)
+    top = np.nanmax([table[c].max() for c in ("bad_rate_approved", "mean_true_pd") if c in table]
+                    or [0.0])
+    right.set_ylim(0, 1.4 * top if top > 0 else 1.0)
     right.set_ylabel(_t("bad_y", lang))
     right.spines["right"].set_visible(True)
     percent(right.yaxis)
-    ax.legend(handles=handles, loc="upper left", fontsize="small")
+    ax.legend(handles=handles, loc="upper left", fontsize="small", ncols=2)
     return fig
 
 
