@@ -28,7 +28,14 @@ TOL = 1e-9
 
 
 def _train(X: Any, y: np.ndarray, rounds: int = 20, **params: Any) -> lgb.Booster:
-    base = {"objective": "binary", "verbose": -1, "num_leaves": 15, "min_data_in_leaf": 5}
+    # One LightGBM thread: on tiny data OpenMP's spinning only costs time on a busy machine.
+    base = {
+        "objective": "binary",
+        "verbose": -1,
+        "num_leaves": 15,
+        "min_data_in_leaf": 5,
+        "num_threads": 1,
+    }
     return lgb.train({**base, **params}, lgb.Dataset(X, y), num_boost_round=rounds)
 
 
@@ -47,7 +54,8 @@ def _assert_exact(booster: lgb.Booster, X: Any, **options: Any) -> FastTreeShap:
     ours = explainer.contributions(X)
     assert ours.shape == (len(X), booster.num_feature() + 1)
     assert np.max(np.abs(ours - _shap_reference(booster, X))) <= TOL
-    assert np.max(np.abs(ours.sum(axis=1) - booster.predict(X, raw_score=True))) <= TOL
+    raw = booster.predict(X, raw_score=True, num_iteration=options.get("num_iteration"))
+    assert np.max(np.abs(ours.sum(axis=1) - raw)) <= TOL
     return explainer
 
 
@@ -171,6 +179,26 @@ def test_shallow_and_deep_trees(num_leaves: int, max_depth: int, min_data: int) 
     explainer = _assert_exact(booster, X)
     if max_depth < 0:
         assert explainer.stats["max_depth"] > 10
+
+
+def test_best_iteration_or_a_chosen_one_as_predict_uses_it() -> None:
+    X, y = _nan_frame(n=1200, seed=7)
+    booster = lgb.train(
+        {"objective": "binary", "verbose": -1, "learning_rate": 0.5, "num_threads": 1},
+        lgb.Dataset(X.iloc[:600], y[:600]),
+        num_boost_round=200,
+        valid_sets=[lgb.Dataset(X.iloc[600:], y[600:])],
+        callbacks=[lgb.early_stopping(3, verbose=False)],
+        keep_training_booster=True,  # keeps the trees after the best iteration
+    )
+    assert 0 < booster.best_iteration < booster.current_iteration()
+    # Default: the best iteration, as booster.predict (shap.TreeExplainer takes all trees).
+    ours = FastTreeShap(booster).contributions(X)
+    assert np.max(np.abs(ours - booster.predict(X, pred_contrib=True))) <= TOL
+    assert np.max(np.abs(ours.sum(axis=1) - booster.predict(X, raw_score=True))) <= TOL
+    _assert_exact(booster, X, num_iteration=-1)  # all trees: shap's choice
+    ours = FastTreeShap(booster, num_iteration=2).contributions(X)
+    assert np.max(np.abs(ours - booster.predict(X, num_iteration=2, pred_contrib=True))) <= TOL
 
 
 def test_single_leaf_trees_only_shift_the_expected_value() -> None:
@@ -318,7 +346,7 @@ def test_inputs_lightgbm_would_misread_are_refused() -> None:
     with pytest.raises(DataError, match="non-numeric dtype"):
         FastTreeShap(numeric_only).contributions(X.assign(a="text"))
     multi = lgb.train(
-        {"objective": "multiclass", "num_class": 3, "verbose": -1},
+        {"objective": "multiclass", "num_class": 3, "verbose": -1, "num_threads": 1},
         lgb.Dataset(X, np.arange(len(X)) % 3),
         num_boost_round=2,
     )

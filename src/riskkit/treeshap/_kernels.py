@@ -36,38 +36,21 @@ SHAPLEY_WEIGHTS = _shapley_weights(64)
 # LightGBM's kZeroThreshold is the float 1e-35f; its dense-row reader drops values with
 # |v| <= kZeroThreshold (they read back as 0.0) and IsZero() uses the same bound.
 ZERO_THRESHOLD = float(np.float32(1e-35))
-_MISSING_ZERO = 1
-_MISSING_NAN = 2
 # A categorical value is cast to a C int: outside (-1, 2^31) the cast is negative (x86
 # returns INT_MIN for NaN and out-of-range values), and negative codes always go right.
 _INT_LIMIT = 2147483648.0
 
 
 @njit(cache=True)
-def goes_left(
-    v: float,
-    kind: int,
-    missing: int,
-    default_left: bool,
-    threshold: float,
-    cat_start: int,
-    cat_len: int,
-    cat_words: np.ndarray,
-) -> bool:
-    """One LightGBM split decision: ``Tree::NumericalDecision`` / ``CategoricalDecision``."""
-    if kind == 0:
-        if np.isnan(v):
-            if missing != _MISSING_NAN:
-                v = 0.0  # missing_type None or Zero: NaN is read as zero
-            else:
-                return default_left
-        if missing == _MISSING_ZERO and -ZERO_THRESHOLD <= v <= ZERO_THRESHOLD:
-            return default_left
-        return v <= threshold
-    # categorical: NaN, negative, too large -> right; otherwise look the code up
+def category_goes_left(v: float, cat_start: int, cat_len: int, cat_words: np.ndarray) -> bool:
+    """LightGBM's ``Tree::CategoricalDecision``: is the value's code in the left bitset?
+
+    NaN, negative and too-large values go right; others are truncated toward zero (as
+    ``static_cast<int>``), so -0.5 is code 0 and 2.7 is code 2.
+    """
     if not (v > -1.0 and v < _INT_LIMIT):
         return False
-    code = np.int64(v)  # truncation toward zero, as static_cast<int>
+    code = np.int64(v)
     word = code >> 5
     if word >= cat_len:
         return False
@@ -234,8 +217,11 @@ def _decide(
 ) -> None:
     """``dec[i] = 1`` where row i goes left at node n, for a block of rows.
 
-    Written without branches on the data for numerical splits so LLVM vectorises it;
-    equivalent to :func:`goes_left` given that ``|v| <= 1e-35`` was already set to 0.0.
+    Numerical splits follow LightGBM's ``Tree::NumericalDecision``: with missing_type NaN,
+    NaN goes the default way; with Zero, NaN and zero do; with None, NaN is read as 0.0.
+    ``node_nan_left`` holds where NaN ends up in each case, and ``|v| <= 1e-35`` was set to
+    0.0 beforehand, so "is zero" is ``v == 0.0``. Written without data-dependent branches
+    so that LLVM vectorises the loop over rows.
     """
     col = xt[node_feature[n]]
     if node_kind[n] == 0:
@@ -256,7 +242,7 @@ def _decide(
         start = node_cat_start[n]
         length = node_cat_len[n]
         for i in range(nb):
-            dec[i] = np.int64(goes_left(col[i], 1, 0, False, 0.0, start, length, cat_words))
+            dec[i] = np.int64(category_goes_left(col[i], start, length, cat_words))
 
 
 @njit(cache=True)
