@@ -24,8 +24,10 @@ def world() -> dict[str, object]:
     frame = riskkit.generate(ROWS, seed=9)
     a, b = int(0.6 * ROWS), int(0.8 * ROWS)
     train, valid, test = frame.iloc[:a], frame.iloc[a:b], frame.iloc[b:]
-    models = {name: make_model(name).fit(train, train[F.TARGET], valid, valid[F.TARGET])
-              for name in ("lgbm", "scorecard", "oracle")}
+    # a quicker LightGBM than the default (fewer, larger steps)
+    params = {"lgbm": {"params": {"learning_rate": 0.1}}}
+    models = {name: make_model(name, **params.get(name, {})).fit(
+        train, train[F.TARGET], valid, valid[F.TARGET]) for name in ("lgbm", "scorecard", "oracle")}
     decisions = {}
     for name, model in models.items():
         policy = Policy.from_config({}).fit(valid, model.predict_pd(valid), valid[F.TARGET])

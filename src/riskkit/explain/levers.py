@@ -186,14 +186,17 @@ def _decay(value: float, months: np.ndarray, window: int) -> np.ndarray:
     return np.minimum(np.maximum(left, 0.0), value)
 
 
-def apply_levers(row: pd.DataFrame, levers: list[Lever], index: np.ndarray) -> pd.DataFrame:
+def apply_levers(row: pd.DataFrame, levers: list[Lever], index: np.ndarray,
+                 values: dict[str, Any] | None = None) -> pd.DataFrame:
     """Candidate rows: ``index[i, j]`` is the level of ``levers[j]`` for candidate ``i``.
 
-    Returns a new frame with the row's columns (the caller's row is never written to).
+    ``values`` is ``row_values(row)`` when the caller already has it (it is the slow part
+    of a small batch). Returns a new frame with the row's columns (the caller's row is
+    never written to).
     """
     index = np.atleast_2d(np.asarray(index, dtype=np.intp))
     m = index.shape[0]
-    values = row_values(row)
+    values = row_values(row) if values is None else values
     out = row.iloc[np.zeros(m, dtype=np.intp)].reset_index(drop=True)
     chosen = {lever.name: lever.levels[index[:, j]] for j, lever in enumerate(levers)}
     cols = set(out.columns)

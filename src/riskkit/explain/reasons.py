@@ -75,7 +75,7 @@ def approved_reference(frame: pd.DataFrame, decisions: pd.DataFrame | pd.Series)
         raise DataError("decisions", ["no approved applicant: there is nothing to compare with"])
     rows = frame.iloc[np.flatnonzero(approved)]
     out: dict[str, Any] = {}
-    for feature in F.FEATURES:
+    for feature in list(F.REGISTRY.values()):  # user features of a BYOD run too
         if feature.name not in rows.columns or feature.protected:
             continue
         column = rows[feature.name]

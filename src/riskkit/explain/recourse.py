@@ -28,6 +28,7 @@ Search (:func:`recourse`), for one denied applicant:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import time
 from collections.abc import Mapping
@@ -115,13 +116,17 @@ def _one_row(row: pd.DataFrame | pd.Series) -> pd.DataFrame:
     """The applicant as a one-row frame of registry features (+ id), a copy."""
     if isinstance(row, pd.Series):
         frame = row.to_frame().T
-        for feature in F.FEATURES:  # a Series loses dtypes; restore them from the registry
+        for feature in list(F.REGISTRY.values()):  # a Series loses dtypes; restore them from the registry
             if feature.name in frame.columns:
                 if feature.is_categorical:
                     frame[feature.name] = pd.Categorical(
-                        frame[feature.name].astype(object), categories=list(feature.categories or ()))
+                        frame[feature.name].astype(object),
+                        categories=list(feature.categories) if feature.categories else None)
                 else:
                     frame[feature.name] = pd.to_numeric(frame[feature.name])
+        if F.ID_COLUMN in frame.columns:
+            with contextlib.suppress(TypeError, ValueError):  # a text id stays text
+                frame[F.ID_COLUMN] = pd.to_numeric(frame[F.ID_COLUMN])
     elif isinstance(row, pd.DataFrame):
         frame = row
     else:
@@ -173,28 +178,49 @@ def _effort(levers: list[Lever], index: np.ndarray) -> np.ndarray:
 
 
 def _refine(model: Any, policy: Any, row: pd.DataFrame, levers: list[Lever],
-            start: np.ndarray) -> np.ndarray:
-    """Lower each used lever to its cheapest approved level, holding the others fixed."""
-    best = start.copy()
+            starts: list[np.ndarray], values: dict[str, Any]) -> np.ndarray:
+    """Lower each used lever to its cheapest approved level, holding the others fixed.
+
+    Coordinate descent (two passes), run for every starting candidate at once: one batch
+    per lever slot and pass, so a model call's fixed cost is paid a handful of times, not
+    once per candidate and lever.
+    """
+    best = np.asarray(starts, dtype=np.intp)
+    slots = int((best > 0).sum(axis=1).max())
     for _ in range(2):
         before = best.copy()
-        for j in np.flatnonzero(best > 0):
-            levels = np.arange(1, best[j] + 1)
-            trial = np.repeat(best[None, :], len(levels), axis=0)
-            trial[:, j] = levels
-            ok, _ = _score(model, policy, apply_levers(row, levers, trial))
-            if ok.any():
-                best[j] = levels[np.flatnonzero(ok)[0]]
+        for slot in range(slots):
+            blocks, owners = [], []
+            for c, current in enumerate(best):
+                used = np.flatnonzero(current > 0)
+                if slot >= len(used):
+                    continue
+                j = int(used[slot])
+                levels = np.arange(1, current[j] + 1)
+                trial = np.repeat(current[None, :], len(levels), axis=0)
+                trial[:, j] = levels
+                blocks.append(trial)
+                owners.append((c, j, levels))
+            if not blocks:
+                continue
+            ok, _ = _score(model, policy, apply_levers(row, levers, np.concatenate(blocks), values))
+            start = 0
+            for c, j, levels in owners:
+                hits = np.flatnonzero(ok[start:start + len(levels)])
+                start += len(levels)
+                if len(hits):
+                    best[c, j] = levels[hits[0]]
         if np.array_equal(before, best):
             break
-    return best
+    costs = _effort(levers, best)
+    return best[int(np.argmin(costs))]
 
 
 def _search(model: Any, policy: Any, row: pd.DataFrame, levers: list[Lever],
-            max_changes: int) -> np.ndarray | None:
+            max_changes: int, values: dict[str, Any]) -> np.ndarray | None:
     for stage in range(1, min(max_changes, len(levers)) + 1):
         index = _candidates(levers, stage)
-        ok, _ = _score(model, policy, apply_levers(row, levers, index))
+        ok, _ = _score(model, policy, apply_levers(row, levers, index, values))
         if not ok.any():
             continue
         good = index[ok]
@@ -208,9 +234,7 @@ def _search(model: Any, policy: Any, row: pd.DataFrame, levers: list[Lever],
                 picked.append(good[i])
             if len(picked) >= REFINE_TOP:
                 break
-        refined = [_refine(model, policy, row, levers, p) for p in picked]
-        costs = _effort(levers, np.asarray(refined))
-        return refined[int(np.argmin(costs))]
+        return _refine(model, policy, row, levers, picked, values)
     return None
 
 
@@ -248,7 +272,7 @@ def _describe(row: pd.DataFrame, new_row: pd.DataFrame, levers: list[Lever],
                             "text_en": action_text(lever, level, before, after, "en"),
                             "text_zh": action_text(lever, level, before, after, "zh")})
     changes = []
-    for feature in F.FEATURES:
+    for feature in list(F.REGISTRY.values()):
         name = feature.name
         if name not in row.columns or _same(before[name], after[name]):
             continue
@@ -289,26 +313,26 @@ def recourse(model: Any, policy: Any, row: pd.DataFrame | pd.Series, *, truth: A
         result.reason = "already approved: nothing to change"
         result.seconds = time.perf_counter() - started
         return result
-    levers = levers_for(row_values(one), max_wait_months=int(max_wait_months),
-                        amount_floor=amount_floor)
+    values = row_values(one)
+    levers = levers_for(values, max_wait_months=int(max_wait_months), amount_floor=amount_floor)
     blocked = _unfixable_knockouts(policy, one, levers)
     if blocked:
         result.reason = ("denied by knock-out rule(s) on features no change can fix: "
                          + ", ".join(blocked))
     else:
-        chosen = _search(model, policy, one, levers, int(max_changes))
+        chosen = _search(model, policy, one, levers, int(max_changes), values)
         if chosen is None:
             result.reason = (f"no combination of at most {max_changes} changes within "
                              f"{max_wait_months} months is approved")
         else:
-            _finish(result, model, policy, one, levers, chosen, truth)
+            _finish(result, model, policy, one, levers, chosen, truth, values)
     result.seconds = time.perf_counter() - started
     return result
 
 
 def _finish(result: Recourse, model: Any, policy: Any, one: pd.DataFrame, levers: list[Lever],
-            chosen: np.ndarray, truth: Any) -> None:
-    new_row = apply_levers(one, levers, chosen[None, :])
+            chosen: np.ndarray, truth: Any, values: dict[str, Any]) -> None:
+    new_row = apply_levers(one, levers, chosen[None, :], values)
     p = np.asarray(model.predict_pd(new_row), dtype=float)
     decision = policy.decide(new_row, p)["decision"].iloc[0]
     changes, actions, wait = _describe(one, new_row, levers, chosen)
