@@ -33,10 +33,16 @@ class FastTreeShap:
     For each leaf, the contribution it makes to a row depends only on which of the ``k``
     distinct features on its path the row "follows" (satisfies all of that feature's
     conditions on the path): a k-bit mask. The 2^k x k possible contributions are computed
-    once, here, with the cover-weighted path-dependent weights (FastTreeSHAP v2's idea);
-    explaining a row is then one split decision per node and one table row per leaf.
-    Leaves whose table would exceed ``max_table_bits`` (or the ``max_table_bytes`` budget,
-    filled smallest tables first) are computed per row with the path algebra instead.
+    once, here, with the cover-weighted path-dependent weights (FastTreeSHAP v2's idea).
+    Going one step further, the leaves of a small subtree share one table indexed by the
+    mask at its root and the decisions inside it. Explaining a row is then one split
+    decision per node and one table row per unit (leaf or subtree). Leaves whose table
+    would exceed ``max_table_bits``, or the ``max_table_bytes`` budget (the largest tables
+    give way first), are computed per row in closed form instead.
+
+    Results are LightGBM's ``pred_contrib`` (which ``shap.TreeExplainer`` returns for
+    LightGBM models) to ~1e-13. Like ``booster.predict``, the best iteration is used when
+    the booster has one; ``num_iteration=-1`` takes every tree, as shap does.
 
     Parameters
     ----------

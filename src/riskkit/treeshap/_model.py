@@ -54,7 +54,6 @@ class FlatEnsemble:
     node_bit: np.ndarray  # int64: bit of the node's feature in the path-prefix mask
     node_left: np.ndarray  # int64: global node index, or ~leaf_id for a leaf
     node_right: np.ndarray  # int64
-    node_prefix_k: np.ndarray  # int64: distinct features on the path above the node
     cat_words: np.ndarray  # uint32: bitsets of categories that go left
     # per leaf (ids are global across trees)
     leaf_value: np.ndarray  # float64
@@ -102,7 +101,6 @@ class _Builder:
                 "bit",
                 "left",
                 "right",
-                "prefix_k",
             )
         }
         self.cat_words: list[np.ndarray] = []
@@ -167,7 +165,6 @@ class _Builder:
         self, node: dict[str, Any], feats: tuple[int, ...], zeros: tuple[float, ...]
     ) -> tuple[tuple[int, ...], tuple[float, ...], int]:
         feature = int(node["split_feature"])
-        prefix_k = len(feats)
         if feature in feats:
             bit = feats.index(feature)
         else:
@@ -179,7 +176,6 @@ class _Builder:
         n["missing"].append(MISSING_CODES[str(node.get("missing_type", "None"))])
         n["default_left"].append(bool(node.get("default_left", False)))
         n["bit"].append(bit)
-        n["prefix_k"].append(prefix_k)
         n["left"].append(0)
         n["right"].append(0)
         if decision == "<=":
@@ -252,7 +248,6 @@ def flatten_booster(booster: lgb.Booster, num_iteration: int | None = None) -> F
         node_bit=_i64(n["bit"]),
         node_left=_i64(n["left"]),
         node_right=_i64(n["right"]),
-        node_prefix_k=_i64(n["prefix_k"]),
         cat_words=cat.astype(np.uint32),
         leaf_value=np.asarray(b.leaf_value, dtype=np.float64),
         leaf_k=_i64(b.leaf_k),
