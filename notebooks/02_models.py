@@ -135,6 +135,7 @@ for ax, name in zip(fig.subplots(1, 2, sharey=True), ("scorecard", "lgbm"), stri
     charts.plot_reliability({f"{name} (raw)": (y, raw_pd(models[name], test)),
                              f"{name} (calibrated)": (y, pds[name]),
                              "oracle": (y, pds["oracle"])}, ax=ax, lang=lang)
+    ax.set_title(f"{ax.get_title()}: {name}")
 show(fig, "reliability")
 
 # %%
@@ -191,13 +192,24 @@ points[points["count"] > 0][["feature", "bin", "count", "event_rate", "woe", "po
 
 # %% [markdown]
 # ## Reading
-#
-# * Both fitted models rank nearly as well as the oracle; the remaining distance is what
-#   the table above prices in bad rate at the deployed approval rate.
-# * The scorecard is the more transparent model (one page of points) and, on this data, not
-#   far behind; LightGBM's advantage shows in the tails (gains in the riskiest deciles) and
-#   in the swap set.
-# * Calibration is a separate step: Platt scaling on the validation split brings both
-#   fitted models onto the diagonal.
-# * Which model tells the *true story about each feature* is a different question from
-#   which ranks best; notebook 03 answers it feature by feature.
+
+# %%
+fitted = gap.drop(index="oracle")
+calib = calibration.loc[["scorecard", "lgbm"]]
+shares = " to ".join(dict.fromkeys(f"{v:.0%}" for v in sorted(fitted["share_of_oracle_gini"])))
+display(Markdown("\n".join([
+    f"* The fitted models recover {shares} of the oracle's Gini; at {approval:.0%} "
+    f"approved the gap costs at most {fitted['excess_bad_rate'].max():+.2%} of bad rate. "
+    f"Closest to the oracle on this run: **{fitted['share_of_oracle_gini'].idxmax()}**.",
+    f"* Where they disagree (the swap set, {swap.loc['only scorecard', 'share']:.1%} of "
+    f"applicants each way), the scorecard's own approvals default at "
+    f"{swap.loc['only scorecard', 'bad_rate']:.1%} and LightGBM's at "
+    f"{swap.loc['only lgbm', 'bad_rate']:.1%}: small groups, so read them with their size.",
+    "* Platt scaling moves the test ECE " + ", ".join(
+        f"of the {name} from {float(row['ece_test_before']):.4f} to {float(row['ece_test_after']):.4f}"
+        for name, row in calib.iterrows()) + ".",
+    "* When the scorecard is this close, it is the simpler model to defend; LightGBM has to "
+    "earn its place in the tails or in how it explains individual applicants. Which model "
+    "tells the *true story about each feature* is a different question from which ranks "
+    "best: notebook 03 answers it feature by feature.",
+])))

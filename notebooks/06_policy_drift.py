@@ -106,14 +106,16 @@ display(Markdown(
 # ### Population stability: PSI of the score, CSI of each feature
 #
 # Both samples against the training sample. Below 0.1 is stable, 0.1–0.25 worth a look,
-# above 0.25 a shift that should stop a model review in its tracks.
+# above 0.25 a shift that calls for a model review.
 
 # %%
 score_psi, csi = drift.stability(model, train, samples)
 score_psi.round(4)
 
 # %%
-show(charts.plot_psi(csi["downturn"], lang=lang), "csi_downturn")
+fig = charts.plot_psi(csi["downturn"], lang=lang)
+fig.axes[0].set_title(f"{fig.axes[0].get_title()}: downturn vs. training")
+show(fig, "csi_downturn")
 
 # %%
 csi.head(8).round(4)

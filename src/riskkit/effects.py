@@ -111,20 +111,12 @@ def feature_grid(values: pd.Series, feature: str, n_grid: int = 20,
 
 
 # ----------------------------------------------------------------------------- ICE / PD
-def _predictor(model: Any, output: Output) -> Predict:
+def _predictor(logit: Predict, output: Output) -> Predict:
+    """Log-odds as they are, or PD through the one sigmoid both model and truth share."""
     if output == "pd":
-        return model.predict_pd
+        return lambda frame: sigmoid(np.asarray(logit(frame), dtype=float))
     if output == "logit":
-        return model.predict_logit
-    raise ConfigError(f"output must be 'pd' or 'logit', got {output!r}")
-
-
-def _truth_predictor(truth: TruthModel | None, output: Output) -> Predict:
-    model = truth if truth is not None else truth_model()
-    if output == "pd":
-        return lambda frame: sigmoid(model.logit(frame))
-    if output == "logit":
-        return model.logit
+        return logit
     raise ConfigError(f"output must be 'pd' or 'logit', got {output!r}")
 
 
@@ -145,8 +137,6 @@ def ice_curves(predict: Predict, rows: pd.DataFrame, feature: str,
     Rows are stacked (row-major, grid fastest) so each model is called once per chunk of
     ``CHUNK_ROWS`` predictions instead of once per grid point.
     """
-    if feature not in rows.columns:
-        raise DataError("frame", [f"has no column {feature!r}"])
     n, k = len(rows), len(grid)
     out = np.empty((n, k))
     step = max(1, CHUNK_ROWS // max(k, 1))
@@ -186,8 +176,8 @@ def partial_dependence(model: Any, frame: pd.DataFrame, feature: str, grid: Any 
     curves of the same applicants.
     """
     features = tuple(getattr(model, "features_", ()))
-    return _curves(_predictor(model, output), frame, feature, grid, n_grid, sample, seed,
-                   features)
+    return _curves(_predictor(model.predict_logit, output), frame, feature, grid, n_grid, sample,
+                   seed, features)
 
 
 def true_effect(frame: pd.DataFrame, feature: str, grid: Any = None, n_grid: int = 20,
@@ -196,7 +186,8 @@ def true_effect(frame: pd.DataFrame, feature: str, grid: Any = None, n_grid: int
     """The same ``(grid, ice, pdp)`` as :func:`partial_dependence`, through the true risk
     function (``truth``, default ``truth_model()``: the baseline at a 4 % bad rate; pass
     ``run.model("oracle").truth_`` for a run's own truth)."""
-    return _curves(_truth_predictor(truth, output), frame, feature, grid, n_grid, sample, seed,
+    source = truth if truth is not None else truth_model()
+    return _curves(_predictor(source.logit, output), frame, feature, grid, n_grid, sample, seed,
                    ())
 
 
@@ -465,12 +456,14 @@ def plot_approval_by_feature(table: pd.DataFrame, feature: str, ax: Axes | None 
     lang = resolve_lang(lang)
     fig, ax = new_axes(ax)
     x = np.arange(len(table))
+    # levels of a categorical have no order: markers only, no line suggesting a trend
+    levels = feature in F.REGISTRY and F.get(feature).is_categorical
     ax.bar(x, table["approval_rate"], color=RISK_DOWN, alpha=0.55, width=0.7)
     handles: list[Any] = [Patch(color=RISK_DOWN, alpha=0.55, label=_t("approval", lang))]
     if "approval_rate_truth" in table:
-        ax.plot(x, table["approval_rate_truth"], color=TRUTH, ls="--", marker="o")
-        handles.append(Line2D([], [], color=TRUTH, ls="--", marker="o",
-                              label=_t("approval_truth", lang)))
+        style = {"color": TRUTH, "ls": "none" if levels else "--", "marker": "o"}
+        ax.plot(x, table["approval_rate_truth"], **style)
+        handles.append(Line2D([], [], label=_t("approval_truth", lang), **style))
     # headroom above 100 % keeps the legend clear of the bars and lines
     ax.set(ylim=(0, 1.4), ylabel=_t("approval_y", lang), xlabel=label(feature, lang),
            title=_t("approval_title", lang, feature=label(feature, lang)))
@@ -484,8 +477,10 @@ def plot_approval_by_feature(table: pd.DataFrame, feature: str, ax: Axes | None 
     for column, colour, style, key in (("bad_rate_approved", RISK_UP, "-", "bad_rate"),
                                        ("mean_true_pd", NEUTRAL, ":", "true_pd")):
         if column in table:
-            right.plot(x, table[column], color=colour, ls=style, marker=".")
-            handles.append(Line2D([], [], color=colour, ls=style, marker=".", label=_t(key, lang)))
+            look = {"color": colour, "ls": "none" if levels else style,
+                    "marker": "s" if levels else "."}
+            right.plot(x, table[column], **look)
+            handles.append(Line2D([], [], label=_t(key, lang), **look))
     top = np.nanmax([table[c].max() for c in ("bad_rate_approved", "mean_true_pd") if c in table]
                     or [0.0])
     right.set_ylim(0, 1.4 * top if top > 0 else 1.0)
