@@ -125,11 +125,11 @@ def levers_for(values: dict[str, Any], *, max_wait_months: int = 24,
                amount_floor: float = DEFAULT_AMOUNT_FLOOR) -> list[Lever]:
     """Every lever that can lower this applicant's risk, waiting first."""
     levers: list[Lever] = []
-    if max_wait_months >= 1:
+    time_features = ("applications_30d", "applications_90d", "active_platforms", "loans_12m",
+                     "overdue_count_24m", "max_dpd_24m", "months_since_last_overdue",
+                     "credit_history_months")
+    if max_wait_months >= 1 and any(name in values for name in time_features):
         months = np.arange(0, int(max_wait_months) + 1, dtype=float)
-        time_features = ("applications_30d", "applications_90d", "active_platforms", "loans_12m",
-                         "overdue_count_24m", "max_dpd_24m", "months_since_last_overdue",
-                         "credit_history_months")
         levers.append(Lever("wait", "time_decaying", months, months / WAIT_EFFORT_MONTHS,
                             time_features))
     if _get(values, "current_overdue") >= 1:
