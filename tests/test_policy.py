@@ -200,6 +200,14 @@ def test_bad_policy_configs_are_named(config, words):
         Policy.from_config(config)
 
 
+@pytest.mark.xfail(strict=True, raises=AttributeError, reason=(
+    "policy.Policy.from_config calls .items() on policy.knockouts without checking it is a "
+    "mapping; `riskkit run` then dies with a traceback after fitting every model"))
+def test_knockouts_given_as_a_list_are_named():
+    with pytest.raises(ConfigError, match="knockouts"):
+        Policy.from_config({"knockouts": ["currently_overdue"]})
+
+
 def test_deciding_before_choosing_a_cutoff_is_an_error():
     with pytest.raises(ConfigError, match="cut-off"):
         Policy().decide(pd.DataFrame({"age": [30]}), np.array([0.1]))

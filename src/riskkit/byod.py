@@ -19,7 +19,7 @@ on the stored splits. The run folder gets three extra files:
 Choices and why
 ---------------
 applicant ids
-    ``applicant_id`` is the row's number in the file (1 = first data row after the header),
+    ``applicant_id`` is the row's number in the file (1 = first data row, header not counted),
     the same numbering every error message uses, so ``riskkit explain RUN --applicant 17``
     explains the 17th row of the file. The file's own identifier columns are excluded from
     the model by ingestion (with a note).
@@ -36,7 +36,14 @@ config
     any of it and is validated strictly; its optional ``ingest:`` section passes
     :class:`~riskkit.schema.SchemaOptions` (``id_columns``, ``exclude``, ``categorical``,
     ``sentinels`` ...) and ``kinds`` / ``directions`` to ingestion. Features may be named
-    as in the file (Chinese names included) wherever the config names one.
+    as in the file (Chinese names included) wherever the config names one
+    (:mod:`riskkit.byod_config`).
+names
+    a feature whose name riskkit uses itself (``age``, ``occupation``, ``applicant_id`` ...)
+    is renamed ``<name>_data`` in models and in ``schema.json``, with a note: the built-in
+    feature keeps its meaning, and the user's column its values.
+size
+    at least :data:`MIN_ROWS` rows (the config validator's floor for ``data.rows``).
 seed
     the ``seed`` argument, except that a config's own ``seed:`` wins over the default 7 (the
     CLI cannot tell a default from a choice); two different explicit seeds are an error.
@@ -44,8 +51,6 @@ seed
 
 from __future__ import annotations
 
-import copy
-import difflib
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -55,15 +60,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from . import config as C
 from . import features as F
+from .byod_config import (
+    DEFAULT_SEED,
+    check_early,
+    choose_segment,
+    ingest_options,
+    read_user_config,
+    resolve_fit_config,
+)
 from .errors import ConfigError, DataError
 from .features import Feature
 from .ingest import Dataset, load_dataset
 from .io import read_json, write_json, write_text
-from .schema import SchemaOptions
 
 __all__ = [
     "MIN_CLASS_ROWS",
@@ -84,7 +94,6 @@ REGISTRY_FILE = "registry.json"
 SCHEMA_FILE = "schema.json"
 NOTES_FILE = "notes.txt"
 FORMAT_VERSION = 1
-DEFAULT_SEED = 7
 #: The config validator's floor for ``data.rows`` (see ``config._check_values``).
 MIN_ROWS = 1000
 #: Goods and bads each split must hold at least (calibration and AUC need both).
@@ -92,10 +101,6 @@ MIN_CLASS_ROWS = 10
 SPLITS = ("train", "valid", "test")
 #: Names a user's feature may not keep: built-in features and the columns runs add.
 RESERVED = frozenset({*F.BUILT_IN, F.ID_COLUMN, F.TARGET, "split", *F.TRUTH_COLUMNS})
-INGEST_KEYS = (*(f.name for f in fields(SchemaOptions)), "kinds", "directions")
-_SEGMENT_LEVELS = (2, 8)
-_SEGMENT_MIN_SHARE = 0.05
-
 
 @dataclass
 class Prepared:
@@ -121,8 +126,9 @@ def fit_file(data: str | os.PathLike[str], target: str, runs_dir: str | os.PathL
     """Fit scorecard and LightGBM on a CSV/Parquet file; return the new run folder.
 
     Every problem with the file or the config is a :class:`~riskkit.errors.RiskkitError`
-    raised before any run folder exists; a failure later leaves only the hidden
-    ``.incomplete-*`` staging folder's removal behind (see ``experiment.staging_folder``).
+    raised before any run folder exists; a failure during the run removes its hidden
+    ``.incomplete-*`` staging folder (``experiment.staging_folder``), and a killed process
+    leaves at most that hidden folder, never one that looks complete.
     """
     from .experiment import run_experiment
 
@@ -152,13 +158,10 @@ def prepare(data: str | os.PathLike[str], target: str, *,
     The config is checked first (a misspelt key fails in milliseconds, not after reading a
     large file), then the data, then the config again with the data's features.
     """
-    user = _read_user_config(config_path)
+    user = read_user_config(config_path)
     source = f"config {config_path}" if config_path else "config"
-    ingest = _ingest_options(user.pop("ingest", None), source)
-    if user.get("models", {}) and (user["models"].get("oracle") or {}).get("enabled"):
-        raise ConfigError(f"{source}: 'models.oracle.enabled' must stay false: the oracle is "
-                          "the true PD of synthetic data, which a data file does not have")
-    C.resolve(_overlay(_byod_defaults_shape(), user), source=source)  # keys and values, early
+    ingest = ingest_options(user.pop("ingest", None), source)
+    check_early(user, source)
     path = Path(data)
     dataset = load_dataset(path, target, encoding=encoding, delimiter=delimiter,
                            bad_label=bad_label, **ingest)
@@ -171,9 +174,10 @@ def prepare(data: str | os.PathLike[str], target: str, *,
     frame = dataset.frame.reset_index(drop=True).rename(columns=renames)
     frame.insert(0, F.ID_COLUMN, np.arange(1, len(frame) + 1, dtype=np.int64))
     frame[F.TARGET] = dataset.y.astype(np.int64)
-    notes.append(f"{F.ID_COLUMN} is the row number in the file (1 = first data row after "
-                 "the header); use it with riskkit explain --applicant")
-    cfg, cfg_notes = _resolve(user, source, path, dataset, frame, registry, name, seed)
+    notes.append(f"{F.ID_COLUMN} is the row number in the file (1 = first data row, header "
+                 "not counted); use it with riskkit explain --applicant")
+    cfg, cfg_notes = resolve_fit_config(user, source, path, dataset, frame, registry,
+                                        name, seed)
     _check_classes(path, dataset.y, cfg["data"]["split"])
     notes += cfg_notes
     return Prepared(dataset, frame, registry, cfg, notes)
@@ -197,26 +201,6 @@ def stratified_split(y: np.ndarray, shares: Mapping[str, float], seed: int) -> d
         parts["valid"].append(idx[n_train:n_train + n_valid])
         parts["test"].append(idx[n_train + n_valid:])
     return {k: np.sort(np.concatenate(v)) for k, v in parts.items()}
-
-
-def choose_segment(frame: pd.DataFrame, registry: Mapping[str, Feature]) -> str | None:
-    """The categorical feature to report performance by, or None.
-
-    The most balanced one (largest smallest-level share, missing counted as a level) among
-    those with 2-8 levels whose every level holds at least 5 % of rows: with more, or
-    thinner, levels a 20 % test split leaves segments too small for an AUC.
-    """
-    best: tuple[float, str] | None = None
-    for name, feat in registry.items():
-        if not feat.is_categorical:
-            continue
-        shares = frame[name].value_counts(normalize=True, dropna=False)
-        low, high = _SEGMENT_LEVELS
-        if not low <= len(shares) <= high or shares.min() < _SEGMENT_MIN_SHARE:
-            continue
-        if best is None or shares.min() > best[0]:
-            best = (float(shares.min()), name)
-    return None if best is None else best[1]
 
 
 def cross_validate(data: str | os.PathLike[str], target: str, *, folds: int = 5,
@@ -351,155 +335,6 @@ def _safe_registry(dataset: Dataset) -> tuple[dict[str, Feature], dict[str, str]
         if info.feature in renames:
             info.feature = renames[info.feature]
     return out, renames
-
-
-# ----------------------------------------------------------------------------- config
-def _read_user_config(config_path: str | os.PathLike[str] | None) -> dict[str, Any]:
-    if config_path is None:
-        return {}
-    p = Path(config_path)
-    if not p.is_file():
-        raise ConfigError(f"config {p} does not exist")
-    try:
-        user = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"config {p} is not valid YAML{where}: "
-                          f"{getattr(exc, 'problem', exc)}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"config {p} is not UTF-8 text") from None
-    if not isinstance(user, dict):
-        raise ConfigError(f"config {p}: expected a mapping of settings at the top level, "
-                          f"got {type(user).__name__}")
-    return copy.deepcopy(user)
-
-
-def _ingest_options(section: Any, source: str) -> dict[str, Any]:
-    if section is None:
-        return {}
-    if not isinstance(section, Mapping):
-        raise ConfigError(f"{source}: 'ingest' must be a mapping, got {section!r}")
-    problems = []
-    for key in section:
-        if key not in INGEST_KEYS:
-            close = difflib.get_close_matches(str(key), INGEST_KEYS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.append(f"unknown key 'ingest.{key}'{hint}; expected one of: "
-                            f"{', '.join(INGEST_KEYS)}")
-    if problems:
-        raise ConfigError(f"{source}: " + "; ".join(problems))
-    options = dict(section)
-    SchemaOptions.build(**{k: v for k, v in options.items() if k not in ("kinds", "directions")})
-    return options
-
-
-def _overlay(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """``over`` on top of ``base``; nested mappings merge, anything else is replaced."""
-    out = copy.deepcopy(dict(base))
-    for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = _overlay(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-def _byod_defaults_shape() -> dict[str, Any]:
-    """The data-independent part of the defaults (enough to validate a user config early)."""
-    return {"models": {"oracle": {"enabled": False}}, "policy": {"knockouts": {}},
-            "data": {"oot": {"rows": 0}}, "explain": {"splits": ["test"]}}
-
-
-def _lgbm_params(n_train: int) -> dict[str, Any]:
-    """Leaf sizes for the training rows at hand.
-
-    LightGBM's defaults here (200 rows a leaf, 100 a category) suit 100k synthetic
-    applicants; on 600 training rows they allow three leaves a tree and hardly any
-    categorical split. One leaf per ~2 % of rows (at least 20) keeps leaves big enough for
-    a stable bad rate.
-    """
-    leaf = int(np.clip(n_train // 50, 20, 200))
-    return {"min_child_samples": leaf, "min_data_per_group": leaf, "num_leaves": 15,
-            "cat_smooth": 10.0}
-
-
-def _resolve(user: dict[str, Any], source: str, path: Path, dataset: Dataset,
-             frame: pd.DataFrame, registry: dict[str, Feature], name: str | None,
-             seed: int) -> tuple[dict[str, Any], list[str]]:
-    """The run config: BYOD defaults, then the user's config, validated; plus notes."""
-    notes: list[str] = []
-    lookup = _feature_lookup(dataset, registry)
-    n = len(frame)
-    n_train = round(float(_overlay(C.DEFAULTS["data"], user.get("data") or {})["split"]["train"]) * n)
-    defaults = _overlay(_byod_defaults_shape(), {
-        "name": _run_name(path),
-        "features": list(registry),
-        "models": {"lgbm": {"params": _lgbm_params(n_train)}},
-        "evaluate": {"segment": choose_segment(frame, registry)},
-    })
-    user = copy.deepcopy(user)
-    if "features" in user and user["features"] is not None:
-        user["features"] = _map_names(user["features"], lookup, "features", source)
-    segment = (user.get("evaluate") or {}).get("segment")
-    if segment is not None:
-        user["evaluate"]["segment"] = _map_names([segment], lookup, "evaluate.segment", source)[0]
-    for rule_name, rule in ((user.get("policy") or {}).get("knockouts") or {}).items():
-        if isinstance(rule, dict) and "feature" in rule:
-            where = f"policy.knockouts.{rule_name}.feature"
-            rule["feature"] = _map_names([rule["feature"]], lookup, where, source)[0]
-    if (user.get("data") or {}).get("rows") not in (None, n):
-        notes.append(f"config data.rows {user['data']['rows']} ignored: the file has {n} rows")
-    merged = _overlay(defaults, user)
-    merged.setdefault("data", {})["rows"] = n
-    chosen = _seed(seed, user.get("seed"), source)
-    if name is not None:
-        merged["name"] = name
-    cfg = C.resolve(merged, source=source, seed=chosen)
-    notes.append(f"segment column for performance by segment: {cfg['evaluate']['segment']}")
-    notes.append("knock-out rules: " + (", ".join(cfg["policy"]["knockouts"]) or "none"))
-    notes.append("oracle model disabled: a data file has no true PD")
-    return cfg, notes
-
-
-def _seed(argument: int, configured: Any, source: str) -> int:
-    if configured is None or argument == configured:
-        return argument
-    if argument == DEFAULT_SEED:
-        return configured
-    raise ConfigError(f"{source}: seed given twice, {configured!r} in the config and "
-                      f"{argument!r} as an argument; drop one")
-
-
-def _run_name(path: Path) -> str:
-    """A folder-friendly run name from the file name (``loans 2024.csv`` -> ``loans_2024``)."""
-    stem = "".join("_" if c in "/\\:" or c.isspace() else c for c in path.stem).lstrip("._")
-    return stem or "byod"
-
-
-def _feature_lookup(dataset: Dataset, registry: Mapping[str, Feature]) -> dict[str, str]:
-    """Names a config may use for a feature -> the model feature name."""
-    lookup = {feat: feat for feat in registry}
-    for info in dataset.schema.kept:
-        lookup.setdefault(info.name, info.feature)
-    return lookup
-
-
-def _map_names(names: Any, lookup: Mapping[str, str], where: str, source: str) -> list[str]:
-    if isinstance(names, str) or not isinstance(names, list | tuple):
-        names = [names]
-    out, problems = [], []
-    for raw in names:
-        key = str(raw)
-        if key in lookup:
-            out.append(lookup[key])
-            continue
-        close = difflib.get_close_matches(key, list(lookup), n=1, cutoff=0.5)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        problems.append(f"{where!r} names {key!r}, which is not a feature of the data{hint}")
-    if problems:
-        raise ConfigError(f"{source}: " + "; ".join(problems))
-    return out
 
 
 def _check_rows(path: Path, n: int) -> None:

@@ -1,0 +1,245 @@
+"""The config of a ``riskkit fit`` run: BYOD defaults, the user's YAML, strict checks.
+
+Why a module of its own: a data file's config differs from a synthetic one in what is
+*derived from the data* (the feature list, the segment column, LightGBM's leaf sizes, the
+row count) and in what a user may *name as in the file* (Chinese column names for
+features, the segment, knock-out rules). Both are resolved here, then handed to
+:func:`riskkit.config.resolve`, which validates every key and value as for ``riskkit run``.
+
+The YAML may carry one section ``riskkit run`` does not know, ``ingest:``, passed to
+:func:`riskkit.ingest.load_dataset` (the :class:`~riskkit.schema.SchemaOptions` fields plus
+``kinds`` and ``directions``); it is checked with the same "did you mean" messages.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import os
+from collections.abc import Mapping
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from . import config as C
+from .errors import ConfigError
+from .features import Feature
+from .ingest import Dataset
+from .policy import LineRule
+from .schema import SchemaOptions
+
+__all__ = [
+    "DEFAULT_SEED",
+    "INGEST_KEYS",
+    "check_early",
+    "choose_segment",
+    "defaults_shape",
+    "ingest_options",
+    "lgbm_params",
+    "overlay",
+    "read_user_config",
+    "resolve_fit_config",
+]
+
+DEFAULT_SEED = 7
+INGEST_KEYS = (*(f.name for f in fields(SchemaOptions)), "kinds", "directions")
+_SEGMENT_LEVELS = (2, 8)
+_SEGMENT_MIN_SHARE = 0.05
+
+
+def check_early(user: Mapping[str, Any], source: str) -> None:
+    """Validate a user's fit config before any data is read (a typo fails at once)."""
+    models = user.get("models")
+    oracle = models.get("oracle") if isinstance(models, Mapping) else None
+    if isinstance(oracle, Mapping) and oracle.get("enabled"):
+        raise ConfigError(f"{source}: 'models.oracle.enabled' must stay false: the oracle is "
+                          "the true PD of synthetic data, which a data file does not have")
+    C.resolve(overlay(defaults_shape(), user), source=source)
+    knockouts = (user.get("policy") or {}).get("knockouts")
+    if knockouts is not None and not (isinstance(knockouts, Mapping) and all(
+            isinstance(rule, Mapping) for rule in knockouts.values())):
+        raise ConfigError(f"{source}: 'policy.knockouts' must map rule names to "
+                          f"{{feature, op, value}}, got {knockouts!r}")
+
+
+def choose_segment(frame: pd.DataFrame, registry: Mapping[str, Feature]) -> str | None:
+    """The categorical feature to report performance by, or None.
+
+    The most balanced one (largest smallest-level share, missing counted as a level) among
+    those with 2-8 levels whose every level holds at least 5 % of rows: with more, or
+    thinner, levels a 20 % test split leaves segments too small for an AUC.
+    """
+    best: tuple[float, str] | None = None
+    for name, feat in registry.items():
+        if not feat.is_categorical:
+            continue
+        shares = frame[name].value_counts(normalize=True, dropna=False)
+        low, high = _SEGMENT_LEVELS
+        if not low <= len(shares) <= high or shares.min() < _SEGMENT_MIN_SHARE:
+            continue
+        if best is None or shares.min() > best[0]:
+            best = (float(shares.min()), name)
+    return None if best is None else best[1]
+
+
+def read_user_config(config_path: str | os.PathLike[str] | None) -> dict[str, Any]:
+    """The YAML as written (not resolved: the data decides part of the defaults)."""
+    if config_path is None:
+        return {}
+    p = Path(config_path)
+    if not p.is_file():
+        raise ConfigError(f"config {p} does not exist")
+    try:
+        user = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"config {p} is not valid YAML{where}: "
+                          f"{getattr(exc, 'problem', exc)}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config {p} is not UTF-8 text") from None
+    if not isinstance(user, dict):
+        raise ConfigError(f"config {p}: expected a mapping of settings at the top level, "
+                          f"got {type(user).__name__}")
+    return copy.deepcopy(user)
+
+
+def ingest_options(section: Any, source: str) -> dict[str, Any]:
+    """The ``ingest:`` section as ``load_dataset`` options, keys and values checked."""
+    if section is None:
+        return {}
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"{source}: 'ingest' must be a mapping, got {section!r}")
+    problems = []
+    for key in section:
+        if key not in INGEST_KEYS:
+            close = difflib.get_close_matches(str(key), INGEST_KEYS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"unknown key 'ingest.{key}'{hint}; expected one of: "
+                            f"{', '.join(INGEST_KEYS)}")
+    if problems:
+        raise ConfigError(f"{source}: " + "; ".join(problems))
+    options = dict(section)
+    SchemaOptions.build(**{k: v for k, v in options.items() if k not in ("kinds", "directions")})
+    return options
+
+
+def overlay(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``over`` on top of ``base``; nested mappings merge, anything else is replaced."""
+    out = copy.deepcopy(dict(base))
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = overlay(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def defaults_shape() -> dict[str, Any]:
+    """The data-independent part of the defaults (enough to validate a user config early)."""
+    return {"models": {"oracle": {"enabled": False}}, "policy": {"knockouts": {}},
+            "data": {"oot": {"rows": 0}}, "explain": {"splits": ["test"]}}
+
+
+def lgbm_params(n_train: int) -> dict[str, Any]:
+    """Leaf sizes for the training rows at hand.
+
+    LightGBM's defaults here (200 rows a leaf, 100 a category) suit 100k synthetic
+    applicants; on 600 training rows they allow three leaves a tree and hardly any
+    categorical split. One leaf per ~2 % of rows (at least 20) keeps leaves big enough for
+    a stable bad rate.
+    """
+    leaf = int(np.clip(n_train // 50, 20, 200))
+    return {"min_child_samples": leaf, "min_data_per_group": leaf, "num_leaves": 15,
+            "cat_smooth": 10.0}
+
+
+def resolve_fit_config(user: dict[str, Any], source: str, path: Path, dataset: Dataset,
+                       frame: pd.DataFrame, registry: dict[str, Feature], name: str | None,
+                       seed: int) -> tuple[dict[str, Any], list[str]]:
+    """The run config: BYOD defaults, then the user's config, validated; plus notes.
+
+    ``user`` has passed :func:`check_early`, so its sections have the right types.
+    """
+    notes: list[str] = []
+    lookup = _feature_lookup(dataset, registry)
+    n = len(frame)
+    shares = overlay(C.DEFAULTS["data"]["split"], (user.get("data") or {}).get("split") or {})
+    n_train = round(float(shares["train"]) * n)
+    defaults = overlay(defaults_shape(), {
+        "name": _run_name(path),
+        "features": list(registry),
+        "models": {"lgbm": {"params": lgbm_params(n_train)}},
+        "evaluate": {"segment": choose_segment(frame, registry)},
+    })
+    user = copy.deepcopy(user)
+    if "features" in user and user["features"] is not None:
+        user["features"] = _map_names(user["features"], lookup, "features", source)
+    segment = (user.get("evaluate") or {}).get("segment")
+    if segment is not None:
+        user["evaluate"]["segment"] = _map_names([segment], lookup, "evaluate.segment", source)[0]
+    knockouts = (user.get("policy") or {}).get("knockouts") or {}
+    for rule_name, rule in (knockouts.items() if isinstance(knockouts, Mapping) else ()):
+        if isinstance(rule, dict) and "feature" in rule:
+            where = f"policy.knockouts.{rule_name}.feature"
+            rule["feature"] = _map_names([rule["feature"]], lookup, where, source)[0]
+    if (user.get("data") or {}).get("rows") not in (None, n):
+        notes.append(f"config data.rows {user['data']['rows']} ignored: the file has {n} rows")
+    merged = overlay(defaults, user)
+    merged.setdefault("data", {})["rows"] = n
+    chosen = _seed(seed, user.get("seed"), source)
+    if name is not None:
+        merged["name"] = name
+    cfg = C.resolve(merged, source=source, seed=chosen)
+    notes.append(f"segment column for performance by segment: {cfg['evaluate']['segment']}")
+    notes.append("knock-out rules: " + (", ".join(cfg["policy"]["knockouts"]) or "none"))
+    notes.append("oracle model disabled: a data file has no true PD")
+    min_line = float((cfg["policy"].get("line") or {}).get("min_line", LineRule().min_line))
+    notes.append("credit lines: the policy's line grows with the built-in 'monthly_income', "
+                 "which a data file does not have, so every approved applicant gets the "
+                 f"minimum line, policy.line.min_line = {min_line:,.0f}")
+    return cfg, notes
+
+
+def _seed(argument: int, configured: Any, source: str) -> int:
+    if configured is None or argument == configured:
+        return argument
+    if argument == DEFAULT_SEED:
+        return configured
+    raise ConfigError(f"{source}: seed given twice, {configured!r} in the config and "
+                      f"{argument!r} as an argument; drop one")
+
+
+def _run_name(path: Path) -> str:
+    """A folder-friendly run name from the file name (``loans 2024.csv`` -> ``loans_2024``)."""
+    stem = "".join("_" if c in "/\\:" or c.isspace() else c for c in path.stem).lstrip("._")
+    return stem or "byod"
+
+
+def _feature_lookup(dataset: Dataset, registry: Mapping[str, Feature]) -> dict[str, str]:
+    """Names a config may use for a feature -> the model feature name."""
+    lookup = {feat: feat for feat in registry}
+    for info in dataset.schema.kept:
+        lookup.setdefault(info.name, info.feature)
+    return lookup
+
+
+def _map_names(names: Any, lookup: Mapping[str, str], where: str, source: str) -> list[str]:
+    if isinstance(names, str) or not isinstance(names, list | tuple):
+        names = [names]
+    out, problems = [], []
+    for raw in names:
+        key = str(raw)
+        if key in lookup:
+            out.append(lookup[key])
+            continue
+        close = difflib.get_close_matches(key, list(lookup), n=1, cutoff=0.5)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        problems.append(f"{where!r} names {key!r}, which is not a feature of the data{hint}")
+    if problems:
+        raise ConfigError(f"{source}: " + "; ".join(problems))
+    return out
