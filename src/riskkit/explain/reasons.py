@@ -3,7 +3,10 @@
 For every denied applicant the table lists
 
 1. each knock-out rule the applicant hits, in the policy's order, with the policy's own
-   sentence (a knock-out is the decisive reason: no score would have approved them);
+   sentence (a knock-out is the decisive reason: no score would have approved them). The
+   product's age limits are such rules: they are stated as the eligibility rule they are,
+   in the policy's words, rather than hidden -- but a protected attribute is never offered
+   as a *scored* reason;
 2. at most ``max_reasons`` scored reasons: the model features with the largest *positive*
    log-odds contributions (the ones that raised the risk), never a protected attribute,
    each quoting the applicant's own value and, where the template has one, the median among
