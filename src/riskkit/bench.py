@@ -1,0 +1,502 @@
+"""``riskkit bench``: performance as ratios against a reference measured side by side.
+
+A time alone says little (it depends on the machine and on what else runs on it), so
+every section times riskkit *and* a reference in the same process, on the same data, one
+after the other, and reports the ratio:
+
+* ``shap`` -- FastTreeShap vs ``shap.TreeExplainer`` and vs LightGBM's own
+  ``predict(pred_contrib=True)``, on a model trained with the project's default
+  parameters, with the largest difference between their values; plus a small table by
+  tree depth / leaves with the test AUC each setting reaches, so the default depth can be
+  judged by what more depth would buy in AUC and cost in explaining time;
+* ``generator`` -- rows per second of ``riskkit.generate`` and of writing Parquet against
+  the *floor*: the same random draws, replayed with bare NumPy (every draw the generator
+  makes for a block is recorded, method and arguments, and replayed on a fresh stream), and
+  the peak memory of writing N rows, measured in a child process so that the bench's own
+  memory does not count;
+* ``lifecycle`` -- borrower-months per second of the lifecycle simulation, as a multiple
+  of the generator's rows per second;
+* ``run`` -- the stages of ``riskkit run`` at a small size, as shares of the total.
+
+The machine's load average is recorded with the figures: a ratio measured while other
+processes compete for the cores is noisier, and the JSON says so.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from . import __version__
+from . import features as F
+from .io import read_json, write_json
+
+log = logging.getLogger(__name__)
+
+SECTIONS = ("shap", "generator", "lifecycle", "run")
+SEED = 20_261_130
+
+
+@dataclass(frozen=True)
+class BenchSizes:
+    """How much work each section does (``QUICK``, ``FULL``, or smaller ones for tests)."""
+
+    train_rows: int  # population of the SHAP model: 60% train, 20% valid, 20% test
+    explain_rows: int  # rows FastTreeShap explains (at most the test split)
+    shap_rows: int  # rows shap.TreeExplainer and LightGBM's pred_contrib explain
+    settings: tuple[tuple[int, int], ...]  # (num_leaves, max_depth) of the scaling table
+    scaling_rows: int
+    scaling_shap_rows: int
+    generator_rows: int
+    lifecycle_borrowers: int
+    lifecycle_months: int
+    run_rows: int
+    repeats: int = 1  # best of n timings
+
+
+QUICK = BenchSizes(train_rows=100_000, explain_rows=20_000, shap_rows=2_000,
+                   settings=((15, 4), (31, 6), (63, 8)), scaling_rows=10_000,
+                   scaling_shap_rows=1_000, generator_rows=1_000_000,
+                   lifecycle_borrowers=20_000, lifecycle_months=12, run_rows=5_000)
+FULL = BenchSizes(train_rows=200_000, explain_rows=40_000, shap_rows=4_000,
+                  settings=((7, 3), (15, 4), (31, 6), (31, 8), (63, 8), (127, -1)),
+                  scaling_rows=20_000, scaling_shap_rows=2_000, generator_rows=1_000_000,
+                  lifecycle_borrowers=100_000, lifecycle_months=24, run_rows=20_000,
+                  repeats=3)
+#: Targets the full bench is judged by (see benchmarks/README.md).
+GENERATOR_FLOOR_TARGET = 3.0
+GENERATOR_PEAK_TARGET_MB = 2048.0
+
+
+def _best(fn: Callable[[Any], Any], data: Any, repeats: int) -> tuple[float, Any]:
+    """(seconds, result) of the fastest of ``repeats`` calls."""
+    best, result = float("inf"), None
+    for _ in range(max(repeats, 1)):
+        start = time.perf_counter()
+        result = fn(data)
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+# ----------------------------------------------------------------------------- shap
+def _split(rows: int) -> tuple[Any, Any, Any]:
+    from .synth import generate
+
+    pop = generate(rows, seed=SEED)
+    a, b = int(rows * 0.6), int(rows * 0.8)
+    return pop.iloc[:a], pop.iloc[a:b], pop.iloc[b:].reset_index(drop=True)
+
+
+def _fit(train: Any, valid: Any, params: dict[str, Any] | None = None) -> Any:
+    """An LGBMModel with the project's default parameters (under ``params``).
+
+    Trained on one thread: training is not what is measured, and LightGBM's OpenMP threads
+    slow down several-fold when other processes compete for the cores, which on a shared
+    machine would make the bench's duration unpredictable for nothing.
+    """
+    from .models import LGBMModel
+
+    return LGBMModel(params=params, contrib_engine="fast", num_threads=1).fit(
+        train, train[F.TARGET], valid, valid[F.TARGET])
+
+
+def _matrix(model: Any, frame: Any) -> np.ndarray:
+    """The float matrix the model's booster reads (categoricals as codes of its levels)."""
+    from .scale.train import encode_partition
+
+    return np.ascontiguousarray(encode_partition(frame, model.features_, model.levels_)
+                                .to_numpy(dtype=float))
+
+
+def _side_by_side(booster: Any, X: np.ndarray, rows: int, shap_rows: int, repeats: int,
+                  with_lightgbm: bool) -> dict[str, Any]:
+    """FastTreeShap on ``rows`` rows, shap (and LightGBM) on the first ``shap_rows``.
+
+    Every explainer is built and called once on a few rows before it is timed, so numba's
+    compilation (or cache load) and shap's model parsing are not in the rates; our
+    construction (parsing the trees, building the tables) is reported as ``setup_s``.
+    """
+    import shap
+
+    from .treeshap import FastTreeShap
+
+    data, head = X[:rows], X[:shap_rows]
+    start = time.perf_counter()
+    ours = FastTreeShap(booster)
+    setup_s = time.perf_counter() - start
+    ours.contributions(head[:64])
+    # ours takes a fraction of a second: best of 3 at least, so one preempted call on a
+    # busy machine does not decide the figure
+    ours_s, phi = _best(ours.contributions, data, max(repeats, 3))
+    explainer = shap.TreeExplainer(booster)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # shap's notice about its binary output format
+        explainer.shap_values(head[:10])
+        shap_s, ref = _best(explainer.shap_values, head, repeats)
+    ref = np.asarray(ref)
+    n = len(head)
+    base = float(np.ravel(explainer.expected_value)[0])
+    out = {
+        "rows": len(data), "shap_rows": n, "setup_s": setup_s,
+        "ours_rows_per_s": len(data) / ours_s, "shap_rows_per_s": n / shap_s,
+        "speedup": shap_s / n / (ours_s / len(data)),
+        "max_abs_diff": max(float(np.max(np.abs(phi[:n, :-1] - ref))),
+                            float(np.max(np.abs(phi[:n, -1] - base)))),
+        "n_trees": ours.stats["n_trees"], "deepest_leaf": ours.stats["max_depth"],
+    }
+    if with_lightgbm:
+        booster.predict(head[:10], pred_contrib=True)
+        lgb_s, lgb_phi = _best(lambda d: booster.predict(d, pred_contrib=True), head, repeats)
+        out["lightgbm_rows_per_s"] = n / lgb_s
+        out["speedup_vs_lightgbm"] = out["ours_rows_per_s"] / out["lightgbm_rows_per_s"]
+        out["max_abs_diff_lightgbm"] = float(np.max(np.abs(phi[:n] - lgb_phi)))
+    return out
+
+
+def shap_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
+    """FastTreeShap vs shap and LightGBM on the default model, and the depth table."""
+    from sklearn.metrics import roc_auc_score
+
+    train, valid, test = _split(sizes.train_rows)
+    model = _fit(train, valid)
+    X = _matrix(model, test)
+    result = _side_by_side(model.booster_, X, min(sizes.explain_rows, len(X)),
+                           min(sizes.shap_rows, len(X)), sizes.repeats, with_lightgbm=True)
+    model.contributions(test.iloc[:64])  # builds the model's FastTreeShap once
+    end_to_end_s, _ = _best(model.contributions, test.iloc[:result["rows"]],
+                            max(sizes.repeats, 3))
+    auc = float(roc_auc_score(test[F.TARGET], model.predict_pd(test)))
+    result.update({
+        "train_rows": len(train), "test_auc": auc,
+        "num_leaves": model.params_["num_leaves"], "max_depth": model.params_["max_depth"],
+        "end_to_end_rows_per_s": result["rows"] / end_to_end_s,
+        "seconds_per_million": {"ours": 1e6 / result["ours_rows_per_s"],
+                                "shap": 1e6 / result["shap_rows_per_s"],
+                                "lightgbm": 1e6 / result["lightgbm_rows_per_s"]},
+    })
+    default = (int(model.params_["num_leaves"]), int(model.params_["max_depth"]))
+    table = []
+    settings = sizes.settings
+    for leaves, depth in tqdm(settings, desc="depth table", disable=quiet, leave=False):
+        m = model if (leaves, depth) == default else _fit(
+            train, valid, {"num_leaves": leaves, "max_depth": depth})
+        row = _side_by_side(m.booster_, X, min(sizes.scaling_rows, len(X)),
+                            min(sizes.scaling_shap_rows, len(X)), sizes.repeats, False)
+        m_auc = auc if m is model else float(roc_auc_score(test[F.TARGET], m.predict_pd(test)))
+        table.append({"num_leaves": leaves, "max_depth": depth, "default": m is model,
+                      "test_auc": m_auc, "auc_minus_default": m_auc - auc,
+                      **{k: row[k] for k in ("n_trees", "deepest_leaf", "ours_rows_per_s",
+                                             "shap_rows_per_s", "speedup", "max_abs_diff")}})
+    result["scaling"] = table
+    return result
+
+
+# ----------------------------------------------------------------------------- generator
+class _RecordingGenerator:
+    """A ``numpy.random.Generator`` that records each draw: method, arguments, values."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self._rng = rng
+        self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any], int]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._rng, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            values = attr(*args, **kwargs)
+            self.calls.append((name, args, kwargs, int(np.size(values))))
+            return values
+
+        return call
+
+
+def record_block_draws(seed: int = SEED) -> _RecordingGenerator:
+    """Every random draw ``generate_block`` makes for one full block, in order.
+
+    ``population.block_rng`` is swapped for a recording one while one block is generated,
+    so the count is measured from the generator itself, not restated here.
+    """
+    from .synth import population
+    from .synth.scenarios import get_scenario
+
+    scenario = get_scenario("baseline")
+    # first call: the truth model draws its reference sample (cached), which is not per-block
+    population.generate_block(seed, scenario, 0, 0.04, 1)
+    recorders: list[_RecordingGenerator] = []
+    real = population.block_rng
+
+    def recording(*args: Any, **kwargs: Any) -> _RecordingGenerator:
+        recorders.append(_RecordingGenerator(real(*args, **kwargs)))
+        return recorders[-1]
+
+    with mock.patch.object(population, "block_rng", recording):
+        population.generate_block(seed, scenario, 0, 0.04)
+    if len(recorders) != 1 or not recorders[0].calls:
+        raise RuntimeError("could not record the generator's draws (block_rng not used?)")
+    return recorders[0]
+
+
+def replay_floor_seconds(recorder: _RecordingGenerator, blocks: int, seed: int = SEED) -> float:
+    """Seconds to make the same draws for ``blocks`` blocks with bare NumPy, nothing else."""
+    calls = recorder.calls
+    start = time.perf_counter()
+    for block in range(blocks):
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, block)))
+        for name, args, kwargs, _ in calls:
+            getattr(rng, name)(*args, **kwargs)
+    return time.perf_counter() - start
+
+
+_PEAK_SCRIPT = textwrap.dedent("""
+    import json, sys, time
+    import psutil
+    from riskkit.scale._parts import peak_rss_mb
+    from riskkit.synth import write_population
+    baseline = psutil.Process().memory_info().rss / 2**20
+    start = time.perf_counter()
+    write_population(sys.argv[1], int(sys.argv[2]), 7, quiet=True)
+    seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_rss_mb(), "baseline_mb": baseline}))
+""")
+
+
+def peak_memory_of_writing(rows: int, folder: Path) -> dict[str, float]:
+    """Peak RSS (MB) of a fresh process writing ``rows`` rows to Parquet, and its baseline.
+
+    ``baseline_mb`` is the process after its imports, so ``peak - baseline`` is what the
+    rows themselves cost. The child reads its own high-water mark (``VmHWM``), not
+    ``RUSAGE_CHILDREN``, which would carry the size of this (larger) parent across exec.
+    """
+    done = subprocess.run([sys.executable, "-c", _PEAK_SCRIPT, str(folder), str(rows)],
+                          capture_output=True, text=True, timeout=1800, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"child process failed: {done.stderr.strip().splitlines()[-1:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def generator_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
+    """Generator and Parquet writer against the floor of their own random draws."""
+    from .synth import BLOCK_ROWS, generate, write_population
+
+    rows = sizes.generator_rows
+    blocks = -(-rows // BLOCK_ROWS)  # partial blocks are drawn in full, then cut
+    recorder = record_block_draws()
+    by_method: dict[str, float] = {}
+    for name, _, _, count in recorder.calls:
+        by_method[name] = by_method.get(name, 0.0) + count / BLOCK_ROWS
+    floor_s = min(replay_floor_seconds(recorder, blocks) for _ in range(max(sizes.repeats, 1)))
+    generate(min(rows, 1000), seed=SEED)  # warm-up: first-call costs are not throughput
+    gen_s, frame = _best(lambda n: generate(n, seed=SEED), rows, sizes.repeats)
+    del frame
+    with tempfile.TemporaryDirectory(prefix="riskkit-bench-") as tmp:
+        parquet_s, _ = _best(lambda n: write_population(Path(tmp) / "p", n, SEED, quiet=True),
+                             rows, sizes.repeats)
+        memory = peak_memory_of_writing(rows, Path(tmp) / "child")
+    return {
+        "rows": rows, "blocks": blocks,
+        "draws_per_row": sum(by_method.values()), "draws_by_method": by_method,
+        "floor_s": floor_s, "floor_rows_per_s": rows / floor_s,
+        "generate_s": gen_s, "generate_rows_per_s": rows / gen_s,
+        "parquet_s": parquet_s, "parquet_rows_per_s": rows / parquet_s,
+        "ratio": gen_s / floor_s, "parquet_ratio": parquet_s / floor_s,
+        "peak_mb": memory["peak_mb"], "baseline_mb": memory["baseline_mb"],
+        "child_parquet_s": memory["seconds"],
+        "targets": {"parquet_ratio_max": GENERATOR_FLOOR_TARGET,
+                    "peak_mb_max": GENERATOR_PEAK_TARGET_MB,
+                    "met": parquet_s / floor_s <= GENERATOR_FLOOR_TARGET
+                    and memory["peak_mb"] < GENERATOR_PEAK_TARGET_MB},
+    }
+
+
+# ----------------------------------------------------------------------------- lifecycle / run
+def lifecycle_section(sizes: BenchSizes, quiet: bool = True,
+                      generator_rows_per_s: float | None = None) -> dict[str, Any]:
+    """The lifecycle simulation's own benchmark (imported lazily: it may not be there)."""
+    from .synth.lifecycle import benchmark_lifecycle
+
+    result = dict(benchmark_lifecycle(sizes.lifecycle_borrowers, sizes.lifecycle_months))
+    rate = result.get("borrower_months_per_s")
+    if rate and generator_rows_per_s:
+        result["vs_generator"] = float(rate) / generator_rows_per_s
+    return result
+
+
+def run_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
+    """Time per stage of a default ``riskkit run`` at ``run_rows`` rows, and its share."""
+    from .config import resolve
+    from .experiment import run_experiment
+
+    cfg = resolve({"name": "bench"}, rows=sizes.run_rows, seed=SEED % 1000)
+    with tempfile.TemporaryDirectory(prefix="riskkit-bench-") as tmp:
+        start = time.perf_counter()
+        path = run_experiment(cfg, tmp, quiet=True)
+        wall = time.perf_counter() - start
+        timings = read_json(Path(path) / "manifest.json")["timings_s"]
+    total = sum(timings.values())
+    return {"rows": sizes.run_rows, "oot_rows": cfg["data"]["oot"]["rows"], "total_s": total,
+            "wall_s": wall, "stages": {name: {"seconds": s, "share": s / total}
+                                       for name, s in timings.items()}}
+
+
+# ----------------------------------------------------------------------------- report
+def _n(x: float) -> str:
+    return f"{x:,.0f}" if x >= 100 else f"{x:,.3g}"
+
+
+def _times(ratio: float, faster: str = "faster", slower: str = "slower") -> str:
+    return f"{ratio:,.1f}x {faster}" if ratio >= 1 else f"{1 / ratio:,.1f}x {slower}"
+
+
+def _shap_lines(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    per_m = r["seconds_per_million"]
+    rows = [
+        ("rows/s, FastTreeShap vs shap.TreeExplainer", _n(r["ours_rows_per_s"]),
+         _n(r["shap_rows_per_s"]), _times(r["speedup"])),
+        ("rows/s, FastTreeShap vs LightGBM pred_contrib", _n(r["ours_rows_per_s"]),
+         _n(r["lightgbm_rows_per_s"]), _times(r["speedup_vs_lightgbm"])),
+        ("max |ours - shap|, |ours - LightGBM|", f"{r['max_abs_diff']:.1e}",
+         f"{r['max_abs_diff_lightgbm']:.1e}", "same values"),
+        ("seconds to explain 1M applicants (ours, shap)", f"{per_m['ours']:,.1f}",
+         f"{per_m['shap']:,.0f}", _times(r["speedup"])),
+        ("end to end model.contributions rows/s", _n(r["end_to_end_rows_per_s"]),
+         _n(r["ours_rows_per_s"]), f"{r['end_to_end_rows_per_s'] / r['ours_rows_per_s']:.2f}"
+         " of the kernel"),
+    ]
+    for row in r["scaling"]:
+        tag = " (default)" if row["default"] else ""
+        rows.append((f"leaves {row['num_leaves']}, depth {row['max_depth']}{tag}: AUC "
+                     f"{row['test_auc']:.4f} ({row['auc_minus_default']:+.4f})",
+                     _n(row["ours_rows_per_s"]), _n(row["shap_rows_per_s"]),
+                     _times(row["speedup"])))
+    return rows
+
+
+def _generator_lines(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    return [
+        (f"generate {r['rows']:,} rows, rows/s vs floor ({r['draws_per_row']:.1f} draws/row)",
+         _n(r["generate_rows_per_s"]), _n(r["floor_rows_per_s"]),
+         f"{r['ratio']:.2f}x the floor"),
+        ("... and write Parquet, rows/s vs floor", _n(r["parquet_rows_per_s"]),
+         _n(r["floor_rows_per_s"]),
+         f"{r['parquet_ratio']:.2f}x (target <= {r['targets']['parquet_ratio_max']:g}x)"),
+        ("peak memory writing Parquet, MB (process baseline)", _n(r["peak_mb"]),
+         _n(r["baseline_mb"]), f"{r['peak_mb'] / r['targets']['peak_mb_max']:.2f} of 2 GiB"),
+    ]
+
+
+def _lifecycle_lines(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    rate = r.get("borrower_months_per_s", float("nan"))
+    ratio = r.get("vs_generator")
+    return [(f"{r.get('borrowers', 0):,} x {r.get('months', 0)} borrower-months/s vs "
+             "generator rows/s", _n(float(rate)),
+             "" if ratio is None else _n(float(rate) / ratio),
+             "" if ratio is None else f"{ratio:.3f}"),
+            ("traced peak memory, MB", _n(float(r.get("peak_traced_mb", float("nan")))), "",
+             "")]
+
+
+def _run_lines(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    shares = ", ".join(f"{k} {v['share']:.0%}" for k, v in r["stages"].items())
+    return [(f"run at {r['rows']:,} rows: share of {r['total_s']:.1f} s per stage", shares,
+             "", "")]
+
+
+def format_report(results: dict[str, Any]) -> str:
+    """A plain-text table: section, figure, riskkit, reference, ratio."""
+    meta = results["meta"]
+    head = (f"riskkit bench ({meta.get('mode', '?')}) - {meta['cpus']} CPUs, load "
+            f"{meta['load_avg_start'][0]:.1f} -> {meta.get('load_avg_end', [float('nan')])[0]:.1f}")
+    lines = [head, f"{'section':<10} {'figure':<62} {'riskkit':>12} {'reference':>12}  ratio"]
+    formatters = {"shap": _shap_lines, "generator": _generator_lines,
+                  "lifecycle": _lifecycle_lines, "run": _run_lines}
+    for name in SECTIONS:
+        r = results.get(name)
+        if r is None:
+            continue
+        if r["status"] != "ok":
+            lines.append(f"{name:<10} {r['status']}: {r['reason']}")
+            continue
+        for figure, ours, ref, ratio in formatters[name](r):
+            if name == "run":
+                lines.append(f"{name:<10} {figure}: {ours}")
+            else:
+                lines.append(f"{name:<10} {figure:<62} {ours:>12} {ref:>12}  {ratio}")
+    if max(meta["load_avg_start"][0], meta.get("load_avg_end", [0])[0]) > (meta["cpus"] or 1):
+        lines.append("note: the load average exceeded the CPU count: other processes shared "
+                     "the cores, so the ratios are noisier than usual")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- driver
+def _guarded(name: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run a section; a missing module makes it unavailable, any other error failed."""
+    start = time.perf_counter()
+    try:
+        result = {"status": "ok", **fn()}
+    except ImportError as exc:
+        result = {"status": "unavailable", "reason": f"{type(exc).__name__}: {exc}"}
+    except Exception as exc:  # a broken section must not hide the others' figures
+        log.debug("bench section %s failed:\n%s", name, traceback.format_exc())
+        result = {"status": "failed", "reason": f"{type(exc).__name__}: {exc}"}
+    result["section_s"] = time.perf_counter() - start
+    return result
+
+
+def run_bench(sizes: BenchSizes, sections: Sequence[str] = SECTIONS,
+              quiet: bool = True) -> dict[str, Any]:
+    """All figures as one dict (what ``--json`` writes)."""
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        from .errors import ConfigError
+
+        raise ConfigError(f"unknown bench section(s) {sorted(unknown)}; expected {SECTIONS}")
+    results: dict[str, Any] = {"meta": {
+        "riskkit": __version__, "python": sys.version.split()[0], "cpus": os.cpu_count(),
+        "load_avg_start": list(os.getloadavg()), "sizes": asdict(sizes),
+    }}
+    runners: dict[str, Callable[[], dict[str, Any]]] = {
+        "shap": lambda: shap_section(sizes, quiet),
+        "generator": lambda: generator_section(sizes, quiet),
+        "lifecycle": lambda: lifecycle_section(
+            sizes, quiet, results.get("generator", {}).get("generate_rows_per_s")),
+        "run": lambda: run_section(sizes, quiet),
+    }
+    for name in tqdm([s for s in SECTIONS if s in sections], desc="bench", unit="section",
+                     disable=quiet, leave=False):
+        results[name] = _guarded(name, runners[name])
+    results["meta"]["load_avg_end"] = list(os.getloadavg())
+    return results
+
+
+def main(quick: bool = False, json_path: Path | None = None, quiet: bool = False,
+         sizes: BenchSizes | None = None, sections: Sequence[str] = SECTIONS) -> int:
+    """``riskkit bench``: print the figures, optionally write them as JSON.
+
+    Returns 0 when every section ran or was unavailable, 1 when one failed.
+    """
+    chosen = sizes or (QUICK if quick else FULL)
+    results = run_bench(chosen, sections, quiet)
+    results["meta"]["mode"] = "custom" if sizes else ("quick" if quick else "full")
+    print(format_report(results))
+    if json_path is not None:
+        write_json(json_path, results)
+    failed = [k for k, v in results.items() if isinstance(v, dict) and v.get("status") == "failed"]
+    return 1 if failed else 0

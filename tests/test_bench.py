@@ -1,0 +1,91 @@
+"""``riskkit bench`` at tiny sizes: the figures exist, are ratios > 0, and agree to 1e-9."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from riskkit import bench
+from riskkit.bench import BenchSizes, main
+from riskkit.errors import ConfigError
+from riskkit.synth import BLOCK_ROWS
+
+TINY = BenchSizes(train_rows=5000, explain_rows=1000, shap_rows=200, settings=((7, 3), (31, 6)),
+                  scaling_rows=500, scaling_shap_rows=100, generator_rows=BLOCK_ROWS + 10,
+                  lifecycle_borrowers=300, lifecycle_months=3, run_rows=1000)
+
+
+def positive(x: float) -> bool:
+    return bool(np.isfinite(x) and x > 0)
+
+
+def test_tiny_bench_writes_every_figure(tmp_path, capsys):
+    path = tmp_path / "bench.json"
+    code = main(json_path=path, quiet=True, sizes=TINY, sections=("shap", "generator"))
+    assert code == 0
+    out = json.loads(path.read_text())
+    shap = out["shap"]
+    assert shap["status"] == "ok"
+    for key in ("ours_rows_per_s", "shap_rows_per_s", "lightgbm_rows_per_s", "speedup",
+                "speedup_vs_lightgbm", "end_to_end_rows_per_s"):
+        assert positive(shap[key]), key
+    assert shap["max_abs_diff"] <= 1e-9
+    assert shap["max_abs_diff_lightgbm"] <= 1e-9
+    assert shap["speedup"] == pytest.approx(shap["ours_rows_per_s"] / shap["shap_rows_per_s"])
+    assert [(r["num_leaves"], r["max_depth"]) for r in shap["scaling"]] == [(7, 3), (31, 6)]
+    assert [r["default"] for r in shap["scaling"]] == [False, True]
+    for row in shap["scaling"]:
+        assert positive(row["speedup"]) and row["max_abs_diff"] <= 1e-9
+        assert 0.5 < row["test_auc"] < 1
+        assert row["deepest_leaf"] <= row["max_depth"]
+    gen = out["generator"]
+    assert gen["status"] == "ok"
+    # every row draws at least its 12 months of income and shocks and its outcome
+    assert gen["draws_per_row"] >= 25 and gen["draws_per_row"] == pytest.approx(
+        sum(gen["draws_by_method"].values()))
+    for key in ("ratio", "parquet_ratio", "floor_rows_per_s", "generate_rows_per_s", "peak_mb"):
+        assert positive(gen[key]), key
+    assert gen["baseline_mb"] < gen["peak_mb"] < 2048
+    assert out["meta"]["sizes"]["train_rows"] == TINY.train_rows
+    printed = capsys.readouterr().out
+    assert "x faster" in printed and "the floor" in printed
+
+
+def test_missing_lifecycle_module_is_reported_as_unavailable(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "riskkit.synth.lifecycle", None)  # import now fails
+    assert main(quiet=True, sizes=TINY, sections=("lifecycle",)) == 0
+    assert "lifecycle  unavailable" in capsys.readouterr().out
+
+
+def test_a_failing_section_gives_exit_code_1_and_the_reason(monkeypatch, tmp_path, capsys):
+    def broken(*args, **kwargs):
+        raise ValueError("disk on fire")
+
+    monkeypatch.setattr(bench, "generator_section", broken)
+    path = tmp_path / "b.json"
+    assert main(json_path=path, quiet=True, sizes=TINY, sections=("generator",)) == 1
+    assert json.loads(path.read_text())["generator"]["reason"] == "ValueError: disk on fire"
+    assert "generator  failed: ValueError: disk on fire" in capsys.readouterr().out
+
+
+def test_an_unknown_section_is_a_config_error():
+    assert main(quiet=True, sizes=TINY, sections=()) == 0  # nothing to do is not an error
+    with pytest.raises(ConfigError, match="unknown bench section"):
+        main(quiet=True, sizes=TINY, sections=("gpu",))
+
+
+def test_lifecycle_and_run_sections_at_tiny_size():
+    life = bench._guarded("lifecycle", lambda: bench.lifecycle_section(TINY, True, 1e6))
+    if life["status"] == "ok":
+        assert positive(life["borrower_months_per_s"])
+        assert life["vs_generator"] == pytest.approx(life["borrower_months_per_s"] / 1e6)
+    else:  # written by a colleague alongside; its absence must read as such
+        assert life["status"] == "unavailable" and life["reason"]
+    run = bench.run_section(TINY)
+    assert run["rows"] == TINY.run_rows
+    assert set(run["stages"]) >= {"data", "fit", "explain", "figures"}
+    assert sum(s["share"] for s in run["stages"].values()) == pytest.approx(1.0)
+    assert all(s["seconds"] >= 0 for s in run["stages"].values())
