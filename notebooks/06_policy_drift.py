@@ -168,12 +168,13 @@ show(charts.plot_reliability({name: (frame[TARGET], model.predict_pd(frame))
 #   approvals. It reads the downturn outcomes, which a lender learns from early
 #   delinquency months later: this row is where the tightening should end up.
 #
-# On the chart the three downturn books (diamonds) sit close to, not exactly on, the
-# downturn curve: the curve ranks every applicant by PD, the books also apply the
-# knock-out rules.
+# On the chart the four books are the numbered diamonds (numbers as in the table). They sit
+# close to, not exactly on, their curves: a curve ranks every applicant by PD, a book also
+# applies the knock-out rules.
 
 # %%
 book = drift.policy_under_drift(policy, model, test, downturn)
+book.index = [f"{i} · {name}" for i, name in enumerate(book.index, start=1)]  # chart keys
 book.style.format({"cutoff_pd": "{:.2%}", "approval_rate": "{:.1%}", "knockout_rate": "{:.1%}",
                    "mean_pd_approved": "{:.2%}", "bad_rate_approved": "{:.2%}",
                    "total_line": "{:,.0f}", "expected_loss": "{:,.0f}",
@@ -183,11 +184,10 @@ book.style.format({"cutoff_pd": "{:.2%}", "approval_rate": "{:.1%}", "knockout_r
 fig = charts.plot_strategy_curve({name: (frame[TARGET], model.predict_pd(frame))
                                   for name, frame in samples.items()}, lang=lang)
 ax = fig.axes[0]
-for label, row in book.iloc[1:].iterrows():
-    at, right = (row["approval_rate"], row["bad_rate_approved"]), row["approval_rate"] > 0.5
+for key, (_, row) in enumerate(book.iterrows(), start=1):  # numbered as in the table
+    at = (row["approval_rate"], row["bad_rate_approved"])
     ax.plot(*at, marker="D", color="black")
-    ax.annotate(label.split(", ", 1)[1], at, xytext=(-6 if right else 6, 4),
-                textcoords="offset points", ha="right" if right else "left", fontsize="small")
+    ax.annotate(str(key), at, xytext=(4, 4), textcoords="offset points", fontweight="bold")
 show(fig, "strategy_curve_drift")
 
 # %%
