@@ -23,6 +23,10 @@ from riskkit.cli import main
 from riskkit.errors import ConfigError, RiskkitError, RunError
 from riskkit.run import load_run
 
+# one worker for the whole file under `pytest -n 2 --dist loadgroup`: the module-scoped
+# run fixtures are then built once, not once per worker
+pytestmark = pytest.mark.xdist_group("byod")
+
 
 @pytest.fixture(autouse=True)
 def _registry_restored() -> object:

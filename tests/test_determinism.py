@@ -34,6 +34,10 @@ data:
   oot: {rows: 1250, scenario: downturn}
 """
 
+# one worker for the whole file under `pytest -n 2 --dist loadgroup`: the module-scoped
+# run fixtures are then built once, not once per worker
+pytestmark = pytest.mark.xdist_group("determinism")
+
 
 def _start(args: list[str]) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE,
