@@ -1,0 +1,486 @@
+"""Month-by-month lifecycle of an online credit-line product: borrowing moves the score.
+
+Why it exists: a borrower who uses the line once and repays on time can find the line at
+zero the next month. The lender re-scores every borrower monthly, and borrowing itself moves
+the features it scores (an inquiry, a new platform, a loan, more debt), while income keeps
+moving and the lender tightens when the economy turns. This module makes that loop explicit.
+
+One month ``t`` for every borrower at once (NumPy arrays, no per-borrower Python loop):
+
+1. **review** -- the lender scores the state at the start of the month with its model
+   (``predict_pd``) and its policy at this month's cut-off: a line (``credit_line``) or 0;
+2. **income** -- a new monthly income from the borrower's own level and volatility, with
+   shocks (more and lower in a downturn: the ``downturn`` scenario's knobs);
+3. **settle** -- last month's one-month loans fall due. Each goes overdue with the TRUE
+   monthly probability (see :func:`overdue_probability`); open delinquencies cure or age;
+4. **act** -- borrowers with a need (probability rising with financial strain, plus
+   emergencies and income shocks) draw on the line here, or re-apply here when it is zero,
+   and take unmet need to other platforms (several applications until one approves);
+5. **roll** -- every feature is recomputed from per-borrower ring buffers of monthly
+   history, so windows forget exactly on time: applications (3 months: 30d = last month,
+   90d = last 3), platforms borrowed from (6 months, a bit mask per month, so *distinct*
+   platforms are counted), loans (12), overdue events and worst days past due (24), income
+   (12: ``monthly_income`` = mean, ``income_volatility`` = coefficient of variation).
+   Debt = the borrower's standing debt + loans drawn this month (due next month) + open
+   delinquent balances, so a repaid borrower's debt returns exactly to what it was.
+
+The deterministic part (``roll_month``) is shared with the scripted persona storylines of
+:mod:`riskkit.lifecycle_analysis`; only who needs what, and whether a loan goes overdue, is
+random here and scripted there. The behaviour lives in :mod:`.lifecycle_behaviour`.
+
+The lender's cut-off (``cutoff_rule``):
+
+* ``"recalibrate"`` (default) -- the lender compares overdue events on its own loans over the
+  last three months with what its model predicted for them. When there are significantly
+  more than predicted (one-sided 95% alert), it estimates the odds shift its model misses,
+  ``log(observed / expected)``, and moves the cut-off down by it in log-odds; the shift is
+  held while outcomes stay above prediction and halves each month they do not. Never
+  looser than the policy's own cut-off. It holds the true bad rate at the margin: a
+  marginal approval carries the same true risk as before the downturn. In a quiet economy
+  the alert fires in about one month in twenty, and the tightening fades again;
+* ``"bad_rate"`` -- re-fit each month so that the mean risk-adjusted PD among approved
+  borrowers stays at its month-0 level (tightens for a worse portfolio, too);
+* ``"fixed"`` -- never move.
+
+A simulated month-0 population is exactly ``riskkit.generate(borrowers, seed)``'s features,
+stored as float32 (ratios differ from the generator's float64 in the 8th digit); the panel
+stores exactly what the lender scored, so any panel row re-scores to its recorded PD.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from .. import features as F
+from ..errors import ConfigError
+from ..io import read_json, write_json, write_parquet
+from .lifecycle_behaviour import (
+    Behaviour,
+    MonthActions,
+    Settlement,
+    borrower_actions,
+    draw_income,
+    overdue_probability,
+    settle_loans,
+)
+from .lifecycle_state import LifecycleState, init_state, roll_month, state_frame
+from .population import check_arguments, generate
+from .scenarios import Scenario, get_scenario
+from .truth import DEFAULT_BAD_RATE, sigmoid, truth_model
+
+log = logging.getLogger(__name__)
+
+PANEL_FILE = "panel.parquet"
+SUMMARY_FILE = "summary.json"
+#: Random-stream index of the lifecycle (the generator uses 0 and 1 for its scenarios).
+LIFECYCLE_STREAM = 7_001
+CutoffRule = Literal["recalibrate", "bad_rate", "fixed"]
+CUTOFF_RULES: tuple[str, ...] = ("recalibrate", "bad_rate", "fixed")
+#: Months of loan outcomes the lender pools to judge its model (the "recent outcomes").
+OUTCOME_WINDOW = 3
+#: One-sided 95% alert: observed overdue events this many Poisson SDs above expected.
+ALERT_Z = 1.645
+#: Lender-side panel columns, after ``borrower_id``, ``month`` and the features.
+EVENT_COLUMNS: tuple[str, ...] = (
+    "pd", "true_pd", "decision", "knockout", "credit_line", "cutoff", "downturn", "income",
+    "need", "applied", "other_platform_apps", "drawn", "drawn_elsewhere", "due", "repaid",
+    "overdue_here", "overdue_new", "late_amount",
+)
+
+
+def month_rng(seed: int, month: int, part: int) -> np.random.Generator:
+    """Independent stream per (seed, month, part): changing one part never shifts another."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(LIFECYCLE_STREAM,
+                                                                          month + 1, part)))
+
+
+# ------------------------------------------------------------------------ the lender
+@dataclass
+class Lender:
+    """A fitted model, a fitted policy and the rule that moves the cut-off month by month."""
+
+    model: Any
+    policy: Any
+    rule: str = "recalibrate"
+    base_cutoff: float = field(init=False)
+    cutoff: float = field(init=False)
+    shift: float = 0.0
+    target_pd: float | None = None
+    observed: list[float] = field(default_factory=list)
+    expected: list[float] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.rule not in CUTOFF_RULES:
+            raise ConfigError(f"cutoff_rule {self.rule!r} is not one of {', '.join(CUTOFF_RULES)}")
+        if getattr(self.policy, "cutoff", None) is None:
+            raise ConfigError("the policy has no cut-off yet: fit it (Policy.fit) before simulating")
+        self.base_cutoff = self.cutoff = float(self.policy.cutoff)
+
+    def review(self, frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+        """Model PD and the policy's decision at this month's cut-off."""
+        pd_ = np.asarray(self.model.predict_pd(frame), dtype=float)
+        return pd_, self.policy.with_cutoff(self.cutoff).decide(frame, pd_)
+
+    def learn(self, overdue: int, expected: float, pd_: np.ndarray,
+              passing: np.ndarray) -> None:
+        """Record this month's outcomes on loans here and set next month's cut-off."""
+        self.observed.append(float(overdue))
+        self.expected.append(float(expected))
+        obs = sum(self.observed[-OUTCOME_WINDOW:])
+        exp = sum(self.expected[-OUTCOME_WINDOW:])
+        if exp > 0:
+            z = (obs - exp) / np.sqrt(exp)
+            if z > ALERT_Z:  # significantly worse than predicted: re-estimate the shift
+                self.shift = max(self.shift, float(np.log(obs / exp)))
+            elif z < 0:  # no excess at all: relax half of the way back
+                self.shift *= 0.5
+        if self.rule == "recalibrate":
+            self.cutoff = float(sigmoid(_logit(self.base_cutoff) - self.shift))
+        elif self.rule == "bad_rate":
+            self.cutoff = min(self.base_cutoff, self._bad_rate_cutoff(pd_[passing]))
+
+    def _bad_rate_cutoff(self, p: np.ndarray) -> float:
+        """Largest model-PD cut-off whose approved mean risk-adjusted PD stays on target."""
+        adjusted = np.sort(sigmoid(_logit(p) + self.shift))
+        if self.target_pd is None or not len(adjusted):
+            return self.base_cutoff
+        ok = np.nonzero(np.cumsum(adjusted) / np.arange(1, len(adjusted) + 1) <= self.target_pd)[0]
+        edge = adjusted[ok[-1]] if len(ok) else adjusted[0] * (1 - 1e-9)
+        return float(sigmoid(_logit(edge) - self.shift))
+
+
+def _logit(p: np.ndarray | float) -> np.ndarray:
+    q = np.clip(np.asarray(p, dtype=float), 1e-12, 1 - 1e-12)
+    return np.log(q / (1 - q))
+
+
+_LENDERS: dict[tuple[int, int, str], tuple[Any, Any]] = {}
+
+
+def default_lender(seed: int, rows: int = 50_000, model: str = "lgbm") -> tuple[Any, Any]:
+    """A quick lender: ``model`` and a default Policy fitted on a generated baseline population.
+
+    The training population uses seed ``seed + 1_000_003`` so it never shares rows with a
+    simulation seeded ``seed``; 70% trains, 30% validates (early stopping, Platt calibration
+    and the policy's cut-off: 75% approval among applicants passing the knock-outs). Cached
+    per process, because tests and notebooks ask for the same lender repeatedly.
+    """
+    from ..models import make_model
+    from ..policy import Policy
+
+    key = (int(seed), int(rows), model)
+    if key not in _LENDERS:
+        pop = generate(rows, seed=int(seed) + 1_000_003)
+        cut = int(0.7 * rows)
+        train, valid = pop.iloc[:cut], pop.iloc[cut:]
+        # one thread: deterministic, and fast when other processes share the cores
+        params = {"seed": int(seed), "num_threads": 1} if model == "lgbm" else {}
+        fitted = make_model(model, **params).fit(train, train[F.TARGET], valid, valid[F.TARGET])
+        policy = Policy.from_config({}).fit(valid, fitted.predict_pd(valid),
+                                            valid[F.TARGET].to_numpy())
+        _LENDERS[key] = (fitted, policy)
+    return _LENDERS[key]
+
+
+# ------------------------------------------------------------------------ the panel
+@dataclass
+class Panel:
+    """One row per borrower and month (month-major), the run's summary, and its lender.
+
+    ``model`` and ``policy`` are the live objects the simulation used (not written to disk:
+    a run folder holds them); the analysis re-scores panel rows with them.
+    """
+
+    frame: pd.DataFrame
+    summary: dict[str, Any]
+    model: Any = None
+    policy: Any = None
+
+    @property
+    def borrowers(self) -> int:
+        return int(self.summary["borrowers"])
+
+    @property
+    def months(self) -> int:
+        return int(self.summary["months"])
+
+    def matrix(self, column: str) -> np.ndarray:
+        """A column as a (months, borrowers) array (the panel is stored month-major)."""
+        return self.frame[column].to_numpy().reshape(self.months, self.borrowers)
+
+    def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
+        """Write ``panel.parquet`` and ``summary.json`` atomically; return the paths."""
+        out = Path(out_dir)
+        paths = [write_parquet(out / PANEL_FILE, self.frame), write_json(out / SUMMARY_FILE,
+                                                                         self.summary)]
+        for path in paths:
+            log.info("wrote %s", path)
+        return paths
+
+    @classmethod
+    def read(cls, folder: str | os.PathLike[str], model: Any = None, policy: Any = None) -> Panel:
+        """Read a written panel back (pass the lender to analyse it again)."""
+        frame = pd.read_parquet(Path(folder) / PANEL_FILE)
+        return cls(frame, read_json(Path(folder) / SUMMARY_FILE), model, policy)
+
+
+# ------------------------------------------------------------------------ simulation
+@dataclass(frozen=True)
+class Environment:
+    """What month ``t`` looks like: the scenario in force and the truth it implies."""
+
+    month: int
+    scenario: Scenario
+    baseline: Scenario
+    bad_rate: float
+
+    @property
+    def downturn(self) -> bool:
+        return self.scenario.name != self.baseline.name
+
+    def true_logit(self, frame: pd.DataFrame) -> np.ndarray:
+        return truth_model(self.bad_rate, self.scenario.macro_logit).logit(frame)
+
+
+def environment(month: int, downturn_from: int | None, bad_rate: float) -> Environment:
+    """Baseline before ``downturn_from``, the ``downturn`` scenario from it on."""
+    base = get_scenario("baseline")
+    scen = get_scenario("downturn") if downturn_from is not None and month >= downturn_from \
+        else base
+    return Environment(month, scen, base, float(bad_rate))
+
+
+def _recorder(n: int, months: int) -> dict[str, np.ndarray]:
+    dtypes = {"pd": np.float32, "true_pd": np.float32, "credit_line": np.float32,
+              "cutoff": np.float32, "downturn": bool, "income": np.float32, "need": np.float32,
+              "applied": bool, "other_platform_apps": np.int8, "drawn": np.float32,
+              "drawn_elsewhere": np.float32, "due": np.float32, "repaid": bool,
+              "overdue_here": bool, "overdue_new": np.int8, "late_amount": np.float32,
+              "decision": np.int8, "knockout": np.int8}
+    return {k: np.empty(n * months, dtype=v) for k, v in dtypes.items()}
+
+
+def simulate(borrowers: int, months: int, seed: int, model: Any = None, policy: Any = None,
+             downturn_from: int | None = None, quiet: bool = True, *,
+             bad_rate: float = DEFAULT_BAD_RATE, cutoff_rule: CutoffRule = "recalibrate",
+             behaviour: Behaviour | None = None) -> Panel:
+    """Simulate ``borrowers`` for ``months`` months; return the panel.
+
+    Without ``model``/``policy`` the lender is :func:`default_lender` (seeded by ``seed``).
+    ``downturn_from=K`` switches the scenario knobs to ``downturn`` from month K (more and
+    deeper income shocks, lower incomes, more strain, and a macro shift of the TRUE risk no
+    feature shows); the lender reacts through ``cutoff_rule``. The same arguments give the
+    same panel.
+    """
+    check_arguments(borrowers, seed, bad_rate)
+    if not isinstance(months, (int, np.integer)) or isinstance(months, bool) or months < 1:
+        raise ConfigError(f"months must be a positive whole number, got {months!r}")
+    if downturn_from is not None and int(downturn_from) < 0:
+        raise ConfigError(f"downturn_from must be a month >= 0, got {downturn_from!r}")
+    if (model is None) != (policy is None):
+        raise ConfigError("give both model and policy, or neither (for the default lender)")
+    if model is None:
+        model, policy = default_lender(seed)
+    behaviour = behaviour or Behaviour()
+    lender = Lender(model, policy, cutoff_rule)
+    population = generate(borrowers, seed=seed)
+    state = init_state(population, month_rng(seed, -1, 0))
+    n = state.n
+    rec = _recorder(n, months)
+    feature_cols: dict[str, np.ndarray] = {}
+    knock_names: list[str] = ["", *(r.name for r in policy.knockouts)]
+    summary_rows: list[dict[str, float]] = []
+    for t in tqdm(range(months), desc="lifecycle", unit="month", disable=quiet, leave=False):
+        env = environment(t, downturn_from, bad_rate)
+        frame = state_frame(state)
+        pd_, decision = lender.review(frame)
+        true_pd = sigmoid(env.true_logit(frame))
+        if t == 0 and lender.rule == "bad_rate":
+            ok = decision["decision"].to_numpy() == "approved"
+            lender.target_pd = float(pd_[ok].mean()) if ok.any() else None
+        line = decision["credit_line"].to_numpy(dtype=float)
+        income = draw_income(state, env, month_rng(seed, t, 1))
+        settled = settle_loans(state, overdue_probability(true_pd, behaviour),
+                               behaviour.cure_prob, month_rng(seed, t, 2),
+                               behaviour.standing_overdue_share)
+        acts = borrower_actions(state, line, income, env, behaviour, month_rng(seed, t, 3))
+        rows = slice(t * n, (t + 1) * n)
+        _record(rec, rows, state, decision, knock_names, acts, settled)
+        rec["pd"][rows], rec["true_pd"][rows], rec["income"][rows] = pd_, true_pd, income
+        rec["cutoff"][rows], rec["downturn"][rows] = lender.cutoff, env.downturn
+        for name in F.REGISTRY:
+            feature_cols.setdefault(name, _empty_like(frame[name], n * months))
+            _fill(feature_cols[name], rows, frame[name])
+        due_here = state.due_here > 0
+        expected = float(overdue_probability(pd_[due_here], behaviour).sum())
+        passing = decision["knockout"].to_numpy() == ""
+        summary_rows.append(_month_summary(t, env, lender.cutoff, decision, pd_, true_pd,
+                                           acts, settled, due_here, expected, frame))
+        lender.learn(int(settled.overdue_here.sum()), expected, pd_, passing)
+        roll_month(state, income, settled, acts)
+    panel = _assemble(rec, feature_cols, n, months, knock_names)
+    summary = _summary(borrowers, months, seed, downturn_from, lender, behaviour, bad_rate,
+                       summary_rows, model)
+    return Panel(panel, summary, model, policy)
+
+
+def _empty_like(column: pd.Series, size: int) -> np.ndarray | pd.Categorical:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return np.empty(size, dtype=np.int8)
+    return np.empty(size, dtype=column.to_numpy().dtype)
+
+
+def _fill(target: np.ndarray, where: slice, column: pd.Series) -> None:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        target[where] = column.cat.codes.to_numpy()
+    else:
+        target[where] = column.to_numpy()
+
+
+def _record(rec: dict[str, np.ndarray], rows: slice, state: LifecycleState,
+            decision: pd.DataFrame, knock_names: list[str], acts: MonthActions,
+            settled: Settlement) -> None:
+    """Copy one month's decisions and events into the preallocated panel columns."""
+    rec["decision"][rows] = decision["decision"].to_numpy() == "approved"
+    knock = decision["knockout"].to_numpy().astype(str)
+    codes = np.zeros(len(knock), dtype=np.int8)
+    for i, name in enumerate(knock_names[1:], start=1):
+        codes[knock == name] = i
+    rec["knockout"][rows] = codes
+    rec["credit_line"][rows] = decision["credit_line"].to_numpy(dtype=float)
+    rec["need"][rows] = acts.need
+    rec["applied"][rows] = acts.applied_here
+    rec["other_platform_apps"][rows] = np.minimum(acts.other_apps, 127)
+    rec["drawn"][rows] = acts.drawn_here
+    rec["drawn_elsewhere"][rows] = acts.drawn_else
+    rec["due"][rows] = state.due_here
+    rec["repaid"][rows] = settled.repaid_here
+    rec["overdue_here"][rows] = settled.overdue_here
+    rec["overdue_new"][rows] = settled.new_events
+    rec["late_amount"][rows] = settled.late
+
+
+def _assemble(rec: dict[str, np.ndarray], features: dict[str, np.ndarray], n: int, months: int,
+              knock_names: list[str]) -> pd.DataFrame:
+    cols: dict[str, Any] = {
+        "borrower_id": np.tile(np.arange(1, n + 1, dtype=np.int32), months),
+        "month": np.repeat(np.arange(months, dtype=np.int16), n),
+    }
+    for name, values in features.items():
+        feat = F.get(name)
+        cols[name] = (pd.Categorical.from_codes(values, categories=list(feat.categories or ()))
+                      if feat.is_categorical else values)
+    for name in EVENT_COLUMNS:
+        values = rec[name]
+        if name == "decision":
+            values = pd.Categorical.from_codes(values, categories=["denied", "approved"])
+        elif name == "knockout":
+            values = pd.Categorical.from_codes(values, categories=knock_names)
+        cols[name] = values
+    return pd.DataFrame(cols, copy=False)
+
+
+def _month_summary(t: int, env: Environment, cutoff: float, decision: pd.DataFrame,
+                   pd_: np.ndarray, true_pd: np.ndarray, acts: MonthActions,
+                   settled: Settlement, due_here: np.ndarray, expected: float,
+                   frame: pd.DataFrame) -> dict[str, float]:
+    approved = decision["decision"].to_numpy() == "approved"
+    loans_due = int(due_here.sum())
+    return {
+        "month": t, "downturn": env.downturn, "cutoff": cutoff,
+        "approval_rate": float(approved.mean()),
+        "mean_pd": float(pd_.mean()), "mean_true_pd": float(true_pd.mean()),
+        "mean_true_pd_approved": float(true_pd[approved].mean()) if approved.any() else None,
+        "draw_rate": float((acts.drawn_here > 0).mean()),
+        "applications_per_borrower": float(acts.applied_here.mean() + acts.other_apps.mean()),
+        "overdue_rate_here": float(settled.overdue_here.sum() / loans_due) if loans_due else None,
+        "expected_overdue_here": expected, "observed_overdue_here": int(settled.overdue_here.sum()),
+        "mean_applications_30d": float(frame["applications_30d"].mean()),
+        "mean_active_platforms": float(frame["active_platforms"].mean()),
+        "mean_loans_12m": float(frame["loans_12m"].mean()),
+        "mean_debt_to_income": float(frame["debt_to_income"].mean()),
+    }
+
+
+def _summary(borrowers: int, months: int, seed: int, downturn_from: int | None, lender: Lender,
+             behaviour: Behaviour, bad_rate: float, rows: list[dict[str, float]],
+             model: Any) -> dict[str, Any]:
+    by_month = {key: [row[key] for row in rows] for key in rows[0]}
+    return {
+        "borrowers": int(borrowers), "months": int(months), "seed": int(seed),
+        "downturn_from": downturn_from, "bad_rate": bad_rate, "cutoff_rule": lender.rule,
+        "model": getattr(model, "name", type(model).__name__),
+        "base_cutoff": lender.base_cutoff,
+        "approval_rate_by_month": by_month["approval_rate"],
+        "cutoff_by_month": by_month["cutoff"],
+        "by_month": by_month,
+        "behaviour": behaviour.to_dict(),
+    }
+
+
+def simulate_from_run(run_dir: str | os.PathLike[str], borrowers: int, months: int, seed: int,
+                      downturn_from: int | None = None, quiet: bool = True,
+                      **kwargs: Any) -> Panel:
+    """Simulate with a saved experiment's lender: ``run.model("lgbm")`` and ``run.policy()``.
+
+    ``riskkit.load_run`` is imported here, lazily, so the lifecycle works without the
+    experiment modules.
+    """
+    try:
+        from riskkit import load_run
+    except ImportError as exc:
+        raise ConfigError(f"cannot read run folders: riskkit.load_run is unavailable ({exc})") \
+            from None
+    run = load_run(run_dir)
+    return simulate(borrowers, months, seed, model=run.model("lgbm"), policy=run.policy(),
+                    downturn_from=downturn_from, quiet=quiet, **kwargs)
+
+
+def benchmark_lifecycle(borrowers: int = 100_000, months: int = 24, seed: int = 0,
+                        downturn_from: int | None = None) -> dict[str, float]:
+    """Time :func:`simulate` (the lender is fitted beforehand, not timed) and its memory.
+
+    ``seconds`` is wall-clock time, ``cpu_seconds`` the process's CPU time (the fairer
+    number when other processes share the cores); ``peak_rss_mb`` the highest resident
+    memory while simulating (psutil, sampled every 20 ms) and ``added_rss_mb`` that minus
+    the memory held before it started; ``panel_mb`` the panel frame itself.
+    """
+    import threading
+    import time
+
+    import psutil
+
+    process = psutil.Process()
+    model, policy = default_lender(seed)
+    before = process.memory_info().rss
+    peak = [before]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.02):
+            peak[0] = max(peak[0], process.memory_info().rss)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    wall, cpu = time.perf_counter(), time.process_time()
+    panel = simulate(borrowers, months, seed, model, policy,
+                     downturn_from=months // 2 if downturn_from is None else downturn_from)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    done.set()
+    sampler.join()
+    peak[0] = max(peak[0], process.memory_info().rss)
+    return {
+        "borrowers": borrowers, "months": months, "seconds": round(wall, 2),
+        "cpu_seconds": round(cpu, 2), "borrower_months_per_s": round(borrowers * months / wall),
+        "peak_rss_mb": round(peak[0] / 2**20, 1),
+        "added_rss_mb": round((peak[0] - before) / 2**20, 1),
+        "panel_mb": round(float(panel.frame.memory_usage(deep=True).sum()) / 2**20, 1),
+    }
