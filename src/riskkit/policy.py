@@ -124,8 +124,11 @@ class Policy:
             raise ConfigError(f"policy.cutoff.value: {value!r} must lie strictly between 0 and 1")
         knockouts = DEFAULT_KNOCKOUTS
         if "knockouts" in config:
-            knockouts = tuple(_knockout_from_config(name, spec)
-                              for name, spec in (config["knockouts"] or {}).items())
+            spec = config["knockouts"] or {}
+            if not isinstance(spec, Mapping):
+                raise ConfigError("policy.knockouts must map rule names to {feature, op, value}, "
+                                  f"got {type(spec).__name__} {spec!r}")
+            knockouts = tuple(_knockout_from_config(name, rule) for name, rule in spec.items())
         line_cfg = dict(config.get("line") or {})
         line_fields = set(LineRule.__dataclass_fields__)
         if set(line_cfg) - line_fields:
@@ -141,6 +144,9 @@ class Policy:
             return replace(self, cutoff=self.cutoff_target)
         passing = ~self.knockout_mask(frame)
         p = np.asarray(pd_, dtype=float)[passing]
+        if not len(p):
+            raise ConfigError("cannot choose a cut-off: every applicant in the sample is knocked "
+                              "out by the knock-out rules")
         if self.cutoff_method == "approval_rate":
             cutoff = float(np.quantile(p, self.cutoff_target, method="inverted_cdf"))
         else:
@@ -220,6 +226,8 @@ def _knockout_from_config(name: str, spec: Mapping[str, Any]) -> KnockoutRule:
         raise ConfigError(f"policy.knockouts.{name}: expected keys feature, op, value "
                           f"(and optionally text_en, text_zh), got {spec!r}")
     feature = spec["feature"]
+    if feature not in F.REGISTRY:
+        raise ConfigError(f"policy.knockouts.{name}: unknown feature {feature!r}")
     text_en = spec.get("text_en") or f"{F.get(feature).description_en} {spec['op']} {spec['value']}"
     text_zh = spec.get("text_zh") or f"{F.get(feature).description_zh} {spec['op']} {spec['value']}"
     return KnockoutRule(name, feature, spec["op"], float(spec["value"]), text_en, text_zh)
