@@ -62,14 +62,13 @@ def show(fig, name):
 
 # %%
 model = run.model(run.deployed_model_name)
-truth = run.model("oracle").truth_  # the run's own true risk function
+truth = effects.truth_for(run.config)  # the true risk function the run's data came from
 test, valid = run.data("test"), run.data("valid")
 sample = min(1000, len(test))  # ICE rows: enough for a stable mean, few enough to draw
 contrib = effects.model_contributions(model, test)  # once, for every dependence chart
 decisions = run.decisions()
-oracle = run.model("oracle")
-truth_decisions = run.policy().fit(valid, oracle.predict_pd(valid)).decide(
-    test, oracle.predict_pd(test))
+# the same policy (knock-outs, approval-rate target) run on the true PD instead of the model's
+truth_decisions = run.policy().fit(valid, truth.pd(valid)).decide(test, truth.pd(test))
 display(Markdown(
     f"Deployed model: **{run.deployed_model_name}**; {len(test):,} test applicants; ICE and "
     f"partial dependence on a sample of {sample:,}. The true-PD policy approves the same "

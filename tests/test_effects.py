@@ -127,6 +127,13 @@ def test_interaction_truth_is_steeper_in_volatile_industries(oracle, splits):
     assert set(table.columns) == {"occupation", "income_volatility", "model", "truth"}
 
 
+def test_truth_for_a_run_config_is_the_oracles_truth(oracle):
+    config = {"data": {"bad_rate": 0.04, "scenario": "baseline"}}
+    assert effects.truth_for(config) == oracle.truth_
+    downturn = effects.truth_for({"data": {"bad_rate": 0.04, "scenario": "downturn"}})
+    assert downturn.macro_logit > 0 and downturn.intercept == oracle.truth_.intercept
+
+
 def test_effect_summary_and_oracle_gap(oracle, lgbm, splits):
     test = splits["test"]
     summary = effects.effect_summary(oracle, test, ["income_volatility", "max_dpd_24m"], sample=200)

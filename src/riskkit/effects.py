@@ -110,6 +110,15 @@ def feature_grid(values: pd.Series, feature: str, n_grid: int = 20,
     return np.unique(np.quantile(x, np.linspace(*quantiles, n_grid)))
 
 
+def truth_for(config: Mapping[str, Any]) -> TruthModel:
+    """The true risk function a run's data were drawn from (its bad rate and scenario), so
+    true curves sit on the same PD level as the run's calibrated models."""
+    from .synth.scenarios import get_scenario
+
+    data = config["data"]
+    return truth_model(float(data["bad_rate"]), get_scenario(data["scenario"]).macro_logit)
+
+
 # ----------------------------------------------------------------------------- ICE / PD
 def _predictor(logit: Predict, output: Output) -> Predict:
     """Log-odds as they are, or PD through the one sigmoid both model and truth share."""
