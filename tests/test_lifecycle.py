@@ -238,11 +238,11 @@ def test_lender_tightens_on_significant_excess_and_relaxes_without_it(lender):
     for observed, expected in [(20, 20.0), (22, 20.0), (19, 20.0)]:  # normal noise
         bank.learn(observed, expected, np.zeros(1), np.ones(1, bool))
     assert bank.cutoff == policy.cutoff
-    for _ in range(3):  # 30% more overdue loans than predicted, month after month
-        bank.learn(26, 20.0, np.zeros(1), np.ones(1, bool))
-    assert bank.shift == pytest.approx(np.log(1.3))
+    for _ in range(3):  # 40% more overdue loans than predicted, month after month
+        bank.learn(28, 20.0, np.zeros(1), np.ones(1, bool))
+    assert bank.shift == pytest.approx(np.log(1.4))
     assert np.log(policy.cutoff / (1 - policy.cutoff)) - np.log(
-        bank.cutoff / (1 - bank.cutoff)) == pytest.approx(np.log(1.3))
+        bank.cutoff / (1 - bank.cutoff)) == pytest.approx(np.log(1.4))
     for _ in range(3):  # outcomes back below prediction: the tightening fades
         bank.learn(15, 20.0, np.zeros(1), np.ones(1, bool))
     assert bank.shift < 0.1 and policy.cutoff > bank.cutoff

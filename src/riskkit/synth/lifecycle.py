@@ -32,12 +32,12 @@ The lender's cut-off (``cutoff_rule``):
 
 * ``"recalibrate"`` (default) -- the lender compares overdue events on its own loans over the
   last three months with what its model predicted for them. When there are significantly
-  more than predicted (one-sided 95% alert), it estimates the odds shift its model misses,
-  ``log(observed / expected)``, and moves the cut-off down by it in log-odds; the shift is
-  held while outcomes stay above prediction and halves each month they do not. Never
-  looser than the policy's own cut-off. It holds the true bad rate at the margin: a
-  marginal approval carries the same true risk as before the downturn. In a quiet economy
-  the alert fires in about one month in twenty, and the tightening fades again;
+  more than predicted (one-sided 99% Poisson alert), it estimates the odds shift its model
+  misses, ``log(observed / expected)``, and moves the cut-off down by it in log-odds; the
+  shift is held while outcomes stay at or above prediction and halves each month they fall
+  below it. Never looser than the policy's own cut-off. It holds the true bad rate at the
+  margin: a marginal approval carries the same true risk as before the downturn. In a
+  quiet economy a false alarm comes about once in a hundred months; its tightening fades;
 * ``"bad_rate"`` -- re-fit each month so that the mean risk-adjusted PD among approved
   borrowers stays at its month-0 level (tightens for a worse portfolio, too);
 * ``"fixed"`` -- never move.
@@ -86,8 +86,8 @@ CutoffRule = Literal["recalibrate", "bad_rate", "fixed"]
 CUTOFF_RULES: tuple[str, ...] = ("recalibrate", "bad_rate", "fixed")
 #: Months of loan outcomes the lender pools to judge its model (the "recent outcomes").
 OUTCOME_WINDOW = 3
-#: One-sided 95% alert: observed overdue events this many Poisson SDs above expected.
-ALERT_Z = 1.645
+#: One-sided 99% alert: observed overdue events this many Poisson SDs above expected.
+ALERT_Z = 2.326
 #: Lender-side panel columns, after ``borrower_id``, ``month`` and the features.
 EVENT_COLUMNS: tuple[str, ...] = (
     "pd", "true_pd", "decision", "knockout", "credit_line", "cutoff", "downturn", "income",
