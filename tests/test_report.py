@@ -114,7 +114,7 @@ def test_report_has_the_metrics_tables(page: str) -> None:
     assert "<td>lgbm</td><td>oot</td><td class=\"num\">0.8011</td>" in page
     assert "75.00%" in page and "2.13%" in page  # rates in percent
     assert "fidelity_top3" in page and "csi_max_feature" in page
-    assert "platt" in page  # a nested per-model section is shown, not dropped
+    assert "<h3>Calibration</h3>" in page and "platt" in page  # nested per-model sections shown
     # decisions per split and the most frequent first reason
     assert "<td>test</td><td class=\"num\">4</td><td class=\"num\">2</td><td class=\"num\">2</td>" in page
     assert "<td>applications_30d</td><td class=\"num\">2</td>" in page

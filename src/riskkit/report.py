@@ -226,8 +226,19 @@ def _caption(path: Path, root: Path) -> str:
 
 
 # ----------------------------------------------------------------------------- sections
+def _by_model(records: Mapping[str, Mapping[str, Any]]) -> str:
+    """Rows are fields, columns are models: one compact table for a per-model section."""
+    fields = list(dict.fromkeys(k for rec in records.values() for k in rec))
+    rows = [[f, *(rec.get(f) for rec in records.values())] for f in fields]
+    head = "".join(f"<th>{_esc(m)}</th>" for m in records)
+    body = "".join("<tr><th>" + _esc(row[0]) + "</th>"
+                   + "".join(_cell(v, str(row[0])) for v in row[1:]) + "</tr>" for row in rows)
+    return f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
 def _performance(models: Mapping[str, Mapping[str, Any]]) -> str:
-    rows, extras, scalars = [], [], {}
+    rows, scalars = [], {}
+    nested: dict[str, dict[str, Mapping[str, Any]]] = {}
     split_keys: list[str] = []
     for name, entry in models.items():
         for key, value in entry.items():
@@ -235,7 +246,7 @@ def _performance(models: Mapping[str, Mapping[str, Any]]) -> str:
                 rows.append((name, key, value))
                 split_keys.extend(value)
             elif isinstance(value, Mapping):
-                extras.append((f"{name}: {key}", value))
+                nested.setdefault(key, {})[name] = dict(_flatten(value))
             else:
                 scalars.setdefault(name, {})[key] = value
     parts = []
@@ -246,8 +257,8 @@ def _performance(models: Mapping[str, Mapping[str, Any]]) -> str:
                             ["model", "split", *columns]))
     if scalars:
         parts.append("<h3>Per model</h3>" + generic_table(scalars))
-    for title, value in extras:
-        parts.append(f"<h3>{_esc(title)}</h3>{generic_table(value)}")
+    for key, records in nested.items():
+        parts.append(f"<h3>{_esc(key.replace('_', ' ').capitalize())}</h3>{_by_model(records)}")
     return "".join(parts)
 
 
