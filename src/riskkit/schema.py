@@ -13,7 +13,7 @@ Cleaning rules of :func:`infer_schema` (all configurable through keyword argumen
 -----------------------------------------------------------------------------------
 missing values
     ``NaN``/``None`` and the text tokens in :data:`MISSING_TOKENS` (case-insensitive, after
-    stripping spaces: ``""``, ``NA``, ``N/A``, ``NULL``, ``None``, ``\\N``, ``-`` ...), plus
+    stripping spaces: ``""``, ``NA``, ``N/A``, ``NULL``, ``\\N``, ``-`` ...), plus
     any ``missing_values`` given.
 numbers written as text
     Full-width digits are normalised (NFKC), thousands separators (``1,234.5``) removed and
@@ -72,8 +72,11 @@ from riskkit.features import ID_COLUMN, MODEL_FEATURES, REGISTRY, TARGET, Dtype
 
 #: Text read as missing (compared lower-case after stripping spaces).
 MISSING_TOKENS: tuple[str, ...] = (
-    "", "na", "n/a", "nan", "nat", "null", "(null)", "none", "nil", "\\n", "#n/a", "-", "--",
+    "", "na", "n/a", "nan", "nat", "null", "(null)", "nil", "\\n", "#n/a", "-", "--",
 )
+# "none" is deliberately not a missing token: in credit data it is a real level ("no
+# guarantor", "no other instalment plans" in German Credit). Pass missing_values=["none"]
+# where a file does use it for missing.
 #: Numbers that mean "not available" wherever they occur in a numeric column.
 DEFAULT_SENTINELS: tuple[float, ...] = (-999.0, -9999.0, -99999.0, -999999.0, -9999999.0)
 #: Numbers that mean "not available" only when they are a column's only negative value.
