@@ -40,7 +40,9 @@ DEFAULTS: dict[str, Any] = {
         "scorecard": {"enabled": True, "calibrate": True, "max_n_bins": 6, "min_bin_size": 0.05,
                       "base_score": 600, "base_odds": 50, "pdo": 20, "binning_params": None,
                       "feature_binning_params": None, "special_codes": None},
-        "lgbm": {"enabled": True, "calibrate": True, "params": None, "num_threads": 2,
+        # one thread: runs are deterministic either way, and on a small shared machine
+        # (2 cores, tests in parallel) more threads than cores slow LightGBM down tenfold
+        "lgbm": {"enabled": True, "calibrate": True, "params": None, "num_threads": 1,
                  "contrib_engine": "fast", "base_score": 600, "base_odds": 50, "pdo": 20},
     },
     "policy": {
@@ -54,7 +56,7 @@ DEFAULTS: dict[str, Any] = {
     "evaluate": {"segment": "occupation"},
     # model features; None means the registry's built-in model features
     "features": None,
-    "figures": {"lang": "en", "variant": "report"},
+    "figures": {"lang": "en", "variant": "report", "formats": ["png", "svg", "pdf"]},
 }
 
 
@@ -116,6 +118,9 @@ def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
         errors.append(f"'figures.lang' must be 'en' or 'zh', got {cfg['figures']['lang']!r}")
     if cfg["figures"]["variant"] not in ("report", "slides"):
         errors.append(f"'figures.variant' must be 'report' or 'slides', got {cfg['figures']['variant']!r}")
+    formats = cfg["figures"]["formats"]
+    if not isinstance(formats, list) or not formats or set(formats) - {"png", "svg", "pdf"}:
+        errors.append(f"'figures.formats' must be a non-empty list of png, svg, pdf; got {formats!r}")
     bad_splits = set(cfg["explain"]["splits"]) - {"train", "valid", "test", "oot"}
     if bad_splits:
         errors.append(f"'explain.splits': unknown split(s) {sorted(bad_splits)}")

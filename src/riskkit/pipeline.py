@@ -210,7 +210,8 @@ def _draw_and_export(cfg: dict[str, Any], models: dict[str, CreditModel],
     written: list[Path] = []
     for name, fig in figs.items():
         charts.add_source_line(fig, source)
-        written.extend(charts.export(fig, name, folder))
+        written.extend(charts.export(fig, name, folder,
+                                     formats=tuple(cfg["figures"].get("formats", charts.FORMATS))))
     return written
 
 
