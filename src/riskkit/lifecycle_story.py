@@ -171,6 +171,10 @@ def storyline(persona: str | pd.DataFrame | pd.Series = "zhang_san", months: int
         row = before_story(row)
     reference = reference if reference is not None else default_reference(model, policy)
     state = init_state(row, month_rng(seed, -1, 5))
+    # the older applications were made in the month before the story (not earlier), so
+    # they are still inside the 90-day window when the line is lost, as in the persona row
+    state.app_ring[:, slot(-2, 3)] += state.app_ring[:, slot(-3, 3)]
+    state.app_ring[:, slot(-3, 3)] = 0
     request = float(state.requested_amount[0])
     records, events = [], []
     prev_contrib = prev_cut = None

@@ -332,7 +332,7 @@ def simulate(borrowers: int, months: int, seed: int, model: Any = None, policy: 
     return Panel(panel, summary, model, policy)
 
 
-def _empty_like(column: pd.Series, size: int) -> np.ndarray | pd.Categorical:
+def _empty_like(column: pd.Series, size: int) -> np.ndarray:
     if isinstance(column.dtype, pd.CategoricalDtype):
         return np.empty(size, dtype=np.int8)
     return np.empty(size, dtype=column.to_numpy().dtype)
