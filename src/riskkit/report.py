@@ -101,7 +101,7 @@ def _verify(folder: Path) -> dict[str, Any]:
 
 
 def figure_files(folder: Path, prefer: str = "svg") -> list[Path]:
-    """One file per chart under ``folder`` (recursively), ``prefer``-red format first.
+    """One file per chart under ``folder`` (recursively), in the ``prefer`` format if it exists.
 
     Charts are exported as PNG, SVG and PDF; the report needs one of each. Hidden files
     (``.tmp-`` leftovers of an interrupted write) are never picked up.
