@@ -35,7 +35,9 @@ lint: $(STAMP) ## ruff over the library and the tests
 
 lab: $(STAMP) ## open JupyterLab on the notebooks
 	$(BIN)/python -m riskkit.notebooks_sync
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	@mkdir -p $(VENV)/share/jupyter/lab/settings
+	@echo '{"@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": true}}' > $(VENV)/share/jupyter/lab/settings/overrides.json
+	$(BIN)/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 bench: $(STAMP) ## performance figures as ratios (quick)
 	$(BIN)/riskkit bench --quick
