@@ -129,7 +129,8 @@ class LGBMModel(CreditModel):
         return np.ascontiguousarray(np.column_stack(cols), dtype=float)
 
     def _raw_logit(self, X: pd.DataFrame) -> np.ndarray:
-        return np.asarray(self.booster_.predict(self._matrix(X), raw_score=True), dtype=float)
+        return np.asarray(self.booster_.predict(self._matrix(X), raw_score=True,
+                                                num_threads=int(self.num_threads)), dtype=float)
 
     @property
     def active_contrib_engine(self) -> str:
@@ -154,7 +155,9 @@ class LGBMModel(CreditModel):
         if engine is not None:
             values = np.asarray(engine.contributions(matrix), dtype=float)
         else:
-            values = np.asarray(self.booster_.predict(matrix, pred_contrib=True), dtype=float)
+            values = np.asarray(self.booster_.predict(matrix, pred_contrib=True,
+                                                      num_threads=int(self.num_threads)),
+                                dtype=float)
         return values[:, : len(self.features_)]
 
     def _raw_base(self) -> float:
