@@ -13,6 +13,9 @@ from riskkit.bench import BenchSizes, main
 from riskkit.errors import ConfigError
 from riskkit.synth import BLOCK_ROWS
 
+# shap's plotting module, imported with shap, uses colormap calls matplotlib will deprecate
+pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+
 TINY = BenchSizes(train_rows=5000, explain_rows=1000, shap_rows=200, settings=((7, 3), (31, 6)),
                   scaling_rows=500, scaling_shap_rows=100, generator_rows=BLOCK_ROWS + 10,
                   lifecycle_borrowers=300, lifecycle_months=3, run_rows=1000)
@@ -46,7 +49,8 @@ def test_tiny_bench_writes_every_figure(tmp_path, capsys):
     # every row draws at least its 12 months of income and shocks and its outcome
     assert gen["draws_per_row"] >= 25 and gen["draws_per_row"] == pytest.approx(
         sum(gen["draws_by_method"].values()))
-    for key in ("ratio", "parquet_ratio", "floor_rows_per_s", "generate_rows_per_s", "peak_mb"):
+    for key in ("ratio", "parquet_ratio", "cpu_ratio", "parquet_cpu_ratio", "floor_rows_per_s",
+                "generate_rows_per_s", "peak_mb"):
         assert positive(gen[key]), key
     assert gen["baseline_mb"] < gen["peak_mb"] < 2048
     assert out["meta"]["sizes"]["train_rows"] == TINY.train_rows

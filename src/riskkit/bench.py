@@ -4,22 +4,19 @@ A time alone says little (it depends on the machine and on what else runs on it)
 every section times riskkit *and* a reference in the same process, on the same data, one
 after the other, and reports the ratio:
 
-* ``shap`` -- FastTreeShap vs ``shap.TreeExplainer`` and vs LightGBM's own
-  ``predict(pred_contrib=True)``, on a model trained with the project's default
-  parameters, with the largest difference between their values; plus a small table by
-  tree depth / leaves with the test AUC each setting reaches, so the default depth can be
-  judged by what more depth would buy in AUC and cost in explaining time;
-* ``generator`` -- rows per second of ``riskkit.generate`` and of writing Parquet against
-  the *floor*: the same random draws, replayed with bare NumPy (every draw the generator
-  makes for a block is recorded, method and arguments, and replayed on a fresh stream), and
-  the peak memory of writing N rows, measured in a child process so that the bench's own
-  memory does not count;
+* ``shap`` -- FastTreeShap vs ``shap.TreeExplainer`` and LightGBM's ``pred_contrib`` on a
+  model with the project's default parameters, and the largest difference between their
+  values; a table by depth / leaves with the test AUC each reaches says what more depth
+  would buy in AUC and cost in explaining time;
+* ``generator`` -- ``riskkit.generate`` and the Parquet writer against the *floor*: the
+  generator's own random draws (recorded for a block, method and arguments) replayed with
+  bare NumPy; and the peak memory of writing N rows, in a child process;
 * ``lifecycle`` -- borrower-months per second of the lifecycle simulation, as a multiple
   of the generator's rows per second;
 * ``run`` -- the stages of ``riskkit run`` at a small size, as shares of the total.
 
-The machine's load average is recorded with the figures: a ratio measured while other
-processes compete for the cores is noisier, and the JSON says so.
+The load average is recorded with the figures: a ratio measured while other processes
+compete for the cores is noisier. The generator's ratios are also given in CPU seconds.
 """
 
 from __future__ import annotations
@@ -46,8 +43,6 @@ from tqdm.auto import tqdm
 from . import __version__
 from . import features as F
 from .io import read_json, write_json
-
-log = logging.getLogger(__name__)
 
 SECTIONS = ("shap", "generator", "lifecycle", "run")
 SEED = 20_261_130
@@ -84,14 +79,15 @@ GENERATOR_FLOOR_TARGET = 3.0
 GENERATOR_PEAK_TARGET_MB = 2048.0
 
 
-def _best(fn: Callable[[Any], Any], data: Any, repeats: int) -> tuple[float, Any]:
-    """(seconds, result) of the fastest of ``repeats`` calls."""
-    best, result = float("inf"), None
+def _best(fn: Callable[[Any], Any], data: Any, repeats: int) -> tuple[float, Any, float]:
+    """Fastest wall seconds, a result, and fastest CPU seconds (all threads) of ``fn(data)``."""
+    wall = cpu = float("inf")
+    result = None
     for _ in range(max(repeats, 1)):
-        start = time.perf_counter()
+        w, c = time.perf_counter(), time.process_time()
         result = fn(data)
-        best = min(best, time.perf_counter() - start)
-    return best, result
+        wall, cpu = min(wall, time.perf_counter() - w), min(cpu, time.process_time() - c)
+    return wall, result, cpu
 
 
 # ----------------------------------------------------------------------------- shap
@@ -143,12 +139,12 @@ def _side_by_side(booster: Any, X: np.ndarray, rows: int, shap_rows: int, repeat
     ours.contributions(head[:64])
     # ours takes a fraction of a second: best of 3 at least, so one preempted call on a
     # busy machine does not decide the figure
-    ours_s, phi = _best(ours.contributions, data, max(repeats, 3))
+    ours_s, phi, _ = _best(ours.contributions, data, max(repeats, 3))
     explainer = shap.TreeExplainer(booster)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # shap's notice about its binary output format
         explainer.shap_values(head[:10])
-        shap_s, ref = _best(explainer.shap_values, head, repeats)
+        shap_s, ref, _ = _best(explainer.shap_values, head, repeats)
     ref = np.asarray(ref)
     n = len(head)
     base = float(np.ravel(explainer.expected_value)[0])
@@ -162,7 +158,7 @@ def _side_by_side(booster: Any, X: np.ndarray, rows: int, shap_rows: int, repeat
     }
     if with_lightgbm:
         booster.predict(head[:10], pred_contrib=True)
-        lgb_s, lgb_phi = _best(lambda d: booster.predict(d, pred_contrib=True), head, repeats)
+        lgb_s, lgb_phi, _ = _best(lambda d: booster.predict(d, pred_contrib=True), head, repeats)
         out["lightgbm_rows_per_s"] = n / lgb_s
         out["speedup_vs_lightgbm"] = out["ours_rows_per_s"] / out["lightgbm_rows_per_s"]
         out["max_abs_diff_lightgbm"] = float(np.max(np.abs(phi[:n] - lgb_phi)))
@@ -179,8 +175,8 @@ def shap_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
     result = _side_by_side(model.booster_, X, min(sizes.explain_rows, len(X)),
                            min(sizes.shap_rows, len(X)), sizes.repeats, with_lightgbm=True)
     model.contributions(test.iloc[:64])  # builds the model's FastTreeShap once
-    end_to_end_s, _ = _best(model.contributions, test.iloc[:result["rows"]],
-                            max(sizes.repeats, 3))
+    end_to_end_s, _, _ = _best(model.contributions, test.iloc[:result["rows"]],
+                               max(sizes.repeats, 3))
     auc = float(roc_auc_score(test[F.TARGET], model.predict_pd(test)))
     result.update({
         "train_rows": len(train), "test_auc": auc,
@@ -192,8 +188,7 @@ def shap_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
     })
     default = (int(model.params_["num_leaves"]), int(model.params_["max_depth"]))
     table = []
-    settings = sizes.settings
-    for leaves, depth in tqdm(settings, desc="depth table", disable=quiet, leave=False):
+    for leaves, depth in tqdm(sizes.settings, desc="depth table", disable=quiet, leave=False):
         m = model if (leaves, depth) == default else _fit(
             train, valid, {"num_leaves": leaves, "max_depth": depth})
         row = _side_by_side(m.booster_, X, min(sizes.scaling_rows, len(X)),
@@ -238,8 +233,7 @@ def record_block_draws(seed: int = SEED) -> _RecordingGenerator:
     from .synth.scenarios import get_scenario
 
     scenario = get_scenario("baseline")
-    # first call: the truth model draws its reference sample (cached), which is not per-block
-    population.generate_block(seed, scenario, 0, 0.04, 1)
+    population.generate_block(seed, scenario, 0, 0.04, 1)  # the truth's (cached) reference
     recorders: list[_RecordingGenerator] = []
     real = population.block_rng
 
@@ -254,15 +248,13 @@ def record_block_draws(seed: int = SEED) -> _RecordingGenerator:
     return recorders[0]
 
 
-def replay_floor_seconds(recorder: _RecordingGenerator, blocks: int, seed: int = SEED) -> float:
-    """Seconds to make the same draws for ``blocks`` blocks with bare NumPy, nothing else."""
+def replay_draws(recorder: _RecordingGenerator, blocks: int, seed: int = SEED) -> None:
+    """Make the recorded draws for ``blocks`` blocks with bare NumPy, and nothing else."""
     calls = recorder.calls
-    start = time.perf_counter()
     for block in range(blocks):
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, block)))
         for name, args, kwargs, _ in calls:
             getattr(rng, name)(*args, **kwargs)
-    return time.perf_counter() - start
 
 
 _PEAK_SCRIPT = textwrap.dedent("""
@@ -302,13 +294,14 @@ def generator_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
     by_method: dict[str, float] = {}
     for name, _, _, count in recorder.calls:
         by_method[name] = by_method.get(name, 0.0) + count / BLOCK_ROWS
-    floor_s = min(replay_floor_seconds(recorder, blocks) for _ in range(max(sizes.repeats, 1)))
+    # the floor is short, so it gets 3 tries at least: one preempted try must not set it
+    floor_s, _, floor_cpu = _best(lambda b: replay_draws(recorder, b), blocks,
+                                  max(sizes.repeats, 3))
     generate(min(rows, 1000), seed=SEED)  # warm-up: first-call costs are not throughput
-    gen_s, frame = _best(lambda n: generate(n, seed=SEED), rows, sizes.repeats)
-    del frame
+    gen_s, _, gen_cpu = _best(lambda n: len(generate(n, seed=SEED)), rows, sizes.repeats)
     with tempfile.TemporaryDirectory(prefix="riskkit-bench-") as tmp:
-        parquet_s, _ = _best(lambda n: write_population(Path(tmp) / "p", n, SEED, quiet=True),
-                             rows, sizes.repeats)
+        parquet_s, _, parquet_cpu = _best(
+            lambda n: write_population(Path(tmp) / "p", n, SEED, quiet=True), rows, sizes.repeats)
         memory = peak_memory_of_writing(rows, Path(tmp) / "child")
     return {
         "rows": rows, "blocks": blocks,
@@ -317,6 +310,8 @@ def generator_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
         "generate_s": gen_s, "generate_rows_per_s": rows / gen_s,
         "parquet_s": parquet_s, "parquet_rows_per_s": rows / parquet_s,
         "ratio": gen_s / floor_s, "parquet_ratio": parquet_s / floor_s,
+        # CPU seconds: what the work costs, whatever else competes for the cores
+        "cpu_ratio": gen_cpu / floor_cpu, "parquet_cpu_ratio": parquet_cpu / floor_cpu,
         "peak_mb": memory["peak_mb"], "baseline_mb": memory["baseline_mb"],
         "child_parquet_s": memory["seconds"],
         "targets": {"parquet_ratio_max": GENERATOR_FLOOR_TARGET,
@@ -361,8 +356,8 @@ def _n(x: float) -> str:
     return f"{x:,.0f}" if x >= 100 else f"{x:,.3g}"
 
 
-def _times(ratio: float, faster: str = "faster", slower: str = "slower") -> str:
-    return f"{ratio:,.1f}x {faster}" if ratio >= 1 else f"{1 / ratio:,.1f}x {slower}"
+def _times(ratio: float) -> str:
+    return f"{ratio:,.1f}x faster" if ratio >= 1 else f"{1 / ratio:,.1f}x slower"
 
 
 def _shap_lines(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
@@ -397,20 +392,20 @@ def _generator_lines(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         ("... and write Parquet, rows/s vs floor", _n(r["parquet_rows_per_s"]),
          _n(r["floor_rows_per_s"]),
          f"{r['parquet_ratio']:.2f}x (target <= {r['targets']['parquet_ratio_max']:g}x)"),
+        ("the same two ratios in CPU seconds (immune to other load)",
+         f"{r['cpu_ratio']:.2f}x", f"{r['parquet_cpu_ratio']:.2f}x", ""),
         ("peak memory writing Parquet, MB (process baseline)", _n(r["peak_mb"]),
          _n(r["baseline_mb"]), f"{r['peak_mb'] / r['targets']['peak_mb_max']:.2f} of 2 GiB"),
     ]
 
 
 def _lifecycle_lines(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
-    rate = r.get("borrower_months_per_s", float("nan"))
-    ratio = r.get("vs_generator")
+    rate, ratio = float(r.get("borrower_months_per_s", "nan")), r.get("vs_generator")
+    memory = next((k for k in ("peak_rss_mb", "added_rss_mb", "peak_traced_mb") if k in r), "")
     return [(f"{r.get('borrowers', 0):,} x {r.get('months', 0)} borrower-months/s vs "
-             "generator rows/s", _n(float(rate)),
-             "" if ratio is None else _n(float(rate) / ratio),
+             "generator rows/s", _n(rate), "" if ratio is None else _n(rate / ratio),
              "" if ratio is None else f"{ratio:.3f}"),
-            ("traced peak memory, MB", _n(float(r.get("peak_traced_mb", float("nan")))), "",
-             "")]
+            (f"peak memory, MB ({memory})", _n(float(r.get(memory, "nan"))), "", "")]
 
 
 def _run_lines(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
@@ -427,10 +422,8 @@ def format_report(results: dict[str, Any]) -> str:
     lines = [head, f"{'section':<10} {'figure':<62} {'riskkit':>12} {'reference':>12}  ratio"]
     formatters = {"shap": _shap_lines, "generator": _generator_lines,
                   "lifecycle": _lifecycle_lines, "run": _run_lines}
-    for name in SECTIONS:
-        r = results.get(name)
-        if r is None:
-            continue
+    for name in [s for s in SECTIONS if s in results]:
+        r = results[name]
         if r["status"] != "ok":
             lines.append(f"{name:<10} {r['status']}: {r['reason']}")
             continue
@@ -454,8 +447,8 @@ def _guarded(name: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     except ImportError as exc:
         result = {"status": "unavailable", "reason": f"{type(exc).__name__}: {exc}"}
     except Exception as exc:  # a broken section must not hide the others' figures
-        log.debug("bench section %s failed:\n%s", name, traceback.format_exc())
-        result = {"status": "failed", "reason": f"{type(exc).__name__}: {exc}"}
+        result = {"status": "failed", "reason": f"{type(exc).__name__}: {exc}",
+                  "traceback": traceback.format_exc(limit=-6)}
     result["section_s"] = time.perf_counter() - start
     return result
 
@@ -479,9 +472,14 @@ def run_bench(sizes: BenchSizes, sections: Sequence[str] = SECTIONS,
             sizes, quiet, results.get("generator", {}).get("generate_rows_per_s")),
         "run": lambda: run_section(sizes, quiet),
     }
-    for name in tqdm([s for s in SECTIONS if s in sections], desc="bench", unit="section",
-                     disable=quiet, leave=False):
-        results[name] = _guarded(name, runners[name])
+    disabled = logging.root.manager.disable
+    logging.disable(max(disabled, logging.INFO))  # the sections' own progress logs: the
+    try:  # bench prints one table instead
+        for name in tqdm([s for s in SECTIONS if s in sections], desc="bench", unit="section",
+                         disable=quiet, leave=False):
+            results[name] = _guarded(name, runners[name])
+    finally:
+        logging.disable(disabled)
     results["meta"]["load_avg_end"] = list(os.getloadavg())
     return results
 
