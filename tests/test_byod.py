@@ -212,7 +212,8 @@ def test_german_credit_example_config_resolves() -> None:
     assert prep.config["policy"]["cutoff"] == {"method": "approval_rate", "value": 0.7}
     assert prep.registry["age_in_years"].kind == "immutable"
     assert prep.registry["duration_in_month"].kind == "actionable"
-    assert "telephone" not in prep.registry  # 'none' reads as missing: constant, excluded
+    # 'none' is a level, not a missing value: telephone keeps both of its levels
+    assert prep.registry["telephone"].dtype == "category"
 
 
 @pytest.fixture(scope="module")
