@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  HTML report:                               {report}")
     print(f"  lifecycle panel and summary:               {lifecycle_dir}"
           f"  ({cohort['count']:,} borrowed once, repaid, then lost their line)")
-    print(f"  executed notebooks ({len(executed)}) and HTML:        {notebooks_dir}")
+    print(f"  executed notebooks ({len(executed)}) and their HTML:   {notebooks_dir}")
     return 0
 
 
