@@ -46,18 +46,11 @@ from IPython.display import Markdown, display
 import riskkit
 import riskkit.experiment
 from riskkit import charts, effects
-from riskkit.notebooks import setup
+from riskkit.notebooks import publisher, setup
 
 lang = setup(lang)
 run = riskkit.experiment.ensure_run(run_dir, rows=rows, seed=seed)
-source = f"riskkit · run {run.name} · seed {run.config['seed']}"
-
-
-def show(fig, name):
-    """Source line, PNG/SVG/PDF into fig_dir, and the figure as the cell's output."""
-    charts.add_source_line(fig, source)
-    charts.export(fig, name, fig_dir)
-    display(fig)
+show = publisher(run, fig_dir)  # source line, PNG/SVG/PDF into fig_dir, displayed
 
 
 # %%

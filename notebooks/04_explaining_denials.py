@@ -49,21 +49,14 @@ import riskkit.experiment
 from riskkit import charts
 from riskkit import explain as X
 from riskkit import features as F
-from riskkit.notebooks import figure_title, setup
+from riskkit.notebooks import figure_title, publisher, setup
 from riskkit.personas import PERSONA_STORIES, persona
 
 # %%
 text_lang = lang  # stories and letters: HTML shows Chinese even where charts cannot
 lang = setup(lang)
 run = riskkit.experiment.ensure_run(run_dir, rows=rows, seed=seed)
-source = f"riskkit · run {run.name} · seed {run.config['seed']}"
-
-
-def show(fig, name):
-    """Source line, PNG/SVG/PDF into fig_dir, and the figure as the cell's output."""
-    charts.add_source_line(fig, source)
-    charts.export(fig, name, fig_dir)
-    display(fig)
+show = publisher(run, fig_dir)  # source line, PNG/SVG/PDF into fig_dir, displayed
 
 
 # %%

@@ -50,21 +50,14 @@ from riskkit import charts
 from riskkit import explain as X
 from riskkit import lifecycle_analysis as LA
 from riskkit import lifecycle_charts as LC
-from riskkit.notebooks import setup
+from riskkit.notebooks import publisher, setup
 from riskkit.synth.lifecycle import simulate
 
 # %%
 text_lang = lang  # reasons in the storyline: HTML shows Chinese even where charts cannot
 lang = setup(lang)
 run = riskkit.experiment.ensure_run(run_dir, rows=rows, seed=seed)
-source = f"riskkit · run {run.name} · seed {run.config['seed']}"
-
-
-def show(fig, name):
-    """Source line, PNG/SVG/PDF into fig_dir, and the figure as the cell's output."""
-    charts.add_source_line(fig, source)
-    charts.export(fig, name, fig_dir)
-    display(fig)
+show = publisher(run, fig_dir)  # source line, PNG/SVG/PDF into fig_dir, displayed
 
 
 def cause_label(name):

@@ -336,6 +336,28 @@ def run_notebooks(
 
 
 # ----------------------------------------------------------------------------- in a notebook
+def publisher(run: Any, fig_dir: str | os.PathLike[str]) -> Any:
+    """``show(fig, name)`` for a notebook: the run's source line, PNG/SVG/PDF into
+    ``fig_dir``, and the figure displayed as the cell's output.
+
+    Every notebook publishes its charts the same way, so the way lives here once.
+    """
+    from riskkit import charts
+
+    source = f"riskkit · run {run.name} · seed {run.config['seed']}"
+
+    def show(fig: Any, name: str) -> None:
+        charts.add_source_line(fig, source)
+        charts.export(fig, name, fig_dir)
+        shell = _ipython()
+        if shell is not None:
+            from IPython.display import display
+
+            display(fig)
+
+    return show
+
+
 def setup(lang: str = "en", variant: str = "report") -> str:
     """First call of every notebook: inline charts and the riskkit style; returns the language.
 
