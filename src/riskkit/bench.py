@@ -401,7 +401,7 @@ def _generator_lines(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
 
 def _lifecycle_lines(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     rate, ratio = float(r.get("borrower_months_per_s", "nan")), r.get("vs_generator")
-    memory = next((k for k in ("peak_rss_mb", "added_rss_mb", "peak_traced_mb") if k in r), "")
+    memory = next((k for k in ("added_rss_mb", "peak_traced_mb", "peak_rss_mb") if k in r), "")
     return [(f"{r.get('borrowers', 0):,} x {r.get('months', 0)} borrower-months/s vs "
              "generator rows/s", _n(rate), "" if ratio is None else _n(rate / ratio),
              "" if ratio is None else f"{ratio:.3f}"),

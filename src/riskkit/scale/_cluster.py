@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
+import time
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -129,6 +131,7 @@ def connect(address: str, timeout_s: float = CONNECT_TIMEOUT_S) -> Client:
     from distributed import Client
 
     try:
+        probe(address, timeout_s)
         client = Client(address, timeout=f"{timeout_s}s")
     except Exception as exc:  # every way of failing gets the same clear message
         raise ConfigError(f"cannot connect to the Dask scheduler at {address!r} within "
@@ -142,6 +145,32 @@ def connect(address: str, timeout_s: float = CONNECT_TIMEOUT_S) -> Client:
         raise ConfigError(f"the Dask scheduler at {address!r} has no workers (waited "
                           f"{timeout_s:g} s); start some with: dask worker {address}") from None
     return client
+
+
+def probe(address: str, timeout_s: float) -> None:
+    """Return once something accepts TCP connections at ``address``; raise if nothing does.
+
+    Checked before any ``Client`` is made: with distributed 2026.8, a ``Client`` failing to
+    connect in a process that had started and closed a LocalCluster left the process's
+    other client deaf (its futures finished on the workers and were never reported). Also
+    quicker to fail. Retries until ``timeout_s``, as a scheduler that is still starting
+    refuses connections for a moment.
+    """
+    from distributed.comm import get_address_host_port, parse_address
+
+    if parse_address(address)[0] not in ("tcp", "tls"):
+        return  # other transports: left to distributed
+    host, port = get_address_host_port(address)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with socket.create_connection((host, port),
+                                          timeout=max(0.1, deadline - time.monotonic())):
+                return
+        except OSError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)
 
 
 def completed(futures: Iterable[Future], desc: str, quiet: bool) -> Iterator[Future]:
