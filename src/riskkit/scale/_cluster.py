@@ -60,7 +60,8 @@ def local_worker_memory(n_workers: int) -> int:
 
 
 def default_workers() -> int:
-    return max(1, min(2, os.cpu_count() or 1))
+    """One worker process per core, at most 8 (each needs ~0.4 GiB, mostly its imports)."""
+    return max(1, min(8, os.cpu_count() or 1))
 
 
 @contextmanager
@@ -90,10 +91,13 @@ def dask_client(scheduler: str | Client | None = None, *, n_workers: int | None 
             # with the dashboard off the scheduler still serves health checks over HTTP, on
             # 8787 or, when that is taken (another cluster), a free port and a warning
             warnings.filterwarnings("ignore", message="Port .* is already in use")
+            # distributed already gives each worker OMP/MKL/OpenBLAS one thread; numba (the
+            # TreeSHAP kernels) would otherwise start one thread per core in every worker
             cluster = LocalCluster(n_workers=workers, threads_per_worker=threads_per_worker,
                                    processes=True, dashboard_address=None,
                                    memory_limit=local_worker_memory(workers),
-                                   silence_logs=logging.ERROR)
+                                   silence_logs=logging.ERROR,
+                                   env={"NUMBA_NUM_THREADS": str(threads_per_worker)})
         try:
             client = Client(cluster)
             try:

@@ -107,8 +107,10 @@ def write_population_dask(out: str | os.PathLike[str], rows: int, seed: int,
     :func:`riskkit.synth.write_population` writes for the same arguments, key for key and
     value for value, and the rows read back equal ``riskkit.generate``'s whatever the
     number of workers or ``partition_blocks``. ``scheduler`` is a scheduler address, a
-    ``distributed.Client``, or ``None`` for a LocalCluster of ``n_workers`` processes that
-    is closed afterwards. ``out`` must be on storage the workers share with this machine.
+    ``distributed.Client``, or ``None`` for a LocalCluster of ``n_workers`` processes
+    (default: one per core, at most 8) that is closed afterwards; ``connect_timeout_s``
+    bounds the wait for an address (10 s). ``out`` must be on storage the workers share
+    with this machine.
     """
     check_arguments(rows, seed, bad_rate)
     get_scenario(scenario)
