@@ -11,6 +11,7 @@ import hashlib
 import logging
 import os
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,15 +142,27 @@ def write_population(out: str | os.PathLike[str], rows: int, seed: int,
     blocks = iter_blocks(rows, seed, scenario, bad_rate, quiet)
     builder = CardBuilder()
     target = out_dir / POPULATION_FILE
-    with atomic_path(target) as tmp:
+    with atomic_path(target) as tmp, ThreadPoolExecutor(max_workers=1) as pool:
+        # One writer thread encodes and compresses block k (pyarrow and hashlib release the
+        # GIL) while the main thread generates block k+1; a single worker keeps the blocks
+        # in order, and waiting on the previous block keeps at most two in memory.
         writer: pq.ParquetWriter | None = None
+        pending: Future[None] | None = None
+
+        def write(block: pd.DataFrame, table: pa.Table) -> None:
+            writer.write_table(table)  # type: ignore[union-attr]
+            builder.add(block)
+
         try:
             for block in blocks:
                 table = pa.Table.from_pandas(block, preserve_index=False)
                 if writer is None:
                     writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
-                writer.write_table(table)
-                builder.add(block)
+                if pending is not None:
+                    pending.result()
+                pending = pool.submit(write, block, table)
+            if pending is not None:
+                pending.result()
         finally:
             if writer is not None:
                 writer.close()
