@@ -34,7 +34,7 @@ lint: $(STAMP) ## ruff over the library and the tests
 	$(BIN)/ruff check src tests
 
 lab: $(STAMP) ## open JupyterLab on the notebooks
-	$(BIN)/python -m riskkit.notebooks_sync
+	$(BIN)/python -m riskkit.reporting.sync
 	@mkdir -p $(VENV)/share/jupyter/lab/settings
 	@echo '{"@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": true}}' > $(VENV)/share/jupyter/lab/settings/overrides.json
 	$(BIN)/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )

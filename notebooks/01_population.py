@@ -36,7 +36,7 @@ from IPython.display import Markdown, display
 
 from riskkit.charts import export
 from riskkit.charts import population as pc
-from riskkit.notebooks import load_population, setup
+from riskkit.reporting.notebooks import load_population, setup
 
 lang = setup(lang)
 pop = load_population(rows, seed, run_dir)
@@ -57,7 +57,7 @@ display(Markdown(
 ))
 
 # %% [markdown]
-# Every column comes from the feature registry (`riskkit.features`): one place for its
+# Every column comes from the feature registry (`riskkit.core.features`): one place for its
 # meaning, unit, risk direction and whether an applicant can act on it. *Time-decaying*
 # features (application counts, overdue history) improve on their own as months pass;
 # that is the lever of the "borrowed once, then ineligible" story.

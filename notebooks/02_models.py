@@ -38,11 +38,12 @@ from matplotlib.figure import Figure
 
 import riskkit
 import riskkit.experiment
-from riskkit import charts, effects
+from riskkit import charts
 from riskkit import evaluate as ev
+from riskkit.core.features import TARGET
+from riskkit.evaluate import effects
 from riskkit.experiment import raw_pd
-from riskkit.features import TARGET
-from riskkit.notebooks import publisher, setup
+from riskkit.reporting.notebooks import publisher, setup
 
 lang = setup(lang)
 run = riskkit.experiment.ensure_run(run_dir, rows=rows, seed=seed)

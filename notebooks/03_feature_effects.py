@@ -45,8 +45,9 @@ from IPython.display import Markdown, display
 
 import riskkit
 import riskkit.experiment
-from riskkit import charts, effects
-from riskkit.notebooks import publisher, setup
+from riskkit import charts
+from riskkit.evaluate import effects
+from riskkit.reporting.notebooks import publisher, setup
 
 lang = setup(lang)
 run = riskkit.experiment.ensure_run(run_dir, rows=rows, seed=seed)

@@ -48,9 +48,9 @@ import riskkit
 import riskkit.experiment
 from riskkit import charts
 from riskkit import explain as X
-from riskkit import features as F
-from riskkit.notebooks import figure_title, publisher, setup
-from riskkit.personas import PERSONA_STORIES, persona
+from riskkit.core import features as F
+from riskkit.reporting.notebooks import figure_title, publisher, setup
+from riskkit.synth.personas import PERSONA_STORIES, persona
 
 # %%
 text_lang = lang  # stories and letters: HTML shows Chinese even where charts cannot

@@ -46,12 +46,11 @@ from IPython.display import Markdown, display
 
 import riskkit
 import riskkit.experiment
-from riskkit import charts
 from riskkit import explain as X
-from riskkit import lifecycle_analysis as LA
-from riskkit import lifecycle_charts as LC
-from riskkit.notebooks import publisher, setup
-from riskkit.synth.lifecycle import simulate
+from riskkit.charts import lifecycle as LC
+from riskkit.lifecycle import analysis as LA
+from riskkit.lifecycle.simulation import simulate
+from riskkit.reporting.notebooks import publisher, setup
 
 # %%
 text_lang = lang  # reasons in the storyline: HTML shows Chinese even where charts cannot
@@ -62,7 +61,7 @@ show = publisher(run, fig_dir)  # source line, PNG/SVG/PDF into fig_dir, display
 
 def cause_label(name):
     """A cause of a lost line in words: a feature group, or the lender's tightening."""
-    return LC.CAUSE_LABELS.get(name) or riskkit.features.GROUPS[name][text_lang]
+    return LC.CAUSE_LABELS.get(name) or riskkit.core.features.GROUPS[name][text_lang]
 
 
 # %% [markdown]

@@ -34,9 +34,10 @@ from IPython.display import Markdown, display
 
 import riskkit
 import riskkit.experiment
-from riskkit import charts, drift
-from riskkit.features import TARGET
-from riskkit.notebooks import publisher, setup
+from riskkit import charts
+from riskkit.core.features import TARGET
+from riskkit.policy import drift
+from riskkit.reporting.notebooks import publisher, setup
 
 lang = setup(lang)
 run = riskkit.experiment.ensure_run(run_dir, rows=rows, seed=seed)

@@ -10,7 +10,7 @@ import pytest
 
 from riskkit import bench
 from riskkit.bench import BenchSizes, main
-from riskkit.errors import ConfigError
+from riskkit.core.errors import ConfigError
 from riskkit.synth import BLOCK_ROWS
 
 # shap's plotting module, imported with shap, uses colormap calls matplotlib will deprecate
@@ -59,7 +59,7 @@ def test_tiny_bench_writes_every_figure(tmp_path, capsys):
 
 
 def test_missing_lifecycle_module_is_reported_as_unavailable(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "riskkit.synth.lifecycle", None)  # import now fails
+    monkeypatch.setitem(sys.modules, "riskkit.lifecycle.simulation", None)  # import now fails
     assert main(quiet=True, sizes=TINY, sections=("lifecycle",)) == 0
     assert "lifecycle  unavailable" in capsys.readouterr().out
 

@@ -1,6 +1,6 @@
 """JupyterLab end to end: open a synced notebook in headless Chromium, run it, see the chart.
 
-This is what ``make lab`` promises a user: the ``.ipynb`` that ``riskkit.notebooks_sync``
+This is what ``make lab`` promises a user: the ``.ipynb`` that ``riskkit.reporting.sync``
 writes opens in JupyterLab (paired with its ``.py`` through jupytext), the ``python3``
 kernel starts with riskkit importable, and a riskkit chart (a bare matplotlib Figure, no
 pyplot) renders inline. Runs only where Debian's Chromium is installed (CI installs it in
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from riskkit import notebooks_sync
+from riskkit.reporting import sync as notebooks_sync
 
 CHROMIUM = Path("/usr/bin/chromium")
 #: Without these, Chromium in a closed network stalls on first-run and update requests.
@@ -64,7 +64,7 @@ lang = "en"
 
 # %%
 from riskkit.charts.population import plot_bad_rate_by_segment
-from riskkit.notebooks import load_population, setup
+from riskkit.reporting.notebooks import load_population, setup
 
 setup(lang)
 plot_bad_rate_by_segment(load_population(rows, seed), "occupation")

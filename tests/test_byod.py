@@ -17,11 +17,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskkit import byod, datasets
-from riskkit import features as F
 from riskkit.cli import main
-from riskkit.errors import ConfigError, RiskkitError, RunError
-from riskkit.run import load_run
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError, RiskkitError, RunError
+from riskkit.data import datasets
+from riskkit.experiment import byod
+from riskkit.experiment.runfolder import load_run
 
 # one worker for the whole file under `pytest -n 2 --dist loadgroup`: the module-scoped
 # run fixtures are then built once, not once per worker
@@ -250,8 +251,8 @@ def test_german_credit_auc_is_in_the_published_range(german_run: Path) -> None:
 def test_german_credit_run_scores_in_a_fresh_process(german_run: Path) -> None:
     code = (
         "import sys, numpy as np\n"
-        "from riskkit.run import load_run\n"
-        "from riskkit.byod import register_run_features\n"
+        "from riskkit.experiment.runfolder import load_run\n"
+        "from riskkit.experiment.byod import register_run_features\n"
         "run = load_run(sys.argv[1]); register_run_features(run)\n"
         "test = run.data('test'); dec = run.decisions()\n"
         "stored = dec[dec['split'] == 'test']['pd_lgbm'].to_numpy()\n"

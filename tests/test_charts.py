@@ -22,7 +22,7 @@ from PIL import Image
 from riskkit import charts as ch
 from riskkit import evaluate as ev
 from riskkit.charts import _text, style
-from riskkit.errors import RiskkitError
+from riskkit.core.errors import RiskkitError
 from riskkit.styles import style_path
 
 

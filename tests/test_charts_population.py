@@ -16,10 +16,10 @@ import pytest
 from matplotlib.figure import Figure
 from scipy import stats
 
-from riskkit import features as F
 from riskkit.charts import RISK_DOWN, RISK_UP, TRUTH
 from riskkit.charts import population as pc
 from riskkit.charts.style import resolve_lang
+from riskkit.core import features as F
 from riskkit.synth import truth_model
 
 

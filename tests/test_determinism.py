@@ -106,7 +106,7 @@ def test_every_scorecard_binning_was_solved_to_optimality(two_runs: tuple[Path, 
 
 CV_SCRIPT = """\
 import json, sys
-from riskkit.byod import cross_validate
+from riskkit.experiment.byod import cross_validate
 print(json.dumps(cross_validate(sys.argv[1], "bad", folds=2, seed=4)))
 """
 

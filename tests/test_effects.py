@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from riskkit import drift, effects
-from riskkit import features as F
+from riskkit.core import features as F
+from riskkit.evaluate import effects
 from riskkit.models import LGBMModel, OracleModel
-from riskkit.policy import Policy
+from riskkit.policy import Policy, drift
 
 NOTEBOOK_FEATURES = ["income_volatility", "applications_30d", "applications_90d", "loans_12m",
                      "active_platforms", "overdue_count_24m", "max_dpd_24m"]

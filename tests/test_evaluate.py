@@ -13,7 +13,7 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score
 
 from riskkit import evaluate as ev
-from riskkit.errors import DataError
+from riskkit.core.errors import DataError
 
 
 @pytest.fixture(scope="module")

@@ -25,11 +25,11 @@ import pandas as pd
 import pytest
 
 import riskkit
-from riskkit import features as F
 from riskkit.cli import main
-from riskkit.errors import RunError
+from riskkit.core import features as F
+from riskkit.core.errors import RunError
 from riskkit.experiment import INCOMPLETE_PREFIX
-from riskkit.run import MANIFEST, load_run
+from riskkit.experiment.runfolder import MANIFEST, load_run
 
 ROWS = 1500
 

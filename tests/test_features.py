@@ -6,7 +6,7 @@ import string
 
 import pytest
 
-from riskkit import features as F
+from riskkit.core import features as F
 
 
 def _fields(template: str) -> set[str]:

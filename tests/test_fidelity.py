@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import riskkit
-from riskkit import features as F
+from riskkit.core import features as F
 from riskkit.explain import contributions, explain_metrics, fidelity, null_features
 from riskkit.models import make_model
 from riskkit.policy import Policy

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import riskkit
-from riskkit import features as F
-from riskkit.errors import ConfigError, RunError
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError, RunError
 from riskkit.models import LGBMModel, load_model
 
 ROWS = 30_000

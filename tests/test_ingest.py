@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from riskkit.errors import ConfigError, DataError
-from riskkit.features import Feature
-from riskkit.ingest import (
+from riskkit.core.errors import ConfigError, DataError
+from riskkit.core.features import Feature
+from riskkit.data.ingest import (
     DELIMITERS,
     infer_schema,
     load_dataset,

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from riskkit.errors import RunError
+from riskkit.core.errors import RunError
 from riskkit.experiment import INCOMPLETE_PREFIX
-from riskkit.run import MANIFEST, load_run
+from riskkit.experiment.runfolder import MANIFEST, load_run
 
 
 def _staging(runs: Path) -> list[Path]:

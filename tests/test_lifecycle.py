@@ -11,19 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import riskkit
-from riskkit import features as F
-from riskkit.errors import ConfigError
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError
+from riskkit.lifecycle import simulation as L
+from riskkit.lifecycle.behaviour import MonthActions, settle_loans
+from riskkit.lifecycle.state import income_history, init_state, roll_month, slot, state_frame
 from riskkit.models import make_model
 from riskkit.policy import Policy
-from riskkit.synth import lifecycle as L
-from riskkit.synth.lifecycle_behaviour import MonthActions, settle_loans
-from riskkit.synth.lifecycle_state import (
-    income_history,
-    init_state,
-    roll_month,
-    slot,
-    state_frame,
-)
 
 BORROWERS, MONTHS, SEED = 3_000, 12, 5
 

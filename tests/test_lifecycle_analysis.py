@@ -12,17 +12,17 @@ import pandas as pd
 import pytest
 
 import riskkit
-from riskkit import features as F
-from riskkit import lifecycle_analysis as LA
-from riskkit.errors import DataError
-from riskkit.io import read_json
-from riskkit.lifecycle_story import before_story
+from riskkit.core import features as F
+from riskkit.core.errors import DataError
+from riskkit.core.io import read_json
+from riskkit.lifecycle import analysis as LA
+from riskkit.lifecycle import simulation as L
+from riskkit.lifecycle.story import before_story
 from riskkit.models import make_model
 from riskkit.policy import Policy
-from riskkit.synth import lifecycle as L
 
 #: A young internet worker with a volatile income and little history, written out here so
-#: the storyline is tested without riskkit.personas.
+#: the storyline is tested without riskkit.synth.personas.
 APPLICANT: dict[str, object] = {
     "age": 25, "gender": "male", "occupation": "internet_industry", "city_tier": 2,
     "monthly_income": 7_500.0, "income_volatility": 0.40, "applications_30d": 4,
@@ -200,7 +200,7 @@ def test_storyline_refuses_bad_rows(lender):
 
 
 def test_zhang_san_persona_storyline(lender):
-    pytest.importorskip("riskkit.personas")
+    pytest.importorskip("riskkit.synth.personas")
     story = LA.storyline("zhang_san", 6, *lender, seed=0)
     assert story.persona == "zhang_san"
     assert story.borrowed_month is not None and story.lost_line_month is not None

@@ -10,8 +10,8 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 import riskkit
-from riskkit import features as F
-from riskkit.errors import ConfigError, DataError, RunError
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError, DataError, RunError
 from riskkit.models import (
     MODEL_NAMES,
     LGBMModel,

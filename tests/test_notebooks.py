@@ -16,9 +16,9 @@ import nbformat
 import pytest
 
 import riskkit
-from riskkit import notebooks as nbr
-from riskkit import notebooks_sync
-from riskkit.errors import ConfigError, RiskkitError, RunError
+from riskkit.core.errors import ConfigError, RiskkitError, RunError
+from riskkit.reporting import notebooks as nbr
+from riskkit.reporting import sync as notebooks_sync
 
 SOURCES = sorted(p for p in nbr.notebooks_dir().iterdir() if nbr.SOURCE_PATTERN.fullmatch(p.name))
 PARAMETERS = {"rows", "seed", "run_dir", "fig_dir", "lang"}

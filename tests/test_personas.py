@@ -10,8 +10,8 @@ import pytest
 from matplotlib.colors import to_hex
 
 import riskkit
-from riskkit import features as F
 from riskkit.charts import RISK_UP
+from riskkit.core import features as F
 from riskkit.explain import (
     approved_reference,
     explain_applicant,
@@ -20,8 +20,8 @@ from riskkit.explain import (
     reason_codes,
 )
 from riskkit.models import make_model
-from riskkit.personas import PERSONA_STORIES, PERSONAS, all_personas, persona
 from riskkit.policy import Policy
+from riskkit.synth.personas import PERSONA_STORIES, PERSONAS, all_personas, persona
 from riskkit.synth.population import add_truth
 from riskkit.synth.scenarios import get_scenario
 from riskkit.synth.truth import truth_model
@@ -133,7 +133,7 @@ def test_explanation_figures(world):
 
 
 def test_explain_in_run_uses_the_runs_model_policy_and_data(world, monkeypatch):
-    from riskkit import run as run_module
+    from riskkit.experiment import runfolder as run_module
     from riskkit.explain.cli import explain_in_run
 
     class FakeRun:

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from riskkit.errors import ConfigError
+from riskkit.core.errors import ConfigError
 from riskkit.policy import APPROVED, DEFAULT_KNOCKOUTS, DENIED, LineRule, Policy
 
 SETTINGS = settings(max_examples=200, deadline=None,

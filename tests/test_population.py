@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import riskkit
-from riskkit import features as F
+from riskkit.core import features as F
 from riskkit.synth import BLOCK_ROWS, fingerprint, truth_model
 from riskkit.synth.population import iter_blocks
 
@@ -115,7 +115,7 @@ def test_downturn_is_riskier():
 
 
 def test_bad_arguments_are_rejected_with_reason():
-    from riskkit.errors import ConfigError
+    from riskkit.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="rows"):
         riskkit.generate(rows=0)

@@ -12,14 +12,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import riskkit
-from riskkit import features as F
-from riskkit.errors import DataError
-from riskkit.explain import (
-    additivity_error,
-    approved_reference,
-    contributions,
-    reason_codes,
-)
+from riskkit.core import features as F
+from riskkit.core.errors import DataError
+from riskkit.explain import additivity_error, approved_reference, contributions, reason_codes
 from riskkit.explain.texts import reason_text, reason_texts, value_text
 from riskkit.models import make_model
 from riskkit.policy import Policy

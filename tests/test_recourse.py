@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import riskkit
-from riskkit import features as F
+from riskkit.core import features as F
 from riskkit.explain import format_text, recourse, recourse_many, recourse_summary
 from riskkit.explain.levers import apply_levers, levers_for, row_values
 from riskkit.models import make_model

@@ -1,4 +1,4 @@
-"""Tests for riskkit.report: one self-contained HTML file per run folder."""
+"""Tests for riskkit.reporting.report: one self-contained HTML file per run folder."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from riskkit import features as F
 from riskkit.charts import export
-from riskkit.errors import RiskkitError, RunError
-from riskkit.io import write_json
-from riskkit.report import figure_files, render_report, write_report
-from riskkit.run import write_manifest
+from riskkit.core import features as F
+from riskkit.core.errors import RiskkitError, RunError
+from riskkit.core.io import write_json
+from riskkit.experiment.runfolder import write_manifest
+from riskkit.reporting.report import figure_files, render_report, write_report
 
 CONFIG = """\
 # baseline experiment; cut-off keeps approvals < 80 %

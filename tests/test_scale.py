@@ -20,9 +20,9 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 import riskkit
-from riskkit import features as F
-from riskkit.errors import ConfigError
-from riskkit.io import read_json
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError
+from riskkit.core.io import read_json
 from riskkit.models import LGBMModel, load_model
 from riskkit.policy import Policy
 from riskkit.synth import BLOCK_ROWS, fingerprint, write_population
@@ -31,7 +31,7 @@ from riskkit.synth.store import POPULATION_FILE
 distributed = pytest.importorskip("distributed")
 dd = pytest.importorskip("dask.dataframe")
 
-from riskkit.scale import (  # noqa: E402 - only importable checks above passed
+from riskkit.scale import (
     fit_lgbm_dask,
     list_partitions,
     partition_plan,
@@ -235,7 +235,7 @@ def test_scoring_a_fitted_model_object_saves_it_for_the_workers(client, fitted, 
 
 
 def test_scoring_rejects_a_folder_without_a_model(client, dask_out, tmp_path):
-    with pytest.raises(riskkit.errors.RunError, match="not a saved riskkit model"):
+    with pytest.raises(riskkit.core.errors.RunError, match="not a saved riskkit model"):
         score_partitions(tmp_path, dask_out, tmp_path / "out", scheduler=client, quiet=True)
 
 

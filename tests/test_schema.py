@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 import riskkit
-from riskkit.errors import ConfigError, DataError, RiskkitError
-from riskkit.features import MODEL_FEATURES, TARGET
-from riskkit.schema import (
+from riskkit.core.errors import ConfigError, DataError, RiskkitError
+from riskkit.core.features import MODEL_FEATURES, TARGET
+from riskkit.data.schema import (
     OTHER_LEVEL,
     InferredSchema,
     ScoringWarning,

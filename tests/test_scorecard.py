@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from optbinning import OptimalBinning
 
 import riskkit
-from riskkit import features as F
-from riskkit.errors import ConfigError
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError
 from riskkit.models import FeatureBins, ScorecardModel, load_model
 from riskkit.models.scorecard import INTERCEPT_LABEL, bins_from_optbinning, optbinning_woe
 

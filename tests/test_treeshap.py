@@ -20,7 +20,7 @@ import shap
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from riskkit.errors import DataError, RiskkitError
+from riskkit.core.errors import DataError, RiskkitError
 from riskkit.treeshap import FastTreeShap, benchmark, scaling_table, synthetic_credit_frame
 from riskkit.treeshap._kernels import leaf_shap
 

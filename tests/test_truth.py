@@ -10,7 +10,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from riskkit import features as F
+from riskkit.core import features as F
 from riskkit.synth import truth
 from riskkit.synth.population import draw_reference_features
 

@@ -9,7 +9,7 @@
 __version__ = "0.1.0"
 
 # the version must exist before submodules import it
-from .run import compare, load_run
-from .synth import generate
+from riskkit.experiment.runfolder import compare, load_run
+from riskkit.synth import generate
 
 __all__ = ["__version__", "compare", "generate", "load_run"]

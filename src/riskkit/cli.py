@@ -1,7 +1,7 @@
 """The ``riskkit`` command.
 
 Every sub-command is a thin wrapper around a library call. On bad input the library raises a
-:class:`~riskkit.errors.RiskkitError`; here it becomes one line on stderr and exit code 2,
+:class:`~riskkit.core.errors.RiskkitError`; here it becomes one line on stderr and exit code 2,
 never a traceback. Argument errors from argparse are shortened to one line as well.
 """
 
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .errors import RiskkitError
+from riskkit.core.errors import RiskkitError
 
 log = logging.getLogger("riskkit")
 
@@ -71,12 +71,12 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from .synth import DEFAULT_BAD_RATE, get_scenario, write_population
+    from riskkit.synth import DEFAULT_BAD_RATE, get_scenario, write_population
 
     get_scenario(args.scenario)  # fail before any work on a misspelt scenario
     bad_rate = DEFAULT_BAD_RATE if args.bad_rate is None else args.bad_rate
     if args.engine == "dask":
-        from .scale import write_population_dask
+        from riskkit.scale import write_population_dask
 
         card = write_population_dask(args.out, rows=args.rows, seed=args.seed,
                                      scenario=args.scenario, bad_rate=bad_rate,
@@ -105,8 +105,8 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .experiment import run_from_config
-    from .run import load_run
+    from riskkit.experiment import run_from_config
+    from riskkit.experiment.runfolder import load_run
 
     path = run_from_config(args.config, args.out, rows=args.rows, seed=args.seed, quiet=args.quiet)
     run = load_run(path)
@@ -135,7 +135,7 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
 def _cmd_compare(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from .run import compare
+    from riskkit.experiment.runfolder import compare
 
     table = compare(args.run_a, args.run_b)
     if not args.all:
@@ -162,7 +162,7 @@ def _add_explain(sub: argparse._SubParsersAction) -> None:
 def _cmd_explain(args: argparse.Namespace) -> int:
     import json
 
-    from .explain.cli import explain_in_run
+    from riskkit.explain.cli import explain_in_run
 
     result, text = explain_in_run(args.run, args.applicant, model_name=args.model, lang=args.lang)
     if args.format == "json":
@@ -188,7 +188,7 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    from .lifecycle_analysis import run_simulation
+    from riskkit.lifecycle.analysis import run_simulation
 
     summary = run_simulation(args.out, args.borrowers, args.months, args.seed, run_dir=args.run,
                              downturn_from=args.downturn_from, quiet=args.quiet)
@@ -219,7 +219,7 @@ def _add_fit(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
-    from .byod import fit_file
+    from riskkit.experiment.byod import fit_file
 
     path = fit_file(args.data, args.target, runs_dir=args.out, config_path=args.config,
                     bad_label=args.bad_label, encoding=args.encoding, delimiter=args.delimiter,
@@ -241,7 +241,7 @@ def _add_notebooks(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_notebooks(args: argparse.Namespace) -> int:
-    from .notebooks import run_notebooks
+    from riskkit.reporting.notebooks import run_notebooks
 
     results = run_notebooks(args.out, rows=args.rows, seed=args.seed, run_dir=args.run,
                             quiet=args.quiet)
@@ -259,7 +259,7 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .report import write_report
+    from riskkit.reporting.report import write_report
 
     path = write_report(args.run, args.out)
     print(f"report written to {path}")
@@ -277,7 +277,7 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from .bench import main as bench_main
+    from riskkit.bench import main as bench_main
 
     return bench_main(quick=args.quick, json_path=args.json, quiet=args.quiet)
 

@@ -17,7 +17,7 @@ import logging
 import sys
 from pathlib import Path
 
-from .config import load_config, resolve
+from riskkit.experiment.config import load_config, resolve
 
 log = logging.getLogger("riskkit")
 
@@ -37,11 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
                         format="riskkit: %(message)s", stream=sys.stderr, force=True)
 
-    from .errors import RiskkitError
-    from .experiment import run_experiment
-    from .lifecycle_analysis import run_simulation
-    from .notebooks import run_notebooks
-    from .report import write_report
+    from riskkit.core.errors import RiskkitError
+    from riskkit.experiment import run_experiment
+    from riskkit.lifecycle.analysis import run_simulation
+    from riskkit.reporting.notebooks import run_notebooks
+    from riskkit.reporting.report import write_report
 
     try:
         cfg = (load_config(args.config, rows=args.rows, seed=args.seed) if args.config.exists()

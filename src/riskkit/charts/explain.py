@@ -16,10 +16,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from riskkit import features as registry
 from riskkit.charts._axes import logit, new_axes, percent, sigmoid
 from riskkit.charts._text import text
 from riskkit.charts.style import NEUTRAL, RISK_DOWN, RISK_UP, TRUTH, label, resolve_lang
+from riskkit.core import features as registry
 
 
 def _value_text(name: str, value: object) -> str:

@@ -14,8 +14,8 @@ from pathlib import Path
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-from riskkit.errors import ConfigError
-from riskkit.io import write_with
+from riskkit.core.errors import ConfigError
+from riskkit.core.io import write_with
 
 FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
 _SOURCE_GID = "riskkit-source-line"
@@ -76,7 +76,7 @@ def export(
 ) -> list[Path]:
     """Write ``<folder>/<name>.png`` (``dpi``), ``.svg`` and ``.pdf``; return the paths.
 
-    Each file is written to a temporary name and renamed into place (``riskkit.io``), so a
+    Each file is written to a temporary name and renamed into place (``riskkit.core.io``), so a
     reader never sees half a chart. The figure is left open: the caller may still use it.
     """
     unknown = [f for f in formats if f not in FORMATS]

@@ -21,9 +21,17 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from riskkit import features as registry
 from riskkit.charts._axes import new_axes, percent
-from riskkit.charts.style import NEUTRAL, PALETTE, RISK_DOWN, RISK_UP, TRUTH, label, resolve_lang
+from riskkit.charts.style import (
+    NEUTRAL,
+    PALETTE,
+    RISK_DOWN,
+    RISK_UP,
+    TRUTH,
+    label,
+    resolve_lang,
+)
+from riskkit.core import features as registry
 
 #: The drivers notebook 01 shows the truth for (the design's "why is my line zero" story).
 KEY_DRIVERS: tuple[str, ...] = (

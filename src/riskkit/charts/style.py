@@ -19,7 +19,7 @@ import matplotlib as mpl
 from matplotlib import font_manager, ft2font
 from matplotlib import style as mpl_style
 
-from riskkit import features
+from riskkit.core import features
 from riskkit.styles import VARIANTS, style_name
 
 #: petroff10, matplotlib's colour-blind-safe cycle (the one in the style sheets).

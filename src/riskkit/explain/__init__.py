@@ -14,12 +14,12 @@
 * :func:`explanation_figures` -- the charts.
 """
 
-from .applicant import explain_applicant, format_text
-from .contrib import additivity_error, contributions
-from .fidelity import explain_metrics, fidelity, null_features
-from .figures import explanation_figures, reason_counts
-from .reasons import REASON_COLUMNS, approved_reference, reason_codes
-from .recourse import Recourse, recourse, recourse_many, recourse_summary
+from riskkit.explain.applicant import explain_applicant, format_text
+from riskkit.explain.contrib import additivity_error, contributions
+from riskkit.explain.fidelity import explain_metrics, fidelity, null_features
+from riskkit.explain.figures import explanation_figures, reason_counts
+from riskkit.explain.reasons import REASON_COLUMNS, approved_reference, reason_codes
+from riskkit.explain.recourse import Recourse, recourse, recourse_many, recourse_summary
 
 __all__ = [
     "REASON_COLUMNS",

@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import features as F
-from ..errors import ConfigError, DataError
-from ..policy import APPROVED
-from ..synth.truth import truth_model
-from .reasons import reason_codes
-from .recourse import _plain, recourse
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError, DataError
+from riskkit.explain.reasons import reason_codes
+from riskkit.explain.recourse import _plain, recourse
+from riskkit.policy import APPROVED
+from riskkit.synth.truth import truth_model
 
 
 def _row(row: pd.DataFrame | pd.Series) -> pd.DataFrame:

@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConfigError, RunError
-from ..personas import PERSONAS, persona
-from .applicant import explain_applicant, format_text
-from .reasons import approved_reference
+from riskkit.core.errors import ConfigError, RunError
+from riskkit.explain.applicant import explain_applicant, format_text
+from riskkit.explain.reasons import approved_reference
+from riskkit.synth.personas import PERSONAS, persona
 
 
 def _applicant_row(run: Any, applicant: str | int) -> Any:
@@ -45,7 +45,7 @@ def _reference(run: Any, model: Any, policy: Any) -> dict[str, Any]:
 def explain_in_run(run_dir: str | os.PathLike[str], applicant: str | int, *,
                    model_name: str | None = None, lang: str = "en") -> tuple[dict[str, Any], str]:
     """(explanation dict, readable text) for one applicant of the run at ``run_dir``."""
-    from ..run import load_run
+    from riskkit.experiment.runfolder import load_run
 
     run = load_run(run_dir)
     model = run.model(model_name or run.deployed_model_name)

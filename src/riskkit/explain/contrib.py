@@ -24,7 +24,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError
+from riskkit.core.errors import ConfigError
 
 Reference = Literal["best", "mean"]
 Engine = Literal["auto", "native", "fast"]

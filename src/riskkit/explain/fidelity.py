@@ -41,10 +41,10 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from .. import features as F
-from ..errors import DataError
-from ..policy import DENIED
-from .contrib import contributions
+from riskkit.core import features as F
+from riskkit.core.errors import DataError
+from riskkit.explain.contrib import contributions
+from riskkit.policy import DENIED
 
 NULL_TOLERANCE = 1e-12
 

@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .. import features as F
-from ..charts import plot_contrib_vs_truth, plot_reason_frequency, plot_waterfall
-from ..personas import PERSONA_IDS
-from .contrib import contributions
-from .reasons import approved_reference, reason_codes
+from riskkit.charts import plot_contrib_vs_truth, plot_reason_frequency, plot_waterfall
+from riskkit.core import features as F
+from riskkit.explain.contrib import contributions
+from riskkit.explain.reasons import approved_reference, reason_codes
+from riskkit.synth.personas import PERSONA_IDS
 
 #: Rows used for the contributions-vs-truth chart (a seeded sample of bigger frames).
 TRUTH_SAMPLE_ROWS = 20_000

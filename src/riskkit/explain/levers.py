@@ -47,8 +47,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import features as F
-from .texts import value_text
+from riskkit.core import features as F
+from riskkit.explain.texts import value_text
 
 WAIT_EFFORT_MONTHS = 24.0
 SETTLE_EFFORT = 0.25

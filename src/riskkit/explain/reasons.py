@@ -31,11 +31,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import features as F
-from ..errors import ConfigError, DataError
-from ..policy import APPROVED, DENIED
-from .contrib import Reference, contributions
-from .texts import check_langs, reason_texts, reference_value
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError, DataError
+from riskkit.explain.contrib import Reference, contributions
+from riskkit.explain.texts import check_langs, reason_texts, reference_value
+from riskkit.policy import APPROVED, DENIED
 
 REASON_COLUMNS: tuple[str, ...] = ("applicant_id", "rank", "kind", "feature", "value",
                                    "contribution", "text_en", "text_zh")

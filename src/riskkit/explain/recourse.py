@@ -38,11 +38,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import features as F
-from ..errors import ConfigError, DataError
-from ..policy import APPROVED, DENIED
-from ..synth.truth import truth_model
-from .levers import (
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError, DataError
+from riskkit.explain.levers import (
     DEFAULT_AMOUNT_FLOOR,
     Lever,
     action_text,
@@ -53,6 +51,8 @@ from .levers import (
     levers_for,
     row_values,
 )
+from riskkit.policy import APPROVED, DENIED
+from riskkit.synth.truth import truth_model
 
 #: Coarse levels per lever by the number of levers combined (stage 1 uses every waiting month).
 COARSE_LEVELS: dict[int, int] = {1: 48, 2: 10, 3: 6}

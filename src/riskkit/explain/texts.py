@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import features as F
-from ..errors import ConfigError
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError
 
 LANGS: tuple[str, ...] = ("en", "zh")
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, RunError
-from .base import MODEL_FILE, CreditModel, PointsScaling, read_model_json
-from .calibration import PlattScaling, ece, fit_platt
-from .gbm import LGBMModel
-from .oracle import OracleModel
-from .scorecard import FeatureBins, ScorecardModel
+from riskkit.core.errors import ConfigError, RunError
+from riskkit.models.base import MODEL_FILE, CreditModel, PointsScaling, read_model_json
+from riskkit.models.calibration import PlattScaling, ece, fit_platt
+from riskkit.models.gbm import LGBMModel
+from riskkit.models.oracle import OracleModel
+from riskkit.models.scorecard import FeatureBins, ScorecardModel
 
 MODEL_NAMES: tuple[str, ...] = ("oracle", "scorecard", "lgbm")
 MODEL_CLASSES: dict[str, type[CreditModel]] = {

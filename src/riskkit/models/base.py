@@ -31,10 +31,10 @@ from scipy.special import expit
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from .. import features as F
-from ..errors import ConfigError, DataError, RunError
-from ..io import read_json, write_json
-from .calibration import PlattScaling, calibration_report, fit_platt
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError, DataError, RunError
+from riskkit.core.io import read_json, write_json
+from riskkit.models.calibration import PlattScaling, calibration_report, fit_platt
 
 MODEL_FILE = "model.json"
 FORMAT_VERSION = 1

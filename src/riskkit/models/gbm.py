@@ -33,10 +33,10 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from .. import features as F
-from ..errors import ConfigError
-from ..io import write_text
-from .base import CreditModel
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError
+from riskkit.core.io import write_text
+from riskkit.models.base import CreditModel
 
 #: Defaults; any key can be overridden through ``params`` (LightGBM names or aliases).
 DEFAULT_PARAMS: dict[str, Any] = {

@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import features as F
-from ..synth.scenarios import get_scenario
-from ..synth.truth import DEFAULT_BAD_RATE, TruthModel, truth_model
-from .base import CreditModel
+from riskkit.core import features as F
+from riskkit.models.base import CreditModel
+from riskkit.synth.scenarios import get_scenario
+from riskkit.synth.truth import DEFAULT_BAD_RATE, TruthModel, truth_model
 
 
 class OracleModel(CreditModel):

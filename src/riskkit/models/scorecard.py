@@ -35,10 +35,10 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
-from .. import features as F
-from ..errors import ConfigError
-from ..io import write_with
-from .base import CreditModel
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError
+from riskkit.core.io import write_with
+from riskkit.models.base import CreditModel
 
 SPECIAL_LABEL = "Special"
 MISSING_LABEL = "Missing"

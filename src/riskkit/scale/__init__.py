@@ -14,10 +14,10 @@ workers and this machine share. Nothing here needs dask at import time: the ``da
 (``pip install 'riskkit[dask]'``) is asked for when a function is first called.
 """
 
-from ._cluster import connect, dask_client
-from .generate import partition_plan, write_population_dask
-from .score import list_partitions, score_partitions
-from .train import fit_lgbm_dask
+from riskkit.scale._cluster import connect, dask_client
+from riskkit.scale.generate import partition_plan, write_population_dask
+from riskkit.scale.score import list_partitions, score_partitions
+from riskkit.scale.train import fit_lgbm_dask
 
 __all__ = ["connect", "dask_client", "fit_lgbm_dask", "list_partitions", "partition_plan",
            "score_partitions", "write_population_dask"]

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import psutil
 from tqdm.auto import tqdm
 
-from ..errors import ConfigError
+from riskkit.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from distributed import Client, Future

@@ -4,7 +4,7 @@ A job writes its part files into a hidden staging folder next to the target and 
 into place only when every part is there. So a reader never sees a mix of old and new
 parts (a re-run with fewer partitions would otherwise leave stale files that pandas and
 dask happily read as data), and a failed job leaves the previous output untouched.
-Each part is itself written under a temporary name and renamed (``riskkit.io``), because
+Each part is itself written under a temporary name and renamed (``riskkit.core.io``), because
 a worker that dies mid-write must not leave a truncated file under a real name.
 """
 
@@ -24,7 +24,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import RiskkitError
+from riskkit.core.errors import RiskkitError
 
 PART_TEMPLATE = "part-{:05d}.parquet"
 STAGING_PREFIX = ".incomplete-"

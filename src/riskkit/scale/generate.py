@@ -28,21 +28,27 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .. import features as F
-from ..errors import ConfigError
-from ..io import atomic_path, write_json
-from ..synth.population import BLOCK_ROWS, check_arguments, generate_block
-from ..synth.scenarios import get_scenario
-from ..synth.store import (
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError
+from riskkit.core.io import atomic_path, write_json
+from riskkit.scale._cluster import completed, dask_client, worker_peak_mb
+from riskkit.scale._parts import (
+    check_parts,
+    part_name,
+    process_stats,
+    staged_folder,
+    write_table_parts,
+)
+from riskkit.synth.population import BLOCK_ROWS, check_arguments, generate_block
+from riskkit.synth.scenarios import get_scenario
+from riskkit.synth.store import (
     DATACARD_FILE,
     POPULATION_FILE,
     CardBuilder,
     block_digest,
     prepare_out_dir,
 )
-from ..synth.truth import DEFAULT_BAD_RATE
-from ._cluster import completed, dask_client, worker_peak_mb
-from ._parts import check_parts, part_name, process_stats, staged_folder, write_table_parts
+from riskkit.synth.truth import DEFAULT_BAD_RATE
 
 if TYPE_CHECKING:
     from distributed import Client

@@ -28,15 +28,15 @@ import pandas as pd
 import pyarrow.parquet as pq
 from scipy.special import expit
 
-from .. import features as F
-from ..errors import ConfigError
-from ..io import write_json, write_parquet
-from ..models import CreditModel, load_model
-from ..models.base import MODEL_FILE, read_model_json
-from ..policy import Policy
-from ..synth.store import POPULATION_FILE, prepare_out_dir
-from ._cluster import completed, dask_client, worker_peak_mb
-from ._parts import check_parts, part_name, process_stats, staged_folder
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError
+from riskkit.core.io import write_json, write_parquet
+from riskkit.models import CreditModel, load_model
+from riskkit.models.base import MODEL_FILE, read_model_json
+from riskkit.policy import Policy
+from riskkit.scale._cluster import completed, dask_client, worker_peak_mb
+from riskkit.scale._parts import check_parts, part_name, process_stats, staged_folder
+from riskkit.synth.store import POPULATION_FILE, prepare_out_dir
 
 if TYPE_CHECKING:
     from distributed import Client

@@ -29,13 +29,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .. import features as F
-from ..errors import ConfigError
-from ..models import LGBMModel
-from ..models.base import check_target, prepare_frame
-from ..models.calibration import PlattScaling, calibration_report
-from ..models.gbm import DEFAULT_PARAMS
-from ._cluster import require_dask
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError
+from riskkit.models import LGBMModel
+from riskkit.models.base import check_target, prepare_frame
+from riskkit.models.calibration import PlattScaling, calibration_report
+from riskkit.models.gbm import DEFAULT_PARAMS
+from riskkit.scale._cluster import require_dask
 
 if TYPE_CHECKING:
     from distributed import Client

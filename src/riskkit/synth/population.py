@@ -25,10 +25,10 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .. import features as F
-from ..errors import ConfigError
-from .scenarios import Scenario, get_scenario
-from .truth import DEFAULT_BAD_RATE, sigmoid, truth_model
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError
+from riskkit.synth.scenarios import Scenario, get_scenario
+from riskkit.synth.truth import DEFAULT_BAD_RATE, sigmoid, truth_model
 
 BLOCK_ROWS = 65_536
 

@@ -21,13 +21,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .. import __version__
-from .. import features as F
-from ..errors import ConfigError
-from ..io import atomic_path, write_json
-from .population import BLOCK_ROWS, check_arguments, iter_blocks
-from .scenarios import get_scenario
-from .truth import DEFAULT_BAD_RATE, truth_model
+from riskkit import __version__
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError
+from riskkit.core.io import atomic_path, write_json
+from riskkit.synth.population import BLOCK_ROWS, check_arguments, iter_blocks
+from riskkit.synth.scenarios import get_scenario
+from riskkit.synth.truth import DEFAULT_BAD_RATE, truth_model
 
 log = logging.getLogger(__name__)
 

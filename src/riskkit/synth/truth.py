@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from .. import features as F
+from riskkit.core import features as F
 
 #: Per-occupation risk shift (log-odds) and "volatile industry" weight of the interaction.
 OCCUPATION_EFFECT: dict[str, float] = {
@@ -193,7 +193,7 @@ def fit_truth(reference: pd.DataFrame, target_bad_rate: float = DEFAULT_BAD_RATE
 @lru_cache(maxsize=1)
 def reference_features() -> pd.DataFrame:
     """The fixed baseline reference sample (drawn once per process)."""
-    from .population import draw_reference_features
+    from riskkit.synth.population import draw_reference_features
 
     return draw_reference_features(REFERENCE_ROWS, REFERENCE_SEED)
 

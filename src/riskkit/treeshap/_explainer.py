@@ -6,7 +6,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from riskkit.errors import ConfigError
+from riskkit.core.errors import ConfigError
 from riskkit.treeshap._inputs import to_matrix
 from riskkit.treeshap._kernels import contributions_kernel
 from riskkit.treeshap._model import MAX_PATH_FEATURES, flatten_booster

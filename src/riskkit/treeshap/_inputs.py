@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskkit.errors import DataError
+from riskkit.core.errors import DataError
 from riskkit.treeshap._kernels import ZERO_THRESHOLD
 
 

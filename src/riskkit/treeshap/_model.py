@@ -21,7 +21,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 
-from riskkit.errors import RiskkitError
+from riskkit.core.errors import RiskkitError
 
 # LightGBM's missing_type codes, as in its tree.h (decision_type bits 2-3).
 MISSING_CODES = {"None": 0, "Zero": 1, "NaN": 2}

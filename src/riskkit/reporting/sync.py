@@ -26,9 +26,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from riskkit.errors import RiskkitError
-from riskkit.io import write_text
-from riskkit.notebooks import find_notebooks
+from riskkit.core.errors import RiskkitError
+from riskkit.core.io import write_text
+from riskkit.reporting.notebooks import find_notebooks
 
 PAIRING = "ipynb,py:percent"
 #: jupytext's default ``outdated_text_notebook_margin``, in seconds.
@@ -83,8 +83,8 @@ def sync_all(folder: str | os.PathLike[str] | None = None) -> dict[Path, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m riskkit.notebooks_sync [--dir FOLDER]``: print one line per notebook."""
-    parser = argparse.ArgumentParser(prog="python -m riskkit.notebooks_sync",
+    """``python -m riskkit.reporting.sync [--dir FOLDER]``: print one line per notebook."""
+    parser = argparse.ArgumentParser(prog="python -m riskkit.reporting.sync",
                                      description="Create or refresh notebooks/*.ipynb from "
                                                  "their jupytext .py sources.")
     parser.add_argument("--dir", type=Path, default=None,

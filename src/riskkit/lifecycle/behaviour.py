@@ -2,7 +2,7 @@
 
 Everything here draws from a random stream and returns a record of the month
 (:class:`MonthActions`, :class:`Settlement`, an income vector); nothing here changes a
-feature. :func:`~riskkit.synth.lifecycle_state.roll_month` turns the records into features,
+feature. :func:`~riskkit.lifecycle.state.roll_month` turns the records into features,
 so a scripted storyline builds the same records by hand and gets the same consequences.
 
 Choices, all in :class:`Behaviour` so an experiment can vary them:
@@ -41,9 +41,15 @@ from typing import Any
 
 import numpy as np
 
-from .lifecycle_state import MAX_DPD, OTHER_PLATFORMS, SHOCK_FACTOR, THIS_LENDER, LifecycleState
-from .population import OCC_SHOCK_PROB
-from .truth import sigmoid
+from riskkit.lifecycle.state import (
+    MAX_DPD,
+    OTHER_PLATFORMS,
+    SHOCK_FACTOR,
+    THIS_LENDER,
+    LifecycleState,
+)
+from riskkit.synth.population import OCC_SHOCK_PROB
+from riskkit.synth.truth import sigmoid
 
 
 @dataclass(frozen=True)

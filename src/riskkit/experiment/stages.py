@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import charts
-from . import evaluate as ev
-from . import features as F
-from .models import CreditModel
-from .policy import Policy
+from riskkit import charts
+from riskkit import evaluate as ev
+from riskkit.core import features as F
+from riskkit.models import CreditModel
+from riskkit.policy import Policy
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def _xy(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
 def fit_all(cfg: dict[str, Any], splits: dict[str, pd.DataFrame], models_dir: Path,
             quiet: bool = True) -> dict[str, CreditModel]:
     """Fit every enabled model on train (valid for early stopping and calibration), save it."""
-    from .experiment import build_models
+    from riskkit.experiment import build_models
 
     models = build_models(cfg)
     X, y = _xy(splits["train"])
@@ -93,7 +93,7 @@ def _csi_features(models: dict[str, CreditModel]) -> list[str]:
 
 def _calibration_entry(model: CreditModel, test: pd.DataFrame) -> dict[str, Any]:
     """ECE before and after calibration on the test split (the fit report is on valid)."""
-    from .experiment import raw_pd
+    from riskkit.experiment import raw_pd
 
     y = test[F.TARGET]
     report = dict(getattr(model, "calibration_report_", {}) or {})
@@ -134,7 +134,7 @@ def explain_all(cfg: dict[str, Any], models: dict[str, CreditModel], policy: Pol
                 splits: dict[str, pd.DataFrame], decisions: pd.DataFrame
                 ) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
     """Reason codes for denied applicants, and fidelity / additivity per model."""
-    from . import explain as X
+    from riskkit import explain as X
 
     deployed_name = cfg["policy"]["model"]
     deployed = models[deployed_name]
@@ -173,7 +173,7 @@ def _draw_and_export(cfg: dict[str, Any], models: dict[str, CreditModel],
                      reasons: pd.DataFrame, tables: dict[str, pd.DataFrame],
                      explain_extra: dict[str, Any], folder: Path, run_label: str,
                      lang: str) -> list[Path]:
-    from .experiment import raw_pd
+    from riskkit.experiment import raw_pd
 
     source = f"riskkit · run {run_label} · seed {cfg['seed']}"
     test = splits["test"]
@@ -220,8 +220,8 @@ def _explanation_figures(cfg: dict[str, Any], models: dict[str, CreditModel],
                          lang: str) -> dict[str, Any]:
     """Waterfalls for the personas (synthetic runs) and one denied applicant, reason
     frequency, and contributions against the truth."""
-    from . import explain as X
-    from .personas import PERSONAS, persona
+    from riskkit import explain as X
+    from riskkit.synth.personas import PERSONAS, persona
 
     frame, dec = explain_extra["frame"], explain_extra["decisions"]
     rows: dict[str, pd.DataFrame] = {}

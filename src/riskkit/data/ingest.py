@@ -25,7 +25,7 @@ delimiter
     standard library's ``csv.Sniffer`` is not used: it guesses from character frequencies
     and picks letters or spaces on short files; this rule is deterministic and quote-aware.
 values
-    Everything is read as text first; cells are stripped; :data:`~riskkit.schema.MISSING_TOKENS`
+    Everything is read as text first; cells are stripped; :data:`~riskkit.data.schema.MISSING_TOKENS`
     become missing; a column whose every value is a plain number becomes ``int64`` (all
     integers, none missing) or ``float64``. Digit strings with leading zeros or more than 15
     digits (codes, ID-card numbers) stay text. Column names are stripped; empty names
@@ -56,9 +56,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from scipy.stats import rankdata
 
-from riskkit.errors import ConfigError, DataError
-from riskkit.features import Direction, Feature
-from riskkit.schema import (
+from riskkit.core.errors import ConfigError, DataError
+from riskkit.core.features import Direction, Feature
+from riskkit.data.schema import (
     MISSING_TOKENS,
     ColumnInfo,
     InferredSchema,
@@ -580,7 +580,7 @@ class Dataset:
     """A bring-your-own-data extract, ready to model.
 
     ``frame`` holds the cleaned features named by :func:`safe_name`; ``y`` the 0/1 target
-    (1 = bad); ``registry`` a :class:`~riskkit.features.Feature` per column of ``frame``;
+    (1 = bad); ``registry`` a :class:`~riskkit.core.features.Feature` per column of ``frame``;
     ``schema`` how every input column was treated (``schema.transform`` repeats it on data
     to score).
     """
@@ -611,7 +611,7 @@ def load_dataset(
 ) -> Dataset:
     """Read, check and clean a data file in one pass, reporting every problem at once.
 
-    ``options`` are :class:`~riskkit.schema.SchemaOptions` fields (``id_columns``,
+    ``options`` are :class:`~riskkit.data.schema.SchemaOptions` fields (``id_columns``,
     ``exclude``, ``categorical``, ``as_of``, ``sentinels``, ``missing_values``, ...) plus
     ``kinds`` and ``directions`` for :func:`registry_for`. File-level problems (missing,
     empty, undecodable, malformed) stop at once; everything else (duplicate columns,

@@ -24,11 +24,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import evaluate as ev
-from . import features as F
-from .errors import ConfigError, DataError
-from .policy import APPROVED, Policy
-from .synth import generate
+from riskkit import evaluate as ev
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError, DataError
+from riskkit.policy import APPROVED, Policy
+from riskkit.synth import generate
 
 #: Approval-rate targets of the cut-off menu.
 APPROVAL_TARGETS: tuple[float, ...] = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9)

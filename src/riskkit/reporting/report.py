@@ -7,7 +7,7 @@ browser, years later.
 
 The report reads only what the run wrote (``config.yaml``, ``manifest.json``,
 ``metrics.json``, ``datacard.json``, ``decisions.parquet``, ``reasons.parquet`` and
-``figures/``) after :func:`riskkit.run.verify` has checked every file against the SHA-256
+``figures/``) after :func:`riskkit.experiment.runfolder.verify` has checked every file against the SHA-256
 recorded in the manifest, so it can never present numbers from a damaged or edited run.
 Sections it does not know are still shown, as generic tables: a new metric appears in the
 report the day it appears in ``metrics.json``.
@@ -28,8 +28,8 @@ from typing import Any
 import yaml
 
 from riskkit import __version__
-from riskkit.errors import RunError
-from riskkit.io import read_json, write_text
+from riskkit.core.errors import RunError
+from riskkit.core.io import read_json, write_text
 
 REPORT_FILE = "report.html"
 #: Performance metrics in reading order; others follow alphabetically.
@@ -91,8 +91,8 @@ def _check_shape(metrics: Any, path: Path) -> None:
 
 
 def _verify(folder: Path) -> dict[str, Any]:
-    """The run's manifest, after checking every file's hash (riskkit.run.verify)."""
-    from riskkit.run import verify
+    """The run's manifest, after checking every file's hash (riskkit.experiment.runfolder.verify)."""
+    from riskkit.experiment.runfolder import verify
 
     if not folder.is_dir():
         raise RunError(f"run folder {folder} does not exist" if not folder.exists()
@@ -378,7 +378,7 @@ def write_report(run_dir: str | os.PathLike[str], out: str | os.PathLike[str] | 
     ``out`` defaults to ``run_dir/report.html``. Charts are embedded as SVG (``images="svg"``)
     or PNG (``"png"``), falling back to the other format when a chart lacks the first. The
     file is written atomically: a reader sees the old report or the new one, never half.
-    Raises :class:`~riskkit.errors.RunError` when the folder is not a complete run or any
+    Raises :class:`~riskkit.core.errors.RunError` when the folder is not a complete run or any
     of its files is damaged.
     """
     text = render_report(run_dir, images)

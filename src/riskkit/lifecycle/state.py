@@ -30,8 +30,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
-from .. import features as F
-from .population import OCC_SHOCK_PROB
+from riskkit.core import features as F
+from riskkit.synth.population import OCC_SHOCK_PROB
 
 #: Other lending platforms a borrower can use (bits 1..31 of a uint32; bit 0 is this lender).
 OTHER_PLATFORMS = 31
@@ -258,9 +258,9 @@ def roll_month(state: LifecycleState, income: np.ndarray, settled: object,
                acts: object) -> None:
     """Write month ``state.month``'s events into the rings and recompute every feature.
 
-    ``settled`` is a :class:`~riskkit.synth.lifecycle_behaviour.Settlement` (what happened
+    ``settled`` is a :class:`~riskkit.lifecycle.behaviour.Settlement` (what happened
     to the loans due this month and to open delinquencies), ``acts`` a
-    :class:`~riskkit.synth.lifecycle_behaviour.MonthActions` (applications, draws,
+    :class:`~riskkit.lifecycle.behaviour.MonthActions` (applications, draws,
     platforms). The state moves to the start of the next month, in place.
     """
     t = state.month

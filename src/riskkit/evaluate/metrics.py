@@ -5,7 +5,7 @@ predicted probability of default, so a *higher* ``p`` means *riskier*. A lender 
 applicant when ``p <= cutoff``. Every function takes anything array-like (lists, NumPy arrays,
 pandas Series, nullable dtypes) and ignores index labels: rows are matched by position.
 
-Bad input raises :class:`riskkit.errors.DataError` listing every problem found at once, so a
+Bad input raises :class:`riskkit.core.errors.DataError` listing every problem found at once, so a
 caller learns that ``y`` has NaN *and* ``p`` is out of range from a single message.
 """
 
@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats
 from sklearn import metrics as skm
 
-from riskkit.errors import DataError
+from riskkit.core.errors import DataError
 
 #: Probabilities are clipped to [LOG_LOSS_EPS, 1 - LOG_LOSS_EPS] before the log loss, so a
 #: single confident mistake (p = 0 for a bad) costs ~34.5 nats instead of infinity.

@@ -22,9 +22,10 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from . import __version__
-from .errors import RunError
-from .io import read_json, write_json
+from riskkit import __version__
+from riskkit.core.errors import RunError
+from riskkit.core.io import read_json, write_json
+from riskkit.core.paths import repo_root
 
 MANIFEST = "manifest.json"
 PACKAGES = ("numpy", "pandas", "pyarrow", "scikit-learn", "scipy", "lightgbm", "shap",
@@ -40,7 +41,7 @@ def _sha256(path: Path) -> str:
 
 
 def _git_commit() -> str | None:
-    root = Path(__file__).resolve().parents[2]
+    root = repo_root()
     try:
         done = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
                               text=True, timeout=10)
@@ -109,7 +110,7 @@ class Run:
 
     def model(self, name: str) -> Any:
         """A fitted model of the run (``oracle``, ``scorecard``, ``lgbm``), loaded once."""
-        from .models import load_model
+        from riskkit.models import load_model
 
         if name not in self._models:
             folder = self.path / "models" / name
@@ -120,7 +121,7 @@ class Run:
         return self._models[name]
 
     def policy(self) -> Any:
-        from .policy import Policy
+        from riskkit.policy import Policy
 
         return Policy.from_dict(read_json(self.path / "models" / "policy.json"))
 
@@ -140,7 +141,7 @@ class Run:
         stored = self.path / "data" / f"{split}.parquet"
         if stored.exists():
             return pd.read_parquet(stored)
-        from .synth import fingerprint
+        from riskkit.synth import fingerprint
 
         splits = _regenerated(self.path, json.dumps(self.config, sort_keys=True))
         frame = splits[split]
@@ -173,7 +174,7 @@ _SPLIT_CACHE: dict[tuple[str, str], dict[str, pd.DataFrame]] = {}
 
 def _regenerated(path: Path, config_key: str) -> dict[str, pd.DataFrame]:
     """Regenerate a run's splits once per process (several calls ask for several splits)."""
-    from .experiment import population_splits
+    from riskkit.experiment import population_splits
 
     key = (str(path), config_key)
     if key not in _SPLIT_CACHE:
@@ -219,7 +220,7 @@ def load_run(path: str | os.PathLike[str]) -> Run:
     """
     folder = Path(path)
     run = Run(folder, verify(folder))
-    from .byod import register_run_features
+    from riskkit.experiment.byod import register_run_features
 
     register_run_features(run)
     return run

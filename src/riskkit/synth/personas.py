@@ -21,10 +21,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import features as F
-from .synth.population import add_truth
-from .synth.scenarios import get_scenario
-from .synth.truth import DEFAULT_BAD_RATE
+from riskkit.core import features as F
+from riskkit.synth.population import add_truth
+from riskkit.synth.scenarios import get_scenario
+from riskkit.synth.truth import DEFAULT_BAD_RATE
 
 PERSONAS: tuple[str, ...] = ("zhang_san", "li_si")
 PERSONA_IDS: dict[str, int] = {"zhang_san": -1, "li_si": -2}

@@ -25,7 +25,7 @@ One month ``t`` for every borrower at once (NumPy arrays, no per-borrower Python
    delinquent balances, so a repaid borrower's debt returns exactly to what it was.
 
 The deterministic part (``roll_month``) is shared with the scripted persona storylines of
-:mod:`riskkit.lifecycle_analysis`; only who needs what, and whether a loan goes overdue, is
+:mod:`riskkit.lifecycle.analysis`; only who needs what, and whether a loan goes overdue, is
 random here and scripted there. The behaviour lives in :mod:`.lifecycle_behaviour`.
 
 The lender's cut-off (``cutoff_rule``):
@@ -59,10 +59,10 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .. import features as F
-from ..errors import ConfigError
-from ..io import read_json, write_json, write_parquet
-from .lifecycle_behaviour import (
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError
+from riskkit.core.io import read_json, write_json, write_parquet
+from riskkit.lifecycle.behaviour import (
     Behaviour,
     MonthActions,
     Settlement,
@@ -71,10 +71,10 @@ from .lifecycle_behaviour import (
     overdue_probability,
     settle_loans,
 )
-from .lifecycle_state import LifecycleState, init_state, roll_month, state_frame
-from .population import check_arguments, generate
-from .scenarios import Scenario, get_scenario
-from .truth import DEFAULT_BAD_RATE, sigmoid, truth_model
+from riskkit.lifecycle.state import LifecycleState, init_state, roll_month, state_frame
+from riskkit.synth.population import check_arguments, generate
+from riskkit.synth.scenarios import Scenario, get_scenario
+from riskkit.synth.truth import DEFAULT_BAD_RATE, sigmoid, truth_model
 
 log = logging.getLogger(__name__)
 
@@ -173,8 +173,8 @@ def default_lender(seed: int, rows: int = 50_000, model: str = "lgbm") -> tuple[
     and the policy's cut-off: 75% approval among applicants passing the knock-outs). Cached
     per process, because tests and notebooks ask for the same lender repeatedly.
     """
-    from ..models import make_model
-    from ..policy import Policy
+    from riskkit.models import make_model
+    from riskkit.policy import Policy
 
     key = (int(seed), int(rows), model)
     if key not in _LENDERS:

@@ -4,10 +4,10 @@ Why a module of its own: a data file's config differs from a synthetic one in wh
 *derived from the data* (the feature list, the segment column, LightGBM's leaf sizes, the
 row count) and in what a user may *name as in the file* (Chinese column names for
 features, the segment, knock-out rules). Both are resolved here, then handed to
-:func:`riskkit.config.resolve`, which validates every key and value as for ``riskkit run``.
+:func:`riskkit.experiment.config.resolve`, which validates every key and value as for ``riskkit run``.
 
 The YAML may carry one section ``riskkit run`` does not know, ``ingest:``, passed to
-:func:`riskkit.ingest.load_dataset` (the :class:`~riskkit.schema.SchemaOptions` fields plus
+:func:`riskkit.data.ingest.load_dataset` (the :class:`~riskkit.data.schema.SchemaOptions` fields plus
 ``kinds`` and ``directions``); it is checked with the same "did you mean" messages.
 """
 
@@ -25,12 +25,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import config as C
-from .errors import ConfigError
-from .features import Feature
-from .ingest import Dataset
-from .policy import LineRule
-from .schema import SchemaOptions
+from riskkit.core.errors import ConfigError
+from riskkit.core.features import Feature
+from riskkit.data.ingest import Dataset
+from riskkit.data.schema import SchemaOptions
+from riskkit.experiment import config as C
+from riskkit.policy import LineRule
 
 __all__ = [
     "DEFAULT_SEED",

@@ -11,7 +11,7 @@ folder per the contract in DESIGN.md::
 
 Nothing is half-written: the run is built inside a hidden ``.incomplete-...`` folder and
 renamed into place when complete, and ``manifest.json`` (written last) lists a SHA-256 for
-every file, so :func:`riskkit.run.load_run` can tell a complete run from a damaged one.
+every file, so :func:`riskkit.experiment.runfolder.load_run` can tell a complete run from a damaged one.
 A run never overwrites another: a name that exists gets a numeric suffix.
 """
 
@@ -32,15 +32,15 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import config as C
-from . import evaluate as ev
-from . import features as F
-from .errors import ConfigError
-from .io import write_json, write_parquet, write_text
-from .models import CreditModel, make_model
-from .policy import Policy
-from .synth import fingerprint, generate
-from .synth.store import prepare_out_dir
+from riskkit import evaluate as ev
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError
+from riskkit.core.io import write_json, write_parquet, write_text
+from riskkit.experiment import config as C
+from riskkit.models import CreditModel, make_model
+from riskkit.policy import Policy
+from riskkit.synth import fingerprint, generate
+from riskkit.synth.store import prepare_out_dir
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,13 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
     ``data`` lets ``riskkit fit`` pass its own splits (bring-your-own-data); they are then
     stored in the run (``data/<split>.parquet``) because they cannot be regenerated.
     """
-    from .pipeline import decide_all, evaluate_all, explain_all, fit_all, write_figures
+    from riskkit.experiment.stages import (
+        decide_all,
+        evaluate_all,
+        explain_all,
+        fit_all,
+        write_figures,
+    )
 
     runs = Path(runs_dir)
     stamp = _stamp()
@@ -208,7 +214,7 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
                 if extra_files is not None:
                     extra_files(tmp)
             final = final_run_path(runs, cfg["name"], stamp)
-            from .run import write_manifest
+            from riskkit.experiment.runfolder import write_manifest
 
             write_manifest(tmp, cfg, fingerprints, stages.timings, stored_data=data is not None)
             os.replace(tmp, final)
@@ -266,7 +272,7 @@ def run_datacard(cfg: dict[str, Any], splits: dict[str, pd.DataFrame],
                             "scenario": cfg["data"].get("scenario"),
                             "oot_scenario": cfg["data"].get("oot", {}).get("scenario")}
     if "true_pd" in next(iter(splits.values())):
-        from .synth import get_scenario, truth_model
+        from riskkit.synth import get_scenario, truth_model
 
         scen = get_scenario(cfg["data"]["scenario"])
         card["base_logit"] = truth_model(cfg["data"]["bad_rate"], scen.macro_logit).base_logit
@@ -292,8 +298,8 @@ def ensure_run(run_dir: str | os.PathLike[str] | None = None, rows: int = 20_000
     Notebooks call this so that they open instantly on an existing run and still work on a
     fresh machine with nothing run yet.
     """
-    from .errors import RunError
-    from .run import load_run
+    from riskkit.core.errors import RunError
+    from riskkit.experiment.runfolder import load_run
 
     if run_dir is not None:
         return load_run(run_dir)

@@ -1,6 +1,6 @@
 """Bring your own data: ``riskkit fit --data FILE --target COL`` end to end.
 
-:func:`fit_file` reads an analyst's file with :func:`riskkit.ingest.load_dataset` (every
+:func:`fit_file` reads an analyst's file with :func:`riskkit.data.ingest.load_dataset` (every
 problem reported at once), registers the inferred features for the duration of the run so
 that models, reason codes and charts read them like the built-in ones, splits the rows
 (stratified and seeded), resolves a config and runs the same experiment as ``riskkit run``
@@ -34,10 +34,10 @@ config
     categorical with 2-8 levels, and LightGBM's leaf sizes scale with the training rows
     (its defaults are sized for 100k synthetic applicants). A ``--config`` YAML overrides
     any of it and is validated strictly; its optional ``ingest:`` section passes
-    :class:`~riskkit.schema.SchemaOptions` (``id_columns``, ``exclude``, ``categorical``,
+    :class:`~riskkit.data.schema.SchemaOptions` (``id_columns``, ``exclude``, ``categorical``,
     ``sentinels`` ...) and ``kinds`` / ``directions`` to ingestion. Features may be named
     as in the file (Chinese names included) wherever the config names one
-    (:mod:`riskkit.byod_config`).
+    (:mod:`riskkit.experiment.byod_config`).
 names
     a feature whose name riskkit uses itself (``age``, ``occupation``, ``applicant_id`` ...)
     is renamed ``<name>_data`` in models and in ``schema.json``, with a note: the built-in
@@ -61,8 +61,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import features as F
-from .byod_config import (
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError, DataError
+from riskkit.core.features import Feature
+from riskkit.core.io import read_json, write_json, write_text
+from riskkit.data.ingest import Dataset, load_dataset
+from riskkit.experiment.byod_config import (
     DEFAULT_SEED,
     check_early,
     choose_segment,
@@ -70,10 +74,6 @@ from .byod_config import (
     read_user_config,
     resolve_fit_config,
 )
-from .errors import ConfigError, DataError
-from .features import Feature
-from .ingest import Dataset, load_dataset
-from .io import read_json, write_json, write_text
 
 __all__ = [
     "MIN_CLASS_ROWS",
@@ -125,12 +125,12 @@ def fit_file(data: str | os.PathLike[str], target: str, runs_dir: str | os.PathL
              seed: int = DEFAULT_SEED, quiet: bool = False) -> Path:
     """Fit scorecard and LightGBM on a CSV/Parquet file; return the new run folder.
 
-    Every problem with the file or the config is a :class:`~riskkit.errors.RiskkitError`
+    Every problem with the file or the config is a :class:`~riskkit.core.errors.RiskkitError`
     raised before any run folder exists; a failure during the run removes its hidden
     ``.incomplete-*`` staging folder (``experiment.staging_folder``), and a killed process
     leaves at most that hidden folder, never one that looks complete.
     """
-    from .experiment import run_experiment
+    from riskkit.experiment import run_experiment
 
     prep = prepare(data, target, config_path=config_path, bad_label=bad_label,
                    encoding=encoding, delimiter=delimiter, name=name, seed=seed)
@@ -216,8 +216,8 @@ def cross_validate(data: str | os.PathLike[str], target: str, *, folds: int = 5,
     """
     from sklearn.model_selection import StratifiedKFold
 
-    from . import evaluate as ev
-    from .experiment import build_models
+    from riskkit import evaluate as ev
+    from riskkit.experiment import build_models
 
     if folds < 2:
         raise ConfigError(f"folds must be at least 2, got {folds}")
@@ -268,11 +268,11 @@ def feature_from_dict(record: Mapping[str, Any]) -> Feature:
 def register_run_features(run: Any) -> list[str]:
     """Register a bring-your-own-data run's features (from its ``registry.json``).
 
-    ``run`` is a :class:`riskkit.run.Run` or a run folder. A synthetic run has no such file
+    ``run`` is a :class:`riskkit.experiment.runfolder.Run` or a run folder. A synthetic run has no such file
     and nothing happens. The features stay registered (a later run with the same feature
     names replaces them), so the run's models, reason codes and charts work in this process.
     """
-    from .errors import RunError
+    from riskkit.core.errors import RunError
 
     folder = Path(getattr(run, "path", run))
     path = folder / REGISTRY_FILE

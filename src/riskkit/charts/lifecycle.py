@@ -13,8 +13,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from . import features as F
-from .charts import NEUTRAL, RISK_DOWN, RISK_UP, WARN, plot_line
+from riskkit.charts import NEUTRAL, RISK_DOWN, RISK_UP, WARN, plot_line
+from riskkit.core import features as F
 
 #: Display names of the causes that are not registry groups.
 CAUSE_LABELS: dict[str, str] = {"lender_tightening": "lender tightened its cut-off"}

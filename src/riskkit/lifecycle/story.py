@@ -4,10 +4,10 @@ Why scripted: the population simulation shows *that* borrowers lose their lines 
 on-time repayment; a storyline shows *how*, for one person whose actions are fixed, so a
 reader can follow every feature the lender reads. Only the person's actions are scripted
 (borrow once, repay on time, re-apply when the line is gone); what those actions do to the
-features comes from the simulation's own :func:`~riskkit.synth.lifecycle_state.roll_month`,
+features comes from the simulation's own :func:`~riskkit.lifecycle.state.roll_month`,
 so the story and the panel can never disagree.
 
-Persona rows (:func:`riskkit.personas.persona`) describe the applicant at their latest
+Persona rows (:func:`riskkit.synth.personas.persona`) describe the applicant at their latest
 application -- after the story. The storyline starts from :func:`before_story`: the same
 person with the story's own footprints removed (its applications, its one loan, this
 lender as a platform). The scripted months put them back, so the month the line is lost
@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import features as F
-from .errors import ConfigError, DataError
-from .synth.lifecycle import environment, month_rng
-from .synth.lifecycle_behaviour import MonthActions, draw_income, settle_loans
-from .synth.lifecycle_state import THIS_LENDER, init_state, roll_month, slot, state_frame
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError, DataError
+from riskkit.lifecycle.behaviour import MonthActions, draw_income, settle_loans
+from riskkit.lifecycle.simulation import environment, month_rng
+from riskkit.lifecycle.state import THIS_LENDER, init_state, roll_month, slot, state_frame
 
 #: Feature columns a storyline table shows next to the decision.
 STORY_FEATURES: tuple[str, ...] = (
@@ -80,9 +80,9 @@ def resolve_persona(persona: str | pd.DataFrame | pd.Series) -> tuple[str, pd.Da
     """A name and a one-row frame: a persona name, a one-row frame, or a row as a Series."""
     if isinstance(persona, str):
         try:
-            from .personas import persona as make_persona
+            from riskkit.synth.personas import persona as make_persona
         except ImportError as exc:
-            raise ConfigError(f"persona {persona!r}: riskkit.personas is unavailable ({exc}); "
+            raise ConfigError(f"persona {persona!r}: riskkit.synth.personas is unavailable ({exc}); "
                               "pass the applicant as a one-row frame") from None
         return persona, make_persona(persona)
     frame = persona.to_frame().T if isinstance(persona, pd.Series) else persona
@@ -106,7 +106,7 @@ def before_story(row: pd.DataFrame) -> pd.DataFrame:
 
 def _reasons(model: Any, frame: pd.DataFrame, decision: pd.Series, policy: Any,
              reference: Mapping[str, Any], top: int, lang: str) -> tuple[list[str], pd.Series]:
-    from .explain.texts import reason_text
+    from riskkit.explain.texts import reason_text
 
     contrib = model.contributions(frame).iloc[0]
     reasons = []
@@ -152,7 +152,7 @@ def storyline(persona: str | pd.DataFrame | pd.Series = "zhang_san", months: int
     simulation's income draw, seeded). ``start``:
     ``"before_story"`` or ``"as_is"`` (start from the row unchanged).
     """
-    from .synth.lifecycle import default_lender
+    from riskkit.lifecycle.simulation import default_lender
 
     if income not in ("steady", "random") or start not in ("before_story", "as_is"):
         raise ConfigError("income must be 'steady' or 'random'; start 'before_story' or 'as_is'")
@@ -239,8 +239,8 @@ _REFERENCES: dict[int, dict[str, Any]] = {}
 def default_reference(model: Any, policy: Any, rows: int = 20_000,
                       seed: int = 20_261_130) -> dict[str, Any]:
     """Medians among approved applicants of a generated baseline population (cached)."""
-    from .explain import approved_reference
-    from .synth import generate
+    from riskkit.explain import approved_reference
+    from riskkit.synth import generate
 
     key = id(model) ^ hash(float(policy.cutoff))
     if key not in _REFERENCES:

@@ -18,7 +18,7 @@ and fails on pandas 3, and riskkit needs nothing from it but the file. Install i
 
 Usage::
 
-    riskkit fit --data "$(python -c 'import riskkit.datasets as d; print(d.german_credit_path())')" \\
+    riskkit fit --data "$(python -c 'import riskkit.data.datasets as d; print(d.german_credit_path())')" \\
                 --target creditability --bad-label bad
 """
 
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import RiskkitError
+from riskkit.core.errors import RiskkitError
 
 __all__ = [
     "GERMAN_CREDIT_BAD_LABEL",
@@ -82,7 +82,7 @@ def load_german_credit() -> pd.DataFrame:
     """The German Credit data as shipped: 1,000 rows, 20 attributes and ``creditability``.
 
     Values are read as they are in the file (text levels, integer amounts); modelling goes
-    through :func:`riskkit.byod.fit_file`, which does its own typing and cleaning.
+    through :func:`riskkit.experiment.byod.fit_file`, which does its own typing and cleaning.
     """
     path = german_credit_path()
     frame = pd.read_csv(path, encoding="utf-8")

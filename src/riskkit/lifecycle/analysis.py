@@ -2,10 +2,10 @@
 
 * :func:`borrowed_once_then_ineligible` -- the cohort and the causes of each lost line;
 * :func:`storyline` -- one persona's scripted months with the lender's reasons
-  (:mod:`riskkit.lifecycle_story`);
+  (:mod:`riskkit.lifecycle.story`);
 * :func:`selection_bias_experiment` -- what a lender learns from its own approved borrowers
   only, against what everyone's outcomes would teach;
-* :func:`lifecycle_figures` -- the charts (:mod:`riskkit.lifecycle_charts`);
+* :func:`lifecycle_figures` -- the charts (:mod:`riskkit.charts.lifecycle`);
 * :func:`run_simulation` -- everything ``riskkit simulate`` writes.
 
 Causes of a lost line, in log-odds so that they are comparable. For a borrower whose line
@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import features as F
-from .lifecycle_story import Storyline, storyline
-from .synth.lifecycle import Panel, simulate, simulate_from_run
+from riskkit.core import features as F
+from riskkit.lifecycle.simulation import Panel, simulate, simulate_from_run
+from riskkit.lifecycle.story import Storyline, storyline
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 
 def _knockout_group(name: str, policy: Any) -> str:
-    from .policy import DEFAULT_KNOCKOUTS
+    from riskkit.policy import DEFAULT_KNOCKOUTS
 
     rules = {r.name: r for r in (*DEFAULT_KNOCKOUTS, *getattr(policy, "knockouts", ()))}
     rule = rules.get(name)
@@ -160,11 +160,11 @@ def selection_bias_experiment(data: Panel | pd.DataFrame, model: str = "lgbm", s
     From a panel: month-0 borrowers and the lender's month-0 decisions; each gets a 12-month
     outcome drawn from its true PD (the outcome everyone would have had -- only a simulation
     knows the rejected borrowers' outcomes). From a population frame: its ``default_12m``,
-    and decisions by ``lender`` (default: :func:`riskkit.synth.lifecycle.default_lender`).
+    and decisions by ``lender`` (default: :func:`riskkit.lifecycle.simulation.default_lender`).
     """
-    from .evaluate import auc
-    from .models import make_model
-    from .synth.lifecycle import default_lender
+    from riskkit.evaluate import auc
+    from riskkit.lifecycle.simulation import default_lender
+    from riskkit.models import make_model
 
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7_002,)))
     if isinstance(data, Panel):
@@ -205,17 +205,17 @@ def _safe_auc(auc: Any, y: np.ndarray, p: np.ndarray) -> float | None:
 
 def lifecycle_figures(panel: Panel, summary: dict[str, Any],
                       story: Storyline | None) -> dict[str, Any]:
-    """Every lifecycle chart as a Figure, by file name (see :mod:`riskkit.lifecycle_charts`)."""
-    from .lifecycle_charts import lifecycle_figures as figures
+    """Every lifecycle chart as a Figure, by file name (see :mod:`riskkit.charts.lifecycle`)."""
+    from riskkit.charts.lifecycle import lifecycle_figures as figures
 
     return figures(panel, summary, story)
 
 
 def _story_subject(panel: Panel, cohort: Cohort,
                    persona: str) -> tuple[str, pd.DataFrame] | None:
-    """The persona if riskkit.personas has it, else a real cohort member at the draw month."""
+    """The persona if riskkit.synth.personas has it, else a real cohort member at the draw month."""
     try:
-        from .personas import persona as make_persona
+        from riskkit.synth.personas import persona as make_persona
 
         return persona, make_persona(persona)
     except (ImportError, KeyError):
@@ -237,8 +237,8 @@ def run_simulation(out_dir: str | os.PathLike[str], borrowers: int, months: int,
     pdf}`` under ``out_dir``. The persona's storyline runs with the simulation's lender and
     its month-by-month cut-offs, so it happens inside the same economy.
     """
-    from .charts import export
-    from .explain import approved_reference
+    from riskkit.charts import export
+    from riskkit.explain import approved_reference
 
     out = Path(out_dir)
     if run_dir is not None:
@@ -262,7 +262,7 @@ def run_simulation(out_dir: str | os.PathLike[str], borrowers: int, months: int,
                "selection_bias": selection.reset_index().to_dict(orient="records")}
     panel.summary = summary
     paths = panel.write(out)
-    from .io import write_parquet
+    from riskkit.core.io import write_parquet
 
     paths.append(write_parquet(out / COHORT_FILE, cohort.members))
     for name, fig in lifecycle_figures(panel, summary, story).items():

@@ -37,7 +37,8 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from riskkit.errors import ConfigError, RiskkitError, RunError
+from riskkit.core.errors import ConfigError, RiskkitError, RunError
+from riskkit.core.paths import repo_root
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +77,6 @@ class NotebookError(RiskkitError):
 
 
 # ----------------------------------------------------------------------------- finding
-def repo_root() -> Path:
-    """The source checkout riskkit runs from (``src/riskkit/`` sits two levels below it)."""
-    return Path(__file__).resolve().parents[2]
-
-
 def notebooks_dir() -> Path:
     """``<repo>/notebooks``, or a RiskkitError saying why the sources are not there."""
     folder = repo_root() / "notebooks"
@@ -271,7 +267,7 @@ def run_notebook(source: Path, out_dir: Path, parameters: dict[str, Any], quiet:
             result["ipynb"] = failed
         result["seconds"] = time.perf_counter() - started
         return result
-    from riskkit.io import write_text
+    from riskkit.core.io import write_text
 
     os.replace(partial, ipynb)
     failed.unlink(missing_ok=True)

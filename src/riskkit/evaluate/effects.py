@@ -35,10 +35,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from . import evaluate as ev
-from . import features as F
-from .errors import ConfigError, DataError
-from .synth.truth import TruthModel, sigmoid, truth_model
+from riskkit import evaluate as ev
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError, DataError
+from riskkit.synth.truth import TruthModel, sigmoid, truth_model
 
 Output = Literal["pd", "logit"]
 Predict = Callable[[pd.DataFrame], np.ndarray]
@@ -113,7 +113,7 @@ def feature_grid(values: pd.Series, feature: str, n_grid: int = 20,
 def truth_for(config: Mapping[str, Any]) -> TruthModel:
     """The true risk function a run's data were drawn from (its bad rate and scenario), so
     true curves sit on the same PD level as the run's calibrated models."""
-    from .synth.scenarios import get_scenario
+    from riskkit.synth.scenarios import get_scenario
 
     data = config["data"]
     return truth_model(float(data["bad_rate"]), get_scenario(data["scenario"]).macro_logit)
@@ -459,8 +459,8 @@ def plot_approval_by_feature(table: pd.DataFrame, feature: str, ax: Axes | None 
                              lang: str = "en") -> Figure:
     """Approval rate per bin (bars), the approval rate the true PD would give (dashed) and,
     on the right axis, the bad rate among the approved and the mean true PD per bin."""
-    from .charts import NEUTRAL, RISK_DOWN, RISK_UP, TRUTH, label, resolve_lang
-    from .charts._axes import new_axes, percent
+    from riskkit.charts import NEUTRAL, RISK_DOWN, RISK_UP, TRUTH, label, resolve_lang
+    from riskkit.charts._axes import new_axes, percent
 
     lang = resolve_lang(lang)
     fig, ax = new_axes(ax)
@@ -505,8 +505,8 @@ def plot_interaction(table: pd.DataFrame, feature: str = "income_volatility",
                      output: Output = "logit") -> Figure:
     """:func:`interaction`'s curves: one colour per level of ``by``, the model solid and
     the truth dashed in the same colour, so each pair is read at a glance."""
-    from .charts import PALETTE, label, resolve_lang
-    from .charts._axes import new_axes, percent
+    from riskkit.charts import PALETTE, label, resolve_lang
+    from riskkit.charts._axes import new_axes, percent
 
     lang = resolve_lang(lang)
     fig, ax = new_axes(ax)

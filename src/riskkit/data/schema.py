@@ -67,8 +67,8 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from riskkit.errors import ConfigError, DataError, RiskkitError
-from riskkit.features import ID_COLUMN, MODEL_FEATURES, REGISTRY, TARGET, Dtype
+from riskkit.core.errors import ConfigError, DataError, RiskkitError
+from riskkit.core.features import ID_COLUMN, MODEL_FEATURES, REGISTRY, TARGET, Dtype
 
 #: Text read as missing (compared lower-case after stripping spaces).
 MISSING_TOKENS: tuple[str, ...] = (

@@ -1,0 +1,1 @@
+"""The lifecycle: month-by-month simulation, its analysis and the persona storylines."""

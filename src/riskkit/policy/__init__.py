@@ -1,0 +1,14 @@
+"""Policy: knock-out rules, the cut-off, the credit line, and how a policy holds up under drift."""
+
+from __future__ import annotations
+
+from riskkit.policy.rules import (
+    APPROVED,
+    DEFAULT_KNOCKOUTS,
+    DENIED,
+    KnockoutRule,
+    LineRule,
+    Policy,
+)
+
+__all__ = ['APPROVED', 'DENIED', 'KnockoutRule', 'DEFAULT_KNOCKOUTS', 'LineRule', 'Policy']

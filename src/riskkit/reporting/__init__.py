@@ -1,0 +1,1 @@
+"""Reporting: the HTML report, the notebook runner and pairing."""
