@@ -80,7 +80,7 @@ def feature_effects(feature):
     show(charts.plot_dependence(dep["value"], dep["model"], dep["truth"], feature=feature,
                                 lang=lang), f"dependence_{feature}")
     table = effects.approval_by_feature(test, decisions, feature, reference=truth_decisions)
-    show(effects.plot_approval_by_feature(table, feature, lang=lang), f"approval_{feature}")
+    show(charts.plot_approval_by_feature(table, feature, lang=lang), f"approval_{feature}")
     return table
 
 
@@ -139,7 +139,7 @@ volatility = feature_effects("income_volatility")
 # %%
 inter = effects.interaction(model, test, "income_volatility", "occupation",
                             sample=min(500, len(test)), truth=truth)
-show(effects.plot_interaction(inter, lang=lang), "interaction_income_volatility_occupation")
+show(charts.plot_interaction(inter, lang=lang), "interaction_income_volatility_occupation")
 
 # %%
 slopes = inter.groupby("occupation", sort=False)[["model", "truth"]].agg(
@@ -153,7 +153,7 @@ display(Markdown(
 slopes.round(3)
 
 # %%
-show(effects.plot_approval_by_feature(
+show(charts.plot_approval_by_feature(
     effects.approval_by_feature(test, decisions, "occupation", reference=truth_decisions),
     "occupation", lang=lang), "approval_occupation")
 

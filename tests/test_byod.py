@@ -20,9 +20,10 @@ import pytest
 from riskkit.cli import main
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, RiskkitError, RunError
+from riskkit.core.registry import feature_from_dict, feature_to_dict
 from riskkit.data import datasets
 from riskkit.experiment import byod
-from riskkit.experiment.runfolder import load_run
+from riskkit.experiment.runfolder import REGISTRY_FILE, load_run, read_run_registry
 
 # one worker for the whole file under `pytest -n 2 --dist loadgroup`: the module-scoped
 # run fixtures are then built once, not once per worker
@@ -105,7 +106,7 @@ def test_prepare_renames_reserved_names_and_resolves_a_byod_config(extract_csv: 
     prep = byod.prepare(extract_csv, "违约标志")
     assert set(prep.registry) == {"月收入", "近30天申请次数", "age_data", "occupation_data",
                                   "城市", "rare"}
-    assert not set(prep.registry) & F.BUILT_IN
+    assert not set(prep.registry) & set(F.SYNTHETIC)
     assert list(prep.frame.columns) == ["applicant_id", *prep.registry, "default_12m"]
     assert prep.frame["applicant_id"].tolist()[:3] == [1, 2, 3]
     schema = {c.name: c.feature for c in prep.dataset.schema.kept}
@@ -177,21 +178,21 @@ def test_missing_config_file(tmp_path: Path, extract_csv: Path) -> None:
 
 
 # ----------------------------------------------------------------------------- registry file
-def test_feature_round_trip_and_run_registration(tmp_path: Path) -> None:
+def test_feature_round_trip_and_run_registry(tmp_path: Path) -> None:
     feat = F.Feature("月收入_x", "category", "", "d", "d", "none", "actionable", "data",
                      "{feature} is {value}", "", categories=("a", "b"), extra={"k": "v"})
-    record = json.loads(json.dumps(byod.feature_to_dict(feat)))
-    assert byod.feature_from_dict(record) == feat
-    with pytest.raises(ConfigError, match="unknown field"):
-        byod.feature_from_dict({**record, "colour": 1})
-    assert byod.register_run_features(tmp_path) == []  # a synthetic run has no registry
-    (tmp_path / byod.REGISTRY_FILE).write_text(json.dumps({"features": [record]}), "utf-8")
-    with byod.run_features(tmp_path) as names:
-        assert names == ["月收入_x"] and F.get("月收入_x") == feat
-    assert "月收入_x" not in F.REGISTRY
-    (tmp_path / byod.REGISTRY_FILE).write_text('{"features": [{"name": 1}', "utf-8")
+    record = json.loads(json.dumps(feature_to_dict(feat)))
+    assert feature_from_dict(record) == feat
+    with pytest.raises(ValueError, match="unknown field"):
+        feature_from_dict({**record, "colour": 1})
+    assert read_run_registry(tmp_path) is F.SYNTHETIC  # a synthetic run has no registry.json
+    (tmp_path / REGISTRY_FILE).write_text(json.dumps({"features": [record]}), "utf-8")
+    registry = read_run_registry(tmp_path)
+    assert list(registry) == ["月收入_x"] and registry.get_feature("月收入_x") == feat
+    assert "月收入_x" not in F.SYNTHETIC  # reading a run's registry changes nothing global
+    (tmp_path / REGISTRY_FILE).write_text('{"features": [{"name": 1}', "utf-8")
     with pytest.raises(RunError, match=r"registry\.json is damaged"):
-        byod.register_run_features(tmp_path)
+        read_run_registry(tmp_path)
 
 
 # ----------------------------------------------------------------------------- German Credit
@@ -252,8 +253,7 @@ def test_german_credit_run_scores_in_a_fresh_process(german_run: Path) -> None:
     code = (
         "import sys, numpy as np\n"
         "from riskkit.experiment.runfolder import load_run\n"
-        "from riskkit.experiment.byod import register_run_features\n"
-        "run = load_run(sys.argv[1]); register_run_features(run)\n"
+        "run = load_run(sys.argv[1])\n"
         "test = run.data('test'); dec = run.decisions()\n"
         "stored = dec[dec['split'] == 'test']['pd_lgbm'].to_numpy()\n"
         "assert np.array_equal(run.model('lgbm').predict_pd(test), stored)\n"
@@ -270,7 +270,6 @@ def test_german_credit_explain_and_report(german_run: Path, tmp_path: Path,
     dec = load_run(german_run).decisions()
     denied = int(dec.loc[(dec["decision"] == "denied") & (dec["split"] == "test"),
                          "applicant_id"].iloc[0])
-    F.unregister([f for f in F.REGISTRY if f not in F.BUILT_IN])  # as in a fresh process
     code = main(["explain", str(german_run), "--applicant", str(denied), "--format", "json",
                  "--quiet"])
     out, err = capsys.readouterr()

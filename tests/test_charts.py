@@ -21,7 +21,8 @@ from PIL import Image
 
 from riskkit import charts as ch
 from riskkit import evaluate as ev
-from riskkit.charts import _text, style
+from riskkit.charts import style
+from riskkit.core import texts as _text
 from riskkit.core.errors import RiskkitError
 from riskkit.styles import style_path
 

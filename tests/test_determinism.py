@@ -128,3 +128,46 @@ def test_bring_your_own_data_split_and_fit_are_deterministic(tmp_path: Path) -> 
     assert first == second
     assert set(first["models"]) == {"scorecard", "lgbm"}
     assert first["models"]["lgbm"]["auc_mean"] > 0.65
+
+
+def _byod_file(path: Path, sign: float, seed: int) -> Path:
+    """A small user file whose column ``x`` raises risk (sign +1) or lowers it (sign -1)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n = 1200
+    x = rng.normal(size=n)
+    frame = pd.DataFrame({"x": x.round(4), "grade": rng.choice(["A", "B", "C"], n),
+                          "bad": (rng.random(n) < 1 / (1 + np.exp(1.2 - sign * 1.5 * x))
+                                  ).astype(int)})
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_loading_user_runs_never_changes_another_run(two_runs: tuple[Path, Path],
+                                                     tmp_path: Path) -> None:
+    """Issue 11's isolation check: after fitting and explaining two bring-your-own-data runs
+    whose same-named column points in opposite directions, this process runs the synthetic
+    config and writes decisions byte-identical to a fresh process's."""
+    from riskkit.experiment import config as C
+    from riskkit.experiment import load_run, run_experiment
+    from riskkit.experiment.byod import fit_file
+    from riskkit.explain.in_run import explain_in_run
+
+    up = load_run(fit_file(_byod_file(tmp_path / "up.csv", +1, 3), "bad", tmp_path / "runs",
+                           name="up", quiet=True))
+    down = load_run(fit_file(_byod_file(tmp_path / "down.csv", -1, 4), "bad", tmp_path / "runs",
+                             name="down", quiet=True))
+    assert up.registry["x"].direction == "increasing"
+    assert down.registry["x"].direction == "decreasing"
+    for run in (up, down):  # each run explains with its own registry
+        denied = run.decisions().query("decision == 'denied'")["applicant_id"].iloc[0]
+        explanation, _ = explain_in_run(run, int(denied))
+        assert explanation["decision"] == "denied"
+    assert up.model("lgbm").registry_["x"].direction == "increasing"
+    cfg_path = tmp_path / "det.yaml"
+    cfg_path.write_text(CONFIG, encoding="utf-8")
+    here = run_experiment(C.load_config(cfg_path), tmp_path / "synthetic", quiet=True)
+    fresh = two_runs[0]
+    for rel in ("decisions.parquet", "reasons.parquet", "metrics.json"):
+        assert (here / rel).read_bytes() == (fresh / rel).read_bytes(), rel

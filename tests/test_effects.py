@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+from riskkit import charts
 from riskkit.core import features as F
 from riskkit.evaluate import effects
 from riskkit.models import LGBMModel, OracleModel
@@ -33,7 +34,7 @@ def lgbm(splits) -> LGBMModel:
     # one thread: a busy machine makes LightGBM's OpenMP threads spin for tens of seconds
     tr, va = splits["train"], splits["valid"]
     return LGBMModel(num_threads=1, params={"learning_rate": 0.1}).fit(
-        tr, tr[F.TARGET], va, va[F.TARGET])
+        tr, tr[F.TARGET], X_valid=va, y_valid=va[F.TARGET])
 
 
 @pytest.fixture(scope="module")
@@ -192,10 +193,10 @@ def test_effect_charts_return_figures(oracle, lgbm, policy, splits):
     test = splits["test"]
     dec = policy.decide(test, lgbm.predict_pd(test))
     table = effects.approval_by_feature(test, dec, "loans_12m", reference=dec)
-    fig = effects.plot_approval_by_feature(table, "loans_12m")
+    fig = charts.plot_approval_by_feature(table, "loans_12m")
     assert isinstance(fig, Figure) and fig.axes[0].get_title()
     inter = effects.interaction(oracle, test, sample=50, n_grid=5)
-    fig = effects.plot_interaction(inter)
+    fig = charts.plot_interaction(inter)
     assert isinstance(fig, Figure) and len(fig.axes[0].get_lines()) == 2 * len(F.OCCUPATIONS)
 
 

@@ -32,7 +32,7 @@ def splits() -> dict[str, pd.DataFrame]:
 @pytest.fixture(scope="module")
 def gbm(splits) -> LGBMModel:
     tr, va = splits["train"], splits["valid"]
-    return LGBMModel().fit(tr, tr[TARGET], va, va[TARGET])
+    return LGBMModel().fit(tr, tr[TARGET], X_valid=va, y_valid=va[TARGET])
 
 
 def test_booster_is_cut_at_the_early_stopping_iteration(gbm):
@@ -79,7 +79,7 @@ def test_risk_never_falls_as_overdue_count_grows(gbm, splits, row, counts):
 
 def test_fitting_twice_gives_identical_predictions(gbm, splits):
     tr, va, test = splits["train"], splits["valid"], splits["test"]
-    again = LGBMModel().fit(tr, tr[TARGET], va, va[TARGET])
+    again = LGBMModel().fit(tr, tr[TARGET], X_valid=va, y_valid=va[TARGET])
     assert again.best_iteration_ == gbm.best_iteration_
     assert np.array_equal(again.predict_pd(test), gbm.predict_pd(test))
 

@@ -275,7 +275,7 @@ def test_model_without_policy_is_refused(lender):
         L.simulate(100, 2, 1, model=lender[0])
 
 
-def test_simulate_from_run_uses_the_runs_lender(monkeypatch, lender):
+def test_simulate_from_run_uses_the_runs_deployed_lender(lender):
     calls = []
 
     class FakeRun:
@@ -286,9 +286,10 @@ def test_simulate_from_run_uses_the_runs_lender(monkeypatch, lender):
         def policy(self):
             return lender[1]
 
-    monkeypatch.setattr(riskkit, "load_run", lambda path: FakeRun())
-    panel = L.simulate_from_run("runs/anything", 200, 2, 4)
-    assert calls == ["lgbm"] and len(panel.frame) == 400
+        deployed_model_name = "scorecard"
+
+    panel = L.simulate_from_run(FakeRun(), 200, 2, 4)
+    assert calls == ["scorecard"] and len(panel.frame) == 400
     assert panel.model is lender[0]
 
 

@@ -12,6 +12,7 @@ from sklearn.metrics import roc_auc_score
 import riskkit
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError, RunError
+from riskkit.evaluate import ece as ece_local
 from riskkit.models import (
     MODEL_NAMES,
     LGBMModel,
@@ -21,7 +22,7 @@ from riskkit.models import (
     load_model,
     make_model,
 )
-from riskkit.models.calibration import PlattScaling, ece_local, fit_platt
+from riskkit.models.calibration import PlattScaling, fit_platt
 
 ROWS = 30_000
 TARGET = F.TARGET
@@ -37,7 +38,7 @@ def splits() -> dict[str, pd.DataFrame]:
 @pytest.fixture(scope="module")
 def fitted(splits: dict[str, pd.DataFrame]) -> dict[str, object]:
     tr, va = splits["train"], splits["valid"]
-    return {name: make_model(name).fit(tr, tr[TARGET], va, va[TARGET]) for name in MODEL_NAMES}
+    return {name: make_model(name).fit(tr, tr[TARGET], X_valid=va, y_valid=va[TARGET]) for name in MODEL_NAMES}
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
@@ -56,9 +57,9 @@ def test_pd_and_score_follow_the_log_odds(fitted, splits, name):
     model, test = fitted[name], splits["test"]
     logit = model.predict_logit(test)
     np.testing.assert_allclose(model.predict_pd(test), 1 / (1 + np.exp(-logit)), rtol=1e-12)
-    np.testing.assert_allclose(model.score(test), PointsScaling().points(logit), rtol=1e-12)
+    np.testing.assert_allclose(model.points(test), PointsScaling().points(logit), rtol=1e-12)
     # higher score = safer: the score is a decreasing function of the PD
-    assert roc_auc_score(test[TARGET], -model.score(test)) == pytest.approx(
+    assert roc_auc_score(test[TARGET], -model.points(test)) == pytest.approx(
         roc_auc_score(test[TARGET], logit), abs=1e-12)
 
 
@@ -81,7 +82,7 @@ def test_save_and_load_reproduce_predictions_exactly(fitted, splits, name, tmp_p
     loaded = load_model(tmp_path / name)
     assert type(loaded) is type(model) and loaded.name == name
     assert np.array_equal(loaded.predict_pd(test), model.predict_pd(test))
-    assert np.array_equal(loaded.score(test), model.score(test))
+    assert np.array_equal(loaded.points(test), model.points(test))
     some = test.head(1000)  # TreeSHAP is the slow part; a thousand rows prove equality
     pd.testing.assert_frame_equal(loaded.contributions(some), model.contributions(some),
                                   check_exact=True)

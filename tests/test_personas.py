@@ -35,9 +35,9 @@ def world() -> dict[str, object]:
     frame = riskkit.generate(ROWS, seed=7)
     a, b = int(0.6 * ROWS), int(0.8 * ROWS)
     train, valid, test = frame.iloc[:a], frame.iloc[a:b], frame.iloc[b:]
-    model = make_model("lgbm").fit(train, train[F.TARGET], valid, valid[F.TARGET])
+    model = make_model("lgbm").fit(train, train[F.TARGET], X_valid=valid, y_valid=valid[F.TARGET])
     policy = Policy.from_config({}).fit(valid, model.predict_pd(valid), valid[F.TARGET])
-    decisions = policy.decide(test, model.predict_pd(test), model.score(test))
+    decisions = policy.decide(test, model.predict_pd(test), model.points(test))
     return {"model": model, "policy": policy, "test": test, "decisions": decisions,
             "reference": approved_reference(test, decisions)}
 
@@ -132,9 +132,8 @@ def test_explanation_figures(world):
     assert "waterfall_li" in by_name and "reason_frequency" in by_name
 
 
-def test_explain_in_run_uses_the_runs_model_policy_and_data(world, monkeypatch):
-    from riskkit.experiment import runfolder as run_module
-    from riskkit.explain.cli import explain_in_run
+def test_explain_in_run_uses_the_runs_model_policy_and_data(world):
+    from riskkit.explain.in_run import explain_in_run
 
     class FakeRun:
         def __init__(self) -> None:
@@ -156,11 +155,11 @@ def test_explain_in_run_uses_the_runs_model_policy_and_data(world, monkeypatch):
             test = world["test"]
             return test[test[F.ID_COLUMN] == applicant_id].reset_index(drop=True), "test"
 
-    monkeypatch.setattr(run_module, "load_run", lambda path: FakeRun())
-    result, text = explain_in_run("fake", "li_si", lang="zh")
+    run = FakeRun()
+    result, text = explain_in_run(run, "li_si", lang="zh")
     assert result["applicant_id"] == -2 and "拒绝" in text
     some_id = int(world["test"][F.ID_COLUMN].iloc[3])
-    result, text = explain_in_run("fake", str(some_id))
+    result, text = explain_in_run(run, str(some_id))
     assert result["applicant_id"] == some_id and text.startswith(f"Applicant {some_id}")
     with pytest.raises(Exception, match="applicant"):
-        explain_in_run("fake", "nobody")
+        explain_in_run(run, "nobody")

@@ -30,11 +30,11 @@ def world() -> dict[str, object]:
     # a quicker LightGBM than the default (fewer, larger steps)
     params = {"lgbm": {"params": {"learning_rate": 0.1}}}
     models = {name: make_model(name, **params.get(name, {})).fit(
-        train, train[F.TARGET], valid, valid[F.TARGET]) for name in ("oracle", "scorecard", "lgbm")}
+        train, train[F.TARGET], X_valid=valid, y_valid=valid[F.TARGET]) for name in ("oracle", "scorecard", "lgbm")}
     policies, decisions = {}, {}
     for name, model in models.items():
         policies[name] = Policy.from_config({}).fit(valid, model.predict_pd(valid), valid[F.TARGET])
-        decisions[name] = policies[name].decide(test, model.predict_pd(test), model.score(test))
+        decisions[name] = policies[name].decide(test, model.predict_pd(test), model.points(test))
     return {"test": test, "models": models, "policies": policies, "decisions": decisions}
 
 

@@ -29,7 +29,7 @@ def world() -> dict[str, object]:
     train, valid, test = frame.iloc[:a], frame.iloc[a:b], frame.iloc[b:]
     # a quicker LightGBM than the default (fewer, larger steps): the rules do not depend on it
     model = make_model("lgbm", params={"learning_rate": 0.1}).fit(
-        train, train[F.TARGET], valid, valid[F.TARGET])
+        train, train[F.TARGET], X_valid=valid, y_valid=valid[F.TARGET])
     policy = Policy.from_config({}).fit(valid, model.predict_pd(valid), valid[F.TARGET])
     decisions = policy.decide(test, model.predict_pd(test))
     denied = test[decisions["decision"].to_numpy() == "denied"].reset_index(drop=True)

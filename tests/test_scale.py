@@ -31,7 +31,7 @@ from riskkit.synth.store import POPULATION_FILE
 distributed = pytest.importorskip("distributed")
 dd = pytest.importorskip("dask.dataframe")
 
-from riskkit.scale import (
+from riskkit.scale import (  # noqa: E402
     fit_lgbm_dask,
     list_partitions,
     partition_plan,
@@ -182,7 +182,7 @@ def test_bad_scheduler_address_is_a_clear_error(client, tmp_path, address):
 def fitted(reference):
     train, valid = reference.iloc[SMALL:SMALL + 40_000], reference.iloc[SMALL + 40_000:]
     model = LGBMModel(params={"n_estimators": 40}, contrib_engine="fast", num_threads=1)
-    model.fit(train, train[F.TARGET], valid, valid[F.TARGET])
+    model.fit(train, train[F.TARGET], X_valid=valid, y_valid=valid[F.TARGET])
     policy = Policy().fit(valid, model.predict_pd(valid), valid[F.TARGET].to_numpy())
     return model, policy
 
@@ -209,7 +209,7 @@ def test_scoring_over_partitions_equals_in_process(client, fitted, small, dask_o
     assert summary["partitions"] == 2 and summary["rows"] == SMALL
     scores = read_scores(tmp_path / "out")
     pd_ = model.predict_pd(small)
-    score = model.score(small)
+    score = model.points(small)
     decision = policy.decide(small, pd_, score)
     np.testing.assert_array_equal(scores[F.ID_COLUMN], small[F.ID_COLUMN])
     np.testing.assert_array_equal(scores["pd"], pd_)

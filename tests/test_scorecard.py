@@ -32,7 +32,7 @@ def splits() -> dict[str, pd.DataFrame]:
 @pytest.fixture(scope="module")
 def card(splits) -> ScorecardModel:
     tr, va = splits["train"], splits["valid"]
-    return ScorecardModel().fit(tr, tr[TARGET], va, va[TARGET])
+    return ScorecardModel().fit(tr, tr[TARGET], X_valid=va, y_valid=va[TARGET])
 
 
 #: Features that duplicate "ever overdue": with them in the model, overdue_count_24m's WoE
@@ -47,7 +47,7 @@ def fine_card(splits) -> ScorecardModel:
     tr, va = splits["train"], splits["valid"]
     features = [n for n in F.MODEL_FEATURES if n not in OVERDUE_TWINS]
     return ScorecardModel(min_bin_size=0.01, max_n_bins=8, features=features).fit(
-        tr, tr[TARGET], va, va[TARGET])
+        tr, tr[TARGET], X_valid=va, y_valid=va[TARGET])
 
 
 def test_points_of_the_applicants_bins_add_up_to_the_score(card, splits):
@@ -60,7 +60,7 @@ def test_points_of_the_applicants_bins_add_up_to_the_score(card, splits):
     total = np.full(len(test), base)
     for name in F.MODEL_FEATURES:
         total += np.array([lookup[(name, label)] for label in assigned[name]])
-    np.testing.assert_allclose(total, card.score(test), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(total, card.points(test), rtol=0, atol=1e-9)
     # every feature's bins are counted once per training row
     counts = table[table["feature"] != INTERCEPT_LABEL].groupby("feature")["count"].sum()
     assert (counts == len(splits["train"])).all()
@@ -136,7 +136,7 @@ def test_contributions_against_best_bin_and_mean(card, splits):
     # points lost against the best bin are the scaled contributions
     lost = card.scaling.factor * best.sum(axis=1).to_numpy()
     best_score = card.scaling.points(card.expected_value())
-    np.testing.assert_allclose(best_score - lost, card.score(test), atol=1e-8)
+    np.testing.assert_allclose(best_score - lost, card.points(test), atol=1e-8)
     with pytest.raises(ConfigError):
         card.contributions(test, reference="median")
 
@@ -198,7 +198,7 @@ def test_loading_needs_no_optbinning(card, splits, tmp_path, monkeypatch):
 
 def test_fitting_twice_gives_identical_predictions(card, splits):
     tr, va, test = splits["train"], splits["valid"], splits["test"]
-    again = ScorecardModel().fit(tr, tr[TARGET], va, va[TARGET])
+    again = ScorecardModel().fit(tr, tr[TARGET], X_valid=va, y_valid=va[TARGET])
     assert np.array_equal(again.predict_pd(test), card.predict_pd(test))
 
 

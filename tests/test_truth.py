@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from riskkit.core import features as F
 from riskkit.synth import truth
-from riskkit.synth.population import draw_reference_features
+from riskkit.synth.draws import draw_reference_features
 
 
 def _brute_force_shapley(model: truth.TruthModel, row: pd.DataFrame, players: list[str],

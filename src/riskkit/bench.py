@@ -42,7 +42,16 @@ from tqdm.auto import tqdm
 
 from riskkit import __version__
 from riskkit.core import features as F
+from riskkit.core.errors import ConfigError
 from riskkit.core.io import read_json, write_json
+from riskkit.experiment import run_experiment
+from riskkit.experiment.config import resolve
+from riskkit.lifecycle.simulation import benchmark_lifecycle
+from riskkit.models import LGBMModel
+from riskkit.scale.train import encode_partition
+from riskkit.synth import BLOCK_ROWS, generate, population, write_population
+from riskkit.synth.scenarios import get_scenario
+from riskkit.treeshap import FastTreeShap
 
 SECTIONS = ("shap", "generator", "lifecycle", "run")
 SEED = 20_261_130
@@ -92,7 +101,6 @@ def _best(fn: Callable[[Any], Any], data: Any, repeats: int) -> tuple[float, Any
 
 # ----------------------------------------------------------------------------- shap
 def _split(rows: int) -> tuple[Any, Any, Any]:
-    from riskkit.synth import generate
 
     pop = generate(rows, seed=SEED)
     a, b = int(rows * 0.6), int(rows * 0.8)
@@ -106,15 +114,13 @@ def _fit(train: Any, valid: Any, params: dict[str, Any] | None = None) -> Any:
     slow down several-fold when other processes compete for the cores, which on a shared
     machine would make the bench's duration unpredictable for nothing.
     """
-    from riskkit.models import LGBMModel
 
     return LGBMModel(params=params, contrib_engine="fast", num_threads=1).fit(
-        train, train[F.TARGET], valid, valid[F.TARGET])
+        train, train[F.TARGET], X_valid=valid, y_valid=valid[F.TARGET])
 
 
 def _matrix(model: Any, frame: Any) -> np.ndarray:
     """The float matrix the model's booster reads (categoricals as codes of its levels)."""
-    from riskkit.scale.train import encode_partition
 
     return np.ascontiguousarray(encode_partition(frame, model.features_, model.levels_)
                                 .to_numpy(dtype=float))
@@ -130,7 +136,6 @@ def _side_by_side(booster: Any, X: np.ndarray, rows: int, shap_rows: int, repeat
     """
     import shap
 
-    from riskkit.treeshap import FastTreeShap
 
     data, head = X[:rows], X[:shap_rows]
     start = time.perf_counter()
@@ -229,8 +234,6 @@ def record_block_draws(seed: int = SEED) -> _RecordingGenerator:
     ``population.block_rng`` is swapped for a recording one while one block is generated,
     so the count is measured from the generator itself, not restated here.
     """
-    from riskkit.synth import population
-    from riskkit.synth.scenarios import get_scenario
 
     scenario = get_scenario("baseline")
     population.generate_block(seed, scenario, 0, 0.04, 1)  # the truth's (cached) reference
@@ -286,7 +289,6 @@ def peak_memory_of_writing(rows: int, folder: Path) -> dict[str, float]:
 
 def generator_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
     """Generator and Parquet writer against the floor of their own random draws."""
-    from riskkit.synth import BLOCK_ROWS, generate, write_population
 
     rows = sizes.generator_rows
     blocks = -(-rows // BLOCK_ROWS)  # partial blocks are drawn in full, then cut
@@ -326,7 +328,6 @@ def generator_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
 def lifecycle_section(sizes: BenchSizes, quiet: bool = True,
                       generator_rows_per_s: float | None = None) -> dict[str, Any]:
     """The lifecycle simulation's own benchmark (imported lazily: it may not be there)."""
-    from riskkit.lifecycle.simulation import benchmark_lifecycle
 
     result = dict(benchmark_lifecycle(sizes.lifecycle_borrowers, sizes.lifecycle_months))
     rate = result.get("borrower_months_per_s")
@@ -337,8 +338,6 @@ def lifecycle_section(sizes: BenchSizes, quiet: bool = True,
 
 def run_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
     """Time per stage of a default ``riskkit run`` at ``run_rows`` rows, and its share."""
-    from riskkit.experiment import run_experiment
-    from riskkit.experiment.config import resolve
 
     cfg = resolve({"name": "bench"}, rows=sizes.run_rows, seed=SEED % 1000)
     with tempfile.TemporaryDirectory(prefix="riskkit-bench-") as tmp:
@@ -459,7 +458,6 @@ def run_bench(sizes: BenchSizes, sections: Sequence[str] = SECTIONS,
     """All figures as one dict (what ``--json`` writes)."""
     unknown = set(sections) - set(SECTIONS)
     if unknown:
-        from riskkit.core.errors import ConfigError
 
         raise ConfigError(f"unknown bench section(s) {sorted(unknown)}; expected {SECTIONS}")
     results: dict[str, Any] = {"meta": {

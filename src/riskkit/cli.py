@@ -162,9 +162,10 @@ def _add_explain(sub: argparse._SubParsersAction) -> None:
 def _cmd_explain(args: argparse.Namespace) -> int:
     import json
 
-    from riskkit.explain.cli import explain_in_run
+    from riskkit.experiment import load_run
+    from riskkit.explain.in_run import explain_in_run
 
-    result, text = explain_in_run(args.run, args.applicant, model_name=args.model, lang=args.lang)
+    result, text = explain_in_run(load_run(args.run), args.applicant, model_name=args.model, lang=args.lang)
     if args.format == "json":
         print(json.dumps(result, indent=2, ensure_ascii=False))
     else:
@@ -188,9 +189,11 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
+    from riskkit.experiment import load_run
     from riskkit.lifecycle.analysis import run_simulation
 
-    summary = run_simulation(args.out, args.borrowers, args.months, args.seed, run_dir=args.run,
+    run = load_run(args.run) if args.run is not None else None
+    summary = run_simulation(args.out, args.borrowers, args.months, args.seed, run=run,
                              downturn_from=args.downturn_from, quiet=args.quiet)
     cohort = summary["borrowed_once_then_ineligible"]
     print(f"{args.borrowers:,} borrowers x {args.months} months -> {args.out}")

@@ -17,7 +17,12 @@ import logging
 import sys
 from pathlib import Path
 
+from riskkit.core.errors import RiskkitError
+from riskkit.experiment import load_run, run_experiment
 from riskkit.experiment.config import load_config, resolve
+from riskkit.lifecycle.analysis import run_simulation
+from riskkit.reporting.notebooks import run_notebooks
+from riskkit.reporting.report import write_report
 
 log = logging.getLogger("riskkit")
 
@@ -37,11 +42,6 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
                         format="riskkit: %(message)s", stream=sys.stderr, force=True)
 
-    from riskkit.core.errors import RiskkitError
-    from riskkit.experiment import run_experiment
-    from riskkit.lifecycle.analysis import run_simulation
-    from riskkit.reporting.notebooks import run_notebooks
-    from riskkit.reporting.report import write_report
 
     try:
         cfg = (load_config(args.config, rows=args.rows, seed=args.seed) if args.config.exists()
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         report = write_report(run_dir)
         lifecycle_dir = args.reports / "lifecycle"
         summary = run_simulation(lifecycle_dir, args.borrowers, args.months, seed=3,
-                                 run_dir=run_dir, quiet=args.quiet)
+                                 run=load_run(run_dir), quiet=args.quiet)
         notebooks_dir = args.reports / "notebooks"
         executed = run_notebooks(notebooks_dir, rows=args.notebook_rows, seed=args.seed,
                                  run_dir=run_dir, quiet=args.quiet)

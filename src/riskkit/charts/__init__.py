@@ -15,6 +15,7 @@ Rules every chart follows, so they can be dropped into a report without touching
 ``export(fig, name, folder)`` writes PNG (300 dpi), SVG and PDF atomically.
 """
 
+from riskkit.charts.effects import plot_approval_by_feature, plot_interaction
 from riskkit.charts.explain import (
     plot_contrib_vs_truth,
     plot_dependence,
@@ -66,9 +67,11 @@ __all__ = [
     "export",
     "find_cjk_font",
     "label",
+    "plot_approval_by_feature",
     "plot_contrib_vs_truth",
     "plot_dependence",
     "plot_gains",
+    "plot_interaction",
     "plot_ks",
     "plot_line",
     "plot_pdp_ice",

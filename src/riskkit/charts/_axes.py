@@ -41,12 +41,3 @@ def check_models(models: ModelInputs, what: str = "models") -> None:
 def is_probability(values: np.ndarray) -> bool:
     """True when a score looks like a PD (all in [0, 1]), so axes can show percentages."""
     return bool(values.size) and float(np.min(values)) >= 0.0 and float(np.max(values)) <= 1.0
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
-
-
-def logit(p: np.ndarray) -> np.ndarray:
-    q = np.clip(np.asarray(p, dtype=float), 1e-12, 1 - 1e-12)
-    return np.log(q / (1 - q))

@@ -16,10 +16,11 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from riskkit.charts._axes import logit, new_axes, percent, sigmoid
-from riskkit.charts._text import text
+from riskkit.charts._axes import new_axes, percent
 from riskkit.charts.style import NEUTRAL, RISK_DOWN, RISK_UP, TRUTH, label, resolve_lang
 from riskkit.core import features as registry
+from riskkit.core.mathx import logit, sigmoid
+from riskkit.core.texts import text
 
 
 def _value_text(name: str, value: object) -> str:

@@ -17,8 +17,8 @@ from matplotlib.patches import Patch
 
 from riskkit import evaluate as ev
 from riskkit.charts._axes import ModelInputs, check_models, is_probability, new_axes, percent
-from riskkit.charts._text import text
 from riskkit.charts.style import NEUTRAL, RISK_DOWN, RISK_UP, WARN, label, resolve_lang
+from riskkit.core.texts import text
 
 
 def plot_roc(curves: ModelInputs, ax: Axes | None = None, lang: str = "en") -> Figure:

@@ -21,6 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from riskkit import evaluate
 from riskkit.charts._axes import new_axes, percent
 from riskkit.charts.style import (
     NEUTRAL,
@@ -393,7 +394,6 @@ def population_summary(pop: pd.DataFrame, target: str = registry.TARGET) -> pd.S
     The base log-odds is recovered from the frame itself (``true_logit`` minus the sum of
     the true contributions is the same for every row), so the summary needs no data card.
     """
-    from riskkit import evaluate
 
     _require(pop, [target, "true_pd", "true_logit"])
     y = pop[target].to_numpy(dtype=float)

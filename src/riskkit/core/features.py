@@ -1,103 +1,20 @@
-"""The feature registry: the one source of truth for every column riskkit knows.
+"""The synthetic world's feature registry: every column ``riskkit generate`` writes.
 
-Generator, models, charts, reason codes and recourse all read this module, so a feature's
-name, unit, risk direction, kind and the words used to explain it are written exactly once.
-
-Vocabulary
-----------
-direction
-    ``"increasing"``: a higher value raises risk; ``"decreasing"``: a higher value lowers
-    risk; ``"none"``: no monotone relation (categoricals, or features with no true effect).
-kind
-    ``"actionable"``: the applicant can change it now (pay down debt, ask for less);
-    ``"time_decaying"``: it changes only with time (application counts age out of their
-    window, overdue history ages out of 24 months); ``"immutable"``: never changes for
-    recourse (occupation, city, age).
-group
-    The driver a feature belongs to; lifecycle analysis attributes lost lines to groups.
+Generator, models, charts, reason codes and recourse read it (through the :class:`Registry`
+value a model or run carries, this one by default), so a feature's name, unit, risk
+direction, kind and the words used to explain it are written exactly once. The registry
+type and its vocabulary are in :mod:`riskkit.core.registry`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Literal
+from riskkit.core.registry import GROUPS, Direction, Dtype, Feature, Kind, Registry
 
-Direction = Literal["increasing", "decreasing", "none"]
-Kind = Literal["actionable", "time_decaying", "immutable"]
-Dtype = Literal["int", "float", "category"]
-
-GROUPS: dict[str, dict[str, str]] = {
-    "borrowing_frequency": {"en": "borrowing frequency", "zh": "借款频率"},
-    "multi_platform": {"en": "multi-platform borrowing", "zh": "多头借贷"},
-    "income_stability": {"en": "income stability", "zh": "收入稳定性"},
-    "repayment_capacity": {"en": "repayment capacity", "zh": "还款能力"},
-    "overdue_history": {"en": "overdue history", "zh": "逾期记录"},
-    "debt": {"en": "debt burden", "zh": "负债水平"},
-    "profile": {"en": "applicant profile", "zh": "基本信息"},
-    "loan": {"en": "loan request", "zh": "借款申请"},
-}
-
-
-@dataclass(frozen=True)
-class Feature:
-    """One column of the borrower population and everything said about it.
-
-    ``reason_en`` / ``reason_zh`` are templates filled with ``{value}`` (the applicant's own
-    value, formatted with ``fmt``) and ``{reference}`` (the median among approved applicants)
-    so that a reason code always quotes a number the applicant recognises.
-    """
-
-    name: str
-    dtype: Dtype
-    unit: str
-    description_en: str
-    description_zh: str
-    direction: Direction
-    kind: Kind
-    group: str
-    reason_en: str
-    reason_zh: str
-    fmt: str = "{:,.0f}"
-    model_feature: bool = True
-    protected: bool = False
-    categories: tuple[str, ...] | None = None
-    #: months after which a time-decaying window count has fully aged out (recourse).
-    window_months: int | None = None
-    #: smallest meaningful change for recourse (1 for counts, 0 for categoricals).
-    step: float = 0.0
-    lower: float | None = None
-    upper: float | None = None
-    label_en: str = ""
-    label_zh: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def monotone_sign(self) -> int:
-        """+1 / -1 / 0 as LightGBM's ``monotone_constraints`` wants it."""
-        return {"increasing": 1, "decreasing": -1, "none": 0}[self.direction]
-
-    @property
-    def is_categorical(self) -> bool:
-        return self.dtype == "category"
-
-    def label(self, lang: str = "en") -> str:
-        """Short axis / table label with unit, in English or Chinese."""
-        text = self.label_zh if lang == "zh" else self.label_en
-        return text or self.name
-
-    def format_value(self, value: object) -> str:
-        """Format a value the way reason codes print it (missing -> 'none')."""
-        if value is None or (isinstance(value, float) and value != value):
-            return "none"
-        if self.is_categorical:
-            return str(value)
-        try:
-            return self.fmt.format(value)
-        except (ValueError, TypeError):
-            return str(value)
-
+__all__ = ["CATEGORICAL", "CONTRIB_PREFIX", "FEATURES", "GENDERS", "GROUPS", "ID_COLUMN",
+           "LOAN_PURPOSES", "MODEL_FEATURES", "OCCUPATIONS", "PROTECTED", "REGISTRY", "SYNTHETIC",
+           "TARGET", "TRUTH_COLUMNS", "Direction", "Dtype", "Feature", "Kind", "Registry",
+           "contrib_column", "describe", "get", "is_model_feature", "monotone_constraints",
+           "population_columns"]
 
 OCCUPATIONS: tuple[str, ...] = (
     "state_owned",
@@ -236,12 +153,15 @@ FEATURES: tuple[Feature, ...] = (
        categories=LOAN_PURPOSES, label_en="Loan purpose", label_zh="借款用途"),
 )
 
-REGISTRY: dict[str, Feature] = {f.name: f for f in FEATURES}
+#: The synthetic world's registry: the default wherever no other registry is given.
+SYNTHETIC = Registry(FEATURES)
+#: The same value under its older name (read-only: a run's own features never enter it).
+REGISTRY = SYNTHETIC
 
 #: Ordered names of the features a model may use (never a protected attribute).
-MODEL_FEATURES: tuple[str, ...] = tuple(f.name for f in FEATURES if f.model_feature)
-PROTECTED: tuple[str, ...] = tuple(f.name for f in FEATURES if f.protected)
-CATEGORICAL: tuple[str, ...] = tuple(f.name for f in FEATURES if f.is_categorical)
+MODEL_FEATURES: tuple[str, ...] = SYNTHETIC.model_features
+PROTECTED: tuple[str, ...] = SYNTHETIC.protected
+CATEGORICAL: tuple[str, ...] = SYNTHETIC.categorical
 
 #: Non-feature columns of a population frame, in order.
 ID_COLUMN = "applicant_id"
@@ -251,49 +171,13 @@ CONTRIB_PREFIX = "true_contrib__"
 
 
 def get(name: str) -> Feature:
-    """Look a feature up by name, with an error that lists what exists."""
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        known = ", ".join(REGISTRY)
-        raise KeyError(f"unknown feature {name!r}; known features: {known}") from None
-
-
-BUILT_IN: frozenset[str] = frozenset(REGISTRY)
+    """A synthetic feature by name, with an error that lists what exists."""
+    return SYNTHETIC.get_feature(name)
 
 
 def is_model_feature(name: str) -> bool:
-    """True for a built-in model feature or a registered one (bring-your-own-data)."""
-    feat = REGISTRY.get(name)
-    return feat is not None and feat.model_feature and not feat.protected
-
-
-def register(entries: Iterable[Feature]) -> list[str]:
-    """Add features of a user's own data set to the registry, so that models, reason codes
-    and charts read them like the built-in ones. Built-in names cannot be redefined."""
-    added = []
-    for feat in entries:
-        if feat.name in BUILT_IN:
-            raise ValueError(f"feature {feat.name!r} is built in and cannot be redefined")
-        REGISTRY[feat.name] = feat
-        added.append(feat.name)
-    return added
-
-
-def unregister(names: Iterable[str]) -> None:
-    for name in names:
-        if name not in BUILT_IN:
-            REGISTRY.pop(name, None)
-
-
-@contextmanager
-def extended(entries: Iterable[Feature]) -> Iterator[list[str]]:
-    """Register ``entries`` for the duration of a ``with`` block."""
-    added = register(entries)
-    try:
-        yield added
-    finally:
-        unregister(added)
+    """True for a model feature of the synthetic world."""
+    return SYNTHETIC.is_model_feature(name)
 
 
 def contrib_column(name: str) -> str:
@@ -302,8 +186,8 @@ def contrib_column(name: str) -> str:
 
 
 def monotone_constraints(names: list[str] | tuple[str, ...]) -> list[int]:
-    """LightGBM monotone constraints in the order of ``names``."""
-    return [get(n).monotone_sign for n in names]
+    """LightGBM monotone constraints of synthetic features, in the order of ``names``."""
+    return SYNTHETIC.monotone_constraints(names)
 
 
 def population_columns() -> list[str]:
@@ -313,13 +197,5 @@ def population_columns() -> list[str]:
 
 
 def describe() -> list[dict[str, object]]:
-    """The registry as plain records (data cards, reports, JSON)."""
-    out = []
-    for f in FEATURES:
-        out.append({
-            "name": f.name, "dtype": f.dtype, "unit": f.unit, "description_en": f.description_en,
-            "description_zh": f.description_zh, "direction": f.direction, "kind": f.kind,
-            "group": f.group, "model_feature": f.model_feature, "protected": f.protected,
-            "categories": list(f.categories) if f.categories else None,
-        })
-    return out
+    """The synthetic registry as plain records (data cards, reports, JSON)."""
+    return SYNTHETIC.describe()

@@ -27,4 +27,4 @@ from riskkit.evaluate.metrics import (
     swap_set,
 )
 
-__all__ = ['LOG_LOSS_EPS', 'PSI_EPS', 'MISSING', 'check_inputs', 'auc', 'gini', 'ks', 'brier', 'log_loss', 'ece', 'classification_metrics', 'psi', 'csi', 'reliability_table', 'roc_curve_points', 'ks_table', 'gains_table', 'strategy_curve', 'cutoff_for_approval_rate', 'cutoff_for_bad_rate', 'swap_set', 'metrics_by_segment']
+__all__ = ['LOG_LOSS_EPS', 'MISSING', 'PSI_EPS', 'auc', 'brier', 'check_inputs', 'classification_metrics', 'csi', 'cutoff_for_approval_rate', 'cutoff_for_bad_rate', 'ece', 'gains_table', 'gini', 'ks', 'ks_table', 'log_loss', 'metrics_by_segment', 'psi', 'reliability_table', 'roc_curve_points', 'strategy_curve', 'swap_set']

@@ -18,9 +18,7 @@ model's, never a difference in how the two curves were made.
 * :func:`effect_summary` and :func:`oracle_gap`: one-table answers to "is the model's
   effect the true one" and "how close is the model to the oracle".
 
-Charts for the two tables without a chart in :mod:`riskkit.charts` (approval by feature,
-the interaction) are at the end; like every riskkit chart they take ``ax=None`` and return
-the Figure.
+Their charts (approval by feature, the interaction) are in :mod:`riskkit.charts.effects`.
 """
 
 from __future__ import annotations
@@ -30,15 +28,13 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 
 from riskkit import evaluate as ev
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError
-from riskkit.synth.truth import TruthModel, sigmoid, truth_model
+from riskkit.core.mathx import sigmoid
+from riskkit.synth.scenarios import get_scenario
+from riskkit.synth.truth import TruthModel, truth_model
 
 Output = Literal["pd", "logit"]
 Predict = Callable[[pd.DataFrame], np.ndarray]
@@ -113,8 +109,6 @@ def feature_grid(values: pd.Series, feature: str, n_grid: int = 20,
 def truth_for(config: Mapping[str, Any]) -> TruthModel:
     """The true risk function a run's data were drawn from (its bad rate and scenario), so
     true curves sit on the same PD level as the run's calibrated models."""
-    from riskkit.synth.scenarios import get_scenario
-
     data = config["data"]
     return truth_model(float(data["bad_rate"]), get_scenario(data["scenario"]).macro_logit)
 
@@ -435,88 +429,3 @@ def oracle_gap(models: Mapping[str, Any], frame: pd.DataFrame, approval_rate: fl
 
 
 # ----------------------------------------------------------------------------- charts
-_TEXT: dict[str, tuple[str, str]] = {
-    "approval": ("Approval rate, deployed model", "通过率（当前模型）"),
-    "approval_truth": ("Approval rate if the true PD were known", "通过率（若已知真实违约概率）"),
-    "bad_rate": ("Bad rate among approved", "通过客户坏账率"),
-    "true_pd": ("Mean true PD, all applicants", "平均真实违约概率（全部申请人）"),
-    "approval_y": ("Approval rate (%)", "通过率（%）"),
-    "bad_y": ("Bad rate / PD (%)", "坏账率 / 违约概率（%）"),
-    "approval_title": ("Approval by {feature}", "{feature}与通过率"),
-    "interaction_title": ("{feature} by {by}: model (solid) vs. truth (dashed)",
-                          "{feature}与{by}的交互：模型（实线）与真实（虚线）"),
-    "logit_y": ("Partial dependence (log-odds)", "部分依赖（对数几率）"),
-    "pd_y": ("Partial dependence: PD (%)", "部分依赖：违约概率（%）"),
-}
-
-
-def _t(key: str, lang: str, **fields: object) -> str:
-    en, zh = _TEXT[key]
-    return (zh if lang == "zh" else en).format(**fields)
-
-
-def plot_approval_by_feature(table: pd.DataFrame, feature: str, ax: Axes | None = None,
-                             lang: str = "en") -> Figure:
-    """Approval rate per bin (bars), the approval rate the true PD would give (dashed) and,
-    on the right axis, the bad rate among the approved and the mean true PD per bin."""
-    from riskkit.charts import NEUTRAL, RISK_DOWN, RISK_UP, TRUTH, label, resolve_lang
-    from riskkit.charts._axes import new_axes, percent
-
-    lang = resolve_lang(lang)
-    fig, ax = new_axes(ax)
-    x = np.arange(len(table))
-    # levels of a categorical have no order: markers only, no line suggesting a trend
-    levels = feature in F.REGISTRY and F.get(feature).is_categorical
-    ax.bar(x, table["approval_rate"], color=RISK_DOWN, alpha=0.55, width=0.7)
-    handles: list[Any] = [Patch(color=RISK_DOWN, alpha=0.55, label=_t("approval", lang))]
-    if "approval_rate_truth" in table:
-        style = {"color": TRUTH, "ls": "none" if levels else "--", "marker": "o"}
-        ax.plot(x, table["approval_rate_truth"], **style)
-        handles.append(Line2D([], [], label=_t("approval_truth", lang), **style))
-    # headroom above 100 % keeps the legend clear of the bars and lines
-    ax.set(ylim=(0, 1.4), ylabel=_t("approval_y", lang), xlabel=label(feature, lang),
-           title=_t("approval_title", lang, feature=label(feature, lang)))
-    ax.set_xticks(x, table["bin"].astype(str), rotation=30 if len(x) > 6 else 0,
-                  ha="right" if len(x) > 6 else "center")
-    ax.set_yticks(np.linspace(0, 1, 6))
-    percent(ax.yaxis)
-    ax.grid(axis="x", visible=False)
-    right = ax.twinx()
-    right.grid(False)
-    for column, colour, style, key in (("bad_rate_approved", RISK_UP, "-", "bad_rate"),
-                                       ("mean_true_pd", NEUTRAL, ":", "true_pd")):
-        if column in table:
-            look = {"color": colour, "ls": "none" if levels else style,
-                    "marker": "s" if levels else "."}
-            right.plot(x, table[column], **look)
-            handles.append(Line2D([], [], label=_t(key, lang), **look))
-    top = np.nanmax([table[c].max() for c in ("bad_rate_approved", "mean_true_pd") if c in table]
-                    or [0.0])
-    right.set_ylim(0, 1.4 * top if top > 0 else 1.0)
-    right.set_ylabel(_t("bad_y", lang))
-    right.spines["right"].set_visible(True)
-    percent(right.yaxis)
-    ax.legend(handles=handles, loc="upper left", fontsize="small", ncols=2)
-    return fig
-
-
-def plot_interaction(table: pd.DataFrame, feature: str = "income_volatility",
-                     by: str = "occupation", ax: Axes | None = None, lang: str = "en",
-                     output: Output = "logit") -> Figure:
-    """:func:`interaction`'s curves: one colour per level of ``by``, the model solid and
-    the truth dashed in the same colour, so each pair is read at a glance."""
-    from riskkit.charts import PALETTE, label, resolve_lang
-    from riskkit.charts._axes import new_axes, percent
-
-    lang = resolve_lang(lang)
-    fig, ax = new_axes(ax)
-    for i, (level, part) in enumerate(table.groupby(by, sort=False, observed=True)):
-        colour = PALETTE[i % len(PALETTE)]
-        ax.plot(part[feature], part["model"], color=colour, label=str(level))
-        ax.plot(part[feature], part["truth"], color=colour, ls="--", lw=1.1)
-    ax.set(xlabel=label(feature, lang), ylabel=_t(f"{output}_y", lang),
-           title=_t("interaction_title", lang, feature=label(feature, lang), by=label(by, lang)))
-    if output == "pd":
-        percent(ax.yaxis)
-    ax.legend(loc="upper left", fontsize="small", ncols=2)
-    return fig

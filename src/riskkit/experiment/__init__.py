@@ -1,25 +1,27 @@
-"""Experiments: config, splits, stages, the runner, the run folder and comparison."""
+"""Experiments: config, splits, stages, the runner, the run folder and comparison.
+
+Layer: above everything a run uses (synth, data, models, evaluate, policy, explain, charts,
+lifecycle); below reporting and the entry points. Modules here import their siblings
+directly, never this package, so importing it never loops.
+"""
 
 from __future__ import annotations
 
+from riskkit.experiment.ensure import ensure_run
+from riskkit.experiment.runfolder import Run, compare, load_run, read_run_registry, verify
 from riskkit.experiment.runner import (
     INCOMPLETE_PREFIX,
-    OOT_ID_OFFSET,
-    SPLITS,
     STAGES,
     Stages,
-    build_models,
-    ensure_run,
     final_run_path,
-    parquet_safe,
-    policy_metrics,
-    population_splits,
-    raw_pd,
-    run_datacard,
     run_experiment,
     run_from_config,
     staging_folder,
-    write_with_csv,
 )
+from riskkit.experiment.splits import OOT_ID_OFFSET, SPLITS, population_splits
+from riskkit.experiment.stages import build_models, parquet_safe, policy_metrics, run_datacard
 
-__all__ = ['SPLITS', 'OOT_ID_OFFSET', 'INCOMPLETE_PREFIX', 'population_splits', 'build_models', 'raw_pd', 'final_run_path', 'staging_folder', 'Stages', 'STAGES', 'run_experiment', 'parquet_safe', 'write_with_csv', 'policy_metrics', 'run_datacard', 'run_from_config', 'ensure_run']
+__all__ = ["INCOMPLETE_PREFIX", "OOT_ID_OFFSET", "SPLITS", "STAGES", "Run", "Stages",
+           "build_models", "compare", "ensure_run", "final_run_path", "load_run",
+           "parquet_safe", "policy_metrics", "population_splits", "read_run_registry",
+           "run_datacard", "run_experiment", "run_from_config", "staging_folder", "verify"]

@@ -52,19 +52,20 @@ seed
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from riskkit import evaluate as ev
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError
 from riskkit.core.features import Feature
-from riskkit.core.io import read_json, write_json, write_text
+from riskkit.core.io import write_json, write_text
+from riskkit.core.registry import Registry
 from riskkit.data.ingest import Dataset, load_dataset
 from riskkit.experiment.byod_config import (
     DEFAULT_SEED,
@@ -74,6 +75,9 @@ from riskkit.experiment.byod_config import (
     read_user_config,
     resolve_fit_config,
 )
+from riskkit.experiment.runfolder import REGISTRY_FILE
+from riskkit.experiment.runner import run_experiment
+from riskkit.experiment.stages import build_models
 
 __all__ = [
     "MIN_CLASS_ROWS",
@@ -81,16 +85,11 @@ __all__ = [
     "Prepared",
     "choose_segment",
     "cross_validate",
-    "feature_from_dict",
-    "feature_to_dict",
     "fit_file",
     "prepare",
-    "register_run_features",
-    "run_features",
     "stratified_split",
 ]
 
-REGISTRY_FILE = "registry.json"
 SCHEMA_FILE = "schema.json"
 NOTES_FILE = "notes.txt"
 FORMAT_VERSION = 1
@@ -100,7 +99,7 @@ MIN_ROWS = 1000
 MIN_CLASS_ROWS = 10
 SPLITS = ("train", "valid", "test")
 #: Names a user's feature may not keep: built-in features and the columns runs add.
-RESERVED = frozenset({*F.BUILT_IN, F.ID_COLUMN, F.TARGET, "split", *F.TRUTH_COLUMNS})
+RESERVED = frozenset({*F.SYNTHETIC, F.ID_COLUMN, F.TARGET, "split", *F.TRUTH_COLUMNS})
 
 @dataclass
 class Prepared:
@@ -130,7 +129,6 @@ def fit_file(data: str | os.PathLike[str], target: str, runs_dir: str | os.PathL
     ``.incomplete-*`` staging folder (``experiment.staging_folder``), and a killed process
     leaves at most that hidden folder, never one that looks complete.
     """
-    from riskkit.experiment import run_experiment
 
     prep = prepare(data, target, config_path=config_path, bad_label=bad_label,
                    encoding=encoding, delimiter=delimiter, name=name, seed=seed)
@@ -145,8 +143,8 @@ def fit_file(data: str | os.PathLike[str], target: str, runs_dir: str | os.PathL
         write_json(folder / SCHEMA_FILE, prep.dataset.schema.to_dict())
         write_text(folder / NOTES_FILE, "\n".join(notes) + "\n")
 
-    with F.extended(prep.registry.values()):
-        return run_experiment(prep.config, runs_dir, quiet, data=splits, extra_files=extra_files)
+    return run_experiment(prep.config, runs_dir, quiet, data=splits, extra_files=extra_files,
+                          registry=Registry(prep.registry.values()))
 
 
 def prepare(data: str | os.PathLike[str], target: str, *,
@@ -216,8 +214,6 @@ def cross_validate(data: str | os.PathLike[str], target: str, *, folds: int = 5,
     """
     from sklearn.model_selection import StratifiedKFold
 
-    from riskkit import evaluate as ev
-    from riskkit.experiment import build_models
 
     if folds < 2:
         raise ConfigError(f"folds must be at least 2, got {folds}")
@@ -231,13 +227,15 @@ def cross_validate(data: str | os.PathLike[str], target: str, *, folds: int = 5,
     inner = {k: v / total for k, v in inner.items()}
     scores: dict[str, list[float]] = {}
     kfold = StratifiedKFold(n_splits=folds, shuffle=True, random_state=cfg["seed"])
-    with F.extended(prep.registry.values()):
+    registry = Registry(prep.registry.values())
+    if True:
         for k, (rest, held) in enumerate(kfold.split(np.zeros(len(y)), y)):
             parts = stratified_split(y[rest], inner, cfg["seed"] + k)
             train, valid = (frame.iloc[rest[parts[s]]] for s in ("train", "valid"))
             test = frame.iloc[held]
-            for name, model in build_models(cfg).items():
-                model.fit(train, train[F.TARGET].to_numpy(), valid, valid[F.TARGET].to_numpy())
+            for name, model in build_models(cfg, registry).items():
+                model.fit(train, train[F.TARGET].to_numpy(), X_valid=valid,
+                          y_valid=valid[F.TARGET].to_numpy())
                 scores.setdefault(name, []).append(ev.auc(test[F.TARGET], model.predict_pd(test)))
     return {"folds": folds, "rows": len(frame), "seed": cfg["seed"], "models": {
         name: {"auc_mean": float(np.mean(v)), "auc_std": float(np.std(v, ddof=1)),
@@ -245,57 +243,6 @@ def cross_validate(data: str | os.PathLike[str], target: str, *, folds: int = 5,
 
 
 # ----------------------------------------------------------------------------- registry
-def feature_to_dict(feat: Feature) -> dict[str, Any]:
-    """A registry entry as plain JSON (``categories`` as a list)."""
-    record = asdict(feat)
-    record["categories"] = None if feat.categories is None else list(feat.categories)
-    return record
-
-
-def feature_from_dict(record: Mapping[str, Any]) -> Feature:
-    """Inverse of :func:`feature_to_dict`; unknown fields are an error, not ignored."""
-    known = {f.name for f in fields(Feature)}
-    unknown = sorted(set(record) - known)
-    if unknown:
-        raise ConfigError(f"registry entry {record.get('name')!r}: unknown field(s) {unknown}")
-    values = dict(record)
-    if values.get("categories") is not None:
-        values["categories"] = tuple(str(c) for c in values["categories"])
-    values["extra"] = {str(k): str(v) for k, v in (values.get("extra") or {}).items()}
-    return Feature(**values)
-
-
-def register_run_features(run: Any) -> list[str]:
-    """Register a bring-your-own-data run's features (from its ``registry.json``).
-
-    ``run`` is a :class:`riskkit.experiment.runfolder.Run` or a run folder. A synthetic run has no such file
-    and nothing happens. The features stay registered (a later run with the same feature
-    names replaces them), so the run's models, reason codes and charts work in this process.
-    """
-    from riskkit.core.errors import RunError
-
-    folder = Path(getattr(run, "path", run))
-    path = folder / REGISTRY_FILE
-    if not path.is_file():
-        return []
-    try:
-        record = read_json(path)
-        entries = [feature_from_dict(r) for r in record["features"]]
-    except (ValueError, KeyError, TypeError, ConfigError) as exc:
-        raise RunError(f"{path} is damaged: {exc}") from None
-    return F.register(entries)
-
-
-@contextmanager
-def run_features(run: Any) -> Iterator[list[str]]:
-    """:func:`register_run_features` for the duration of a ``with`` block only."""
-    names = register_run_features(run)
-    try:
-        yield names
-    finally:
-        F.unregister(names)
-
-
 def _registry_record(prep: Prepared) -> dict[str, Any]:
     ds = prep.dataset
     return {
@@ -307,7 +254,7 @@ def _registry_record(prep: Prepared) -> dict[str, Any]:
         "id_column": F.ID_COLUMN,
         "id_meaning": "row number in the file, 1 = first data row",
         "display_names": {f: feat.label_en for f, feat in prep.registry.items()},
-        "features": [feature_to_dict(f) for f in prep.registry.values()],
+        "features": Registry(prep.registry.values()).to_records(),
     }
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from riskkit.core.errors import ConfigError
+from riskkit.synth.scenarios import SCENARIOS
 
 #: Sections whose content is free-form (checked by the component that reads it).
 FREE_FORM = {("features",), ("models", "lgbm", "params"), ("models", "scorecard", "binning_params"),
@@ -103,7 +104,6 @@ def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
     shares = [split.get(k) for k in ("train", "valid", "test")]
     if not all(isinstance(s, (int, float)) and s > 0 for s in shares) or abs(sum(shares) - 1) > 1e-9:
         errors.append(f"'data.split' shares must be positive and add up to 1, got {split!r}")
-    from riskkit.synth.scenarios import SCENARIOS
 
     for where, scen in (("data.scenario", data["scenario"]), ("data.oot.scenario", data["oot"]["scenario"])):
         if scen not in SCENARIOS:

@@ -24,8 +24,14 @@ import yaml
 
 from riskkit import __version__
 from riskkit.core.errors import RunError
+from riskkit.core.features import SYNTHETIC
 from riskkit.core.io import read_json, write_json
 from riskkit.core.paths import repo_root
+from riskkit.core.registry import Registry
+from riskkit.experiment.splits import population_splits
+from riskkit.models import load_model
+from riskkit.policy import Policy
+from riskkit.synth import fingerprint
 
 MANIFEST = "manifest.json"
 PACKAGES = ("numpy", "pandas", "pyarrow", "scikit-learn", "scipy", "lightgbm", "shap",
@@ -110,18 +116,23 @@ class Run:
 
     def model(self, name: str) -> Any:
         """A fitted model of the run (``oracle``, ``scorecard``, ``lgbm``), loaded once."""
-        from riskkit.models import load_model
 
         if name not in self._models:
             folder = self.path / "models" / name
             if not folder.is_dir():
                 known = sorted(p.name for p in (self.path / "models").iterdir() if p.is_dir())
                 raise RunError(f"run {self.path} has no model {name!r}; it has: {', '.join(known)}")
-            self._models[name] = load_model(folder)
+            self._models[name] = load_model(folder, registry=self.registry)
         return self._models[name]
 
+    @cached_property
+    def registry(self) -> Registry:
+        """The feature registry the run was made with: its own ``registry.json`` (a
+        bring-your-own-data run), else the synthetic world's. A value of this run only:
+        loading it changes nothing another run computes."""
+        return read_run_registry(self.path)
+
     def policy(self) -> Any:
-        from riskkit.policy import Policy
 
         return Policy.from_dict(read_json(self.path / "models" / "policy.json"))
 
@@ -141,7 +152,6 @@ class Run:
         stored = self.path / "data" / f"{split}.parquet"
         if stored.exists():
             return pd.read_parquet(stored)
-        from riskkit.synth import fingerprint
 
         splits = _regenerated(self.path, json.dumps(self.config, sort_keys=True))
         frame = splits[split]
@@ -174,7 +184,6 @@ _SPLIT_CACHE: dict[tuple[str, str], dict[str, pd.DataFrame]] = {}
 
 def _regenerated(path: Path, config_key: str) -> dict[str, pd.DataFrame]:
     """Regenerate a run's splits once per process (several calls ask for several splits)."""
-    from riskkit.experiment import population_splits
 
     key = (str(path), config_key)
     if key not in _SPLIT_CACHE:
@@ -215,15 +224,54 @@ def verify(path: Path) -> dict[str, Any]:
 def load_run(path: str | os.PathLike[str]) -> Run:
     """Open a run folder after checking that it is complete and undamaged.
 
-    A ``riskkit fit`` run's own features (its ``registry.json``) are registered, so its
-    models, reason codes and recourse work in a fresh process; synthetic runs have none.
+    A ``riskkit fit`` run carries its own features (its ``registry.json``) as
+    ``run.registry``, so its models, reason codes and recourse work in a fresh process;
+    nothing global changes, so runs loaded in one process never see each other's features.
+
+    Parameters
+    ----------
+    path:
+        The run folder.
+
+    Returns
+    -------
+    Run
     """
     folder = Path(path)
     run = Run(folder, verify(folder))
-    from riskkit.experiment.byod import register_run_features
-
-    register_run_features(run)
+    _ = run.registry  # a damaged registry.json is found now, not at the first explanation
     return run
+
+
+#: A bring-your-own-data run's feature entries (written by ``riskkit fit``).
+REGISTRY_FILE = "registry.json"
+
+
+def read_run_registry(folder: str | os.PathLike[str]) -> Registry:
+    """The registry of a run folder: ``registry.json``'s entries, or the synthetic one.
+
+    Parameters
+    ----------
+    folder:
+        A run folder.
+
+    Returns
+    -------
+    Registry
+
+    Raises
+    ------
+    RunError
+        When ``registry.json`` exists but cannot be read.
+    """
+    path = Path(folder) / REGISTRY_FILE
+    if not path.is_file():
+        return SYNTHETIC
+    try:
+        record = read_json(path)
+        return Registry.from_records(record["features"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise RunError(f"{path} is damaged: {exc}") from None
 
 
 def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:

@@ -17,9 +17,14 @@ from tqdm.auto import tqdm
 
 from riskkit import charts
 from riskkit import evaluate as ev
+from riskkit import explain as X
 from riskkit.core import features as F
-from riskkit.models import CreditModel
+from riskkit.core.io import write_text
+from riskkit.core.registry import Registry
+from riskkit.models import CreditModel, make_model
 from riskkit.policy import Policy
+from riskkit.synth import get_scenario, truth_model
+from riskkit.synth.personas import PERSONAS, persona
 
 log = logging.getLogger(__name__)
 
@@ -31,15 +36,32 @@ def _xy(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def fit_all(cfg: dict[str, Any], splits: dict[str, pd.DataFrame], models_dir: Path,
-            quiet: bool = True) -> dict[str, CreditModel]:
-    """Fit every enabled model on train (valid for early stopping and calibration), save it."""
-    from riskkit.experiment import build_models
+            quiet: bool = True, registry: Registry | None = None) -> dict[str, CreditModel]:
+    """Fit every enabled model on train (valid for early stopping and calibration), save it.
 
-    models = build_models(cfg)
+    Parameters
+    ----------
+    cfg:
+        The resolved run config.
+    splits:
+        The run's frames by split.
+    models_dir:
+        Where each model's folder is written.
+    quiet:
+        No progress bar.
+    registry:
+        The registry the features come from (``None``: the synthetic world's).
+
+    Returns
+    -------
+    dict
+        Fitted models by name.
+    """
+    models = build_models(cfg, registry)
     X, y = _xy(splits["train"])
     Xv, yv = _xy(splits["valid"])
     for name, model in tqdm(models.items(), desc="fit", unit="model", disable=quiet, leave=False):
-        model.fit(X, y, Xv, yv)
+        model.fit(X, y, X_valid=Xv, y_valid=yv)
         model.save(models_dir / name)
         log.info("fitted %s", name)
     return models
@@ -57,8 +79,8 @@ def evaluate_all(cfg: dict[str, Any], models: dict[str, CreditModel],
             if split in splits:
                 p = model.predict_pd(splits[split])
                 entry[split] = ev.classification_metrics(splits[split][F.TARGET], p)
-        train_score = model.score(splits["train"])
-        entry["psi"] = ev.psi(train_score, model.score(splits[reference]))
+        train_score = model.points(splits["train"])
+        entry["psi"] = ev.psi(train_score, model.points(splits[reference]))
         entry["psi_reference"] = f"train vs {reference}"
         entry["calibration"] = _calibration_entry(model, splits["test"])
         metrics["models"][name] = entry
@@ -93,12 +115,11 @@ def _csi_features(models: dict[str, CreditModel]) -> list[str]:
 
 def _calibration_entry(model: CreditModel, test: pd.DataFrame) -> dict[str, Any]:
     """ECE before and after calibration on the test split (the fit report is on valid)."""
-    from riskkit.experiment import raw_pd
 
     y = test[F.TARGET]
     report = dict(getattr(model, "calibration_report_", {}) or {})
     report = {k: v for k, v in report.items() if isinstance(v, (int, float, str, bool)) or v is None}
-    report["ece_test_before"] = ev.ece(y, raw_pd(model, test))
+    report["ece_test_before"] = ev.ece(y, model.predict_pd(test, raw=True))
     report["ece_test_after"] = ev.ece(y, model.predict_pd(test))
     return report
 
@@ -108,7 +129,7 @@ def decide_all(cfg: dict[str, Any], models: dict[str, CreditModel],
     """Resolve the policy on valid with the deployed model; decide every applicant."""
     deployed = models[cfg["policy"]["model"]]
     pol_cfg = {k: v for k, v in cfg["policy"].items() if k != "model" and v is not None}
-    policy = Policy.from_config(pol_cfg)
+    policy = Policy.from_config(pol_cfg, deployed.registry_)
     valid = splits["valid"]
     policy = policy.fit(valid, deployed.predict_pd(valid), valid[F.TARGET].to_numpy())
     parts = []
@@ -117,7 +138,7 @@ def decide_all(cfg: dict[str, Any], models: dict[str, CreditModel],
         for name, model in models.items():
             part[f"pd_{name}"] = model.predict_pd(frame)
         decision = policy.decide(frame, part[f"pd_{cfg['policy']['model']}"].to_numpy(),
-                                 deployed.score(frame))
+                                 deployed.points(frame))
         part["score"] = decision["score"].to_numpy()
         part["decision"] = decision["decision"].to_numpy()
         part["knockout"] = decision["knockout"].to_numpy()
@@ -134,7 +155,6 @@ def explain_all(cfg: dict[str, Any], models: dict[str, CreditModel], policy: Pol
                 splits: dict[str, pd.DataFrame], decisions: pd.DataFrame
                 ) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
     """Reason codes for denied applicants, and fidelity / additivity per model."""
-    from riskkit import explain as X
 
     deployed_name = cfg["policy"]["model"]
     deployed = models[deployed_name]
@@ -147,7 +167,7 @@ def explain_all(cfg: dict[str, Any], models: dict[str, CreditModel], policy: Pol
     frame = pd.concat(frames, ignore_index=True)
     dec = pd.concat(dec_parts).reindex(frame["applicant_id"]).reset_index()
     reference = X.approved_reference(splits["valid"], policy.decide(
-        splits["valid"], deployed.predict_pd(splits["valid"])))
+        splits["valid"], deployed.predict_pd(splits["valid"])), deployed.registry_)
     reasons = X.reason_codes(deployed, policy, frame, dec, reference,
                              max_reasons=cfg["explain"]["max_reasons"])
     test = splits["test"]
@@ -173,7 +193,6 @@ def _draw_and_export(cfg: dict[str, Any], models: dict[str, CreditModel],
                      reasons: pd.DataFrame, tables: dict[str, pd.DataFrame],
                      explain_extra: dict[str, Any], folder: Path, run_label: str,
                      lang: str) -> list[Path]:
-    from riskkit.experiment import raw_pd
 
     source = f"riskkit · run {run_label} · seed {cfg['seed']}"
     test = splits["test"]
@@ -189,7 +208,7 @@ def _draw_and_export(cfg: dict[str, Any], models: dict[str, CreditModel],
     reliability: dict[str, Any] = {}
     for name, m in models.items():
         if m.calibration_.applied:
-            reliability[f"{name} (raw)"] = (y, raw_pd(m, test))
+            reliability[f"{name} (raw)"] = (y, m.predict_pd(test, raw=True))
             reliability[f"{name} (calibrated)"] = (y, preds[name])
         else:
             reliability[name] = (y, preds[name])
@@ -198,7 +217,7 @@ def _draw_and_export(cfg: dict[str, Any], models: dict[str, CreditModel],
         if name == TRUTH_MODEL:
             continue
         figs[f"ks_{name}"] = charts.plot_ks(y, preds[name], lang=lang)
-        figs[f"score_distribution_{name}"] = charts.plot_score_distribution(y, m.score(test), lang=lang)
+        figs[f"score_distribution_{name}"] = charts.plot_score_distribution(y, m.points(test), lang=lang)
         if f"segments_{name}" in tables:
             seg = tables[f"segments_{name}"]
             figs[f"segments_{name}"] = charts.plot_segment_metrics(seg.set_index(seg.columns[0]),
@@ -220,8 +239,6 @@ def _explanation_figures(cfg: dict[str, Any], models: dict[str, CreditModel],
                          lang: str) -> dict[str, Any]:
     """Waterfalls for the personas (synthetic runs) and one denied applicant, reason
     frequency, and contributions against the truth."""
-    from riskkit import explain as X
-    from riskkit.synth.personas import PERSONAS, persona
 
     frame, dec = explain_extra["frame"], explain_extra["decisions"]
     rows: dict[str, pd.DataFrame] = {}
@@ -237,3 +254,93 @@ def _explanation_figures(cfg: dict[str, Any], models: dict[str, CreditModel],
 def _approval(decisions: pd.DataFrame) -> float:
     test = decisions[decisions["split"] == "test"]
     return float((test["decision"] == "approved").mean())
+
+
+# ----------------------------------------------------------------------------- building blocks
+def build_models(cfg: dict[str, Any], registry: Registry | None = None) -> dict[str, CreditModel]:
+    """Unfitted models from the ``models:`` section (only enabled ones, in a fixed order).
+
+    Parameters
+    ----------
+    cfg:
+        The resolved run config.
+    registry:
+        The registry the models' features are described in (``None``: the synthetic one;
+        the oracle always uses the synthetic world's truth).
+
+    Returns
+    -------
+    dict
+        Unfitted models by name.
+    """
+    models: dict[str, CreditModel] = {}
+    for name, spec in cfg["models"].items():
+        params = {k: v for k, v in spec.items() if k != "enabled" and v is not None}
+        if not spec.get("enabled", True):
+            continue
+        if name == "oracle":
+            params = {"bad_rate": cfg["data"]["bad_rate"], "scenario": cfg["data"]["scenario"]}
+        elif name == "lgbm":
+            params.setdefault("seed", cfg["seed"])
+        if name != "oracle" and cfg.get("features"):
+            params["features"] = tuple(cfg["features"])
+        if name != "oracle" and registry is not None:
+            params["registry"] = registry
+        models[name] = make_model(name, **params)
+    return models
+
+
+def parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Mixed-type object columns (a reason's value is a number or a category) as text:
+    Parquet needs one type per column, and the text is what a reader of the table sees."""
+    out = frame.copy()
+    for name in out.columns:
+        if out[name].dtype == object:
+            out[name] = out[name].map(lambda v: None if v is None else str(v)).astype("string")
+    return out
+
+
+def write_with_csv(path: Path, table: pd.DataFrame) -> None:
+    write_text(path, table.to_csv(index=False))
+
+
+def policy_metrics(policy: Policy, decisions: pd.DataFrame, cfg: dict[str, Any]) -> dict[str, Any]:
+    """Approval rate, bad rate among approved and lines, on the test and oot splits."""
+    out: dict[str, Any] = {"model": cfg["policy"]["model"], "cutoff_pd": policy.cutoff,
+                           "cutoff_method": policy.cutoff_method,
+                           "cutoff_target": policy.cutoff_target}
+    for split in ("test", "oot"):
+        part = decisions[decisions["split"] == split]
+        if part.empty:
+            continue
+        approved = part["decision"] == "approved"
+        stats = {
+            "approval_rate": float(approved.mean()),
+            "bad_rate_approved": float(part.loc[approved, F.TARGET].mean()) if approved.any() else None,
+            "bad_rate_denied": float(part.loc[~approved, F.TARGET].mean()) if (~approved).any() else None,
+            "knockout_rate": float((part["knockout"] != "").mean()),
+            "mean_credit_line": float(part.loc[approved, "credit_line"].mean()) if approved.any() else 0.0,
+            "total_credit_line": float(part["credit_line"].sum()),
+        }
+        if split == "test":
+            out.update(stats)
+        else:
+            out[split] = stats
+    return out
+
+
+def run_datacard(cfg: dict[str, Any], splits: dict[str, pd.DataFrame],
+                 fingerprints: dict[str, str]) -> dict[str, Any]:
+    rows = {k: len(v) for k, v in splits.items()}
+    bad = {k: float(v[F.TARGET].mean()) for k, v in splits.items() if F.TARGET in v}
+    card: dict[str, Any] = {"name": cfg["name"], "seed": cfg["seed"], "rows": rows,
+                            "bad_rate": bad, "fingerprints": fingerprints,
+                            "scenario": cfg["data"].get("scenario"),
+                            "oot_scenario": cfg["data"].get("oot", {}).get("scenario")}
+    if "true_pd" in next(iter(splits.values())):
+
+        scen = get_scenario(cfg["data"]["scenario"])
+        card["base_logit"] = truth_model(cfg["data"]["bad_rate"], scen.macro_logit).base_logit
+        card["oracle_auc"] = {k: ev.auc(v[F.TARGET], v["true_pd"]) for k, v in splits.items()}
+        card["features"] = F.describe()
+    return card

@@ -16,6 +16,7 @@ import pandas as pd
 
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError
+from riskkit.core.mathx import sigmoid
 from riskkit.explain.reasons import reason_codes
 from riskkit.explain.recourse import _plain, recourse
 from riskkit.policy import APPROVED
@@ -44,7 +45,7 @@ def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
     """
     one = _row(row)
     pd_ = np.asarray(model.predict_pd(one), dtype=float)
-    score = np.asarray(model.score(one), dtype=float) if hasattr(model, "score") else None
+    score = np.asarray(model.points(one), dtype=float) if hasattr(model, "points") else None
     decision = policy.decide(one, pd_, score)
     first = decision.iloc[0]
     reasons = reason_codes(model, policy, one, decision, reference, max_reasons)
@@ -68,7 +69,7 @@ def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
     if "true_pd" in one.columns:
         true_pd = _plain(one["true_pd"].iloc[0])
     elif all(n in one.columns for n in F.MODEL_FEATURES):
-        true_pd = float(1.0 / (1.0 + np.exp(-np.asarray(truth.logit(one), dtype=float)[0])))
+        true_pd = float(sigmoid(np.asarray(truth.logit(one), dtype=float)[0]))
     else:
         true_pd = None
     return {

@@ -44,16 +44,11 @@ def _is_scorecard(model: Any) -> bool:
 def _fast_copy(model: Any) -> Any | None:
     """A shallow copy of a fitted LightGBM model whose contributions use FastTreeShap.
 
-    Returns None when riskkit.treeshap cannot be imported (the copy would silently fall
-    back to LightGBM's own engine anyway).
+    Returns None when the copy would not use the fast engine.
     """
     cached = _FAST_COPIES.get(model)
     if cached is not None and cached[0] is model.booster_:
         return cached[1]
-    try:
-        import riskkit.treeshap  # noqa: F401  (optional accelerator)
-    except ImportError:
-        return None
     fast = copy.copy(model)
     fast.set_params(contrib_engine="fast")
     if fast.active_contrib_engine != "fast":

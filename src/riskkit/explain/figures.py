@@ -65,7 +65,7 @@ def explanation_figures(model: Any, frame: pd.DataFrame, decisions: pd.DataFrame
     if reasons is None:
         # without the policy only the scored reasons can be counted
         reasons = reason_codes(model, None, frame, decisions,
-                               approved_reference(frame, decisions), lang="en")
+                               approved_reference(frame, decisions, model.registry_), lang="en")
     if len(reasons):
         figures["reason_frequency"] = plot_reason_frequency(reason_counts(reasons), lang=lang)
     truth_cols = [F.contrib_column(n) for n in F.MODEL_FEATURES]

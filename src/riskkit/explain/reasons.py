@@ -33,6 +33,7 @@ import pandas as pd
 
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError
+from riskkit.core.registry import Registry
 from riskkit.explain.contrib import Reference, contributions
 from riskkit.explain.texts import check_langs, reason_texts, reference_value
 from riskkit.policy import APPROVED, DENIED
@@ -64,8 +65,12 @@ def _decision_array(frame: pd.DataFrame, decisions: pd.DataFrame | pd.Series) ->
     return values
 
 
-def approved_reference(frame: pd.DataFrame, decisions: pd.DataFrame | pd.Series) -> dict[str, Any]:
+def approved_reference(frame: pd.DataFrame, decisions: pd.DataFrame | pd.Series,
+                       registry: Registry | None = None) -> dict[str, Any]:
     """Median of every registry feature among approved applicants (mode for categoricals).
+
+    ``registry`` is the run's (a bring-your-own-data run passes its own; default the
+    synthetic world's).
 
     Protected attributes are left out: no explanation ever quotes them.
 
@@ -78,7 +83,7 @@ def approved_reference(frame: pd.DataFrame, decisions: pd.DataFrame | pd.Series)
         raise DataError("decisions", ["no approved applicant: there is nothing to compare with"])
     rows = frame.iloc[np.flatnonzero(approved)]
     out: dict[str, Any] = {}
-    for feature in list(F.REGISTRY.values()):  # user features of a BYOD run too
+    for feature in (registry or F.SYNTHETIC).values():
         if feature.name not in rows.columns or feature.protected:
             continue
         column = rows[feature.name]
@@ -120,9 +125,21 @@ def _knockout_hits(policy: Any, denied: pd.DataFrame) -> list[tuple[Any, np.ndar
     return hits
 
 
-def scored_features(columns: Sequence[str]) -> list[str]:
-    """Contribution columns that may be named as a reason: registry features, not protected."""
-    return [c for c in columns if c in F.REGISTRY and not F.REGISTRY[c].protected]
+def scored_features(columns: Sequence[str], registry: Registry = F.SYNTHETIC) -> list[str]:
+    """Contribution columns that may be named as a reason: registry features, not protected.
+
+    Parameters
+    ----------
+    columns:
+        Contribution column names.
+    registry:
+        The model's registry.
+
+    Returns
+    -------
+    list of str
+    """
+    return [c for c in columns if c in registry and not registry[c].protected]
 
 
 def reason_codes(model: Any, policy: Any, frame: pd.DataFrame,
@@ -141,6 +158,7 @@ def reason_codes(model: Any, policy: Any, frame: pd.DataFrame,
     ``policy=None`` lists scored reasons only (no knock-out rules to check).
     """
     langs = check_langs(lang)
+    registry: Registry = getattr(model, "registry_", F.SYNTHETIC)
     if not isinstance(max_reasons, int | np.integer) or max_reasons < 0:
         raise ConfigError(f"max_reasons must be a whole number >= 0, got {max_reasons!r}")
     rows = np.flatnonzero(_decision_array(frame, decisions) == DENIED)
@@ -172,7 +190,7 @@ def reason_codes(model: Any, policy: Any, frame: pd.DataFrame,
     sc_text = {lg: np.empty(0, dtype=object) for lg in langs}
     if n and max_reasons:
         contrib = _denied_contributions(model, frame, rows, contributions, contrib_reference)
-        names = scored_features(list(contrib.columns))
+        names = scored_features(list(contrib.columns), registry)
         values = contrib[names].to_numpy(dtype=float)
         ranked = np.where(np.isfinite(values) & (values > 0), values, -np.inf)
         k = min(max_reasons, len(names))
@@ -192,7 +210,8 @@ def reason_codes(model: Any, policy: Any, frame: pd.DataFrame,
             raw = denied[name].to_numpy(dtype=object)[pos[at]]
             sc_value[at] = raw
             for lg in langs:
-                sc_text[lg][at] = reason_texts(name, raw, reference_value(reference, name), lg)
+                sc_text[lg][at] = reason_texts(name, raw, reference_value(reference, name), lg,
+                                               registry)
 
     def cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
         return np.concatenate(parts).astype(dtype) if parts else np.empty(0, dtype=dtype)

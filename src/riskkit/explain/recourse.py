@@ -40,6 +40,7 @@ import pandas as pd
 
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError
+from riskkit.core.mathx import sigmoid
 from riskkit.explain.levers import (
     DEFAULT_AMOUNT_FLOOR,
     Lever,
@@ -247,7 +248,7 @@ def _unfixable_knockouts(policy: Any, row: pd.DataFrame, levers: list[Lever]) ->
 def _true_pd(truth: Any, frame: pd.DataFrame) -> float | None:
     if any(name not in frame.columns for name in F.MODEL_FEATURES):
         return None
-    return float(1.0 / (1.0 + np.exp(-np.asarray(truth.logit(frame), dtype=float)[0])))
+    return float(sigmoid(np.asarray(truth.logit(frame), dtype=float)[0]))
 
 
 def _same(a: Any, b: Any) -> bool:

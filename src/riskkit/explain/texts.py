@@ -27,6 +27,7 @@ import pandas as pd
 
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
+from riskkit.core.registry import Registry
 
 LANGS: tuple[str, ...] = ("en", "zh")
 
@@ -64,9 +65,9 @@ def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and value != value) or value is pd.NA
 
 
-def value_text(name: str, value: Any, lang: str = "en") -> str:
+def value_text(name: str, value: Any, lang: str = "en", registry: Registry = F.SYNTHETIC) -> str:
     """One value as an applicant would read it (formatted number or readable category)."""
-    feature = F.get(name)
+    feature = registry.get_feature(name)
     if _is_missing(value):
         return "无" if lang == "zh" else "none"
     if feature.is_categorical:
@@ -75,16 +76,16 @@ def value_text(name: str, value: Any, lang: str = "en") -> str:
     return feature.format_value(value)
 
 
-def risky_flag_level(name: str) -> int | None:
+def risky_flag_level(name: str, registry: Registry = F.SYNTHETIC) -> int | None:
     """The level of a 0/1 flag whose fixed reason sentence is true, or None if no flag."""
-    feature = F.get(name)
+    feature = registry.get_feature(name)
     if feature.unit != "flag":
         return None
     return 1 if feature.direction == "increasing" else 0
 
 
-def _template(name: str, lang: str, reference: Any) -> str:
-    feature = F.get(name)
+def _template(name: str, lang: str, reference: Any, registry: Registry) -> str:
+    feature = registry.get_feature(name)
     template = feature.reason_zh if lang == "zh" else feature.reason_en
     if not template:
         label = feature.label(lang)
@@ -94,19 +95,38 @@ def _template(name: str, lang: str, reference: Any) -> str:
             cut = template.find(_REFERENCE_CLAUSE[lang])
             template = template[:cut] if cut >= 0 else template.replace("{reference}", "—")
         else:
-            template = template.replace("{reference}", value_text(name, reference, lang))
+            template = template.replace("{reference}", value_text(name, reference, lang, registry))
     return template
 
 
 def reason_texts(name: str, values: pd.Series | np.ndarray | list[Any], reference: Any = None,
-                 lang: str = "en") -> np.ndarray:
-    """Reason sentences for many applicants' values of one feature (object array)."""
+                 lang: str = "en", registry: Registry = F.SYNTHETIC) -> np.ndarray:
+    """Reason sentences for many applicants' values of one feature (object array).
+
+    Parameters
+    ----------
+    name:
+        The feature.
+    values:
+        The applicants' values.
+    reference:
+        The approved applicants' median (quoted where the template asks for it).
+    lang:
+        ``"en"`` or ``"zh"``.
+    registry:
+        Where the feature and its reason template are described.
+
+    Returns
+    -------
+    numpy.ndarray
+        One sentence per value.
+    """
     series = pd.Series(list(values) if not isinstance(values, pd.Series) else values.to_list(),
                        dtype=object)
-    template = _template(name, lang, reference)
+    template = _template(name, lang, reference, registry)
     head, sep, tail = template.partition("{value}")
-    flag = risky_flag_level(name)
-    feature = F.get(name)
+    flag = risky_flag_level(name, registry)
+    feature = registry.get_feature(name)
     neutral = (f"{feature.label(lang)}：{{}}" if lang == "zh" else f"{feature.label(lang)}: {{}}")
     missing_text = MISSING_TEXT.get(name, (
         f"{feature.description_en}: not on record", f"{feature.description_zh}：无记录"))
@@ -116,8 +136,8 @@ def reason_texts(name: str, values: pd.Series | np.ndarray | list[Any], referenc
         if _is_missing(value):
             return missing_text
         if flag is not None:
-            return template if int(value) == flag else neutral.format(value_text(name, value, lang))
-        return f"{head}{value_text(name, value, lang)}{tail}" if sep else template
+            return template if int(value) == flag else neutral.format(value_text(name, value, lang, registry))
+        return f"{head}{value_text(name, value, lang, registry)}{tail}" if sep else template
 
     out = np.empty(len(series), dtype=object)
     present = series.notna().to_numpy()
@@ -131,9 +151,10 @@ def reason_texts(name: str, values: pd.Series | np.ndarray | list[Any], referenc
     return out
 
 
-def reason_text(name: str, value: Any, reference: Any = None, lang: str = "en") -> str:
+def reason_text(name: str, value: Any, reference: Any = None, lang: str = "en",
+                registry: Registry = F.SYNTHETIC) -> str:
     """One reason sentence (see :func:`reason_texts`)."""
-    return str(reason_texts(name, [value], reference, lang)[0])
+    return str(reason_texts(name, [value], reference, lang, registry)[0])
 
 
 def check_langs(lang: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:

@@ -32,9 +32,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from riskkit.charts import export
+from riskkit.charts.lifecycle import lifecycle_figures as figures
 from riskkit.core import features as F
-from riskkit.lifecycle.simulation import Panel, simulate, simulate_from_run
+from riskkit.core.io import write_parquet
+from riskkit.evaluate import auc
+from riskkit.explain import approved_reference
+from riskkit.lifecycle.simulation import Panel, default_lender, simulate, simulate_from_run
 from riskkit.lifecycle.story import Storyline, storyline
+from riskkit.models import make_model
+from riskkit.policy import DEFAULT_KNOCKOUTS
+from riskkit.synth.personas import persona as make_persona
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +75,6 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 
 def _knockout_group(name: str, policy: Any) -> str:
-    from riskkit.policy import DEFAULT_KNOCKOUTS
 
     rules = {r.name: r for r in (*DEFAULT_KNOCKOUTS, *getattr(policy, "knockouts", ()))}
     rule = rules.get(name)
@@ -162,9 +169,6 @@ def selection_bias_experiment(data: Panel | pd.DataFrame, model: str = "lgbm", s
     knows the rejected borrowers' outcomes). From a population frame: its ``default_12m``,
     and decisions by ``lender`` (default: :func:`riskkit.lifecycle.simulation.default_lender`).
     """
-    from riskkit.evaluate import auc
-    from riskkit.lifecycle.simulation import default_lender
-    from riskkit.models import make_model
 
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7_002,)))
     if isinstance(data, Panel):
@@ -184,7 +188,7 @@ def selection_bias_experiment(data: Panel | pd.DataFrame, model: str = "lgbm", s
         fit_rows, valid_rows = idx[:cut], idx[cut:]
         params = {"seed": seed, "num_threads": 1} if model == "lgbm" else {}
         m = make_model(model, **params).fit(rows.iloc[fit_rows], y[fit_rows],
-                                            rows.iloc[valid_rows], y[valid_rows])
+                                            X_valid=rows.iloc[valid_rows], y_valid=y[valid_rows])
         p = m.predict_pd(rows.iloc[np.flatnonzero(test)])
         yt, rejected = y[test], ~approved[test]
         out.append({
@@ -206,7 +210,6 @@ def _safe_auc(auc: Any, y: np.ndarray, p: np.ndarray) -> float | None:
 def lifecycle_figures(panel: Panel, summary: dict[str, Any],
                       story: Storyline | None) -> dict[str, Any]:
     """Every lifecycle chart as a Figure, by file name (see :mod:`riskkit.charts.lifecycle`)."""
-    from riskkit.charts.lifecycle import lifecycle_figures as figures
 
     return figures(panel, summary, story)
 
@@ -215,10 +218,8 @@ def _story_subject(panel: Panel, cohort: Cohort,
                    persona: str) -> tuple[str, pd.DataFrame] | None:
     """The persona if riskkit.synth.personas has it, else a real cohort member at the draw month."""
     try:
-        from riskkit.synth.personas import persona as make_persona
-
         return persona, make_persona(persona)
-    except (ImportError, KeyError):
+    except KeyError:
         if not len(cohort.members):
             return None
         first = cohort.members.iloc[0]
@@ -228,21 +229,19 @@ def _story_subject(panel: Panel, cohort: Cohort,
 
 
 def run_simulation(out_dir: str | os.PathLike[str], borrowers: int, months: int, seed: int,
-                   run_dir: str | os.PathLike[str] | None = None,
+                   run: Any = None,
                    downturn_from: int | None = None, quiet: bool = False, *,
                    persona: str = "zhang_san", horizon: int = 3) -> dict[str, Any]:
     """Simulate, analyse and write everything ``riskkit simulate`` promises; return the summary.
 
     Writes ``panel.parquet``, ``summary.json``, ``cohort.parquet`` and ``figures/*.{png,svg,
     pdf}`` under ``out_dir``. The persona's storyline runs with the simulation's lender and
-    its month-by-month cut-offs, so it happens inside the same economy.
+    its month-by-month cut-offs, so it happens inside the same economy. ``run`` is a loaded
+    run whose deployed model and policy are the lender (default: a lender fitted here).
     """
-    from riskkit.charts import export
-    from riskkit.explain import approved_reference
-
     out = Path(out_dir)
-    if run_dir is not None:
-        panel = simulate_from_run(run_dir, borrowers, months, seed, downturn_from, quiet)
+    if run is not None:
+        panel = simulate_from_run(run, borrowers, months, seed, downturn_from, quiet)
     else:
         panel = simulate(borrowers, months, seed, downturn_from=downturn_from, quiet=quiet)
     cohort = borrowed_once_then_ineligible(panel, horizon)
@@ -262,7 +261,6 @@ def run_simulation(out_dir: str | os.PathLike[str], borrowers: int, months: int,
                "selection_bias": selection.reset_index().to_dict(orient="records")}
     panel.summary = summary
     paths = panel.write(out)
-    from riskkit.core.io import write_parquet
 
     paths.append(write_parquet(out / COHORT_FILE, cohort.members))
     for name, fig in lifecycle_figures(panel, summary, story).items():

@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from riskkit.core.mathx import sigmoid
 from riskkit.lifecycle.state import (
     MAX_DPD,
     OTHER_PLATFORMS,
@@ -48,8 +49,7 @@ from riskkit.lifecycle.state import (
     THIS_LENDER,
     LifecycleState,
 )
-from riskkit.synth.population import OCC_SHOCK_PROB
-from riskkit.synth.truth import sigmoid
+from riskkit.synth.draws import OCC_SHOCK_PROB
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ from tqdm.auto import tqdm
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import read_json, write_json, write_parquet
+from riskkit.core.mathx import sigmoid
 from riskkit.lifecycle.behaviour import (
     Behaviour,
     MonthActions,
@@ -72,9 +73,11 @@ from riskkit.lifecycle.behaviour import (
     settle_loans,
 )
 from riskkit.lifecycle.state import LifecycleState, init_state, roll_month, state_frame
+from riskkit.models import make_model
+from riskkit.policy import Policy
 from riskkit.synth.population import check_arguments, generate
 from riskkit.synth.scenarios import Scenario, get_scenario
-from riskkit.synth.truth import DEFAULT_BAD_RATE, sigmoid, truth_model
+from riskkit.synth.truth import DEFAULT_BAD_RATE, truth_model
 
 log = logging.getLogger(__name__)
 
@@ -173,8 +176,6 @@ def default_lender(seed: int, rows: int = 50_000, model: str = "lgbm") -> tuple[
     and the policy's cut-off: 75% approval among applicants passing the knock-outs). Cached
     per process, because tests and notebooks ask for the same lender repeatedly.
     """
-    from riskkit.models import make_model
-    from riskkit.policy import Policy
 
     key = (int(seed), int(rows), model)
     if key not in _LENDERS:
@@ -183,7 +184,7 @@ def default_lender(seed: int, rows: int = 50_000, model: str = "lgbm") -> tuple[
         train, valid = pop.iloc[:cut], pop.iloc[cut:]
         # one thread: deterministic, and fast when other processes share the cores
         params = {"seed": int(seed), "num_threads": 1} if model == "lgbm" else {}
-        fitted = make_model(model, **params).fit(train, train[F.TARGET], valid, valid[F.TARGET])
+        fitted = make_model(model, **params).fit(train, train[F.TARGET], X_valid=valid, y_valid=valid[F.TARGET])
         policy = Policy.from_config({}).fit(valid, fitted.predict_pd(valid),
                                             valid[F.TARGET].to_numpy())
         _LENDERS[key] = (fitted, policy)
@@ -426,21 +427,26 @@ def _summary(borrowers: int, months: int, seed: int, downturn_from: int | None, 
     }
 
 
-def simulate_from_run(run_dir: str | os.PathLike[str], borrowers: int, months: int, seed: int,
+def simulate_from_run(run: Any, borrowers: int, months: int, seed: int,
                       downturn_from: int | None = None, quiet: bool = True,
                       **kwargs: Any) -> Panel:
-    """Simulate with a saved experiment's lender: ``run.model("lgbm")`` and ``run.policy()``.
+    """Simulate with a saved experiment's lender: the model its policy deployed and the policy.
 
-    ``riskkit.load_run`` is imported here, lazily, so the lifecycle works without the
-    experiment modules.
+    Parameters
+    ----------
+    run:
+        A loaded run (:func:`riskkit.load_run`): anything with ``model(name)``, ``policy()``
+        and ``deployed_model_name``. Passed in loaded, so the lifecycle never reads run
+        folders itself (the experiment layer sits above it).
+    borrowers, months, seed, downturn_from, quiet, **kwargs:
+        As for :func:`simulate`.
+
+    Returns
+    -------
+    Panel
     """
-    try:
-        from riskkit import load_run
-    except ImportError as exc:
-        raise ConfigError(f"cannot read run folders: riskkit.load_run is unavailable ({exc})") \
-            from None
-    run = load_run(run_dir)
-    return simulate(borrowers, months, seed, model=run.model("lgbm"), policy=run.policy(),
+    model = run.model(run.deployed_model_name)
+    return simulate(borrowers, months, seed, model=model, policy=run.policy(),
                     downturn_from=downturn_from, quiet=quiet, **kwargs)
 
 

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit.core import features as F
-from riskkit.synth.population import OCC_SHOCK_PROB
+from riskkit.synth.draws import OCC_SHOCK_PROB
 
 #: Other lending platforms a borrower can use (bits 1..31 of a uint32; bit 0 is this lender).
 OTHER_PLATFORMS = 31

@@ -25,9 +25,13 @@ import pandas as pd
 
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError
+from riskkit.explain import approved_reference
+from riskkit.explain.texts import reason_text
 from riskkit.lifecycle.behaviour import MonthActions, draw_income, settle_loans
-from riskkit.lifecycle.simulation import environment, month_rng
+from riskkit.lifecycle.simulation import default_lender, environment, month_rng
 from riskkit.lifecycle.state import THIS_LENDER, init_state, roll_month, slot, state_frame
+from riskkit.synth import generate
+from riskkit.synth.personas import persona as make_persona
 
 #: Feature columns a storyline table shows next to the decision.
 STORY_FEATURES: tuple[str, ...] = (
@@ -79,11 +83,6 @@ class Storyline:
 def resolve_persona(persona: str | pd.DataFrame | pd.Series) -> tuple[str, pd.DataFrame]:
     """A name and a one-row frame: a persona name, a one-row frame, or a row as a Series."""
     if isinstance(persona, str):
-        try:
-            from riskkit.synth.personas import persona as make_persona
-        except ImportError as exc:
-            raise ConfigError(f"persona {persona!r}: riskkit.synth.personas is unavailable ({exc}); "
-                              "pass the applicant as a one-row frame") from None
         return persona, make_persona(persona)
     frame = persona.to_frame().T if isinstance(persona, pd.Series) else persona
     if len(frame) != 1:
@@ -106,7 +105,6 @@ def before_story(row: pd.DataFrame) -> pd.DataFrame:
 
 def _reasons(model: Any, frame: pd.DataFrame, decision: pd.Series, policy: Any,
              reference: Mapping[str, Any], top: int, lang: str) -> tuple[list[str], pd.Series]:
-    from riskkit.explain.texts import reason_text
 
     contrib = model.contributions(frame).iloc[0]
     reasons = []
@@ -152,7 +150,6 @@ def storyline(persona: str | pd.DataFrame | pd.Series = "zhang_san", months: int
     simulation's income draw, seeded). ``start``:
     ``"before_story"`` or ``"as_is"`` (start from the row unchanged).
     """
-    from riskkit.lifecycle.simulation import default_lender
 
     if income not in ("steady", "random") or start not in ("before_story", "as_is"):
         raise ConfigError("income must be 'steady' or 'random'; start 'before_story' or 'as_is'")
@@ -239,8 +236,6 @@ _REFERENCES: dict[int, dict[str, Any]] = {}
 def default_reference(model: Any, policy: Any, rows: int = 20_000,
                       seed: int = 20_261_130) -> dict[str, Any]:
     """Medians among approved applicants of a generated baseline population (cached)."""
-    from riskkit.explain import approved_reference
-    from riskkit.synth import generate
 
     key = id(model) ^ hash(float(policy.cutoff))
     if key not in _REFERENCES:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from riskkit.core.errors import ConfigError, RunError
+from riskkit.core.registry import Registry
 from riskkit.models.base import MODEL_FILE, CreditModel, PointsScaling, read_model_json
 from riskkit.models.calibration import PlattScaling, ece, fit_platt
 from riskkit.models.gbm import LGBMModel
@@ -37,12 +38,24 @@ def make_model(name: str, **params: Any) -> CreditModel:
         raise ConfigError(f"model {name!r}: {exc}") from None
 
 
-def load_model(folder: str | Path) -> CreditModel:
-    """Load any saved riskkit model; the ``"kind"`` field of ``model.json`` picks the class."""
+def load_model(folder: str | Path, registry: Registry | None = None) -> CreditModel:
+    """Load any saved riskkit model; the ``"kind"`` field of ``model.json`` picks the class.
+
+    Parameters
+    ----------
+    folder:
+        A saved model's folder.
+    registry:
+        The registry its features are described in (a run passes ``run.registry``).
+
+    Returns
+    -------
+    CreditModel
+    """
     kind = read_model_json(folder)["kind"]
     if kind not in MODEL_CLASSES:
         raise RunError(f"{folder}: unknown model kind {kind!r}; expected one of {MODEL_NAMES}")
-    return MODEL_CLASSES[kind].load(folder)
+    return MODEL_CLASSES[kind].load(folder, registry=registry)
 
 
 __all__ = [

@@ -27,13 +27,14 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError, RunError
 from riskkit.core.io import read_json, write_json
+from riskkit.core.mathx import sigmoid
+from riskkit.core.registry import Registry
 from riskkit.models.calibration import PlattScaling, calibration_report, fit_platt
 
 MODEL_FILE = "model.json"
@@ -86,11 +87,27 @@ def check_target(y: Any, n_rows: int, what: str = "y") -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def category_levels(features: tuple[str, ...], X: pd.DataFrame) -> dict[str, list[str]]:
-    """Levels of each categorical model feature: the registry's list, else those seen in X."""
+def category_levels(features: tuple[str, ...], X: pd.DataFrame,
+                    registry: Registry = F.SYNTHETIC) -> dict[str, list[str]]:
+    """Levels of each categorical model feature: the registry's list, else those seen in X.
+
+    Parameters
+    ----------
+    features:
+        Model feature names.
+    X:
+        Training rows (levels of a categorical the registry does not list come from here).
+    registry:
+        Where the features are described.
+
+    Returns
+    -------
+    dict
+        Feature name to its ordered levels, for categoricals only.
+    """
     levels: dict[str, list[str]] = {}
     for name in features:
-        feat = F.get(name)
+        feat = registry.get_feature(name)
         if not feat.is_categorical:
             continue
         if feat.categories:
@@ -152,12 +169,18 @@ class CreditModel(BaseEstimator, ABC):
 
     def __init__(self, *, features: tuple[str, ...] | list[str] | None = None,
                  calibrate: bool = True, base_score: float = 600.0, base_odds: float = 50.0,
-                 pdo: float = 20.0) -> None:
+                 pdo: float = 20.0, registry: Registry | None = None) -> None:
         self.features = features
         self.calibrate = calibrate
         self.base_score = base_score
         self.base_odds = base_odds
         self.pdo = pdo
+        self.registry = registry
+
+    @property
+    def registry_(self) -> Registry:
+        """The registry this model's features are described in (the synthetic one by default)."""
+        return self.registry if self.registry is not None else F.SYNTHETIC
 
     # ----------------------------------------------------------------- subclass hooks
     @abstractmethod
@@ -187,30 +210,47 @@ class CreditModel(BaseEstimator, ABC):
 
     # ----------------------------------------------------------------- fitting
     def _resolve_features(self) -> tuple[str, ...]:
-        chosen = tuple(F.MODEL_FEATURES if self.features is None else self.features)
-        problems = [f"{n!r} is not a model feature" for n in chosen if not F.is_model_feature(n)]
+        registry = self.registry_
+        chosen = tuple(registry.model_features if self.features is None else self.features)
+        problems = [f"{n!r} is not a model feature" for n in chosen
+                    if not registry.is_model_feature(n)]
         if len(set(chosen)) != len(chosen):
             problems.append("features are repeated")
         if not chosen:
             problems.append("no features given")
-        if self.requires_all_features and chosen != F.MODEL_FEATURES:
+        if self.requires_all_features and chosen != registry.model_features:
             problems.append(f"the {self.name} model uses every model feature, in registry order")
         if problems:
             raise ConfigError(f"{self.name} features: " + "; ".join(problems))
         return chosen
 
-    def fit(self, X: pd.DataFrame, y: Any, X_valid: pd.DataFrame | None = None,
+    def fit(self, X: pd.DataFrame, y: Any, *, X_valid: pd.DataFrame | None = None,
             y_valid: Any = None) -> Self:
         """Fit on (X, y); the validation split drives early stopping and calibration.
 
         Without a validation split no calibration is fitted (calibrating on the training
         rows would mostly undo nothing but overfitting), and the report says so.
+
+        Parameters
+        ----------
+        X:
+            Training rows with (at least) the model's feature columns.
+        y:
+            0/1 outcome per row (1 = default).
+        X_valid, y_valid:
+            The validation split (keywords, both or neither).
+
+        Returns
+        -------
+        CreditModel
+            ``self``, fitted.
         """
         if (X_valid is None) != (y_valid is None):
             raise ConfigError("give both X_valid and y_valid, or neither")
         features = self._resolve_features()
         self.features_ = features
-        self.levels_ = category_levels(features, X)
+        self.levels_ = category_levels(features, X, self.registry_)
+        self.classes_ = np.array([0, 1])
         Xt = prepare_frame(X, features, self.levels_, "X")
         yt = check_target(y, len(Xt), "y")
         if len(np.unique(yt)) < 2:
@@ -223,10 +263,37 @@ class CreditModel(BaseEstimator, ABC):
         self._fit_calibration(Xt, yt, Xv, yv)
         return self
 
-    def _fit_calibration(self, X: pd.DataFrame, y: np.ndarray, X_valid: pd.DataFrame | None,
-                         y_valid: np.ndarray | None) -> None:
+    def calibrate_on(self, X_valid: pd.DataFrame | None, y_valid: Any = None) -> Self:
+        """(Re)fit the Platt calibration on a validation frame, for a model whose raw part was
+        trained elsewhere (e.g. LightGBM on Dask); ``None`` leaves it uncalibrated.
+
+        Parameters
+        ----------
+        X_valid, y_valid:
+            Validation rows and their 0/1 outcomes, or ``None``.
+
+        Returns
+        -------
+        CreditModel
+            ``self``.
+        """
+        if X_valid is None:
+            self._fit_calibration(None, None, None, None)
+            return self
+        Xv = prepare_frame(X_valid, self.features_, self.levels_, "X_valid")
+        yv = check_target(y_valid, len(Xv), "y_valid")
+        self._fit_calibration(Xv, yv, Xv, yv)
+        return self
+
+    def _fit_calibration(self, X: pd.DataFrame | None, y: np.ndarray | None,
+                         X_valid: pd.DataFrame | None, y_valid: np.ndarray | None) -> None:
         if X_valid is None or y_valid is None:
             self.calibration_ = PlattScaling()
+            if X is None or y is None:
+                self.calibration_report_ = calibration_report(
+                    np.array([]), np.array([]), self.calibration_,
+                    "trained without a validation frame: not calibrated")
+                return
             note = "no validation split: not calibrated; ECE measured on the training rows"
             self.calibration_report_ = calibration_report(self._raw_logit(X), y,
                                                           self.calibration_, note)
@@ -249,17 +316,74 @@ class CreditModel(BaseEstimator, ABC):
     def scaling(self) -> PointsScaling:
         return PointsScaling(float(self.base_score), float(self.base_odds), float(self.pdo))
 
-    def predict_logit(self, X: pd.DataFrame) -> np.ndarray:
-        """Calibrated log-odds of default."""
-        raw = self._raw_logit(self._prepare(X))
-        return self.calibration_.apply(raw)
+    def predict_logit(self, X: pd.DataFrame, raw: bool = False) -> np.ndarray:
+        """Log-odds of default: calibrated, or the model's own before calibration.
 
-    def predict_pd(self, X: pd.DataFrame) -> np.ndarray:
-        """Calibrated probability of default within 12 months."""
-        return expit(self.predict_logit(X))
+        Parameters
+        ----------
+        X:
+            Rows to score.
+        raw:
+            ``True`` for the log-odds before Platt scaling (before/after calibration charts);
+            the one public way to get them, so nothing reaches into ``calibration_``.
 
-    def score(self, X: pd.DataFrame) -> np.ndarray:
-        """Scorecard points (higher = safer) on the shared base score / odds / PDO scale."""
+        Returns
+        -------
+        numpy.ndarray
+            One log-odds per row.
+        """
+        logit = self._raw_logit(self._prepare(X))
+        return logit if raw else self.calibration_.apply(logit)
+
+    def predict_pd(self, X: pd.DataFrame, raw: bool = False) -> np.ndarray:
+        """Probability of default within 12 months (calibrated unless ``raw``).
+
+        Parameters
+        ----------
+        X:
+            Rows to score.
+        raw:
+            ``True`` for the probability before calibration.
+
+        Returns
+        -------
+        numpy.ndarray
+            One PD per row.
+        """
+        return sigmoid(self.predict_logit(X, raw=raw))
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """scikit-learn's shape: column 0 the probability of ``classes_[0]`` (good), 1 of bad.
+
+        Parameters
+        ----------
+        X:
+            Rows to score.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n, 2)`` array of calibrated probabilities.
+        """
+        p = self.predict_pd(X)
+        return np.column_stack([1.0 - p, p])
+
+    def points(self, X: pd.DataFrame) -> np.ndarray:
+        """Scorecard points (higher = safer) on the shared base score / odds / PDO scale.
+
+        Named ``points`` rather than ``score`` because scikit-learn's ``score(X, y)`` means
+        a goodness-of-fit figure.
+
+        Parameters
+        ----------
+        X:
+            Rows to score.
+
+        Returns
+        -------
+        numpy.ndarray
+            Points per row.
+        """
         return self.scaling.points(self.predict_logit(X))
 
     def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -300,6 +424,7 @@ class CreditModel(BaseEstimator, ABC):
         target.mkdir(parents=True, exist_ok=True)
         state, paths = self._state(target)
         params = self.get_params(deep=False)
+        params.pop("registry", None)
         if params.get("features") is not None:
             params["features"] = list(params["features"])
         payload = {
@@ -315,17 +440,37 @@ class CreditModel(BaseEstimator, ABC):
             "calibration_report": self.calibration_report_,
             "state": state,
         }
+        if self.registry is not None and self.registry is not F.SYNTHETIC:
+            used = set(self.features_)
+            payload["registry"] = [r for r in self.registry_.to_records() if r["name"] in used]
         paths.append(write_json(target / MODEL_FILE, payload))
         return paths
 
     @classmethod
-    def load(cls, folder: str | Path) -> Self:
-        """Rebuild a saved model; predictions equal the saved model's bit for bit."""
+    def load(cls, folder: str | Path, registry: Registry | None = None) -> Self:
+        """Rebuild a saved model; predictions equal the saved model's bit for bit.
+
+        Parameters
+        ----------
+        folder:
+            The folder :meth:`save` wrote.
+        registry:
+            The registry the model's features are described in: a run passes its own; by
+            default the entries saved with the model (a bring-your-own-data model), else the
+            synthetic world's.
+
+        Returns
+        -------
+        CreditModel
+        """
         payload = read_model_json(folder)
         if payload.get("kind") != cls.name:
             raise RunError(f"{folder}: holds a {payload.get('kind')!r} model, not {cls.name!r}")
         try:
-            model = cls(**payload["params"])
+            if registry is None and payload.get("registry"):
+                registry = Registry.from_records(payload["registry"])
+            model = cls(**payload["params"], registry=registry)
+            model.classes_ = np.array([0, 1])
             model.features_ = tuple(payload["features"])
             model.levels_ = {k: list(v) for k, v in payload["levels"].items()}
             model.calibration_ = PlattScaling.from_dict(payload["calibration"])

@@ -16,8 +16,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
+
+from riskkit.core.mathx import sigmoid
+from riskkit.evaluate import ece as evaluate_ece
 
 #: Inverse regularisation of the one-feature Platt fit: large, so the slope is not shrunk.
 PLATT_C = 1e6
@@ -65,37 +67,23 @@ def fit_platt(raw_logit: np.ndarray, y: np.ndarray, C: float = PLATT_C) -> Platt
 
 
 def ece(y: np.ndarray, pd_: np.ndarray, n_bins: int = ECE_BINS) -> float:
-    """Expected calibration error over equal-frequency bins of predicted PD.
+    """Expected calibration error: ``riskkit.evaluate.ece``, the one implementation, so a
+    model's calibration report and the evaluation report quote the same number.
 
-    Delegates to ``riskkit.evaluate.ece`` so that a model's calibration report and the
-    evaluation report quote the same number; imported lazily so the models never depend
-    on the evaluation module being importable, with :func:`ece_local` as the fallback.
+    Parameters
+    ----------
+    y:
+        0/1 outcomes.
+    pd_:
+        Predicted PDs.
+    n_bins:
+        Equal-count bins.
+
+    Returns
+    -------
+    float
     """
-    try:
-        from riskkit.evaluate import ece as evaluate_ece
-    except ImportError:
-        return ece_local(y, pd_, n_bins)
     return float(evaluate_ece(np.asarray(y), np.asarray(pd_, dtype=float), n_bins=n_bins))
-
-
-def ece_local(y: np.ndarray, pd_: np.ndarray, n_bins: int = ECE_BINS) -> float:
-    """Expected calibration error over equal-count bins of predicted PD (no dependencies).
-
-    Equal-count rather than equal-width bins because credit PDs crowd near zero: ten
-    equal-width bins on [0, 1] would put almost every applicant in the first one. Rows are
-    ordered by a stable sort, so ties are split the same way on every run.
-    """
-    y_arr = np.asarray(y, dtype=float)
-    p_arr = np.asarray(pd_, dtype=float)
-    if len(y_arr) != len(p_arr):
-        raise ValueError(f"y has {len(y_arr)} rows but the predictions have {len(p_arr)}")
-    if len(y_arr) == 0:
-        return float("nan")
-    order = np.argsort(p_arr, kind="stable")
-    total = 0.0
-    for chunk in np.array_split(order, min(n_bins, len(order))):
-        total += len(chunk) * abs(float(y_arr[chunk].mean()) - float(p_arr[chunk].mean()))
-    return total / len(y_arr)
 
 
 def calibration_report(raw_logit: np.ndarray, y: np.ndarray, platt: PlattScaling,
@@ -117,10 +105,10 @@ def calibration_report(raw_logit: np.ndarray, y: np.ndarray, platt: PlattScaling
         "observed_bad_rate": float(target.mean()) if len(target) else float("nan"),
     }
     if len(target):
-        report["ece_before"] = ece(target, expit(raw))
-        report["ece_after"] = ece(target, expit(platt.apply(raw)))
-        report["mean_pd_before"] = float(expit(raw).mean())
-        report["mean_pd_after"] = float(expit(platt.apply(raw)).mean())
+        report["ece_before"] = ece(target, sigmoid(raw))
+        report["ece_after"] = ece(target, sigmoid(platt.apply(raw)))
+        report["mean_pd_before"] = float(sigmoid(raw).mean())
+        report["mean_pd_after"] = float(sigmoid(platt.apply(raw)).mean())
     if reason:
         report["note"] = reason
     return report

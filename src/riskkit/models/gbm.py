@@ -33,10 +33,11 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import write_text
+from riskkit.core.registry import Registry
 from riskkit.models.base import CreditModel
+from riskkit.treeshap import FastTreeShap
 
 #: Defaults; any key can be overridden through ``params`` (LightGBM names or aliases).
 DEFAULT_PARAMS: dict[str, Any] = {
@@ -63,9 +64,10 @@ class LGBMModel(CreditModel):
     def __init__(self, *, params: dict[str, Any] | None = None, seed: int = 7,
                  num_threads: int = 2, contrib_engine: str = "lightgbm",
                  features: tuple[str, ...] | list[str] | None = None, calibrate: bool = True,
-                 base_score: float = 600.0, base_odds: float = 50.0, pdo: float = 20.0) -> None:
+                 base_score: float = 600.0, base_odds: float = 50.0, pdo: float = 20.0,
+                 registry: Registry | None = None) -> None:
         super().__init__(features=features, calibrate=calibrate, base_score=base_score,
-                         base_odds=base_odds, pdo=pdo)
+                         base_odds=base_odds, pdo=pdo, registry=registry)
         self.params = params
         self.seed = seed
         self.num_threads = num_threads
@@ -82,7 +84,7 @@ class LGBMModel(CreditModel):
         train = {
             "objective": "binary", "verbosity": -1, "deterministic": True,
             "force_row_wise": True, "seed": int(self.seed), "num_threads": int(self.num_threads),
-            "monotone_constraints": F.monotone_constraints(self.features_),
+            "monotone_constraints": self.registry_.monotone_constraints(self.features_),
             **merged,
         }
         return train, rounds, None if patience is None else int(patience)
@@ -106,9 +108,19 @@ class LGBMModel(CreditModel):
         best = booster.best_iteration if booster.best_iteration > 0 else booster.current_iteration()
         self.best_iteration_ = int(best)
         self.params_ = {**train_params, "n_estimators": rounds, "early_stopping_rounds": patience}
-        self._set_booster(booster.model_to_string(num_iteration=best))
+        self.set_booster(booster.model_to_string(num_iteration=best))
 
-    def _set_booster(self, text: str) -> None:
+    def set_booster(self, text: str) -> None:
+        """Adopt a trained booster (LightGBM's text format) as this model's raw part.
+
+        Used by ``fit`` and by trainers elsewhere (LightGBM on Dask) that produce a booster
+        for the same features; call :meth:`calibrate_on` afterwards.
+
+        Parameters
+        ----------
+        text:
+            ``Booster.model_to_string()`` output over ``features_`` in order.
+        """
         self.booster_ = lgb.Booster(model_str=text)
         self._booster_text = text
         self._fast_engine: Any = None
@@ -142,10 +154,6 @@ class LGBMModel(CreditModel):
 
     def _load_fast_engine(self) -> Any:
         if self._fast_engine is None:
-            try:
-                from riskkit.treeshap import FastTreeShap  # written alongside; optional
-            except ImportError:
-                return None
             self._fast_engine = FastTreeShap(self.booster_)
         return self._fast_engine
 
@@ -189,4 +197,4 @@ class LGBMModel(CreditModel):
             raise ValueError(f"{state['booster_file']} does not match the checksum in model.json")
         self.best_iteration_ = int(state["best_iteration"])
         self.params_ = dict(state["train_params"])
-        self._set_booster(text)
+        self.set_booster(text)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit.core import features as F
+from riskkit.core.registry import Registry
 from riskkit.models.base import CreditModel
 from riskkit.synth.scenarios import get_scenario
 from riskkit.synth.truth import DEFAULT_BAD_RATE, TruthModel, truth_model
@@ -36,9 +37,10 @@ class OracleModel(CreditModel):
 
     def __init__(self, *, bad_rate: float = DEFAULT_BAD_RATE, scenario: str = "baseline",
                  features: tuple[str, ...] | list[str] | None = None, calibrate: bool = False,
-                 base_score: float = 600.0, base_odds: float = 50.0, pdo: float = 20.0) -> None:
+                 base_score: float = 600.0, base_odds: float = 50.0, pdo: float = 20.0,
+                 registry: Registry | None = None) -> None:
         super().__init__(features=features, calibrate=calibrate, base_score=base_score,
-                         base_odds=base_odds, pdo=pdo)
+                         base_odds=base_odds, pdo=pdo, registry=registry)
         self.bad_rate = bad_rate
         self.scenario = scenario
 

@@ -38,6 +38,7 @@ from sklearn.utils.validation import check_is_fitted
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import write_with
+from riskkit.core.registry import Registry
 from riskkit.models.base import CreditModel
 
 SPECIAL_LABEL = "Special"
@@ -169,11 +170,30 @@ def optbinning_woe(optb: Any, x: np.ndarray) -> np.ndarray:
 
 
 def fit_feature_bins(name: str, x: np.ndarray, y: np.ndarray, params: dict[str, Any],
-                     special_codes: list[Any] | None) -> FeatureBins:
-    """Bin one feature with optbinning, and prove the NumPy re-implementation agrees."""
-    from optbinning import OptimalBinning
+                     special_codes: list[Any] | None,
+                     registry: Registry = F.SYNTHETIC) -> FeatureBins:
+    """Bin one feature with optbinning, and prove the NumPy re-implementation agrees.
 
-    feat = F.get(name)
+    Parameters
+    ----------
+    name:
+        The feature; its registry entry gives the dtype and the monotone trend.
+    x, y:
+        Training values and 0/1 outcomes.
+    params:
+        ``OptimalBinning`` keyword arguments.
+    special_codes:
+        Values binned on their own.
+    registry:
+        Where ``name`` is described.
+
+    Returns
+    -------
+    FeatureBins
+    """
+    from optbinning import OptimalBinning  # heavy; only a fit needs it
+
+    feat = registry.get_feature(name)
     optb = OptimalBinning(name=name, dtype="categorical" if feat.is_categorical else "numerical",
                           monotonic_trend="auto" if feat.is_categorical else TREND[feat.direction],
                           special_codes=list(special_codes) if special_codes else None,
@@ -186,8 +206,8 @@ def fit_feature_bins(name: str, x: np.ndarray, y: np.ndarray, params: dict[str, 
     return bins
 
 
-def _column(X: pd.DataFrame, name: str) -> np.ndarray:
-    if F.get(name).is_categorical:
+def _column(X: pd.DataFrame, name: str, registry: Registry) -> np.ndarray:
+    if registry.get_feature(name).is_categorical:
         return np.asarray(X[name].astype(object))
     return X[name].to_numpy(dtype=float)
 
@@ -203,9 +223,10 @@ class ScorecardModel(CreditModel):
                  feature_binning_params: dict[str, dict[str, Any]] | None = None,
                  special_codes: dict[str, list[Any]] | None = None, C: float = 1.0,
                  features: tuple[str, ...] | list[str] | None = None, calibrate: bool = True,
-                 base_score: float = 600.0, base_odds: float = 50.0, pdo: float = 20.0) -> None:
+                 base_score: float = 600.0, base_odds: float = 50.0, pdo: float = 20.0,
+                 registry: Registry | None = None) -> None:
         super().__init__(features=features, calibrate=calibrate, base_score=base_score,
-                         base_odds=base_odds, pdo=pdo)
+                         base_odds=base_odds, pdo=pdo, registry=registry)
         self.min_bin_size = min_bin_size
         self.max_n_bins = max_n_bins
         self.min_bin_n_event = min_bin_n_event
@@ -243,9 +264,10 @@ class ScorecardModel(CreditModel):
             raise ConfigError(f"scorecard binning settings name non-features {sorted(unknown)}")
         self.bins_ = {}
         for name in self.features_:
-            x = _column(X, name)
+            x = _column(X, name, self.registry_)
             self.bins_[name] = fit_feature_bins(name, x, y, self._binning_params(name, x),
-                                                (self.special_codes or {}).get(name))
+                                                (self.special_codes or {}).get(name),
+                                                self.registry_)
         woe = self._woe_matrix(X)
         self.dropped_: dict[str, str] = {}
         active = []
@@ -286,7 +308,7 @@ class ScorecardModel(CreditModel):
 
     # ----------------------------------------------------------------- predicting
     def _woe_matrix(self, X: pd.DataFrame) -> np.ndarray:
-        return np.column_stack([self.bins_[n].transform(_column(X, n)) for n in self.features_])
+        return np.column_stack([self.bins_[n].transform(_column(X, n, self.registry_)) for n in self.features_])
 
     def _raw_logit(self, X: pd.DataFrame) -> np.ndarray:
         # explicit accumulation (no BLAS) so the sum is bit-identical on every machine
@@ -339,7 +361,7 @@ class ScorecardModel(CreditModel):
         out = {}
         for name in self.features_:
             labels = np.asarray([*self.bins_[name].labels(), UNKNOWN_LABEL], dtype=object)
-            out[name] = labels[self.bins_[name].bin_index(_column(Xt, name))]
+            out[name] = labels[self.bins_[name].bin_index(_column(Xt, name, self.registry_))]
         return pd.DataFrame(out, index=Xt.index)
 
     def points_table(self) -> pd.DataFrame:

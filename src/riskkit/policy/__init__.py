@@ -11,4 +11,4 @@ from riskkit.policy.rules import (
     Policy,
 )
 
-__all__ = ['APPROVED', 'DENIED', 'KnockoutRule', 'DEFAULT_KNOCKOUTS', 'LineRule', 'Policy']
+__all__ = ['APPROVED', 'DEFAULT_KNOCKOUTS', 'DENIED', 'KnockoutRule', 'LineRule', 'Policy']

@@ -65,8 +65,8 @@ def stability(model: Any, reference: pd.DataFrame, others: Mapping[str, pd.DataF
     with one row per feature and one column per name, features ordered by their largest CSI.
     """
     names = list(features) if features is not None else list(model.features_)
-    ref_score = model.score(reference)
-    psi = pd.Series({name: ev.psi(ref_score, model.score(frame)) for name, frame in others.items()},
+    ref_score = model.points(reference)
+    psi = pd.Series({name: ev.psi(ref_score, model.points(frame)) for name, frame in others.items()},
                     name="score_psi", dtype=float)
     csi = pd.DataFrame({name: ev.csi(reference, frame, names) for name, frame in others.items()})
     csi = csi.loc[csi.max(axis=1).sort_values(ascending=False).index]

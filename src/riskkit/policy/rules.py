@@ -21,6 +21,7 @@ import pandas as pd
 
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
+from riskkit.core.registry import Registry
 
 _OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
         "==": operator.eq, "!=": operator.ne}
@@ -44,8 +45,6 @@ class KnockoutRule:
         if self.op not in _OPS:
             raise ConfigError(f"knock-out rule {self.name!r}: operator {self.op!r} is not one of "
                               f"{', '.join(_OPS)}")
-        if self.feature not in F.REGISTRY:
-            raise ConfigError(f"knock-out rule {self.name!r}: unknown feature {self.feature!r}")
 
     def hits(self, frame: pd.DataFrame) -> np.ndarray:
         values = frame[self.feature].to_numpy(dtype=float, na_value=np.nan)
@@ -105,8 +104,22 @@ class Policy:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_config(cls, config: Mapping[str, Any] | None) -> Policy:
-        """Build from the ``policy:`` section of an experiment config (validated strictly)."""
+    def from_config(cls, config: Mapping[str, Any] | None,
+                    registry: Registry | None = None) -> Policy:
+        """Build from the ``policy:`` section of an experiment config (validated strictly).
+
+        Parameters
+        ----------
+        config:
+            The ``policy:`` section (``None``: the defaults).
+        registry:
+            Where knock-out features must be found (default: the synthetic world's).
+
+        Returns
+        -------
+        Policy
+            Unfitted: :meth:`fit` resolves the cut-off.
+        """
         config = dict(config or {})
         allowed = {"cutoff", "knockouts", "line"}
         unknown = set(config) - allowed
@@ -128,7 +141,7 @@ class Policy:
             if not isinstance(spec, Mapping):
                 raise ConfigError("policy.knockouts must map rule names to {feature, op, value}, "
                                   f"got {type(spec).__name__} {spec!r}")
-            knockouts = tuple(_knockout_from_config(name, rule) for name, rule in spec.items())
+            knockouts = tuple(_knockout_from_config(name, rule, registry or F.SYNTHETIC) for name, rule in spec.items())
         line_cfg = dict(config.get("line") or {})
         line_fields = set(LineRule.__dataclass_fields__)
         if set(line_cfg) - line_fields:
@@ -220,14 +233,15 @@ class Policy:
                    line_rule=LineRule(**data["line"]))
 
 
-def _knockout_from_config(name: str, spec: Mapping[str, Any]) -> KnockoutRule:
+def _knockout_from_config(name: str, spec: Mapping[str, Any],
+                          registry: Registry = F.SYNTHETIC) -> KnockoutRule:
     allowed = {"feature", "op", "value", "text_en", "text_zh"}
     if not isinstance(spec, Mapping) or set(spec) - allowed or not {"feature", "op", "value"} <= set(spec):
         raise ConfigError(f"policy.knockouts.{name}: expected keys feature, op, value "
                           f"(and optionally text_en, text_zh), got {spec!r}")
     feature = spec["feature"]
-    if feature not in F.REGISTRY:
+    if feature not in registry:
         raise ConfigError(f"policy.knockouts.{name}: unknown feature {feature!r}")
-    text_en = spec.get("text_en") or f"{F.get(feature).description_en} {spec['op']} {spec['value']}"
-    text_zh = spec.get("text_zh") or f"{F.get(feature).description_zh} {spec['op']} {spec['value']}"
+    text_en = spec.get("text_en") or f"{registry[feature].description_en} {spec['op']} {spec['value']}"
+    text_zh = spec.get("text_zh") or f"{registry[feature].description_zh} {spec['op']} {spec['value']}"
     return KnockoutRule(name, feature, spec["op"], float(spec["value"]), text_en, text_zh)

@@ -37,7 +37,11 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+import riskkit
+from riskkit import charts
+from riskkit.charts import resolve_lang, use_style
 from riskkit.core.errors import ConfigError, RiskkitError, RunError
+from riskkit.core.io import write_text
 from riskkit.core.paths import repo_root
 
 log = logging.getLogger(__name__)
@@ -267,7 +271,6 @@ def run_notebook(source: Path, out_dir: Path, parameters: dict[str, Any], quiet:
             result["ipynb"] = failed
         result["seconds"] = time.perf_counter() - started
         return result
-    from riskkit.core.io import write_text
 
     os.replace(partial, ipynb)
     failed.unlink(missing_ok=True)
@@ -338,7 +341,6 @@ def publisher(run: Any, fig_dir: str | os.PathLike[str]) -> Any:
 
     Every notebook publishes its charts the same way, so the way lives here once.
     """
-    from riskkit import charts
 
     source = f"riskkit · run {run.name} · seed {run.config['seed']}"
 
@@ -362,7 +364,6 @@ def setup(lang: str = "en", variant: str = "report") -> str:
     (sharp "retina" PNGs) before applying the style sheet. Returns the language charts will
     really use: ``"en"`` when ``"zh"`` was asked for but no CJK font is installed.
     """
-    from riskkit.charts import resolve_lang, use_style
 
     shell = _ipython()
     if shell is not None:
@@ -413,7 +414,6 @@ def load_population(rows: int, seed: int, run_dir: str | os.PathLike[str] | None
     """
     import yaml
 
-    import riskkit
 
     if run_dir is None:
         return riskkit.generate(rows=rows, seed=seed, scenario=scenario)

@@ -30,6 +30,7 @@ import yaml
 from riskkit import __version__
 from riskkit.core.errors import RunError
 from riskkit.core.io import read_json, write_text
+from riskkit.experiment.runfolder import verify
 
 REPORT_FILE = "report.html"
 #: Performance metrics in reading order; others follow alphabetically.
@@ -92,7 +93,6 @@ def _check_shape(metrics: Any, path: Path) -> None:
 
 def _verify(folder: Path) -> dict[str, Any]:
     """The run's manifest, after checking every file's hash (riskkit.experiment.runfolder.verify)."""
-    from riskkit.experiment.runfolder import verify
 
     if not folder.is_dir():
         raise RunError(f"run folder {folder} does not exist" if not folder.exists()

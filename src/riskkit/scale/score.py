@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow.parquet as pq
-from scipy.special import expit
 
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import write_json, write_parquet
+from riskkit.core.mathx import sigmoid
 from riskkit.models import CreditModel, load_model
 from riskkit.models.base import MODEL_FILE, read_model_json
 from riskkit.policy import Policy
@@ -108,7 +108,7 @@ def score_frame(model: CreditModel, frame: pd.DataFrame, policy: Policy | None,
     ``score`` exactly, as both are the same functions of the same log-odds.
     """
     logit = model.predict_logit(frame)
-    pd_ = expit(logit)
+    pd_ = sigmoid(logit)
     score = model.scaling.points(logit)
     out: dict[str, Any] = {}
     if F.ID_COLUMN in frame.columns:

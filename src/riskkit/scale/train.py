@@ -32,8 +32,7 @@ import pandas as pd
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.models import LGBMModel
-from riskkit.models.base import check_target, prepare_frame
-from riskkit.models.calibration import PlattScaling, calibration_report
+from riskkit.models.base import prepare_frame
 from riskkit.models.gbm import DEFAULT_PARAMS
 from riskkit.scale._cluster import require_dask
 
@@ -151,17 +150,11 @@ def _as_riskkit_model(model: LGBMModel, booster_text: str, names: tuple[str, ...
     model.features_ = names
     model.levels_ = levels
     model.params_ = params
-    model._set_booster(booster_text)
+    model.set_booster(booster_text)
     model.best_iteration_ = int(model.booster_.current_iteration())
     if valid is None:
-        model.calibration_ = PlattScaling()
-        model.calibration_report_ = calibration_report(
-            np.array([]), np.array([]), model.calibration_,
-            "trained on Dask without a validation frame: not calibrated")
+        model.calibrate_on(None)
         return model
     if target not in valid.columns:
         raise ConfigError(f"the validation frame has no {target!r} column")
-    Xv = prepare_frame(valid, names, levels, "valid")
-    yv = check_target(valid[target], len(Xv), "valid target")
-    model._fit_calibration(Xv, yv, Xv, yv)
-    return model
+    return model.calibrate_on(valid, valid[target])

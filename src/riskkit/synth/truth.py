@@ -39,6 +39,8 @@ import pandas as pd
 from scipy.optimize import brentq
 
 from riskkit.core import features as F
+from riskkit.core.mathx import sigmoid
+from riskkit.synth.draws import draw_reference_features
 
 #: Per-occupation risk shift (log-odds) and "volatile industry" weight of the interaction.
 OCCUPATION_EFFECT: dict[str, float] = {
@@ -170,10 +172,6 @@ class TruthModel:
         return sigmoid(self.logit(frame))
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
-
 def fit_truth(reference: pd.DataFrame, target_bad_rate: float = DEFAULT_BAD_RATE,
               macro_logit: float = 0.0) -> TruthModel:
     """The truth against ``reference``, with an intercept giving ``target_bad_rate`` on it."""
@@ -193,8 +191,6 @@ def fit_truth(reference: pd.DataFrame, target_bad_rate: float = DEFAULT_BAD_RATE
 @lru_cache(maxsize=1)
 def reference_features() -> pd.DataFrame:
     """The fixed baseline reference sample (drawn once per process)."""
-    from riskkit.synth.population import draw_reference_features
-
     return draw_reference_features(REFERENCE_ROWS, REFERENCE_SEED)
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit.core.errors import ConfigError
+from riskkit.core.mathx import sigmoid
 from riskkit.treeshap._explainer import FastTreeShap
 
 
@@ -61,7 +62,7 @@ def synthetic_credit_frame(
     for j in range(n_categorical):
         effect = rng.normal(scale=0.5, size=len(frame[f"cat{j}"].cat.categories))
         logit += effect[frame[f"cat{j}"].cat.codes.to_numpy()]
-    y = (rng.random(rows) < 1.0 / (1.0 + np.exp(-(logit - 1.5)))).astype(np.int64)
+    y = (rng.random(rows) < sigmoid(logit - 1.5)).astype(np.int64)
     for j in range(min(nan_columns, n_num)):
         frame.loc[rng.random(rows) < nan_fraction, frame.columns[j]] = np.nan
     return frame, y

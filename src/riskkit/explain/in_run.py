@@ -1,4 +1,4 @@
-"""``riskkit explain RUN --applicant ID``: one applicant of a finished run, explained.
+"""One applicant of a finished run, explained (what ``riskkit explain RUN --applicant ID`` prints).
 
 The applicant is a generated id of any split the run kept, or a persona name
 (``zhang_san``, ``li_si``), scored with the run's own model and policy. Reasons are
@@ -8,7 +8,6 @@ same reference the run's reason codes used.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
@@ -39,15 +38,30 @@ def _reference(run: Any, model: Any, policy: Any) -> dict[str, Any]:
         raise RunError(f"run {run.path} keeps neither a validation nor a test split")
     frame = run.data(split)
     pd_ = np.asarray(model.predict_pd(frame), dtype=float)
-    return approved_reference(frame, policy.decide(frame, pd_))
+    return approved_reference(frame, policy.decide(frame, pd_), model.registry_)
 
 
-def explain_in_run(run_dir: str | os.PathLike[str], applicant: str | int, *,
+def explain_in_run(run: Any, applicant: str | int, *,
                    model_name: str | None = None, lang: str = "en") -> tuple[dict[str, Any], str]:
-    """(explanation dict, readable text) for one applicant of the run at ``run_dir``."""
-    from riskkit.experiment.runfolder import load_run
+    """(explanation dict, readable text) for one applicant of a finished run.
 
-    run = load_run(run_dir)
+    Parameters
+    ----------
+    run:
+        A loaded run (:func:`riskkit.load_run`); passed in loaded because reading run
+        folders is the experiment layer's job, above this one.
+    applicant:
+        An applicant id of the run, or a persona name (``zhang_san``, ``li_si``).
+    model_name:
+        The model to explain (default: the one the run's policy deployed).
+    lang:
+        ``"en"`` or ``"zh"`` for the text.
+
+    Returns
+    -------
+    tuple
+        The explanation as a dict, and as readable text.
+    """
     model = run.model(model_name or run.deployed_model_name)
     policy = run.policy()
     row = _applicant_row(run, applicant)

@@ -1,10 +1,14 @@
-"""Every word riskkit prints on a chart, in English and Chinese.
+"""Every user-facing string riskkit prints outside the feature registry, in English and Chinese.
 
-Kept in one table (not scattered through the plot functions) so a translator reviews one
-file and a missing Chinese string is a failing test, not a chart with mixed languages.
+One table, so a translator edits one file and a missing Chinese string is a failing test
+rather than a chart or page in mixed languages. Keys are grouped by where they appear
+(charts, feature effects, lifecycle, letters); feature names, units and reason templates live
+with each feature in the registry (:mod:`riskkit.core.registry`), not here.
 """
 
 from __future__ import annotations
+
+LANGS = ("en", "zh")
 
 TEXT: dict[str, tuple[str, str]] = {
     # shared
@@ -74,11 +78,38 @@ TEXT: dict[str, tuple[str, str]] = {
     "pdp_title": ("Partial dependence and ICE: {feature}", "部分依赖与个体条件期望：{feature}"),
     "pdp": ("Partial dependence (mean)", "部分依赖（均值）"),
     "ice": ("Individual curves (ICE)", "个体曲线（ICE）"),
+    # feature effects (riskkit.charts.effects)
+
+    "effect_approval": ("Approval rate, deployed model", "通过率（当前模型）"),
+    "effect_approval_truth": ("Approval rate if the true PD were known", "通过率（若已知真实违约概率）"),
+    "effect_bad_rate": ("Bad rate among approved", "通过客户坏账率"),
+    "effect_true_pd": ("Mean true PD, all applicants", "平均真实违约概率（全部申请人）"),
+    "effect_approval_y": ("Approval rate (%)", "通过率（%）"),
+    "effect_bad_y": ("Bad rate / PD (%)", "坏账率 / 违约概率（%）"),
+    "effect_approval_title": ("Approval by {feature}", "{feature}与通过率"),
+    "effect_interaction_title": ("{feature} by {by}: model (solid) vs. truth (dashed)",
+                          "{feature}与{by}的交互：模型（实线）与真实（虚线）"),
+    "effect_logit_y": ("Partial dependence (log-odds)", "部分依赖（对数几率）"),
+    "effect_pd_y": ("Partial dependence: PD (%)", "部分依赖：违约概率（%）"),
 }
 
 
 def text(key: str, lang: str = "en", **fields: object) -> str:
-    """The chart string ``key`` in ``lang`` ("en" or "zh"), with ``{fields}`` filled in."""
+    """The string ``key`` in ``lang`` ("en" or "zh"), with ``{fields}`` filled in.
+
+    Parameters
+    ----------
+    key:
+        A key of :data:`TEXT`.
+    lang:
+        ``"en"`` or ``"zh"`` (anything else reads as English).
+    **fields:
+        Values for the template's ``{placeholders}``.
+
+    Returns
+    -------
+    str
+    """
     en, zh = TEXT[key]
     template = zh if lang == "zh" else en
     return template.format(**fields) if fields else template
