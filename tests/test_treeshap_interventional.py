@@ -21,7 +21,7 @@ import shap
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from riskkit.errors import DataError
+from riskkit.core.errors import DataError
 from riskkit.treeshap import FastTreeShap
 
 TOL = 1e-9

@@ -13,7 +13,9 @@ after the other, and reports the ratio:
   bare NumPy; and the peak memory of writing N rows, in a child process;
 * ``lifecycle`` -- borrower-months per second of the lifecycle simulation, as a multiple
   of the generator's rows per second;
-* ``run`` -- the stages of ``riskkit run`` at a small size, as shares of the total.
+* ``run`` -- the stages of ``riskkit run`` at a small size, as shares of the total;
+* ``interventional`` -- interventional FastTreeShap vs shap and woodelf-explainer
+  (:func:`riskkit.treeshap.interventional_benchmark`).
 
 The load average is recorded with the figures: a ratio measured while other processes
 compete for the cores is noisier. The generator's ratios are also given in CPU seconds.
@@ -43,8 +45,9 @@ from tqdm.auto import tqdm
 from riskkit import __version__
 from riskkit.core import features as F
 from riskkit.core.io import read_json, write_json
+from riskkit.treeshap import interventional_benchmark, interventional_lines
 
-SECTIONS = ("shap", "generator", "lifecycle", "run")
+SECTIONS = ("shap", "generator", "lifecycle", "run", "interventional")
 SEED = 20_261_130
 
 
@@ -63,6 +66,8 @@ class BenchSizes:
     lifecycle_months: int
     run_rows: int
     repeats: int = 1  # best of n timings
+    backgrounds: tuple[int, ...] = (100, 1000)  # interventional: background rows
+    interventional_shap_rows: int = 20  # rows shap's interventional explainer explains
 
 
 QUICK = BenchSizes(train_rows=100_000, explain_rows=20_000, shap_rows=2_000,
@@ -200,6 +205,16 @@ def shap_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
                                              "shap_rows_per_s", "speedup", "max_abs_diff")}})
     result["scaling"] = table
     return result
+
+
+def interventional_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
+    """Interventional FastTreeShap vs shap and woodelf-explainer, on the default model."""
+    train, valid, test = _split(sizes.train_rows)
+    model = _fit(train, valid)
+    return interventional_benchmark(
+        model.booster_, _matrix(model, test), X_train=_matrix(model, train),
+        y_train=train[F.TARGET].to_numpy(), params=model.params_, backgrounds=sizes.backgrounds,
+        rows=sizes.explain_rows, shap_rows=sizes.interventional_shap_rows, repeats=sizes.repeats)
 
 
 # ----------------------------------------------------------------------------- generator
@@ -422,7 +437,8 @@ def format_report(results: dict[str, Any]) -> str:
             f"{meta['load_avg_start'][0]:.1f} -> {meta.get('load_avg_end', [float('nan')])[0]:.1f}")
     lines = [head, f"{'section':<10} {'figure':<62} {'riskkit':>12} {'reference':>12}  ratio"]
     formatters = {"shap": _shap_lines, "generator": _generator_lines,
-                  "lifecycle": _lifecycle_lines, "run": _run_lines}
+                  "lifecycle": _lifecycle_lines, "run": _run_lines,
+                  "interventional": interventional_lines}
     for name in [s for s in SECTIONS if s in results]:
         r = results[name]
         if r["status"] != "ok":
@@ -472,6 +488,7 @@ def run_bench(sizes: BenchSizes, sections: Sequence[str] = SECTIONS,
         "lifecycle": lambda: lifecycle_section(
             sizes, quiet, results.get("generator", {}).get("generate_rows_per_s")),
         "run": lambda: run_section(sizes, quiet),
+        "interventional": lambda: interventional_section(sizes, quiet),
     }
     disabled = logging.root.manager.disable
     logging.disable(max(disabled, logging.INFO))  # the sections' own progress logs: the
