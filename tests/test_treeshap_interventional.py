@@ -153,10 +153,11 @@ def test_matches_shap_exact_explainer_to_1e9(plain: Any) -> None:
     """shap's model-agnostic ``Exact`` explainer (float64 coalition enumeration over an
     ``Independent`` masker) computes the same interventional values: equal within 1e-9."""
     booster, bg, rows = plain
+    bg = bg.iloc[:20]
     masker = shap.maskers.Independent(bg.to_numpy(), max_samples=len(bg))
     exact = shap.explainers.Exact(lambda a: booster.predict(a, raw_score=True), masker)
-    ref = exact(rows.to_numpy()[:8])
-    phi = FastTreeShap(booster, background=bg).contributions(rows.iloc[:8])
+    ref = exact(rows.to_numpy()[:4])
+    phi = FastTreeShap(booster, background=bg).contributions(rows.iloc[:4])
     assert np.max(np.abs(phi[:, :-1] - ref.values)) <= TOL
     assert np.max(np.abs(phi[:, -1] - ref.base_values)) <= TOL
 
@@ -196,3 +197,74 @@ def test_additive_and_unused_feature_gets_zero(deep: Any, seed: int, n_bg: int,
     # so explaining the background row itself gives zero everywhere
     single = FastTreeShap(booster, background=bg[:1], max_table_bits=max_bits)
     assert np.max(np.abs(single.contributions(bg[:1])[:, :-1])) <= TOL
+
+
+# ------------------------------------------------------------------ riskkit's own model
+@pytest.fixture(scope="module")
+def riskkit_model() -> tuple[Any, pd.DataFrame, pd.DataFrame]:
+    from riskkit.features import TARGET
+    from riskkit.models import LGBMModel
+    from riskkit.synth import generate
+
+    frame = generate(6000, seed=11)
+    train, valid, test = frame.iloc[:3600], frame.iloc[3600:4800], frame.iloc[4800:]
+    model = LGBMModel(params={"n_estimators": 80}, num_threads=1).fit(
+        train, train[TARGET], valid, valid[TARGET])
+    return model, train, test
+
+
+def test_riskkit_model_has_categorical_splits(riskkit_model: Any) -> None:
+    from riskkit.treeshap._bench_interventional import _categorical_splits
+
+    assert _categorical_splits(riskkit_model[0].booster_) > 0
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+          HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 1000), n_bg=st.sampled_from([1, 17, 300]))
+def test_explain_contributions_with_background_stay_additive_after_calibration(
+        riskkit_model: Any, seed: int, n_bg: int) -> None:
+    from riskkit.explain import additivity_error, contributions
+
+    model, train, test = riskkit_model
+    assert model.calibration_.applied  # the affine map is part of what is checked
+    bg = train.sample(n_bg, random_state=seed)
+    contrib, base = contributions(model, test, background=bg)
+    assert list(contrib.columns) == list(model.features_) and contrib.index.equals(test.index)
+    assert base == pytest.approx(float(np.mean(model.predict_logit(bg))), abs=TOL)
+    assert additivity_error(model, test, background=bg) <= TOL
+    assert np.max(np.abs(contrib.sum(axis=1) + base - model.predict_logit(test))) <= TOL
+
+
+def test_default_contributions_unchanged_and_bad_calls_refused(riskkit_model: Any) -> None:
+    from riskkit.errors import ConfigError
+    from riskkit.explain import contributions
+
+    model, train, test = riskkit_model
+    default, base = contributions(model, test.iloc[:50])
+    native, native_base = contributions(model, test.iloc[:50], engine="native")
+    assert np.max(np.abs(default.to_numpy() - native.to_numpy())) <= TOL
+    assert base == pytest.approx(native_base, abs=TOL)
+    with pytest.raises(ConfigError, match="pred_contrib"):
+        contributions(model, test, engine="native", background=train.iloc[:10])
+    with pytest.raises(ConfigError, match="tree model"):
+        contributions(object(), test, background=train.iloc[:10])
+
+
+def test_interventional_benchmark_reports_agreeing_numbers(riskkit_model: Any) -> None:
+    from riskkit.features import TARGET
+    from riskkit.treeshap import interventional_benchmark, interventional_lines
+
+    model, train, test = riskkit_model
+    X = model._matrix(model._prepare(test))
+    r = interventional_benchmark(
+        model.booster_, X, X_train=model._matrix(model._prepare(train)),
+        y_train=train[TARGET].to_numpy(), params=model.params_, backgrounds=(30,),
+        rows=300, shap_rows=4)
+    assert r["categorical_splits"] > 0 and r["plain_categorical_splits"] == 0
+    (cat,), (plain,) = r["categorical"], r["plain"]
+    assert cat["ours_additivity"] <= TOL and plain["ours_additivity"] <= TOL
+    assert plain["max_abs_diff_shap"] <= 1e-3 and plain["speedup_vs_shap"] > 0
+    if r["woodelf"] == "ok":
+        assert plain["max_abs_diff_woodelf"] <= 1e-5 and plain["speedup_vs_woodelf"] > 0
+    assert len(interventional_lines(r)) >= 2
