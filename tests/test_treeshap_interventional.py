@@ -202,7 +202,7 @@ def test_additive_and_unused_feature_gets_zero(deep: Any, seed: int, n_bg: int,
 # ------------------------------------------------------------------ riskkit's own model
 @pytest.fixture(scope="module")
 def riskkit_model() -> tuple[Any, pd.DataFrame, pd.DataFrame]:
-    from riskkit.features import TARGET
+    from riskkit.core.features import TARGET
     from riskkit.models import LGBMModel
     from riskkit.synth import generate
 
@@ -237,7 +237,7 @@ def test_explain_contributions_with_background_stay_additive_after_calibration(
 
 
 def test_default_contributions_unchanged_and_bad_calls_refused(riskkit_model: Any) -> None:
-    from riskkit.errors import ConfigError
+    from riskkit.core.errors import ConfigError
     from riskkit.explain import contributions
 
     model, train, test = riskkit_model
@@ -252,7 +252,7 @@ def test_default_contributions_unchanged_and_bad_calls_refused(riskkit_model: An
 
 
 def test_interventional_benchmark_reports_agreeing_numbers(riskkit_model: Any) -> None:
-    from riskkit.features import TARGET
+    from riskkit.core.features import TARGET
     from riskkit.treeshap import interventional_benchmark, interventional_lines
 
     model, train, test = riskkit_model

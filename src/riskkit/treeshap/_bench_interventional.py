@@ -26,7 +26,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from riskkit.errors import ConfigError
+from riskkit.core.errors import ConfigError
 from riskkit.treeshap._explainer import FastTreeShap
 
 WOODELF_MISSING = "woodelf-explainer not installed (pip install 'riskkit[bench]'): skipped"
