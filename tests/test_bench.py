@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import numpy as np
 import pytest
 
-from riskkit import bench
 from riskkit.bench import BenchSizes, main
+from riskkit.bench import runner as bench
 from riskkit.core.errors import ConfigError
 from riskkit.synth import BLOCK_ROWS
 
@@ -58,12 +57,6 @@ def test_tiny_bench_writes_every_figure(tmp_path, capsys):
     assert "x faster" in printed and "the floor" in printed
 
 
-def test_missing_lifecycle_module_is_reported_as_unavailable(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "riskkit.lifecycle.simulation", None)  # import now fails
-    assert main(quiet=True, sizes=TINY, sections=("lifecycle",)) == 0
-    assert "lifecycle  unavailable" in capsys.readouterr().out
-
-
 def test_a_failing_section_gives_exit_code_1_and_the_reason(monkeypatch, tmp_path, capsys):
     def broken(*args, **kwargs):
         raise ValueError("disk on fire")
@@ -83,11 +76,9 @@ def test_an_unknown_section_is_a_config_error():
 
 def test_lifecycle_and_run_sections_at_tiny_size():
     life = bench._guarded("lifecycle", lambda: bench.lifecycle_section(TINY, True, 1e6))
-    if life["status"] == "ok":
-        assert positive(life["borrower_months_per_s"])
-        assert life["vs_generator"] == pytest.approx(life["borrower_months_per_s"] / 1e6)
-    else:  # written by a colleague alongside; its absence must read as such
-        assert life["status"] == "unavailable" and life["reason"]
+    assert life["status"] == "ok"
+    assert positive(life["borrower_months_per_s"])
+    assert life["vs_generator"] == pytest.approx(life["borrower_months_per_s"] / 1e6)
     run = bench.run_section(TINY)
     assert run["rows"] == TINY.run_rows
     assert set(run["stages"]) >= {"data", "fit", "explain", "figures"}

@@ -58,18 +58,31 @@ def _fast_copy(model: Any) -> Any | None:
 
 
 def contributions(model: Any, frame: pd.DataFrame, *, reference: Reference = "best",
-                  engine: Engine = "auto") -> tuple[pd.DataFrame, float]:
+                  engine: Engine = "auto",
+                  background: pd.DataFrame | None = None) -> tuple[pd.DataFrame, float]:
     """(contributions, base) in log-odds: ``contrib.sum(axis=1) + base == predict_logit``.
 
     ``reference`` matters only for the scorecard (see the module docstring); ``engine``
     only for LightGBM: ``"auto"`` uses FastTreeShap when available, ``"native"`` always
     LightGBM's ``pred_contrib``, ``"fast"`` insists on FastTreeShap.
+    ``background`` (tree models only) switches to exact interventional TreeSHAP measured
+    against that population, e.g. the approved applicants ("why you, compared with those
+    we approve"); the base is then its mean calibrated log-odds. Without it (default) the
+    values are path-dependent TreeSHAP, as before.
     Positive values raise the risk of default. The frame's index is kept.
     """
     if reference not in ("best", "mean"):
         raise ConfigError(f"reference must be 'best' or 'mean', got {reference!r}")
     if engine not in ("auto", "native", "fast"):
         raise ConfigError(f"engine must be 'auto', 'native' or 'fast', got {engine!r}")
+    if background is not None:
+        if not _is_lgbm(model):
+            raise ConfigError(f"background= needs a tree model; {getattr(model, 'name', model)!r}"
+                              " explains itself against its own reference")
+        if engine == "native":
+            raise ConfigError("background= needs engine 'auto' or 'fast': LightGBM's "
+                              "pred_contrib has no interventional mode")
+        return model.background_contributions(frame, background)
     if _is_scorecard(model):
         return (model.contributions(frame, reference=reference),
                 float(model.expected_value(reference=reference)))
@@ -83,7 +96,7 @@ def contributions(model: Any, frame: pd.DataFrame, *, reference: Reference = "be
 
 
 def additivity_error(model: Any, frame: pd.DataFrame, *, reference: Reference = "best",
-                     engine: Engine = "auto") -> float:
+                     engine: Engine = "auto", background: pd.DataFrame | None = None) -> float:
     """max |sum of contributions + base - predict_logit| over the rows of ``frame``.
 
     This is the one property every explanation here relies on: a reason's contribution is
@@ -91,6 +104,7 @@ def additivity_error(model: Any, frame: pd.DataFrame, *, reference: Reference = 
     """
     if len(frame) == 0:
         return 0.0
-    contrib, base = contributions(model, frame, reference=reference, engine=engine)
+    contrib, base = contributions(model, frame, reference=reference, engine=engine,
+                                  background=background)
     total = contrib.to_numpy(dtype=float).sum(axis=1) + base
     return float(np.max(np.abs(total - np.asarray(model.predict_logit(frame), dtype=float))))

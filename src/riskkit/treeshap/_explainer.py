@@ -1,4 +1,5 @@
-"""``FastTreeShap``: exact path-dependent TreeSHAP for a LightGBM booster, by table look-up."""
+"""``FastTreeShap``: exact TreeSHAP for a LightGBM booster by table look-up, path-dependent
+or interventional (against a background set)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,14 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from riskkit.core.errors import ConfigError
+from riskkit.core.errors import ConfigError, DataError
 from riskkit.treeshap._inputs import to_matrix
+from riskkit.treeshap._interventional import (
+    LeafTableBuilder,
+    add_fallback,
+    count_background,
+    fallback_paths,
+)
 from riskkit.treeshap._kernels import contributions_kernel
 from riskkit.treeshap._model import MAX_PATH_FEATURES, flatten_booster
 from riskkit.treeshap._plan import make_plan
@@ -44,10 +51,24 @@ class FastTreeShap:
     LightGBM models) to ~1e-13. Like ``booster.predict``, the best iteration is used when
     the booster has one; ``num_iteration=-1`` takes every tree, as shap does.
 
+    With ``background``, the values are *interventional* instead: the exact Shapley values
+    of ``v(S) = mean over background rows z of f(x_S, z_rest)`` (the average of the
+    "baseline Shapley" values against each background row, what
+    ``shap.TreeExplainer(..., feature_perturbation="interventional")`` estimates), with
+    categorical splits and missing values routed as LightGBM routes them. The background
+    is summarised once, per leaf, by how many of its rows follow each subset of the leaf's
+    path features; the tables are then filled from those counts, so explaining a row costs
+    the same table look-ups as path-dependent TreeSHAP, whatever the background's size.
+    The last column is then the mean raw score over the background, and each row still
+    sums to its raw score.
+
     Parameters
     ----------
     booster:
         A trained ``lightgbm.Booster`` with one tree per iteration (binary or regression).
+    background:
+        Rows to measure contributions against (same form as ``contributions``' ``X``);
+        ``None`` (the default) gives path-dependent TreeSHAP.
     max_table_bits:
         Largest ``k`` that gets a table; 0 disables tables (everything takes the fallback).
     max_table_bytes:
@@ -66,6 +87,7 @@ class FastTreeShap:
         self,
         booster: lgb.Booster,
         *,
+        background: pd.DataFrame | np.ndarray | None = None,
         max_table_bits: int = DEFAULT_MAX_TABLE_BITS,
         max_table_bytes: int = DEFAULT_MAX_TABLE_BYTES,
         max_group_nodes: int = DEFAULT_MAX_GROUP_NODES,
@@ -77,23 +99,45 @@ class FastTreeShap:
             raise ConfigError(f"max_table_bits must be in 0..{MAX_PATH_FEATURES}")
         if block_rows < 1:
             raise ConfigError("block_rows must be at least 1")
-        self._m = flatten_booster(booster, num_iteration)
+        self._m = m = flatten_booster(booster, num_iteration)
         self._block_rows = int(block_rows)
+        self._background = None
+        builder = None
+        if background is not None:
+            xb = to_matrix(background, m.feature_names, m.pandas_categorical)
+            if xb.shape[0] == 0:
+                raise DataError("background", ["needs at least one row"])
+            self._background = count_background(m, xb, self._block_rows)
+            builder = LeafTableBuilder(m, self._background)
         self._plan = make_plan(
-            self._m,
+            m,
             max_table_bits=max_table_bits,
             max_group_nodes=max_group_nodes,
             max_group_entries=max_group_entries,
             max_table_bytes=max_table_bytes,
+            leaf_tables=builder,
         )
-        m = self._m
+        self._fallback = fallback_paths(m, self._plan) if background is not None else None
         self._max_nodes = int(m.tree_n_nodes.max(initial=0))
         self._max_k = int(m.leaf_k.max(initial=0))
 
     @property
     def expected_value(self) -> float:
-        """The model's average raw output over the training data (the last column)."""
+        """The last column: the model's average raw output over its training data, or
+        over the background rows when there is a background."""
+        if self._background is not None:
+            return self._background.expected_value
         return self._m.expected_value
+
+    @property
+    def interventional(self) -> bool:
+        """Whether contributions are measured against a background set."""
+        return self._background is not None
+
+    @property
+    def background_rows(self) -> int:
+        """Rows of the background (0 for path-dependent TreeSHAP)."""
+        return 0 if self._background is None else self._background.n_rows
 
     @property
     def feature_names(self) -> list[str]:
@@ -128,6 +172,8 @@ class FastTreeShap:
         x = to_matrix(X, m.feature_names, m.pandas_categorical)
         out = np.zeros((x.shape[0], m.n_features + 1), dtype=np.float64)
         p = self._plan
+        fb = self._fallback
+        leaf_value = m.leaf_value if fb is None else fb.table_leaf_value
         if x.shape[0] and self._max_nodes:
             contributions_kernel(
                 x,
@@ -161,11 +207,13 @@ class FastTreeShap:
                 m.leaf_feat_start,
                 m.leaf_feats,
                 m.leaf_zero,
-                m.leaf_value,
+                leaf_value,
                 self._max_nodes,
                 self._max_k,
                 self._block_rows,
                 out,
             )
-        out[:, -1] = m.expected_value
+        if fb is not None and self._background is not None:
+            add_fallback(m, p, fb, self._background, x, self._block_rows, out)
+        out[:, -1] = self.expected_value
         return out

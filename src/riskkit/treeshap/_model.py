@@ -61,6 +61,7 @@ class FlatEnsemble:
     leaf_feat_start: np.ndarray  # int64: offset into leaf_feats / leaf_zero
     leaf_feats: np.ndarray  # int64: feature of bit j, for j < k
     leaf_zero: np.ndarray  # float64: "zero fraction" of bit j (product of cover ratios)
+    constant: float = 0.0  # summed values of single-leaf trees (they have no leaf ids)
 
     @property
     def n_features(self) -> int:
@@ -219,7 +220,7 @@ def flatten_booster(booster: lgb.Booster, num_iteration: int | None = None) -> F
     trees = dump["tree_info"]
     b = _Builder()
     starts, sizes, leaves, depths = [], [], [], []
-    expected = 0.0
+    expected = constant = 0.0
     for tree in trees:
         _reject_linear(tree["tree_structure"])
         start, size, depth, tree_expected = b.add_tree(tree["tree_structure"])
@@ -228,6 +229,8 @@ def flatten_booster(booster: lgb.Booster, num_iteration: int | None = None) -> F
         leaves.append(int(tree.get("num_leaves", size + 1)))
         depths.append(depth)
         expected += tree_expected
+        if size == 0:
+            constant += tree_expected
     n = b.nodes
     cat = np.concatenate(b.cat_words) if b.cat_words else np.zeros(1, dtype=np.uint32)
     return FlatEnsemble(
@@ -254,6 +257,7 @@ def flatten_booster(booster: lgb.Booster, num_iteration: int | None = None) -> F
         leaf_feat_start=_i64(b.leaf_feat_start),
         leaf_feats=_i64(b.leaf_feats),
         leaf_zero=np.asarray(b.leaf_zero, dtype=np.float64),
+        constant=constant,
     )
 
 

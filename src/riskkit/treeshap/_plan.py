@@ -18,12 +18,17 @@ unit's table is lowered until the total fits), so that memory goes where it save
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from riskkit.treeshap._ikernels import fill_from_leaf_tables
 from riskkit.treeshap._kernels import build_tables
 from riskkit.treeshap._model import MISSING_CODES, FlatEnsemble
+
+# leaves -> (table start per global leaf id, -1 where none; the tables' values)
+LeafTables = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -184,6 +189,22 @@ def _offsets(lengths: list[int]) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])[:-1].astype(np.int64)
 
 
+def decision_flags(m: FlatEnsemble) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(nan_left, zero_missing, default_left) per node, as the decision kernel reads them.
+
+    With missing_type None LightGBM reads NaN as 0.0, so NaN goes where 0.0 goes.
+    """
+    missing = m.node_missing
+    nan_left = np.where(
+        missing == MISSING_CODES["None"], m.node_threshold >= 0.0, m.node_default_left
+    )
+    return (
+        nan_left.astype(np.int64),
+        missing == MISSING_CODES["Zero"],
+        m.node_default_left.astype(np.int64),
+    )
+
+
 def make_plan(
     m: FlatEnsemble,
     *,
@@ -191,8 +212,15 @@ def make_plan(
     max_group_nodes: int,
     max_group_entries: int,
     max_table_bytes: int,
+    leaf_tables: LeafTables | None = None,
 ) -> TablePlan:
-    """Choose units for every tree and fill their tables."""
+    """Choose units for every tree and fill their tables.
+
+    Without ``leaf_tables`` the tables hold path-dependent TreeSHAP values. With it, they
+    are sums of per-leaf tables (``2^k x k``, indexed by the leaf's path mask) that
+    ``leaf_tables(leaves)`` returns as (start per global leaf id, -1 where absent; values)
+    for the leaves asked for: how interventional TreeSHAP reuses the same units.
+    """
     budget = max_table_bytes // 8
     cap = 1 << 62
     while True:  # each pass halves the largest table allowed, so this ends (at no tables)
@@ -206,7 +234,27 @@ def make_plan(
     table_start = np.where(sizes > 0, _offsets(p.sizes), -1).astype(np.int64)
     tables = np.zeros(max(int(sizes.sum()), 1), dtype=np.float64)
     members = sorted(p.members, key=lambda mem: mem[0])
-    if members:
+    if members and leaf_tables is not None:
+        leaves = np.unique(_i64([mem[1] for mem in members]))
+        leaf_start, leaf_data = leaf_tables(leaves)
+        fill_from_leaf_tables(
+            _i64([mem[0] for mem in members]),
+            _i64([mem[1] for mem in members]),
+            _offsets([len(mem[2]) for mem in members]),
+            _i64([i for mem in members for i in mem[2]]),
+            _offsets([len(mem[3]) for mem in members]),
+            _i64([len(mem[3]) for mem in members]),
+            np.asarray([s for mem in members for s in mem[3]], dtype=np.int64).reshape(-1, 3),
+            _i64(p.kp),
+            _i64(p.d),
+            _i64(p.width),
+            table_start,
+            m.leaf_k,
+            leaf_start,
+            leaf_data,
+            tables,
+        )
+    elif members:
         build_tables(
             _i64([mem[0] for mem in members]),
             _i64([mem[1] for mem in members]),
@@ -225,14 +273,11 @@ def make_plan(
             m.leaf_value,
             tables,
         )
-    missing = m.node_missing
-    nan_left = np.where(
-        missing == MISSING_CODES["None"], m.node_threshold >= 0.0, m.node_default_left
-    )
+    nan_left, zero_missing, default_left = decision_flags(m)
     return TablePlan(
-        node_nan_left=nan_left.astype(np.int64),
-        node_zero_missing=missing == MISSING_CODES["Zero"],
-        node_default_left=m.node_default_left.astype(np.int64),
+        node_nan_left=nan_left,
+        node_zero_missing=zero_missing,
+        node_default_left=default_left,
         node_gshift=p.gshift,
         node_groot=p.groot,
         node_gkeep=p.gkeep,

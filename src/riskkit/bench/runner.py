@@ -13,7 +13,9 @@ after the other, and reports the ratio:
   bare NumPy; and the peak memory of writing N rows, in a child process;
 * ``lifecycle`` -- borrower-months per second of the lifecycle simulation, as a multiple
   of the generator's rows per second;
-* ``run`` -- the stages of ``riskkit run`` at a small size, as shares of the total.
+* ``run`` -- the stages of ``riskkit run`` at a small size, as shares of the total;
+* ``interventional`` -- interventional FastTreeShap vs shap and woodelf-explainer
+  (:func:`riskkit.treeshap.interventional_benchmark`).
 
 The load average is recorded with the figures: a ratio measured while other processes
 compete for the cores is noisier. The generator's ratios are also given in CPU seconds.
@@ -21,26 +23,25 @@ compete for the cores is noisier. The generator's ratios are also given in CPU s
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 import traceback
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from riskkit import __version__
+from riskkit.bench.generator import generator_section
+from riskkit.bench.sizes import FULL, QUICK, SEED, BenchSizes
+from riskkit.bench.sizes import best as _best
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import read_json, write_json
@@ -49,56 +50,10 @@ from riskkit.experiment.config import resolve
 from riskkit.lifecycle.simulation import benchmark_lifecycle
 from riskkit.models import LGBMModel
 from riskkit.scale.train import encode_partition
-from riskkit.synth import BLOCK_ROWS, generate, population, write_population
-from riskkit.synth.scenarios import get_scenario
-from riskkit.treeshap import FastTreeShap
+from riskkit.synth import generate
+from riskkit.treeshap import FastTreeShap, interventional_benchmark, interventional_lines
 
-SECTIONS = ("shap", "generator", "lifecycle", "run")
-SEED = 20_261_130
-
-
-@dataclass(frozen=True)
-class BenchSizes:
-    """How much work each section does (``QUICK``, ``FULL``, or smaller ones for tests)."""
-
-    train_rows: int  # population of the SHAP model: 60% train, 20% valid, 20% test
-    explain_rows: int  # rows FastTreeShap explains (at most the test split)
-    shap_rows: int  # rows shap.TreeExplainer and LightGBM's pred_contrib explain
-    settings: tuple[tuple[int, int], ...]  # (num_leaves, max_depth) of the scaling table
-    scaling_rows: int
-    scaling_shap_rows: int
-    generator_rows: int
-    lifecycle_borrowers: int
-    lifecycle_months: int
-    run_rows: int
-    repeats: int = 1  # best of n timings
-
-
-QUICK = BenchSizes(train_rows=100_000, explain_rows=20_000, shap_rows=2_000,
-                   settings=((15, 4), (31, 6), (63, 8)), scaling_rows=10_000,
-                   scaling_shap_rows=1_000, generator_rows=1_000_000,
-                   lifecycle_borrowers=20_000, lifecycle_months=12, run_rows=5_000)
-FULL = BenchSizes(train_rows=200_000, explain_rows=40_000, shap_rows=4_000,
-                  settings=((7, 3), (15, 4), (31, 6), (31, 8), (63, 8), (127, -1)),
-                  scaling_rows=20_000, scaling_shap_rows=2_000, generator_rows=1_000_000,
-                  lifecycle_borrowers=100_000, lifecycle_months=24, run_rows=20_000,
-                  repeats=3)
-#: Targets the full bench is judged by (see benchmarks/README.md).
-GENERATOR_FLOOR_TARGET = 3.0
-GENERATOR_PEAK_TARGET_MB = 2048.0
-
-
-def _best(fn: Callable[[Any], Any], data: Any, repeats: int) -> tuple[float, Any, float]:
-    """Fastest wall seconds, a result, and fastest CPU seconds (all threads) of ``fn(data)``."""
-    wall = cpu = float("inf")
-    result = None
-    for _ in range(max(repeats, 1)):
-        w, c = time.perf_counter(), time.process_time()
-        result = fn(data)
-        wall, cpu = min(wall, time.perf_counter() - w), min(cpu, time.process_time() - c)
-    return wall, result, cpu
-
-
+SECTIONS = ("shap", "generator", "lifecycle", "run", "interventional")
 # ----------------------------------------------------------------------------- shap
 def _split(rows: int) -> tuple[Any, Any, Any]:
 
@@ -207,128 +162,20 @@ def shap_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
     return result
 
 
-# ----------------------------------------------------------------------------- generator
-class _RecordingGenerator:
-    """A ``numpy.random.Generator`` that records each draw: method, arguments, values."""
-
-    def __init__(self, rng: np.random.Generator) -> None:
-        self._rng = rng
-        self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any], int]] = []
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._rng, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            values = attr(*args, **kwargs)
-            self.calls.append((name, args, kwargs, int(np.size(values))))
-            return values
-
-        return call
-
-
-def record_block_draws(seed: int = SEED) -> _RecordingGenerator:
-    """Every random draw ``generate_block`` makes for one full block, in order.
-
-    ``population.block_rng`` is swapped for a recording one while one block is generated,
-    so the count is measured from the generator itself, not restated here.
-    """
-
-    scenario = get_scenario("baseline")
-    population.generate_block(seed, scenario, 0, 0.04, 1)  # the truth's (cached) reference
-    recorders: list[_RecordingGenerator] = []
-    real = population.block_rng
-
-    def recording(*args: Any, **kwargs: Any) -> _RecordingGenerator:
-        recorders.append(_RecordingGenerator(real(*args, **kwargs)))
-        return recorders[-1]
-
-    with mock.patch.object(population, "block_rng", recording):
-        population.generate_block(seed, scenario, 0, 0.04)
-    if len(recorders) != 1 or not recorders[0].calls:
-        raise RuntimeError("could not record the generator's draws (block_rng not used?)")
-    return recorders[0]
-
-
-def replay_draws(recorder: _RecordingGenerator, blocks: int, seed: int = SEED) -> None:
-    """Make the recorded draws for ``blocks`` blocks with bare NumPy, and nothing else."""
-    calls = recorder.calls
-    for block in range(blocks):
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, block)))
-        for name, args, kwargs, _ in calls:
-            getattr(rng, name)(*args, **kwargs)
-
-
-_PEAK_SCRIPT = textwrap.dedent("""
-    import json, sys, time
-    import psutil
-    from riskkit.scale._parts import peak_rss_mb
-    from riskkit.synth import write_population
-    baseline = psutil.Process().memory_info().rss / 2**20
-    start = time.perf_counter()
-    write_population(sys.argv[1], int(sys.argv[2]), 7, quiet=True)
-    seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_rss_mb(), "baseline_mb": baseline}))
-""")
-
-
-def peak_memory_of_writing(rows: int, folder: Path) -> dict[str, float]:
-    """Peak RSS (MB) of a fresh process writing ``rows`` rows to Parquet, and its baseline.
-
-    ``baseline_mb`` is the process after its imports, so ``peak - baseline`` is what the
-    rows themselves cost. The child reads its own high-water mark (``VmHWM``), not
-    ``RUSAGE_CHILDREN``, which would carry the size of this (larger) parent across exec.
-    """
-    done = subprocess.run([sys.executable, "-c", _PEAK_SCRIPT, str(folder), str(rows)],
-                          capture_output=True, text=True, timeout=1800, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"child process failed: {done.stderr.strip().splitlines()[-1:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def generator_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
-    """Generator and Parquet writer against the floor of their own random draws."""
-
-    rows = sizes.generator_rows
-    blocks = -(-rows // BLOCK_ROWS)  # partial blocks are drawn in full, then cut
-    recorder = record_block_draws()
-    by_method: dict[str, float] = {}
-    for name, _, _, count in recorder.calls:
-        by_method[name] = by_method.get(name, 0.0) + count / BLOCK_ROWS
-    # the floor is short, so it gets 3 tries at least: one preempted try must not set it
-    floor_s, _, floor_cpu = _best(lambda b: replay_draws(recorder, b), blocks,
-                                  max(sizes.repeats, 3))
-    # best of 2 at least: a first call at full size pays ~1.5x (fresh memory pages)
-    gen_s, _, gen_cpu = _best(lambda n: len(generate(n, seed=SEED)), rows, max(sizes.repeats, 2))
-    with tempfile.TemporaryDirectory(prefix="riskkit-bench-") as tmp:
-        parquet_s, _, parquet_cpu = _best(
-            lambda n: write_population(Path(tmp) / "p", n, SEED, quiet=True), rows,
-            max(sizes.repeats, 2))
-        memory = peak_memory_of_writing(rows, Path(tmp) / "child")
-    return {
-        "rows": rows, "blocks": blocks,
-        "draws_per_row": sum(by_method.values()), "draws_by_method": by_method,
-        "floor_s": floor_s, "floor_rows_per_s": rows / floor_s,
-        "generate_s": gen_s, "generate_rows_per_s": rows / gen_s,
-        "parquet_s": parquet_s, "parquet_rows_per_s": rows / parquet_s,
-        "ratio": gen_s / floor_s, "parquet_ratio": parquet_s / floor_s,
-        # CPU seconds: what the work costs, whatever else competes for the cores
-        "cpu_ratio": gen_cpu / floor_cpu, "parquet_cpu_ratio": parquet_cpu / floor_cpu,
-        "peak_mb": memory["peak_mb"], "baseline_mb": memory["baseline_mb"],
-        "child_parquet_s": memory["seconds"],
-        "targets": {"parquet_ratio_max": GENERATOR_FLOOR_TARGET,
-                    "peak_mb_max": GENERATOR_PEAK_TARGET_MB,
-                    "met": parquet_s / floor_s <= GENERATOR_FLOOR_TARGET
-                    and memory["peak_mb"] < GENERATOR_PEAK_TARGET_MB},
-    }
+def interventional_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
+    """Interventional FastTreeShap vs shap and woodelf-explainer, on the default model."""
+    train, valid, test = _split(sizes.train_rows)
+    model = _fit(train, valid)
+    return interventional_benchmark(
+        model.booster_, _matrix(model, test), X_train=_matrix(model, train),
+        y_train=train[F.TARGET].to_numpy(), params=model.params_, backgrounds=sizes.backgrounds,
+        rows=sizes.explain_rows, shap_rows=sizes.interventional_shap_rows, repeats=sizes.repeats)
 
 
 # ----------------------------------------------------------------------------- lifecycle / run
 def lifecycle_section(sizes: BenchSizes, quiet: bool = True,
                       generator_rows_per_s: float | None = None) -> dict[str, Any]:
-    """The lifecycle simulation's own benchmark (imported lazily: it may not be there)."""
-
+    """The lifecycle simulation's own benchmark: borrower-months per second."""
     result = dict(benchmark_lifecycle(sizes.lifecycle_borrowers, sizes.lifecycle_months))
     rate = result.get("borrower_months_per_s")
     if rate and generator_rows_per_s:
@@ -421,7 +268,8 @@ def format_report(results: dict[str, Any]) -> str:
             f"{meta['load_avg_start'][0]:.1f} -> {meta.get('load_avg_end', [float('nan')])[0]:.1f}")
     lines = [head, f"{'section':<10} {'figure':<62} {'riskkit':>12} {'reference':>12}  ratio"]
     formatters = {"shap": _shap_lines, "generator": _generator_lines,
-                  "lifecycle": _lifecycle_lines, "run": _run_lines}
+                  "lifecycle": _lifecycle_lines, "run": _run_lines,
+                  "interventional": interventional_lines}
     for name in [s for s in SECTIONS if s in results]:
         r = results[name]
         if r["status"] != "ok":
@@ -470,6 +318,7 @@ def run_bench(sizes: BenchSizes, sections: Sequence[str] = SECTIONS,
         "lifecycle": lambda: lifecycle_section(
             sizes, quiet, results.get("generator", {}).get("generate_rows_per_s")),
         "run": lambda: run_section(sizes, quiet),
+        "interventional": lambda: interventional_section(sizes, quiet),
     }
     disabled = logging.root.manager.disable
     logging.disable(max(disabled, logging.INFO))  # the sections' own progress logs: the
