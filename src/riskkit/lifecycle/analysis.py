@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit.core import features as F
+from riskkit.core.io import write_parquet
 from riskkit.lifecycle.simulation import Panel, simulate, simulate_from_run
 from riskkit.lifecycle.story import Storyline, storyline
 
@@ -245,28 +247,34 @@ def run_simulation(out_dir: str | os.PathLike[str], borrowers: int, months: int,
         panel = simulate_from_run(run_dir, borrowers, months, seed, downturn_from, quiet)
     else:
         panel = simulate(borrowers, months, seed, downturn_from=downturn_from, quiet=quiet)
-    cohort = borrowed_once_then_ineligible(panel, horizon)
-    month0 = panel.frame[panel.frame["month"] == 0]
-    reference = approved_reference(month0, month0["decision"].astype(str))
-    subject = _story_subject(panel, cohort, persona)
-    story = None
-    if subject is not None:
-        story = storyline(subject[1], max(2, min(months, 6)), panel.model, panel.policy, seed,
-                          cutoffs=panel.summary["cutoff_by_month"], reference=reference,
-                          downturn_from=downturn_from)
-        story.persona = subject[0]
-    selection = selection_bias_experiment(panel, seed=seed)
-    summary = {**panel.summary,
-               "borrowed_once_then_ineligible": cohort.summary, "cohort_flow": cohort.flow,
-               "storyline": story.to_dict() if story is not None else None,
-               "selection_bias": selection.reset_index().to_dict(orient="records")}
+    # Two jobs that hold no GIL for most of their time run beside the cohort and the charts
+    # (pure Python): pyarrow encoding the panel, and LightGBM fitting the selection-bias
+    # models (one thread each, as before). Neither reads what the other writes, so the
+    # files are the same as when they ran one after another.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="lifecycle") as pool:
+        panel_path = pool.submit(panel.write_frame, out)
+        selection_job = pool.submit(selection_bias_experiment, panel, seed=seed)
+        cohort = borrowed_once_then_ineligible(panel, horizon)
+        month0 = panel.frame[panel.frame["month"] == 0]
+        reference = approved_reference(month0, month0["decision"].astype(str))
+        subject = _story_subject(panel, cohort, persona)
+        story = None
+        if subject is not None:
+            story = storyline(subject[1], max(2, min(months, 6)), panel.model, panel.policy,
+                              seed, cutoffs=panel.summary["cutoff_by_month"],
+                              reference=reference, downturn_from=downturn_from)
+            story.persona = subject[0]
+        summary = {**panel.summary,
+                   "borrowed_once_then_ineligible": cohort.summary, "cohort_flow": cohort.flow,
+                   "storyline": story.to_dict() if story is not None else None}
+        paths = [write_parquet(out / COHORT_FILE, cohort.members)]
+        for name, fig in lifecycle_figures(panel, summary, story).items():
+            paths.extend(export(fig, name, out / "figures"))
+        selection = selection_job.result()
+        panel_path.result()
+    summary["selection_bias"] = selection.reset_index().to_dict(orient="records")
     panel.summary = summary
-    paths = panel.write(out)
-    from riskkit.core.io import write_parquet
-
-    paths.append(write_parquet(out / COHORT_FILE, cohort.members))
-    for name, fig in lifecycle_figures(panel, summary, story).items():
-        paths.extend(export(fig, name, out / "figures"))
-    for path in paths[2:]:
+    panel.write_summary(out)
+    for path in paths:
         log.info("wrote %s", path)
     return summary

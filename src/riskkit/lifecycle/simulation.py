@@ -218,12 +218,20 @@ class Panel:
 
     def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
         """Write ``panel.parquet`` and ``summary.json`` atomically; return the paths."""
-        out = Path(out_dir)
-        paths = [write_parquet(out / PANEL_FILE, self.frame), write_json(out / SUMMARY_FILE,
-                                                                         self.summary)]
-        for path in paths:
-            log.info("wrote %s", path)
-        return paths
+        return [self.write_frame(out_dir), self.write_summary(out_dir)]
+
+    def write_frame(self, out_dir: str | os.PathLike[str]) -> Path:
+        """Write ``panel.parquet`` alone (pyarrow encodes it without holding the GIL, so
+        ``riskkit simulate`` writes it on a thread while the charts are drawn)."""
+        path = write_parquet(Path(out_dir) / PANEL_FILE, self.frame)
+        log.info("wrote %s", path)
+        return path
+
+    def write_summary(self, out_dir: str | os.PathLike[str]) -> Path:
+        """Write ``summary.json`` alone."""
+        path = write_json(Path(out_dir) / SUMMARY_FILE, self.summary)
+        log.info("wrote %s", path)
+        return path
 
     @classmethod
     def read(cls, folder: str | os.PathLike[str], model: Any = None, policy: Any = None) -> Panel:
