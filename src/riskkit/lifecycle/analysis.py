@@ -113,7 +113,7 @@ def borrowed_once_then_ineligible(panel: Panel, horizon: int = 3, model: Any = N
     members = pd.DataFrame({
         "borrower_id": frame["borrower_id"].to_numpy()[after_rows],
         "draw_month": d[who], "repay_month": r[who], "loss_month": loss[who],
-        "knockout": frame["knockout"].astype(str).to_numpy()[after_rows],
+        "knockout": frame["knockout"].iloc[after_rows].astype(str).to_numpy(),
     })
     causes = cause_names()
     deltas = np.zeros((len(who), len(causes)))
@@ -247,12 +247,12 @@ def run_simulation(out_dir: str | os.PathLike[str], borrowers: int, months: int,
         panel = simulate_from_run(run_dir, borrowers, months, seed, downturn_from, quiet)
     else:
         panel = simulate(borrowers, months, seed, downturn_from=downturn_from, quiet=quiet)
-    # Two jobs that hold no GIL for most of their time run beside the cohort and the charts
-    # (pure Python): pyarrow encoding the panel, and LightGBM fitting the selection-bias
-    # models (one thread each, as before). Neither reads what the other writes, so the
-    # files are the same as when they ran one after another.
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="lifecycle") as pool:
-        panel_path = pool.submit(panel.write_frame, out)
+    # The selection-bias models (LightGBM, one thread, holding no GIL while it fits) are
+    # fitted beside the cohort and the charts (pure Python); they read the panel and write
+    # nothing, so the files are the same as when they ran one after another. The panel is
+    # written first and alone: encoding it beside the cohort raised the peak memory.
+    panel.write_frame(out)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lifecycle") as pool:
         selection_job = pool.submit(selection_bias_experiment, panel, seed=seed)
         cohort = borrowed_once_then_ineligible(panel, horizon)
         month0 = panel.frame[panel.frame["month"] == 0]
@@ -271,7 +271,6 @@ def run_simulation(out_dir: str | os.PathLike[str], borrowers: int, months: int,
         for name, fig in lifecycle_figures(panel, summary, story).items():
             paths.extend(export(fig, name, out / "figures"))
         selection = selection_job.result()
-        panel_path.result()
     summary["selection_bias"] = selection.reset_index().to_dict(orient="records")
     panel.summary = summary
     panel.write_summary(out)

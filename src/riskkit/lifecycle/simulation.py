@@ -49,6 +49,8 @@ stores exactly what the lender scored, so any panel row re-scores to its recorde
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import os
 from dataclasses import dataclass, field
@@ -187,7 +189,23 @@ def default_lender(seed: int, rows: int = 50_000, model: str = "lgbm") -> tuple[
         policy = Policy.from_config({}).fit(valid, fitted.predict_pd(valid),
                                             valid[F.TARGET].to_numpy())
         _LENDERS[key] = (fitted, policy)
+        del pop, train, valid
+        release_freed_memory()
     return _LENDERS[key]
+
+
+def release_freed_memory() -> None:
+    """Hand memory that was freed back to the operating system (glibc's ``malloc_trim``).
+
+    Why: fitting the lender and generating the population free many small blocks that
+    glibc keeps for reuse, while the panel's large arrays are mapped afresh; without this
+    the freed blocks (about 90 MB for the default lender) stay in the peak resident memory
+    of a simulation. A no-op where the C library has no ``malloc_trim``.
+    """
+    name = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    if trim is not None:
+        trim(0)
 
 
 # ------------------------------------------------------------------------ the panel
@@ -221,9 +239,9 @@ class Panel:
         return [self.write_frame(out_dir), self.write_summary(out_dir)]
 
     def write_frame(self, out_dir: str | os.PathLike[str]) -> Path:
-        """Write ``panel.parquet`` alone (pyarrow encodes it without holding the GIL, so
-        ``riskkit simulate`` writes it on a thread while the charts are drawn)."""
+        """Write ``panel.parquet`` alone, and give the encoder's freed memory back."""
         path = write_parquet(Path(out_dir) / PANEL_FILE, self.frame)
+        release_freed_memory()
         log.info("wrote %s", path)
         return path
 
@@ -299,8 +317,8 @@ def simulate(borrowers: int, months: int, seed: int, model: Any = None, policy: 
         model, policy = default_lender(seed)
     behaviour = behaviour or Behaviour()
     lender = Lender(model, policy, cutoff_rule)
-    population = generate(borrowers, seed=seed)
-    state = init_state(population, month_rng(seed, -1, 0))
+    state = init_state(generate(borrowers, seed=seed), month_rng(seed, -1, 0))
+    release_freed_memory()
     n = state.n
     rec = _recorder(n, months)
     feature_cols: dict[str, np.ndarray] = {}
