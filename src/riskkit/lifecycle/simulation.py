@@ -49,14 +49,13 @@ stores exactly what the lender scored, so any panel row re-scores to its recorde
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numba
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
@@ -64,6 +63,7 @@ from tqdm.auto import tqdm
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import read_json, write_json, write_parquet
+from riskkit.core.memory import release_freed_memory
 from riskkit.lifecycle.behaviour import (
     Behaviour,
     MonthActions,
@@ -189,23 +189,7 @@ def default_lender(seed: int, rows: int = 50_000, model: str = "lgbm") -> tuple[
         policy = Policy.from_config({}).fit(valid, fitted.predict_pd(valid),
                                             valid[F.TARGET].to_numpy())
         _LENDERS[key] = (fitted, policy)
-        del pop, train, valid
-        release_freed_memory()
     return _LENDERS[key]
-
-
-def release_freed_memory() -> None:
-    """Hand memory that was freed back to the operating system (glibc's ``malloc_trim``).
-
-    Why: fitting the lender and generating the population free many small blocks that
-    glibc keeps for reuse, while the panel's large arrays are mapped afresh; without this
-    the freed blocks (about 90 MB for the default lender) stay in the peak resident memory
-    of a simulation. A no-op where the C library has no ``malloc_trim``.
-    """
-    name = ctypes.util.find_library("c")
-    trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
-    if trim is not None:
-        trim(0)
 
 
 # ------------------------------------------------------------------------ the panel
@@ -246,7 +230,6 @@ class Panel:
         return path
 
     def write_summary(self, out_dir: str | os.PathLike[str]) -> Path:
-        """Write ``summary.json`` alone."""
         path = write_json(Path(out_dir) / SUMMARY_FILE, self.summary)
         log.info("wrote %s", path)
         return path
@@ -318,7 +301,7 @@ def simulate(borrowers: int, months: int, seed: int, model: Any = None, policy: 
     behaviour = behaviour or Behaviour()
     lender = Lender(model, policy, cutoff_rule)
     state = init_state(generate(borrowers, seed=seed), month_rng(seed, -1, 0))
-    release_freed_memory()
+    release_freed_memory()  # what fitting the lender and generating the rows freed
     n = state.n
     rec = _recorder(n, months)
     feature_cols: dict[str, np.ndarray] = {}
@@ -477,7 +460,9 @@ def benchmark_lifecycle(borrowers: int = 100_000, months: int = 24, seed: int = 
     ``seconds`` is wall-clock time, ``cpu_seconds`` the process's CPU time (the fairer
     number when other processes share the cores); ``peak_rss_mb`` the highest resident
     memory while simulating (psutil, sampled every 20 ms) and ``added_rss_mb`` that minus
-    the memory held before it started; ``panel_mb`` the panel frame itself.
+    the memory held before it started; ``panel_mb`` the panel frame itself; ``threads``
+    the numba thread count the LightGBM lender scored with (the panel does not depend on
+    it) and ``borrower_months_per_cpu_s`` the rate per CPU second.
     """
     import threading
     import time
@@ -506,6 +491,8 @@ def benchmark_lifecycle(borrowers: int = 100_000, months: int = 24, seed: int = 
     return {
         "borrowers": borrowers, "months": months, "seconds": round(wall, 2),
         "cpu_seconds": round(cpu, 2), "borrower_months_per_s": round(borrowers * months / wall),
+        "borrower_months_per_cpu_s": round(borrowers * months / max(cpu, 1e-9)),
+        "threads": numba.get_num_threads(),
         "peak_rss_mb": round(peak[0] / 2**20, 1),
         "added_rss_mb": round((peak[0] - before) / 2**20, 1),
         "panel_mb": round(float(panel.frame.memory_usage(deep=True).sum()) / 2**20, 1),
