@@ -47,7 +47,7 @@ from riskkit.core.errors import ConfigError
 from riskkit.core.io import read_json, write_json
 from riskkit.experiment import run_experiment
 from riskkit.experiment.config import resolve
-from riskkit.lifecycle.simulation import benchmark_lifecycle
+from riskkit.lifecycle.benchmark import benchmark_lifecycle
 from riskkit.models import LGBMModel
 from riskkit.scale.train import encode_partition
 from riskkit.synth import generate

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,7 +119,7 @@ def borrowed_once_then_ineligible(panel: Panel, horizon: int = 3, model: Any = N
     members = pd.DataFrame({
         "borrower_id": frame["borrower_id"].to_numpy()[after_rows],
         "draw_month": d[who], "repay_month": r[who], "loss_month": loss[who],
-        "knockout": frame["knockout"].astype(str).to_numpy()[after_rows],
+        "knockout": frame["knockout"].iloc[after_rows].astype(str).to_numpy(),
     })
     causes = cause_names()
     deltas = np.zeros((len(who), len(causes)))
@@ -244,27 +245,33 @@ def run_simulation(out_dir: str | os.PathLike[str], borrowers: int, months: int,
         panel = simulate_from_run(run, borrowers, months, seed, downturn_from, quiet)
     else:
         panel = simulate(borrowers, months, seed, downturn_from=downturn_from, quiet=quiet)
-    cohort = borrowed_once_then_ineligible(panel, horizon)
-    month0 = panel.frame[panel.frame["month"] == 0]
-    reference = approved_reference(month0, month0["decision"].astype(str))
-    subject = _story_subject(panel, cohort, persona)
-    story = None
-    if subject is not None:
-        story = storyline(subject[1], max(2, min(months, 6)), panel.model, panel.policy, seed,
-                          cutoffs=panel.summary["cutoff_by_month"], reference=reference,
-                          downturn_from=downturn_from)
-        story.persona = subject[0]
-    selection = selection_bias_experiment(panel, seed=seed)
-    summary = {**panel.summary,
-               "borrowed_once_then_ineligible": cohort.summary, "cohort_flow": cohort.flow,
-               "storyline": story.to_dict() if story is not None else None,
-               "selection_bias": selection.reset_index().to_dict(orient="records")}
+    # The selection-bias models (LightGBM, one thread, holding no GIL while it fits) are
+    # fitted beside the cohort and the charts (pure Python); they read the panel and write
+    # nothing, so the files are the same as when they ran one after another. The panel is
+    # written first and alone: encoding it beside the cohort raised the peak memory.
+    panel.write_frame(out)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lifecycle") as pool:
+        selection_job = pool.submit(selection_bias_experiment, panel, seed=seed)
+        cohort = borrowed_once_then_ineligible(panel, horizon)
+        month0 = panel.frame[panel.frame["month"] == 0]
+        reference = approved_reference(month0, month0["decision"].astype(str))
+        subject = _story_subject(panel, cohort, persona)
+        story = None
+        if subject is not None:
+            story = storyline(subject[1], max(2, min(months, 6)), panel.model, panel.policy,
+                              seed, cutoffs=panel.summary["cutoff_by_month"],
+                              reference=reference, downturn_from=downturn_from)
+            story.persona = subject[0]
+        summary = {**panel.summary,
+                   "borrowed_once_then_ineligible": cohort.summary, "cohort_flow": cohort.flow,
+                   "storyline": story.to_dict() if story is not None else None}
+        paths = [write_parquet(out / COHORT_FILE, cohort.members)]
+        for name, fig in lifecycle_figures(panel, summary, story).items():
+            paths.extend(export(fig, name, out / "figures"))
+        selection = selection_job.result()
+    summary["selection_bias"] = selection.reset_index().to_dict(orient="records")
     panel.summary = summary
-    paths = panel.write(out)
-
-    paths.append(write_parquet(out / COHORT_FILE, cohort.members))
-    for name, fig in lifecycle_figures(panel, summary, story).items():
-        paths.extend(export(fig, name, out / "figures"))
-    for path in paths[2:]:
+    panel.write_summary(out)
+    for path in paths:
         log.info("wrote %s", path)
     return summary

@@ -63,6 +63,7 @@ from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import read_json, write_json, write_parquet
 from riskkit.core.mathx import sigmoid
+from riskkit.core.memory import release_freed_memory
 from riskkit.lifecycle.behaviour import (
     Behaviour,
     MonthActions,
@@ -219,12 +220,19 @@ class Panel:
 
     def write(self, out_dir: str | os.PathLike[str]) -> list[Path]:
         """Write ``panel.parquet`` and ``summary.json`` atomically; return the paths."""
-        out = Path(out_dir)
-        paths = [write_parquet(out / PANEL_FILE, self.frame), write_json(out / SUMMARY_FILE,
-                                                                         self.summary)]
-        for path in paths:
-            log.info("wrote %s", path)
-        return paths
+        return [self.write_frame(out_dir), self.write_summary(out_dir)]
+
+    def write_frame(self, out_dir: str | os.PathLike[str]) -> Path:
+        """Write ``panel.parquet`` alone, and give the encoder's freed memory back."""
+        path = write_parquet(Path(out_dir) / PANEL_FILE, self.frame)
+        release_freed_memory()
+        log.info("wrote %s", path)
+        return path
+
+    def write_summary(self, out_dir: str | os.PathLike[str]) -> Path:
+        path = write_json(Path(out_dir) / SUMMARY_FILE, self.summary)
+        log.info("wrote %s", path)
+        return path
 
     @classmethod
     def read(cls, folder: str | os.PathLike[str], model: Any = None, policy: Any = None) -> Panel:
@@ -292,8 +300,8 @@ def simulate(borrowers: int, months: int, seed: int, model: Any = None, policy: 
         model, policy = default_lender(seed)
     behaviour = behaviour or Behaviour()
     lender = Lender(model, policy, cutoff_rule)
-    population = generate(borrowers, seed=seed)
-    state = init_state(population, month_rng(seed, -1, 0))
+    state = init_state(generate(borrowers, seed=seed), month_rng(seed, -1, 0))
+    release_freed_memory()  # what fitting the lender and generating the rows freed
     n = state.n
     rec = _recorder(n, months)
     feature_cols: dict[str, np.ndarray] = {}
@@ -448,45 +456,3 @@ def simulate_from_run(run: Any, borrowers: int, months: int, seed: int,
     model = run.model(run.deployed_model_name)
     return simulate(borrowers, months, seed, model=model, policy=run.policy(),
                     downturn_from=downturn_from, quiet=quiet, **kwargs)
-
-
-def benchmark_lifecycle(borrowers: int = 100_000, months: int = 24, seed: int = 0,
-                        downturn_from: int | None = None) -> dict[str, float]:
-    """Time :func:`simulate` (the lender is fitted beforehand, not timed) and its memory.
-
-    ``seconds`` is wall-clock time, ``cpu_seconds`` the process's CPU time (the fairer
-    number when other processes share the cores); ``peak_rss_mb`` the highest resident
-    memory while simulating (psutil, sampled every 20 ms) and ``added_rss_mb`` that minus
-    the memory held before it started; ``panel_mb`` the panel frame itself.
-    """
-    import threading
-    import time
-
-    import psutil
-
-    process = psutil.Process()
-    model, policy = default_lender(seed)
-    before = process.memory_info().rss
-    peak = [before]
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.wait(0.02):
-            peak[0] = max(peak[0], process.memory_info().rss)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    wall, cpu = time.perf_counter(), time.process_time()
-    panel = simulate(borrowers, months, seed, model, policy,
-                     downturn_from=months // 2 if downturn_from is None else downturn_from)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    done.set()
-    sampler.join()
-    peak[0] = max(peak[0], process.memory_info().rss)
-    return {
-        "borrowers": borrowers, "months": months, "seconds": round(wall, 2),
-        "cpu_seconds": round(cpu, 2), "borrower_months_per_s": round(borrowers * months / wall),
-        "peak_rss_mb": round(peak[0] / 2**20, 1),
-        "added_rss_mb": round((peak[0] - before) / 2**20, 1),
-        "panel_mb": round(float(panel.frame.memory_usage(deep=True).sum()) / 2**20, 1),
-    }

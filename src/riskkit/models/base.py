@@ -36,6 +36,7 @@ from riskkit.core.io import read_json, write_json
 from riskkit.core.mathx import sigmoid
 from riskkit.core.registry import Registry
 from riskkit.models.calibration import PlattScaling, calibration_report, fit_platt
+from riskkit.models.frames import category_levels, check_target, prepare_frame
 
 MODEL_FILE = "model.json"
 FORMAT_VERSION = 1
@@ -68,92 +69,6 @@ class PointsScaling:
     def points(self, logit: np.ndarray | float) -> np.ndarray:
         """Score for log-odds of *default*."""
         return self.offset - self.factor * np.asarray(logit, dtype=float)
-
-
-def check_target(y: Any, n_rows: int, what: str = "y") -> np.ndarray:
-    """A 0/1 integer target of the right length, or a DataError that says what is wrong."""
-    arr = np.asarray(y)
-    problems = []
-    if arr.ndim != 1:
-        problems.append(f"{what} must be one-dimensional, got shape {arr.shape}")
-    elif len(arr) != n_rows:
-        problems.append(f"{what} has {len(arr)} rows but X has {n_rows}")
-    else:
-        values = pd.unique(pd.Series(arr))
-        if not set(values.tolist()) <= {0, 1}:
-            problems.append(f"{what} must hold only 0 and 1, found {sorted(map(str, values))[:5]}")
-    if problems:
-        raise DataError(what, problems)
-    return arr.astype(np.int64)
-
-
-def category_levels(features: tuple[str, ...], X: pd.DataFrame,
-                    registry: Registry = F.SYNTHETIC) -> dict[str, list[str]]:
-    """Levels of each categorical model feature: the registry's list, else those seen in X.
-
-    Parameters
-    ----------
-    features:
-        Model feature names.
-    X:
-        Training rows (levels of a categorical the registry does not list come from here).
-    registry:
-        Where the features are described.
-
-    Returns
-    -------
-    dict
-        Feature name to its ordered levels, for categoricals only.
-    """
-    levels: dict[str, list[str]] = {}
-    for name in features:
-        feat = registry.get_feature(name)
-        if not feat.is_categorical:
-            continue
-        if feat.categories:
-            levels[name] = list(feat.categories)
-        else:
-            levels[name] = sorted(map(str, pd.Series(X[name]).dropna().unique()))
-    return levels
-
-
-def prepare_frame(X: pd.DataFrame, features: tuple[str, ...],
-                  levels: dict[str, list[str]], source: str = "X") -> pd.DataFrame:
-    """A new frame with only ``features``: floats, and categoricals on the recorded levels.
-
-    Every problem (missing column, non-numeric values, unknown category level) is collected
-    and raised together in one DataError.
-    """
-    if not isinstance(X, pd.DataFrame):
-        raise DataError(source, [f"expected a pandas DataFrame, got {type(X).__name__}"])
-    problems: list[str] = []
-    missing = [name for name in features if name not in X.columns]
-    if missing:
-        problems.append(f"missing model feature columns {missing}")
-    out: dict[str, Any] = {}
-    for name in features:
-        if name in missing:
-            continue
-        col = X[name]
-        if name in levels:
-            values = col.astype(object)
-            present = values[values.notna()]
-            unknown = sorted(set(map(str, present)) - set(levels[name]))
-            if unknown:
-                problems.append(f"column {name!r} has unknown levels {unknown[:5]}; "
-                                f"expected one of {levels[name]}")
-                continue
-            out[name] = pd.Categorical(values.where(values.isna(), values.map(str)),
-                                       categories=levels[name])
-        else:
-            try:
-                out[name] = pd.to_numeric(col, errors="raise").to_numpy(dtype=float,
-                                                                        na_value=np.nan)
-            except (ValueError, TypeError):
-                problems.append(f"column {name!r} must be numeric, got dtype {col.dtype}")
-    if problems:
-        raise DataError(source, problems)
-    return pd.DataFrame(out, index=X.index, columns=list(features))
 
 
 class CreditModel(BaseEstimator, ABC):

@@ -1,0 +1,127 @@
+"""The fast lifecycle gives the old lifecycle's bytes: LightGBM's scores bit for bit, a panel
+pinned to the value the code gave before it was made fast, and the same file on 1 or 2 threads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import lightgbm as lgb
+import numba
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskkit.lifecycle import simulation as L
+from riskkit.models._forest import flatten, predict_raw
+
+#: ``content_hash`` of the panel below, computed with the code of commit dcff3fd (before the
+#: numba predictor, on LightGBM's own predict): a change of any value, dtype or column fails.
+PINNED_PANEL = "7a18abe5b1a1d3c21f4fe8a144ef58bccac095895f18b6cd1db83a10b364acf4"
+
+
+def content_hash(frame: pd.DataFrame) -> str:
+    """SHA-256 of column names, dtypes, categories and value bytes (not of the Parquet file,
+    whose bytes also carry the pyarrow version that wrote it)."""
+    h = hashlib.sha256()
+    for name in frame.columns:
+        col = frame[name]
+        h.update(f"{name}:{col.dtype}".encode())
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            h.update("|".join(map(str, col.cat.categories)).encode())
+            h.update(np.ascontiguousarray(col.cat.codes.to_numpy()).tobytes())
+        else:
+            h.update(np.ascontiguousarray(col.to_numpy()).tobytes())
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def lender():
+    return L.default_lender(11, rows=6_000)
+
+
+@pytest.fixture(scope="module")
+def booster():
+    """Numerical splits with every missing type, and a categorical feature with 40 codes."""
+    rng = np.random.default_rng(0)
+    n = 4_000
+    X = rng.normal(size=(n, 5))
+    X[:, 1] = rng.integers(0, 40, n)
+    X[rng.random(n) < 0.1, 2] = np.nan
+    X[rng.random(n) < 0.3, 3] = 0.0
+    y = (X[:, 0] + (X[:, 1] % 3 == 0) + np.nan_to_num(X[:, 2]) + rng.normal(size=n) > 0.5)
+    params = {"objective": "binary", "num_leaves": 40, "min_data_in_leaf": 5, "verbosity": -1,
+              "num_threads": 1, "zero_as_missing": False, "max_cat_to_onehot": 2}
+    data = lgb.Dataset(X, y.astype(int), categorical_feature=[1])
+    return lgb.train(params, data, num_boost_round=30), X
+
+
+def awkward_rows(X: np.ndarray, forest) -> np.ndarray:
+    """Rows on, just above and just below every threshold, NaN, 0, -0, 1e-36, +-inf and
+    categorical codes that are negative, fractional or beyond the bitsets."""
+    rng = np.random.default_rng(1)
+    rows = X[rng.integers(0, len(X), 20_000)].copy()
+    numeric = forest.node_kind == 0
+    for j in range(rows.shape[1]):
+        u = rng.random(len(rows))
+        rows[u < 0.05, j] = np.nan
+        rows[(u >= 0.05) & (u < 0.08), j] = 0.0
+        special = (u >= 0.08) & (u < 0.12)
+        rows[special, j] = rng.choice([-0.0, 1e-36, -1e-36, np.inf, -np.inf, -3.0, -0.5, 2.5,
+                                       63.0, 64.0, 1e300, 2.0**31], special.sum())
+        thresholds = forest.node_threshold[numeric & (forest.node_feature == j)]
+        near = (u >= 0.12) & (u < 0.5)
+        if len(thresholds):
+            pick = thresholds[rng.integers(0, len(thresholds), near.sum())]
+            way = np.where(rng.random(near.sum()) < 0.5, np.inf, -np.inf)
+            rows[near, j] = np.where(rng.random(near.sum()) < 0.4, pick, np.nextafter(pick, way))
+    return rows
+
+
+def test_forest_predicts_lightgbms_raw_scores_bit_for_bit(booster):
+    model, X = booster
+    forest = flatten(model)
+    assert forest is not None and forest.node_kind.any()  # categorical splits are in it
+    rows = awkward_rows(X, forest)
+    expected = model.predict(rows, raw_score=True)
+    assert np.array_equal(predict_raw(forest, rows), expected)
+    assert np.array_equal(predict_raw(forest, X[:0]), model.predict(X[:1], raw_score=True)[:0])
+
+
+def test_forest_declines_trees_it_cannot_evaluate(booster):
+    _, X = booster
+    y = np.random.default_rng(2).integers(0, 2, len(X))
+    big = lgb.train({"objective": "binary", "num_leaves": 200, "min_data_in_leaf": 1,
+                     "min_sum_hessian_in_leaf": 0.0, "verbosity": -1, "num_threads": 1},
+                    lgb.Dataset(X, y), num_boost_round=2)
+    assert max(t["num_leaves"] for t in big.dump_model()["tree_info"]) > 64
+    assert flatten(big) is None  # more than 64 leaves: LGBMModel keeps booster.predict
+
+
+def test_lgbm_model_scores_as_lightgbm_does(lender):
+    model, _ = lender
+    frame = L.generate(3_000, seed=12)
+    raw = model.booster_.predict(model._matrix(model._prepare(frame)), raw_score=True)
+    assert model._forest is not None
+    assert np.array_equal(model.predict_logit(frame), model.calibration_.apply(raw))
+
+
+def test_panel_is_the_one_the_code_gave_before_it_was_made_fast(lender):
+    panel = L.simulate(2_000, 6, 11, *lender, downturn_from=3)
+    assert content_hash(panel.frame) == PINNED_PANEL
+
+
+def test_panel_bytes_do_not_depend_on_the_thread_count(lender, tmp_path):
+    threads = min(2, numba.config.NUMBA_NUM_THREADS)
+    if threads < 2:
+        pytest.skip("one CPU: nothing to compare")
+    before = numba.get_num_threads()
+    files = []
+    try:
+        for k in (1, threads):
+            numba.set_num_threads(k)
+            panel = L.simulate(2_000, 4, 13, *lender)
+            files.append(panel.write_frame(tmp_path / f"threads{k}").read_bytes())
+    finally:
+        numba.set_num_threads(before)
+    assert files[0] == files[1]
