@@ -38,7 +38,7 @@ def limitations(view: RunView) -> list[str]:
     scenario, oot = _scenarios(view)
     rows = sum(v for v in ((view.card or {}).get("rows") or {}).values() if isinstance(v, (int, float)))
     if view.synthetic:
-        out.append(t("lim.synthetic", world=view.value_text(view.world), scenario=view.value_text(scenario)))
+        out.append(t("lim.synthetic", world=view.world_text, scenario=view.value_text(scenario)))
     else:
         out.append(t("lim.byod", source=(view.registry_file or {}).get("source", "?"),
                      rows=fmt.integer(rows)))
@@ -108,7 +108,7 @@ def model_card_section(view: RunView, figs: Figures) -> str:
                           n=len(inputs), inputs=view.join([view.feature(str(n)) for n in inputs]))),
         (t("mc.data"), t("mc.data_v", **{k: fmt.integer(v) for k, v in rows.items()},
                          bad=fmt.percent(view.card_value("bad_rate", "test")))),
-        (t("mc.world"), t("mc.world_v", world=view.value_text(view.world), scenario=view.value_text(scenario),
+        (t("mc.world"), t("mc.world_v", world=view.world_text, scenario=view.value_text(scenario),
                           oot=view.value_text(oot)) if view.synthetic else
          t("mc.world_byod", source=(view.registry_file or {}).get("source", "?"))),
         (t("mc.performance"), t("mc.performance_v", auc=fmt.sig(f["auc"], 4),
@@ -121,9 +121,11 @@ def model_card_section(view: RunView, figs: Figures) -> str:
     fingerprint = (view.manifest.get("data_fingerprints") or {}).get("test")
     body = "<dl>" + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items) + "</dl>"
     body += f"<h3>{esc(t('mc.reproduce'))}</h3>"
-    body += view.para(t("mc.reproduce_v", seed=view.manifest.get("seed", "?"),
-                         fp=(fingerprint or "?")[:12]))
-    return body + f"<pre>{esc(reproduce_commands(view))}</pre>"
+    body += view.para(t("mc.reproduce_v", seed=view.manifest.get("seed", "?")))
+    commands = reproduce_commands(view)
+    if fingerprint:
+        commands += f"\n# data fingerprint of the test split (SHA-256): {fingerprint}"
+    return body + f"<pre>{esc(commands)}</pre>"
 
 
 def _flat(obj: Any, prefix: str = "") -> list[tuple[str, Any]]:

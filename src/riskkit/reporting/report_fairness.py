@@ -147,16 +147,16 @@ def reject_inference_section(view: RunView, figs: Figures) -> str:
     auc = {m: v for m, v in auc.items() if v is not None}
     if auc:
         best = max(auc.items(), key=lambda kv: (kv[1], kv[0]))
-        sentences.append(t("ri.best", method=view.label(best[0]), auc=fmt.sig(best[1], 4),
-                           worst=view.label(min(auc, key=auc.get)), low=fmt.sig(min(auc.values()), 4)))
+        sentences.append(t("ri.best", method=view.value_text(best[0]), auc=fmt.sig(best[1], 4),
+                           worst=view.value_text(min(auc, key=auc.get)), low=fmt.sig(min(auc.values()), 4)))
     err = {m: (_num(r.get("pred_bad_rate_rejects")), _num(r.get("true_bad_rate_rejects")))
            for m, r in methods.items()}
     err = {m: e for m, e in err.items() if None not in e}
     if err:
         m, (p, q) = min(err.items(), key=lambda kv: (abs(kv[1][0] - kv[1][1]), kv[0]))
-        sentences.append(t("ri.closest", method=view.label(m), pred=fmt.percent(p), true=fmt.percent(q)))
+        sentences.append(t("ri.closest", method=view.value_text(m), pred=fmt.percent(p), true=fmt.percent(q)))
     parts = [view.para(*sentences),
              table([view.label("reject_method"), *(view.label(k) for k in keys)],
-                   [[view.label(m), *(view.fmt(k, r.get(k)) for k in keys)] for m, r in methods.items()])]
+                   [[view.value_text(m), *(view.fmt(k, r.get(k)) for k in keys)] for m, r in methods.items()])]
     parts.append(place(view, figs, ("reject",), lambda stem, prefix: " ".join(sentences)))
     return "".join(parts)

@@ -64,7 +64,7 @@ def data_section(view: RunView, figs: Figures) -> str:
     scenario = view.value_text(str(card.get("scenario") or data.get("scenario") or "baseline"))
     oot_scenario = view.value_text(str(card.get("oot_scenario") or scenario))
     if view.synthetic:
-        parts.append(view.para(t("data.world", world=view.value_text(view.world), scenario=scenario,
+        parts.append(view.para(t("data.world", world=view.world_text, scenario=scenario,
                                   oot=oot_scenario)))
     else:
         reg = view.registry_file or {}
@@ -94,7 +94,7 @@ def data_section(view: RunView, figs: Figures) -> str:
         body = "".join(
             f"<tr><td><code>{esc(f.get('name'))}</code></td>"
             f"<td>{esc(f.get(f'description_{view.lang}') or f.get('description_en') or '')}</td>"
-            f"<td>{esc(f.get('unit') or '')}</td>"
+            f"<td>{esc(view.unit(str(f.get('unit') or '')))}</td>"
             f"<td>{esc(view.value_text(str(f.get('direction'))) if f.get('direction') not in (None, 'none') else '')}</td>"
             f"<td>{esc(view.fmt('', bool(f.get('model_feature', True))))}</td>"
             f"<td>{esc(view.fmt('', bool(f.get('protected', False))))}</td></tr>" for f in features)

@@ -16,6 +16,8 @@ from typing import Any
 __all__ = ["LANGS", "TEXTS", "humanise", "label", "text"]
 
 LANGS = ("en", "zh")
+#: Key prefixes looked up as they are (``val.none`` must not fall back to ``k.none``).
+_NAMESPACES = ("model.", "split.", "attr.", "stage.", "who.", "lang.", "val.", "unit.")
 _ACRONYMS = {"roc": "ROC", "ks": "KS", "psi": "PSI", "csi": "CSI", "pdp": "PDP", "ice": "ICE",
              "shap": "SHAP", "lgbm": "LightGBM", "auc": "AUC", "pd": "PD", "woe": "WoE",
              "ece": "ECE", "oot": "OOT", "tpr": "TPR", "fpr": "FPR"}
@@ -124,6 +126,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "val.decreasing": {"en": "higher value, lower risk", "zh": "数值越高风险越低"},
     "val.baseline": {"en": "baseline", "zh": "基准"},
     "val.downturn": {"en": "downturn", "zh": "经济下行"},
+    "val.accepted_only": {"en": "accepted only", "zh": "仅用已批准样本"},
+    "val.reweighting": {"en": "re-weighting", "zh": "重新加权"},
+    "val.hard_cutoff": {"en": "hard cut-off", "zh": "硬截断"},
+    "val.fuzzy": {"en": "fuzzy augmentation", "zh": "模糊扩充"},
+    "val.parcelling": {"en": "parcelling", "zh": "分组赋值"},
+    "val.extrapolation": {"en": "extrapolation", "zh": "外推"},
+    "val.self_learning": {"en": "bias-aware self-learning", "zh": "偏差感知自学习"},
+    "val.full_information": {"en": "everyone's outcomes (no lender has them)",
+                             "zh": "全部结果（任何贷款机构都无法获得）"},
+    "val.incumbent": {"en": "incumbent model", "zh": "现行模型"},
     "yes": {"en": "yes", "zh": "是"},
     "sep.list": {"en": ", ", "zh": "、"},
     "sep.semi": {"en": "; ", "zh": "；"},
@@ -131,6 +143,15 @@ TEXTS: dict[str, dict[str, str]] = {
     "paren": {"en": "{a} ({b})", "zh": "{a}（{b}）"},
     "no": {"en": "no", "zh": "否"},
     "vs": {"en": " vs ", "zh": "对比"},
+    "unit.years": {"en": "years", "zh": "岁"},
+    "unit.tier": {"en": "tier", "zh": "级"},
+    "unit.CNY": {"en": "CNY", "zh": "元"},
+    "unit.CNY/month": {"en": "CNY/month", "zh": "元/月"},
+    "unit.ratio": {"en": "ratio", "zh": "比率"},
+    "unit.count": {"en": "count", "zh": "次数"},
+    "unit.months": {"en": "months", "zh": "月"},
+    "unit.days": {"en": "days", "zh": "天"},
+    "unit.flag": {"en": "flag (1 = yes)", "zh": "标志（1 = 是）"},
     "level.city_tier": {"en": "tier {tier}", "zh": "{tier}线城市"},
     # ---------------------------------------------------------------- names
     "model.oracle": {"en": "Oracle (true PD)", "zh": "真值模型（真实违约概率）"},
@@ -404,8 +425,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "mc.limitations_v": {"en": "{n} points, listed in the limitations section.",
                          "zh": "共{n}条，详见局限性部分。"},
     "mc.reproduce": {"en": "How to reproduce", "zh": "如何复现"},
-    "mc.reproduce_v": {"en": "On the same code version, the run's own config (random seed {seed}) gives the same data, byte for byte (test data fingerprint {fp}…), and the same metrics:",
-                       "zh": "在相同代码版本下，使用本次运行自身的配置（随机种子{seed}）可逐字节复现相同数据（测试集数据指纹{fp}…）和相同指标："},
+    "mc.reproduce_v": {"en": "On the same code version, the run's own config (random seed {seed}) gives the same data, byte for byte (the data fingerprints below), and the same metrics:",
+                       "zh": "在相同代码版本下，使用本次运行自身的配置（随机种子{seed}）可逐字节复现相同数据（数据指纹见下）和相同指标："},
 }
 
 
@@ -438,7 +459,7 @@ def label(key: str, lang: str = "en", default: str | None = None) -> str:
     str
         The label.
     """
-    last = key.rsplit(".", 1)[-1] if not key.startswith(("model.", "split.", "attr.", "stage.", "who.", "lang.", "val.")) else key
+    last = key if key.startswith(_NAMESPACES) else key.rsplit(".", 1)[-1]
     for candidate in (f"k.{last}", key, last):
         entry = TEXTS.get(candidate)
         if entry is not None:

@@ -75,11 +75,11 @@ class RunView:
         """A string value of metrics.json in words: ``train vs oot``, ``platt``, ``approved``."""
         if " vs " in value:
             return self.t("vs").join(self.split(p) for p in value.split(" vs "))
-        return label(f"val.{value}", self.lang, default=value)
+        return label(f"val.{value}", self.lang, default=value.replace("_", " "))
 
     def para(self, *sentences: str) -> str:
         """Sentences as one paragraph, joined as the language joins them (no space in Chinese)."""
-        return paragraphs(*sentences, sep=self.t("sep.sentence"))
+        return paragraphs(*(s[:1].upper() + s[1:] for s in sentences), sep=self.t("sep.sentence"))
 
     def join(self, items: Sequence[str], semi: bool = False) -> str:
         """A list in words: ``a, b`` / ``a、b`` (``semi``: ``a; b`` / ``a；b``)."""
@@ -88,6 +88,10 @@ class RunView:
     def paren(self, a: Any, b: Any) -> str:
         """``a (b)`` with the language's brackets."""
         return self.t("paren", a=a, b=b)
+
+    def unit(self, unit: str) -> str:
+        """A registry unit in words (``years`` -> 岁); an unknown unit as it is."""
+        return label(f"unit.{unit}", self.lang, default=unit) if unit else ""
 
     def model(self, name: str) -> str:
         """A model's name in words (``lgbm`` -> LightGBM)."""
@@ -181,6 +185,11 @@ class RunView:
         data = self.config.get("data") or {}
         world = data.get("world") if isinstance(data, Mapping) else None
         return str(world) if world else "baseline"
+
+    @property
+    def world_text(self) -> str:
+        """The world's name in words (``thin_file`` -> thin file; ``baseline`` -> 基准 in zh)."""
+        return label(f"val.{self.world}", self.lang, default=self.world.replace("_", " "))
 
     @property
     def synthetic(self) -> bool:
