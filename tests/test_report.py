@@ -162,7 +162,7 @@ def test_figures_are_numbered_and_interpreted_from_the_numbers(pages: dict[str, 
     assert f"{F.get(per.index[0]).label()} appears in the letters of {share}" in text
     # the unknown chart lands in the appendix, captioned, with no invented interpretation
     appendix = section_html(page, "appendix")
-    assert "Zz custom" in appendix and "<figcaption></figcaption>" in appendix
+    assert "Zz custom" in appendix and TEXTS["fig.no_text"]["en"] in appendix
     # fairness: per-attribute sentences from metrics.json["fairness"]
     fair = " ".join(visible_text(section_html(page, "fairness")).split())
     assert "Approval rates by Age band range from 48.0% (18-24) to 76.0% (35-44)" in fair

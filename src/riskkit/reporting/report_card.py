@@ -174,7 +174,8 @@ def appendix_section(view: RunView, figs: Figures) -> str:
     rest = figs.rest
     if rest:
         parts.append(f"<h3>{esc(t('sub.charts_other'))}</h3>")
-        parts.extend(figs.render(p, figure_title(view, p.stem, p.stem), "") for p in rest)
+        parts.extend(figs.render(p, figure_title(view, p.stem, p.stem), t("fig.no_text"))
+                     for p in rest)
     parts.append(f"<h3>{esc(t('sub.config'))}</h3><pre>{esc(view.config_text)}</pre>")
     parts.append(f"<h3>{esc(t('sub.manifest'))}</h3>{_manifest(view)}")
     return "".join(parts)

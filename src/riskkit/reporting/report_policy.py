@@ -171,7 +171,9 @@ def explanations_section(view: RunView, figs: Figures) -> str:
             return t("fig.contrib.text", model=view.model(model), rho=fmt.sig(mine["rank_correlation"]),
                      null=fmt.percent(mine.get("null_attribution_share")))
         if prefix == "waterfall" and fid is not None:
-            return t("fig.waterfall.text", fid=fmt.percent(fid), model=view.model(model))
+            rest = stem[len(prefix) + 1:]
+            return t("fig.waterfall.text", fid=fmt.percent(fid), model=view.model(model),
+                     who=view.label(f"who.{rest}"))
         return ""
 
     parts.append(place(view, figs, ("reason_frequency", "contrib_vs_truth", "waterfall"), interpret))

@@ -353,8 +353,10 @@ TEXTS: dict[str, dict[str, str]] = {
                          "zh": "统计所有给出的原因（不限首要原因）：在已解释的{n}名被拒申请人中，{share}的拒绝通知书提到了{top}。"},
     "fig.contrib.text": {"en": "On the diagonal the model attributes what the truth does. {model}'s rank correlation is {rho}; {null} of its attribution goes to features without a true effect.",
                          "zh": "落在对角线上表示模型归因与真实一致。{model}的秩相关为{rho}；其归因中{null}落在没有真实效应的特征上。"},
-    "fig.waterfall.text": {"en": "Each bar adds one feature's contribution to the log-odds. Across declined applicants, {model}'s top-3 reasons match the truth's in {fid} of cases.",
-                           "zh": "每根柱子表示一个特征对对数几率的贡献。在所有被拒申请人中，{model}的前三原因与真实一致的比例为{fid}。"},
+    "fig.waterfall.text": {"en": "Each bar adds one feature's contribution to the log-odds of {who}. Across declined applicants, {model}'s top-3 reasons match the truth's in {fid} of cases.",
+                           "zh": "每根柱子表示一个特征对{who}对数几率的贡献。在所有被拒申请人中，{model}的前三原因与真实一致的比例为{fid}。"},
+    "fig.no_text": {"en": "The run wrote no figures behind this chart that the report could interpret.",
+                    "zh": "本次运行没有写出可供报告解读该图表的数据。"},
     "exp.letter": {"en": "Applicant {id} is one of {n} declined on test. The letter lists the reasons the run recorded and closes with how to ask for a human review.",
                    "zh": "申请人{id}是测试集{n}名被拒者之一。通知书列出运行记录的拒绝原因，并在结尾说明如何申请人工复核。"},
     # ---------------------------------------------------------------- fairness
