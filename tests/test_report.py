@@ -77,6 +77,7 @@ def test_metric_keys_choose_their_format() -> None:
     assert fmt.metric("auc", 0.80957) == "0.8096"
     assert fmt.metric("n_denied", 1146) == "1,146" and fmt.metric("ece_bins", 10) == "10"
     assert fmt.metric("mean_credit_line", 9964.6) == "9,965 CNY"
+    assert fmt.metric("tpr_decline", 0.7) == "70.0%" and fmt.metric("fpr_decline", 0.25) == "25.0%"
     assert fmt.metric("mean_credit_line", 9964.6, "zh") == "9,965元"
     assert fmt.metric("applied", True, yes_no=("是", "否")) == "是"
     assert fmt.pp(0.00647) == "0.647 pp" and fmt.integer(1234567) == "1,234,567"
@@ -168,7 +169,7 @@ def test_figures_are_numbered_and_interpreted_from_the_numbers(pages: dict[str, 
     assert "Approval rates by Age band range from 48.0% (18-24) to 76.0% (35-44)" in fair
     assert "below the four-fifths line" in fair and "state-owned employer" in fair
     assert "“Below the product's minimum age of 20” causes 10.4% of declines" in fair
-    assert "tier 2" in fair
+    assert "tier 2" in fair and "CNY" not in fair  # rates in percent, never money
     ri = " ".join(visible_text(section_html(page, "reject_inference")).split())
     assert "Parcelling ranks the rejected applicants best (AUC on rejects 0.7300)" in ri
 

@@ -88,7 +88,8 @@ def model_card_section(view: RunView, figs: Figures) -> str:
     t, f = view.t, summary_facts(view)
     scenario, oot = _scenarios(view)
     card = view.card or {}
-    inputs = [r.get("name") for r in card.get("features") or []
+    records = card.get("features") or (view.registry_file or {}).get("features") or []
+    inputs = [r.get("name") for r in records
               if isinstance(r, Mapping) and r.get("model_feature", True)]
     calib = (view.models.get(view.deployed) or {}).get("calibration") or {}
     method = view.value_text(str(calib.get("method", "none"))) if isinstance(calib, Mapping) else ""
@@ -106,7 +107,7 @@ def model_card_section(view: RunView, figs: Figures) -> str:
         (t("mc.use"), t("mc.use_v")),
         (t("mc.model"), t("mc.model_v", model=view.model(f["model"]), method=method,
                           n=len(inputs), inputs=view.join([view.feature(str(n)) for n in inputs]))),
-        (t("mc.data"), t("mc.data_v", **{k: fmt.integer(v) for k, v in rows.items()},
+        (t("mc.data"), t(view.oot("mc.data_v"), **{k: fmt.integer(v) for k, v in rows.items()},
                          bad=fmt.percent(view.card_value("bad_rate", "test")))),
         (t("mc.world"), t("mc.world_v", world=view.world_text, scenario=view.value_text(scenario),
                           oot=view.value_text(oot)) if view.synthetic else

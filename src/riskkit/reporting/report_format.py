@@ -17,18 +17,20 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["DASH", "integer", "metric", "money", "number", "percent", "pp", "sig"]
+__all__ = ["DASH", "humanise", "integer", "metric", "money", "number", "percent", "pp", "sig"]
 
 #: What an absent value prints as.
 DASH = "–"
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 #: Keys (or key suffixes) whose values are probabilities or shares: shown in percent.
-_PERCENT_WORDS = ("rate", "share", "pd", "tpr", "fpr", "fidelity", "capture", "target")
+_PERCENT_WORDS = ("rate", "share", "pd", "tpr", "fpr", "fidelity", "capture", "target", "top3")
 #: Keys shown with 4 significant digits (ranking metrics compared in the 3rd decimal).
 _FOUR_DIGITS = ("auc", "gini", "ks", "brier", "log_loss", "auc_all", "auc_rejects")
 _COUNT_KEYS = ("n", "n_rows", "n_denied", "rows", "count", "approved", "applicants", "seed",
                "ece_bins", "bads")
-_MONEY_WORDS = ("credit_line", "line")
+_ACRONYMS = {"roc": "ROC", "ks": "KS", "psi": "PSI", "csi": "CSI", "pdp": "PDP", "ice": "ICE",
+             "shap": "SHAP", "lgbm": "LightGBM", "auc": "AUC", "pd": "PD", "woe": "WoE",
+             "ece": "ECE", "oot": "OOT", "tpr": "TPR", "fpr": "FPR"}
 _UNITS = {"pp": {"en": " pp", "zh": "个百分点"}, "money": {"en": " CNY", "zh": "元"}}
 
 
@@ -149,13 +151,24 @@ def metric(key: str, value: Any, lang: str = "en", yes_no: tuple[str, str] = ("y
     last = key.rsplit(".", 1)[-1]
     if last.startswith("ece") and not last.endswith("bins"):
         return pp(value, lang)
-    if any(w in last for w in _MONEY_WORDS):
+    words = last.split("_")
+    if "line" in words:  # credit_line, mean_credit_line (never "decline")
         return money(value, lang)
     if last in _COUNT_KEYS or last.startswith("n_"):
         return integer(value)
     if last in _FOUR_DIGITS:
         return sig(value, 4)
-    words = last.split("_")
     if any(w in words for w in _PERCENT_WORDS) and abs(float(value)) <= 1:
         return percent(value)
     return sig(value, 3)
+
+
+def humanise(key: str) -> str:
+    """A key no catalogue entry covers, made readable: ``csi_max_feature`` -> "CSI max feature".
+
+    Used only for names the run invented (a new metric, a user's column): the report still
+    shows it, without underscores, until the catalogue learns its words.
+    """
+    words = [_ACRONYMS.get(w.lower(), w) for w in str(key).replace(".", " ").split("_")]
+    out = " ".join(w for w in words if w)
+    return out[:1].upper() + out[1:]

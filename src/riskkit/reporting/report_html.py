@@ -36,7 +36,7 @@ figure{margin:1rem 0 1.4rem}figure img{display:block;width:100%;max-width:42rem;
 figcaption{color:var(--ink);font-size:.9rem;margin-top:.3rem}
 .summary{border:1px solid var(--line);border-radius:6px;padding:.4rem 1rem .8rem;
  background:#fbfcfd}.summary table{width:100%;font-size:.92rem}.summary td:first-child{width:30%}
-.verdict{display:inline-block;border-radius:3px;padding:0 .4rem;font-size:.8rem;font-weight:600;
+.verdict{display:inline-block;border-radius:3px;padding:0 .4rem;font-size:.8rem;font-weight:600;white-space:nowrap;
  color:#fff}.v-good{background:var(--good)}.v-watch{background:var(--watch)}
 .v-bad{background:var(--bad)}.v-none{background:#8c959f}
 pre{background:var(--soft);padding:.7rem;overflow:auto;font-size:.78rem;white-space:pre-wrap}

@@ -63,10 +63,11 @@ def policy_section(view: RunView, figs: Figures) -> str:
                            declined=fmt.percent(denied.mean()),
                            caught=fmt.percent(denied[bad].mean() if bad.any() else float("nan"))))
     parts.append(view.para(*sentences))
-    rows = [[view.label(k), view.fmt(k, policy.get(k)), view.fmt(k, oot.get(k))]
+    rows = [[view.label(k), view.fmt(k, policy.get(k)), *([view.fmt(k, oot.get(k))] if oot else [])]
             for k in POLICY_KEYS if k in policy or k in oot]
     if rows:
-        parts.append(table(["", view.split("test"), view.split("oot")], rows, row_headers=True))
+        parts.append(table(["", view.split("test"), *([view.split("oot")] if oot else [])], rows,
+                           row_headers=True))
     if test is not None and "knockout" in test:
         hits = test["knockout"].astype(str)
         counts = hits[hits != ""].value_counts()

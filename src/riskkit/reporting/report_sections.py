@@ -48,7 +48,7 @@ def place(view: RunView, figs: Figures, prefixes: tuple[str, ...], interpret) ->
     for path in view.figures_with(prefixes):
         prefix = next(x for x in prefixes if path.stem == x or path.stem.startswith(f"{x}_"))
         out.append(figs.render(path, figure_title(view, path.stem, prefix),
-                               interpret(path.stem, prefix)))
+                               interpret(path.stem, prefix) or view.t("fig.no_text")))
     return "".join(out)
 
 
@@ -72,7 +72,7 @@ def data_section(view: RunView, figs: Figures) -> str:
                                   target=reg.get("target", "?"))))
     if rows:
         train, oot = view.card_value("bad_rate", "train"), view.card_value("bad_rate", "oot")
-        sentences = [t("data.splits", train=fmt.integer(view.card_value("rows", "train")),
+        sentences = [t(view.oot("data.splits"), train=fmt.integer(view.card_value("rows", "train")),
                        test=fmt.integer(view.card_value("rows", "test")),
                        oot=fmt.integer(view.card_value("rows", "oot")))]
         if train is not None and oot is not None:
@@ -113,12 +113,11 @@ def _best(view: RunView, split: str, key: str, exclude: tuple[str, ...] = ("orac
 def discrimination_section(view: RunView, figs: Figures) -> str:
     """How well each model ranks applicants, on test and out of time."""
     t, model = view.t, view.deployed
-    header = [view.label("model")] + [view.paren(view.label(k), view.split(s)) for k, s in
-                                      (("auc", "test"), ("auc", "oot"), ("gini", "test"),
-                                       ("ks", "test"), ("ks", "oot"))]
-    rows = [[view.model(m)] + [fmt.sig(view.score(m, s, k), 4) for k, s in
-                               (("auc", "test"), ("auc", "oot"), ("gini", "test"),
-                                ("ks", "test"), ("ks", "oot"))] for m in view.models]
+    cells = [(k, s) for k, s in (("auc", "test"), ("auc", "oot"), ("gini", "test"),
+                                 ("ks", "test"), ("ks", "oot")) if s == "test" or view.has_oot]
+    header = [view.label("model")] + [view.paren(view.label(k), view.split(s)) for k, s in cells]
+    rows = [[view.model(m)] + [fmt.sig(view.score(m, s, k), 4) for k, s in cells]
+            for m in view.models]
     auc, oracle = view.score(model, "test", "auc"), view.score("oracle", "test", "auc")
     best = _best(view, "test", "auc")
     sentences = []
@@ -139,10 +138,11 @@ def discrimination_section(view: RunView, figs: Figures) -> str:
     def interpret(stem: str, prefix: str) -> str:
         m = model_of(view, stem, prefix)
         if prefix == "roc" and auc is not None:
-            return t("fig.roc.text", model=view.model(model), auc=fmt.sig(auc, 4),
+            return t("fig.roc.text" if oracle else "fig.roc.text1", model=view.model(model),
+                     auc=fmt.sig(auc, 4),
                      n=len(view.models), oracle=fmt.sig(oracle, 4) if oracle else fmt.DASH)
         if prefix == "ks" and view.score(m, "test", "ks") is not None:
-            return t("fig.ks.text", model=view.model(m), ks=fmt.sig(view.score(m, "test", "ks"), 4),
+            return t(view.oot("fig.ks.text"), model=view.model(m), ks=fmt.sig(view.score(m, "test", "ks"), 4),
                      oot=fmt.sig(view.score(m, "oot", "ks"), 4))
         gains = view.tables.get(f"gains_{model}")
         if prefix == "gains" and gains is not None and len(gains) >= 3:
@@ -189,14 +189,16 @@ def _reliability_gap(frame: pd.DataFrame, column: str, bins: int = 10) -> tuple[
 def calibration_section(view: RunView, figs: Figures) -> str:
     """Whether predicted PDs match observed bad rates."""
     t, model = view.t, view.deployed
+    oot = view.has_oot
     header = [view.label("model"), view.paren(view.label("ece"), view.split("test")),
-              view.paren(view.label("ece"), view.split("oot")), view.label("brier"),
-              view.label("log_loss"), view.label("method"), view.label("ece_test_before")]
+              *([view.paren(view.label("ece"), view.split("oot"))] if oot else []),
+              view.label("brier"), view.label("log_loss"), view.label("method"),
+              view.label("ece_test_before")]
     rows = []
     for m, entry in view.models.items():
         calib = entry.get("calibration") if isinstance(entry.get("calibration"), Mapping) else {}
         rows.append([view.model(m), fmt.pp(view.score(m, "test", "ece"), view.lang),
-                     fmt.pp(view.score(m, "oot", "ece"), view.lang),
+                     *([fmt.pp(view.score(m, "oot", "ece"), view.lang)] if oot else []),
                      fmt.sig(view.score(m, "test", "brier"), 4),
                      fmt.sig(view.score(m, "test", "log_loss"), 4),
                      view.value_text(str(calib.get("method", "none"))),
@@ -204,7 +206,7 @@ def calibration_section(view: RunView, figs: Figures) -> str:
     verdict, tol, noise = ece_tolerance(view, model, "test")
     sentences = []
     if view.score(model, "test", "ece") is not None:
-        sentences.append(t("cal.text", model=view.model(model),
+        sentences.append(t(view.oot("cal.text"), model=view.model(model),
                            ece=fmt.pp(view.score(model, "test", "ece"), view.lang),
                            oot=fmt.pp(view.score(model, "oot", "ece"), view.lang),
                            verdict=t(f"v.ece.{verdict}") if verdict != "none" else t("v.none"),

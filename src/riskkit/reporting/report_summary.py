@@ -206,10 +206,10 @@ def render_summary(view: RunView) -> str:
         "sum.deployed_v", model=view.model(f["model"]), cut=fmt.percent(f["cutoff_pd"]),
         method=method, target=target), ""))
     rows.append((view.t("sum.approval"), view.t(
-        "sum.approval_v", test=fmt.percent(f["approval_rate"]),
+        view.oot("sum.approval_v"), test=fmt.percent(f["approval_rate"]),
         oot=fmt.percent(f["approval_rate_oot"])), ""))
     rows.append((view.t("sum.bad"), view.t(
-        "sum.bad_v", test=fmt.percent(f["bad_rate_approved"]), all=fmt.percent(f["bad_rate_all"]),
+        view.oot("sum.bad_v"), test=fmt.percent(f["bad_rate_approved"]), all=fmt.percent(f["bad_rate_all"]),
         oot=fmt.percent(f["bad_rate_approved_oot"])), ""))
     if f["oracle_gap"] is not None:
         rows.append((view.t("sum.gap"), view.t(
@@ -222,7 +222,7 @@ def render_summary(view: RunView) -> str:
     verdict, tol, _ = ece_tolerance(view, f["model"], "test")
     verdict_oot = ece_tolerance(view, f["model"], "oot")[0] if f["ece_oot"] is not None else "none"
     rows.append((view.t("sum.calibration"), view.t(
-        "sum.calibration_v", test=fmt.pp(f["ece"], view.lang), oot=fmt.pp(f["ece_oot"], view.lang),
+        view.oot("sum.calibration_v"), test=fmt.pp(f["ece"], view.lang), oot=fmt.pp(f["ece_oot"], view.lang),
         tol=fmt.pp(tol, view.lang)), _badge(view, _worst(verdict, verdict_oot), "ece")))
     stab = _worst(stability_verdict(f["psi"]), stability_verdict(f["csi_max"]))
     rows.append((view.t("sum.stability"), view.t(

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from riskkit.reporting.report_format import humanise
+
 __all__ = ["LANGS", "TEXTS", "humanise", "label", "text"]
 
 LANGS = ("en", "zh")
 #: Key prefixes looked up as they are (``val.none`` must not fall back to ``k.none``).
 _NAMESPACES = ("model.", "split.", "attr.", "stage.", "who.", "lang.", "val.", "unit.")
-_ACRONYMS = {"roc": "ROC", "ks": "KS", "psi": "PSI", "csi": "CSI", "pdp": "PDP", "ice": "ICE",
-             "shap": "SHAP", "lgbm": "LightGBM", "auc": "AUC", "pd": "PD", "woe": "WoE",
-             "ece": "ECE", "oot": "OOT", "tpr": "TPR", "fpr": "FPR"}
 
 TEXTS: dict[str, dict[str, str]] = {
     # ---------------------------------------------------------------- metric and card keys
@@ -202,6 +201,17 @@ TEXTS: dict[str, dict[str, str]] = {
                        "zh": "{model}；违约概率高于{cut}时拒绝（{method}{target}）"},
     "sum.approval": {"en": "Approval rate", "zh": "批准率"},
     "sum.approval_v": {"en": "{test} on test, {oot} out of time", "zh": "测试集{test}，跨时间样本{oot}"},
+    "sum.approval_v1": {"en": "{test} on test", "zh": "测试集{test}"},
+    "sum.bad_v1": {"en": "{test} on test (all applicants: {all})", "zh": "测试集{test}（全部申请人：{all}）"},
+    "sum.calibration_v1": {"en": "ECE {test} on test (tolerance {tol})", "zh": "测试集ECE {test}（容许范围{tol}）"},
+    "data.splits1": {"en": "The models were fitted on {train} applicants and tested on {test}; there is no out-of-time sample.",
+                     "zh": "模型在{train}名申请人上训练，在{test}名申请人上测试；没有跨时间样本。"},
+    "fig.roc.text1": {"en": "The {n} models' curves on the test split: the larger the area under a curve, the better the ranking. The deployed {model} encloses {auc}.",
+                      "zh": "{n}个模型在测试集上的曲线：曲线下面积越大，排序越好。上线模型{model}的面积为{auc}。"},
+    "fig.ks.text1": {"en": "{model} separates the cumulative shares of bads and goods by at most {ks} on test.",
+                     "zh": "{model}在测试集上好坏客户累计占比的最大差距为{ks}。"},
+    "cal.text1": {"en": "The deployed {model}'s calibration error on test is {ece}: {verdict}. A perfectly calibrated model would show about {noise} by chance at this sample size, so the tolerance is {tol}.",
+                  "zh": "上线模型{model}在测试集上的校准误差为{ece}：{verdict}。在该样本量下，完全校准的模型因随机性也会有约{noise}的误差，因此容许范围为{tol}。"},
     "sum.bad": {"en": "Bad rate among approved", "zh": "批准客户坏账率"},
     "sum.bad_v": {"en": "{test} on test (all applicants: {all}), {oot} out of time",
                   "zh": "测试集{test}（全部申请人：{all}），跨时间样本{oot}"},
@@ -415,6 +425,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "mc.data": {"en": "Data", "zh": "数据"},
     "mc.data_v": {"en": "training {train}, validation {valid}, test {test}, out-of-time {oot} applicants; bad rate on test {bad}.",
                   "zh": "训练集{train}、验证集{valid}、测试集{test}、跨时间样本{oot}名申请人；测试集坏账率{bad}。"},
+    "mc.data_v1": {"en": "training {train}, validation {valid}, test {test} applicants; bad rate on test {bad}.",
+                   "zh": "训练集{train}、验证集{valid}、测试集{test}名申请人；测试集坏账率{bad}。"},
     "mc.world": {"en": "World", "zh": "模拟世界"},
     "mc.world_v": {"en": "{world}; scenario {scenario}, out-of-time scenario {oot}.",
                    "zh": "{world}；情景{scenario}，跨时间样本情景{oot}。"},
@@ -430,17 +442,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "mc.reproduce_v": {"en": "On the same code version, the run's own config (random seed {seed}) gives the same data, byte for byte (the data fingerprints below), and the same metrics:",
                        "zh": "在相同代码版本下，使用本次运行自身的配置（随机种子{seed}）可逐字节复现相同数据（数据指纹见下）和相同指标："},
 }
-
-
-def humanise(key: str) -> str:
-    """A key no catalogue entry covers, made readable: ``csi_max_feature`` -> "Csi max feature".
-
-    Used only for names the run invented (a new metric, a user's column): the report still
-    shows it, without underscores, until the catalogue learns its words.
-    """
-    words = [_ACRONYMS.get(w.lower(), w) for w in str(key).replace(".", " ").split("_")]
-    out = " ".join(w for w in words if w)
-    return out[:1].upper() + out[1:]
 
 
 def label(key: str, lang: str = "en", default: str | None = None) -> str:

@@ -104,11 +104,12 @@ class RunView:
     def feature(self, name: str) -> str:
         """A feature's short label, from the run's own registry (a user's file) or the
         synthetic world's, else the data card's description, else the name made readable."""
+        names = (self.registry_file or {}).get("display_names") or {}
         for record in (self.registry_file or {}).get("features") or []:
             if isinstance(record, Mapping) and record.get("name") == name:
-                found = record.get(f"label_{self.lang}") or record.get("label_en")
-                if found:
-                    return str(found)
+                found = record.get(f"label_{self.lang}") or record.get("label_en") or names.get(name)
+                if found:  # a user's column name, made readable
+                    return str(found) if " " in str(found) else humanise(str(found))
         if self.synthetic:
             try:
                 return F.get(name).label(self.lang)
@@ -185,6 +186,15 @@ class RunView:
         data = self.config.get("data") or {}
         world = data.get("world") if isinstance(data, Mapping) else None
         return str(world) if world else "baseline"
+
+    @property
+    def has_oot(self) -> bool:
+        """Whether the run has an out-of-time sample (a user's file has none)."""
+        return any(isinstance(e.get("oot"), Mapping) for e in self.models.values())
+
+    def oot(self, key: str) -> str:
+        """``key``, or its one-sample variant (``key1``) when the run has no out-of-time sample."""
+        return key if self.has_oot else f"{key}1"
 
     @property
     def world_text(self) -> str:
