@@ -1,86 +1,30 @@
-"""Tests for riskkit.reporting.report: one self-contained HTML file per run folder."""
+"""Tests for riskkit.reporting.report: a validation report of a run folder, in en and zh."""
 
 from __future__ import annotations
 
 import base64
+import html
 import re
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import pandas as pd
 import pytest
-from matplotlib.figure import Figure
 
-from riskkit.charts import export
+from report_fixture import METRICS, make_run
 from riskkit.core import features as F
-from riskkit.core.errors import RiskkitError, RunError
-from riskkit.core.io import write_json
+from riskkit.core.errors import ConfigError, RiskkitError, RunError
 from riskkit.experiment.runfolder import write_manifest
-from riskkit.reporting.report import figure_files, render_report, write_report
-
-CONFIG = """\
-# baseline experiment; cut-off keeps approvals < 80 %
-name: base
-seed: 7
-data:
-  rows: 5000
-  scenario: baseline
-"""
-METRICS = {
-    "models": {
-        "oracle": {"test": {"auc": 0.8312, "gini": 0.6624, "ks": 0.51, "brier": 0.035,
-                            "log_loss": 0.14, "ece": 0.004},
-                   "psi": 0.001, "psi_reference": "train vs oot"},
-        "lgbm": {"test": {"auc": 0.8123, "gini": 0.6246, "ks": 0.49, "brier": 0.036,
-                          "log_loss": 0.15, "ece": 0.006},
-                 "oot": {"auc": 0.8011, "gini": 0.6022, "ks": 0.47, "brier": 0.037,
-                         "log_loss": 0.16, "ece": 0.009},
-                 "psi": 0.012, "psi_reference": "train vs oot",
-                 "calibration": {"applied": True, "method": "platt"}},
-    },
-    "policy": {"approval_rate": 0.75, "bad_rate_approved": 0.0213, "cutoff": 0.061,
-               "oot": {"approval_rate": 0.74}},
-    "explain": {"lgbm": {"fidelity_top3": 0.91, "additivity_max_err": 1e-9}},
-    "stability": {"csi_max": 0.02, "csi_max_feature": "income_volatility"},
-}
-
-
-def _chart(title: str) -> Figure:
-    fig = Figure(figsize=(3, 2))
-    ax = fig.add_subplot()
-    ax.plot([0, 1], [0, 1])
-    ax.set_title(title)
-    return fig
-
-
-def make_run(folder: Path, with_card: bool = True) -> Path:
-    """A small but complete run folder, manifest (with hashes) written last as a run does."""
-    folder.mkdir(parents=True)
-    (folder / "config.yaml").write_text(CONFIG, encoding="utf-8")
-    write_json(folder / "metrics.json", METRICS)
-    if with_card:
-        write_json(folder / "datacard.json", {"name": "base", "seed": 7,
-                                              "rows": {"train": 3000, "test": 1000},
-                                              "bad_rate": {"train": 0.04, "test": 0.041},
-                                              "features": F.describe()})
-    pd.DataFrame({"applicant_id": range(6), "split": ["test"] * 4 + ["oot"] * 2,
-                  "pd_lgbm": [0.01, 0.2, 0.03, 0.5, 0.02, 0.3],
-                  "decision": ["approved", "declined", "approved", "declined", "approved", "declined"],
-                  "credit_line": [3000.0, 0.0, 2000.0, 0.0, 1000.0, 0.0]}
-                 ).to_parquet(folder / "decisions.parquet")
-    pd.DataFrame({"applicant_id": [2, 2, 4, 6], "rank": [1, 2, 1, 1],
-                  "feature": ["applications_30d", "income_volatility", "applications_30d",
-                              "overdue_count_24m"],
-                  "contribution": [0.8, 0.3, 0.7, 0.9], "text": ["a", "b", "a", "c"]}
-                 ).to_parquet(folder / "reasons.parquet")
-    export(_chart("ROC curve"), "roc", folder / "figures")
-    export(_chart("KS"), "ks_lgbm", folder / "figures")
-    write_manifest(folder, {"name": "base", "seed": 7}, {"test": "abc123"},
-                   {"fit": 1.5, "figures": 2.0}, stored_data=False)
-    return folder
+from riskkit.explain import format_text, human_review_text
+from riskkit.reporting import report_format as fmt
+from riskkit.reporting.report import SECTIONS, figure_files, render_report, write_report
+from riskkit.reporting.report_summary import (
+    calibration_verdict,
+    ece_noise,
+    stability_verdict,
+    summary_facts,
+)
+from riskkit.reporting.report_texts import TEXTS
+from riskkit.reporting.report_view import load_view
 
 
 @pytest.fixture(scope="module")
@@ -89,57 +33,226 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def page(run_dir: Path) -> str:
-    path = write_report(run_dir)
-    assert path == run_dir / "report.html"
-    return path.read_text(encoding="utf-8")
+def pages(run_dir: Path) -> dict[str, str]:
+    en, zh = write_report(run_dir), write_report(run_dir, lang="zh")
+    assert (en, zh) == (run_dir / "report.html", run_dir / "report.zh.html")
+    return {"en": en.read_text(encoding="utf-8"), "zh": zh.read_text(encoding="utf-8")}
 
 
-def test_report_is_self_contained(page: str) -> None:
-    assert page.startswith("<!DOCTYPE html>")
-    assert "<script" not in page.lower()
+def visible_text(page: str, keep_code: bool = False) -> str:
+    """What a reader sees as prose: no CSS, no images, no <pre>/<code> blocks."""
+    for tag in ("style", *(() if keep_code else ("pre", "code"))):
+        page = re.sub(rf"<{tag}[^>]*>.*?</{tag}>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def section_html(page: str, sid: str) -> str:
+    found = re.search(rf'<section id="{sid}"[^>]*>(.*?)</section>', page, flags=re.S)
+    assert found, f"section {sid} missing"
+    return found.group(1)
+
+
+# ----------------------------------------------------------------------------- formatting
+@pytest.mark.parametrize(("value", "digits", "text"), [
+    (0.8096, 4, "0.8096"), (0.80957, 3, "0.810"), (0.0003873, 3, "0.000387"),
+    (12000, 3, "12,000"), (28439100.0, 3, "28,439,100"), (9964.6, 4, "9,965"),
+    (0.09996, 3, "0.100"), (99.996, 3, "100"), (-0.0123, 3, "-0.0123"), (0, 3, "0"),
+    (3.9968e-15, 3, "4.00 × 10⁻¹⁵"), (None, 3, "–"), (float("nan"), 3, "–")])
+def test_significant_digits_and_thousands(value, digits, text) -> None:
+    assert fmt.sig(value, digits) == text
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (0.7135, "71.4%"), (0.017869, "1.79%"), (0.0003873, "0.0387%"), (1.0, "100%"),
+    (0.75, "75.0%"), (0.99996, "100%"), (0.0, "0%"), (None, "–")])
+def test_percent(value, text) -> None:
+    assert fmt.percent(value) == text
+
+
+def test_metric_keys_choose_their_format() -> None:
+    assert fmt.metric("approval_rate", 0.7135) == "71.4%"
+    assert fmt.metric("oot.bad_rate_denied", 0.1143) == "11.4%"
+    assert fmt.metric("cutoff_pd", 0.0382) == "3.82%"
+    assert fmt.metric("ece", 0.0092) == "0.920 pp" and fmt.metric("ece", 0.0092, "zh") == "0.920个百分点"
+    assert fmt.metric("auc", 0.80957) == "0.8096"
+    assert fmt.metric("n_denied", 1146) == "1,146" and fmt.metric("ece_bins", 10) == "10"
+    assert fmt.metric("mean_credit_line", 9964.6) == "9,965 CNY"
+    assert fmt.metric("tpr_decline", 0.7) == "70.0%" and fmt.metric("fpr_decline", 0.25) == "25.0%"
+    assert fmt.metric("mean_credit_line", 9964.6, "zh") == "9,965元"
+    assert fmt.metric("applied", True, yes_no=("是", "否")) == "是"
+    assert fmt.pp(0.00647) == "0.647 pp" and fmt.integer(1234567) == "1,234,567"
+
+
+# ----------------------------------------------------------------------------- verdicts
+def test_verdict_thresholds() -> None:
+    assert [stability_verdict(v) for v in (0.05, 0.1, 0.25, 0.26)] == ["good", "watch", "watch", "bad"]
+    noise = ece_noise(0.0455, 4000, 10)
+    assert noise == pytest.approx(0.0083, abs=2e-4)  # what the oracle scores on such a split
+    assert calibration_verdict(0.009, noise) == ("good", pytest.approx(2 * noise))
+    assert calibration_verdict(0.02, noise)[0] == "watch"
+    assert calibration_verdict(0.04, noise)[0] == "bad"
+    assert calibration_verdict(0.004, ece_noise(0.04, 1e7))[1] == 0.005  # the floor
+
+
+# ----------------------------------------------------------------------------- summary
+def test_summary_figures_equal_metrics_json(run_dir: Path, pages: dict[str, str]) -> None:
+    facts = summary_facts(load_view(run_dir))
+    policy, lgbm = METRICS["policy"], METRICS["models"]["lgbm"]
+    assert facts["model"] == "lgbm"
+    assert facts["approval_rate"] == policy["approval_rate"]
+    assert facts["bad_rate_approved_oot"] == policy["oot"]["bad_rate_approved"]
+    assert facts["oracle_gap"] == pytest.approx(
+        METRICS["models"]["oracle"]["test"]["auc"] - lgbm["test"]["auc"])
+    assert facts["ece"] == lgbm["test"]["ece"] and facts["psi"] == lgbm["psi"]
+    summary = visible_text(section_html(pages["en"], "summary"))
+    for expected in ("LightGBM", "71.4% on test, 71.4% out of time", "1.79% on test",
+                     "all applicants: 4.55%", "0.00590 below the oracle (0.8096 against 0.8155",
+                     "ECE 0.920 pp on test, 0.590 pp out of time", "score PSI 0.137", "watch",
+                     "close to the truth", "well calibrated"):
+        assert expected in summary, expected
+    # drivers of declines: first reasons of declined test applicants, knock-outs apart
+    reasons = pd.read_parquet(run_dir / "reasons.parquet")
+    decisions = pd.read_parquet(run_dir / "decisions.parquet")
+    test_ids = decisions.loc[decisions["split"] == "test", "applicant_id"]
+    first = reasons[(reasons["rank"] == 1) & reasons["applicant_id"].isin(test_ids)]
+    top = (first.value_counts(["kind", "feature"]).rename("n").reset_index()  # ties: by name
+           .sort_values(["n", "feature", "kind"], ascending=[False, True, True]).head(3))
+    for kind, feature, count in top.itertuples(index=False):
+        name = F.get(feature).label("en") + (" (knock-out)" if kind == "knockout" else "")
+        assert f"{name} {fmt.percent(count / len(first))}" in summary
+    # fairness flags: the attributes flagged in metrics.json, with their AIR
+    assert "below four-fifths: Age band (AIR 0.632); Occupation (AIR 0.477)" in summary
+
+
+def test_summary_without_fairness_says_so(tmp_path: Path) -> None:
+    page = render_report(make_run(tmp_path / "run", fairness=False, reject_inference=False,
+                                  charts=("roc",)))
+    assert "Fairness flags not computed for this run" in " ".join(visible_text(
+        section_html(page, "summary")).split())
+    assert "Fairness was not computed for this run" in visible_text(section_html(page, "fairness"))
+    assert 'id="reject_inference"' not in page  # only for runs that studied it
+    zh = render_report(tmp_path / "run", lang="zh")
+    assert "本次运行未计算" in visible_text(section_html(zh, "summary"))
+
+
+# ----------------------------------------------------------------------------- sections
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_section_is_present_with_its_title(pages: dict[str, str], lang: str) -> None:
+    page = pages[lang]
+    for sid in ("summary", *(s for s, _ in SECTIONS)):
+        body = section_html(page, sid)
+        assert f"<h2>{TEXTS[f'sec.{sid}'][lang]}</h2>" in page
+        assert len(visible_text(body).strip()) > 40, sid
+    assert page.count("<section ") == 1 + len(SECTIONS)
+
+
+def test_figures_are_numbered_and_interpreted_from_the_numbers(pages: dict[str, str],
+                                                              run_dir: Path) -> None:
+    page = pages["en"]
+    captions = re.findall(r'<p class="fignum">Figure (\d+)\. ([^<]+)</p>', page)
+    assert [int(n) for n, _ in captions] == list(range(1, 13))
+    text = " ".join(visible_text(page).split())
+    # each sentence carries the run's own numbers
+    assert "The riskiest 10% of applicants by LightGBM hold 48.0% of the bads" in text
+    assert "the riskiest 30% hold 74.0%" in text
+    assert "1.18% (state-owned employer) to 17.7% (student)" in text
+    assert "Months since last overdue (0.00670)" in text
+    reasons = pd.read_parquet(run_dir / "reasons.parquet")
+    per = reasons.groupby("feature")["applicant_id"].nunique().sort_values(ascending=False)
+    share = fmt.percent(per.iloc[0] / reasons["applicant_id"].nunique())
+    assert f"{F.get(per.index[0]).label()} appears in the letters of {share}" in text
+    # the unknown chart lands in the appendix, captioned, with no invented interpretation
+    appendix = section_html(page, "appendix")
+    assert "Zz custom" in appendix and TEXTS["fig.no_text"]["en"] in appendix
+    # fairness: per-attribute sentences from metrics.json["fairness"]
+    fair = " ".join(visible_text(section_html(page, "fairness")).split())
+    assert "Approval rates by Age band range from 48.0% (18-24) to 76.0% (35-44)" in fair
+    assert "below the four-fifths line" in fair and "state-owned employer" in fair
+    assert "“Below the product's minimum age of 20” causes 10.4% of declines" in fair
+    assert "tier 2" in fair and "CNY" not in fair  # rates in percent, never money
+    ri = " ".join(visible_text(section_html(page, "reject_inference")).split())
+    assert "Parcelling ranks the rejected applicants best (AUC on rejects 0.7300)" in ri
+
+
+def test_no_raw_keys_in_the_text(pages: dict[str, str], run_dir: Path) -> None:
+    keys = {k for k in re.findall(r'"([a-z0-9]+(?:_[a-z0-9]+)+)"', (run_dir / "metrics.json").read_text())}
+    keys |= {"ece_bins", "csi_reference", "bad_rate_denied", "data_fingerprints", "timings_s"}
+    for lang, page in pages.items():
+        text = visible_text(page)
+        snake = set(re.findall(r"\b[A-Za-z]+_[A-Za-z0-9_]+\b", text))
+        assert not snake, (lang, sorted(snake))
+        assert not keys & set(re.findall(r"[\w.]+", text)), lang
+        assert "oot." not in text and "0.0003873" not in text
+
+
+def test_the_chinese_report_has_no_english_prose(pages: dict[str, str]) -> None:
+    page = pages["zh"]
+    body = page.split('<section id="appendix"', 1)[0]  # config and manifest are quoted as is
+    words = set(re.findall(r"[A-Za-z]{3,}", visible_text(body)))
+    allowed = {"LightGBM", "AUC", "ECE", "CSI", "PSI", "ROC", "Brier", "Platt", "Hanley",
+               "McNeil", "SHA", "riskkit", "base", "lang", "figures", "thin", "file", "Gini"}
+    assert words <= allowed, sorted(words - allowed)
+    assert '<html lang="zh-CN">' in page
+    for phrase in ("摘要", "上线模型", "不利影响比", "模型卡", "如何复现", "人工复核"):
+        assert phrase in page
+
+
+def test_model_card_has_the_command_that_reproduces_the_run(pages: dict[str, str]) -> None:
+    card = section_html(pages["en"], "model_card")
+    commit = re.search(r"git checkout ([0-9a-f]+|\w+)", card)
+    assert "riskkit run base-20261130-101500/config.yaml --out runs" in card
+    assert "Intended use" in card and "thin file" in card and "downturn" in card
+    assert commit is None or len(commit.group(1)) >= 7
+
+
+def test_report_is_self_contained_and_print_ready(pages: dict[str, str]) -> None:
+    page = pages["en"]
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page.lower()
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
     assert "url(" not in page and "@import" not in page
     images = re.findall(r'<img [^>]*src="([^"]+)"', page)
-    assert len(images) == 2
+    assert len(images) == 12
     for uri in images:
-        assert uri.startswith("data:image/svg+xml;base64,")
-        svg = base64.b64decode(uri.split(",", 1)[1])
-        assert b"<svg" in svg[:2000]
-    assert re.findall(r'<img alt="([^"]+)"', page) == ["ROC", "KS LightGBM"]  # reading order
+        assert b"<svg" in base64.b64decode(uri.split(",", 1)[1])[:2000]
+    assert "@page{size:A4" in page and "break-inside:avoid" in page
+    assert "section{break-before:page}" in page
 
 
-def test_report_has_the_metrics_tables(page: str) -> None:
-    assert "<th>auc</th><th>gini</th><th>ks</th><th>brier</th><th>log_loss</th><th>ece</th>" in page
-    assert "<td>lgbm</td><td>oot</td><td class=\"num\">0.8011</td>" in page
-    assert "75.00%" in page and "2.13%" in page  # rates in percent
-    assert "fidelity_top3" in page and "csi_max_feature" in page
-    assert "<h3>Calibration</h3>" in page and "platt" in page  # nested per-model sections shown
-    # decisions per split and the most frequent first reason
-    assert "<td>test</td><td class=\"num\">4</td><td class=\"num\">2</td><td class=\"num\">2</td>" in page
-    assert "<td>applications_30d</td><td class=\"num\">2</td>" in page
+# ----------------------------------------------------------------------------- denial letter
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_denial_letter_ends_with_the_human_review_text(pages: dict[str, str], lang: str) -> None:
+    letter = re.search(r'<pre class="letter">(.*?)</pre>', pages[lang], flags=re.S)
+    assert letter
+    text = html.unescape(letter.group(1))
+    applicant = int(re.match(r"\D+(\d+)", text).group(1))
+    assert text.rstrip().endswith(human_review_text(applicant, lang))
+    assert ("human review" if lang == "en" else "人工复核") in text.splitlines()[-1]
 
 
-def test_report_has_config_datacard_and_manifest(page: str) -> None:
-    assert "cut-off keeps approvals &lt; 80 %" in page  # the YAML as written, comments too
-    assert "scenario: baseline" in page
-    assert "Data card" in page and F.get("income_volatility").description_en in page
-    assert "rows.train" in page
-    assert "files each checked" not in page and "each checked against its SHA-256" in page
-    assert "versions.riskkit" in page
+def test_explain_text_closes_denials_only_with_the_review_line() -> None:
+    denied = {"applicant_id": 9, "decision": "denied", "pd": 0.2, "score": None,
+              "credit_line": 0.0, "reasons": [], "recourse": None, "true_pd": None}
+    for lang in ("en", "zh"):
+        assert format_text(denied, lang).splitlines()[-1] == human_review_text(9, lang)
+        assert format_text({**denied, "decision": "approved", "credit_line": 3000.0}, lang
+                           ).splitlines()[-1] != human_review_text(9, lang)
+    with pytest.raises(ConfigError):
+        human_review_text(9, "fr")
 
 
+# ----------------------------------------------------------------------------- inputs
 def test_png_images_and_another_target(run_dir: Path, tmp_path: Path) -> None:
     out = write_report(run_dir, tmp_path / "mail" / "report.html", images="png")
-    page = out.read_text(encoding="utf-8")
-    assert page.count("data:image/png;base64,") == 2
+    assert out.read_text(encoding="utf-8").count("data:image/png;base64,") == 12
     with pytest.raises(ValueError, match="image format"):
         render_report(run_dir, images="gif")
+    with pytest.raises(ConfigError, match="language"):
+        render_report(run_dir, lang="fr")
 
 
-def test_without_a_datacard_the_section_is_left_out(tmp_path: Path) -> None:
-    page = render_report(make_run(tmp_path / "run", with_card=False))
-    assert "Data card" not in page and "Model performance" in page
+def test_without_a_datacard_the_report_still_renders(tmp_path: Path) -> None:
+    page = render_report(make_run(tmp_path / "run", with_card=False, charts=()))
+    assert "Model validation report" in page and F.get("income_volatility").label() in page
 
 
 def test_figure_files_pick_one_format_per_chart(tmp_path: Path) -> None:
@@ -163,13 +276,13 @@ def test_not_a_run(tmp_path: Path) -> None:
 
 
 def test_damaged_files_are_named(tmp_path: Path) -> None:
-    run = make_run(tmp_path / "edited")
+    run = make_run(tmp_path / "edited", charts=("roc",))
     (run / "metrics.json").write_text('{"models": {}}', encoding="utf-8")
     with pytest.raises(RunError, match=r"metrics\.json was changed or damaged"):
         write_report(run)
 
     def rewrite(name: str, text: str) -> Path:
-        folder = make_run(tmp_path / f"case{len(list(tmp_path.iterdir()))}")
+        folder = make_run(tmp_path / f"case{len(list(tmp_path.iterdir()))}", charts=("roc",))
         (folder / name).write_text(text, encoding="utf-8")
         (folder / "manifest.json").unlink()  # re-hash, so only our own checks can object
         write_manifest(folder, {"name": "base", "seed": 7}, {}, {}, stored_data=False)

@@ -254,17 +254,20 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
 
 def _add_report(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="self-contained HTML report of a run",
-                       description="Write one HTML file with the run's charts, metrics, config "
-                                   "and data card, that can be mailed as is.")
+                       description="Write one HTML validation report of a run (summary, "
+                                   "interpreted sections, model card; charts embedded) that "
+                                   "can be mailed as is or saved as PDF from a browser.")
     p.add_argument("run", type=Path)
-    p.add_argument("--out", type=Path, default=None, help="HTML file (default RUN/report.html)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="HTML file (default RUN/report.html, RUN/report.zh.html for --lang zh)")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the report")
     p.set_defaults(handler=_cmd_report)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from riskkit.reporting.report import write_report
 
-    path = write_report(args.run, args.out)
+    path = write_report(args.run, args.out, lang=args.lang)
     print(f"report written to {path}")
     return 0
 

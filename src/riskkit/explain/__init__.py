@@ -14,7 +14,7 @@
 * :func:`explanation_figures` -- the charts.
 """
 
-from riskkit.explain.applicant import explain_applicant, format_text
+from riskkit.explain.applicant import explain_applicant, format_text, human_review_text
 from riskkit.explain.contrib import additivity_error, contributions
 from riskkit.explain.fidelity import explain_metrics, fidelity, null_features
 from riskkit.explain.figures import explanation_figures, reason_counts
@@ -32,6 +32,7 @@ __all__ = [
     "explanation_figures",
     "fidelity",
     "format_text",
+    "human_review_text",
     "null_features",
     "reason_codes",
     "reason_counts",

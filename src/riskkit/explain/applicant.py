@@ -93,17 +93,39 @@ _WORDS = {
            "verified": "verified by model and policy", "unverified": "NOT verified",
            "new_pd": "new PD", "no_recourse": "No realistic change found",
            "fools": "warning: this change lowers the model's PD but not the true PD",
-           "none": "none"},
+           "none": "none",
+           "review": ("This decision was made by an automated system. You may ask for a human "
+                      "review: reply to this notice or contact customer service within 30 days, "
+                      "quoting applicant number {id}. A credit officer who took no part in the "
+                      "decision will look at your application again, with any new documents "
+                      "you send (for example proof of income or savings), and tell you the "
+                      "outcome in writing.")},
     "zh": {"approved": "批准", "denied": "拒绝", "applicant": "申请人", "pd": "违约概率",
            "score": "评分", "line": "授信额度", "true_pd": "真实违约概率", "reasons": "主要原因",
            "knockout": "硬性拒绝", "change": "需要做出的改变", "verified": "已经模型与策略复核",
            "unverified": "未通过复核", "new_pd": "新违约概率", "no_recourse": "未找到可行的改变",
-           "fools": "注意：该改变只降低了模型的违约概率，并未降低真实违约概率", "none": "无"},
+           "fools": "注意：该改变只降低了模型的违约概率，并未降低真实违约概率", "none": "无",
+           "review": ("本决定由自动化系统作出。您有权要求人工复核：请在30天内回复本通知或联系客服，"
+                      "并注明申请编号{id}。未参与本次决定的信贷人员将重新审核您的申请及您补充提供"
+                      "的材料（如收入或资产证明），并以书面形式告知复核结果。")},
 }
 
 
+def human_review_text(applicant_id: Any, lang: str = "en") -> str:
+    """How to ask for a human review of an automated decision: the last line of a denial.
+
+    Data-protection law gives an applicant declined by an automated decision the right to
+    have a person look at it (GDPR art. 22, China's PIPL art. 24), so every denial letter
+    riskkit writes says how, in the applicant's language.
+    """
+    if lang not in _WORDS:
+        raise ConfigError(f"lang must be 'en' or 'zh', got {lang!r}")
+    return _WORDS[lang]["review"].format(id=applicant_id)
+
+
 def format_text(explanation: Mapping[str, Any], lang: str = "en") -> str:
-    """A readable block: decision, PD, top reasons, and what would have to change."""
+    """A readable block: decision, PD, top reasons, what would have to change, and (for a
+    denial) how to ask for a human review (:func:`human_review_text`)."""
     if lang not in _WORDS:
         raise ConfigError(f"lang must be 'en' or 'zh', got {lang!r}")
     w = _WORDS[lang]
@@ -144,4 +166,6 @@ def format_text(explanation: Mapping[str, Any], lang: str = "en") -> str:
                 lines.append(f"  {w['fools']}")
         elif not help_["found"]:
             lines.append(f"{w['no_recourse']}{sep}{help_['reason']}")
+    if e["decision"] != APPROVED:
+        lines.append(human_review_text(e.get("applicant_id"), lang))
     return "\n".join(lines)

@@ -1,0 +1,250 @@
+"""The report's verdicts and its one-screen summary, computed from the run.
+
+Thresholds are constants here, documented once and printed under the summary, so a reader
+can check each verdict by hand:
+
+* **Stability** (PSI of the score, CSI of a feature): below 0.10 stable, 0.10-0.25 watch,
+  above 0.25 shift: the industry's usual bands.
+* **Calibration** (ECE, equal-frequency bins): an ECE is never zero on a finite sample. A
+  perfectly calibrated model with bad rate *p* on *N* rows in *B* bins still shows about
+  ``sqrt(2/pi) * sqrt(p(1-p) B / N)`` (the mean absolute deviation of a bin's observed rate),
+  so the tolerance is the larger of 0.5 pp and twice that noise; up to twice the tolerance
+  is "watch". On a 4,000-row test split with a 4.5% bad rate the noise is about 0.8 pp, and
+  the oracle, which predicts the true PD, indeed scores about that.
+* **Gap to the oracle**: the AUC the deployed model loses against the true PD on the same
+  rows; below 0.01 close, 0.01-0.03 moderate, above large.
+* **Four-fifths**: a group's approval rate below 80% of the best-treated group's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from riskkit.reporting import report_format as fmt
+from riskkit.reporting.report_html import esc
+from riskkit.reporting.report_view import RunView
+
+__all__ = [
+    "ECE_FLOOR",
+    "FOUR_FIFTHS",
+    "GAP_CLOSE",
+    "GAP_LARGE",
+    "PSI_SHIFT",
+    "PSI_STABLE",
+    "calibration_verdict",
+    "ece_noise",
+    "first_reasons",
+    "gap_verdict",
+    "render_summary",
+    "stability_verdict",
+    "summary_facts",
+]
+
+PSI_STABLE = 0.10
+PSI_SHIFT = 0.25
+ECE_FLOOR = 0.005
+ECE_NOISE_MULTIPLE = 2.0
+GAP_CLOSE = 0.01
+GAP_LARGE = 0.03
+FOUR_FIFTHS = 0.8
+DEFAULT_ECE_BINS = 10
+
+
+def stability_verdict(value: float | None) -> str:
+    """``good`` below :data:`PSI_STABLE`, ``watch`` up to :data:`PSI_SHIFT`, else ``bad``."""
+    if value is None or math.isnan(value):
+        return "none"
+    return "good" if value < PSI_STABLE else "watch" if value <= PSI_SHIFT else "bad"
+
+
+def ece_noise(bad_rate: float, rows: float, bins: int = DEFAULT_ECE_BINS) -> float:
+    """The ECE a perfectly calibrated model shows by chance (see the module docstring).
+
+    Parameters
+    ----------
+    bad_rate : float
+        The split's observed bad rate.
+    rows : float
+        The split's row count.
+    bins : int
+        Equal-frequency bins of the ECE.
+
+    Returns
+    -------
+    float
+        Expected ECE under perfect calibration (NaN without rows).
+    """
+    if rows <= 0:
+        return float("nan")
+    return math.sqrt(2 / math.pi) * math.sqrt(bad_rate * (1 - bad_rate) * bins / rows)
+
+
+def calibration_verdict(ece: float | None, noise: float) -> tuple[str, float]:
+    """Verdict and tolerance for an ECE: ``good`` within ``max(0.5 pp, 2 x noise)``."""
+    tolerance = max(ECE_FLOOR, ECE_NOISE_MULTIPLE * noise) if not math.isnan(noise) else ECE_FLOOR
+    if ece is None:
+        return "none", tolerance
+    return ("good" if ece <= tolerance else "watch" if ece <= 2 * tolerance else "bad"), tolerance
+
+
+def gap_verdict(gap: float | None) -> str:
+    """``good`` below :data:`GAP_CLOSE` AUC, ``watch`` up to :data:`GAP_LARGE`, else ``bad``."""
+    if gap is None:
+        return "none"
+    return "good" if gap < GAP_CLOSE else "watch" if gap <= GAP_LARGE else "bad"
+
+
+def ece_tolerance(view: RunView, model: str, split: str) -> tuple[str, float, float]:
+    """(verdict, tolerance, noise) of ``model``'s ECE on ``split`` of this run."""
+    calib = (view.models.get(model) or {}).get("calibration") or {}
+    bins = int(calib.get("ece_bins") or DEFAULT_ECE_BINS) if isinstance(calib, Mapping) else 10
+    rows, rate = view.card_value("rows", split), view.card_value("bad_rate", split)
+    frame = view.split_frame(split)
+    if (rows is None or rate is None) and frame is not None and "default_12m" in frame:
+        rows, rate = float(len(frame)), float(frame["default_12m"].mean())
+    noise = ece_noise(rate, rows, bins) if rows and rate is not None else float("nan")
+    verdict, tolerance = calibration_verdict(view.score(model, split, "ece"), noise)
+    return verdict, tolerance, noise
+
+
+def first_reasons(view: RunView, split: str = "test") -> pd.DataFrame:
+    """The first reason of each declined applicant of ``split``: label, count, share.
+
+    Knock-out reasons are kept apart from scored reasons on the same feature (an age
+    knock-out is a rule, not the model's view of age). Falls back to every explained split
+    when the decisions do not tell which split an applicant is in.
+    """
+    reasons = view.reasons
+    if reasons is None or reasons.empty or "feature" not in reasons.columns:
+        return pd.DataFrame(columns=["feature", "kind", "label", "count", "share"])
+    first = reasons[reasons["rank"] == reasons["rank"].min()] if "rank" in reasons else reasons
+    frame = view.split_frame(split)
+    if frame is not None and "applicant_id" in first.columns:
+        chosen = first[first["applicant_id"].isin(frame["applicant_id"])]
+        first = chosen if len(chosen) else first
+    kind = first["kind"].astype(str) if "kind" in first.columns else pd.Series("scored", first.index)
+    counts = (pd.DataFrame({"feature": first["feature"].astype(str), "kind": kind})
+              .value_counts().rename("count").reset_index()
+              .sort_values(["count", "feature", "kind"], ascending=[False, True, True]))
+    counts["share"] = counts["count"] / len(first)
+    counts["label"] = [view.t("sum.knockout", feature=view.feature(f)) if k == "knockout"
+                       else view.feature(f) for f, k in zip(counts["feature"], counts["kind"],
+                                                           strict=True)]
+    return counts.reset_index(drop=True)
+
+
+def fairness_split(view: RunView) -> tuple[str, Mapping[str, Any]] | None:
+    """The split the fairness summary reads (test, else out-of-time, else the first)."""
+    fair = view.metrics.get("fairness")
+    splits = fair.get("splits") if isinstance(fair, Mapping) else None
+    if not isinstance(splits, Mapping) or not splits:
+        return None
+    name = next((s for s in ("test", "oot") if s in splits), next(iter(splits)))
+    return name, splits[name]
+
+
+def fairness_flags(view: RunView) -> tuple[list[tuple[str, float]], tuple[str, float] | None]:
+    """(flagged attributes with their AIR, the lowest AIR) on the fairness split."""
+    found = fairness_split(view)
+    if found is None:
+        return [], None
+    part = found[1]
+    airs = {a: float(v) for a, v in (part.get("adverse_impact_ratio") or {}).items()
+            if isinstance(v, (int, float))}
+    flags = part.get("four_fifths_flag") or {}
+    flagged = [(a, airs.get(a, float("nan"))) for a in airs
+               if bool(flags.get(a, airs[a] < FOUR_FIFTHS))]
+    lowest = min(airs.items(), key=lambda kv: kv[1]) if airs else None
+    return flagged, lowest
+
+
+def summary_facts(view: RunView) -> dict[str, Any]:
+    """The summary's figures as plain numbers (what the tests compare with metrics.json)."""
+    model = view.deployed
+    policy = view.metrics.get("policy") if isinstance(view.metrics.get("policy"), Mapping) else {}
+    oot = policy.get("oot") if isinstance(policy.get("oot"), Mapping) else {}
+    auc, oracle = view.score(model, "test", "auc"), view.score("oracle", "test", "auc")
+    stab = view.metrics.get("stability") if isinstance(view.metrics.get("stability"), Mapping) else {}
+    psi = (view.models.get(model) or {}).get("psi")
+    return {
+        "model": model, "cutoff_pd": policy.get("cutoff_pd"),
+        "cutoff_method": policy.get("cutoff_method"), "cutoff_target": policy.get("cutoff_target"),
+        "approval_rate": policy.get("approval_rate"), "approval_rate_oot": oot.get("approval_rate"),
+        "bad_rate_approved": policy.get("bad_rate_approved"),
+        "bad_rate_approved_oot": oot.get("bad_rate_approved"),
+        "bad_rate_all": view.card_value("bad_rate", "test"),
+        "auc": auc, "oracle_auc": oracle,
+        "oracle_gap": None if auc is None or oracle is None or model == "oracle" else oracle - auc,
+        "ece": view.score(model, "test", "ece"), "ece_oot": view.score(model, "oot", "ece"),
+        "psi": float(psi) if isinstance(psi, (int, float)) else None,
+        "csi_max": stab.get("csi_max"), "csi_max_feature": stab.get("csi_max_feature"),
+    }
+
+
+def _badge(view: RunView, verdict: str, kind: str | None = None) -> str:
+    word = view.t(f"v.{kind}.{verdict}") if kind and verdict != "none" else view.t(f"v.{verdict}")
+    return f'<span class="verdict v-{verdict}">{esc(word)}</span>'
+
+
+def _worst(*verdicts: str) -> str:
+    order = ["none", "good", "watch", "bad"]
+    return max(verdicts, key=order.index)
+
+
+def render_summary(view: RunView) -> str:
+    """The one-screen summary: one row per question a validator asks first, with a verdict."""
+    f = summary_facts(view)
+    rows: list[tuple[str, str, str]] = []
+    method = view.value_text(str(f["cutoff_method"])) if f["cutoff_method"] else ""
+    target = view.fmt(str(f["cutoff_method"] or ""), f["cutoff_target"]) \
+        if f["cutoff_method"] != "fixed" else ""
+    rows.append((view.t("sum.deployed"), view.t(
+        "sum.deployed_v", model=view.model(f["model"]), cut=fmt.percent(f["cutoff_pd"]),
+        method=method, target=target), ""))
+    rows.append((view.t("sum.approval"), view.t(
+        view.oot("sum.approval_v"), test=fmt.percent(f["approval_rate"]),
+        oot=fmt.percent(f["approval_rate_oot"])), ""))
+    rows.append((view.t("sum.bad"), view.t(
+        view.oot("sum.bad_v"), test=fmt.percent(f["bad_rate_approved"]), all=fmt.percent(f["bad_rate_all"]),
+        oot=fmt.percent(f["bad_rate_approved_oot"])), ""))
+    if f["oracle_gap"] is not None:
+        rows.append((view.t("sum.gap"), view.t(
+            "sum.gap_v", gap=fmt.sig(f["oracle_gap"], 2 if abs(f["oracle_gap"]) < 0.001 else 3),
+            auc=fmt.sig(f["auc"], 4), oracle=fmt.sig(f["oracle_auc"], 4)),
+            _badge(view, gap_verdict(f["oracle_gap"]), "gap")))
+    else:
+        rows.append((view.t("sum.gap"), view.t("sum.no_oracle", auc=fmt.sig(f["auc"], 4)),
+                     _badge(view, "none")))
+    verdict, tol, _ = ece_tolerance(view, f["model"], "test")
+    verdict_oot = ece_tolerance(view, f["model"], "oot")[0] if f["ece_oot"] is not None else "none"
+    rows.append((view.t("sum.calibration"), view.t(
+        view.oot("sum.calibration_v"), test=fmt.pp(f["ece"], view.lang), oot=fmt.pp(f["ece_oot"], view.lang),
+        tol=fmt.pp(tol, view.lang)), _badge(view, _worst(verdict, verdict_oot), "ece")))
+    stab = _worst(stability_verdict(f["psi"]), stability_verdict(f["csi_max"]))
+    rows.append((view.t("sum.stability"), view.t(
+        "sum.stability_v", psi=fmt.sig(f["psi"]), csi=fmt.sig(f["csi_max"]),
+        feature=view.feature(str(f["csi_max_feature"])) if f["csi_max_feature"] else fmt.DASH),
+        _badge(view, stab, "psi")))
+    drivers = first_reasons(view).head(3)
+    rows.append((view.t("sum.drivers"), view.join(semi=True, items=[
+        view.t("sum.driver", feature=r.label, share=fmt.percent(r.share))
+        for r in drivers.itertuples()]) or view.t("not_computed"), ""))
+    flagged, lowest = fairness_flags(view)
+    if "fairness" not in view.metrics:
+        rows.append((view.t("sum.fairness"), view.t("not_computed"), _badge(view, "none")))
+    elif flagged:
+        rows.append((view.t("sum.fairness"), view.t("sum.fair_flags", flags=view.join(semi=True, items=[
+            view.t("sum.fair_flag", attr=view.attribute(a), air=fmt.sig(v)) for a, v in flagged])),
+            _badge(view, "bad", "fair")))
+    else:
+        rows.append((view.t("sum.fairness"), view.t(
+            "sum.fair_none", air=fmt.sig(lowest[1]) if lowest else fmt.DASH,
+            attr=view.attribute(lowest[0]) if lowest else fmt.DASH), _badge(view, "good", "fair")))
+    body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td><td>{badge}</td></tr>"
+                   for k, v, badge in rows)
+    return (f'<div class="summary"><table><tbody>{body}</tbody></table>'
+            f'<p class="note">{esc(view.t("sum.thresholds"))}</p></div>')
