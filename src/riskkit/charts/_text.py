@@ -74,6 +74,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "pdp_title": ("Partial dependence and ICE: {feature}", "部分依赖与个体条件期望：{feature}"),
     "pdp": ("Partial dependence (mean)", "部分依赖（均值）"),
     "ice": ("Individual curves (ICE)", "个体曲线（ICE）"),
+    # shap's plots, restyled
+    "shap_beeswarm_title": ("Contribution of each feature, one dot per applicant",
+                            "各特征的贡献（每点一位申请人）"),
+    "shap_value_bar": ("Feature value", "特征值"),
+    "shap_bar_title": ("Mean size of each feature's contribution", "各特征平均贡献大小"),
+    "shap_heatmap_title": ("Contributions, applicant by applicant", "逐个申请人的特征贡献"),
+    "shap_heatmap_x": ("Applicants, similar explanations side by side", "申请人（解释相近者相邻）"),
 }
 
 
