@@ -296,7 +296,7 @@ class WhatIfPanel:
         true_pd = r.get("true_pd") if ctx.truth is not None else None
         self.truth_html.value = "" if true_pd is None else f"{w['true_pd']}: <b>{true_pd:.2%}</b>"
         self.line_html.value = f"{w['line']}: <b>{r['credit_line']:,.0f} {w['currency']}</b>"
-        self.reasons_html.value = _list_html(w["reasons"], self.reason_lines())
+        self.reasons_html.value = _list_html(w["reasons"], self.reason_lines(), w["none"])
         self.recourse_html.value = _list_html(w["recourse"], self.recourse_lines())
 
     # ------------------------------------------------------------------ words
@@ -355,7 +355,7 @@ class WhatIfPanel:
         title = f"<h3>{esc(self.title)}</h3>" if self.title else ""
         return (f"<div class='riskkit-what-if'>{title}<p><i>{esc(w['snapshot'])}</i></p>"
                 f"<table>{summary}</table>"
-                f"{_list_html(w['reasons'], self.reason_lines())}"
+                f"{_list_html(w['reasons'], self.reason_lines(), w['none'])}"
                 f"{_list_html(w['recourse'], self.recourse_lines())}"
                 f"<table><tr><th>{esc(w['feature'])}</th><th>{esc(w['value'])}</th>"
                 f"<th>{esc(w['control'])}</th></tr>{features}</table></div>")
@@ -369,9 +369,10 @@ class WhatIfPanel:
         display(self.widget if self.interactive else HTML(self.snapshot_html()))
 
 
-def _list_html(title: str, lines: Sequence[str]) -> str:
+def _list_html(title: str, lines: Sequence[str], empty: str = "—") -> str:
     items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
-    return f"<div><b>{html.escape(title)}</b><ol>{items}</ol></div>"
+    body = f"<ol>{items}</ol>" if lines else f"<p>{html.escape(empty)}</p>"
+    return f"<div><b>{html.escape(title)}</b>{body}</div>"
 
 
 class WhatIfComparison:
