@@ -228,3 +228,14 @@ def test_the_figure_stage_draws_a_beeswarm_per_fitted_model(fitted):
     dots = [c for c in figs["shap_beeswarm_lgbm"].axes[0].collections if c.get_offsets().size]
     # one dot per sampled applicant in each of the ten rows (nine features, "the other ten")
     assert sum(len(c.get_offsets()) for c in dots) == 100 * 10
+
+
+def test_same_explanation_same_figure_and_the_callers_random_state_is_kept(explanations):
+    np.random.seed(123)
+    expected = np.random.random()
+    np.random.seed(123)
+    with charts.style_context("report"):
+        a, b = (charts.plot_shap(explanations["lgbm"], "beeswarm") for _ in range(2))
+    assert np.random.random() == expected
+    for ca, cb in zip(a.axes[0].collections, b.axes[0].collections, strict=True):
+        np.testing.assert_array_equal(ca.get_offsets(), cb.get_offsets())

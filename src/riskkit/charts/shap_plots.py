@@ -239,7 +239,7 @@ def _column(explanation: Any, feature: Any) -> int:
 
 
 def plot_shap(explanation: Any, kind: str = "beeswarm", *, lang: str = "en",
-              max_display: int = 10, feature: Any = None, row: int = 0,
+              max_display: int = 10, feature: Any = None, row: int = 0, seed: int = 0,
               **options: Any) -> Figure:
     """Draw one of shap's plots of ``explanation`` and return it restyled, detached from pyplot.
 
@@ -257,6 +257,8 @@ def plot_shap(explanation: Any, kind: str = "beeswarm", *, lang: str = "en",
         Scatter only: the column (index or feature name); default the most important.
     row : int
         Waterfall only: which applicant.
+    seed : int
+        Seeds the dot order and jitter shap draws at random (same seed, same figure).
     **options
         Passed on to the shap plot function (e.g. ``color=`` for a scatter's interaction).
 
@@ -272,11 +274,16 @@ def plot_shap(explanation: Any, kind: str = "beeswarm", *, lang: str = "en",
     if max_display < 1:
         raise ValueError(f"max_display must be at least 1, got {max_display}")
     before = set(plt.get_fignums())
+    # beeswarm and scatter shuffle their dots with numpy's global generator: seed it for the
+    # drawing only, so the same explanation gives the same file and the caller's state stays
+    state = np.random.get_state()
+    np.random.seed(seed)
     plt.figure()
     try:
         _draw(kind, explanation, max_display, feature, row, dict(options))
         fig = plt.gcf()
     finally:  # every figure made here leaves pyplot's registry, drawn or not
+        np.random.set_state(state)
         for number in set(plt.get_fignums()) - before:
             plt.close(number)
     FigureCanvasAgg(fig)  # pyplot's canvas went with close(); a plain one saves and shows
