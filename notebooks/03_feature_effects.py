@@ -29,7 +29,9 @@
 #   applicants, everything else held as it is; one grey line per applicant (ICE), their
 #   mean in colour (partial dependence), the truth dashed;
 # * **SHAP dependence**: each applicant's contribution of the feature to the log-odds,
-#   against the feature's value, with the true contribution;
+#   against the feature's value, with the true contribution; next to it shap's own
+#   ``shap.plots.scatter`` of the same values (from ``riskkit.explain.to_shap``), in the
+#   report style, for the analyst who reads shap's plots every day;
 # * **approval rate by feature**: what the policy does with it, next to what the same
 #   policy would do if it knew every applicant's true PD.
 
@@ -46,6 +48,7 @@ from IPython.display import Markdown, display
 import riskkit
 import riskkit.experiment
 from riskkit import charts
+from riskkit import explain as X
 from riskkit.evaluate import effects
 from riskkit.reporting.notebooks import publisher, setup
 
@@ -60,6 +63,7 @@ truth = effects.truth_for(run.config)  # the true risk function the run's data c
 test, valid = run.data("test"), run.data("valid")
 sample = min(1000, len(test))  # ICE rows: enough for a stable mean, few enough to draw
 contrib = effects.model_contributions(model, test)  # once, for every dependence chart
+explanation = X.to_shap(model, test.iloc[:sample], lang=lang)  # the same, for shap's plots
 decisions = run.decisions()
 # the same policy (knock-outs, approval-rate target) run on the true PD instead of the model's
 truth_decisions = run.policy().fit(valid, truth.pd(valid)).decide(test, truth.pd(test))
@@ -79,10 +83,22 @@ def feature_effects(feature):
     dep = effects.dependence(model, test, feature, contrib)
     show(charts.plot_dependence(dep["value"], dep["model"], dep["truth"], feature=feature,
                                 lang=lang), f"dependence_{feature}")
+    show(charts.plot_shap(explanation, "scatter", feature=charts.label(feature, lang), lang=lang),
+         f"shap_scatter_{feature}")
     table = effects.approval_by_feature(test, decisions, feature, reference=truth_decisions)
     show(charts.plot_approval_by_feature(table, feature, lang=lang), f"approval_{feature}")
     return table
 
+
+# %% [markdown]
+# ## Every feature at once: shap's beeswarm
+#
+# One dot per applicant and feature: how far the feature moved that applicant's log-odds
+# (right of zero raises the risk), coloured by the feature's value. The features below are
+# taken one at a time.
+
+# %%
+show(charts.plot_shap(explanation, "beeswarm", lang=lang), "shap_beeswarm")
 
 # %% [markdown]
 # ## The model's effects against the truth, in one table

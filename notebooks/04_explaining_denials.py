@@ -38,6 +38,7 @@ run_dir = None
 fig_dir = "figures"
 lang = "en"
 examples = 3  # random denied applicants explained next to the two personas
+interactive = True  # live what-if panel; the headless runner sets False (a static snapshot)
 
 # %%
 import numpy as np
@@ -50,6 +51,7 @@ from riskkit import charts
 from riskkit import explain as X
 from riskkit.core import features as F
 from riskkit.reporting.notebooks import figure_title, publisher, setup
+from riskkit.widgets import compare, what_if
 from riskkit.synth.personas import PERSONA_STORIES, persona
 
 # %%
@@ -134,6 +136,20 @@ explain("Zhang San")
 # shares in a model and still add up to the same PD.
 
 # %% [markdown]
+# ### What if? Zhang San's panel
+#
+# The question a loan officer asks first: what if he had applied less often, or waited? Move
+# a control and the deployed model and policy decide again: PD, decision, credit line, the
+# reasons and the recourse follow, with the true PD beside the model's. What he cannot
+# change (occupation, city, age) is shown and locked; his history moves only with the
+# *months waited*, which ages every count the way the recourse search does (the 30-day
+# applications are gone after a month, the 90-day ones after three). Run headless, the
+# panel is a static table of the same numbers.
+
+# %%
+what_if(run, "zhang_san", lang=text_lang, interactive=interactive)
+
+# %% [markdown]
 # ## Li Si (李四)
 
 # %%
@@ -145,6 +161,16 @@ explain("Li Si")
 # borrowing, many loans and a volatile income each raise his risk on their own, so no
 # single small change is enough: his recourse, where one exists, needs months of waiting
 # for the borrowing history to age out.
+
+# %% [markdown]
+# ### Side by side
+#
+# Zhang San and Li Si in one view: the same controls move each of them, and the same wait
+# does very different things. A month clears Zhang San's burst of applications; Li Si's
+# platforms and loans take half a year and more to age out.
+
+# %%
+compare(run, ("zhang_san", "li_si"), lang=text_lang, interactive=interactive)
 
 # %% [markdown]
 # ## Denied applicants drawn at random
@@ -258,6 +284,18 @@ rows_denied = test.iloc[denied]
 contrib, _ = X.contributions(model, rows_denied, reference="mean")
 truth_cols = [F.contrib_column(n) for n in contrib.columns]
 show(charts.plot_contrib_vs_truth(contrib, rows_denied[truth_cols], lang=lang), "contrib_vs_truth")
+
+# %% [markdown]
+# The same contributions in shap's own plots (``X.to_shap`` turns any riskkit model's
+# explanation into a ``shap.Explanation``; values in log-odds that add up to the model's).
+# The beeswarm shows every denied applicant: one dot per applicant and feature, right of
+# zero where the feature raised the risk, coloured by the feature's value. The scatter
+# plots the most important feature's contribution against its value.
+
+# %%
+explanation = X.to_shap(model, rows_denied, lang=lang)
+show(charts.plot_shap(explanation, "beeswarm", lang=lang), "shap_beeswarm")
+show(charts.plot_shap(explanation, "scatter", lang=lang), "shap_scatter")
 
 # %% [markdown]
 # ## Which reasons are given, across all denials

@@ -13,6 +13,8 @@ Rules every chart follows, so they can be dropped into a report without touching
   ``style_context``) to get the report or slides look and the CJK font.
 
 ``export(fig, name, folder)`` writes PNG (300 dpi), SVG and PDF atomically.
+``plot_shap(explanation, kind)`` draws shap's own waterfall, beeswarm, bar, scatter or
+heatmap and restyles it to these rules (``export_shap`` also writes it).
 """
 
 from riskkit.charts.effects import plot_approval_by_feature, plot_interaction
@@ -35,6 +37,7 @@ from riskkit.charts.performance import (
     plot_strategy_curve,
     plot_swap_set,
 )
+from riskkit.charts.shap_plots import export_shap, plot_shap, restyle_shap
 from riskkit.charts.style import (
     NEUTRAL,
     PALETTE,
@@ -65,6 +68,7 @@ __all__ = [
     "MissingFontWarning",
     "add_source_line",
     "export",
+    "export_shap",
     "find_cjk_font",
     "label",
     "plot_approval_by_feature",
@@ -81,10 +85,12 @@ __all__ = [
     "plot_roc",
     "plot_score_distribution",
     "plot_segment_metrics",
+    "plot_shap",
     "plot_strategy_curve",
     "plot_swap_set",
     "plot_waterfall",
     "resolve_lang",
+    "restyle_shap",
     "style_context",
     "use_style",
 ]

@@ -91,6 +91,13 @@ TEXT: dict[str, tuple[str, str]] = {
                           "{feature}与{by}的交互：模型（实线）与真实（虚线）"),
     "effect_logit_y": ("Partial dependence (log-odds)", "部分依赖（对数几率）"),
     "effect_pd_y": ("Partial dependence: PD (%)", "部分依赖：违约概率（%）"),
+    # shap's plots, restyled
+    "shap_beeswarm_title": ("Contribution of each feature, one dot per applicant",
+                            "各特征的贡献（每点一位申请人）"),
+    "shap_value_bar": ("Feature value", "特征值"),
+    "shap_bar_title": ("Mean size of each feature's contribution", "各特征平均贡献大小"),
+    "shap_heatmap_title": ("Contributions, applicant by applicant", "逐个申请人的特征贡献"),
+    "shap_heatmap_x": ("Applicants, similar explanations side by side", "申请人（解释相近者相邻）"),
 }
 
 

@@ -21,6 +21,7 @@ from riskkit import explain as X
 from riskkit.core import features as F
 from riskkit.core.io import write_text
 from riskkit.core.registry import Registry
+from riskkit.explain.shap_objects import to_shap
 from riskkit.models import CreditModel, make_model
 from riskkit.policy import Policy
 from riskkit.synth import get_scenario, truth_model
@@ -29,6 +30,8 @@ from riskkit.synth.personas import PERSONAS, persona
 log = logging.getLogger(__name__)
 
 TRUTH_MODEL = "oracle"
+#: Applicants in a run's shap beeswarm (a seeded sample of the test split).
+SHAP_SAMPLE_ROWS = 1000
 
 
 def _xy(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
@@ -226,6 +229,7 @@ def _draw_and_export(cfg: dict[str, Any], models: dict[str, CreditModel],
     if "swap_set" in tables:
         figs["swap_set"] = charts.plot_swap_set(tables["swap_set"], lang=lang)
     figs.update(_explanation_figures(cfg, models, explain_extra, reasons, lang))
+    figs.update(shap_beeswarms(models, test, lang=lang, seed=cfg["seed"]))
     written: list[Path] = []
     for name, fig in figs.items():
         charts.add_source_line(fig, source)
@@ -249,6 +253,39 @@ def _explanation_figures(cfg: dict[str, Any], models: dict[str, CreditModel],
         rows["denied_example"] = frame.iloc[[denied[0]]].reset_index(drop=True)
     return X.explanation_figures(models[cfg["policy"]["model"]], frame, dec, reasons, rows,
                                  lang=lang, seed=cfg["seed"])
+
+
+def shap_beeswarms(models: dict[str, CreditModel], frame: pd.DataFrame, *, lang: str = "en",
+                   seed: int = 0, rows: int = SHAP_SAMPLE_ROWS) -> dict[str, Any]:
+    """``shap_beeswarm_<model>``: shap's beeswarm of every fitted model, riskkit-styled.
+
+    Parameters
+    ----------
+    models : dict of str to CreditModel
+        The run's models; the oracle is left out (its beeswarm is the truth's, which the
+        contributions-vs-truth chart already sets against the model).
+    frame : pandas.DataFrame
+        Applicants to explain (the test split); a seeded sample of ``rows`` of them, because
+        a beeswarm of more dots says nothing more and its SVG and PDF grow with every dot.
+    lang : {"en", "zh"}
+        Language of feature names and labels.
+    seed : int
+        Seed of the sample (the run's seed: same run, same figure).
+    rows : int
+        Largest sample drawn.
+
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+        One restyled beeswarm per model, for the figure stage to export.
+    """
+    sample = frame
+    if len(frame) > rows:
+        take = np.sort(np.random.default_rng(seed).choice(len(frame), rows, replace=False))
+        sample = frame.iloc[take]
+    return {f"shap_beeswarm_{name}": charts.plot_shap(to_shap(model, sample, lang=lang),
+                                                      "beeswarm", lang=lang)
+            for name, model in models.items() if name != TRUTH_MODEL}
 
 
 def _approval(decisions: pd.DataFrame) -> float:

@@ -11,7 +11,10 @@
   true PD;
 * :func:`fidelity` / :func:`explain_metrics` -- how well explanations match the truth;
 * :func:`explain_applicant` / :func:`format_text` -- one applicant's full story;
-* :func:`explanation_figures` -- the charts.
+* :func:`explanation_figures` -- the charts;
+* :func:`to_shap` -- any model's explanation as a ``shap.Explanation`` (log-odds values
+  adding up to the model's log-odds, design values, readable values with units, registry
+  labels in English or Chinese), so ``shap.plots.*`` work on it.
 """
 
 from riskkit.explain.applicant import explain_applicant, format_text, human_review_text
@@ -20,6 +23,7 @@ from riskkit.explain.fidelity import explain_metrics, fidelity, null_features
 from riskkit.explain.figures import explanation_figures, reason_counts
 from riskkit.explain.reasons import REASON_COLUMNS, approved_reference, reason_codes
 from riskkit.explain.recourse import Recourse, recourse, recourse_many, recourse_summary
+from riskkit.explain.shap_objects import display_value, to_shap
 
 __all__ = [
     "REASON_COLUMNS",
@@ -27,6 +31,7 @@ __all__ = [
     "additivity_error",
     "approved_reference",
     "contributions",
+    "display_value",
     "explain_applicant",
     "explain_metrics",
     "explanation_figures",
@@ -39,4 +44,5 @@ __all__ = [
     "recourse",
     "recourse_many",
     "recourse_summary",
+    "to_shap",
 ]

@@ -24,6 +24,7 @@ interpreter. :func:`check_kernel` fails early, with the command that fixes it, w
 
 from __future__ import annotations
 
+import ast
 import logging
 import os
 import re
@@ -54,6 +55,10 @@ REMOVE_INPUT_TAGS = frozenset({"remove_input", "remove-input", "hide_input", "hi
 REMOVE_CELL_TAGS = frozenset({"remove_cell", "remove-cell"})
 REMOVE_OUTPUT_TAGS = frozenset({"remove_output", "remove-output"})
 FIGURES = "figures"
+#: A notebook that declares this parameter gets ``False`` from the headless runner.
+INTERACTIVE_PARAMETER = "interactive"
+#: Set for headless kernels; see :func:`riskkit.reporting.widgets.live_frontend`.
+HEADLESS_ENV = "RISKKIT_HEADLESS"
 DEFAULT_TIMEOUT = 600
 
 # nbconvert's "lab" template without the scripts it fetches from a CDN (require.js, MathJax,
@@ -154,6 +159,20 @@ def parameters_cell(nb: Any) -> Any | None:
     return None
 
 
+def declared_parameters(nb: Any) -> set[str]:
+    """Names the ``parameters`` cell assigns (papermill warns about any others passed)."""
+    cell = parameters_cell(nb)
+    if cell is None:
+        return set()
+    try:
+        tree = ast.parse(cell.source)
+    except SyntaxError:
+        return set()
+    return {t.id for node in tree.body if isinstance(node, ast.Assign | ast.AnnAssign)
+            for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+            if isinstance(t, ast.Name)}
+
+
 def notebook_html(nb: Any, title: str) -> str:
     """HTML of an executed notebook without code cells' inputs, loading nothing external."""
     from jinja2 import DictLoader
@@ -188,20 +207,26 @@ def _kernel_config() -> Any:
 def _kernel_environment() -> Iterator[None]:
     """Environment the headless kernels inherit, restored afterwards.
 
+    ``RISKKIT_HEADLESS=1`` tells :mod:`riskkit.reporting.widgets` that no browser will draw
+    its panels, so they render a static snapshot instead of widgets.
+
     tqdm.auto warns in every kernel that lacks ipywidgets ("IProgress not found"), which
     would print a red box at the top of every report; headless runs show no progress bars,
     so the warning is filtered there (Python's own ``PYTHONWARNINGS`` mechanism).
     """
-    old = os.environ.get("PYTHONWARNINGS")
     extra = "ignore:IProgress not found:Warning"
+    saved = {name: os.environ.get(name) for name in ("PYTHONWARNINGS", HEADLESS_ENV)}
+    old = saved["PYTHONWARNINGS"]
     os.environ["PYTHONWARNINGS"] = f"{old},{extra}" if old else extra
+    os.environ[HEADLESS_ENV] = "1"  # no frontend: widget panels show a static snapshot
     try:
         yield
     finally:
-        if old is None:
-            os.environ.pop("PYTHONWARNINGS", None)
-        else:
-            os.environ["PYTHONWARNINGS"] = old
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @contextmanager
@@ -258,6 +283,8 @@ def run_notebook(source: Path, out_dir: Path, parameters: dict[str, Any], quiet:
                               "fig_dir": fig_dir, "figures": [], "seconds": 0.0, "error": None}
     try:
         nb = read_source(source)
+        if INTERACTIVE_PARAMETER in declared_parameters(nb):  # no browser here
+            parameters = {**parameters, INTERACTIVE_PARAMETER: False}
         executed = papermill.execute_notebook(
             nb, str(partial), parameters=parameters, language="python",
             kernel_name=kernel_name, progress_bar=not quiet, cwd=str(out_dir),

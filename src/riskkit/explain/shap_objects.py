@@ -1,0 +1,216 @@
+"""riskkit's explanations as ``shap.Explanation`` objects, so shap's own plots work on them.
+
+An analyst who explains a denial reaches for ``shap.plots.waterfall``, ``beeswarm``,
+``bar``, ``scatter`` and ``heatmap``. They all read one object; :func:`to_shap` builds it
+from :func:`riskkit.explain.contributions`, which every riskkit model already provides
+(LightGBM TreeSHAP, the scorecard's WoE points, the oracle's exact true Shapley values):
+
+* ``values``: per-feature log-odds contributions (positive raises the risk of default);
+* ``base_values``: the model's base log-odds, one per row, so that
+  ``values.sum(axis=1) + base_values == model.predict_logit(X)`` (calibration included:
+  the calibrated contributions are what is added up);
+* ``data``: the model's design values, numeric: numbers as floats, categoricals as their
+  integer codes on the levels the model was fitted with (NaN where missing), so beeswarm
+  colours and scatter axes have numbers to work with;
+* ``display_data``: the same values as an applicant reads them, with units (``"7,500
+  CNY/month"``, ``"40%"``, ``"internet industry"``): waterfall and bar quote these;
+* ``feature_names``: the registry's labels in the chosen language.
+
+Feature metadata comes from the registry the model carries (``model.registry``) or the one
+passed in; without either, the synthetic world's. A feature the registry does not know (an
+engineered column) keeps its column name and a plainly formatted value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError
+from riskkit.explain.contrib import Engine, Reference, contributions
+from riskkit.explain.texts import CATEGORY_TEXT, LANGS, MISSING_TEXT
+from riskkit.models.base import prepare_frame
+
+if TYPE_CHECKING:
+    import shap
+
+#: How a unit reads after a number, in English and Chinese. Units whose format already says
+#: it all (ratios printed as percentages, counts) add nothing.
+UNIT_TEXT: dict[str, tuple[str, str]] = {
+    "CNY/month": (" CNY/month", " 元/月"),
+    "CNY": (" CNY", " 元"),
+    "years": (" years", " 岁"),
+    "days": (" days", " 天"),
+    "months": (" months", " 个月"),
+    "ratio": ("", ""),
+    "count": ("", ""),
+    "flag": ("", ""),
+    "tier": ("", ""),
+    "": ("", ""),
+}
+_FLAG_TEXT = {"en": ("no", "yes"), "zh": ("否", "是")}
+_TIER_TEXT = {"en": "tier {}", "zh": "{}线"}
+_NONE_TEXT = {"en": "none", "zh": "无"}
+
+
+def _lang(lang: Any) -> str:
+    if not isinstance(lang, str) or lang not in LANGS:
+        raise ConfigError(f"lang must be one of {LANGS}, got {lang!r}")
+    return lang
+
+
+def feature_entry(name: str, registry: Mapping[str, Any] | Any | None = None) -> Any | None:
+    """The registry entry of ``name`` (None when unknown).
+
+    ``registry`` may be the synthetic world's mapping, a ``Registry`` value (anything with
+    ``in`` and ``get``) or None for the synthetic one.
+    """
+    reg = F.REGISTRY if registry is None else registry
+    return reg.get(name) if name in reg else None
+
+
+def model_registry(model: Any, registry: Any = None) -> Any:
+    """The registry to describe ``model``'s features with: the one given, the model's own, or
+    None (the synthetic world's)."""
+    return registry if registry is not None else getattr(model, "registry_", None)
+
+
+def display_value(name: str, value: Any, lang: str = "en", registry: Any = None, *,
+                  sentence: bool = False) -> str:
+    """One value as an applicant reads it, with its unit, in ``lang`` ("en" or "zh").
+
+    A missing value reads "none"; with ``sentence=True`` a missing value that means
+    something gets its sentence instead ("No credit card on record"; too long for a plot's
+    tick label, right for a panel). Flags read yes / no, categoricals their readable level, numbers the registry's format
+    followed by the unit.
+    """
+    lang = _lang(lang)
+    feat = feature_entry(name, registry)
+    zh = lang == "zh"
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        if sentence and name in MISSING_TEXT:
+            return MISSING_TEXT[name][zh]
+        return _NONE_TEXT[lang]
+    if feat is None:
+        return f"{value:,.4g}" if isinstance(value, (int, float, np.number)) else str(value)
+    if feat.is_categorical:
+        pair = CATEGORY_TEXT.get(name, {}).get(str(value))
+        return pair[zh] if pair else str(value)
+    if feat.unit == "flag":
+        try:
+            return _FLAG_TEXT[lang][round(float(value)) == 1]
+        except (TypeError, ValueError):
+            return str(value)
+    if feat.unit == "tier":
+        return _TIER_TEXT[lang].format(feat.format_value(value))
+    suffix = UNIT_TEXT.get(feat.unit, (f" {feat.unit}", f" {feat.unit}"))[zh]
+    return f"{feat.format_value(value)}{suffix}"
+
+
+def display_frame(frame: pd.DataFrame, columns: list[str] | tuple[str, ...], lang: str = "en",
+                  registry: Any = None) -> np.ndarray:
+    """``display_value`` for every cell of ``frame[columns]``, as an object array (n x d).
+
+    Formatting runs once per distinct value of a column, not once per cell: a population
+    has far fewer distinct incomes or counts than rows.
+    """
+    out = np.empty((len(frame), len(columns)), dtype=object)
+    for j, name in enumerate(columns):
+        col = frame[name].astype(object) if name in frame.columns else pd.Series(
+            [None] * len(frame), index=frame.index, dtype=object)
+        col = col.where(col.notna(), None)
+        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+        texts = np.array([display_value(name, u, lang, registry) for u in uniques]
+                         + [display_value(name, None, lang, registry)], dtype=object)
+        out[:, j] = texts[np.where(codes < 0, len(uniques), codes)]
+    return out
+
+
+def design_values(model: Any, frame: pd.DataFrame) -> np.ndarray:
+    """The model's inputs as numbers (n x d floats): categoricals become level codes.
+
+    The frame goes through the same validation every prediction does (the model's own
+    levels, its feature order), so the numbers are those the model saw.
+    """
+    features = tuple(model.features_)
+    prepared = prepare_frame(frame, features, dict(getattr(model, "levels_", {}) or {}), "X")
+    out = np.empty((len(prepared), len(features)), dtype=float)
+    for j, name in enumerate(features):
+        col = prepared[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            codes = col.cat.codes.to_numpy().astype(float)
+            out[:, j] = np.where(codes < 0, np.nan, codes)
+        else:
+            out[:, j] = col.to_numpy(dtype=float, na_value=np.nan)
+    return out
+
+
+def feature_labels(names: list[str] | tuple[str, ...], lang: str = "en",
+                   registry: Any = None) -> list[str]:
+    """Registry labels (``label_en`` / ``label_zh``) of ``names``; unknown names unchanged."""
+    lang = _lang(lang)
+    labels = []
+    for name in names:
+        feat = feature_entry(name, registry)
+        labels.append(feat.label(lang) if feat is not None else str(name))
+    return labels
+
+
+def to_shap(model: Any, X: pd.DataFrame, *, lang: str = "en", reference: Reference = "mean",
+            engine: Engine = "auto", registry: Any = None) -> shap.Explanation:
+    """A ``shap.Explanation`` of ``model``'s log-odds for the rows of ``X``.
+
+    Parameters
+    ----------
+    model : CreditModel
+        Any fitted riskkit model (oracle, scorecard, LightGBM, a ``riskkit fit`` model).
+    X : pandas.DataFrame
+        Applicants with (at least) the model's feature columns; other columns are ignored.
+    lang : {"en", "zh"}
+        Language of ``feature_names`` and ``display_data``.
+    reference : {"mean", "best"}
+        Scorecard only: ``"mean"`` (default) measures each feature against the training mean
+        WoE, signed like SHAP values, which is what beeswarm and scatter plots assume;
+        ``"best"`` against the lowest-risk bin (the adverse-action view of reason codes).
+    engine : {"auto", "native", "fast"}
+        LightGBM only: which TreeSHAP implementation computes the values.
+    registry : Registry or mapping, optional
+        Where labels, formats and units come from; default the model's own
+        (``model.registry``), else the synthetic world's.
+
+    Returns
+    -------
+    shap.Explanation
+        ``values`` (n x d log-odds), ``base_values`` (n), ``data`` (n x d floats, category
+        codes), ``display_data`` (n x d strings with units), ``feature_names`` (labels).
+        ``values.sum(axis=1) + base_values`` equals ``model.predict_logit(X)`` to rounding.
+    """
+    import shap  # imported on use: it costs a second and most riskkit sessions never need it
+
+    if not isinstance(X, pd.DataFrame):
+        raise ConfigError(f"to_shap needs a pandas DataFrame of applicants, got {type(X).__name__}")
+    lang = _lang(lang)
+    reg = model_registry(model, registry)
+    contrib, base = contributions(model, X, reference=reference, engine=engine)
+    names = list(contrib.columns)
+    values = contrib.to_numpy(dtype=float)
+    return shap.Explanation(
+        values=values,
+        base_values=np.full(len(values), float(base)),
+        data=design_values(model, X),
+        display_data=display_frame(X, names, lang, reg),
+        feature_names=feature_labels(names, lang, reg),
+    )
+
+
+def additivity_gap(explanation: Any, model: Any, X: pd.DataFrame) -> float:
+    """max |values.sum(axis=1) + base_values - model.predict_logit(X)| (0 for no rows)."""
+    if len(X) == 0:
+        return 0.0
+    total = np.asarray(explanation.values, dtype=float).sum(axis=1) + np.asarray(
+        explanation.base_values, dtype=float)
+    return float(np.max(np.abs(total - np.asarray(model.predict_logit(X), dtype=float))))
