@@ -157,7 +157,7 @@ class Stages:
         self._bar.close()
 
 
-STAGES = ["data", "fit", "evaluate", "policy", "explain", "figures", "write"]
+STAGES = ["data", "fit", "evaluate", "policy", "fairness", "explain", "figures", "write"]
 
 
 def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs",
@@ -173,6 +173,7 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
         decide_all,
         evaluate_all,
         explain_all,
+        fairness_all,
         fit_all,
         write_figures,
     )
@@ -193,6 +194,9 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
                 policy, decisions = decide_all(cfg, models, splits)
                 write_json(tmp / "models" / "policy.json", policy.to_dict())
                 metrics["policy"] = policy_metrics(policy, decisions, cfg)
+            with stages.stage("fairness"):
+                metrics["fairness"], tables["fairness"] = fairness_all(cfg, policy, splits,
+                                                                       decisions)
             with stages.stage("explain"):
                 reasons, explain_metrics, explain_extra = explain_all(cfg, models, policy,
                                                                       splits, decisions)

@@ -18,8 +18,9 @@ from tqdm.auto import tqdm
 from riskkit import charts
 from riskkit import evaluate as ev
 from riskkit.core import features as F
+from riskkit.evaluate import fairness as FA
 from riskkit.models import CreditModel
-from riskkit.policy import Policy
+from riskkit.policy import APPROVED, Policy
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,42 @@ def decide_all(cfg: dict[str, Any], models: dict[str, CreditModel],
     return policy, decisions
 
 
+def fairness_attributes(frame: pd.DataFrame) -> tuple[list[str], dict[str, str]]:
+    """The attributes a run analyses for fairness, and the kind of each (age gets bands).
+
+    The synthetic world's gender, age, occupation and city tier where the data has them,
+    then every other protected feature of the registry present in the data (a user's
+    ``sex`` or ``age`` column, marked protected by ``riskkit fit``).
+    """
+    names = [a for a in FA.SYNTHETIC_ATTRIBUTES if a in frame.columns]
+    names += [f for f, feat in F.REGISTRY.items()
+              if feat.protected and f in frame.columns and f not in names]
+    kinds = {f: F.REGISTRY[f].extra.get("protected_kind", f) for f in names if f in F.REGISTRY}
+    return names, kinds
+
+
+def fairness_all(cfg: dict[str, Any], policy: Policy, splits: dict[str, pd.DataFrame],
+                 decisions: pd.DataFrame) -> tuple[dict[str, Any], pd.DataFrame]:
+    """metrics.json's ``fairness`` section and ``tables/fairness.csv``: the deployed
+    model's decisions on test and oot by group (:mod:`riskkit.evaluate.fairness`)."""
+    model = cfg["policy"]["model"]
+    attributes, kinds = fairness_attributes(splits["test"])
+    rules = [rule.name for rule in policy.knockouts]
+    entries: dict[str, Any] = {}
+    for split in ("test", "oot"):
+        if split not in splits:
+            continue
+        part = decisions[decisions["split"] == split]
+        entries[split] = FA.split_fairness(
+            splits[split], part[F.TARGET].to_numpy(), (part["decision"] == APPROVED).to_numpy(),
+            part[f"pd_{model}"].to_numpy(), part["knockout"].to_numpy(), attributes, rules, kinds)
+    section = FA.fairness_section(model, attributes, entries)
+    log.info("fairness by %s; four-fifths flags on test: %s", ", ".join(attributes) or "nothing",
+             ", ".join(a for a, f in entries.get("test", {}).get("four_fifths_flag", {}).items()
+                       if f) or "none")
+    return section, FA.fairness_table(section)
+
+
 def explain_all(cfg: dict[str, Any], models: dict[str, CreditModel], policy: Policy,
                 splits: dict[str, pd.DataFrame], decisions: pd.DataFrame
                 ) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
@@ -203,6 +240,9 @@ def _draw_and_export(cfg: dict[str, Any], models: dict[str, CreditModel],
             seg = tables[f"segments_{name}"]
             figs[f"segments_{name}"] = charts.plot_segment_metrics(seg.set_index(seg.columns[0]),
                                                                    lang=lang)
+    if len(tables.get("fairness", ())):
+        figs["fairness_approval"] = charts.plot_approval_by_group(tables["fairness"], "test",
+                                                                  lang=lang)
     figs["csi"] = charts.plot_psi(tables["csi"].set_index("feature")["csi"], lang=lang)
     if "swap_set" in tables:
         figs["swap_set"] = charts.plot_swap_set(tables["swap_set"], lang=lang)
