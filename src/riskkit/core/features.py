@@ -263,9 +263,14 @@ BUILT_IN: frozenset[str] = frozenset(REGISTRY)
 
 
 def is_model_feature(name: str) -> bool:
-    """True for a built-in model feature or a registered one (bring-your-own-data)."""
+    """True for a built-in model feature or a registered one (bring-your-own-data).
+
+    A protected attribute is a model feature only where its entry says so (a user's fit
+    config may ask for it); the built-in ones (age, gender) never are. Reasons skip
+    protected attributes either way.
+    """
     feat = REGISTRY.get(name)
-    return feat is not None and feat.model_feature and not feat.protected
+    return feat is not None and feat.model_feature
 
 
 def register(entries: Iterable[Feature]) -> list[str]:

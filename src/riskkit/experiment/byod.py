@@ -71,6 +71,7 @@ from riskkit.experiment.byod_config import (
     check_early,
     choose_segment,
     ingest_options,
+    mark_protected,
     read_user_config,
     resolve_fit_config,
 )
@@ -161,12 +162,15 @@ def prepare(data: str | os.PathLike[str], target: str, *,
     user = read_user_config(config_path)
     source = f"config {config_path}" if config_path else "config"
     ingest = ingest_options(user.pop("ingest", None), source)
+    protected = user.pop("protected", None)
     check_early(user, source)
     path = Path(data)
     dataset = load_dataset(path, target, encoding=encoding, delimiter=delimiter,
                            bad_label=bad_label, **ingest)
     _check_rows(path, len(dataset.y))
     registry, renames = _safe_registry(dataset)
+    registry, protected_notes = mark_protected(registry, dataset, protected, user.get("features"),
+                                               source)
     notes = list(dataset.notes)
     for old, new in renames.items():
         notes.append(f"feature {old!r} is called {new!r} in models: {old!r} is a name riskkit "
@@ -179,7 +183,7 @@ def prepare(data: str | os.PathLike[str], target: str, *,
     cfg, cfg_notes = resolve_fit_config(user, source, path, dataset, frame, registry,
                                         name, seed)
     _check_classes(path, dataset.y, cfg["data"]["split"])
-    notes += cfg_notes
+    notes += protected_notes + cfg_notes
     return Prepared(dataset, frame, registry, cfg, notes)
 
 

@@ -37,6 +37,7 @@ from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import write_json, write_parquet, write_text
 from riskkit.experiment import config as C
+from riskkit.experiment import tracking
 from riskkit.models import CreditModel, make_model
 from riskkit.policy import Policy
 from riskkit.synth import fingerprint, generate
@@ -286,12 +287,18 @@ def run_datacard(cfg: dict[str, Any], splits: dict[str, pd.DataFrame],
 
 
 def run_from_config(path: str | os.PathLike[str], runs_dir: str | os.PathLike[str] = "runs",
-                    rows: int | None = None, seed: int | None = None, quiet: bool = False) -> Path:
-    """``riskkit run CONFIG``: load, validate, run."""
+                    rows: int | None = None, seed: int | None = None, quiet: bool = False,
+                    track: bool | None = None, tracking_uri: str | None = None) -> Path:
+    """``riskkit run CONFIG``: load, validate, run; then log the run to MLflow when
+    ``track``, ``tracking_uri`` or the config's ``tracking.enabled`` says so."""
     cfg = C.load_config(path, rows=rows, seed=seed)
     if cfg["data"]["rows"] < 1000:
         raise ConfigError("a run needs at least 1000 rows")
-    return run_experiment(cfg, runs_dir, quiet)
+    settings = tracking.settings_from(cfg, track, tracking_uri)  # checked before the run
+    final = run_experiment(cfg, runs_dir, quiet)
+    if settings.enabled:
+        tracking.track_run(final, settings)
+    return final
 
 
 def ensure_run(run_dir: str | os.PathLike[str] | None = None, rows: int = 20_000, seed: int = 7,
