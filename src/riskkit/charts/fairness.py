@@ -77,7 +77,7 @@ def plot_approval_by_group(table: pd.DataFrame, split: str = "test", ax: Axes | 
         counted = part["n"].to_numpy() >= MIN_GROUP
         top = np.nanmax(np.where(counted, rates, np.nan)) if counted.any() else np.nan
         ys = position + np.arange(len(part))
-        colours = [NEUTRAL if not big else (WARN if rate < FOUR_FIFTHS * top else RISK_DOWN)
+        colours = [NEUTRAL if not big else (WARN if rate < FOUR_FIFTHS * top - 1e-12 else RISK_DOWN)
                    for rate, big in zip(rates, counted, strict=True)]
         ax.barh(ys, np.nan_to_num(rates), color=colours)
         if np.isfinite(top):

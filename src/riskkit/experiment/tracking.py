@@ -171,8 +171,8 @@ def flatten_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:
     dict
         metric name -> value, numbers and flags (as 0/1) only; None, NaN and text are left
         out. Names: the ``models`` level is dropped (``lgbm_test_auc``), the policy's
-        test-split figures get ``test`` (``policy_test_approval_rate``, beside
-        ``policy_oot_approval_rate``), the fairness ``splits`` and ``groups`` levels are
+        top-level figures are the test split's and get ``test`` (``policy_test_approval_rate``,
+        beside ``policy_oot_approval_rate``) except the cut-off's (``policy_cutoff_pd``), the fairness ``splits`` and ``groups`` levels are
         dropped (``fairness_test_gender_female_approval_rate``), anything else keeps its
         path (``stability_csi_max``, ``reject_inference_methods_...``).
     """
@@ -191,12 +191,9 @@ def flatten_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:
         if section == "models":
             walk(body, [])
         elif section == "policy" and isinstance(body, Mapping):
-            splits = {k for k, v in body.items() if isinstance(v, Mapping)}
-            per_split = {k for v in body.values() if isinstance(v, Mapping) for k in v}
-            for key, value in body.items():
-                where = ["policy", key] if key in splits or key not in per_split \
-                    else ["policy", "test", key]
-                walk(value, where)
+            for key, value in body.items():  # top-level figures are the test split's
+                test_figure = not isinstance(value, Mapping) and not key.startswith("cutoff")
+                walk(value, ["policy", "test", key] if test_figure else ["policy", key])
         elif section == "fairness" and isinstance(body, Mapping):
             for split, entry in (body.get("splits") or {}).items():
                 for key, value in entry.items():
