@@ -74,7 +74,7 @@ def test_two_runs_are_found_with_the_metrics_of_their_folders(
         row = by_folder[run.name]
         metrics = read_json(run / "metrics.json")
         assert row["metrics.lgbm_test_auc"] == metrics["models"]["lgbm"]["test"]["auc"]
-        assert row["metrics.policy_test_approval_rate"] == metrics["policy"]["approval_rate"]
+        assert row["metrics.policy_approval_rate"] == metrics["policy"]["approval_rate"]
         fairness = metrics["fairness"]["splits"]["test"]
         assert row["metrics.fairness_test_adverse_impact_ratio_age"] == pytest.approx(
             fairness["adverse_impact_ratio"]["age"])
@@ -125,16 +125,17 @@ def test_metric_names_and_settings() -> None:
             "groups": {"age": {"under 25": {"n": 5, "approval_rate": 0.4}}},
             "adverse_impact_ratio": {"age": 0.5}, "four_fifths_flag": {"age": True},
             "knockout_share": {"age_below_minimum": 0.2}}}},
+        "explain": {"lgbm": {"fidelity_top3": 0.9}},
         "stability": {"csi_max": 0.02, "csi_max_feature": "x"}})
     assert flat == {"lgbm_test_auc": 0.8, "lgbm_oot_ks": 0.4, "lgbm_psi": 0.01,
-                    "policy_cutoff_pd": 0.1, "policy_test_approval_rate": 0.7,
+                    "policy_cutoff_pd": 0.1, "policy_approval_rate": 0.7,
                     "policy_oot_approval_rate": 0.6,
                     "fairness_test_age_under_25_n": 5.0,
                     "fairness_test_age_under_25_approval_rate": 0.4,
                     "fairness_test_adverse_impact_ratio_age": 0.5,
                     "fairness_test_four_fifths_flag_age": 1.0,
                     "fairness_test_knockout_share_age_below_minimum": 0.2,
-                    "stability_csi_max": 0.02}
+                    "lgbm_test_fidelity_top3": 0.9, "stability_csi_max": 0.02}
     params = T.run_params({"seed": 7, "features": None, "data": {"rows": 10},
                            "tracking": {"uri": "x"}})
     assert params == {"seed": "7", "features": "null", "data.rows": "10"}

@@ -66,6 +66,7 @@ from riskkit.core.errors import ConfigError, DataError
 from riskkit.core.features import Feature
 from riskkit.core.io import read_json, write_json, write_text
 from riskkit.data.ingest import Dataset, load_dataset
+from riskkit.experiment import tracking
 from riskkit.experiment.byod_config import (
     DEFAULT_SEED,
     check_early,
@@ -146,8 +147,12 @@ def fit_file(data: str | os.PathLike[str], target: str, runs_dir: str | os.PathL
         write_json(folder / SCHEMA_FILE, prep.dataset.schema.to_dict())
         write_text(folder / NOTES_FILE, "\n".join(notes) + "\n")
 
+    settings = tracking.settings_from(prep.config)  # a config's tracking: section
     with F.extended(prep.registry.values()):
-        return run_experiment(prep.config, runs_dir, quiet, data=splits, extra_files=extra_files)
+        final = run_experiment(prep.config, runs_dir, quiet, data=splits, extra_files=extra_files)
+    if settings.enabled:
+        tracking.track_run(final, settings)
+    return final
 
 
 def prepare(data: str | os.PathLike[str], target: str, *,

@@ -9,8 +9,8 @@ params
     ``tracking:`` section left out;
 metrics
     :func:`flatten_metrics` of ``metrics.json``: ``<model>_<split>_<metric>``
-    (``lgbm_test_auc``, ``scorecard_oot_ks``), ``<model>_psi``, ``policy_test_approval_rate``,
-    ``policy_oot_bad_rate_approved``, ``explain_lgbm_fidelity_top3``,
+    (``lgbm_test_auc``, ``scorecard_oot_ks``), ``<model>_psi``, ``policy_approval_rate``,
+    ``policy_oot_bad_rate_approved``, ``lgbm_test_fidelity_top3``,
     ``fairness_test_adverse_impact_ratio_age``, ``fairness_test_four_fifths_flag_age`` (0/1),
     ``fairness_test_knockout_share_age_below_minimum``,
     ``fairness_test_gender_female_approval_rate`` ...;
@@ -55,6 +55,7 @@ from riskkit.core.io import read_json
 __all__ = [
     "SweepTracker",
     "TrackingSettings",
+    "fairness_metrics",
     "flatten",
     "flatten_metrics",
     "run_params",
@@ -169,38 +170,62 @@ def flatten_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:
     Returns
     -------
     dict
-        metric name -> value, numbers and flags (as 0/1) only; None, NaN and text are left
-        out. Names: the ``models`` level is dropped (``lgbm_test_auc``), the policy's
-        top-level figures are the test split's and get ``test`` (``policy_test_approval_rate``,
-        beside ``policy_oot_approval_rate``) except the cut-off's (``policy_cutoff_pd``), the fairness ``splits`` and ``groups`` levels are
-        dropped (``fairness_test_gender_female_approval_rate``), anything else keeps its
-        path (``stability_csi_max``, ``reject_inference_methods_...``).
+        metric name -> value, numbers only (fairness flags as 0/1); None, NaN and text are
+        left out. Names: ``lgbm_test_auc``, ``lgbm_psi``; explanations are measured on the
+        test split, ``lgbm_test_fidelity_top3``; the policy's top-level figures (the test
+        split's) ``policy_approval_rate``, ``policy_cutoff_pd``, beside
+        ``policy_oot_approval_rate``; fairness as in :func:`fairness_metrics`; any other
+        section keeps its path (``stability_csi_max``, ``reject_inference_methods_...``).
+        The model, explanation and policy names are those of the sweep table
+        (``experiment/flatten.py`` of the sweep work), so a sweep's columns and its MLflow
+        metrics agree.
     """
     out: dict[str, float] = {}
-
-    def walk(node: Any, path: list[Any]) -> None:
-        if isinstance(node, Mapping):
-            for key, value in node.items():
-                walk(value, [*path, key])
-            return
-        value = _number(node)
-        if value is not None:
-            out[_metric_name(path)] = value
-
     for section, body in metrics.items():
-        if section == "models":
-            walk(body, [])
-        elif section == "policy" and isinstance(body, Mapping):
-            for key, value in body.items():  # top-level figures are the test split's
-                test_figure = not isinstance(value, Mapping) and not key.startswith("cutoff")
-                walk(value, ["policy", "test", key] if test_figure else ["policy", key])
-        elif section == "fairness" and isinstance(body, Mapping):
-            for split, entry in (body.get("splits") or {}).items():
-                for key, value in entry.items():
-                    walk(value, ["fairness", split] if key == "groups" else ["fairness", split, key])
+        if not isinstance(body, Mapping):
+            _walk(body, [section], out)
+        elif section == "models":
+            _walk(body, [], out)
+        elif section == "explain":
+            for model, entry in body.items():
+                _walk(entry, [model, "test"], out)
+        elif section == "fairness":
+            out.update(fairness_metrics(body))
         else:
-            walk(body, [section])
+            _walk(body, [section], out)
     return out
+
+
+def fairness_metrics(section: Mapping[str, Any]) -> dict[str, float]:
+    """``metrics.json["fairness"]`` as metrics: the ``splits`` and ``groups`` levels dropped.
+
+    Parameters
+    ----------
+    section
+        the fairness section (:mod:`riskkit.evaluate.fairness`).
+
+    Returns
+    -------
+    dict
+        ``fairness_test_adverse_impact_ratio_age``, ``fairness_test_four_fifths_flag_age``
+        (0/1), ``fairness_test_knockout_share_age_below_minimum``,
+        ``fairness_test_gender_female_approval_rate`` ...
+    """
+    out: dict[str, float] = {}
+    for split, entry in (section.get("splits") or {}).items():
+        for key, value in entry.items():
+            _walk(value, ["fairness", split] if key == "groups" else ["fairness", split, key], out)
+    return out
+
+
+def _walk(node: Any, path: list[Any], out: dict[str, float]) -> None:
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            _walk(value, [*path, key], out)
+        return
+    value = _number(node)
+    if value is not None:
+        out[_metric_name(path)] = value
 
 
 def run_params(cfg: Mapping[str, Any]) -> dict[str, str]:
