@@ -16,7 +16,7 @@ help: ## list the targets
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,notebooks,dask]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,notebooks,dask,tracking]"
 	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install riskkit with every extra
@@ -39,10 +39,13 @@ lab: $(STAMP) ## open JupyterLab on the notebooks
 	@echo '{"@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": true}}' > $(VENV)/share/jupyter/lab/settings/overrides.json
 	$(BIN)/jupyter lab --notebook-dir=notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
+mlflow: $(STAMP) ## MLflow UI on http://127.0.0.1:5000 over ./mlflow.db (runs logged with --track)
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000
+
 bench: $(STAMP) ## performance figures as ratios (quick)
 	$(BIN)/riskkit bench --quick
 
 clean: ## remove generated data, runs and reports (keeps .venv)
 	rm -rf runs reports data/synthetic/*.parquet data/synthetic/*.json notebooks/_executed
 
-.PHONY: help install data demo test lint lab bench clean
+.PHONY: help install data demo test lint lab mlflow bench clean

@@ -113,7 +113,9 @@ def test_prepare_renames_reserved_names_and_resolves_a_byod_config(extract_csv: 
     assert schema["age"] == "age_data" and schema["occupation"] == "occupation_data"
     cfg = prep.config
     assert cfg["name"] == "loans_2024" and cfg["seed"] == 7 and cfg["data"]["rows"] == 1200
-    assert cfg["features"] == list(prep.registry)
+    # 'age' is a protected attribute: analysed for fairness, not a model feature
+    assert cfg["features"] == [f for f in prep.registry if f != "age_data"]
+    assert prep.registry["age_data"].protected and not prep.registry["age_data"].model_feature
     assert cfg["models"]["oracle"]["enabled"] is False
     assert cfg["policy"]["knockouts"] == {}
     assert cfg["evaluate"]["segment"] == "城市"

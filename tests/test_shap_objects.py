@@ -23,6 +23,7 @@ import riskkit
 from riskkit import charts
 from riskkit.charts.shap_plots import KINDS
 from riskkit.core import features as F
+from riskkit.core.registry import Registry
 from riskkit.experiment import byod
 from riskkit.experiment.stages import shap_beeswarms
 from riskkit.explain import display_value, to_shap
@@ -65,11 +66,11 @@ def byod_model(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[objec
     prep = byod.prepare(_byod_csv(tmp_path_factory.mktemp("byod") / "loans.csv"), "bad")
     index = byod.stratified_split(prep.frame[F.TARGET].to_numpy(), prep.config["data"]["split"], 3)
     parts = {k: prep.frame.iloc[idx].reset_index(drop=True) for k, idx in index.items()}
-    with F.extended(prep.registry.values()):
-        model = make_model("lgbm", features=prep.features, params={"n_estimators": 60})
-        model.fit(parts["train"], parts["train"][F.TARGET], parts["valid"],
-                  parts["valid"][F.TARGET])
-        yield model, parts["test"].head(EXPLAINED)
+    model = make_model("lgbm", features=prep.features, params={"n_estimators": 60},
+                       registry=Registry(prep.registry.values()))
+    model.fit(parts["train"], parts["train"][F.TARGET], X_valid=parts["valid"],
+              y_valid=parts["valid"][F.TARGET])
+    yield model, parts["test"].head(EXPLAINED)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +82,7 @@ def fitted(splits: dict[str, pd.DataFrame], byod_model: tuple[object, pd.DataFra
                  "scorecard": {"features": SCORECARD_FEATURES}}  # binning is the slow part
     for name in ("oracle", "scorecard", "lgbm"):
         params = params_of[name]
-        out[name] = (make_model(name, **params).fit(tr, tr[F.TARGET], va, va[F.TARGET]), te)
+        out[name] = (make_model(name, **params).fit(tr, tr[F.TARGET], X_valid=va, y_valid=va[F.TARGET]), te)
     out["byod"] = byod_model
     return out
 

@@ -209,7 +209,7 @@ def riskkit_model() -> tuple[Any, pd.DataFrame, pd.DataFrame]:
     frame = generate(6000, seed=11)
     train, valid, test = frame.iloc[:3600], frame.iloc[3600:4800], frame.iloc[4800:]
     model = LGBMModel(params={"n_estimators": 80}, num_threads=1).fit(
-        train, train[TARGET], valid, valid[TARGET])
+        train, train[TARGET], X_valid=valid, y_valid=valid[TARGET])
     return model, train, test
 
 

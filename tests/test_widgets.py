@@ -58,7 +58,7 @@ class StubRun:
 def run() -> StubRun:
     frame = riskkit.generate(ROWS, seed=17)
     train, valid = frame.iloc[:2000], frame.iloc[2000:]
-    models = {name: make_model(name).fit(train, train[F.TARGET], valid, valid[F.TARGET])
+    models = {name: make_model(name).fit(train, train[F.TARGET], X_valid=valid, y_valid=valid[F.TARGET])
               for name in ("oracle", "lgbm")}
     zhang = persona("zhang_san")
     now = float(models["lgbm"].predict_pd(zhang)[0])

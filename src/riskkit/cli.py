@@ -101,6 +101,10 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=Path("runs"), help="runs folder (default runs/)")
     p.add_argument("--rows", type=positive_int, default=None, help="override data.rows")
     p.add_argument("--seed", type=non_negative_int, default=None, help="override seed")
+    p.add_argument("--track", action="store_true", default=None,
+                   help="log the run to MLflow (default store: sqlite:///mlflow.db here)")
+    p.add_argument("--tracking-uri", default=None, metavar="URI",
+                   help="MLflow tracking URI, e.g. a team's server (implies --track)")
     p.set_defaults(handler=_cmd_run)
 
 
@@ -108,7 +112,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from riskkit.experiment import run_from_config
     from riskkit.experiment.runfolder import load_run
 
-    path = run_from_config(args.config, args.out, rows=args.rows, seed=args.seed, quiet=args.quiet)
+    path = run_from_config(args.config, args.out, rows=args.rows, seed=args.seed, quiet=args.quiet,
+                           track=args.track, tracking_uri=args.tracking_uri)
     run = load_run(path)
     print(f"run written to {path}")
     for name, entry in run.metrics["models"].items():

@@ -25,6 +25,7 @@ from riskkit.charts.explain import (
     plot_reason_frequency,
     plot_waterfall,
 )
+from riskkit.charts.fairness import plot_approval_by_group
 from riskkit.charts.output import FORMATS, ChartNameError, add_source_line, export
 from riskkit.charts.performance import (
     plot_gains,
@@ -72,6 +73,7 @@ __all__ = [
     "find_cjk_font",
     "label",
     "plot_approval_by_feature",
+    "plot_approval_by_group",
     "plot_contrib_vs_truth",
     "plot_dependence",
     "plot_gains",

@@ -172,8 +172,9 @@ class Registry(Mapping[str, Feature]):
 
     @property
     def model_features(self) -> tuple[str, ...]:
-        """Names a model may use, in order: never a protected attribute."""
-        return tuple(f.name for f in self._features if f.model_feature and not f.protected)
+        """Names a model may use, in order. A protected attribute is one only where its entry
+        says so (a user's fit config may ask for it); it is never cited as a reason."""
+        return tuple(f.name for f in self._features if f.model_feature)
 
     @property
     def protected(self) -> tuple[str, ...]:
@@ -186,9 +187,10 @@ class Registry(Mapping[str, Feature]):
         return tuple(f.name for f in self._features if f.is_categorical)
 
     def is_model_feature(self, name: str) -> bool:
-        """True when ``name`` is in the registry, a model feature and not protected."""
+        """True when ``name`` is in the registry and marked a model feature (see
+        :attr:`model_features`)."""
         feat = self._by_name.get(name)
-        return feat is not None and feat.model_feature and not feat.protected
+        return feat is not None and feat.model_feature
 
     def monotone_constraints(self, names: Iterable[str]) -> list[int]:
         """LightGBM ``monotone_constraints`` (+1 / -1 / 0) in the order of ``names``."""

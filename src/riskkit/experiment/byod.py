@@ -7,8 +7,8 @@ that models, reason codes and charts read them like the built-in ones, splits th
 on the stored splits. The run folder gets three extra files:
 
 ``registry.json``
-    the inferred feature entries, so that :func:`register_run_features` (called when a run
-    is loaded) makes the run's models usable in a new process;
+    the inferred feature entries: a loaded run carries them as ``run.registry``, so the
+    run's models are usable in a new process;
 ``schema.json``
     :meth:`InferredSchema.to_dict`, so new data can be cleaned exactly like the training
     data (``InferredSchema.from_dict(...).transform(raw)``);
@@ -67,11 +67,13 @@ from riskkit.core.features import Feature
 from riskkit.core.io import write_json, write_text
 from riskkit.core.registry import Registry
 from riskkit.data.ingest import Dataset, load_dataset
+from riskkit.experiment import tracking
 from riskkit.experiment.byod_config import (
     DEFAULT_SEED,
     check_early,
     choose_segment,
     ingest_options,
+    mark_protected,
     read_user_config,
     resolve_fit_config,
 )
@@ -143,8 +145,12 @@ def fit_file(data: str | os.PathLike[str], target: str, runs_dir: str | os.PathL
         write_json(folder / SCHEMA_FILE, prep.dataset.schema.to_dict())
         write_text(folder / NOTES_FILE, "\n".join(notes) + "\n")
 
-    return run_experiment(prep.config, runs_dir, quiet, data=splits, extra_files=extra_files,
-                          registry=Registry(prep.registry.values()))
+    settings = tracking.settings_from(prep.config)  # a config's tracking: section
+    final = run_experiment(prep.config, runs_dir, quiet, data=splits, extra_files=extra_files,
+                           registry=Registry(prep.registry.values()))
+    if settings.enabled:
+        tracking.track_run(final, settings)
+    return final
 
 
 def prepare(data: str | os.PathLike[str], target: str, *,
@@ -159,12 +165,15 @@ def prepare(data: str | os.PathLike[str], target: str, *,
     user = read_user_config(config_path)
     source = f"config {config_path}" if config_path else "config"
     ingest = ingest_options(user.pop("ingest", None), source)
+    protected = user.pop("protected", None)
     check_early(user, source)
     path = Path(data)
     dataset = load_dataset(path, target, encoding=encoding, delimiter=delimiter,
                            bad_label=bad_label, **ingest)
     _check_rows(path, len(dataset.y))
     registry, renames = _safe_registry(dataset)
+    registry, protected_notes = mark_protected(registry, dataset, protected, user.get("features"),
+                                               source)
     notes = list(dataset.notes)
     for old, new in renames.items():
         notes.append(f"feature {old!r} is called {new!r} in models: {old!r} is a name riskkit "
@@ -177,7 +186,7 @@ def prepare(data: str | os.PathLike[str], target: str, *,
     cfg, cfg_notes = resolve_fit_config(user, source, path, dataset, frame, registry,
                                         name, seed)
     _check_classes(path, dataset.y, cfg["data"]["split"])
-    notes += cfg_notes
+    notes += protected_notes + cfg_notes
     return Prepared(dataset, frame, registry, cfg, notes)
 
 

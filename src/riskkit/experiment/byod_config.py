@@ -6,9 +6,25 @@ row count) and in what a user may *name as in the file* (Chinese column names fo
 features, the segment, knock-out rules). Both are resolved here, then handed to
 :func:`riskkit.experiment.config.resolve`, which validates every key and value as for ``riskkit run``.
 
-The YAML may carry one section ``riskkit run`` does not know, ``ingest:``, passed to
+The YAML may carry two sections ``riskkit run`` does not know: ``ingest:``, passed to
 :func:`riskkit.data.ingest.load_dataset` (the :class:`~riskkit.data.schema.SchemaOptions` fields plus
-``kinds`` and ``directions``); it is checked with the same "did you mean" messages.
+``kinds`` and ``directions``), and ``protected:`` (:func:`mark_protected`); both are checked
+with the same "did you mean" messages.
+
+Protected attributes
+--------------------
+Columns whose names say sex, age, race, marital status, nationality, foreign worker or
+religion (:func:`riskkit.data.protected.detect_protected`, Chinese names too) are protected
+by default: analysed for fairness, never a model feature, never a reason. ``protected:``
+overrides, by column name as in the file or by feature name::
+
+    protected:
+      region: true          # protected too (a name detection does not know)
+      telephone: false      # detected, but not a protected attribute here
+      age_in_years: feature # protected, and a model feature all the same (never a reason)
+
+A list (``protected: [region]``) declares each name ``true``. A protected column named in
+the config's ``features:`` list is a model feature as well, as if marked ``feature``.
 """
 
 from __future__ import annotations
@@ -17,7 +33,7 @@ import copy
 import difflib
 import os
 from collections.abc import Mapping
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +44,7 @@ import yaml
 from riskkit.core.errors import ConfigError
 from riskkit.core.features import Feature
 from riskkit.data.ingest import Dataset
+from riskkit.data.protected import detect_protected
 from riskkit.data.schema import SchemaOptions
 from riskkit.experiment import config as C
 from riskkit.policy import LineRule
@@ -40,6 +57,7 @@ __all__ = [
     "defaults_shape",
     "ingest_options",
     "lgbm_params",
+    "mark_protected",
     "overlay",
     "read_user_config",
     "resolve_fit_config",
@@ -172,7 +190,7 @@ def resolve_fit_config(user: dict[str, Any], source: str, path: Path, dataset: D
     n_train = round(float(shares["train"]) * n)
     defaults = overlay(defaults_shape(), {
         "name": _run_name(path),
-        "features": list(registry),
+        "features": [f for f, feat in registry.items() if feat.model_feature],
         "models": {"lgbm": {"params": lgbm_params(n_train)}},
         "evaluate": {"segment": choose_segment(frame, registry)},
     })
@@ -203,6 +221,81 @@ def resolve_fit_config(user: dict[str, Any], source: str, path: Path, dataset: D
                  "which a data file does not have, so every approved applicant gets the "
                  f"minimum line, policy.line.min_line = {min_line:,.0f}")
     return cfg, notes
+
+
+def mark_protected(registry: Mapping[str, Feature], dataset: Dataset, section: Any,
+                   features: Any, source: str) -> tuple[dict[str, Feature], list[str]]:
+    """The registry with protected attributes marked, and a note on each.
+
+    Parameters
+    ----------
+    registry
+        the data's features (reserved names already renamed).
+    dataset
+        the ingested file (for the column names as written).
+    section
+        the config's ``protected:`` section: None, a list of names, or a mapping of name to
+        ``true`` / ``false`` / ``"feature"`` (see the module docstring).
+    features
+        the config's ``features:`` list as written, or None.
+    source
+        the config's name for error messages.
+
+    Returns
+    -------
+    tuple
+        ``(registry, notes)``: a protected entry has ``protected=True``, kind
+        ``immutable``, ``model_feature`` only where the config says so, and
+        ``extra["protected_kind"]`` (``"age"`` gets age bands in the fairness tables).
+    """
+    lookup = _feature_lookup(dataset, registry)
+    wanted = _protected_section(section, lookup, source)
+    named = set()
+    if isinstance(features, list | tuple):
+        named = {lookup[str(f)] for f in features if str(f) in lookup}
+    by_column = {feat.extra.get("source_column", name): name for name, feat in registry.items()}
+    detected = {by_column.get(col, col): kind for col, kind in detect_protected(by_column).items()}
+    for name, kind in detect_protected(registry).items():
+        detected.setdefault(name, kind)
+    out, notes = dict(registry), []
+    for name, feat in registry.items():
+        column = feat.extra.get("source_column", name)
+        choice = wanted.get(name)
+        if choice is False:
+            if name in detected:
+                notes.append(f"column {column!r} looks like a protected attribute "
+                             f"({detected[name]}) but the config says it is not one: "
+                             "an ordinary feature")
+            continue
+        if name not in detected and choice is None:
+            continue
+        kind = detected.get(name, "declared")
+        why = (f"its name denotes {kind.replace('_', ' ')}" if name in detected
+               else "declared in the config's protected:")
+        as_feature = choice == "feature" or name in named
+        out[name] = replace(feat, protected=True, model_feature=as_feature, kind="immutable",
+                            extra={**feat.extra, "protected_kind": kind})
+        use = ("a model feature as the config says, but never a reason" if as_feature
+               else "not a model feature, never a reason")
+        notes.append(f"protected attribute {column!r}: {why}; analysed for fairness, {use}")
+    return out, notes
+
+
+def _protected_section(section: Any, lookup: Mapping[str, str], source: str) -> dict[str, Any]:
+    """The ``protected:`` section as feature name -> True / False / "feature", checked."""
+    if section is None:
+        return {}
+    if isinstance(section, list | tuple):
+        section = dict.fromkeys(section, True)
+    if not isinstance(section, Mapping):
+        raise ConfigError(f"{source}: 'protected' must be a list of column names or a mapping "
+                          f"of column name to true, false or feature; got {section!r}")
+    problems = [f"'protected.{key}' is {value!r}; expected true, false or feature"
+                for key, value in section.items() if value not in (True, False, "feature")]
+    names = _map_names([str(k) for k in section], lookup, "protected", source) if section else []
+    if problems:
+        raise ConfigError(f"{source}: " + "; ".join(problems))
+    return dict(zip(names, section.values(), strict=True))
 
 
 def _seed(argument: int, configured: Any, source: str) -> int:

@@ -58,6 +58,8 @@ DEFAULTS: dict[str, Any] = {
     # model features; None means the registry's built-in model features
     "features": None,
     "figures": {"lang": "en", "variant": "report", "formats": ["png", "svg", "pdf"]},
+    # MLflow tracking (experiment.tracking); `riskkit run --track` / `--tracking-uri` too
+    "tracking": {"enabled": False, "uri": None, "experiment": None},
 }
 
 

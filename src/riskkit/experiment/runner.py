@@ -35,12 +35,14 @@ from riskkit.core.errors import ConfigError
 from riskkit.core.io import write_json, write_parquet, write_text
 from riskkit.core.registry import Registry
 from riskkit.experiment import config as C
+from riskkit.experiment import tracking
 from riskkit.experiment.runfolder import write_manifest
 from riskkit.experiment.splits import population_splits
 from riskkit.experiment.stages import (
     decide_all,
     evaluate_all,
     explain_all,
+    fairness_all,
     fit_all,
     parquet_safe,
     policy_metrics,
@@ -109,7 +111,7 @@ class Stages:
         self._bar.close()
 
 
-STAGES = ["data", "fit", "evaluate", "policy", "explain", "figures", "write"]
+STAGES = ["data", "fit", "evaluate", "policy", "fairness", "explain", "figures", "write"]
 
 
 def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs",
@@ -139,6 +141,9 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
                 policy, decisions = decide_all(cfg, models, splits)
                 write_json(tmp / "models" / "policy.json", policy.to_dict())
                 metrics["policy"] = policy_metrics(policy, decisions, cfg)
+            with stages.stage("fairness"):
+                metrics["fairness"], tables["fairness"] = fairness_all(cfg, policy, splits,
+                                                                       decisions, registry)
             with stages.stage("explain"):
                 reasons, explain_metrics, explain_extra = explain_all(cfg, models, policy,
                                                                       splits, decisions)
@@ -169,11 +174,17 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
 
 
 def run_from_config(path: str | os.PathLike[str], runs_dir: str | os.PathLike[str] = "runs",
-                    rows: int | None = None, seed: int | None = None, quiet: bool = False) -> Path:
-    """``riskkit run CONFIG``: load, validate, run."""
+                    rows: int | None = None, seed: int | None = None, quiet: bool = False,
+                    track: bool | None = None, tracking_uri: str | None = None) -> Path:
+    """``riskkit run CONFIG``: load, validate, run; then log the run to MLflow when
+    ``track``, ``tracking_uri`` or the config's ``tracking.enabled`` says so."""
     cfg = C.load_config(path, rows=rows, seed=seed)
     if cfg["data"]["rows"] < 1000:
         raise ConfigError("a run needs at least 1000 rows")
-    return run_experiment(cfg, runs_dir, quiet)
+    settings = tracking.settings_from(cfg, track, tracking_uri)  # checked before the run
+    final = run_experiment(cfg, runs_dir, quiet)
+    if settings.enabled:
+        tracking.track_run(final, settings)
+    return final
 
 

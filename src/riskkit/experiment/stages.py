@@ -21,9 +21,10 @@ from riskkit import explain as X
 from riskkit.core import features as F
 from riskkit.core.io import write_text
 from riskkit.core.registry import Registry
+from riskkit.evaluate import fairness as FA
 from riskkit.explain.shap_objects import to_shap
 from riskkit.models import CreditModel, make_model
-from riskkit.policy import Policy
+from riskkit.policy import APPROVED, Policy
 from riskkit.synth import get_scenario, truth_model
 from riskkit.synth.personas import PERSONAS, persona
 
@@ -154,6 +155,44 @@ def decide_all(cfg: dict[str, Any], models: dict[str, CreditModel],
     return policy, decisions
 
 
+def fairness_attributes(frame: pd.DataFrame,
+                        registry: Registry = F.SYNTHETIC) -> tuple[list[str], dict[str, str]]:
+    """The attributes a run analyses for fairness, and the kind of each (age gets bands).
+
+    The synthetic world's gender, age, occupation and city tier where the data has them,
+    then every other protected feature of the registry present in the data (a user's
+    ``sex`` or ``age`` column, marked protected by ``riskkit fit``).
+    """
+    names = [a for a in FA.SYNTHETIC_ATTRIBUTES if a in frame.columns]
+    names += [f for f, feat in registry.items()
+              if feat.protected and f in frame.columns and f not in names]
+    kinds = {f: registry[f].extra.get("protected_kind", f) for f in names if f in registry}
+    return names, kinds
+
+
+def fairness_all(cfg: dict[str, Any], policy: Policy, splits: dict[str, pd.DataFrame],
+                 decisions: pd.DataFrame,
+                 registry: Registry | None = None) -> tuple[dict[str, Any], pd.DataFrame]:
+    """metrics.json's ``fairness`` section and ``tables/fairness.csv``: the deployed
+    model's decisions on test and oot by group (:mod:`riskkit.evaluate.fairness`)."""
+    model = cfg["policy"]["model"]
+    attributes, kinds = fairness_attributes(splits["test"], registry or F.SYNTHETIC)
+    rules = [rule.name for rule in policy.knockouts]
+    entries: dict[str, Any] = {}
+    for split in ("test", "oot"):
+        if split not in splits:
+            continue
+        part = decisions[decisions["split"] == split]
+        entries[split] = FA.split_fairness(
+            splits[split], part[F.TARGET].to_numpy(), (part["decision"] == APPROVED).to_numpy(),
+            part[f"pd_{model}"].to_numpy(), part["knockout"].to_numpy(), attributes, rules, kinds)
+    section = FA.fairness_section(model, attributes, entries)
+    log.info("fairness by %s; four-fifths flags on test: %s", ", ".join(attributes) or "nothing",
+             ", ".join(a for a, f in entries.get("test", {}).get("four_fifths_flag", {}).items()
+                       if f) or "none")
+    return section, FA.fairness_table(section)
+
+
 def explain_all(cfg: dict[str, Any], models: dict[str, CreditModel], policy: Policy,
                 splits: dict[str, pd.DataFrame], decisions: pd.DataFrame
                 ) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
@@ -225,6 +264,9 @@ def _draw_and_export(cfg: dict[str, Any], models: dict[str, CreditModel],
             seg = tables[f"segments_{name}"]
             figs[f"segments_{name}"] = charts.plot_segment_metrics(seg.set_index(seg.columns[0]),
                                                                    lang=lang)
+    if len(tables.get("fairness", ())):
+        figs["fairness_approval"] = charts.plot_approval_by_group(tables["fairness"], "test",
+                                                                  lang=lang)
     figs["csi"] = charts.plot_psi(tables["csi"].set_index("feature")["csi"], lang=lang)
     if "swap_set" in tables:
         figs["swap_set"] = charts.plot_swap_set(tables["swap_set"], lang=lang)
