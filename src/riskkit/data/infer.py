@@ -394,6 +394,8 @@ def fit_on_rows(structure: InferredSchema, raw: pd.DataFrame, rows: np.ndarray) 
             new.note = f"{new.note} in the training rows"
         else:
             new.feature = info.feature
+            if info.role == "numeric":  # row-level cleaning (infinities, separators): every row
+                new.note = info.note
         columns[name] = new
     notes = [c.note for c in columns.values() if c.note]
     notes += [n for n in structure.notes if "is called" in n and "in models" in n]

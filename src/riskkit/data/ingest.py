@@ -94,7 +94,8 @@ def registry_for(
     column in it or the outcomes themselves. Direction is learned: the sign of the
     Spearman correlation with the target when a normal approximation (z = rho * sqrt(n - 1))
     gives p < 0.01 and at least 30 rows have a value, else ``"none"``; categoricals are
-    always ``"none"``. Kind is ``"actionable"`` and group ``"data"``. ``kinds`` and
+    always ``"none"``. The smallest and largest value (``extra["train_min"/"train_max"]``)
+    bound what recourse may propose. Kind is ``"actionable"`` and group ``"data"``. ``kinds`` and
     ``directions`` override by feature or original column name. ``rows`` (positions) limits
     what directions are learned from to the training rows; default every row.
     """
@@ -124,6 +125,8 @@ def _feature(
         x = values.to_numpy(dtype="float64")
         direction, rho, p = spearman_direction(x, y)
         extra |= {"spearman_rho": f"{rho:.4f}", "p_value": f"{p:.3g}"}
+        if np.isfinite(x).any():  # the range recourse may move within (training rows only)
+            extra |= {"train_min": repr(float(np.nanmin(x))), "train_max": repr(float(np.nanmax(x)))}
         reason_en, reason_zh = _REASON_EN, _REASON_ZH
         typical = np.nanmedian(np.abs(x)) if np.isfinite(x).any() else 0.0
         fmt = "{:,.0f}" if info.dtype == "int" or typical >= 100 else "{:,.2f}"

@@ -35,8 +35,8 @@ values
     become ``column_<position>`` with a note.
 header
     The first row is the header unless ``header=False`` (``riskkit fit --no-header``): then
-    columns are called ``column_1`` ... and every row is data. A header whose every field
-    is a number looks like data: the note, and a "target not found" message, say so and
+    columns are called ``column_1`` ... and every row is data. A header at least half of
+    whose fields are numbers looks like data: the note, and a "target not found" message, say so and
     suggest ``--no-header``.
 
 Notes about how a file was read are in ``frame.attrs["notes"]``; the encoding, delimiter
@@ -70,7 +70,7 @@ DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
 PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 #: Said wherever a first row that looks like data may have been taken for a header.
-HEADER_HINT = ("the first row looks like data, not a header (every field is a number); if the "
+HEADER_HINT = ("the first row looks like data, not a header (most fields are numbers); if the "
                "file has no header row, pass --no-header (columns are then column_1, column_2 ...)")
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
@@ -394,12 +394,15 @@ def _sniff_delimiter(text: str) -> str | None:
 
 
 def _all_numbers(names: list[str]) -> bool:
-    """Every header field a number (``0``, ``1.5``, ``-3``): the header is probably data."""
+    """At least half the header's fields are numbers (``0``, ``1.5``, ``-3``): column names
+    almost never are, so the "header" is probably the first data row."""
     values = [n for n in names if n]
-    if not values:
-        return False
-    try:
-        [float(v.replace(",", "")) for v in values]
-    except ValueError:
-        return False
-    return True
+
+    def number(text: str) -> bool:
+        try:
+            float(text.replace(",", ""))
+        except ValueError:
+            return False
+        return True
+
+    return bool(values) and sum(map(number, values)) >= max(1, len(values) / 2)

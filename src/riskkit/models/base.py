@@ -34,6 +34,7 @@ from sklearn.utils.validation import check_is_fitted
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError, RunError
 from riskkit.core.io import read_json, write_json
+from riskkit.data.validate import unseen_to_missing
 from riskkit.models.calibration import PlattScaling, calibration_report, fit_platt
 
 MODEL_FILE = "model.json"
@@ -104,8 +105,9 @@ def prepare_frame(X: pd.DataFrame, features: tuple[str, ...],
                   levels: dict[str, list[str]], source: str = "X") -> pd.DataFrame:
     """A new frame with only ``features``: floats, and categoricals on the recorded levels.
 
-    Every problem (missing column, non-numeric values, unknown category level) is collected
-    and raised together in one DataError.
+    Every problem (missing column, non-numeric values) is collected and raised together in
+    one DataError; a category level unseen at fit time becomes missing with a
+    :class:`~riskkit.data.validate.ScoringWarning` (:func:`~riskkit.data.validate.unseen_to_missing`).
     """
     if not isinstance(X, pd.DataFrame):
         raise DataError(source, [f"expected a pandas DataFrame, got {type(X).__name__}"])
@@ -119,15 +121,9 @@ def prepare_frame(X: pd.DataFrame, features: tuple[str, ...],
             continue
         col = X[name]
         if name in levels:
-            values = col.astype(object)
-            present = values[values.notna()]
-            unknown = sorted(set(map(str, present)) - set(levels[name]))
-            if unknown:
-                problems.append(f"column {name!r} has unknown levels {unknown[:5]}; "
-                                f"expected one of {levels[name]}")
-                continue
-            out[name] = pd.Categorical(values.where(values.isna(), values.map(str)),
-                                       categories=levels[name])
+            # one rule for unseen categories in every scoring path: missing, with a warning
+            codes, _ = unseen_to_missing(name, col, levels[name], source)
+            out[name] = pd.Categorical(codes, categories=levels[name])
         else:
             try:
                 out[name] = pd.to_numeric(col, errors="raise").to_numpy(dtype=float,
