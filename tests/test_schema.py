@@ -12,14 +12,9 @@ import pytest
 import riskkit
 from riskkit.core.errors import ConfigError, DataError, RiskkitError
 from riskkit.core.features import MODEL_FEATURES, TARGET
-from riskkit.data.schema import (
-    OTHER_LEVEL,
-    InferredSchema,
-    ScoringWarning,
-    check_scoring_frame,
-    infer_schema,
-    validate_population,
-)
+from riskkit.data.infer import infer_schema
+from riskkit.data.schema import OTHER_LEVEL, InferredSchema
+from riskkit.data.validate import ScoringWarning, check_scoring_frame, validate_population
 
 N = 200
 

@@ -46,9 +46,15 @@ positive_int = _whole_number(1, "a positive whole number")
 non_negative_int = _whole_number(0, "a whole number >= 0")
 
 
+#: Libraries that log font subsetting and lookups at INFO (about 1,500 lines a fit).
+QUIET_LOGGERS = ("fontTools", "matplotlib", "PIL")
+
+
 def _setup_logging(quiet: bool) -> None:
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
                         format="riskkit: %(message)s", stream=sys.stderr, force=True)
+    for name in QUIET_LOGGERS:  # only riskkit's own decisions at INFO
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 # ----------------------------------------------------------------------------- generate
@@ -219,6 +225,8 @@ def _add_fit(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bad-label", default=None, help="which target label means 'bad'")
     p.add_argument("--encoding", default=None, help="CSV encoding (default: detected)")
     p.add_argument("--delimiter", default=None, help="CSV delimiter (default: detected)")
+    p.add_argument("--no-header", dest="header", action="store_false",
+                   help="the CSV has no header row: columns are column_1, column_2 ...")
     p.add_argument("--config", type=Path, default=None, help="YAML with model/policy settings")
     p.add_argument("--name", default=None, help="run name (default: the file's name)")
     p.add_argument("--seed", type=non_negative_int, default=7)
@@ -231,7 +239,7 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
     path = fit_file(args.data, args.target, runs_dir=args.out, config_path=args.config,
                     bad_label=args.bad_label, encoding=args.encoding, delimiter=args.delimiter,
-                    name=args.name, seed=args.seed, quiet=args.quiet)
+                    name=args.name, seed=args.seed, quiet=args.quiet, header=args.header)
     print(f"run written to {path}")
     return 0
 

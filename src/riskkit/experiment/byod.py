@@ -1,8 +1,8 @@
 """Bring your own data: ``riskkit fit --data FILE --target COL`` end to end.
 
 :func:`fit_file` reads an analyst's file with :func:`riskkit.data.ingest.load_dataset` (every
-problem reported at once), registers the inferred features for the duration of the run so
-that models, reason codes and charts read them like the built-in ones, splits the rows
+problem reported at once), builds the run's own feature registry (a value the run carries,
+so models, reason codes and charts read the file's features like the built-in ones), splits the rows
 (stratified and seeded), resolves a config and runs the same experiment as ``riskkit run``
 on the stored splits. The run folder gets three extra files:
 
@@ -26,7 +26,11 @@ applicant ids
 split
     train / valid / test, stratified on the outcome and seeded, with ``data.split`` shares
     (60/20/20 by default): on a 1,000-row file an unstratified split can move the test
-    bad rate by several points. Every split needs at least :data:`MIN_CLASS_ROWS` goods and
+    bad rate by several points. The split comes *before* anything is learned: category
+    levels, rare-level grouping, date references, the features' risk directions (and so
+    the scorecard's bin trends and LightGBM's monotone constraints) and the leakage check
+    read the training rows only (:func:`riskkit.data.ingest.fit_dataset`). Rows that repeat
+    each other stay in one split. Every split needs at least :data:`MIN_CLASS_ROWS` goods and
     bads, else there is nothing to calibrate on or measure.
 config
     the oracle is disabled (real data has no true PD), knock-out rules are none (the
@@ -51,9 +55,11 @@ seed
 
 from __future__ import annotations
 
+import copy
+import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,11 +72,12 @@ from riskkit.core.errors import ConfigError, DataError
 from riskkit.core.features import Feature
 from riskkit.core.io import write_json, write_text
 from riskkit.core.registry import Registry
-from riskkit.data.ingest import Dataset, load_dataset
+from riskkit.data.ingest import Dataset, RawData, fit_dataset, read_dataset
 from riskkit.experiment import tracking
 from riskkit.experiment.byod_config import (
     DEFAULT_SEED,
     check_early,
+    choose_seed,
     choose_segment,
     ingest_options,
     mark_protected,
@@ -92,6 +99,7 @@ __all__ = [
     "stratified_split",
 ]
 
+log = logging.getLogger(__name__)
 SCHEMA_FILE = "schema.json"
 NOTES_FILE = "notes.txt"
 FORMAT_VERSION = 1
@@ -103,6 +111,7 @@ SPLITS = ("train", "valid", "test")
 #: Names a user's feature may not keep: built-in features and the columns runs add.
 RESERVED = frozenset({*F.SYNTHETIC, F.ID_COLUMN, F.TARGET, "split", *F.TRUTH_COLUMNS})
 
+
 @dataclass
 class Prepared:
     """A data file made ready for a run: rows, features, config and what was decided."""
@@ -113,6 +122,8 @@ class Prepared:
     registry: dict[str, Feature]
     config: dict[str, Any]
     notes: list[str]
+    #: row positions of train / valid / test; everything fitted was learned from train only
+    split: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def features(self) -> list[str]:
@@ -123,7 +134,7 @@ class Prepared:
 def fit_file(data: str | os.PathLike[str], target: str, runs_dir: str | os.PathLike[str] = "runs",
              config_path: str | os.PathLike[str] | None = None, bad_label: object = None,
              encoding: str | None = None, delimiter: str | None = None, name: str | None = None,
-             seed: int = DEFAULT_SEED, quiet: bool = False) -> Path:
+             seed: int = DEFAULT_SEED, quiet: bool = False, header: bool = True) -> Path:
     """Fit scorecard and LightGBM on a CSV/Parquet file; return the new run folder.
 
     Every problem with the file or the config is a :class:`~riskkit.core.errors.RiskkitError`
@@ -133,12 +144,11 @@ def fit_file(data: str | os.PathLike[str], target: str, runs_dir: str | os.PathL
     """
 
     prep = prepare(data, target, config_path=config_path, bad_label=bad_label,
-                   encoding=encoding, delimiter=delimiter, name=name, seed=seed)
-    index = stratified_split(prep.frame[F.TARGET].to_numpy(), prep.config["data"]["split"],
-                             prep.config["seed"])
-    splits = {k: prep.frame.iloc[idx].reset_index(drop=True) for k, idx in index.items()}
+                   encoding=encoding, delimiter=delimiter, name=name, seed=seed, header=header)
+    splits = {k: prep.frame.iloc[idx].reset_index(drop=True) for k, idx in prep.split.items()}
     notes = [*prep.notes, "rows per split: " + ", ".join(
         f"{k} {len(v)} ({int(v[F.TARGET].sum())} bad)" for k, v in splits.items())]
+    log.info("%s", notes[-1])
 
     def extra_files(folder: Path) -> None:
         write_json(folder / REGISTRY_FILE, _registry_record(prep))
@@ -156,21 +166,46 @@ def fit_file(data: str | os.PathLike[str], target: str, runs_dir: str | os.PathL
 def prepare(data: str | os.PathLike[str], target: str, *,
             config_path: str | os.PathLike[str] | None = None, bad_label: object = None,
             encoding: str | None = None, delimiter: str | None = None, name: str | None = None,
-            seed: int = DEFAULT_SEED) -> Prepared:
-    """Read and check the file and the config; nothing is written.
+            seed: int = DEFAULT_SEED, header: bool = True) -> Prepared:
+    """Read and check the file and the config, split, and learn from the training rows.
 
     The config is checked first (a misspelt key fails in milliseconds, not after reading a
-    large file), then the data, then the config again with the data's features.
+    large file), then the data; the rows are split (stratified, duplicates kept together)
+    *before* anything is learned, so the features' directions, levels and bins come from
+    the training rows only; then the config is resolved with the data's features. What was
+    decided is logged (INFO; warnings at WARNING) and kept in ``notes``. Nothing is written.
     """
+    user, source, raw, shares, chosen, protected = _read(data, target, config_path, bad_label,
+                                                         encoding, delimiter, seed, header)
+    split = stratified_split(raw.y, shares, chosen, groups=raw.groups)
+    prep = _assemble(raw, split, user, source, name, seed, protected)
+    _log_decisions(prep)
+    return prep
+
+
+def _read(data: str | os.PathLike[str], target: str, config_path: Any, bad_label: object,
+          encoding: str | None, delimiter: str | None, seed: int, header: bool,
+          ) -> tuple[dict[str, Any], str, RawData, dict[str, float], int, Any]:
+    """Config checked early, the file read and checked: (user config, source, data, shares,
+    seed, the config's ``protected:`` section)."""
     user = read_user_config(config_path)
     source = f"config {config_path}" if config_path else "config"
     ingest = ingest_options(user.pop("ingest", None), source)
     protected = user.pop("protected", None)
-    check_early(user, source)
+    early = check_early(user, source)
     path = Path(data)
-    dataset = load_dataset(path, target, encoding=encoding, delimiter=delimiter,
-                           bad_label=bad_label, **ingest)
-    _check_rows(path, len(dataset.y))
+    raw = read_dataset(path, target, encoding=encoding, delimiter=delimiter,
+                       bad_label=bad_label, header=header, **ingest)
+    _check_rows(path, len(raw.y))
+    shares = {k: float(v) for k, v in early["data"]["split"].items()}
+    _check_classes(path, raw.y, shares)
+    return user, source, raw, shares, choose_seed(seed, user.get("seed"), source), protected
+
+
+def _assemble(raw: RawData, split: dict[str, np.ndarray], user: dict[str, Any], source: str,
+              name: str | None, seed: int, protected: Any = None) -> Prepared:
+    """Fit the dataset on ``split["train"]`` and resolve the run config around it."""
+    dataset = fit_dataset(raw, split["train"])
     registry, renames = _safe_registry(dataset)
     registry, protected_notes = mark_protected(registry, dataset, protected, user.get("features"),
                                                source)
@@ -183,70 +218,102 @@ def prepare(data: str | os.PathLike[str], target: str, *,
     frame[F.TARGET] = dataset.y.astype(np.int64)
     notes.append(f"{F.ID_COLUMN} is the row number in the file (1 = first data row, header "
                  "not counted); use it with riskkit explain --applicant")
-    cfg, cfg_notes = resolve_fit_config(user, source, path, dataset, frame, registry,
-                                        name, seed)
-    _check_classes(path, dataset.y, cfg["data"]["split"])
+    cfg, cfg_notes = resolve_fit_config(copy.deepcopy(user), source, dataset.source, dataset,
+                                        frame, registry, name, seed)
     notes += protected_notes + cfg_notes
-    return Prepared(dataset, frame, registry, cfg, notes)
+    notes += [f"WARNING: {w}" for w in dataset.warnings]
+    return Prepared(dataset, frame, registry, cfg, notes, split)
 
 
-def stratified_split(y: np.ndarray, shares: Mapping[str, float], seed: int) -> dict[str, np.ndarray]:
+def _log_decisions(prep: Prepared) -> None:
+    """What riskkit decided about the user's data, on the console (INFO; warnings at WARNING)."""
+    kept = prep.dataset.schema.kept
+    by_role: dict[str, list[str]] = {}
+    for info in kept:
+        by_role.setdefault(info.role, []).append(info.name)
+    summary = ", ".join(f"{len(v)} {k}" for k, v in sorted(by_role.items()))
+    log.info("features: %s (%d columns); fitted on %d training rows", summary, len(kept),
+             len(prep.split.get("train", ())))
+    if by_role.get("categorical"):
+        log.info("treated as categorical: %s", ", ".join(by_role["categorical"]))
+    for note in prep.notes:
+        if note.startswith("WARNING: "):
+            log.warning("%s", note[len("WARNING: "):])
+        else:
+            log.info("%s", note)
+
+
+def stratified_split(y: np.ndarray, shares: Mapping[str, float], seed: int,
+                     groups: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Row positions of train / valid / test, stratified on ``y`` and seeded.
 
-    Each class is shuffled on its own and cut by the shares (rounded), so every split has
-    the file's bad rate to within one row per class; positions are sorted so that a split
-    keeps the file's row order.
+    ``groups`` (one number per row; default every row its own) keeps rows of a group in
+    one split: duplicate rows of a file share a group (:func:`riskkit.data.checks.duplicate_groups`).
+    Groups are stratified on their first row's outcome, each class shuffled on its own and
+    cut where the rows reach the shares (rounded), so every split has the file's bad rate to
+    within one group per class; without duplicates this is the row-level split. Positions
+    are sorted so that a split keeps the file's row order.
     """
     y = np.asarray(y)
+    groups = np.arange(len(y)) if groups is None else np.asarray(groups)
+    _, first, inverse, sizes = np.unique(groups, return_index=True, return_inverse=True,
+                                         return_counts=True)
+    order = np.argsort(first, kind="stable")  # groups in order of first appearance
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    label, sizes, row_group = y[first[order]], sizes[order], rank[inverse]
     rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(11,)))
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in SPLITS}
-    for value in np.unique(y):
-        idx = rng.permutation(np.flatnonzero(y == value))
-        n_train = round(float(shares["train"]) * len(idx))
-        n_valid = round(float(shares["valid"]) * len(idx))
-        parts["train"].append(idx[:n_train])
-        parts["valid"].append(idx[n_train:n_train + n_valid])
-        parts["test"].append(idx[n_train + n_valid:])
-    return {k: np.sort(np.concatenate(v)) for k, v in parts.items()}
+    chosen: dict[str, list[np.ndarray]] = {k: [] for k in SPLITS}
+    for value in np.unique(label):
+        idx = rng.permutation(np.flatnonzero(label == value))
+        total = int(sizes[idx].sum())
+        ends = np.cumsum(sizes[idx])
+        n_train = round(float(shares["train"]) * total)
+        n_valid = round(float(shares["valid"]) * total)
+        chosen["train"].append(idx[ends <= n_train])
+        chosen["valid"].append(idx[(ends > n_train) & (ends <= n_train + n_valid)])
+        chosen["test"].append(idx[ends > n_train + n_valid])
+    return {k: np.flatnonzero(np.isin(row_group, np.concatenate(v))) for k, v in chosen.items()}
 
 
 def cross_validate(data: str | os.PathLike[str], target: str, *, folds: int = 5,
                    config_path: str | os.PathLike[str] | None = None, bad_label: object = None,
                    encoding: str | None = None, delimiter: str | None = None,
-                   seed: int = DEFAULT_SEED) -> dict[str, Any]:
+                   seed: int = DEFAULT_SEED, header: bool = True) -> dict[str, Any]:
     """Stratified k-fold AUC of the models ``fit_file`` would fit, with the same config.
 
     A 200-row test split gives an AUC with a standard error of about 0.03; the mean over
     ``folds`` held-out folds uses every row once and is the fair number to compare with
     published results. In each fold the remaining rows are split train/valid in the
-    config's train:valid ratio (early stopping and calibration need the valid part).
+    config's train:valid ratio (early stopping and calibration need the valid part), and
+    everything fitted (levels, directions, bins, monotone constraints) is learned again from
+    that fold's training rows: the held-out fold never shapes its own model. Duplicate rows
+    stay in one fold (``StratifiedGroupKFold``).
     """
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import StratifiedGroupKFold
 
 
     if folds < 2:
         raise ConfigError(f"folds must be at least 2, got {folds}")
-    prep = prepare(data, target, config_path=config_path, bad_label=bad_label,
-                   encoding=encoding, delimiter=delimiter, seed=seed)
-    cfg, frame = prep.config, prep.frame
-    y = frame[F.TARGET].to_numpy()
-    split = cfg["data"]["split"]
-    inner = {"train": split["train"], "valid": split["valid"], "test": 0.0}
+    user, source, raw, shares, chosen, protected = _read(data, target, config_path, bad_label,
+                                                         encoding, delimiter, seed, header)
+    y = raw.y
+    inner = {"train": shares["train"], "valid": shares["valid"], "test": 0.0}
     total = inner["train"] + inner["valid"]
     inner = {k: v / total for k, v in inner.items()}
     scores: dict[str, list[float]] = {}
-    kfold = StratifiedKFold(n_splits=folds, shuffle=True, random_state=cfg["seed"])
-    registry = Registry(prep.registry.values())
-    if True:
-        for k, (rest, held) in enumerate(kfold.split(np.zeros(len(y)), y)):
-            parts = stratified_split(y[rest], inner, cfg["seed"] + k)
-            train, valid = (frame.iloc[rest[parts[s]]] for s in ("train", "valid"))
-            test = frame.iloc[held]
-            for name, model in build_models(cfg, registry).items():
-                model.fit(train, train[F.TARGET].to_numpy(), X_valid=valid,
-                          y_valid=valid[F.TARGET].to_numpy())
-                scores.setdefault(name, []).append(ev.auc(test[F.TARGET], model.predict_pd(test)))
-    return {"folds": folds, "rows": len(frame), "seed": cfg["seed"], "models": {
+    kfold = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=chosen)
+    for k, (rest, held) in enumerate(kfold.split(np.zeros(len(y)), y, raw.groups)):
+        parts = stratified_split(y[rest], inner, chosen + k, groups=raw.groups[rest])
+        split = {"train": rest[parts["train"]], "valid": rest[parts["valid"]], "test": held}
+        prep = _assemble(raw, split, user, source, None, seed, protected)
+        frame, cfg = prep.frame, prep.config
+        train, valid, test = (frame.iloc[split[s]] for s in SPLITS)
+        for name, model in build_models(cfg, Registry(prep.registry.values())).items():
+            model.fit(train, train[F.TARGET].to_numpy(), X_valid=valid,
+                      y_valid=valid[F.TARGET].to_numpy())
+            scores.setdefault(name, []).append(ev.auc(test[F.TARGET], model.predict_pd(test)))
+    return {"folds": folds, "rows": len(y), "seed": chosen, "models": {
         name: {"auc_mean": float(np.mean(v)), "auc_std": float(np.std(v, ddof=1)),
                "auc_folds": [round(s, 6) for s in v]} for name, v in scores.items()}}
 
@@ -271,7 +338,7 @@ def _safe_registry(dataset: Dataset) -> tuple[dict[str, Feature], dict[str, str]
     """The dataset's registry with reserved names renamed (``age`` -> ``age_data``).
 
     A file with an ``age`` or ``occupation`` column must not redefine the built-in feature
-    (``features.register`` refuses), and a feature called ``default_12m`` would overwrite the
+    (the run's registry would shadow it), and a feature called ``default_12m`` would overwrite the
     target in the split frames. The schema is renamed too, so ``schema.json`` transforms new
     data into the columns the models expect.
     """

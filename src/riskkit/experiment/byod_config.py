@@ -53,6 +53,7 @@ __all__ = [
     "DEFAULT_SEED",
     "INGEST_KEYS",
     "check_early",
+    "choose_seed",
     "choose_segment",
     "defaults_shape",
     "ingest_options",
@@ -69,19 +70,24 @@ _SEGMENT_LEVELS = (2, 8)
 _SEGMENT_MIN_SHARE = 0.05
 
 
-def check_early(user: Mapping[str, Any], source: str) -> None:
-    """Validate a user's fit config before any data is read (a typo fails at once)."""
+def check_early(user: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """Validate a user's fit config before any data is read (a typo fails at once).
+
+    Returns the config resolved on the data-independent defaults: its ``data.split`` shares
+    are the ones the file is split by (the split comes before anything is learned from it).
+    """
     models = user.get("models")
     oracle = models.get("oracle") if isinstance(models, Mapping) else None
     if isinstance(oracle, Mapping) and oracle.get("enabled"):
         raise ConfigError(f"{source}: 'models.oracle.enabled' must stay false: the oracle is "
                           "the true PD of synthetic data, which a data file does not have")
-    C.resolve(overlay(defaults_shape(), user), source=source)
+    early = C.resolve(overlay(defaults_shape(), user), source=source)
     knockouts = (user.get("policy") or {}).get("knockouts")
     if knockouts is not None and not (isinstance(knockouts, Mapping) and all(
             isinstance(rule, Mapping) for rule in knockouts.values())):
         raise ConfigError(f"{source}: 'policy.knockouts' must map rule names to "
                           f"{{feature, op, value}}, got {knockouts!r}")
+    return early
 
 
 def choose_segment(frame: pd.DataFrame, registry: Mapping[str, Feature]) -> str | None:
@@ -296,6 +302,11 @@ def _protected_section(section: Any, lookup: Mapping[str, str], source: str) -> 
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
     return dict(zip(names, section.values(), strict=True))
+
+
+def choose_seed(argument: int, configured: Any, source: str) -> int:
+    """The run's seed: the argument, or a config's own ``seed:`` over the default."""
+    return _seed(argument, configured, source)
 
 
 def _seed(argument: int, configured: Any, source: str) -> int:

@@ -37,6 +37,20 @@ credit activity while waiting and uniform timing inside each window:
 Paying down debt and raising income both move ``debt_to_income``, which is recomputed
 from the two (``debt_to_income x debt'/debt x income/income'``) so the row stays
 consistent with ``outstanding_debt``.
+
+Features of a user's own data (or any registry entry without a lever above) get a
+*generic* lever from their registry entry (:func:`generic_levers`):
+
+* actionable numeric with a risk direction: ``move:<feature>``, toward lower risk in steps
+  of ``Feature.step`` (at most :data:`GENERIC_LEVELS` levels), down to ``Feature.lower``
+  (or up to ``upper``), else to the smallest (largest) value seen in the training rows
+  (``extra["train_min"]`` / ``["train_max"]``): nobody is told to reach a value no
+  applicant has; effort = share of that range moved;
+* time-decaying numeric with a known ``window_months``: aged by waiting ``wait_data``
+  (counts of risk-raising events fall linearly to 0 over the window; a risk-lowering one
+  such as months since an event grows by the months waited);
+* anything else (immutable, categorical, no known direction or bound, time-decaying with
+  no window) is not searched, and :func:`unsearched` says why, for the letter.
 """
 
 from __future__ import annotations
@@ -48,6 +62,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit.core import features as F
+from riskkit.core.registry import Registry
 from riskkit.explain.texts import value_text
 
 WAIT_EFFORT_MONTHS = 24.0
@@ -58,6 +73,13 @@ SAVINGS_MONTHS = 6.0
 AMOUNT_STEP = 50.0
 DEFAULT_AMOUNT_FLOOR = 500.0
 OVERDUE_WINDOW = 24
+#: Levels of a generic lever (current value included).
+GENERIC_LEVELS = 49
+_SYNTHETIC_LEVER_FEATURES = frozenset({
+    "applications_30d", "applications_90d", "active_platforms", "loans_12m", "overdue_count_24m",
+    "max_dpd_24m", "months_since_last_overdue", "credit_history_months", "current_overdue",
+    "outstanding_debt", "debt_to_income", "credit_utilization", "requested_amount",
+    "deposit_assets", "monthly_income", "income_volatility"})
 
 #: Windows (months) after which a count has fully aged out under uniform timing.
 DECAY_WINDOWS: dict[str, int] = {"applications_90d": 3, "active_platforms": 6, "loans_12m": 12}
@@ -175,6 +197,85 @@ def levers_for(values: dict[str, Any], *, max_wait_months: int = 24,
     return levers
 
 
+def _bound(feat: F.Feature, toward: str) -> float:
+    """Where a generic lever may go: the registry bound, else the training rows' extreme."""
+    bound = feat.lower if toward == "down" else feat.upper
+    if bound is None:
+        bound = feat.extra.get("train_min" if toward == "down" else "train_max")
+    try:
+        return float(bound) if bound is not None else np.nan
+    except ValueError:
+        return np.nan
+
+
+def generic_levers(values: dict[str, Any], features: list[str], *,
+                   registry: Registry = F.SYNTHETIC,
+                   max_wait_months: int = 24) -> tuple[list[Lever], dict[str, str]]:
+    """Levers for ``features`` that have no built-in lever, from their registry entries.
+
+    Parameters
+    ----------
+    values:
+        The applicant's values by feature.
+    features:
+        The model's features.
+    registry:
+        The model's registry (a user's run carries its own).
+    max_wait_months:
+        Longest wait proposed for a time-decaying feature.
+
+    Returns
+    -------
+    tuple
+        ``(levers, not searched: {feature: why})``; rules in the module docstring.
+    """
+    levers: list[Lever] = []
+    skipped: dict[str, str] = {}
+    waiting: list[str] = []
+    for name in features:
+        if name in F.SYNTHETIC or name in _SYNTHETIC_LEVER_FEATURES or name not in registry \
+                or name not in values:
+            continue  # the synthetic world's features have the hand-made levers above
+        feat = registry[name]
+        value = values[name]
+        if feat.kind == "immutable":
+            skipped[name] = "cannot be changed"
+        elif feat.is_categorical:
+            skipped[name] = "a category (no ordered change to propose)"
+        elif feat.direction == "none":
+            skipped[name] = "no known risk direction"
+        elif feat.kind == "time_decaying":
+            if feat.window_months and max_wait_months >= 1:
+                waiting.append(name)
+            else:
+                skipped[name] = "changes only with time, over a window riskkit does not know"
+        elif value is None or not np.isfinite(float(value)):
+            skipped[name] = "missing for this applicant"
+        else:
+            toward = "down" if feat.direction == "increasing" else "up"
+            bound = _bound(feat, toward)
+            v = float(value)
+            if not np.isfinite(bound):
+                skipped[name] = "no known bound to move toward"
+                continue
+            if (bound >= v) if toward == "down" else (bound <= v):
+                continue  # already at the low-risk end: nothing to gain
+            grid = np.linspace(v, bound, GENERIC_LEVELS)[1:]
+            if feat.step > 0:
+                grid = np.unique(np.round(grid / feat.step) * feat.step)
+            grid = np.sort(grid[grid < v])[::-1] if toward == "down" else np.sort(grid[grid > v])
+            grid = np.concatenate([[v], grid])
+            lo, hi = _bound(feat, "down"), _bound(feat, "up")
+            span = hi - lo if np.isfinite(hi - lo) and hi > lo else abs(bound - v)
+            levers.append(Lever(f"move:{name}", "actionable", grid,
+                                np.abs(grid - v) / (span or 1.0), (name,)))
+    if waiting:
+        months = np.arange(0, int(max_wait_months) + 1, dtype=float)
+        levers.append(Lever("wait_data", "time_decaying", months, months / WAIT_EFFORT_MONTHS,
+                            tuple(waiting)))
+    return levers, skipped
+
+
 def changeable_features(levers: list[Lever]) -> set[str]:
     return {name for lever in levers for name in lever.features}
 
@@ -228,6 +329,16 @@ def apply_levers(row: pd.DataFrame, levers: list[Lever], index: np.ndarray,
         put("current_overdue", current, integer=True)
     if "wait" in chosen:
         _wait(values, chosen["wait"], current, put)
+    for lever in levers:
+        if lever.name.startswith("move:"):
+            put(lever.features[0], chosen[lever.name], integer=F.get(lever.features[0]).dtype == "int")
+        elif lever.name == "wait_data":
+            for name in lever.features:
+                feat, v = F.get(name), _get(values, name)
+                window = int(feat.window_months or 1)
+                aged = (_decay(v, chosen[lever.name], window) if feat.direction == "increasing"
+                        else v + chosen[lever.name])
+                put(name, aged, integer=feat.dtype == "int")
     return out
 
 
@@ -292,6 +403,14 @@ def action_text(lever: Lever, level: float, before: dict[str, Any], after: dict[
         inc = _v("monthly_income", level, lang)
         return (f"证明月收入达到{inc}元（增加{pct}）" if zh else
                 f"Document a monthly income of {inc} CNY (+{pct})")
+    if name.startswith("move:"):
+        feature = lever.features[0]
+        b, a = _v(feature, before.get(feature), lang), _v(feature, level, lang)
+        label = F.get(feature).label(lang)
+        return f"将{label}从{b}调整为{a}" if zh else f"Change {label} from {b} to {a}"
+    if name == "wait_data":
+        w = int(level)
+        return (f"等待{w}个月" if zh else f"Wait {w} month{'s' if w != 1 else ''}")
     if name == "steady_income":
         v = _v("income_volatility", level, lang)
         return (f"保持收入稳定：月收入波动不超过{v}" if zh else

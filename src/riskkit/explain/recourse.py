@@ -49,6 +49,7 @@ from riskkit.explain.levers import (
     base_debt,
     change_text,
     changeable_features,
+    generic_levers,
     levers_for,
     row_values,
 )
@@ -82,6 +83,8 @@ class Recourse:
     true_pd_before: float | None = None
     true_pd_after: float | None = None
     reason: str = ""
+    #: model features no lever could change, and why (said in the letter)
+    not_searched: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     new_row: pd.DataFrame | None = field(default=None, repr=False)
 
@@ -97,6 +100,7 @@ class Recourse:
             "new_decision": self.new_decision, "lowers_true_pd": self.lowers_true_pd,
             "true_pd_before": _plain(self.true_pd_before),
             "true_pd_after": _plain(self.true_pd_after), "reason": self.reason,
+            "not_searched": dict(self.not_searched),
         }
 
 
@@ -316,15 +320,28 @@ def recourse(model: Any, policy: Any, row: pd.DataFrame | pd.Series, *, truth: A
         return result
     values = row_values(one)
     levers = levers_for(values, max_wait_months=int(max_wait_months), amount_floor=amount_floor)
+    features = [str(f) for f in (getattr(model, "features_", None) or one.columns)]
+    registry = getattr(model, "registry_", F.SYNTHETIC)
+    extra, result.not_searched = generic_levers(values, features, registry=registry,
+                                                max_wait_months=int(max_wait_months))
+    levers += extra
+    unsearched = "; ".join(f"{registry[n].label('en')} ({why})"
+                           for n, why in result.not_searched.items())
     blocked = _unfixable_knockouts(policy, one, levers)
     if blocked:
         result.reason = ("denied by knock-out rule(s) on features no change can fix: "
                          + ", ".join(blocked))
+    elif not levers:
+        result.reason = ("nothing was searched: no feature of this model can be changed"
+                         + (f"; not searched: {unsearched}" if unsearched else ""))
     else:
         chosen = _search(model, policy, one, levers, int(max_changes), values)
         if chosen is None:
+            searched = ", ".join(sorted({F.get(n).label("en") for lv in levers for n in lv.features
+                                         if n in one.columns}))
             result.reason = (f"no combination of at most {max_changes} changes within "
-                             f"{max_wait_months} months is approved")
+                             f"{max_wait_months} months is approved (searched: {searched})"
+                             + (f"; not searched: {unsearched}" if unsearched else ""))
         else:
             _finish(result, model, policy, one, levers, chosen, truth, values)
     result.seconds = time.perf_counter() - started

@@ -14,6 +14,7 @@ import pandas as pd
 from riskkit.core import features as F
 from riskkit.core.errors import DataError
 from riskkit.core.registry import Registry
+from riskkit.data.validate import unseen_to_missing
 
 
 def check_target(y: Any, n_rows: int, what: str = "y") -> np.ndarray:
@@ -67,8 +68,10 @@ def prepare_frame(X: pd.DataFrame, features: tuple[str, ...],
                   levels: dict[str, list[str]], source: str = "X") -> pd.DataFrame:
     """A new frame with only ``features``: floats, and categoricals on the recorded levels.
 
-    Every problem (missing column, non-numeric values, unknown category level) is collected
-    and raised together in one DataError.
+    Every problem (missing column, non-numeric values) is collected and raised together in
+    one DataError; a category level unseen at fit time becomes missing with a
+    :class:`~riskkit.data.validate.ScoringWarning` (:func:`~riskkit.data.validate.unseen_to_missing`),
+    the one rule for unseen categories in every scoring path.
     """
     if not isinstance(X, pd.DataFrame):
         raise DataError(source, [f"expected a pandas DataFrame, got {type(X).__name__}"])
@@ -84,9 +87,8 @@ def prepare_frame(X: pd.DataFrame, features: tuple[str, ...],
         if name in levels:
             coded, unknown = _on_levels(col, levels[name])
             if unknown:
-                problems.append(f"column {name!r} has unknown levels {unknown[:5]}; "
-                                f"expected one of {levels[name]}")
-                continue
+                values, _ = unseen_to_missing(name, col, levels[name], source)
+                coded = pd.Categorical(values, categories=levels[name])
             out[name] = coded
         else:
             try:

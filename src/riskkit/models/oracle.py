@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit.core import features as F
+from riskkit.core.errors import DataError
 from riskkit.core.registry import Registry
 from riskkit.models.base import CreditModel
 from riskkit.synth.scenarios import get_scenario
@@ -53,7 +54,17 @@ class OracleModel(CreditModel):
         self.observed_bad_rate_ = float(np.mean(y))
 
     def _raw_logit(self, X: pd.DataFrame) -> np.ndarray:
+        self._known_categories(X)
         return np.asarray(self.truth_.logit(X), dtype=float)
+
+    def _known_categories(self, X: pd.DataFrame) -> None:
+        """The true risk function has no missing branch: a missing category is an error
+        naming it (scoring models set unseen levels missing; the truth cannot guess)."""
+        gaps = [name for name in self.levels_ if X[name].isna().any()]
+        if gaps:
+            raise DataError("X", [f"the oracle (the true risk function) needs a known level in "
+                                  f"{name!r}; {int(X[name].isna().sum())} rows have none or one "
+                                  "unseen in the registry" for name in gaps])
 
     def _raw_contributions(self, X: pd.DataFrame) -> np.ndarray:
         _, contrib = self.truth_.evaluate(X)
