@@ -109,9 +109,10 @@ def test_data_are_design_values_and_names_come_from_the_registry(fitted, explana
     model, frame = fitted[name]
     exp = explanations[name]
     assert exp.data.dtype == float and exp.data.shape == exp.values.shape
-    assert exp.feature_names == [F.get(n).label("en") for n in model.features_]
+    registry = model.registry_
+    assert exp.feature_names == [registry[n].label("en") for n in model.features_]
     for j, feature in enumerate(model.features_):
-        if F.get(feature).is_categorical:  # codes on the model's own levels
+        if registry[feature].is_categorical:  # codes on the model's own levels
             levels = model.levels_[feature]
             codes = exp.data[:, j]
             decoded = [levels[int(c)] for c in codes[np.isfinite(codes)]]

@@ -62,7 +62,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit.core import features as F
-from riskkit.core.registry import Registry
+from riskkit.core.registry import Feature, Registry
 from riskkit.explain.texts import value_text
 
 WAIT_EFFORT_MONTHS = 24.0
@@ -94,6 +94,16 @@ class Lever:
     levels: np.ndarray
     effort: np.ndarray
     features: tuple[str, ...]
+    #: the registry entries of ``features`` for a lever built from a user's registry
+    #: (the synthetic levers look theirs up in the synthetic registry)
+    entries: tuple[Feature, ...] = ()
+
+    def entry(self, name: str) -> Feature:
+        """The registry entry of one of this lever's features."""
+        for feat in self.entries:
+            if feat.name == name:
+                return feat
+        return F.get(name)
 
     @property
     def size(self) -> int:
@@ -268,11 +278,11 @@ def generic_levers(values: dict[str, Any], features: list[str], *,
             lo, hi = _bound(feat, "down"), _bound(feat, "up")
             span = hi - lo if np.isfinite(hi - lo) and hi > lo else abs(bound - v)
             levers.append(Lever(f"move:{name}", "actionable", grid,
-                                np.abs(grid - v) / (span or 1.0), (name,)))
+                                np.abs(grid - v) / (span or 1.0), (name,), (feat,)))
     if waiting:
         months = np.arange(0, int(max_wait_months) + 1, dtype=float)
         levers.append(Lever("wait_data", "time_decaying", months, months / WAIT_EFFORT_MONTHS,
-                            tuple(waiting)))
+                            tuple(waiting), tuple(registry[n] for n in waiting)))
     return levers, skipped
 
 
@@ -331,10 +341,11 @@ def apply_levers(row: pd.DataFrame, levers: list[Lever], index: np.ndarray,
         _wait(values, chosen["wait"], current, put)
     for lever in levers:
         if lever.name.startswith("move:"):
-            put(lever.features[0], chosen[lever.name], integer=F.get(lever.features[0]).dtype == "int")
+            put(lever.features[0], chosen[lever.name],
+                integer=lever.entry(lever.features[0]).dtype == "int")
         elif lever.name == "wait_data":
             for name in lever.features:
-                feat, v = F.get(name), _get(values, name)
+                feat, v = lever.entry(name), _get(values, name)
                 window = int(feat.window_months or 1)
                 aged = (_decay(v, chosen[lever.name], window) if feat.direction == "increasing"
                         else v + chosen[lever.name])
@@ -363,8 +374,8 @@ def _wait(values: dict[str, Any], months: np.ndarray, current: np.ndarray, put: 
 
 
 # ----------------------------------------------------------------------------- texts
-def _v(name: str, value: Any, lang: str) -> str:
-    return value_text(name, value, lang)
+def _v(name: str, value: Any, lang: str, registry: Registry = F.SYNTHETIC) -> str:
+    return value_text(name, value, lang, registry)
 
 
 def action_text(lever: Lever, level: float, before: dict[str, Any], after: dict[str, Any],
@@ -405,8 +416,9 @@ def action_text(lever: Lever, level: float, before: dict[str, Any], after: dict[
                 f"Document a monthly income of {inc} CNY (+{pct})")
     if name.startswith("move:"):
         feature = lever.features[0]
-        b, a = _v(feature, before.get(feature), lang), _v(feature, level, lang)
-        label = F.get(feature).label(lang)
+        reg = Registry(lever.entries) if lever.entries else F.SYNTHETIC
+        b, a = _v(feature, before.get(feature), lang, reg), _v(feature, level, lang, reg)
+        label = lever.entry(feature).label(lang)
         return f"将{label}从{b}调整为{a}" if zh else f"Change {label} from {b} to {a}"
     if name == "wait_data":
         w = int(level)
@@ -418,10 +430,11 @@ def action_text(lever: Lever, level: float, before: dict[str, Any], after: dict[
     raise KeyError(name)
 
 
-def change_text(name: str, before: Any, after: Any, wait: int, lang: str) -> str:
+def change_text(name: str, before: Any, after: Any, wait: int, lang: str,
+                registry: Registry = F.SYNTHETIC) -> str:
     """One sentence for one changed feature (the ``changes`` list of a recourse)."""
     zh = lang == "zh"
-    b, a = _v(name, before, lang), _v(name, after, lang)
+    b, a = _v(name, before, lang, registry), _v(name, after, lang, registry)
     months = f"{wait} month{'s' if wait != 1 else ''}"
     table: dict[str, tuple[str, str]] = {
         "applications_30d": (f"No new credit applications for {months} (last 30 days: {b} → {a})",
@@ -457,6 +470,6 @@ def change_text(name: str, before: Any, after: Any, wait: int, lang: str) -> str
         "income_volatility": (f"Show steadier income: month-to-month variation of at most {a} (now {b})",
                               f"保持收入稳定：月收入波动不超过{a}（目前为{b}）"),
     }
-    en, zh_text = table.get(name, (f"{F.get(name).label('en')}: {b} → {a}",
-                                   f"{F.get(name).label('zh')}：{b}→{a}"))
+    en, zh_text = table.get(name, (f"{registry.get_feature(name).label('en')}: {b} → {a}",
+                                   f"{registry.get_feature(name).label('zh')}：{b}→{a}"))
     return zh_text if zh else en

@@ -41,6 +41,7 @@ import pandas as pd
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError
 from riskkit.core.mathx import sigmoid
+from riskkit.core.registry import Registry
 from riskkit.explain.levers import (
     DEFAULT_AMOUNT_FLOOR,
     Lever,
@@ -117,11 +118,11 @@ def _plain(value: Any) -> Any:
     return str(value) if pd.isna(value) is False else None
 
 
-def _one_row(row: pd.DataFrame | pd.Series) -> pd.DataFrame:
+def _one_row(row: pd.DataFrame | pd.Series, registry: Registry = F.SYNTHETIC) -> pd.DataFrame:
     """The applicant as a one-row frame of registry features (+ id), a copy."""
     if isinstance(row, pd.Series):
         frame = row.to_frame().T
-        for feature in list(F.REGISTRY.values()):  # a Series loses dtypes; restore them from the registry
+        for feature in registry.values():  # a Series loses dtypes; restore them from the registry
             if feature.name in frame.columns:
                 if feature.is_categorical:
                     frame[feature.name] = pd.Categorical(
@@ -138,7 +139,7 @@ def _one_row(row: pd.DataFrame | pd.Series) -> pd.DataFrame:
         raise DataError("row", [f"expected a one-row DataFrame or a Series, got {type(row).__name__}"])
     if len(frame) != 1:
         raise DataError("row", [f"expected exactly one applicant, got {len(frame)} rows"])
-    keep = [c for c in frame.columns if c in F.REGISTRY or c == F.ID_COLUMN]
+    keep = [c for c in frame.columns if c in registry or c == F.ID_COLUMN]
     return frame[keep].reset_index(drop=True)
 
 
@@ -264,7 +265,8 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _describe(row: pd.DataFrame, new_row: pd.DataFrame, levers: list[Lever],
-              chosen: np.ndarray) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+              chosen: np.ndarray, registry: Registry = F.SYNTHETIC
+              ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
     before, after = row_values(row), row_values(new_row)
     before["_debt"] = base_debt(before)
     wait = int(next((lv.levels[chosen[j]] for j, lv in enumerate(levers) if lv.name == "wait"), 0))
@@ -277,14 +279,16 @@ def _describe(row: pd.DataFrame, new_row: pd.DataFrame, levers: list[Lever],
                             "text_en": action_text(lever, level, before, after, "en"),
                             "text_zh": action_text(lever, level, before, after, "zh")})
     changes = []
-    for feature in list(F.REGISTRY.values()):
+    for feature in registry.values():
         name = feature.name
         if name not in row.columns or _same(before[name], after[name]):
             continue
         changes.append({"feature": name, "from": before[name], "to": after[name],
                         "kind": feature.kind,
-                        "text_en": change_text(name, before[name], after[name], wait, "en"),
-                        "text_zh": change_text(name, before[name], after[name], wait, "zh")})
+                        "text_en": change_text(name, before[name], after[name], wait, "en",
+                                               registry),
+                        "text_zh": change_text(name, before[name], after[name], wait, "zh",
+                                               registry)})
     return changes, actions, wait
 
 
@@ -303,7 +307,8 @@ def recourse(model: Any, policy: Any, row: pd.DataFrame | pd.Series, *, truth: A
         raise ConfigError(f"max_changes must be a whole number >= 1, got {max_changes!r}")
     if not isinstance(max_wait_months, int | np.integer) or max_wait_months < 0:
         raise ConfigError(f"max_wait_months must be a whole number >= 0, got {max_wait_months!r}")
-    one = _one_row(row)
+    registry = getattr(model, "registry_", F.SYNTHETIC)
+    one = _one_row(row, registry)
     applicant = one[F.ID_COLUMN].iloc[0] if F.ID_COLUMN in one.columns else None
     truth = truth_model() if truth is None else truth
     if amount_floor is None:
@@ -321,7 +326,6 @@ def recourse(model: Any, policy: Any, row: pd.DataFrame | pd.Series, *, truth: A
     values = row_values(one)
     levers = levers_for(values, max_wait_months=int(max_wait_months), amount_floor=amount_floor)
     features = [str(f) for f in (getattr(model, "features_", None) or one.columns)]
-    registry = getattr(model, "registry_", F.SYNTHETIC)
     extra, result.not_searched = generic_levers(values, features, registry=registry,
                                                 max_wait_months=int(max_wait_months))
     levers += extra
@@ -353,7 +357,8 @@ def _finish(result: Recourse, model: Any, policy: Any, one: pd.DataFrame, levers
     new_row = apply_levers(one, levers, chosen[None, :], values)
     p = np.asarray(model.predict_pd(new_row), dtype=float)
     decision = policy.decide(new_row, p)["decision"].iloc[0]
-    changes, actions, wait = _describe(one, new_row, levers, chosen)
+    changes, actions, wait = _describe(one, new_row, levers, chosen,
+                                       getattr(model, "registry_", F.SYNTHETIC))
     result.found = True
     result.changes, result.actions, result.wait_months = changes, actions, wait
     result.n_changes = int((chosen > 0).sum())
