@@ -244,19 +244,6 @@ class Panel:
 
 # ------------------------------------------------------------------------ simulation
 @dataclass(frozen=True)
-class MonthView:
-    """What a month-end hook sees: the lender (mutable) and this month's review."""
-
-    month: int
-    lender: Lender
-    frame: pd.DataFrame
-    decision: pd.DataFrame
-    pd: np.ndarray
-    true_pd: np.ndarray
-    env: Environment
-
-
-@dataclass(frozen=True)
 class Environment:
     """What month ``t`` looks like: the scenario in force and the truth it implies."""
 
@@ -295,7 +282,7 @@ def simulate(borrowers: int, months: int, seed: int, model: Any = None, policy: 
              downturn_from: int | None = None, quiet: bool = True, *,
              bad_rate: float = DEFAULT_BAD_RATE, cutoff_rule: CutoffRule = "recalibrate",
              behaviour: Behaviour | None = None,
-             on_month: Callable[[MonthView], None] | None = None) -> Panel:
+             on_month: Callable[..., None] | None = None) -> Panel:
     """Simulate ``borrowers`` for ``months`` months; return the panel.
 
     Without ``model``/``policy`` the lender is :func:`default_lender` (seeded by ``seed``).
@@ -350,7 +337,7 @@ def simulate(borrowers: int, months: int, seed: int, model: Any = None, policy: 
                                            acts, settled, due_here, expected, frame))
         lender.learn(int(settled.overdue_here.sum()), expected, pd_, passing)
         if on_month is not None:
-            on_month(MonthView(t, lender, frame, decision, pd_, true_pd, env))
+            on_month(t, lender, frame, decision, pd_, true_pd)
         roll_month(state, income, settled, acts)
     panel = _assemble(rec, feature_cols, n, months, knock_names)
     summary = _summary(borrowers, months, seed, downturn_from, lender, behaviour, bad_rate,

@@ -28,8 +28,14 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from threadpoolctl import threadpool_limits
 
 from riskkit.core import features as F
+
+#: OpenMP / BLAS threads for these learners: one, like riskkit's LightGBM. Histogram
+#: boosting otherwise starts a thread per core, and on a shared machine (the 2-core CI, a
+#: busy server) oversubscribed threads make a one-minute fit take a quarter of an hour.
+THREADS = 1
 
 
 def _columns(features: tuple[str, ...] | None) -> tuple[list[str], list[str]]:
@@ -67,11 +73,13 @@ class FramePipeline:
         self.features = features
 
     def fit(self, frame: pd.DataFrame, y: np.ndarray, **fit_params: Any) -> FramePipeline:
-        self.pipeline.fit(model_frame(frame, self.features), y, **fit_params)
+        with threadpool_limits(limits=THREADS):
+            self.pipeline.fit(model_frame(frame, self.features), y, **fit_params)
         return self
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
-        return self.pipeline.predict_proba(model_frame(frame, self.features))
+        with threadpool_limits(limits=THREADS):
+            return self.pipeline.predict_proba(model_frame(frame, self.features))
 
 
 def acceptance_model(frame: pd.DataFrame, accepted: np.ndarray, seed: int) -> FramePipeline:

@@ -34,7 +34,7 @@ from riskkit import evaluate as ev
 from riskkit.charts import export
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
-from riskkit.lifecycle.simulation import MonthView, Panel, default_lender, simulate
+from riskkit.lifecycle.simulation import Lender, Panel, default_lender, simulate
 from riskkit.models import CreditModel
 from riskkit.rejectinf.figures import loop_figures
 from riskkit.rejectinf.methods import METHODS, fit_method
@@ -47,6 +47,18 @@ OUTCOME_STREAM = 7_014
 #: Every fifth borrower (by id) validates the refit (early stopping, calibration).
 VALID_MODULUS = 5
 NEVER = "never_retrained"
+
+
+@dataclass(frozen=True)
+class MonthView:
+    """What the month-end hook sees: the lender (mutable) and this month's review."""
+
+    month: int
+    lender: Lender
+    frame: pd.DataFrame
+    decision: pd.DataFrame
+    pd: np.ndarray
+    true_pd: np.ndarray
 
 
 @dataclass
@@ -79,7 +91,10 @@ class Retrainer:
         default_factory=list)
     version: int = 0
 
-    def __call__(self, view: MonthView) -> None:
+    def __call__(self, month: int, lender: Lender, frame: pd.DataFrame, decision: pd.DataFrame,
+                 pd_: np.ndarray, true_pd: np.ndarray) -> None:
+        """The simulation's ``on_month`` hook (see :func:`~riskkit.lifecycle.simulation.simulate`)."""
+        view = MonthView(month, lender, frame, decision, pd_, true_pd)
         t = view.month
         y = (np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(
             OUTCOME_STREAM, t))).random(len(view.pd)) < view.true_pd).astype(np.int64)
