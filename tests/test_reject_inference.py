@@ -157,11 +157,11 @@ def test_config_section_is_validated_strictly() -> None:
     assert C.resolve({})["reject_inference"]["enabled"] is False
     with pytest.raises(ConfigError, match="unknown method"):
         C.resolve({"reject_inference": {"methods": ["accepted_only", "magic"]}})
-    with pytest.raises(ConfigError, match="reject_inference.incumbent.*did you mean 'features'"):
+    with pytest.raises(ConfigError, match=r"reject_inference\.incumbent.*did you mean 'features'"):
         C.resolve({"reject_inference": {"incumbent": {"featurs": ["age"]}}})
     with pytest.raises(ConfigError, match="acceptance_rate"):
         C.resolve({"reject_inference": {"acceptance_rate": 1.5}})
-    with pytest.raises(ConfigError, match="reject_inference.models"):
+    with pytest.raises(ConfigError, match=r"reject_inference\.models"):
         C.resolve({"reject_inference": {"models": ["oracle"]}})
 
 
