@@ -91,10 +91,12 @@ def test_reweighting_weights_are_the_inverse_acceptance_probability(sample) -> N
 
 def test_sample_weights_change_the_fit_and_none_leaves_it_unchanged(population) -> None:
     tr, va = population.iloc[:4000], population.iloc[4000:6000]
-    plain = make_model("scorecard", features=WEAK).fit(tr, tr[F.TARGET], va, va[F.TARGET])
-    ones = make_model("scorecard", features=WEAK).fit(tr, tr[F.TARGET], va, va[F.TARGET],
-                                       sample_weight=np.ones(len(tr)),
-                                       valid_sample_weight=np.ones(len(va)))
+    plain = make_model("scorecard", features=WEAK).fit(tr, tr[F.TARGET], X_valid=va,
+                                                        y_valid=va[F.TARGET])
+    ones = make_model("scorecard", features=WEAK).fit(tr, tr[F.TARGET], X_valid=va,
+                                                      y_valid=va[F.TARGET],
+                                                      sample_weight=np.ones(len(tr)),
+                                                      valid_sample_weight=np.ones(len(va)))
     np.testing.assert_array_equal(plain.predict_pd(va), ones.predict_pd(va))
     heavy_bads = np.where(tr[F.TARGET] == 1, 5.0, 1.0)
     weighted = make_model("scorecard", features=WEAK).fit(tr, tr[F.TARGET], sample_weight=heavy_bads)

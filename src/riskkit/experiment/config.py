@@ -18,9 +18,9 @@ from typing import Any
 import yaml
 
 from riskkit.core.errors import ConfigError
-from riskkit.synth.scenarios import SCENARIOS
 from riskkit.rejectinf import DEFAULTS as REJECT_INFERENCE_DEFAULTS
 from riskkit.rejectinf import check_section as check_reject_inference
+from riskkit.synth.scenarios import SCENARIOS
 
 #: Sections whose content is free-form (checked by the component that reads it).
 FREE_FORM = {("features",), ("models", "lgbm", "params"), ("models", "scorecard", "binning_params"),
