@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from riskkit.core.errors import RiskkitError
+from riskkit.core.errors import ConfigError, RiskkitError
 
 log = logging.getLogger("riskkit")
 
@@ -195,6 +195,12 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--run", type=Path, default=None, help="score with this run's model and policy")
     p.add_argument("--downturn-from", type=non_negative_int, default=None,
                    help="month from which the downturn scenario applies")
+    p.add_argument("--retrain-every", type=positive_int, default=None, metavar="K",
+                   help="the lender refits on its approved borrowers' outcomes every K months")
+    p.add_argument("--reject-inference", default=None, metavar="METHOD",
+                   help="with --retrain-every: also refit with this reject-inference method "
+                        "(accepted_only, reweighting, hard_cutoff, fuzzy, parcelling, "
+                        "extrapolation, self_learning)")
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(handler=_cmd_simulate)
 
@@ -202,6 +208,11 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from riskkit.experiment import load_run
     from riskkit.lifecycle.analysis import run_simulation
+
+    if args.reject_inference is not None and args.retrain_every is None:
+        raise ConfigError("--reject-inference needs --retrain-every K")
+    if args.retrain_every is not None:
+        return _cmd_retrain(args)
 
     run = load_run(args.run) if args.run is not None else None
     summary = run_simulation(args.out, args.borrowers, args.months, args.seed, run=run,
@@ -212,6 +223,34 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
           f"({cohort['share']:.1%} of one-time borrowers who repaid on time)")
     for cause, share in sorted(cohort["causes"].items(), key=lambda kv: -kv[1]):
         print(f"    {cause:<22} {share:.1%}")
+    return 0
+
+
+def _mean(values: list[float | None]) -> float:
+    kept = [v for v in values if v is not None]
+    return sum(kept) / len(kept) if kept else float("nan")
+
+
+def _cmd_retrain(args: argparse.Namespace) -> int:
+    from riskkit.rejectinf.loop import run_retraining
+
+    if args.run is not None:
+        raise ConfigError("--retrain-every starts from the default lender; drop --run")
+    summary = run_retraining(args.out, args.borrowers, args.months, args.seed,
+                             args.retrain_every, args.reject_inference,
+                             downturn_from=args.downturn_from, quiet=args.quiet)
+    block = summary["retraining"]
+    print(f"{args.borrowers:,} borrowers x {args.months} months, retraining every "
+          f"{args.retrain_every} months -> {args.out}")
+    print(f"  {'variant':<18} {'AUC all':>8} {'rejects PD bias':>16} {'approval':>9} "
+          f"{'book true bad':>14}   (mean over months; last month)")
+    for name in block["variants"]:
+        rows = block["by_month"][name]
+        mean = {k: _mean(rows[k]) for k in ("auc_all", "reject_pd_bias", "approval_rate",
+                                            "book_true_bad_rate")}
+        print(f"  {name:<18} {mean['auc_all']:>8.4f} {mean['reject_pd_bias']:>+16.4f} "
+              f"{mean['approval_rate']:>9.1%} {mean['book_true_bad_rate']:>14.2%}   "
+              f"last: AUC {rows['auc_all'][-1]:.4f}, bias {rows['reject_pd_bias'][-1]:+.4f}")
     return 0
 
 

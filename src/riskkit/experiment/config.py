@@ -18,12 +18,14 @@ from typing import Any
 import yaml
 
 from riskkit.core.errors import ConfigError
+from riskkit.rejectinf import DEFAULTS as REJECT_INFERENCE_DEFAULTS
+from riskkit.rejectinf import check_section as check_reject_inference
 from riskkit.synth.scenarios import SCENARIOS
 
 #: Sections whose content is free-form (checked by the component that reads it).
 FREE_FORM = {("features",), ("models", "lgbm", "params"), ("models", "scorecard", "binning_params"),
              ("models", "scorecard", "feature_binning_params"), ("policy", "knockouts"),
-             ("models", "scorecard", "special_codes")}
+             ("models", "scorecard", "special_codes"), ("reject_inference", "params")}
 
 DEFAULTS: dict[str, Any] = {
     "name": "baseline",
@@ -60,6 +62,8 @@ DEFAULTS: dict[str, Any] = {
     "figures": {"lang": "en", "variant": "report", "formats": ["png", "svg", "pdf"]},
     # MLflow tracking (experiment.tracking); `riskkit run --track` / `--tracking-uri` too
     "tracking": {"enabled": False, "uri": None, "experiment": None},
+    # learning from the approved only: incumbent lender, methods, graded by the truth
+    "reject_inference": copy.deepcopy(REJECT_INFERENCE_DEFAULTS),
 }
 
 
@@ -126,6 +130,7 @@ def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
     bad_splits = set(cfg["explain"]["splits"]) - {"train", "valid", "test", "oot"}
     if bad_splits:
         errors.append(f"'explain.splits': unknown split(s) {sorted(bad_splits)}")
+    errors.extend(check_reject_inference(cfg["reject_inference"]))
     name = str(cfg["name"])
     if not name or any(c in name for c in "/\\:") or name.startswith("."):
         errors.append(f"'name' must be a plain folder-friendly word, got {name!r}")

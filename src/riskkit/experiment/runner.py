@@ -50,6 +50,7 @@ from riskkit.experiment.stages import (
     write_figures,
     write_with_csv,
 )
+from riskkit.rejectinf.study import run_section as reject_inference_all
 from riskkit.synth import fingerprint
 from riskkit.synth.store import prepare_out_dir
 
@@ -127,7 +128,8 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
 
     runs = Path(runs_dir)
     stamp = _stamp()
-    stages = Stages(STAGES, quiet)
+    reject_inference = bool(cfg.get("reject_inference", {}).get("enabled"))
+    stages = Stages(STAGES + ["reject_inference"] * reject_inference, quiet)
     try:
         with staging_folder(runs, cfg["name"]) as tmp:
             with stages.stage("data"):
@@ -148,6 +150,11 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
                 reasons, explain_metrics, explain_extra = explain_all(cfg, models, policy,
                                                                       splits, decisions)
                 metrics["explain"] = explain_metrics
+            if reject_inference:
+                with stages.stage("reject_inference"):
+                    metrics["reject_inference"], tables["reject_inference"] = \
+                        reject_inference_all(cfg, splits, tmp / "figures",
+                                             f"{cfg['name']}-{stamp}", quiet)
             with stages.stage("figures"):
                 write_figures(cfg, models, policy, splits, decisions, reasons, tables,
                               explain_extra, tmp / "figures", run_label=f"{cfg['name']}-{stamp}")

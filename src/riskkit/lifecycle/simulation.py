@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -280,7 +281,8 @@ def _recorder(n: int, months: int) -> dict[str, np.ndarray]:
 def simulate(borrowers: int, months: int, seed: int, model: Any = None, policy: Any = None,
              downturn_from: int | None = None, quiet: bool = True, *,
              bad_rate: float = DEFAULT_BAD_RATE, cutoff_rule: CutoffRule = "recalibrate",
-             behaviour: Behaviour | None = None) -> Panel:
+             behaviour: Behaviour | None = None,
+             on_month: Callable[..., None] | None = None) -> Panel:
     """Simulate ``borrowers`` for ``months`` months; return the panel.
 
     Without ``model``/``policy`` the lender is :func:`default_lender` (seeded by ``seed``).
@@ -334,6 +336,8 @@ def simulate(borrowers: int, months: int, seed: int, model: Any = None, policy: 
         summary_rows.append(_month_summary(t, env, lender.cutoff, decision, pd_, true_pd,
                                            acts, settled, due_here, expected, frame))
         lender.learn(int(settled.overdue_here.sum()), expected, pd_, passing)
+        if on_month is not None:
+            on_month(t, lender, frame, decision, pd_, true_pd)
         roll_month(state, income, settled, acts)
     panel = _assemble(rec, feature_cols, n, months, knock_names)
     summary = _summary(borrowers, months, seed, downturn_from, lender, behaviour, bad_rate,

@@ -36,7 +36,7 @@ from riskkit.core.io import read_json, write_json
 from riskkit.core.mathx import sigmoid
 from riskkit.core.registry import Registry
 from riskkit.models.calibration import PlattScaling, calibration_report, fit_platt
-from riskkit.models.frames import category_levels, check_target, prepare_frame
+from riskkit.models.frames import category_levels, check_target, check_weight, prepare_frame
 
 MODEL_FILE = "model.json"
 FORMAT_VERSION = 1
@@ -100,8 +100,9 @@ class CreditModel(BaseEstimator, ABC):
     # ----------------------------------------------------------------- subclass hooks
     @abstractmethod
     def _fit_raw(self, X: pd.DataFrame, y: np.ndarray, X_valid: pd.DataFrame | None,
-                 y_valid: np.ndarray | None) -> None:
-        """Fit the uncalibrated model on prepared frames."""
+                 y_valid: np.ndarray | None, sample_weight: np.ndarray | None = None,
+                 valid_weight: np.ndarray | None = None) -> None:
+        """Fit the uncalibrated model on prepared frames (weights: None, or one per row)."""
 
     @abstractmethod
     def _raw_logit(self, X: pd.DataFrame) -> np.ndarray:
@@ -140,7 +141,8 @@ class CreditModel(BaseEstimator, ABC):
         return chosen
 
     def fit(self, X: pd.DataFrame, y: Any, *, X_valid: pd.DataFrame | None = None,
-            y_valid: Any = None) -> Self:
+            y_valid: Any = None, sample_weight: Any = None,
+            valid_sample_weight: Any = None) -> Self:
         """Fit on (X, y); the validation split drives early stopping and calibration.
 
         Without a validation split no calibration is fitted (calibrating on the training
@@ -154,6 +156,11 @@ class CreditModel(BaseEstimator, ABC):
             0/1 outcome per row (1 = default).
         X_valid, y_valid:
             The validation split (keywords, both or neither).
+        sample_weight, valid_sample_weight:
+            Optional non-negative weight per row: a row stands for more or fewer applicants,
+            as reject inference needs (inverse acceptance probabilities, a reject entered
+            twice, as bad with weight p and as good with 1 - p). They weight the fit, early
+            stopping and the Platt calibration; without them the fit is the unweighted one.
 
         Returns
         -------
@@ -174,8 +181,14 @@ class CreditModel(BaseEstimator, ABC):
         if X_valid is not None:
             Xv = prepare_frame(X_valid, features, self.levels_, "X_valid")
             yv = check_target(y_valid, len(Xv), "y_valid")
-        self._fit_raw(Xt, yt, Xv, yv)
-        self._fit_calibration(Xt, yt, Xv, yv)
+        w = check_weight(sample_weight, len(Xt), "sample_weight")
+        wv = check_weight(valid_sample_weight, 0 if Xv is None else len(Xv),
+                          "valid_sample_weight")
+        if w is None and wv is None:
+            self._fit_raw(Xt, yt, Xv, yv)
+        else:
+            self._fit_raw(Xt, yt, Xv, yv, sample_weight=w, valid_weight=wv)
+        self._fit_calibration(Xt, yt, Xv, yv, wv)
         return self
 
     def calibrate_on(self, X_valid: pd.DataFrame | None, y_valid: Any = None) -> Self:
@@ -201,7 +214,8 @@ class CreditModel(BaseEstimator, ABC):
         return self
 
     def _fit_calibration(self, X: pd.DataFrame | None, y: np.ndarray | None,
-                         X_valid: pd.DataFrame | None, y_valid: np.ndarray | None) -> None:
+                         X_valid: pd.DataFrame | None, y_valid: np.ndarray | None,
+                         valid_weight: np.ndarray | None = None) -> None:
         if X_valid is None or y_valid is None:
             self.calibration_ = PlattScaling()
             if X is None or y is None:
@@ -215,8 +229,10 @@ class CreditModel(BaseEstimator, ABC):
             return
         raw = self._raw_logit(X_valid)
         if self.calibrate and len(np.unique(y_valid)) == 2:
-            self.calibration_ = fit_platt(raw, y_valid)
+            self.calibration_ = fit_platt(raw, y_valid, sample_weight=valid_weight)
             note = "Platt scaling fitted on the validation split; ECE on the same rows"
+            if valid_weight is not None:
+                note += " (fit weighted; ECE unweighted)"
         else:
             self.calibration_ = PlattScaling()
             note = "calibrate=False" if not self.calibrate else "validation split has one outcome"

@@ -51,17 +51,19 @@ class PlattScaling:
                    applied=bool(data["applied"]))
 
 
-def fit_platt(raw_logit: np.ndarray, y: np.ndarray, C: float = PLATT_C) -> PlattScaling:
+def fit_platt(raw_logit: np.ndarray, y: np.ndarray, C: float = PLATT_C,
+              sample_weight: np.ndarray | None = None) -> PlattScaling:
     """Fit ``y ~ sigmoid(a * raw_logit + b)`` by logistic regression on the single raw logit.
 
     lbfgs is deterministic, so two fits on the same data give bit-identical (a, b).
+    ``sample_weight`` (optional, one per row) weights the fit.
     """
     x = np.asarray(raw_logit, dtype=float).reshape(-1, 1)
     target = np.asarray(y)
     if len(np.unique(target)) < 2:
         raise ValueError("Platt scaling needs both outcomes in the validation data")
     lr = LogisticRegression(C=C, solver="lbfgs", max_iter=1000, tol=1e-10)
-    lr.fit(x, target)
+    lr.fit(x, target, sample_weight=sample_weight)
     return PlattScaling(slope=float(lr.coef_[0, 0]), intercept=float(lr.intercept_[0]),
                         applied=True)
 

@@ -34,6 +34,21 @@ def check_target(y: Any, n_rows: int, what: str = "y") -> np.ndarray:
     return arr.astype(np.int64)
 
 
+def check_weight(weight: Any, n_rows: int, what: str) -> np.ndarray | None:
+    """None, or one finite non-negative float per row with a positive total (else DataError)."""
+    if weight is None:
+        return None
+    arr = np.asarray(weight, dtype=float)
+    problems = []
+    if arr.ndim != 1 or len(arr) != n_rows:
+        problems.append(f"{what} must hold one weight per row ({n_rows}), got shape {arr.shape}")
+    elif not np.isfinite(arr).all() or (arr < 0).any() or arr.sum() <= 0:
+        problems.append(f"{what} must be finite, non-negative and not all zero")
+    if problems:
+        raise DataError(what, problems)
+    return arr
+
+
 def category_levels(features: tuple[str, ...], X: pd.DataFrame,
                     registry: Registry = F.SYNTHETIC) -> dict[str, list[str]]:
     """Levels of each categorical model feature: the registry's list, else those seen in X.

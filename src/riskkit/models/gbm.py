@@ -96,17 +96,20 @@ class LGBMModel(CreditModel):
         return train, rounds, None if patience is None else int(patience)
 
     def _fit_raw(self, X: pd.DataFrame, y: np.ndarray, X_valid: pd.DataFrame | None,
-                 y_valid: np.ndarray | None) -> None:
+                 y_valid: np.ndarray | None, sample_weight: np.ndarray | None = None,
+                 valid_weight: np.ndarray | None = None) -> None:
         if self.contrib_engine not in CONTRIB_ENGINES:
             raise ConfigError(f"contrib_engine must be one of {CONTRIB_ENGINES}, "
                               f"got {self.contrib_engine!r}")
         train_params, rounds, patience = self._train_params()
         categorical = [j for j, name in enumerate(self.features_) if name in self.levels_]
-        dtrain = lgb.Dataset(self._matrix(X), label=y, feature_name=list(self.features_),
+        dtrain = lgb.Dataset(self._matrix(X), label=y, weight=sample_weight,
+                             feature_name=list(self.features_),
                              categorical_feature=categorical, params={"verbosity": -1})
         valid_sets, callbacks = [], []
         if X_valid is not None:
-            valid_sets = [lgb.Dataset(self._matrix(X_valid), label=y_valid, reference=dtrain)]
+            valid_sets = [lgb.Dataset(self._matrix(X_valid), label=y_valid, weight=valid_weight,
+                                      reference=dtrain)]
             if patience:
                 callbacks = [lgb.early_stopping(patience, first_metric_only=True, verbose=False)]
         booster = lgb.train(train_params, dtrain, num_boost_round=rounds, valid_sets=valid_sets,

@@ -49,9 +49,10 @@ class OracleModel(CreditModel):
         return truth_model(float(self.bad_rate), get_scenario(self.scenario).macro_logit)
 
     def _fit_raw(self, X: pd.DataFrame, y: np.ndarray, X_valid: pd.DataFrame | None,
-                 y_valid: np.ndarray | None) -> None:
+                 y_valid: np.ndarray | None, sample_weight: np.ndarray | None = None,
+                 valid_weight: np.ndarray | None = None) -> None:
         self.truth_ = self._truth()
-        self.observed_bad_rate_ = float(np.mean(y))
+        self.observed_bad_rate_ = float(np.average(y, weights=sample_weight))
 
     def _raw_logit(self, X: pd.DataFrame) -> np.ndarray:
         self._known_categories(X)

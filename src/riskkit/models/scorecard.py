@@ -171,8 +171,14 @@ def optbinning_woe(optb: Any, x: np.ndarray) -> np.ndarray:
 
 def fit_feature_bins(name: str, x: np.ndarray, y: np.ndarray, params: dict[str, Any],
                      special_codes: list[Any] | None,
-                     registry: Registry = F.SYNTHETIC) -> FeatureBins:
+                     registry: Registry = F.SYNTHETIC,
+                     sample_weight: np.ndarray | None = None) -> FeatureBins:
     """Bin one feature with optbinning, and prove the NumPy re-implementation agrees.
+
+    With ``sample_weight`` optbinning chooses the split points on the weighted rows, and the
+    event / non-event counts (so the WoE) are recomputed as weighted sums per bin: its own
+    table keeps unweighted counts, and a row standing for several applicants must count as
+    several. The check then compares bin *assignments* (``metric="indices"``).
 
     Parameters
     ----------
@@ -186,6 +192,8 @@ def fit_feature_bins(name: str, x: np.ndarray, y: np.ndarray, params: dict[str, 
         Values binned on their own.
     registry:
         Where ``name`` is described.
+    sample_weight:
+        Optional weight per row.
 
     Returns
     -------
@@ -198,12 +206,32 @@ def fit_feature_bins(name: str, x: np.ndarray, y: np.ndarray, params: dict[str, 
                           monotonic_trend="auto" if feat.is_categorical else TREND[feat.direction],
                           special_codes=list(special_codes) if special_codes else None,
                           **params)
-    optb.fit(x, y)
+    optb.fit(x, y, sample_weight=sample_weight)
     bins = bins_from_optbinning(optb)
+    if sample_weight is not None:
+        return _reweighted_bins(optb, bins, x, y, sample_weight)
     if not np.array_equal(optbinning_woe(optb, x), bins.transform(x)):
         raise RuntimeError(f"{name}: riskkit's bin assignment disagrees with optbinning's "
                            "transform; the installed optbinning changed its semantics")
     return bins
+
+
+def _reweighted_bins(optb: Any, bins: FeatureBins, x: np.ndarray, y: np.ndarray,
+                     weight: np.ndarray) -> FeatureBins:
+    """``bins`` with weighted event / non-event counts (and so weighted WoE) per bin."""
+    index = bins.bin_index(x)
+    theirs = np.asarray(optb.transform(x, metric="indices", metric_special=-1,
+                                       metric_missing=-2))
+    mine = np.where(index == bins.n_clean, -1, np.where(index == bins.n_clean + 1, -2, index))
+    if not np.array_equal(theirs, mine):
+        raise RuntimeError(f"{bins.name}: riskkit's bin assignment disagrees with optbinning's "
+                           "transform; the installed optbinning changed its semantics")
+    size = bins.n_clean + 2
+    n_event = np.bincount(index, weights=weight * (y == 1), minlength=size)
+    n_nonevent = np.bincount(index, weights=weight * (y == 0), minlength=size)
+    return FeatureBins(name=bins.name, dtype=bins.dtype, splits=bins.splits, groups=bins.groups,
+                       special_codes=bins.special_codes, n_event=n_event.tolist(),
+                       n_nonevent=n_nonevent.tolist(), trend=bins.trend, status=bins.status)
 
 
 def _column(X: pd.DataFrame, name: str, registry: Registry) -> np.ndarray:
@@ -257,7 +285,8 @@ class ScorecardModel(CreditModel):
         return params
 
     def _fit_raw(self, X: pd.DataFrame, y: np.ndarray, X_valid: pd.DataFrame | None,
-                 y_valid: np.ndarray | None) -> None:
+                 y_valid: np.ndarray | None, sample_weight: np.ndarray | None = None,
+                 valid_weight: np.ndarray | None = None) -> None:
         unknown = set(self.feature_binning_params or {}) | set(self.special_codes or {})
         unknown -= set(self.features_)
         if unknown:
@@ -267,7 +296,7 @@ class ScorecardModel(CreditModel):
             x = _column(X, name, self.registry_)
             self.bins_[name] = fit_feature_bins(name, x, y, self._binning_params(name, x),
                                                 (self.special_codes or {}).get(name),
-                                                self.registry_)
+                                                self.registry_, sample_weight)
         woe = self._woe_matrix(X)
         self.dropped_: dict[str, str] = {}
         active = []
@@ -277,10 +306,11 @@ class ScorecardModel(CreditModel):
             else:
                 self.dropped_[name] = "one bin only: no information"
         coef = np.zeros(len(self.features_))
-        intercept = float(np.log(y.mean() / (1.0 - y.mean())))
+        rate = float(np.average(y, weights=sample_weight))
+        intercept = float(np.log(rate / (1.0 - rate)))
         while active:
             lr = LogisticRegression(C=self.C, solver="lbfgs", max_iter=2000, tol=1e-10)
-            lr.fit(woe[:, active], y)
+            lr.fit(woe[:, active], y, sample_weight=sample_weight)
             fitted = lr.coef_[0]
             if fitted.max() <= 0:
                 coef[active] = fitted
@@ -293,7 +323,8 @@ class ScorecardModel(CreditModel):
             active.remove(worst)
         self.coef_ = coef
         self.intercept_ = intercept
-        self.woe_mean_ = woe.mean(axis=0)
+        self.woe_mean_ = woe.mean(axis=0) if sample_weight is None else np.average(
+            woe, axis=0, weights=sample_weight)
         self.woe_best_ = self._best_woe()
 
     def _best_woe(self) -> np.ndarray:

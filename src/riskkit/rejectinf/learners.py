@@ -1,0 +1,119 @@
+"""The helper learners reject inference needs beside the credit models, from scikit-learn.
+
+* :func:`acceptance_model` -- p(accept | x) for reweighting: histogram gradient boosting,
+  because the incumbent's acceptance is a step function of its score (a scorecard's
+  points are sums of bin steps), which trees fit and a linear model does not;
+* :func:`weak_learner` -- the L1-penalised logistic regression self-learning labels
+  rejects with (Kozodoi et al. use a weak, *different* learner so that the final model's
+  own errors are not fed back into its training data);
+* :func:`design_pipeline` -- the shared preprocessing: model features only, numeric ones
+  median-imputed with a missing indicator and standardised, categoricals one-hot on the
+  registry's fixed levels (so two fits see the same columns in the same order).
+
+scikit-learn rather than riskkit's own models: riskkit's models force registry monotone
+constraints in the *risk* direction, which are wrong for acceptance and pointless for a
+weak labeller. Every estimator is seeded (or deterministic), so results repeat exactly.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from threadpoolctl import threadpool_limits
+
+from riskkit.core import features as F
+
+#: OpenMP / BLAS threads for these learners: one, like riskkit's LightGBM. Histogram
+#: boosting otherwise starts a thread per core, and on a shared machine (the 2-core CI, a
+#: busy server) oversubscribed threads make a one-minute fit take a quarter of an hour.
+THREADS = 1
+
+
+def _columns(features: tuple[str, ...] | None) -> tuple[list[str], list[str]]:
+    names = list(features or F.MODEL_FEATURES)
+    cats = [n for n in names if F.get(n).is_categorical]
+    return [n for n in names if n not in cats], cats
+
+
+def model_frame(frame: pd.DataFrame, features: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Model features only; categoricals as plain strings (what OneHotEncoder compares)."""
+    numeric, cats = _columns(features)
+    out = frame[numeric].astype(float)
+    for name in cats:
+        out[name] = frame[name].astype(object).where(frame[name].notna(), "missing").map(str)
+    return out[[*numeric, *cats]]
+
+
+def design_pipeline(features: tuple[str, ...] | None = None) -> ColumnTransformer:
+    """Impute + scale the numeric features, one-hot the categoricals on the registry levels."""
+    numeric, cats = _columns(features)
+    levels = [[*map(str, F.get(n).categories or ()), "missing"] for n in cats]
+    return ColumnTransformer([
+        ("numeric", make_pipeline(SimpleImputer(strategy="median", add_indicator=True),
+                                  StandardScaler()), numeric),
+        ("categorical", OneHotEncoder(categories=levels, handle_unknown="ignore",
+                                      sparse_output=False), cats),
+    ])
+
+
+class FramePipeline:
+    """A fitted pipeline that takes riskkit frames (it selects and converts the columns)."""
+
+    def __init__(self, pipeline: Pipeline, features: tuple[str, ...] | None = None) -> None:
+        self.pipeline = pipeline
+        self.features = features
+
+    def fit(self, frame: pd.DataFrame, y: np.ndarray, **fit_params: Any) -> FramePipeline:
+        with threadpool_limits(limits=THREADS):
+            self.pipeline.fit(model_frame(frame, self.features), y, **fit_params)
+        return self
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        with threadpool_limits(limits=THREADS):
+            return self.pipeline.predict_proba(model_frame(frame, self.features))
+
+
+def acceptance_model(frame: pd.DataFrame, accepted: np.ndarray, seed: int) -> FramePipeline:
+    """p(accept | x), fitted on the through-the-door rows ``frame`` (target: ``accepted``).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Through-the-door applicants (model features are read).
+    accepted : array of bool
+        The incumbent's decisions.
+    seed : int
+        The booster's random state (no early stopping, so no random validation split).
+
+    Returns
+    -------
+    FramePipeline
+        ``predict_proba(frame)[:, 1]`` is the probability of acceptance.
+    """
+    model = Pipeline([("design", design_pipeline()),
+                      ("boost", HistGradientBoostingClassifier(
+                          max_iter=200, learning_rate=0.1, max_leaf_nodes=31,
+                          early_stopping=False, random_state=seed))])
+    return FramePipeline(model).fit(frame, np.asarray(accepted, dtype=int))
+
+
+def _l1_logistic(C: float) -> LogisticRegression:
+    """L1 logistic regression, spelt the way the installed scikit-learn wants it (1.8
+    deprecated ``penalty=`` in favour of ``l1_ratio=``; earlier versions need ``penalty``)."""
+    if inspect.signature(LogisticRegression).parameters["penalty"].default == "deprecated":
+        return LogisticRegression(l1_ratio=1.0, C=C, solver="liblinear", max_iter=1000)
+    return LogisticRegression(penalty="l1", C=C, solver="liblinear", max_iter=1000)
+
+
+def weak_learner(C: float = 0.1) -> FramePipeline:
+    """An unfitted L1 logistic regression on the design matrix (liblinear: deterministic)."""
+    return FramePipeline(Pipeline([("design", design_pipeline()), ("logit", _l1_logistic(C))]))

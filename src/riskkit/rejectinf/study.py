@@ -1,0 +1,240 @@
+"""A reject-inference study: build the accepted sample, run every method, grade against the truth.
+
+This is what a run's ``reject_inference:`` section does (see :data:`DEFAULTS` for the
+section) and what notebook 08 calls. :func:`run_study` returns a :class:`Study` holding the
+fitted models, the grades, the metrics block for ``metrics.json`` and the results table.
+
+``metrics.json["reject_inference"]``::
+
+    {"primary_model": "lgbm",            # the kind "methods" reports (lgbm when fitted)
+     "acceptance_rate": 0.5,
+     "incumbent": {"model", "features", "rows", "cutoff_pd", ...its own grade...},
+     "methods":  {NAME: {auc_all, auc_rejects, pred_bad_rate_rejects, true_bad_rate_rejects,
+                         ece_all, approval_rate, bad_rate_approved, ...extras}},
+     "by_model": {"scorecard" | "lgbm": {NAME: {...same keys...}}},
+     "reference": {"full_information": {"scorecard" | "lgbm": {...}}},
+     "info": {NAME: what the method decided (thresholds, weights, labelled counts)}}
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from riskkit import charts
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError
+from riskkit.models import CreditModel
+from riskkit.rejectinf.figures import study_figures
+from riskkit.rejectinf.grading import deployment_cutoff, grade, results_table
+from riskkit.rejectinf.methods import (
+    FULL_INFORMATION,
+    METHODS,
+    MODEL_KINDS,
+    check_methods,
+    fit_method,
+    fit_training_sets,
+    full_information,
+)
+from riskkit.rejectinf.sample import AcceptedSample, IncumbentSpec, accepted_sample
+
+log = logging.getLogger(__name__)
+
+#: The config section (``reject_inference:``) with its defaults.
+DEFAULTS: dict[str, Any] = {
+    "enabled": False,
+    # the incumbent lender: an older model, fitted on its own (older) cohort
+    "incumbent": {"model": "scorecard", "features": None, "rows": 20_000, "seed_offset": 2_000},
+    "acceptance_rate": 0.5,
+    "methods": list(METHODS),
+    "models": list(MODEL_KINDS),
+    # also fit on everyone's outcomes: the bound no lender can reach
+    "reference": True,
+    "fidelity": True,
+    # per-method settings, e.g. {parcelling: {factor: 3}} (free-form, checked by the method)
+    "params": None,
+}
+
+
+def check_section(section: dict[str, Any]) -> list[str]:
+    """Problems with a resolved ``reject_inference:`` section (empty when it is valid)."""
+    problems = []
+    try:
+        IncumbentSpec.from_config(section)
+    except ConfigError as exc:
+        problems.append(str(exc))
+    try:
+        check_methods(list(section.get("methods") or []))
+    except (ConfigError, TypeError) as exc:
+        problems.append(str(exc))
+    kinds = section.get("models")
+    if not isinstance(kinds, list) or not kinds or set(kinds) - set(MODEL_KINDS):
+        problems.append(f"reject_inference.models must be a non-empty list of "
+                        f"{', '.join(MODEL_KINDS)}; got {kinds!r}")
+    params = section.get("params")
+    if params is not None and (not isinstance(params, dict) or set(params) - set(METHODS)):
+        problems.append(f"reject_inference.params must map method names ({', '.join(METHODS)}) "
+                        f"to their settings; got {params!r}")
+    for key in ("enabled", "reference", "fidelity"):
+        if not isinstance(section.get(key), bool):
+            problems.append(f"reject_inference.{key} must be true or false, "
+                            f"got {section.get(key)!r}")
+    return problems
+
+
+@dataclass
+class Study:
+    """A finished study: the sample, every fitted model and every grade."""
+
+    sample: AcceptedSample
+    models: dict[str, dict[str, CreditModel]]
+    grades: dict[str, dict[str, dict[str, Any]]]
+    incumbent_grade: dict[str, Any]
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def primary(self) -> str:
+        """The model kind ``metrics["methods"]`` reports: lgbm when fitted, else the first."""
+        return "lgbm" if "lgbm" in self.grades else next(iter(self.grades))
+
+    def table(self) -> pd.DataFrame:
+        """One row per (model, method), the incumbent last: the ``reject_inference.csv`` table."""
+        table = results_table(self.grades)
+        inc = results_table({self.sample.incumbent.spec.model: {"incumbent":
+                                                                self.incumbent_grade}})
+        return pd.concat([table, inc], ignore_index=True)
+
+    def metrics(self) -> dict[str, Any]:
+        """The ``metrics.json["reject_inference"]`` block (see the module docstring)."""
+        spec = self.sample.incumbent.spec
+        methods = {k: {m: g for m, g in v.items() if m != FULL_INFORMATION}
+                   for k, v in self.grades.items()}
+        reference = {kind: v[FULL_INFORMATION] for kind, v in self.grades.items()
+                     if FULL_INFORMATION in v}
+        return {
+            "primary_model": self.primary,
+            "acceptance_rate": spec.acceptance_rate,
+            "incumbent": {"model": spec.model,
+                          "features": list(spec.features) if spec.features else None,
+                          "rows": spec.rows, **self.incumbent_grade},
+            "methods": methods[self.primary],
+            "by_model": methods,
+            "reference": {FULL_INFORMATION: reference} if reference else {},
+            "info": self.info,
+            "rows": {"train": len(self.sample.train.frame), "valid": len(self.sample.valid.frame),
+                     "test": len(self.sample.test),
+                     "train_accepted": int(self.sample.train.accepted.sum())},
+        }
+
+
+def run_study(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame,
+              section: dict[str, Any], seed: int, *, bad_rate: float = 0.04,
+              scenario: str = "baseline", quiet: bool = True) -> Study:
+    """Run a reject-inference study on three through-the-door frames.
+
+    Parameters
+    ----------
+    train, valid : DataFrame
+        Applicants the lender learns from (their outcomes are hidden for the rejects; the
+        truth columns are never read by a method).
+    test : DataFrame
+        Held-out applicants with outcomes and truth, for grading only.
+    section : dict
+        The ``reject_inference:`` settings (missing keys take :data:`DEFAULTS`).
+    seed : int
+        Seeds the incumbent's cohort, every random step of the methods, and LightGBM.
+    bad_rate, scenario : float, str
+        Of the incumbent's older cohort.
+    quiet : bool
+        No progress bar.
+
+    Returns
+    -------
+    Study
+    """
+    cfg = {**DEFAULTS, **section}
+    problems = check_section(cfg)
+    if problems:
+        raise ConfigError("; ".join(problems))
+    spec = IncumbentSpec.from_config(cfg)
+    sample = accepted_sample(train, valid, test, spec, seed, bad_rate=bad_rate,
+                             scenario=scenario)
+    log.info("incumbent %s accepts %.1f%% (PD cut-off %.4f)", spec.model,
+             100 * sample.train.accepted.mean(), sample.incumbent.cutoff)
+    methods = check_methods(cfg["methods"])
+    if "accepted_only" in methods:  # the base of the model-labelling methods: fit it first
+        methods = ["accepted_only", *[m for m in methods if m != "accepted_only"]]
+    if cfg["reference"] and FULL_INFORMATION not in methods:
+        methods.append(FULL_INFORMATION)
+    params = cfg["params"] or {}
+    rejected = ~sample.incumbent.accepts(sample.test)
+    models: dict[str, dict[str, CreditModel]] = {}
+    grades: dict[str, dict[str, dict[str, Any]]] = {}
+    info: dict[str, Any] = {}
+    steps = [(kind, m) for kind in cfg["models"] for m in methods]
+    for kind, name in tqdm(steps, desc="reject inference", unit="model", disable=quiet,
+                           leave=False):
+        if name == FULL_INFORMATION:
+            aug = full_information(sample, train[F.TARGET].to_numpy(), valid[F.TARGET].to_numpy())
+            model = fit_training_sets(kind, aug, seed)
+        else:
+            base = models.get(kind, {}).get("accepted_only")
+            fitted = fit_method(name, sample, kind, base=base, seed=seed,
+                                params=params.get(name))
+            model = fitted.model
+            info.setdefault(name, fitted.info)
+        models.setdefault(kind, {})[name] = model
+        cutoff = deployment_cutoff(model, sample.train.frame, sample.acceptance_rate)
+        grades.setdefault(kind, {})[name] = grade(model, sample.test, rejected, cutoff,
+                                                  fidelity=cfg["fidelity"])
+        log.info("%s / %s: auc_all %.4f, rejects' PD %.2f%% (true %.2f%%)", kind, name,
+                 grades[kind][name]["auc_all"], 100 * grades[kind][name]["pred_bad_rate_rejects"],
+                 100 * grades[kind][name]["true_bad_rate_rejects"])
+    inc_grade = grade(sample.incumbent.model, sample.test, rejected, sample.incumbent.cutoff,
+                      fidelity=cfg["fidelity"])
+    return Study(sample, models, grades, {"cutoff_pd": sample.incumbent.cutoff, **inc_grade},
+                 info)
+
+
+def run_section(cfg: dict[str, Any], splits: dict[str, pd.DataFrame], folder: Path,
+                run_label: str, quiet: bool = True) -> tuple[dict[str, Any], pd.DataFrame]:
+    """A run's ``reject_inference:`` stage: metrics.json's block, its table, its figures.
+
+    Parameters
+    ----------
+    cfg : dict
+        The resolved run config (its ``reject_inference``, ``seed``, ``data``, ``figures``).
+    splits : dict of DataFrame
+        The run's splits: train (fit) and valid (early stopping, calibration) are the
+        through-the-door applicants as the incumbent sees them; test is graded.
+    folder : Path
+        Where the ``reject_inference_*`` figures go (the run's ``figures/``).
+    run_label : str
+        For the figures' source line.
+    quiet : bool
+        No progress bar.
+
+    Returns
+    -------
+    metrics : dict
+    table : DataFrame
+    """
+    if "true_pd" not in splits["test"].columns:
+        raise ConfigError("reject_inference needs synthetic data with the truth (true_pd); "
+                          "set reject_inference.enabled: false for this data")
+    study = run_study(splits["train"], splits["valid"], splits["test"], cfg["reject_inference"],
+                      cfg["seed"], bad_rate=cfg["data"]["bad_rate"],
+                      scenario=cfg["data"]["scenario"], quiet=quiet)
+    table = study.table()
+    source = f"riskkit · run {run_label} · seed {cfg['seed']} · reject inference"
+    formats = tuple(cfg["figures"].get("formats", charts.FORMATS))
+    with charts.style_context(cfg["figures"]["variant"], cfg["figures"]["lang"]):
+        for name, fig in study_figures(table, study.primary).items():
+            charts.add_source_line(fig, source)
+            charts.export(fig, name, folder, formats=formats)
+    return study.metrics(), table
