@@ -30,13 +30,6 @@ from riskkit.experiment.runfolder import REGISTRY_FILE, load_run, read_run_regis
 pytestmark = pytest.mark.xdist_group("byod")
 
 
-@pytest.fixture(autouse=True)
-def _registry_restored() -> object:
-    """``load_run`` registers a fit run's features; keep them out of other tests."""
-    before = dict(F.REGISTRY)
-    yield
-    F.REGISTRY.clear()
-    F.REGISTRY.update(before)
 
 
 def small_extract(n: int = 1200, seed: int = 3) -> pd.DataFrame:

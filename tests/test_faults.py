@@ -26,7 +26,6 @@ import pytest
 
 import riskkit
 from riskkit.cli import main
-from riskkit.core import features as F
 from riskkit.core.errors import RunError
 from riskkit.experiment import INCOMPLETE_PREFIX
 from riskkit.experiment.runfolder import MANIFEST, load_run
@@ -65,13 +64,6 @@ def assert_no_complete_run(runs: Path) -> None:
     assert not list(runs.rglob(MANIFEST)), "a manifest.json exists"
 
 
-@pytest.fixture(autouse=True)
-def _registry_restored() -> object:
-    """``load_run`` registers a fit run's features; keep them out of other tests."""
-    before = dict(F.REGISTRY)
-    yield
-    F.REGISTRY.clear()
-    F.REGISTRY.update(before)
 
 
 @pytest.fixture(scope="module")
