@@ -50,11 +50,13 @@ import riskkit.experiment
 from riskkit import charts
 from riskkit import explain as X
 from riskkit.evaluate import effects
+from riskkit.experiment.splits import run_world
 from riskkit.reporting.notebooks import publisher, setup
 
 lang = setup(lang)
 run = riskkit.experiment.ensure_run(run_dir, rows=rows, seed=seed)
 show = publisher(run, fig_dir)  # source line, PNG/SVG/PDF into fig_dir, displayed
+display(Markdown(f"Data drawn in {run_world(run.config).label()}."))
 
 
 # %%

@@ -66,6 +66,9 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=non_negative_int, default=7, help="random seed (default 7)")
     p.add_argument("--scenario", default="baseline", help="baseline | downturn")
     p.add_argument("--bad-rate", type=float, default=None, help="target bad rate (default 0.04)")
+    p.add_argument("--world", default="baseline",
+                   help="shape of the true log-odds: baseline | additive | interacting | "
+                        "nonmonotone | threshold, or a '+' combination (default baseline)")
     p.add_argument("--engine", default="local", choices=["local", "dask"],
                    help="local (in-process) or dask (partitioned Parquet)")
     p.add_argument("--scheduler", default=None,
@@ -78,8 +81,10 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     from riskkit.synth import DEFAULT_BAD_RATE, get_scenario, write_population
+    from riskkit.synth.worlds import world_spec
 
     get_scenario(args.scenario)  # fail before any work on a misspelt scenario
+    world = world_spec(args.world)
     bad_rate = DEFAULT_BAD_RATE if args.bad_rate is None else args.bad_rate
     if args.engine == "dask":
         from riskkit.scale import write_population_dask
@@ -87,14 +92,16 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         card = write_population_dask(args.out, rows=args.rows, seed=args.seed,
                                      scenario=args.scenario, bad_rate=bad_rate,
                                      scheduler=args.scheduler,
-                                     partition_blocks=args.partition_blocks, quiet=args.quiet)
+                                     partition_blocks=args.partition_blocks, quiet=args.quiet,
+                                     world=world)
     else:
         card = write_population(args.out, rows=args.rows, seed=args.seed,
-                                scenario=args.scenario, bad_rate=bad_rate, quiet=args.quiet)
+                                scenario=args.scenario, bad_rate=bad_rate, quiet=args.quiet,
+                                world=world)
     auc = card["oracle_auc"]
     auc_text = "n/a (one class)" if auc is None else f"{auc:.3f}"
     print(f"{card['rows']:,} applicants, bad rate {card['bad_rate']:.2%}, "
-          f"oracle AUC {auc_text} -> {args.out}")
+          f"oracle AUC {auc_text}, world {world.name} -> {args.out}")
     return 0
 
 
@@ -131,6 +138,40 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if pol:
         print(f"  policy     approval rate {pol.get('approval_rate', 0):.1%}, bad rate among "
               f"approved {pol.get('bad_rate_approved') or 0:.2%}")
+    return 0
+
+
+def _add_sweep(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sweep", help="run the cross product of config values, one run per point",
+                       description="Run every combination of the --grid values as an ordinary "
+                                   "run folder under DIR and tabulate them in DIR/sweep.csv and "
+                                   "DIR/sweep.parquet; a sweep started again redoes only the "
+                                   "points without a complete run folder.")
+    p.add_argument("config", type=Path, help="base experiment config")
+    p.add_argument("--grid", action="append", required=True, metavar="KEY=V1,V2",
+                   help="a dotted config key and its values (repeatable), e.g. "
+                        "data.world=additive,interacting")
+    p.add_argument("--out", type=Path, required=True, help="sweep folder")
+    p.add_argument("--workers", type=positive_int, default=1, help="parallel processes (default 1)")
+    p.add_argument("--scheduler", default=None,
+                   help="address of a running Dask scheduler to run the points on instead")
+    p.set_defaults(handler=_cmd_sweep)
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from riskkit.experiment.sweep import run_sweep_from_config
+
+    if args.scheduler is None:
+        table = run_sweep_from_config(args.config, args.grid, args.out, workers=args.workers,
+                                      quiet=args.quiet)
+    else:
+        from riskkit.scale import connect
+
+        with connect(args.scheduler) as client:
+            table = run_sweep_from_config(args.config, args.grid, args.out,
+                                          executor=client.get_executor(), quiet=args.quiet)
+    print(f"{len(table)} runs tabulated in {args.out / 'sweep.csv'} and "
+          f"{args.out / 'sweep.parquet'}")
     return 0
 
 
@@ -341,7 +382,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_generate, _add_run, _add_compare, _add_explain, _add_simulate, _add_fit,
+    _add_generate, _add_run, _add_sweep, _add_compare, _add_explain, _add_simulate, _add_fit,
     _add_notebooks, _add_report, _add_bench,
 ]
 

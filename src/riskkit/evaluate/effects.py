@@ -35,6 +35,7 @@ from riskkit.core.errors import ConfigError, DataError
 from riskkit.core.mathx import sigmoid
 from riskkit.synth.scenarios import get_scenario
 from riskkit.synth.truth import TruthModel, truth_model
+from riskkit.synth.worlds import world_spec
 
 Output = Literal["pd", "logit"]
 Predict = Callable[[pd.DataFrame], np.ndarray]
@@ -110,7 +111,8 @@ def truth_for(config: Mapping[str, Any]) -> TruthModel:
     """The true risk function a run's data were drawn from (its bad rate and scenario), so
     true curves sit on the same PD level as the run's calibrated models."""
     data = config["data"]
-    return truth_model(float(data["bad_rate"]), get_scenario(data["scenario"]).macro_logit)
+    return truth_model(float(data["bad_rate"]), get_scenario(data["scenario"]).macro_logit,
+                       world_spec(data.get("world", "baseline"), data.get("truth")))
 
 
 # ----------------------------------------------------------------------------- ICE / PD

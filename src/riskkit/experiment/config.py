@@ -21,6 +21,7 @@ from riskkit.core.errors import ConfigError
 from riskkit.rejectinf import DEFAULTS as REJECT_INFERENCE_DEFAULTS
 from riskkit.rejectinf import check_section as check_reject_inference
 from riskkit.synth.scenarios import SCENARIOS
+from riskkit.synth.worlds import DIALS, world_spec
 
 #: Sections whose content is free-form (checked by the component that reads it).
 FREE_FORM = {("features",), ("models", "lgbm", "params"), ("models", "scorecard", "binning_params"),
@@ -34,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
         "rows": 200_000,
         "scenario": "baseline",
         "bad_rate": 0.04,
+        # the shape of the true log-odds (riskkit.synth.worlds) and its dials
+        "world": "baseline",
+        "truth": {k: d[0] for k, d in DIALS.items()},
         "split": {"train": 0.6, "valid": 0.2, "test": 0.2},
         # a later cohort, drawn from its own seed, optionally under another scenario
         "oot": {"rows": 50_000, "scenario": "baseline", "seed_offset": 1000},
@@ -45,7 +49,9 @@ DEFAULTS: dict[str, Any] = {
                       "feature_binning_params": None, "special_codes": None},
         # one thread: runs are deterministic either way, and on a small shared machine
         # (2 cores, tests in parallel) more threads than cores slow LightGBM down tenfold
-        "lgbm": {"enabled": True, "calibrate": True, "params": None, "num_threads": 1,
+        # monotone: False fits without the registry's monotone constraints
+        "lgbm": {"enabled": True, "calibrate": True, "monotone": True, "params": None,
+                 "num_threads": 1,
                  "contrib_engine": "fast", "base_score": 600, "base_odds": 50, "pdo": 20},
     },
     "policy": {
@@ -59,7 +65,8 @@ DEFAULTS: dict[str, Any] = {
     "evaluate": {"segment": "occupation"},
     # model features; None means the registry's built-in model features
     "features": None,
-    "figures": {"lang": "en", "variant": "report", "formats": ["png", "svg", "pdf"]},
+    # enabled: false skips the run's charts (sweeps of many small runs, tests)
+    "figures": {"enabled": True, "lang": "en", "variant": "report", "formats": ["png", "svg", "pdf"]},
     # MLflow tracking (experiment.tracking); `riskkit run --track` / `--tracking-uri` too
     "tracking": {"enabled": False, "uri": None, "experiment": None},
     # learning from the approved only: incumbent lender, methods, graded by the truth
@@ -114,6 +121,13 @@ def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
     for where, scen in (("data.scenario", data["scenario"]), ("data.oot.scenario", data["oot"]["scenario"])):
         if scen not in SCENARIOS:
             errors.append(f"{where!r}: unknown scenario {scen!r}; expected one of: {', '.join(SCENARIOS)}")
+    try:
+        world_spec(data["world"], data["truth"])
+    except ConfigError as exc:
+        errors.append(f"'data.world': {exc}" if "data.truth" not in str(exc) else str(exc))
+    if not isinstance(cfg["models"]["lgbm"]["monotone"], bool):
+        errors.append(f"'models.lgbm.monotone' must be true or false, got "
+                      f"{cfg['models']['lgbm']['monotone']!r}")
     if not 0.001 <= float(data["bad_rate"]) <= 0.5:
         errors.append(f"'data.bad_rate' must lie between 0.001 and 0.5, got {data['bad_rate']!r}")
     enabled = [m for m, spec in cfg["models"].items() if spec.get("enabled", True)]
@@ -124,6 +138,8 @@ def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
         errors.append(f"'figures.lang' must be 'en' or 'zh', got {cfg['figures']['lang']!r}")
     if cfg["figures"]["variant"] not in ("report", "slides"):
         errors.append(f"'figures.variant' must be 'report' or 'slides', got {cfg['figures']['variant']!r}")
+    if not isinstance(cfg["figures"]["enabled"], bool):
+        errors.append(f"'figures.enabled' must be true or false, got {cfg['figures']['enabled']!r}")
     formats = cfg["figures"]["formats"]
     if not isinstance(formats, list) or not formats or set(formats) - {"png", "svg", "pdf"}:
         errors.append(f"'figures.formats' must be a non-empty list of png, svg, pdf; got {formats!r}")

@@ -10,6 +10,7 @@ from riskkit.core.errors import RunError
 from riskkit.experiment import config as C
 from riskkit.experiment.runfolder import load_run
 from riskkit.experiment.runner import run_experiment
+from riskkit.experiment.splits import run_world
 
 
 def ensure_run(run_dir: str | os.PathLike[str] | None = None, rows: int = 20_000, seed: int = 7,
@@ -35,6 +36,7 @@ def ensure_run(run_dir: str | os.PathLike[str] | None = None, rows: int = 20_000
             cfg = run.config
             if (cfg.get("data", {}).get("rows") == rows and cfg.get("seed") == seed
                     and cfg.get("data", {}).get("oot", {}).get("scenario") == "baseline"
+                    and run_world(cfg).is_default_baseline
                     and not run.manifest.get("data_stored")):
                 return run
     cfg = C.resolve({}, rows=rows, seed=seed)

@@ -156,8 +156,10 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
                         reject_inference_all(cfg, splits, tmp / "figures",
                                              f"{cfg['name']}-{stamp}", quiet)
             with stages.stage("figures"):
-                write_figures(cfg, models, policy, splits, decisions, reasons, tables,
-                              explain_extra, tmp / "figures", run_label=f"{cfg['name']}-{stamp}")
+                if cfg["figures"].get("enabled", True):
+                    write_figures(cfg, models, policy, splits, decisions, reasons, tables,
+                                  explain_extra, tmp / "figures",
+                                  run_label=f"{cfg['name']}-{stamp}")
             with stages.stage("write"):
                 write_parquet(tmp / "decisions.parquet", decisions)
                 write_parquet(tmp / "reasons.parquet", parquet_safe(reasons))

@@ -22,11 +22,13 @@ from riskkit.core import features as F
 from riskkit.core.io import write_text
 from riskkit.core.registry import Registry
 from riskkit.evaluate import fairness as FA
+from riskkit.experiment.splits import run_world
 from riskkit.explain.shap_objects import to_shap
 from riskkit.models import CreditModel, make_model
 from riskkit.policy import APPROVED, Policy
 from riskkit.synth import get_scenario, truth_model
 from riskkit.synth.personas import PERSONAS, persona
+from riskkit.synth.store import world_card
 
 log = logging.getLogger(__name__)
 
@@ -358,7 +360,9 @@ def build_models(cfg: dict[str, Any], registry: Registry | None = None) -> dict[
         if not spec.get("enabled", True):
             continue
         if name == "oracle":
-            params = {"bad_rate": cfg["data"]["bad_rate"], "scenario": cfg["data"]["scenario"]}
+            spec = run_world(cfg)
+            params = {"bad_rate": cfg["data"]["bad_rate"], "scenario": cfg["data"]["scenario"],
+                      "world": spec.name, "truth": spec.dials()}
         elif name == "lgbm":
             params.setdefault("seed", cfg["seed"])
         if name != "oracle" and cfg.get("features"):
@@ -419,7 +423,9 @@ def run_datacard(cfg: dict[str, Any], splits: dict[str, pd.DataFrame],
     if "true_pd" in next(iter(splits.values())):
 
         scen = get_scenario(cfg["data"]["scenario"])
-        card["base_logit"] = truth_model(cfg["data"]["bad_rate"], scen.macro_logit).base_logit
+        truth = truth_model(cfg["data"]["bad_rate"], scen.macro_logit, run_world(cfg))
+        card["base_logit"] = truth.base_logit
+        card["world"] = world_card(truth)
         card["oracle_auc"] = {k: ev.auc(v[F.TARGET], v["true_pd"]) for k, v in splits.items()}
         card["features"] = F.describe()
     return card

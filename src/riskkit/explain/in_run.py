@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from riskkit.core.errors import ConfigError, RunError
+from riskkit.evaluate.effects import truth_for
 from riskkit.explain.applicant import explain_applicant, format_text
 from riskkit.explain.reasons import approved_reference
 from riskkit.synth.personas import PERSONAS, persona
@@ -65,5 +66,9 @@ def explain_in_run(run: Any, applicant: str | int, *,
     model = run.model(model_name or run.deployed_model_name)
     policy = run.policy()
     row = _applicant_row(run, applicant)
-    explanation = explain_applicant(model, policy, row, _reference(run, model, policy))
+    # the truth of the run's own world (a generated run), so recourse's true PD is right
+    config = getattr(run, "config", None) or {}
+    truth = truth_for(config) if "scenario" in config.get("data", {}) else None
+    explanation = explain_applicant(model, policy, row, _reference(run, model, policy),
+                                    truth=truth)
     return explanation, format_text(explanation, lang=lang)

@@ -6,6 +6,7 @@ Choices and why:
   is being renamed: one stable call, early stopping as a callback;
 * monotone constraints from the feature registry, so the model can never say that more
   overdue history lowers risk (what a regulator and an applicant both expect);
+  ``monotone=False`` drops them, to measure what they cost in a world that is not monotone;
 * categoricals (occupation, loan purpose) are passed as integer codes of the levels
   recorded at fit time, never as pandas dtypes: a frame whose categories come in another
   order is re-coded by value, and an unknown level is refused instead of being scored as
@@ -68,7 +69,7 @@ class LGBMModel(CreditModel):
     name = "lgbm"
 
     def __init__(self, *, params: dict[str, Any] | None = None, seed: int = 7,
-                 num_threads: int = 2, contrib_engine: str = "lightgbm",
+                 num_threads: int = 2, contrib_engine: str = "lightgbm", monotone: bool = True,
                  features: tuple[str, ...] | list[str] | None = None, calibrate: bool = True,
                  base_score: float = 600.0, base_odds: float = 50.0, pdo: float = 20.0,
                  registry: Registry | None = None) -> None:
@@ -78,6 +79,7 @@ class LGBMModel(CreditModel):
         self.seed = seed
         self.num_threads = num_threads
         self.contrib_engine = contrib_engine
+        self.monotone = monotone
 
     # ----------------------------------------------------------------- fitting
     def _train_params(self) -> tuple[dict[str, Any], int, int | None]:
@@ -90,7 +92,8 @@ class LGBMModel(CreditModel):
         train = {
             "objective": "binary", "verbosity": -1, "deterministic": True,
             "force_row_wise": True, "seed": int(self.seed), "num_threads": int(self.num_threads),
-            "monotone_constraints": self.registry_.monotone_constraints(self.features_),
+            **({"monotone_constraints": self.registry_.monotone_constraints(self.features_)}
+               if self.monotone else {}),
             **merged,
         }
         return train, rounds, None if patience is None else int(patience)

@@ -4,8 +4,8 @@ It is the ceiling every fitted model is measured against (AUC, calibration, expl
 fidelity), and its contributions are the truth's exact interventional Shapley values.
 
 Fitting learns nothing. It only records which truth it stands for -- the target bad rate
-the truth's intercept was solved for and the scenario whose macro shift is added -- because
-those two numbers, not the training rows, define the true PD. The observed bad rate of the
+the truth's intercept was solved for, the scenario whose macro shift is added and the world
+with its dials -- because those, not the training rows, define the true PD. The observed bad rate of the
 training target is kept for information. Only the model feature columns are read, never
 ``true_logit`` / ``true_pd`` / ``true_contrib__*``, so the oracle scores any frame that
 has the features (an edited applicant, a recourse candidate, a stressed population).
@@ -28,6 +28,7 @@ from riskkit.core.registry import Registry
 from riskkit.models.base import CreditModel
 from riskkit.synth.scenarios import get_scenario
 from riskkit.synth.truth import DEFAULT_BAD_RATE, TruthModel, truth_model
+from riskkit.synth.worlds import world_spec
 
 
 class OracleModel(CreditModel):
@@ -37,6 +38,7 @@ class OracleModel(CreditModel):
     requires_all_features = True
 
     def __init__(self, *, bad_rate: float = DEFAULT_BAD_RATE, scenario: str = "baseline",
+                 world: str = "baseline", truth: dict[str, float] | None = None,
                  features: tuple[str, ...] | list[str] | None = None, calibrate: bool = False,
                  base_score: float = 600.0, base_odds: float = 50.0, pdo: float = 20.0,
                  registry: Registry | None = None) -> None:
@@ -44,9 +46,12 @@ class OracleModel(CreditModel):
                          base_odds=base_odds, pdo=pdo, registry=registry)
         self.bad_rate = bad_rate
         self.scenario = scenario
+        self.world = world
+        self.truth = truth
 
     def _truth(self) -> TruthModel:
-        return truth_model(float(self.bad_rate), get_scenario(self.scenario).macro_logit)
+        return truth_model(float(self.bad_rate), get_scenario(self.scenario).macro_logit,
+                           world_spec(self.world, self.truth))
 
     def _fit_raw(self, X: pd.DataFrame, y: np.ndarray, X_valid: pd.DataFrame | None,
                  y_valid: np.ndarray | None, sample_weight: np.ndarray | None = None,

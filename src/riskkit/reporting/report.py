@@ -23,7 +23,7 @@ formats numbers; ``report_html`` holds the CSS and HTML pieces.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -108,7 +108,9 @@ def render_report(run_dir: str | os.PathLike[str], images: str = "svg", lang: st
     return page(lang=lang, title=view.t("title", name=name),
                 subtitle=view.t("subtitle", folder=view.folder.name,
                                 seed=view.manifest.get("seed", "?"), charts=len(figs.placed),
-                                version=__version__),
+                                version=__version__)
+                + (f" · world {view.card['world'].get('name')}"  # the truth's shape (issue 13)
+                   if isinstance((view.card or {}).get("world"), Mapping) else ""),
                 nav=nav, sections=sections, footer=view.t("footer", version=__version__,
                                                           stamp=stamp))
 

@@ -49,6 +49,7 @@ from riskkit.synth.store import (
     prepare_out_dir,
 )
 from riskkit.synth.truth import DEFAULT_BAD_RATE
+from riskkit.synth.worlds import WorldSpec, world_spec
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -79,7 +80,8 @@ def block_stats(block: pd.DataFrame) -> dict[str, Any]:
 
 
 def write_partition(folder: str, index: int, rows: int, seed: int, scenario: str,
-                    bad_rate: float, first_block: int, stop_block: int) -> dict[str, Any]:
+                    bad_rate: float, first_block: int, stop_block: int,
+                    world: WorldSpec | None = None) -> dict[str, Any]:
     """Task run on a worker: generate blocks ``[first_block, stop_block)`` into one part file.
 
     Blocks are written as they are made (one row group each) under a temporary name that
@@ -92,7 +94,7 @@ def write_partition(folder: str, index: int, rows: int, seed: int, scenario: str
     def tables() -> Iterator[pa.Table]:
         for block in range(first_block, stop_block):
             take = min(BLOCK_ROWS, rows - block * BLOCK_ROWS)
-            frame = generate_block(seed, scen, block, bad_rate, take)
+            frame = generate_block(seed, scen, block, bad_rate, take, world)
             stats.append(block_stats(frame))
             yield pa.Table.from_pandas(frame, preserve_index=False)
 
@@ -106,7 +108,8 @@ def write_population_dask(out: str | os.PathLike[str], rows: int, seed: int,
                           scenario: str = "baseline", bad_rate: float = DEFAULT_BAD_RATE,
                           scheduler: str | Client | None = None, partition_blocks: int = 4,
                           quiet: bool = False, *, n_workers: int | None = None,
-                          connect_timeout_s: float | None = None) -> dict[str, Any]:
+                          connect_timeout_s: float | None = None,
+                          world: str | WorldSpec | None = None) -> dict[str, Any]:
     """Generate ``rows`` applicants on Dask into ``out/population.parquet/part-*.parquet``.
 
     Returns the data card, also written to ``out/datacard.json``; it is the card
@@ -120,6 +123,7 @@ def write_population_dask(out: str | os.PathLike[str], rows: int, seed: int,
     """
     check_arguments(rows, seed, bad_rate)
     get_scenario(scenario)
+    spec = world_spec(world)
     plan = partition_plan(rows, partition_blocks)
     out_dir = Path(out).resolve()  # workers have their own working directory
     prepare_out_dir(out_dir)
@@ -129,7 +133,7 @@ def write_population_dask(out: str | os.PathLike[str], rows: int, seed: int,
     with dask_client(scheduler, n_workers=n_workers, **extra) as client, \
             staged_folder(target) as stage:
         futures = [client.submit(write_partition, str(stage), index, int(rows), int(seed),
-                                 scenario, float(bad_rate), first, stop, pure=False,
+                                 scenario, float(bad_rate), first, stop, spec, pure=False,
                                  priority=-index)
                    for index, (first, stop) in enumerate(plan)]
         results: dict[int, dict[str, Any]] = {}
@@ -138,7 +142,7 @@ def write_population_dask(out: str | os.PathLike[str], rows: int, seed: int,
             results[result["index"]] = result
             future.release()
         check_parts(stage, [part_name(i) for i in range(len(plan))])
-    card = _card(results, seed, scenario, bad_rate)
+    card = _card(results, seed, scenario, bad_rate, spec)
     write_json(out_dir / DATACARD_FILE, card)
     peaks = worker_peak_mb(results.values())
     log.info("wrote %s rows in %d partitions to %s in %.1f s (workers' peak memory %s MB)",
@@ -148,7 +152,7 @@ def write_population_dask(out: str | os.PathLike[str], rows: int, seed: int,
 
 
 def _card(results: dict[int, dict[str, Any]], seed: int, scenario: str,
-          bad_rate: float) -> dict[str, Any]:
+          bad_rate: float, world: WorldSpec | None = None) -> dict[str, Any]:
     """Feed the blocks' stats to CardBuilder in block order, as the in-process writer does."""
     builder = CardBuilder()
     for index in sorted(results):
@@ -159,4 +163,4 @@ def _card(results: dict[int, dict[str, Any]], seed: int, scenario: str,
             builder.digests.append(block["digest"])
             builder.outcomes.append(block["y"])
             builder.pds.append(block["p"])
-    return builder.card(seed, scenario, bad_rate)
+    return builder.card(seed, scenario, bad_rate, world)

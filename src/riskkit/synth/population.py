@@ -9,8 +9,12 @@ The correlations come from a mechanism, not from independent draws:
    (``income_volatility``);
 3. a latent *financial strain* grows with volatility and low income, and drives borrowing
    frequency (applications, platforms, loans), debt, card utilisation and overdue history;
-4. the ground truth (``truth.py``) turns the visible features into a true PD, and the outcome
-   ``default_12m`` is drawn from it.
+4. the ground truth (``truth.py``, in the requested world) turns the visible features into a
+   true PD, and the outcome ``default_12m`` is drawn from it (with the world's label noise,
+   a share of recorded outcomes replaced by a draw at the target bad rate).
+
+The features do not depend on the world: the same seed gives the same applicants in every
+world, so worlds differ only in who defaults and why.
 
 Rows are generated in fixed blocks of ``BLOCK_ROWS``, each from its own random stream
 ``SeedSequence(seed, spawn_key=(scenario, block))``, so row *i* is the same whatever the
@@ -31,15 +35,17 @@ from riskkit.core.mathx import sigmoid
 from riskkit.synth.draws import OCC_SHOCK_PROB, block_rng, draw_features
 from riskkit.synth.scenarios import Scenario, get_scenario
 from riskkit.synth.truth import DEFAULT_BAD_RATE, truth_model
+from riskkit.synth.worlds import WorldSpec, world_spec
 
 BLOCK_ROWS = 65_536
 
 __all__ = ["BLOCK_ROWS", "OCC_SHOCK_PROB", "add_truth", "block_rng", "check_arguments",
            "draw_features", "generate", "generate_block", "iter_blocks"]
 
-def add_truth(frame: pd.DataFrame, scenario: Scenario, bad_rate: float) -> pd.DataFrame:
+def add_truth(frame: pd.DataFrame, scenario: Scenario, bad_rate: float,
+              world: str | WorldSpec | None = None) -> pd.DataFrame:
     """Append true_logit, true_pd and true_contrib__* columns (returns a new frame)."""
-    model = truth_model(bad_rate, scenario.macro_logit)
+    model = truth_model(bad_rate, scenario.macro_logit, world)
     logit, contrib = model.evaluate(frame)
     extra = {"true_logit": logit, "true_pd": sigmoid(logit)}
     extra.update({F.contrib_column(k): contrib[k] for k in F.MODEL_FEATURES})
@@ -47,12 +53,17 @@ def add_truth(frame: pd.DataFrame, scenario: Scenario, bad_rate: float) -> pd.Da
 
 
 def generate_block(seed: int, scenario: Scenario, block: int, bad_rate: float,
-                   rows: int = BLOCK_ROWS) -> pd.DataFrame:
+                   rows: int = BLOCK_ROWS, world: str | WorldSpec | None = None) -> pd.DataFrame:
     """Generate one full block (or its first ``rows`` rows) with truth and outcome."""
+    spec = world_spec(world)
     rng = block_rng(seed, scenario, block)
     frame = draw_features(rng, BLOCK_ROWS, scenario)
-    frame = add_truth(frame, scenario, bad_rate)
+    frame = add_truth(frame, scenario, bad_rate, spec)
     default = (rng.random(BLOCK_ROWS) < frame["true_pd"].to_numpy()).astype(np.int64)
+    if spec.label_noise > 0:  # drawn after the outcome: a noiseless world keeps its bytes
+        noisy = rng.random(BLOCK_ROWS) < spec.label_noise
+        coin = (rng.random(BLOCK_ROWS) < bad_rate).astype(np.int64)
+        default = np.where(noisy, coin, default)
     frame.insert(0, F.ID_COLUMN, np.arange(block * BLOCK_ROWS, (block + 1) * BLOCK_ROWS,
                                            dtype=np.int64) + 1)
     frame[F.TARGET] = default
@@ -71,27 +82,33 @@ def check_arguments(rows: int, seed: int, bad_rate: float) -> None:
 
 def iter_blocks(rows: int, seed: int, scenario: str = "baseline",
                 bad_rate: float = DEFAULT_BAD_RATE, quiet: bool = True,
-                start_block: int = 0) -> Iterator[pd.DataFrame]:
+                start_block: int = 0,
+                world: str | WorldSpec | None = None) -> Iterator[pd.DataFrame]:
     """Yield the population block by block (bounded memory for large populations)."""
     check_arguments(rows, seed, bad_rate)
     scen = get_scenario(scenario)
+    spec = world_spec(world)
     n_blocks = -(-rows // BLOCK_ROWS)
     for block in tqdm(range(start_block, n_blocks), desc="generate", unit="block",
                       disable=quiet, leave=False):
         take = min(BLOCK_ROWS, rows - block * BLOCK_ROWS)
-        yield generate_block(seed, scen, block, bad_rate, take)
+        yield generate_block(seed, scen, block, bad_rate, take, spec)
 
 
 def generate(rows: int = 100_000, seed: int = 7, scenario: str = "baseline",
-             bad_rate: float = DEFAULT_BAD_RATE, quiet: bool = True) -> pd.DataFrame:
+             bad_rate: float = DEFAULT_BAD_RATE, quiet: bool = True,
+             world: str | WorldSpec | None = None) -> pd.DataFrame:
     """Generate a borrower population with its ground truth.
+
+    ``world`` names the shape of the true log-odds (:mod:`riskkit.synth.worlds`; default
+    ``baseline``), or is a :class:`~riskkit.synth.worlds.WorldSpec` with its dials.
 
     Returns a DataFrame with ``applicant_id``, every registry feature, ``default_12m``,
     ``true_logit``, ``true_pd`` and ``true_contrib__<feature>`` for each model feature.
     The same ``(rows, seed, scenario, bad_rate)`` gives the same frame on any machine, and
     the first k rows of a larger population equal a population of k rows.
     """
-    blocks = list(iter_blocks(rows, seed, scenario, bad_rate, quiet))
+    blocks = list(iter_blocks(rows, seed, scenario, bad_rate, quiet, world=world))
     frame = blocks[0] if len(blocks) == 1 else pd.concat(blocks, ignore_index=True)
     return frame
 

@@ -27,7 +27,8 @@ from riskkit.core.errors import ConfigError
 from riskkit.core.io import atomic_path, write_json
 from riskkit.synth.population import BLOCK_ROWS, check_arguments, iter_blocks
 from riskkit.synth.scenarios import get_scenario
-from riskkit.synth.truth import DEFAULT_BAD_RATE, truth_model
+from riskkit.synth.truth import DEFAULT_BAD_RATE, TruthModel, truth_model
+from riskkit.synth.worlds import WorldSpec, world_spec
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,8 @@ class CardBuilder:
         self.outcomes.append(y)
         self.pds.append(p)
 
-    def card(self, seed: int, scenario: str, bad_rate: float) -> dict[str, Any]:
+    def card(self, seed: int, scenario: str, bad_rate: float,
+             world: str | WorldSpec | None = None) -> dict[str, Any]:
         outer = hashlib.sha256()
         for d in self.digests:
             outer.update(d)
@@ -95,11 +97,12 @@ class CardBuilder:
         p = np.concatenate(self.pds)
         oracle_auc = float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None
         scen = get_scenario(scenario)
-        truth = truth_model(bad_rate, scen.macro_logit)
+        truth = truth_model(bad_rate, scen.macro_logit, world)
         return {
             "rows": self.rows,
             "seed": seed,
             "scenario": scenario,
+            "world": world_card(truth),
             "target_bad_rate": bad_rate,
             "bad_rate": self.bads / max(self.rows, 1),
             "mean_true_pd": self.pd_sum / max(self.rows, 1),
@@ -113,6 +116,13 @@ class CardBuilder:
             "target": F.TARGET,
             "features": F.describe(),
         }
+
+
+def world_card(truth: TruthModel) -> dict[str, Any]:
+    """What a data card says about the world: its name, dials, signal and true log-odds
+    as a readable formula (and term by term, for a program)."""
+    return {"name": truth.spec.name, **truth.spec.dials(), "signal": truth.signal,
+            "formula": truth.formula_text(), "terms": truth.formula()}
 
 
 def prepare_out_dir(out: Path) -> None:
@@ -133,13 +143,17 @@ def prepare_out_dir(out: Path) -> None:
 
 def write_population(out: str | os.PathLike[str], rows: int, seed: int,
                      scenario: str = "baseline", bad_rate: float = DEFAULT_BAD_RATE,
-                     quiet: bool = False) -> dict[str, Any]:
-    """Generate ``rows`` applicants into ``out/population.parquet`` + ``out/datacard.json``."""
+                     quiet: bool = False, world: str | WorldSpec | None = None) -> dict[str, Any]:
+    """Generate ``rows`` applicants into ``out/population.parquet`` + ``out/datacard.json``.
+
+    ``world`` (name or spec with dials; default baseline) shapes the true log-odds.
+    """
     out_dir = Path(out)
     check_arguments(rows, seed, bad_rate)
     get_scenario(scenario)
+    spec = world_spec(world)
     prepare_out_dir(out_dir)
-    blocks = iter_blocks(rows, seed, scenario, bad_rate, quiet)
+    blocks = iter_blocks(rows, seed, scenario, bad_rate, quiet, world=spec)
     builder = CardBuilder()
     target = out_dir / POPULATION_FILE
     with atomic_path(target) as tmp, ThreadPoolExecutor(max_workers=1) as pool:
@@ -166,7 +180,7 @@ def write_population(out: str | os.PathLike[str], rows: int, seed: int,
         finally:
             if writer is not None:
                 writer.close()
-    card = builder.card(seed, scenario, bad_rate)
+    card = builder.card(seed, scenario, bad_rate, spec)
     write_json(out_dir / DATACARD_FILE, card)
     log.info("wrote %s rows to %s and %s", f"{rows:,}", target, out_dir / DATACARD_FILE)
     return card

@@ -2,27 +2,30 @@
 
 The true log-odds of defaulting (90+ days past due within 12 months) is an explicit function
 of the lender-visible model features only, so the oracle model (true PD) is the best any
-model can do on this data:
+model can do on this data. Its shape is a *world* (:mod:`riskkit.synth.worlds`):
 
     true_logit = intercept + macro_logit
-                 + sum_j g_j(x_j)                                  (main effects)
-                 + a(occupation) * b(income_volatility)            (interaction)
+                 + s * sum_k coef_k * f_k(x_j(k))                     (one-feature pieces)
+                 + s * sum_m coef_m * a_m(x_l(m)) * b_m(x_r(m))       (product terms)
 
-Every ``g_j`` is monotone in the registry's direction; ``a >= 0`` and ``b`` is increasing, so
-the interaction keeps income volatility monotone too ("volatility hurts more in a volatile
-industry").
+with ``s`` the overall signal: fixed (0.65) in the default baseline world, otherwise solved
+so that the oracle's expected AUC on the reference sample hits the world's target, and the
+intercept solved for the target bad rate. In the baseline world every piece is monotone in
+the registry's direction and the one product is occupation x income volatility ("volatility
+hurts more in a volatile industry").
 
 Contributions are *exact interventional Shapley values* against a fixed reference sample
-of the baseline population. Because the function is a sum of one-feature terms plus one
-product term, the Shapley values have a closed form (no sampling, no 2^d enumeration):
+of the baseline population. Because every term is a one-feature function or a product of
+two, the Shapley values have a closed form (no sampling, no 2^d enumeration):
 
-* main effect:  phi_j = g_j(x_j) - E[g_j]
+* piece:  phi_j = g_j(x_j) - E[g_j]
 * product a(x_o) * b(x_v):
     phi_o = 1/2 (a(x_o) E[b] - E[ab]) + 1/2 (a(x_o) b(x_v) - E[a] b(x_v))
     phi_v = 1/2 (E[a] b(x_v) - E[ab]) + 1/2 (a(x_o) b(x_v) - a(x_o) E[b])
 
-so that ``sum(phi) == true_logit - base_logit`` row by row, with
-``base_logit = intercept + macro_logit + sum_j E[g_j] + E[ab]``.
+(Shapley values are linear in the game, so terms simply add up) and
+``sum(phi) == true_logit - base_logit`` row by row, with
+``base_logit = intercept + macro_logit + sum_j E[g_j] + sum_m E[a_m b_m]``.
 
 The reference sample is drawn with a fixed seed from the baseline scenario, independent of
 the requested rows and seed, so a row's contributions never depend on the population size
@@ -31,7 +34,7 @@ or on how generation was chunked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -39,131 +42,96 @@ import pandas as pd
 from scipy.optimize import brentq
 
 from riskkit.core import features as F
+from riskkit.core.errors import ConfigError
 from riskkit.core.mathx import sigmoid
 from riskkit.synth.draws import draw_reference_features
+from riskkit.synth.worlds import (
+    INTERACTION_SLOPE,
+    NO_CARD_UTILISATION,
+    OCCUPATION_EFFECT,
+    PURPOSE_EFFECT,
+    SIGNAL,
+    VOLATILE_INDUSTRY,
+    WorldSpec,
+    world_spec,
+)
 
-#: Per-occupation risk shift (log-odds) and "volatile industry" weight of the interaction.
-OCCUPATION_EFFECT: dict[str, float] = {
-    "state_owned": -0.45, "private_salaried": -0.15, "internet_industry": 0.05,
-    "freelancer": 0.35, "self_employed": 0.25, "blue_collar": 0.20, "student": 0.45,
-}
-VOLATILE_INDUSTRY: dict[str, float] = {
-    "state_owned": 0.0, "private_salaried": 0.0, "internet_industry": 0.7,
-    "freelancer": 1.0, "self_employed": 0.8, "blue_collar": 0.2, "student": 0.5,
-}
-PURPOSE_EFFECT: dict[str, float] = {
-    "consumption": 0.0, "emergency": 0.15, "education": -0.05, "travel": 0.05,
-    "business": 0.35, "unspecified": 0.30,
-}
-#: Slope of the interaction's volatility term.
-INTERACTION_SLOPE = 1.6
-#: Overall strength of the risk signal. Scales every term so that the oracle's AUC is about
-#: 0.83, the upper end of what consumer-credit scores reach; without it the synthetic world
-#: would be far easier to rank than a real one.
-SIGNAL = 0.65
-#: Utilisation assumed for applicants without a credit card (missing value).
-NO_CARD_UTILISATION = 0.4
+__all__ = ["DEFAULT_BAD_RATE", "INTERACTION_SLOPE", "NO_CARD_UTILISATION", "OCCUPATION_EFFECT",
+           "PURPOSE_EFFECT", "SIGNAL", "VOLATILE_INDUSTRY", "TruthModel", "expected_auc",
+           "fit_truth", "reference_features", "truth_model"]
 
 REFERENCE_ROWS = 200_000
 REFERENCE_SEED = 20_261_129
 DEFAULT_BAD_RATE = 0.04
+#: Largest signal the solver tries before calling a target AUC unreachable.
+MAX_SIGNAL = 5.0
 
 
-def _lookup(column: pd.Series, table: dict[str, float]) -> np.ndarray:
-    """Map a categorical column through ``table`` (unknown levels are an error)."""
-    cat = pd.Categorical(column, categories=list(table))
-    codes = np.asarray(cat.codes)
-    if (codes < 0).any():
-        bad = sorted(set(pd.Series(column)[codes < 0].astype(str)))[:5]
-        raise ValueError(f"column {column.name!r}: unknown levels {bad}; expected {list(table)}")
-    return np.asarray(list(table.values()), dtype=float)[codes]
+def _terms(spec: WorldSpec, frame: pd.DataFrame, signal: float
+           ) -> tuple[dict[str, np.ndarray], list[tuple[str, str, np.ndarray, np.ndarray]]]:
+    """Per-feature sums of pieces and the product factors (left, right, a, b), scaled.
+
+    The order of operations is that of the original baseline code (``signal * sum of
+    coef * f``; the signal and coefficient sit on the product's right factor), so the
+    baseline world reproduces its earlier bytes exactly.
+    """
+    world = spec.world
+    main: dict[str, np.ndarray] = {}
+    for piece in world.pieces:
+        value = piece.coef * piece.fn(frame)
+        mult = spec.multiplier(piece.group) * (world.main_weight if piece.group == "main" else 1.0)
+        if mult != 1.0:
+            value = mult * value
+        main[piece.feature] = value if piece.feature not in main else main[piece.feature] + value
+    n = len(frame)
+    terms = {name: signal * main[name] if name in main else np.zeros(n)
+             for name in F.MODEL_FEATURES}
+    if set(main) - set(F.MODEL_FEATURES):  # a world names a feature the registry lacks
+        raise RuntimeError(f"world {world.name!r} has terms for {sorted(set(main) - set(terms))}, "
+                           "which are not model features")
+    mult = spec.multiplier("interaction")
+    products = [(p.left.feature, p.right.feature, np.asarray(p.left.fn(frame), dtype=float),
+                 (signal * p.coef * mult) * p.right.fn(frame)) for p in world.products]
+    return terms, products
 
 
-def _num(frame: pd.DataFrame, name: str) -> np.ndarray:
-    return frame[name].to_numpy(dtype=float, na_value=np.nan)
-
-
-def main_effects(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+def main_effects(frame: pd.DataFrame, spec: WorldSpec | None = None,
+                 signal: float = SIGNAL) -> dict[str, np.ndarray]:
     """One-feature terms g_j(x_j) of the true log-odds, for every model feature."""
-    income = np.clip(_num(frame, "monthly_income"), 500.0, 40_000.0)
-    vol = np.clip(_num(frame, "income_volatility"), 0.0, None)
-    a30 = _num(frame, "applications_30d")
-    a90 = _num(frame, "applications_90d")
-    platforms = _num(frame, "active_platforms")
-    loans = _num(frame, "loans_12m")
-    overdue = _num(frame, "overdue_count_24m")
-    dpd = _num(frame, "max_dpd_24m")
-    since = _num(frame, "months_since_last_overdue")
-    history = np.clip(_num(frame, "credit_history_months"), 0.0, None)
-    dti = np.clip(_num(frame, "debt_to_income"), 0.0, None)
-    util = _num(frame, "credit_utilization")
-    util = np.clip(np.where(np.isnan(util), NO_CARD_UTILISATION, util), 0.0, 1.5)
-    assets = np.clip(_num(frame, "deposit_assets"), 0.0, None)
-    amount = np.clip(_num(frame, "requested_amount"), 50.0, None)
-    terms = {
-        "occupation": _lookup(frame["occupation"], OCCUPATION_EFFECT),
-        "city_tier": np.zeros(len(frame)),  # deliberately no true effect: a fidelity probe
-        "monthly_income": -0.5 * np.log(income / 6000.0),
-        "income_volatility": 2.2 * (1.0 - np.exp(-vol / 0.25)),
-        "applications_30d": 0.45 * np.log1p(a30),
-        "applications_90d": 0.25 * np.log1p(a90),
-        "active_platforms": 0.18 * platforms + 0.22 * np.clip(platforms - 3.0, 0.0, None),
-        "loans_12m": 0.05 * np.minimum(loans, 20.0),
-        "overdue_count_24m": 0.5 * np.log1p(overdue),
-        "max_dpd_24m": 0.008 * np.minimum(dpd, 120.0) + 0.35 * (dpd >= 30),
-        # never overdue (missing) is the lowest risk: the limit of exp(-m/6) as m grows
-        "months_since_last_overdue": np.where(np.isnan(since), 0.0, 0.5 * np.exp(-np.nan_to_num(since) / 6.0)),
-        "current_overdue": 1.4 * _num(frame, "current_overdue"),
-        "credit_history_months": -0.3 * np.log1p(history / 12.0),
-        "debt_to_income": 0.9 * np.log1p(1.5 * dti),
-        "credit_utilization": 0.9 * util**2,
-        "deposit_assets": -0.3 * np.log1p(assets / 5000.0),
-        "has_housing_fund": -0.3 * _num(frame, "has_housing_fund"),
-        "requested_amount": 0.2 * np.log(amount / 2000.0),
-        "loan_purpose": _lookup(frame["loan_purpose"], PURPOSE_EFFECT),
-    }
-    missing = set(F.MODEL_FEATURES) - set(terms)
-    if missing:  # the registry grew a model feature the truth does not know
-        raise RuntimeError(f"the true risk function has no term for {sorted(missing)}")
-    return {name: SIGNAL * term for name, term in terms.items()}
-
-
-def interaction_parts(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """The two factors a(occupation), b(income_volatility) of the product term."""
-    a = _lookup(frame["occupation"], VOLATILE_INDUSTRY)
-    b = SIGNAL * INTERACTION_SLOPE * np.clip(_num(frame, "income_volatility"), 0.0, None)
-    return a, b
+    return _terms(spec or WorldSpec(), frame, signal)[0]
 
 
 @dataclass(frozen=True)
 class TruthModel:
-    """The true risk function with its reference expectations and calibrated intercept."""
+    """The true risk function of one world with its reference expectations and intercept."""
 
     intercept: float
     macro_logit: float
     mean_terms: dict[str, float]
-    mean_a: float
-    mean_b: float
-    mean_ab: float
+    mean_products: tuple[tuple[float, float, float], ...]  # (E[a], E[b], E[ab]) per product
     target_bad_rate: float
+    spec: WorldSpec = field(default_factory=WorldSpec)
+    signal: float = SIGNAL
 
     @property
     def base_logit(self) -> float:
         """Expected true log-odds over the reference population (plus the macro shift)."""
-        return self.intercept + self.macro_logit + sum(self.mean_terms.values()) + self.mean_ab
+        return (self.intercept + self.macro_logit + sum(self.mean_terms.values())
+                + sum(m[2] for m in self.mean_products))
 
     def evaluate(self, frame: pd.DataFrame) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Return (true_logit, {feature: exact Shapley contribution})."""
-        terms = main_effects(frame)
-        a, b = interaction_parts(frame)
+        terms, products = _terms(self.spec, frame, self.signal)
         contrib = {name: terms[name] - self.mean_terms[name] for name in F.MODEL_FEATURES}
-        ab = a * b
-        contrib["occupation"] = contrib["occupation"] + 0.5 * (
-            a * self.mean_b - self.mean_ab + ab - self.mean_a * b)
-        contrib["income_volatility"] = contrib["income_volatility"] + 0.5 * (
-            self.mean_a * b - self.mean_ab + ab - a * self.mean_b)
-        logit = self.intercept + self.macro_logit + sum(terms.values()) + ab
-        return logit, contrib
+        prods = []
+        for (left, right, a, b), (mean_a, mean_b, mean_ab) in zip(products, self.mean_products,
+                                                                  strict=True):
+            ab = a * b
+            contrib[left] = contrib[left] + 0.5 * (a * mean_b - mean_ab + ab - mean_a * b)
+            contrib[right] = contrib[right] + 0.5 * (mean_a * b - mean_ab + ab - a * mean_b)
+            prods.append(ab)
+        logit = self.intercept + self.macro_logit + sum(terms.values()) + sum(prods)
+        return np.asarray(logit, dtype=float), contrib
 
     def logit(self, frame: pd.DataFrame) -> np.ndarray:
         return self.evaluate(frame)[0]
@@ -171,21 +139,105 @@ class TruthModel:
     def pd(self, frame: pd.DataFrame) -> np.ndarray:
         return sigmoid(self.logit(frame))
 
+    def formula(self) -> list[dict[str, object]]:
+        """The true log-odds term by term, coefficients with the signal and dials applied."""
+        world = self.spec.world
+        rows: list[dict[str, object]] = [{"term": "intercept", "features": [],
+                                          "coefficient": self.intercept, "expression": "1"}]
+        if self.macro_logit:
+            rows.append({"term": "macro", "features": [], "coefficient": self.macro_logit,
+                         "expression": "scenario shift"})
+        for p in world.pieces:
+            rows.append({"term": p.group, "features": [p.feature],
+                         "coefficient": self.signal * p.coef * self.spec.multiplier(p.group)
+                         * (world.main_weight if p.group == "main" else 1.0),
+                         "expression": p.text})
+        for p in world.products:
+            rows.append({"term": "interaction", "features": [p.left.feature, p.right.feature],
+                         "coefficient": self.signal * p.coef * self.spec.multiplier("interaction"),
+                         "expression": f"{p.left.text} * {p.right.text}"})
+        return rows
+
+    def formula_text(self) -> str:
+        """``true_logit = -3.2 + 0.29 * log1p(applications_30d) + ...``, one term a line."""
+        lines = []
+        for row in self.formula():
+            coef = float(row["coefficient"])  # type: ignore[arg-type]
+            if row["expression"] in ("1", "scenario shift"):
+                lines.append(f"{coef:+.4f}" + ("" if row["expression"] == "1" else "  (scenario)"))
+            elif coef != 0.0:
+                lines.append(f"{coef:+.4f} * {row['expression']}")
+        return "true_logit = " + "\n             ".join(lines)
+
+
+def _shape(spec: WorldSpec, frame: pd.DataFrame) -> np.ndarray:
+    """The log-odds at signal 1 without intercept: what the signal scales."""
+    terms, products = _terms(spec, frame, 1.0)
+    return sum(terms.values()) + sum(a * b for _, _, a, b in products)  # type: ignore[return-value]
+
+
+def expected_auc(score: np.ndarray, p: np.ndarray) -> float:
+    """The AUC that ``score`` has in expectation when outcomes are Bernoulli(``p``).
+
+    Exact over all pairs (i != j), ties counted one half: the oracle's AUC without the
+    noise of one draw of outcomes, which is what the signal is solved against.
+    """
+    _, group = np.unique(score, return_inverse=True)
+    pos = np.bincount(group, weights=p)
+    neg = np.bincount(group, weights=1.0 - p)
+    below = np.cumsum(neg) - neg
+    self_pairs = float(np.sum(p * (1.0 - p)))
+    num = float(np.sum(pos * (below + 0.5 * neg))) - 0.5 * self_pairs
+    return num / (float(pos.sum() * neg.sum()) - self_pairs)
+
+
+def _intercept(f0: np.ndarray, target_bad_rate: float) -> float:
+    """The intercept giving ``target_bad_rate`` on average (the bracket of the original
+    baseline code, widened only when a strong signal needs it)."""
+    reach = 30.0 if float(np.max(np.abs(f0))) < 25.0 else 30.0 + float(np.max(np.abs(f0)))
+    with np.errstate(over="ignore"):
+        return float(brentq(lambda c: float(sigmoid(c + f0).mean()) - target_bad_rate,
+                            -reach, reach, xtol=1e-12))
+
+
+def solve_signal(spec: WorldSpec, reference: pd.DataFrame, target_bad_rate: float) -> float:
+    """The signal at which the oracle's expected AUC on ``reference`` is ``spec.target_auc``.
+
+    Label noise is part of the target: the recorded outcome is the true one with
+    probability ``1 - label_noise`` and a draw at the target bad rate otherwise.
+    """
+    h = _shape(spec, reference)
+    noise = spec.label_noise
+
+    def gap(s: float) -> float:
+        p = sigmoid(_intercept(s * h, target_bad_rate) + s * h)
+        return expected_auc(h, (1.0 - noise) * p + noise * target_bad_rate) - spec.target_auc
+
+    if gap(MAX_SIGNAL) < 0:
+        raise ConfigError(
+            f"world {spec.name!r} with {spec.dials()} cannot reach an oracle AUC of "
+            f"{spec.target_auc:g} (at most {gap(MAX_SIGNAL) + spec.target_auc:.3f}); lower "
+            "'data.truth.target_auc' or 'data.truth.label_noise'")
+    return float(brentq(gap, 1e-3, MAX_SIGNAL, xtol=1e-6))
+
 
 def fit_truth(reference: pd.DataFrame, target_bad_rate: float = DEFAULT_BAD_RATE,
-              macro_logit: float = 0.0) -> TruthModel:
-    """The truth against ``reference``, with an intercept giving ``target_bad_rate`` on it."""
+              macro_logit: float = 0.0, world: str | WorldSpec | None = None) -> TruthModel:
+    """The truth of ``world`` against ``reference``, with an intercept giving
+    ``target_bad_rate`` on it (and, outside the default baseline, the signal solved for the
+    world's target AUC)."""
     if not 0.001 <= target_bad_rate <= 0.5:
         raise ValueError(f"target bad rate {target_bad_rate!r} must lie between 0.001 and 0.5")
-    terms = main_effects(reference)
-    a, b = interaction_parts(reference)
-    f0 = sum(terms.values()) + a * b
-    intercept = brentq(lambda c: float(sigmoid(c + f0).mean()) - target_bad_rate, -30.0, 30.0,
-                       xtol=1e-12)
-    return TruthModel(intercept=float(intercept), macro_logit=macro_logit,
+    spec = world_spec(world)
+    signal = SIGNAL if spec.is_default_baseline else solve_signal(spec, reference, target_bad_rate)
+    terms, products = _terms(spec, reference, signal)
+    f0 = sum(terms.values()) + sum(a * b for _, _, a, b in products)
+    intercept = _intercept(f0, target_bad_rate)  # type: ignore[arg-type]
+    return TruthModel(intercept=intercept, macro_logit=macro_logit,
                       mean_terms={k: float(np.mean(v)) for k, v in terms.items()},
-                      mean_a=float(a.mean()), mean_b=float(b.mean()), mean_ab=float((a * b).mean()),
-                      target_bad_rate=target_bad_rate)
+                      mean_products=tuple((float(a.mean()), float(b.mean()), float((a * b).mean()))
+                                          for _, _, a, b in products),
+                      target_bad_rate=target_bad_rate, spec=spec, signal=signal)
 
 
 @lru_cache(maxsize=1)
@@ -194,7 +246,13 @@ def reference_features() -> pd.DataFrame:
     return draw_reference_features(REFERENCE_ROWS, REFERENCE_SEED)
 
 
-@lru_cache(maxsize=32)
-def truth_model(target_bad_rate: float = DEFAULT_BAD_RATE, macro_logit: float = 0.0) -> TruthModel:
-    """The truth against the baseline reference sample (cached per bad rate and shift)."""
-    return fit_truth(reference_features(), target_bad_rate, macro_logit)
+@lru_cache(maxsize=64)
+def _cached_truth(target_bad_rate: float, macro_logit: float, spec: WorldSpec) -> TruthModel:
+    return fit_truth(reference_features(), target_bad_rate, macro_logit, spec)
+
+
+def truth_model(target_bad_rate: float = DEFAULT_BAD_RATE, macro_logit: float = 0.0,
+                world: str | WorldSpec | None = None) -> TruthModel:
+    """The truth of ``world`` (default: baseline) against the baseline reference sample,
+    cached per bad rate, macro shift and world spec."""
+    return _cached_truth(float(target_bad_rate), float(macro_logit), world_spec(world))
