@@ -30,8 +30,6 @@ from riskkit.experiment.runfolder import REGISTRY_FILE, load_run, read_run_regis
 pytestmark = pytest.mark.xdist_group("byod")
 
 
-
-
 def small_extract(n: int = 1200, seed: int = 3) -> pd.DataFrame:
     """Columns that collide with riskkit's own names, Chinese names, a real signal."""
     rng = np.random.default_rng(seed)
