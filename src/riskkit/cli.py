@@ -155,11 +155,19 @@ def _add_sweep(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=positive_int, default=1, help="parallel processes (default 1)")
     p.add_argument("--scheduler", default=None,
                    help="address of a running Dask scheduler to run the points on instead")
+    p.add_argument("--track", action="store_true", default=None,
+                   help="log the sweep to MLflow: one parent run, a child per grid point")
+    p.add_argument("--tracking-uri", default=None, metavar="URI",
+                   help="MLflow tracking URI, e.g. a team's server (implies --track)")
     p.set_defaults(handler=_cmd_sweep)
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from riskkit.experiment.sweep import run_sweep_from_config
+    from riskkit.experiment import tracking
+    from riskkit.experiment.config import load_config
+    from riskkit.experiment.sweep import parse_grid, run_sweep_from_config
+
+    settings = tracking.settings_from(load_config(args.config), args.track, args.tracking_uri)
 
     if args.scheduler is None:
         table = run_sweep_from_config(args.config, args.grid, args.out, workers=args.workers,
@@ -172,6 +180,10 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                                           executor=client.get_executor(), quiet=args.quiet)
     print(f"{len(table)} runs tabulated in {args.out / 'sweep.csv'} and "
           f"{args.out / 'sweep.parquet'}")
+    if settings.enabled:
+        parent, _ = tracking.track_sweep([args.out / name for name in table["run"]], settings,
+                                         args.out.name, parse_grid(args.grid), args.out)
+        print(f"logged to MLflow ({settings.uri or 'sqlite:///mlflow.db'}): parent run {parent}")
     return 0
 
 
