@@ -42,7 +42,6 @@ from riskkit import charts
 from riskkit import evaluate as ev
 from riskkit.core.features import TARGET
 from riskkit.evaluate import effects
-from riskkit.experiment import raw_pd
 from riskkit.reporting.notebooks import publisher, setup
 
 lang = setup(lang)
@@ -126,7 +125,7 @@ show(charts.plot_strategy_curve({name: (y, p) for name, p in pds.items()}, lang=
 # %%
 fig = Figure(figsize=(9.5, 3.9))
 for ax, name in zip(fig.subplots(1, 2, sharey=True), ("scorecard", "lgbm"), strict=True):
-    charts.plot_reliability({f"{name} (raw)": (y, raw_pd(models[name], test)),
+    charts.plot_reliability({f"{name} (raw)": (y, models[name].predict_pd(test, raw=True)),
                              f"{name} (calibrated)": (y, pds[name]),
                              "oracle": (y, pds["oracle"])}, ax=ax, lang=lang)
     ax.set_title(f"{ax.get_title()}: {name}")
