@@ -11,7 +11,8 @@ import pytest
 
 from riskkit.core import features as F
 from riskkit.experiment import config as C
-from riskkit.experiment import runner
+from riskkit.experiment import ensure, runner
+from riskkit.experiment.splits import population_splits
 from riskkit.experiment.stages import decide_all, evaluate_all
 from riskkit.models import OracleModel
 
@@ -21,7 +22,7 @@ def test_the_oracle_of_a_downturn_cohort_carries_the_downturn_shift() -> None:
     cfg = C.resolve({"data": {"rows": 2000, "oot": {"rows": 2000, "scenario": "downturn"}},
                      "models": {"scorecard": {"enabled": False}, "lgbm": {"enabled": False}},
                      "policy": {"model": "oracle"}})
-    splits = runner.population_splits(cfg)
+    splits = population_splits(cfg)
     oracle = OracleModel(bad_rate=cfg["data"]["bad_rate"], scenario="baseline")
     models = {"oracle": oracle.fit(splits["train"], splits["train"][F.TARGET])}
     _, decisions = decide_all(cfg, models, splits)
@@ -61,8 +62,8 @@ def test_a_notebook_reuses_only_a_run_of_the_experiment_it_asks_for(scorecard_ru
     def would_run(cfg, runs_dir, quiet=True):
         raise _WouldRun(cfg["name"])
 
-    monkeypatch.setattr(runner, "run_experiment", would_run)
+    monkeypatch.setattr(ensure, "run_experiment", would_run)
     with pytest.raises(_WouldRun):  # the baseline asked for: that run is not it
-        runner.ensure_run(rows=1000, seed=5, runs_dir=runs)
-    same = runner.ensure_run(rows=1000, seed=5, runs_dir=runs, config={**user, "name": "x"})
+        ensure.ensure_run(rows=1000, seed=5, runs_dir=runs)
+    same = ensure.ensure_run(rows=1000, seed=5, runs_dir=runs, config={**user, "name": "x"})
     assert same.config["policy"]["model"] == "scorecard"  # the name alone does not matter

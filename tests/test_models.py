@@ -216,15 +216,18 @@ def test_calibration_never_inverts_the_ranking(caplog):
     train, valid = frame.iloc[:2000], frame.iloc[2000:]
     y_train = (rng.uniform(size=2000) < 0.03 + 0.1 * x[:2000]).astype(int)
     y_valid = (rng.uniform(size=2000) < 0.13 - 0.1 * x[2000:]).astype(int)
-    assert fit_platt(ScorecardModel(features=("income_volatility",), calibrate=False)
-                     .fit(train, y_train, valid, y_valid).predict_logit(valid), y_valid).slope < 0
+
+    def fit(calibrate: bool) -> ScorecardModel:
+        return ScorecardModel(features=("income_volatility",), calibrate=calibrate).fit(
+            train, y_train, X_valid=valid, y_valid=y_valid)
+
+    raw = fit(calibrate=False)
+    assert fit_platt(raw.predict_logit(valid), y_valid).slope < 0
     with caplog.at_level("WARNING"):
-        model = ScorecardModel(features=("income_volatility",)).fit(train, y_train, valid, y_valid)
+        model = fit(calibrate=True)
     assert not model.calibration_.applied
     assert "calibration refused" in model.calibration_report_["note"]
     assert any("would invert the model's ranking" in r.getMessage() for r in caplog.records)
-    raw = ScorecardModel(features=("income_volatility",), calibrate=False).fit(
-        train, y_train, valid, y_valid)
     assert roc_auc_score(y_train, model.predict_pd(train)) == pytest.approx(
         roc_auc_score(y_train, raw.predict_pd(train)))
     assert roc_auc_score(y_train, model.predict_pd(train)) > 0.6
