@@ -69,3 +69,53 @@ def test_every_command_has_help(command, capsys):
         main([command, "--help"])
     assert done.value.code == 0
     assert f"usage: riskkit {command}" in capsys.readouterr().out
+
+
+def test_generate_refuses_a_population_that_cannot_fit(tmp_path, capsys):
+    """`--rows 1000000000000` once started writing for 997 hours until the disk filled."""
+    from riskkit.cli import main
+
+    out = tmp_path / "huge"
+    assert main(["generate", "--rows", "1000000000000", "--quiet", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    for words in ("1,000,000,000,000 rows need about", "TB on disk", "of memory", "hours",
+                  "rows/s", "free", "--force"):
+        assert words in err, err
+    assert not out.exists()  # refused before anything was created
+
+
+def test_size_estimate_scales_one_measured_block(tmp_path):
+    from riskkit.core.errors import ConfigError
+    from riskkit.synth.store import check_room, size_estimate
+
+    small, mid, big = size_estimate(1000), size_estimate(10**6), size_estimate(10**9)
+    assert 20 < small["disk_bytes"] / 1000 < 2000  # tens to hundreds of bytes per row
+    assert big["disk_bytes"] / 10**9 == pytest.approx(mid["disk_bytes"] / 10**6)
+    assert big["memory_bytes"] > 10**10  # the data card's AUC keeps 5 bytes a row at least
+    assert big["seconds"] > small["seconds"] and big["rows_per_second"] > 0
+    check_room(dict(small, rows=1000), tmp_path)  # a small request passes
+    with pytest.raises(ConfigError, match="hours"):
+        check_room(dict(small, seconds=1e9), tmp_path)
+
+
+@pytest.mark.parametrize("months, words", [
+    ("1000", "at most 120 months"),
+    ("-3", "--months"),
+    ("0", "--months"),
+])
+def test_simulate_refuses_months_nobody_ages_through(tmp_path, capsys, months, words):
+    from riskkit.cli import main
+
+    code = main(["simulate", "--borrowers", "100", "--months", months, "--quiet",
+                 "--out", str(tmp_path / "sim")]) if not months.startswith(("-", "0")) else None
+    if code is None:  # argparse refuses these before the command runs
+        with pytest.raises(SystemExit) as exc:
+            main(["simulate", "--months", months, "--out", str(tmp_path / "sim")])
+        code = exc.value.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+    if months == "1000":
+        assert "never age" in err and "--force" in err
+    assert not (tmp_path / "sim").exists()

@@ -65,3 +65,94 @@ def test_killed_run_leaves_no_complete_looking_folder(tmp_path: Path) -> None:
     assert len(complete) == 1 and complete[0].name.startswith("killed-")
     load_run(complete[0])
     assert set(leftovers) <= set(runs.iterdir())
+
+
+def _interrupt_when(cmd: list[str], ready, sig: int = signal.SIGINT,
+                    timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Start ``cmd``, send ``sig`` once ``ready()`` is true, return how it ended."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and proc.poll() is None and not ready():
+            time.sleep(0.02)
+        assert proc.poll() is None, "the command ended before it could be interrupted"
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def test_ctrl_c_after_a_scorecard_fit_is_still_an_exception() -> None:
+    """OR-Tools (optbinning's solver) left SIGINT at the OS default after each solve: the
+    next Ctrl-C killed the process with no clean-up (a run's staging folder stayed)."""
+    script = ("import os, signal, time, riskkit\n"
+              "from riskkit.models import ScorecardModel\n"
+              "f = riskkit.generate(2000, seed=1)\n"
+              "ScorecardModel(features=('income_volatility', 'monthly_income'))"
+              ".fit(f, f['default_12m'])\n"
+              "try:\n"
+              "    os.kill(os.getpid(), signal.SIGINT)\n"
+              "    time.sleep(5)\n"
+              "except KeyboardInterrupt:\n"
+              "    print('KeyboardInterrupt')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "KeyboardInterrupt", done
+
+
+def test_ctrl_c_during_a_run_leaves_no_staging_folder(tmp_path: Path) -> None:
+    config = tmp_path / "small.yaml"
+    config.write_text("name: stopped\ndata:\n  rows: 3000\n  oot: {rows: 1000}\n"
+                      "models:\n  oracle: {enabled: false}\n", encoding="utf-8")
+    runs = tmp_path / "runs"
+
+    def scorecard_written() -> bool:
+        staging = _staging(runs)
+        return bool(staging) and (staging[0] / "models" / "scorecard").exists()
+
+    done = _interrupt_when([sys.executable, "-m", "riskkit.cli", "run", str(config), "--out",
+                            str(runs), "--quiet"], scorecard_written)
+    assert done.returncode == 130, done.stderr
+    assert done.stderr.strip() == "riskkit run: interrupted"
+    assert list(runs.iterdir()) == []
+
+
+def test_generate_converts_blocks_to_arrow_off_the_main_thread(tmp_path: Path,
+                                                               monkeypatch) -> None:
+    """Ctrl-C reaches only the main thread; inside pyarrow's conversion it became 'Column 4
+    had 65536 while previous column had 45120' with exit 2 instead of 'interrupted'."""
+    import threading
+    from types import SimpleNamespace
+
+    import pyarrow as pa
+
+    from riskkit.synth import store
+
+    threads: list[bool] = []
+
+    def from_pandas(*args, **kwargs):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return pa.Table.from_pandas(*args, **kwargs)
+
+    monkeypatch.setattr(store, "pa", SimpleNamespace(Table=SimpleNamespace(from_pandas=from_pandas)))
+    store.write_population(tmp_path / "pop", rows=70_000, seed=1, quiet=True)
+    assert threads == [False, False]  # two blocks, both converted on the writer thread
+
+
+@pytest.mark.parametrize("sig, code, word", [(signal.SIGINT, 130, "interrupted"),
+                                             (signal.SIGTERM, 143, "terminated")])
+def test_interrupted_generate_says_so_and_leaves_nothing(tmp_path: Path, sig, code, word) -> None:
+    out = tmp_path / "pop"
+
+    def writing() -> bool:  # the temporary Parquet file has a block or more in it
+        return any(p.stat().st_size > 1_000_000 for p in out.glob(".tmp-*")) if out.exists() \
+            else False
+
+    done = _interrupt_when([sys.executable, "-m", "riskkit.cli", "generate", "--rows",
+                            "1500000", "--quiet", "--out", str(out)], writing, sig)
+    assert done.returncode == code, done.stderr
+    assert done.stderr.strip() == f"riskkit generate: {word}"
+    assert list(out.iterdir()) == []

@@ -13,7 +13,7 @@ import pytest
 
 import riskkit
 from riskkit.core import features as F
-from riskkit.core.errors import DataError
+from riskkit.core.errors import ConfigError, DataError
 from riskkit.core.io import read_json
 from riskkit.lifecycle import analysis as LA
 from riskkit.lifecycle import simulation as L
@@ -204,6 +204,19 @@ def test_zhang_san_persona_storyline(lender):
     story = LA.storyline("zhang_san", 6, *lender, seed=0)
     assert story.persona == "zhang_san"
     assert story.borrowed_month is not None and story.lost_line_month is not None
+
+
+def test_an_unknown_persona_is_an_error_never_another_borrowers_story(tmp_path, monkeypatch,
+                                                                      lender):
+    """`persona="wang_wu"` used to tell the first cohort member's story under that name."""
+    with pytest.raises(ConfigError, match="unknown persona 'wang_wu'; known personas: "
+                                          "zhang_san, li_si"):
+        LA.storyline("wang_wu", 4, *lender)
+    monkeypatch.setattr(L, "default_lender", lambda seed, rows=50_000: lender)
+    out = tmp_path / "sim"
+    with pytest.raises(ConfigError, match="known personas: zhang_san, li_si"):
+        LA.run_simulation(out, 300, 3, 3, quiet=True, persona="wang_wu")
+    assert not out.exists()  # refused before the simulation ran
 
 
 # ----------------------------------------------------------------------------- selection bias

@@ -204,3 +204,47 @@ def test_platt_scaling_recovers_a_known_distortion():
     after = ece_local(y, 1 / (1 + np.exp(-platt.apply(raw))))
     assert after < before / 3
     assert np.array_equal(PlattScaling().apply(raw), raw)
+
+
+def test_calibration_never_inverts_the_ranking(caplog):
+    """One feature whose risk direction flips between train and valid: the Platt slope fitted
+    on valid is negative, and applying it would turn the ranking upside down (issue 12)."""
+    rng = np.random.default_rng(0)
+    frame = riskkit.generate(4000, seed=1)
+    x = rng.uniform(0, 1, len(frame))
+    frame["income_volatility"] = x
+    train, valid = frame.iloc[:2000], frame.iloc[2000:]
+    y_train = (rng.uniform(size=2000) < 0.03 + 0.1 * x[:2000]).astype(int)
+    y_valid = (rng.uniform(size=2000) < 0.13 - 0.1 * x[2000:]).astype(int)
+
+    def fit(calibrate: bool) -> ScorecardModel:
+        return ScorecardModel(features=("income_volatility",), calibrate=calibrate).fit(
+            train, y_train, X_valid=valid, y_valid=y_valid)
+
+    raw = fit(calibrate=False)
+    assert fit_platt(raw.predict_logit(valid), y_valid).slope < 0
+    with caplog.at_level("WARNING"):
+        model = fit(calibrate=True)
+    assert not model.calibration_.applied
+    assert "calibration refused" in model.calibration_report_["note"]
+    assert any("would invert the model's ranking" in r.getMessage() for r in caplog.records)
+    assert roc_auc_score(y_train, model.predict_pd(train)) == pytest.approx(
+        roc_auc_score(y_train, raw.predict_pd(train)))
+    assert roc_auc_score(y_train, model.predict_pd(train)) > 0.6
+
+
+def test_a_model_of_a_users_own_columns_is_refused_for_the_synthetic_world_in_one_line():
+    """Personas and the simulation on a `riskkit fit` run used to fail with a list of every
+    missing column (568 characters for a real credit file)."""
+    from types import SimpleNamespace
+
+    from riskkit.models.world import require_synthetic_features
+
+    own = SimpleNamespace(features_=tuple(f"column_{i}" for i in range(40)))
+    with pytest.raises(ConfigError) as exc:
+        require_synthetic_features(own, "the persona 'zhang_san'", "runs/own-1")
+    text = str(exc.value)
+    assert text.startswith("runs/own-1: the persona 'zhang_san' needs riskkit's synthetic world")
+    assert "column_0, column_1, column_2, ..." in text and "column_3" not in text
+    assert "40 other column(s)" in text and len(text) < 360
+    require_synthetic_features(SimpleNamespace(features_=F.MODEL_FEATURES), "x", "y")  # fine

@@ -160,7 +160,7 @@ def test_config_keys_are_checked_and_named():
         C.resolve({"data": {"truth": {"strength": 1}}})
     with pytest.raises(ConfigError, match=r"'data.world'.*unknown world 'wavy'"):
         C.resolve({"data": {"world": "wavy"}})
-    with pytest.raises(ConfigError, match=r"'models.lgbm.monotone' must be true or false"):
+    with pytest.raises(ConfigError, match=r"models\.lgbm\.monotone = 'no': expected true or false"):
         C.resolve({"models": {"lgbm": {"monotone": "no"}}})
 
 

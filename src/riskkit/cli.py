@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -18,6 +20,10 @@ from riskkit.core.errors import ConfigError, RiskkitError
 log = logging.getLogger("riskkit")
 
 Handler = Callable[[argparse.Namespace], int]
+
+#: Longest lifecycle simulation without ``--force``: the simulated borrowers keep their age,
+#: occupation and city for the whole run, which stays plausible for a few years, not decades.
+MAX_MONTHS = 120
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -76,16 +82,23 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--partition-blocks", type=positive_int, default=4,
                    help="65,536-row blocks per Dask partition (default 4)")
     p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--force", action="store_true",
+                   help="start even when the size estimate says it cannot fit the free disk "
+                        "or memory, or would take over a day")
     p.set_defaults(handler=_cmd_generate)
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     from riskkit.synth import DEFAULT_BAD_RATE, get_scenario, write_population
+    from riskkit.synth.store import CHECK_FROM_ROWS, check_room, size_estimate
     from riskkit.synth.worlds import world_spec
 
     get_scenario(args.scenario)  # fail before any work on a misspelt scenario
     world = world_spec(args.world)
     bad_rate = DEFAULT_BAD_RATE if args.bad_rate is None else args.bad_rate
+    if args.rows >= CHECK_FROM_ROWS and not args.force:
+        check_room(size_estimate(args.rows, args.seed, args.scenario, bad_rate, world=world),
+                   args.out)
     if args.engine == "dask":
         from riskkit.scale import write_population_dask
 
@@ -243,7 +256,10 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
                        description="Simulate borrowers month by month into DIR/panel.parquet "
                                    "and DIR/summary.json (plus figures).")
     p.add_argument("--borrowers", type=positive_int, default=20_000)
-    p.add_argument("--months", type=positive_int, default=12)
+    p.add_argument("--months", type=positive_int, default=12,
+                   help=f"months to simulate (1 to {MAX_MONTHS} unless --force)")
+    p.add_argument("--force", action="store_true",
+                   help=f"simulate more than {MAX_MONTHS} months anyway")
     p.add_argument("--seed", type=non_negative_int, default=3)
     p.add_argument("--run", type=Path, default=None, help="score with this run's model and policy")
     p.add_argument("--downturn-from", type=non_negative_int, default=None,
@@ -262,6 +278,10 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from riskkit.experiment import load_run
     from riskkit.lifecycle.analysis import run_simulation
 
+    if args.months > MAX_MONTHS and not args.force:
+        raise ConfigError(f"--months {args.months}: at most {MAX_MONTHS} months (10 years) "
+                          "unless --force: borrowers in the simulation never age, move or "
+                          "change occupation, so decades of months describe nobody real")
     if args.reject_inference is not None and args.retrain_every is None:
         raise ConfigError("--reject-inference needs --retrain-every K")
     if args.retrain_every is not None:
@@ -413,12 +433,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill PID``) as an exception, so that it unwinds like Ctrl-C."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.quiet = bool(getattr(args, "quiet", False))
     _setup_logging(args.quiet)
     handler: Handler = args.handler
+    # `kill PID` would end the process without running any clean-up code and leave a
+    # temporary file or a staging folder; raised as an exception it unwinds like Ctrl-C.
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if on_main else None
+    try:
+        return _run(args, handler)
+    finally:
+        if on_main and previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace, handler: Handler) -> int:
+    """The handler, with every riskkit error, OS error and interrupt as one line."""
     try:
         return handler(args)
     except RiskkitError as exc:
@@ -428,6 +469,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
         print(f"riskkit {args.command}: error:{where} {exc.strerror or exc}", file=sys.stderr)
         return 2
+    except Terminated:
+        print(f"riskkit {args.command}: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print(f"riskkit {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -102,54 +102,155 @@ def _merge(base: dict[str, Any], override: Mapping[str, Any], path: tuple[str, .
     return out
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+
+
+class _Checks:
+    """Collects ``key = value: expected ...`` problems, one per offending key."""
+
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors
+
+    def expect(self, key: str, value: Any, ok: bool, expected: str) -> bool:
+        if not ok:
+            self.errors.append(f"{key} = {value!r}: expected {expected}")
+        return ok
+
+    def whole(self, key: str, value: Any, minimum: int) -> None:
+        self.expect(key, value, _is_int(value) and value >= minimum,
+                    f"a whole number >= {minimum:,}")
+
+    def between(self, key: str, value: Any, low: float, high: float, what: str,
+                strict: bool = False) -> None:
+        ok = _is_number(value) and (low < value < high if strict else low <= value <= high)
+        self.expect(key, value, ok, f"{what} {'strictly ' if strict else ''}between {low:g} "
+                                    f"and {high:g}")
+
+    def positive(self, key: str, value: Any, what: str = "a number > 0") -> None:
+        self.expect(key, value, _is_number(value) and value > 0, what)
+
+    def flag(self, key: str, value: Any) -> None:
+        self.expect(key, value, isinstance(value, bool), "true or false")
+
+
+#: What a cut-off's value is, by method: the message says which kind of number is wanted.
+CUTOFF_VALUE = {"fixed": "a PD", "approval_rate": "an approval rate", "bad_rate": "a bad rate"}
+KNOCKOUT_OPS = (">", ">=", "<", "<=", "==", "!=")
+
+
 def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
+    """Every value's type and range, so that a bad one stops the run before any work."""
+    check = _Checks(errors)
     data = cfg["data"]
-    if not isinstance(cfg["seed"], int) or isinstance(cfg["seed"], bool) or cfg["seed"] < 0:
-        errors.append(f"'seed' must be a whole number >= 0, got {cfg['seed']!r}")
-    for key in ("rows",):
-        value = data[key]
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1000:
-            errors.append(f"'data.{key}' must be a whole number >= 1000, got {value!r}")
-    oot_rows = data["oot"]["rows"]
-    if not isinstance(oot_rows, int) or isinstance(oot_rows, bool) or oot_rows < 0:
-        errors.append(f"'data.oot.rows' must be a whole number >= 0, got {oot_rows!r}")
+    check.whole("seed", cfg["seed"], 0)
+    check.whole("data.rows", data["rows"], 1000)
+    check.whole("data.oot.rows", data["oot"]["rows"], 0)
+    check.whole("data.oot.seed_offset", data["oot"]["seed_offset"], 0)
     split = data["split"]
     shares = [split.get(k) for k in ("train", "valid", "test")]
-    if not all(isinstance(s, (int, float)) and s > 0 for s in shares) or abs(sum(shares) - 1) > 1e-9:
-        errors.append(f"'data.split' shares must be positive and add up to 1, got {split!r}")
+    check.expect("data.split", split, all(_is_number(v) and v > 0 for v in shares)
+                 and abs(sum(shares) - 1) <= 1e-9,
+                 "positive train, valid and test shares adding up to 1")
 
-    for where, scen in (("data.scenario", data["scenario"]), ("data.oot.scenario", data["oot"]["scenario"])):
-        if scen not in SCENARIOS:
-            errors.append(f"{where!r}: unknown scenario {scen!r}; expected one of: {', '.join(SCENARIOS)}")
+    for key, scen in (("data.scenario", data["scenario"]),
+                      ("data.oot.scenario", data["oot"]["scenario"])):
+        check.expect(key, scen, scen in SCENARIOS, f"one of {', '.join(SCENARIOS)}")
     try:
         world_spec(data["world"], data["truth"])
     except ConfigError as exc:
         errors.append(f"'data.world': {exc}" if "data.truth" not in str(exc) else str(exc))
-    if not isinstance(cfg["models"]["lgbm"]["monotone"], bool):
-        errors.append(f"'models.lgbm.monotone' must be true or false, got "
-                      f"{cfg['models']['lgbm']['monotone']!r}")
-    if not 0.001 <= float(data["bad_rate"]) <= 0.5:
-        errors.append(f"'data.bad_rate' must lie between 0.001 and 0.5, got {data['bad_rate']!r}")
+    check.between("data.bad_rate", data["bad_rate"], 0.001, 0.5, "a bad rate")
+    _check_models(cfg["models"], check)
+    check.flag("models.lgbm.monotone", cfg["models"]["lgbm"]["monotone"])
     enabled = [m for m, spec in cfg["models"].items() if spec.get("enabled", True)]
-    if cfg["policy"]["model"] not in enabled:
-        errors.append(f"'policy.model' is {cfg['policy']['model']!r}, which is not an enabled model "
-                      f"({', '.join(enabled)})")
-    if cfg["figures"]["lang"] not in ("en", "zh"):
-        errors.append(f"'figures.lang' must be 'en' or 'zh', got {cfg['figures']['lang']!r}")
-    if cfg["figures"]["variant"] not in ("report", "slides"):
-        errors.append(f"'figures.variant' must be 'report' or 'slides', got {cfg['figures']['variant']!r}")
-    if not isinstance(cfg["figures"]["enabled"], bool):
-        errors.append(f"'figures.enabled' must be true or false, got {cfg['figures']['enabled']!r}")
-    formats = cfg["figures"]["formats"]
-    if not isinstance(formats, list) or not formats or set(formats) - {"png", "svg", "pdf"}:
-        errors.append(f"'figures.formats' must be a non-empty list of png, svg, pdf; got {formats!r}")
-    bad_splits = set(cfg["explain"]["splits"]) - {"train", "valid", "test", "oot"}
-    if bad_splits:
-        errors.append(f"'explain.splits': unknown split(s) {sorted(bad_splits)}")
+    check.expect("policy.model", cfg["policy"]["model"], cfg["policy"]["model"] in enabled,
+                 f"an enabled model ({', '.join(enabled)})")
+    _check_policy(cfg["policy"], check)
+    explain = cfg["explain"]
+    check.whole("explain.max_reasons", explain["max_reasons"], 1)
+    check.whole("explain.recourse_sample", explain["recourse_sample"], 0)
+    splits = explain["splits"]
+    check.expect("explain.splits", splits, isinstance(splits, list)
+                 and not set(splits) - {"train", "valid", "test", "oot"},
+                 "a list of train, valid, test, oot")
+    check.flag("figures.enabled", cfg["figures"]["enabled"])
     errors.extend(check_reject_inference(cfg["reject_inference"]))
+    segment = cfg["evaluate"]["segment"]
+    check.expect("evaluate.segment", segment, segment is None or isinstance(segment, str),
+                 "a column name")
+    figures = cfg["figures"]
+    check.expect("figures.lang", figures["lang"], figures["lang"] in ("en", "zh"), "en or zh")
+    check.expect("figures.variant", figures["variant"], figures["variant"] in ("report", "slides"),
+                 "report or slides")
+    formats = figures["formats"]
+    check.expect("figures.formats", formats, isinstance(formats, list) and bool(formats)
+                 and not set(formats) - {"png", "svg", "pdf"}, "a non-empty list of png, svg, pdf")
     name = str(cfg["name"])
-    if not name or any(c in name for c in "/\\:") or name.startswith("."):
-        errors.append(f"'name' must be a plain folder-friendly word, got {name!r}")
+    check.expect("name", cfg["name"], bool(name) and not any(c in name for c in "/\\:")
+                 and not name.startswith("."), "a plain folder-friendly word")
+
+
+def _check_models(models: dict[str, Any], check: _Checks) -> None:
+    for name, spec in models.items():
+        check.flag(f"models.{name}.enabled", spec.get("enabled", True))
+        if "calibrate" in spec:
+            check.flag(f"models.{name}.calibrate", spec["calibrate"])
+        for key in ("base_odds", "pdo"):
+            if key in spec:
+                check.positive(f"models.{name}.{key}", spec[key])
+        if "base_score" in spec:
+            check.expect(f"models.{name}.base_score", spec["base_score"],
+                         _is_number(spec["base_score"]), "a number")
+    card = models["scorecard"]
+    check.whole("models.scorecard.max_n_bins", card["max_n_bins"], 2)
+    check.between("models.scorecard.min_bin_size", card["min_bin_size"], 0, 0.5,
+                  "a share of rows", strict=True)
+    gbm = models["lgbm"]
+    check.whole("models.lgbm.num_threads", gbm["num_threads"], 1)
+    check.expect("models.lgbm.contrib_engine", gbm["contrib_engine"],
+                 gbm["contrib_engine"] in ("lightgbm", "fast"), "lightgbm or fast")
+    params = gbm["params"]
+    check.expect("models.lgbm.params", params, params is None or isinstance(params, Mapping),
+                 "a mapping of LightGBM parameters")
+
+
+def _check_policy(policy: dict[str, Any], check: _Checks) -> None:
+    cut = policy["cutoff"]
+    method = cut.get("method")
+    if check.expect("policy.cutoff.method", method, method in CUTOFF_VALUE,
+                    ", ".join(CUTOFF_VALUE)):
+        check.between("policy.cutoff.value", cut.get("value"), 0, 1, CUTOFF_VALUE[method],
+                      strict=True)
+    line = policy["line"]
+    if line is not None and check.expect("policy.line", line, isinstance(line, Mapping),
+                                         "a mapping"):
+        for key in ("income_multiple", "round_to"):
+            if key in line:
+                check.positive(f"policy.line.{key}", line[key])
+        if "floor_share" in line:
+            check.between("policy.line.floor_share", line["floor_share"], 0, 1, "a share")
+        low, high = line.get("min_line", 0), line.get("max_line", float("inf"))
+        if "min_line" in line:
+            check.expect("policy.line.min_line", low, _is_number(low) and low >= 0,
+                         "an amount >= 0")
+        if "max_line" in line:
+            check.expect("policy.line.max_line", high, _is_number(high) and _is_number(low)
+                         and high >= low, f"an amount >= policy.line.min_line ({low!r})")
+    rules = policy["knockouts"]
+    if isinstance(rules, Mapping):
+        for rule, spec in rules.items():
+            if isinstance(spec, Mapping):  # its shape and feature are checked by the policy
+                if "op" in spec:
+                    check.expect(f"policy.knockouts.{rule}.op", spec["op"],
+                                 spec["op"] in KNOCKOUT_OPS, " ".join(KNOCKOUT_OPS))
+                if "value" in spec:
+                    check.expect(f"policy.knockouts.{rule}.value", spec["value"],
+                                 _is_number(spec["value"]), "a number")
 
 
 def resolve(user: Mapping[str, Any] | None = None, *, source: str = "config",
@@ -185,7 +286,7 @@ def load_config(path: str | os.PathLike[str], *, rows: int | None = None,
         raise ConfigError(f"config {p} is not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"config {p} is not UTF-8 text") from None
-    return resolve(user, source=f"config {p}", rows=rows, seed=seed)
+    return resolve(user, source=str(p), rows=rows, seed=seed)
 
 
 def dump(cfg: Mapping[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""The run a notebook works on: an existing matching run, or a new one."""
+"""The run a notebook works on: an existing run of the same experiment, or a new one."""
 
 from __future__ import annotations
 
@@ -6,24 +6,48 @@ import os
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from riskkit.core.errors import RunError
 from riskkit.experiment import config as C
 from riskkit.experiment.runfolder import load_run
 from riskkit.experiment.runner import run_experiment
-from riskkit.experiment.splits import run_world
 
 
 def ensure_run(run_dir: str | os.PathLike[str] | None = None, rows: int = 20_000, seed: int = 7,
-               runs_dir: str | os.PathLike[str] = "runs", quiet: bool = True) -> Any:
+               runs_dir: str | os.PathLike[str] = "runs", quiet: bool = True,
+               config: dict[str, Any] | None = None) -> Any:
     """The run a notebook works on: ``run_dir`` if given, else the newest complete run in
-    ``runs_dir`` made with the same rows and seed, else a new baseline run of that size.
+    ``runs_dir`` whose resolved config (all but its ``name``) is the one asked for, else a
+    new run of that config.
 
     Notebooks call this so that they open instantly on an existing run and still work on a
-    fresh machine with nothing run yet.
-    """
+    fresh machine with nothing run yet. Rows and seed alone are not enough to reuse a run:
+    one with other models, another policy or a downturn cohort would answer another
+    question under the same numbers.
 
+    Parameters
+    ----------
+    run_dir
+        A run folder to use as it is.
+    rows, seed
+        ``data.rows`` and ``seed`` of the run asked for.
+    runs_dir
+        Where runs are looked for and written.
+    quiet
+        No progress bars or info logs for a new run.
+    config
+        The experiment asked for (as in a YAML file); default: the built-in baseline.
+
+    Returns
+    -------
+    riskkit.experiment.runfolder.Run
+        The loaded run.
+    """
     if run_dir is not None:
         return load_run(run_dir)
+    cfg = C.resolve(config or {}, rows=rows, seed=seed)
+    wanted = same_experiment_key(cfg)
     runs = Path(runs_dir)
     if runs.is_dir():
         for candidate in sorted(runs.iterdir(), key=lambda p: p.name, reverse=True):
@@ -33,11 +57,26 @@ def ensure_run(run_dir: str | os.PathLike[str] | None = None, rows: int = 20_000
                 run = load_run(candidate)
             except RunError:
                 continue
-            cfg = run.config
-            if (cfg.get("data", {}).get("rows") == rows and cfg.get("seed") == seed
-                    and cfg.get("data", {}).get("oot", {}).get("scenario") == "baseline"
-                    and run_world(cfg).is_default_baseline
-                    and not run.manifest.get("data_stored")):
+            if same_experiment_key(run.config) == wanted and not run.manifest.get("data_stored"):
                 return run
-    cfg = C.resolve({}, rows=rows, seed=seed)
     return load_run(run_experiment(cfg, runs, quiet=quiet))
+
+
+def same_experiment_key(cfg: dict[str, Any]) -> str:
+    """A resolved config as comparable text, without its ``name`` (which only labels it).
+
+    The YAML round trip a run folder's ``config.yaml`` went through is applied here too, so
+    a tuple and a list, or 0.2 written and read back, compare equal.
+
+    Parameters
+    ----------
+    cfg
+        A resolved config.
+
+    Returns
+    -------
+    str
+        Sorted YAML of everything but ``name``.
+    """
+    plain = yaml.safe_load(C.dump({k: v for k, v in cfg.items() if k != "name"}))
+    return yaml.safe_dump(plain, sort_keys=True, allow_unicode=True)

@@ -195,5 +195,3 @@ def run_from_config(path: str | os.PathLike[str], runs_dir: str | os.PathLike[st
     if settings.enabled:
         tracking.track_run(final, settings)
     return final
-
-

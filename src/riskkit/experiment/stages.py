@@ -73,6 +73,18 @@ def fit_all(cfg: dict[str, Any], splits: dict[str, pd.DataFrame], models_dir: Pa
     return models
 
 
+def models_for(cfg: dict[str, Any], models: dict[str, CreditModel],
+               split: str) -> dict[str, CreditModel]:
+    """The models that score ``split``: everyone as fitted, except that the oracle of an
+    out-of-time cohort drawn under another scenario carries that scenario's macro shift
+    (the truth there), so its PDs, metrics and decisions are the true ones."""
+    oracle = models.get(TRUTH_MODEL)
+    scenario = cfg.get("data", {}).get("oot", {}).get("scenario")
+    if split != "oot" or oracle is None or scenario in (None, getattr(oracle, "scenario", None)):
+        return models
+    return {**models, TRUTH_MODEL: oracle.for_scenario(scenario)}  # type: ignore[attr-defined]
+
+
 def evaluate_all(cfg: dict[str, Any], models: dict[str, CreditModel],
                  splits: dict[str, pd.DataFrame]) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
     """metrics.json's ``models`` section and the evaluation tables."""
@@ -83,10 +95,11 @@ def evaluate_all(cfg: dict[str, Any], models: dict[str, CreditModel],
         entry: dict[str, Any] = {}
         for split in ("test", "oot"):
             if split in splits:
-                p = model.predict_pd(splits[split])
+                p = models_for(cfg, models, split)[name].predict_pd(splits[split])
                 entry[split] = ev.classification_metrics(splits[split][F.TARGET], p)
         train_score = model.points(splits["train"])
-        entry["psi"] = ev.psi(train_score, model.points(splits[reference]))
+        entry["psi"] = ev.psi(train_score, models_for(cfg, models, reference)[name].points(
+            splits[reference]))
         entry["psi_reference"] = f"train vs {reference}"
         entry["calibration"] = _calibration_entry(model, splits["test"])
         metrics["models"][name] = entry
@@ -141,10 +154,11 @@ def decide_all(cfg: dict[str, Any], models: dict[str, CreditModel],
     parts = []
     for split, frame in splits.items():
         part = pd.DataFrame({"applicant_id": frame["applicant_id"].to_numpy(), "split": split})
-        for name, model in models.items():
+        scoring = models_for(cfg, models, split)
+        for name, model in scoring.items():
             part[f"pd_{name}"] = model.predict_pd(frame)
         decision = policy.decide(frame, part[f"pd_{cfg['policy']['model']}"].to_numpy(),
-                                 deployed.points(frame))
+                                 scoring[cfg["policy"]["model"]].points(frame))
         part["score"] = decision["score"].to_numpy()
         part["decision"] = decision["decision"].to_numpy()
         part["knockout"] = decision["knockout"].to_numpy()

@@ -16,6 +16,7 @@ from riskkit.core.errors import ConfigError, RunError
 from riskkit.evaluate.effects import truth_for
 from riskkit.explain.applicant import explain_applicant, format_text
 from riskkit.explain.reasons import approved_reference
+from riskkit.models.world import require_synthetic_features
 from riskkit.synth.personas import PERSONAS, persona
 
 
@@ -65,6 +66,8 @@ def explain_in_run(run: Any, applicant: str | int, *,
     """
     model = run.model(model_name or run.deployed_model_name)
     policy = run.policy()
+    if str(applicant).strip() in PERSONAS:
+        require_synthetic_features(model, f"the persona {str(applicant).strip()!r}", str(run.path))
     row = _applicant_row(run, applicant)
     # the truth of the run's own world (a generated run), so recourse's true PD is right
     config = getattr(run, "config", None) or {}

@@ -40,7 +40,7 @@ from riskkit.core.io import write_parquet
 from riskkit.evaluate import auc
 from riskkit.explain import approved_reference
 from riskkit.lifecycle.simulation import Panel, default_lender, simulate, simulate_from_run
-from riskkit.lifecycle.story import Storyline, storyline
+from riskkit.lifecycle.story import Storyline, persona_frame, storyline
 from riskkit.models import make_model
 from riskkit.policy import DEFAULT_KNOCKOUTS
 from riskkit.synth.personas import persona as make_persona
@@ -215,20 +215,6 @@ def lifecycle_figures(panel: Panel, summary: dict[str, Any],
     return figures(panel, summary, story)
 
 
-def _story_subject(panel: Panel, cohort: Cohort,
-                   persona: str) -> tuple[str, pd.DataFrame] | None:
-    """The persona if riskkit.synth.personas has it, else a real cohort member at the draw month."""
-    try:
-        return persona, make_persona(persona)
-    except KeyError:
-        if not len(cohort.members):
-            return None
-        first = cohort.members.iloc[0]
-        row = int(first["draw_month"]) * panel.borrowers + int(first["borrower_id"]) - 1
-        frame = panel.frame.iloc[[row]][[f.name for f in F.FEATURES]].reset_index(drop=True)
-        return f"borrower {int(first['borrower_id'])}", frame
-
-
 def run_simulation(out_dir: str | os.PathLike[str], borrowers: int, months: int, seed: int,
                    run: Any = None,
                    downturn_from: int | None = None, quiet: bool = False, *,
@@ -241,6 +227,9 @@ def run_simulation(out_dir: str | os.PathLike[str], borrowers: int, months: int,
     run whose deployed model and policy are the lender (default: a lender fitted here).
     """
     out = Path(out_dir)
+    # before any work: an unknown persona is an error listing the known ones, never another
+    # borrower's story told under the name that was asked for
+    subject = persona_frame(persona, make_persona)
     if run is not None:
         panel = simulate_from_run(run, borrowers, months, seed, downturn_from, quiet)
     else:
@@ -255,16 +244,13 @@ def run_simulation(out_dir: str | os.PathLike[str], borrowers: int, months: int,
         cohort = borrowed_once_then_ineligible(panel, horizon)
         month0 = panel.frame[panel.frame["month"] == 0]
         reference = approved_reference(month0, month0["decision"].astype(str))
-        subject = _story_subject(panel, cohort, persona)
-        story = None
-        if subject is not None:
-            story = storyline(subject[1], max(2, min(months, 6)), panel.model, panel.policy,
-                              seed, cutoffs=panel.summary["cutoff_by_month"],
-                              reference=reference, downturn_from=downturn_from)
-            story.persona = subject[0]
+        story = storyline(subject, max(2, min(months, 6)), panel.model, panel.policy,
+                          seed, cutoffs=panel.summary["cutoff_by_month"],
+                          reference=reference, downturn_from=downturn_from)
+        story.persona = persona
         summary = {**panel.summary,
                    "borrowed_once_then_ineligible": cohort.summary, "cohort_flow": cohort.flow,
-                   "storyline": story.to_dict() if story is not None else None}
+                   "storyline": story.to_dict()}
         paths = [write_parquet(out / COHORT_FILE, cohort.members)]
         for name, fig in lifecycle_figures(panel, summary, story).items():
             paths.extend(export(fig, name, out / "figures"))

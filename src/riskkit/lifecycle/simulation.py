@@ -76,6 +76,7 @@ from riskkit.lifecycle.behaviour import (
 )
 from riskkit.lifecycle.state import LifecycleState, init_state, roll_month, state_frame
 from riskkit.models import make_model
+from riskkit.models.world import require_synthetic_features
 from riskkit.policy import Policy
 from riskkit.synth.population import check_arguments, generate
 from riskkit.synth.scenarios import Scenario, get_scenario
@@ -458,5 +459,7 @@ def simulate_from_run(run: Any, borrowers: int, months: int, seed: int,
     Panel
     """
     model = run.model(run.deployed_model_name)
+    require_synthetic_features(model, "the lifecycle simulation",
+                               str(getattr(run, "path", "the run")))
     return simulate(borrowers, months, seed, model=model, policy=run.policy(),
                     downturn_from=downturn_from, quiet=quiet, **kwargs)

@@ -16,7 +16,7 @@ looks like the persona row.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,12 +83,37 @@ class Storyline:
 def resolve_persona(persona: str | pd.DataFrame | pd.Series) -> tuple[str, pd.DataFrame]:
     """A name and a one-row frame: a persona name, a one-row frame, or a row as a Series."""
     if isinstance(persona, str):
-        return persona, make_persona(persona)
+        return persona, persona_frame(persona, make_persona)
     frame = persona.to_frame().T if isinstance(persona, pd.Series) else persona
     if len(frame) != 1:
         raise DataError("persona", [f"expected one row, got {len(frame)}"])
     name = str(frame[F.ID_COLUMN].iloc[0]) if F.ID_COLUMN in frame.columns else "applicant"
     return name, frame.reset_index(drop=True)
+
+
+def persona_frame(name: str, make: Callable[[str], pd.DataFrame]) -> pd.DataFrame:
+    """``make(name)``, or a ConfigError listing the known personas for an unknown name.
+
+    Never another borrower's row instead: a misspelt persona used to tell the story of
+    whichever cohort member came first, under the name that was asked for.
+
+    Parameters
+    ----------
+    name
+        The persona asked for.
+    make
+        :func:`riskkit.synth.personas.persona`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The persona's one-row frame.
+    """
+    try:
+        return make(name)
+    except KeyError as exc:  # its message lists the known personas
+        raise ConfigError(str(exc.args[0]) if exc.args else f"unknown persona {name!r}") \
+            from None
 
 
 def before_story(row: pd.DataFrame) -> pd.DataFrame:

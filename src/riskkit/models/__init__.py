@@ -13,7 +13,7 @@ from typing import Any
 from riskkit.core.errors import ConfigError, RunError
 from riskkit.core.registry import Registry
 from riskkit.models.base import MODEL_FILE, CreditModel, PointsScaling, read_model_json
-from riskkit.models.calibration import PlattScaling, ece, fit_platt
+from riskkit.models.calibration import PlattScaling, ece, fit_platt, fit_platt_monotone
 from riskkit.models.gbm import LGBMModel
 from riskkit.models.oracle import OracleModel
 from riskkit.models.scorecard import FeatureBins, ScorecardModel
@@ -71,6 +71,7 @@ __all__ = [
     "ScorecardModel",
     "ece",
     "fit_platt",
+    "fit_platt_monotone",
     "load_model",
     "make_model",
 ]

@@ -35,7 +35,7 @@ from riskkit.core.errors import ConfigError, DataError, RunError
 from riskkit.core.io import read_json, write_json
 from riskkit.core.mathx import sigmoid
 from riskkit.core.registry import Registry
-from riskkit.models.calibration import PlattScaling, calibration_report, fit_platt
+from riskkit.models.calibration import PlattScaling, calibration_report, fit_platt_monotone
 from riskkit.models.frames import category_levels, check_target, check_weight, prepare_frame
 
 MODEL_FILE = "model.json"
@@ -229,10 +229,8 @@ class CreditModel(BaseEstimator, ABC):
             return
         raw = self._raw_logit(X_valid)
         if self.calibrate and len(np.unique(y_valid)) == 2:
-            self.calibration_ = fit_platt(raw, y_valid, sample_weight=valid_weight)
-            note = "Platt scaling fitted on the validation split; ECE on the same rows"
-            if valid_weight is not None:
-                note += " (fit weighted; ECE unweighted)"
+            self.calibration_, note = fit_platt_monotone(raw, y_valid, what=self.name,
+                                                         sample_weight=valid_weight)
         else:
             self.calibration_ = PlattScaling()
             note = "calibrate=False" if not self.calibrate else "validation split has one outcome"

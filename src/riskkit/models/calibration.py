@@ -12,6 +12,7 @@ isotonic (step-function) map has no such form, so applying it would break additi
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -25,6 +26,8 @@ from riskkit.evaluate import ece as evaluate_ece
 PLATT_C = 1e6
 #: Equal-count bins used by :func:`ece`.
 ECE_BINS = 10
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,47 @@ def fit_platt(raw_logit: np.ndarray, y: np.ndarray, C: float = PLATT_C,
     lr.fit(x, target, sample_weight=sample_weight)
     return PlattScaling(slope=float(lr.coef_[0, 0]), intercept=float(lr.intercept_[0]),
                         applied=True)
+
+
+def fit_platt_monotone(raw_logit: np.ndarray, y: np.ndarray, what: str = "model",
+                       C: float = PLATT_C,
+                       sample_weight: np.ndarray | None = None) -> tuple[PlattScaling, str]:
+    """Platt scaling that never inverts (or flattens) the model's ranking.
+
+    A calibration map must be increasing: a slope <= 0 turns the riskiest applicants into
+    the safest (a negative slope) or every applicant into the same PD (zero), while the
+    log-odds it is applied to were fitted to rank. It happens when the validation split
+    ranks the other way round from training (a weak, unstable feature; a tiny sample). A
+    bounded fit would only return slope 0, a model that ranks nobody, so such a fit is
+    refused instead: the raw model is kept, the refusal is logged as a warning and its
+    reason returned for the calibration report.
+
+    Parameters
+    ----------
+    raw_logit, y
+        Uncalibrated log-odds and 0/1 outcomes of the validation split.
+    what
+        The model's name, for the warning.
+    C
+        Inverse regularisation of the logistic fit.
+    sample_weight
+        Optional weight per row (the note then says the fit was weighted).
+
+    Returns
+    -------
+    tuple of PlattScaling and str
+        The scaling to apply (the identity when refused) and a note saying what was done.
+    """
+    fitted = fit_platt(raw_logit, y, C=C, sample_weight=sample_weight)
+    if fitted.slope > 0:
+        note = "Platt scaling fitted on the validation split; ECE on the same rows"
+        return fitted, note + (" (fit weighted; ECE unweighted)" if sample_weight is not None
+                               else "")
+    note = (f"calibration refused: the Platt slope fitted on the validation split is "
+            f"{fitted.slope:.4g} (<= 0), which would invert the model's ranking; the "
+            "uncalibrated model is kept (the validation split ranks against the training fit)")
+    log.warning("%s: %s", what, note)
+    return PlattScaling(), note
 
 
 def ece(y: np.ndarray, pd_: np.ndarray, n_bins: int = ECE_BINS) -> float:

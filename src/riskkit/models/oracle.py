@@ -16,6 +16,7 @@ population it describes, and re-fitting a Platt map to a sample would only add n
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,32 @@ class OracleModel(CreditModel):
         self.scenario = scenario
         self.world = world
         self.truth = truth
+
+    def for_scenario(self, scenario: str) -> OracleModel:
+        """This fitted oracle standing for another scenario's truth: same target bad rate
+        and calibration, that scenario's macro shift.
+
+        A run's out-of-time cohort can come from another scenario (``data.oot.scenario:
+        downturn``): its true log-odds include a macro shift that no feature carries, so
+        the training scenario's oracle is not the truth there and would understate the
+        cohort's risk.
+
+        Parameters
+        ----------
+        scenario
+            The scenario the scored applicants were drawn under.
+
+        Returns
+        -------
+        OracleModel
+            A new fitted oracle (this one is not changed).
+        """
+        get_scenario(scenario)  # an unknown name is an error listing the known ones
+        other = copy.copy(self)
+        other.scenario = scenario
+        if hasattr(self, "truth_"):
+            other.truth_ = other._truth()
+        return other
 
     def _truth(self) -> TruthModel:
         return truth_model(float(self.bad_rate), get_scenario(self.scenario).macro_logit,

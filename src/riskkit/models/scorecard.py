@@ -26,6 +26,10 @@ and refuses to continue if a single value differs.
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -169,6 +173,28 @@ def optbinning_woe(optb: Any, x: np.ndarray) -> np.ndarray:
                                      metric_missing="empirical"), dtype=float)
 
 
+@contextmanager
+def ctrl_c_kept() -> Iterator[None]:
+    """Give Python back its Ctrl-C handler after an optbinning (OR-Tools CP-SAT) solve.
+
+    CP-SAT catches SIGINT during a solve (``catch_sigint_signal``, which optbinning does not
+    expose) and on return leaves SIGINT at the operating system's default, so the *next*
+    Ctrl-C kills riskkit outright: no KeyboardInterrupt, no clean-up, a run's hidden
+    ``.incomplete-*`` staging folder left behind. Re-installing the handler Python had
+    before the solve (the same fix RMG-Py made for lpsolve) keeps Ctrl-C an exception.
+    Only the main thread may set signal handlers; elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handler = signal.getsignal(signal.SIGINT)
+    try:
+        yield
+    finally:
+        if handler is not None:
+            signal.signal(signal.SIGINT, handler)
+
+
 def fit_feature_bins(name: str, x: np.ndarray, y: np.ndarray, params: dict[str, Any],
                      special_codes: list[Any] | None,
                      registry: Registry = F.SYNTHETIC,
@@ -206,7 +232,8 @@ def fit_feature_bins(name: str, x: np.ndarray, y: np.ndarray, params: dict[str, 
                           monotonic_trend="auto" if feat.is_categorical else TREND[feat.direction],
                           special_codes=list(special_codes) if special_codes else None,
                           **params)
-    optb.fit(x, y, sample_weight=sample_weight)
+    with ctrl_c_kept():
+        optb.fit(x, y, sample_weight=sample_weight)
     bins = bins_from_optbinning(optb)
     if sample_weight is not None:
         return _reweighted_bins(optb, bins, x, y, sample_weight)

@@ -5,8 +5,10 @@ platforms, age outside the product's range), then a cut-off on the model's PD, t
 line that grows with income and shrinks with risk, rounded down to what a product shows.
 
 The cut-off can be a fixed PD or be *chosen* for a target approval rate or a target bad
-rate among approved applicants; :meth:`Policy.fit` resolves it on a validation sample, so
-the decision rule that is applied later is always a plain PD threshold.
+rate among approved applicants; :meth:`Policy.fit` resolves it on a validation sample with
+:mod:`riskkit.evaluate.cutoffs` (ties approved or declined as a whole, the approval rate
+never above its target), so the decision rule that is applied later is always a plain PD
+threshold. A frame without a column a knock-out rule reads is an error, never a skipped rule.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ import numpy as np
 import pandas as pd
 
 from riskkit.core import features as F
-from riskkit.core.errors import ConfigError
+from riskkit.core.errors import ConfigError, DataError
 from riskkit.core.registry import Registry
+from riskkit.evaluate.cutoffs import cutoff_for_approval_rate, cutoff_for_bad_rate
 
 _OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
         "==": operator.eq, "!=": operator.ne}
@@ -161,14 +164,11 @@ class Policy:
             raise ConfigError("cannot choose a cut-off: every applicant in the sample is knocked "
                               "out by the knock-out rules")
         if self.cutoff_method == "approval_rate":
-            cutoff = float(np.quantile(p, self.cutoff_target, method="inverted_cdf"))
+            cutoff = cutoff_for_approval_rate(p, self.cutoff_target)
         else:
             if y is None:
                 raise ConfigError("a bad-rate cut-off needs outcomes to be chosen")
-            order = np.argsort(p, kind="stable")
-            bad_rate = np.cumsum(np.asarray(y)[passing][order]) / np.arange(1, len(order) + 1)
-            ok = np.nonzero(bad_rate <= self.cutoff_target)[0]
-            cutoff = float(p[order][ok[-1]]) if len(ok) else float(p.min()) - 1e-12
+            cutoff = cutoff_for_bad_rate(np.asarray(y)[passing], p, self.cutoff_target)
         return replace(self, cutoff=cutoff)
 
     def with_cutoff(self, cutoff: float) -> Policy:
@@ -176,19 +176,39 @@ class Policy:
         return replace(self, cutoff=float(cutoff), cutoff_method="fixed", cutoff_target=float(cutoff))
 
     # ------------------------------------------------------------------ decisions
+    def check_columns(self, frame: pd.DataFrame, source: str = "scoring frame") -> None:
+        """Refuse a frame that lacks a column a knock-out rule reads.
+
+        A missing column must never mean "rule passed": an applicant who is overdue right
+        now would be approved only because ``current_overdue`` was not sent along.
+
+        Parameters
+        ----------
+        frame
+            Applicants to be decided.
+        source
+            What ``frame`` is, for the error message.
+        """
+        missing = sorted({rule.feature for rule in self.knockouts} - set(frame.columns))
+        if missing:
+            rules = [rule.name for rule in self.knockouts if rule.feature in missing]
+            raise DataError(source, [f"missing column(s) {missing} read by the knock-out "
+                                     f"rule(s) {rules}; a rule is never skipped"])
+
     def knockout_mask(self, frame: pd.DataFrame) -> np.ndarray:
+        """True for applicants who hit any knock-out rule (DataError if a column is missing)."""
+        self.check_columns(frame)
         mask = np.zeros(len(frame), dtype=bool)
         for rule in self.knockouts:
-            if rule.feature in frame.columns:
-                mask |= rule.hits(frame)
+            mask |= rule.hits(frame)
         return mask
 
     def knockout_names(self, frame: pd.DataFrame) -> np.ndarray:
         """Name of the first knock-out rule each applicant hits ('' if none)."""
+        self.check_columns(frame)
         names = np.full(len(frame), "", dtype=object)
         for rule in reversed(self.knockouts):
-            if rule.feature in frame.columns:
-                names[rule.hits(frame)] = rule.name
+            names[rule.hits(frame)] = rule.name
         return names
 
     def rule(self, name: str) -> KnockoutRule:

@@ -10,7 +10,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shutil
 import tempfile
+import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,34 +159,145 @@ def write_population(out: str | os.PathLike[str], rows: int, seed: int,
     blocks = iter_blocks(rows, seed, scenario, bad_rate, quiet, world=spec)
     builder = CardBuilder()
     target = out_dir / POPULATION_FILE
-    with atomic_path(target) as tmp, ThreadPoolExecutor(max_workers=1) as pool:
-        # One writer thread encodes and compresses block k (pyarrow and hashlib release the
-        # GIL) while the main thread generates block k+1; a single worker keeps the blocks
-        # in order, and waiting on the previous block keeps at most two in memory.
-        writer: pq.ParquetWriter | None = None
-        pending: Future[None] | None = None
-
-        def write(block: pd.DataFrame, table: pa.Table) -> None:
-            writer.write_table(table)  # type: ignore[union-attr]
-            builder.add(block)
-
-        try:
-            for block in blocks:
-                table = pa.Table.from_pandas(block, preserve_index=False)
-                if writer is None:
-                    writer = pq.ParquetWriter(tmp, table.schema, compression="zstd")
-                if pending is not None:
-                    pending.result()
-                pending = pool.submit(write, block, table)
-            if pending is not None:
-                pending.result()
-        finally:
-            if writer is not None:
-                writer.close()
+    with atomic_path(target) as tmp:
+        _stream_blocks(blocks, tmp, builder)
     card = builder.card(seed, scenario, bad_rate, spec)
     write_json(out_dir / DATACARD_FILE, card)
     log.info("wrote %s rows to %s and %s", f"{rows:,}", target, out_dir / DATACARD_FILE)
     return card
+
+
+def _stream_blocks(blocks: Iterator[pd.DataFrame], tmp: Path, builder: CardBuilder) -> None:
+    """Write ``blocks`` to the Parquet file ``tmp`` on one writer thread.
+
+    The writer thread converts block k to Arrow, encodes and compresses it (pyarrow and
+    hashlib release the GIL) while the main thread generates block k+1; one worker keeps the
+    blocks in order, and waiting on the previous block keeps at most two in memory.
+
+    The Arrow conversion runs on the writer thread, never on the main thread, because
+    Python delivers Ctrl-C (SIGINT) to the main thread only: interrupted inside
+    ``pa.Table.from_pandas``, pyarrow abandons the half-converted columns and reports
+    "Column 4 had 65536 while previous column had 45120" instead of the interrupt. Here the
+    main thread is interrupted only in NumPy or while waiting, and the interrupt wins: the
+    pending block is finished, the file closed, and the interrupt re-raised for the caller
+    to remove the temporary file.
+    """
+    state: dict[str, pq.ParquetWriter] = {}
+
+    def write(block: pd.DataFrame) -> None:
+        table = pa.Table.from_pandas(block, preserve_index=False)
+        if "writer" not in state:
+            state["writer"] = pq.ParquetWriter(tmp, table.schema, compression="zstd")
+        state["writer"].write_table(table)
+        builder.add(block)
+
+    pending: Future[None] | None = None
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        for block in blocks:
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(write, block)
+        if pending is not None:
+            pending.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # the writer is idle before closing
+        if "writer" in state:
+            state["writer"].close()
+
+
+# ----------------------------------------------------------------------------- size
+#: Requests at least this large are measured and checked against the disk, the memory and
+#: the clock before anything is written (a smaller one takes minutes and a few GB at most).
+CHECK_FROM_ROWS = 2_000_000
+#: Longest generation riskkit starts without ``force`` (a day: past that, use the Dask engine
+#: on a cluster or generate a smaller population).
+MAX_HOURS = 24.0
+#: Bytes per row the writer keeps in memory until the end, for the data card's oracle AUC
+#: (int8 outcome + float32 PD, concatenated once, then ranked by scikit-learn in float64).
+MEMORY_BYTES_PER_ROW = 2 * 5 + 3 * 8
+
+
+def size_estimate(rows: int, seed: int = 7, scenario: str = "baseline",
+                  bad_rate: float = DEFAULT_BAD_RATE,
+                  world: str | WorldSpec | None = None) -> dict[str, float]:
+    """Disk, memory and time a population of ``rows`` needs, from one measured block.
+
+    One block of 65,536 rows is generated, converted and compressed exactly as the writer
+    does, and timed: its compressed size and rate scale linearly with the number of blocks.
+
+    Parameters
+    ----------
+    rows, seed, scenario, bad_rate, world
+        The request, as for :func:`write_population`.
+
+    Returns
+    -------
+    dict
+        ``rows``, ``disk_bytes``, ``memory_bytes``, ``seconds`` and the measured
+        ``rows_per_second``.
+    """
+    check_arguments(rows, seed, bad_rate)
+    start = time.perf_counter()
+    block = next(iter_blocks(min(rows, BLOCK_ROWS), seed, scenario, bad_rate, quiet=True,
+                             world=world))
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.Table.from_pandas(block, preserve_index=False), sink, compression="zstd")
+    elapsed = max(time.perf_counter() - start, 1e-6)
+    per_row = sink.getvalue().size / len(block)
+    return {"rows": rows, "disk_bytes": per_row * rows,
+            "memory_bytes": MEMORY_BYTES_PER_ROW * rows + 4 * block.memory_usage(deep=True).sum(),
+            "seconds": elapsed * rows / len(block), "rows_per_second": len(block) / elapsed}
+
+
+def _gb(n: float) -> str:
+    """Bytes as GB, or TB past a thousand GB."""
+    return f"{n / 1e12:,.1f} TB" if n >= 1e12 else f"{n / 1e9:,.1f} GB"
+
+
+def check_room(estimate: dict[str, float], out: str | os.PathLike[str]) -> None:
+    """Refuse a population that cannot fit the free disk or memory, or would take too long.
+
+    Parameters
+    ----------
+    estimate
+        :func:`size_estimate`'s answer.
+    out
+        The output folder (its nearest existing parent is measured).
+
+    Raises
+    ------
+    ConfigError
+        Naming the need, what is there, and ``--force``.
+    """
+    folder = Path(out).resolve()
+    while not folder.exists():
+        folder = folder.parent
+    free_disk = shutil.disk_usage(folder).free
+    free_memory = _available_memory()
+    hours = estimate["seconds"] / 3600
+    need = (f"{estimate['rows']:,} rows need about {_gb(estimate['disk_bytes'])} on disk, "
+            f"{_gb(estimate['memory_bytes'])} of memory and {hours:,.1f} hours "
+            f"(measured: {estimate['rows_per_second']:,.0f} rows/s)")
+    problems = []
+    if estimate["disk_bytes"] > free_disk:
+        problems.append(f"{folder} has {_gb(free_disk)} free")
+    if free_memory is not None and estimate["memory_bytes"] > free_memory:
+        problems.append(f"{_gb(free_memory)} of memory is available")
+    if hours > MAX_HOURS:
+        problems.append(f"that is over {MAX_HOURS:.0f} hours")
+    if problems:
+        raise ConfigError(f"{need}, but {'; '.join(problems)}; generate fewer rows, use "
+                          "--engine dask on a cluster, or pass --force to start anyway")
+    log.info("%s", need)
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory available now (Linux, macOS), or None where it cannot be read."""
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def read_population(folder: str | os.PathLike[str]) -> pd.DataFrame:

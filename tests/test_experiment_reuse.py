@@ -1,0 +1,69 @@
+"""What a run's numbers stand for: the oracle of an out-of-time cohort under another
+scenario is that scenario's truth, and a notebook reuses a run only of the experiment it
+asks for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from riskkit.core import features as F
+from riskkit.experiment import config as C
+from riskkit.experiment import ensure, runner
+from riskkit.experiment.splits import population_splits
+from riskkit.experiment.stages import decide_all, evaluate_all
+from riskkit.models import OracleModel
+
+
+def test_the_oracle_of_a_downturn_cohort_carries_the_downturn_shift() -> None:
+    """The training scenario's oracle understated a downturn cohort's risk by its macro shift."""
+    cfg = C.resolve({"data": {"rows": 2000, "oot": {"rows": 2000, "scenario": "downturn"}},
+                     "models": {"scorecard": {"enabled": False}, "lgbm": {"enabled": False}},
+                     "policy": {"model": "oracle"}})
+    splits = population_splits(cfg)
+    oracle = OracleModel(bad_rate=cfg["data"]["bad_rate"], scenario="baseline")
+    models = {"oracle": oracle.fit(splits["train"], splits["train"][F.TARGET])}
+    _, decisions = decide_all(cfg, models, splits)
+    oot = decisions[decisions["split"] == "oot"]
+    np.testing.assert_allclose(oot["pd_oracle"].to_numpy(), splits["oot"]["true_pd"].to_numpy(),
+                               rtol=1e-6)
+    test = decisions[decisions["split"] == "test"]
+    np.testing.assert_allclose(test["pd_oracle"].to_numpy(), splits["test"]["true_pd"].to_numpy(),
+                               rtol=1e-6)
+    metrics, _ = evaluate_all(cfg, models, splits)
+    oot_metrics = metrics["models"]["oracle"]["oot"]
+    assert abs(oot_metrics["ece"]) < 0.02  # calibrated on the cohort it describes
+    assert models["oracle"].scenario == "baseline"  # the fitted oracle itself is unchanged
+
+
+@pytest.fixture(scope="module")
+def scorecard_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """A real run with the built-in baseline's rows and seed but other models and policy."""
+    runs = tmp_path_factory.mktemp("runs")
+    user = {"name": "other", "seed": 5, "models": {"lgbm": {"enabled": False},
+                                                   "oracle": {"enabled": False}},
+            "policy": {"model": "scorecard", "cutoff": {"method": "approval_rate", "value": 0.6}},
+            "explain": {"splits": ["test"]}, "figures": {"formats": ["png"]}}
+    runner.run_experiment(C.resolve(user, rows=1000, seed=5), runs, quiet=True)
+    return runs, user
+
+
+class _WouldRun(Exception):
+    pass
+
+
+def test_a_notebook_reuses_only_a_run_of_the_experiment_it_asks_for(scorecard_run,
+                                                                    monkeypatch) -> None:
+    """Rows and seed alone used to pick a run with other models and another policy."""
+    runs, user = scorecard_run
+
+    def would_run(cfg, runs_dir, quiet=True):
+        raise _WouldRun(cfg["name"])
+
+    monkeypatch.setattr(ensure, "run_experiment", would_run)
+    with pytest.raises(_WouldRun):  # the baseline asked for: that run is not it
+        ensure.ensure_run(rows=1000, seed=5, runs_dir=runs)
+    same = ensure.ensure_run(rows=1000, seed=5, runs_dir=runs, config={**user, "name": "x"})
+    assert same.config["policy"]["model"] == "scorecard"  # the name alone does not matter
