@@ -71,7 +71,12 @@ def approval_rate_at(p: MetricInput, cutoff: float) -> float:
 
 
 def cutoff_for_approval_rate(p: MetricInput, rate: float) -> float:
-    """Largest observed PD whose policy ``p <= cutoff`` approves at most ``rate``.
+    """Largest observed PD whose policy ``p <= cutoff`` approves at most the target.
+
+    The budget is ``ceil(rate * n)`` applicants: the target rounded up to a whole applicant,
+    which is what riskkit's cut-off has always given on distinct PDs (so existing runs keep
+    their decisions byte for byte); with ties the budget is never exceeded, because a tie is
+    approved or declined as a whole.
 
     Parameters
     ----------
@@ -83,14 +88,15 @@ def cutoff_for_approval_rate(p: MetricInput, rate: float) -> float:
     Returns
     -------
     float
-        The cut-off. With ties at the margin the achieved rate is below ``rate`` (a tie is
+        The cut-off. The achieved rate is at most ``ceil(rate * n) / n``, i.e. above ``rate`` by
+        less than one applicant's share; with ties at the margin it can be lower (a tie is
         approved or declined as a whole); if even the lowest PD's tie is over budget, the
         cut-off approves nobody.
     """
     if not 0.0 <= rate <= 1.0:
         raise DataError("metric input", [f"approval rate must be in [0, 1], got {rate!r}"])
     sorted_p = np.sort(_finite_scores(p))
-    k = int(np.floor(rate * sorted_p.size + 1e-9))
+    k = int(np.ceil(rate * sorted_p.size - 1e-9))
     if k == 0:
         return _below(sorted_p)
     cut = sorted_p[k - 1]
