@@ -41,8 +41,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
                         format="riskkit: %(message)s", stream=sys.stderr, force=True)
-
-
     try:
         cfg = (load_config(args.config, rows=args.rows, seed=args.seed) if args.config.exists()
                else resolve({}, rows=args.rows, seed=args.seed))
