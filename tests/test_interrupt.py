@@ -22,6 +22,14 @@ from riskkit.experiment import INCOMPLETE_PREFIX
 from riskkit.experiment.runfolder import MANIFEST, load_run
 
 
+def _default_signals() -> None:
+    """Start the child with SIGINT and SIGTERM at their defaults: a suite started in the
+    background of a non-interactive shell inherits SIGINT *ignored*, and Python then never
+    turns Ctrl-C into KeyboardInterrupt, so the interrupt tests would test nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _staging(runs: Path) -> list[Path]:
     if not runs.exists():
         return []
@@ -70,7 +78,8 @@ def test_killed_run_leaves_no_complete_looking_folder(tmp_path: Path) -> None:
 def _interrupt_when(cmd: list[str], ready, sig: int = signal.SIGINT,
                     timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Start ``cmd``, send ``sig`` once ``ready()`` is true, return how it ended."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_signals)
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and proc.poll() is None and not ready():
@@ -99,6 +108,7 @@ def test_ctrl_c_after_a_scorecard_fit_is_still_an_exception() -> None:
               "except KeyboardInterrupt:\n"
               "    print('KeyboardInterrupt')\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          preexec_fn=_default_signals,
                           timeout=300)
     assert done.returncode == 0 and done.stdout.strip() == "KeyboardInterrupt", done
 
