@@ -39,7 +39,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from riskkit.core.errors import ConfigError
 from riskkit.core.features import Feature
@@ -115,17 +114,7 @@ def read_user_config(config_path: str | os.PathLike[str] | None) -> dict[str, An
     if config_path is None:
         return {}
     p = Path(config_path)
-    if not p.is_file():
-        raise ConfigError(f"config {p} does not exist")
-    try:
-        user = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"config {p} is not valid YAML{where}: "
-                          f"{getattr(exc, 'problem', exc)}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"config {p} is not UTF-8 text") from None
+    user = C.read_yaml(p)
     if not isinstance(user, dict):
         raise ConfigError(f"config {p}: expected a mapping of settings at the top level, "
                           f"got {type(user).__name__}")

@@ -272,21 +272,36 @@ def resolve(user: Mapping[str, Any] | None = None, *, source: str = "config",
     return cfg
 
 
-def load_config(path: str | os.PathLike[str], *, rows: int | None = None,
-                seed: int | None = None) -> dict[str, Any]:
-    """Read a YAML config file and resolve it (see :func:`resolve`)."""
+def read_yaml(path: str | os.PathLike[str]) -> Any:
+    """A config file's YAML as written, or a ConfigError naming the file and the line.
+
+    Parameters
+    ----------
+    path:
+        The YAML file.
+
+    Returns
+    -------
+    Any
+        The parsed document (``{}`` for an empty file).
+    """
     p = Path(path)
     if not p.is_file():
         raise ConfigError(f"config {p} does not exist")
     try:
-        user = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        return yaml.safe_load(p.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ConfigError(f"config {p} is not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"config {p} is not UTF-8 text") from None
-    return resolve(user, source=str(p), rows=rows, seed=seed)
+
+
+def load_config(path: str | os.PathLike[str], *, rows: int | None = None,
+                seed: int | None = None) -> dict[str, Any]:
+    """Read a YAML config file and resolve it (see :func:`resolve`)."""
+    return resolve(read_yaml(path), source=str(Path(path)), rows=rows, seed=seed)
 
 
 def dump(cfg: Mapping[str, Any]) -> str:
