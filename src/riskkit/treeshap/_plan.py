@@ -234,10 +234,9 @@ def make_plan(
     table_start = np.where(sizes > 0, _offsets(p.sizes), -1).astype(np.int64)
     tables = np.zeros(max(int(sizes.sum()), 1), dtype=np.float64)
     members = sorted(p.members, key=lambda mem: mem[0])
-    if members and leaf_tables is not None:
-        leaves = np.unique(_i64([mem[1] for mem in members]))
-        leaf_start, leaf_data = leaf_tables(leaves)
-        fill_from_leaf_tables(
+    if members:
+        # the subtree members, flattened once for whichever kernel fills the tables
+        member_args = (
             _i64([mem[0] for mem in members]),
             _i64([mem[1] for mem in members]),
             _offsets([len(mem[2]) for mem in members]),
@@ -250,29 +249,12 @@ def make_plan(
             _i64(p.width),
             table_start,
             m.leaf_k,
-            leaf_start,
-            leaf_data,
-            tables,
         )
-    elif members:
-        build_tables(
-            _i64([mem[0] for mem in members]),
-            _i64([mem[1] for mem in members]),
-            _offsets([len(mem[2]) for mem in members]),
-            _i64([i for mem in members for i in mem[2]]),
-            _offsets([len(mem[3]) for mem in members]),
-            _i64([len(mem[3]) for mem in members]),
-            np.asarray([s for mem in members for s in mem[3]], dtype=np.int64).reshape(-1, 3),
-            _i64(p.kp),
-            _i64(p.d),
-            _i64(p.width),
-            table_start,
-            m.leaf_k,
-            m.leaf_feat_start,
-            m.leaf_zero,
-            m.leaf_value,
-            tables,
-        )
+        if leaf_tables is not None:
+            leaf_start, leaf_data = leaf_tables(np.unique(member_args[1]))
+            fill_from_leaf_tables(*member_args, leaf_start, leaf_data, tables)
+        else:
+            build_tables(*member_args, m.leaf_feat_start, m.leaf_zero, m.leaf_value, tables)
     nan_left, zero_missing, default_left = decision_flags(m)
     return TablePlan(
         node_nan_left=nan_left,
