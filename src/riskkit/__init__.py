@@ -6,7 +6,7 @@
     m = run.model("lgbm"); m.predict_pd(run.data("test")); m.contributions(run.data("test"))
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # the version must exist before submodules import it
 from riskkit.experiment.runfolder import compare, load_run
