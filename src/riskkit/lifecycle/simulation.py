@@ -77,7 +77,7 @@ from riskkit.lifecycle.behaviour import (
 from riskkit.lifecycle.state import LifecycleState, init_state, roll_month, state_frame
 from riskkit.models import make_model
 from riskkit.models.world import require_synthetic_features
-from riskkit.policy import Policy
+from riskkit.policy import Decisions, Policy
 from riskkit.synth.population import check_arguments, generate
 from riskkit.synth.scenarios import Scenario, get_scenario
 from riskkit.synth.truth import DEFAULT_BAD_RATE, truth_model
@@ -130,10 +130,10 @@ class Lender:
             raise ConfigError("the policy has no cut-off yet: fit it (Policy.fit) before simulating")
         self.base_cutoff = self.cutoff = float(self.policy.cutoff)
 
-    def review(self, frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
-        """Model PD and the policy's decision at this month's cut-off."""
+    def review(self, frame: pd.DataFrame) -> tuple[np.ndarray, Decisions]:
+        """Model PD and the policy's decisions (as arrays) at this month's cut-off."""
         pd_ = np.asarray(self.model.predict_pd(frame), dtype=float)
-        return pd_, self.policy.with_cutoff(self.cutoff).decide(frame, pd_)
+        return pd_, self.policy.with_cutoff(self.cutoff).decide_arrays(frame, pd_)
 
     def learn(self, overdue: int, expected: float, pd_: np.ndarray,
               passing: np.ndarray) -> None:
@@ -316,9 +316,9 @@ def simulate(borrowers: int, months: int, seed: int, model: Any = None, policy: 
         pd_, decision = lender.review(frame)
         true_pd = sigmoid(env.true_logit(frame))
         if t == 0 and lender.rule == "bad_rate":
-            ok = decision["decision"].to_numpy() == "approved"
+            ok = decision.approved
             lender.target_pd = float(pd_[ok].mean()) if ok.any() else None
-        line = decision["credit_line"].to_numpy(dtype=float)
+        line = decision.credit_line
         income = draw_income(state, env, month_rng(seed, t, 1))
         settled = settle_loans(state, overdue_probability(true_pd, behaviour),
                                behaviour.cure_prob, month_rng(seed, t, 2),
@@ -333,12 +333,12 @@ def simulate(borrowers: int, months: int, seed: int, model: Any = None, policy: 
             _fill(feature_cols[name], rows, frame[name])
         due_here = state.due_here > 0
         expected = float(overdue_probability(pd_[due_here], behaviour).sum())
-        passing = decision["knockout"].to_numpy() == ""
+        passing = decision.knockout == 0
         summary_rows.append(_month_summary(t, env, lender.cutoff, decision, pd_, true_pd,
                                            acts, settled, due_here, expected, frame))
         lender.learn(int(settled.overdue_here.sum()), expected, pd_, passing)
         if on_month is not None:
-            on_month(t, lender, frame, decision, pd_, true_pd)
+            on_month(t, lender, frame, decision.to_frame(frame.index), pd_, true_pd)
         roll_month(state, income, settled, acts)
     panel = _assemble(rec, feature_cols, n, months, knock_names)
     summary = _summary(borrowers, months, seed, downturn_from, lender, behaviour, bad_rate,
@@ -360,16 +360,20 @@ def _fill(target: np.ndarray, where: slice, column: pd.Series) -> None:
 
 
 def _record(rec: dict[str, np.ndarray], rows: slice, state: LifecycleState,
-            decision: pd.DataFrame, knock_names: list[str], acts: MonthActions,
+            decision: Decisions, knock_names: list[str], acts: MonthActions,
             settled: Settlement) -> None:
-    """Copy one month's decisions and events into the preallocated panel columns."""
-    rec["decision"][rows] = decision["decision"].to_numpy() == "approved"
-    knock = decision["knockout"].to_numpy().astype(str)
-    codes = np.zeros(len(knock), dtype=np.int8)
-    for i, name in enumerate(knock_names[1:], start=1):
-        codes[knock == name] = i
+    """Copy one month's decisions and events into the preallocated panel columns.
+
+    Knock-outs are stored as codes into ``knock_names`` (the month-0 policy's rules); a
+    policy refitted since with other rules is mapped by name.
+    """
+    rec["decision"][rows] = decision.approved
+    codes = decision.knockout
+    if list(decision.labels) != knock_names:
+        codes = np.asarray([knock_names.index(name) for name in decision.labels],
+                           dtype=np.int8)[codes]
     rec["knockout"][rows] = codes
-    rec["credit_line"][rows] = decision["credit_line"].to_numpy(dtype=float)
+    rec["credit_line"][rows] = decision.credit_line
     rec["need"][rows] = acts.need
     rec["applied"][rows] = acts.applied_here
     rec["other_platform_apps"][rows] = np.minimum(acts.other_apps, 127)
@@ -402,11 +406,11 @@ def _assemble(rec: dict[str, np.ndarray], features: dict[str, np.ndarray], n: in
     return pd.DataFrame(cols, copy=False)
 
 
-def _month_summary(t: int, env: Environment, cutoff: float, decision: pd.DataFrame,
+def _month_summary(t: int, env: Environment, cutoff: float, decision: Decisions,
                    pd_: np.ndarray, true_pd: np.ndarray, acts: MonthActions,
                    settled: Settlement, due_here: np.ndarray, expected: float,
                    frame: pd.DataFrame) -> dict[str, float]:
-    approved = decision["decision"].to_numpy() == "approved"
+    approved = decision.approved
     loans_due = int(due_here.sum())
     return {
         "month": t, "downturn": env.downturn, "cutoff": cutoff,

@@ -6,9 +6,10 @@ from riskkit.policy.rules import (
     APPROVED,
     DEFAULT_KNOCKOUTS,
     DENIED,
+    Decisions,
     KnockoutRule,
     LineRule,
     Policy,
 )
 
-__all__ = ['APPROVED', 'DEFAULT_KNOCKOUTS', 'DENIED', 'KnockoutRule', 'LineRule', 'Policy']
+__all__ = ['APPROVED', 'DEFAULT_KNOCKOUTS', 'DENIED', 'Decisions', 'KnockoutRule', 'LineRule', 'Policy']

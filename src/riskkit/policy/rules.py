@@ -96,6 +96,47 @@ CutoffMethod = Literal["fixed", "approval_rate", "bad_rate"]
 
 
 @dataclass(frozen=True)
+class Decisions:
+    """A policy's decisions for many applicants, as arrays (see :meth:`Policy.decide_arrays`).
+
+    ``knockout`` holds codes: 0 for no rule hit, else the position + 1 of the first rule
+    hit in ``labels[1:]`` (the policy's rule names at the time of deciding).
+    """
+
+    approved: np.ndarray
+    knockout: np.ndarray
+    pd: np.ndarray
+    credit_line: np.ndarray
+    labels: tuple[str, ...]
+
+    def to_frame(self, index: pd.Index | None = None,
+                 score: np.ndarray | None = None) -> pd.DataFrame:
+        """The table :meth:`Policy.decide` returns: decision, knockout, pd, score, credit_line.
+
+        Parameters
+        ----------
+        index
+            The applicants' index (default: a range).
+        score
+            Scores to add as a ``score`` column, if any.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per applicant.
+        """
+        out = pd.DataFrame({
+            "decision": np.where(self.approved, APPROVED, DENIED),
+            "knockout": np.asarray(self.labels)[self.knockout].astype(str),
+            "pd": self.pd,
+            "credit_line": self.credit_line,
+        }, index=index)
+        if score is not None:
+            out.insert(3, "score", np.asarray(score, dtype=float))
+        return out
+
+
+@dataclass(frozen=True)
 class Policy:
     """A lender's decision rule. ``cutoff`` is a PD; approve when PD <= cutoff."""
 
@@ -203,13 +244,27 @@ class Policy:
             mask |= rule.hits(frame)
         return mask
 
+    def knockout_codes(self, frame: pd.DataFrame) -> np.ndarray:
+        """Position + 1 in ``knockouts`` of the first rule each applicant hits (0: none).
+
+        Why codes: the monthly lifecycle decides 100,000 borrowers two dozen times, and
+        small integers cost nothing to compare and store, where names are strings.
+        :attr:`knockout_labels` turns a code back into its name.
+        """
+        self.check_columns(frame)
+        codes = np.zeros(len(frame), dtype=np.int16 if len(self.knockouts) > 127 else np.int8)
+        for position in range(len(self.knockouts), 0, -1):
+            codes[self.knockouts[position - 1].hits(frame)] = position
+        return codes
+
+    @property
+    def knockout_labels(self) -> tuple[str, ...]:
+        """``""`` (no rule hit) and each rule's name: the name of every knock-out code."""
+        return ("", *(rule.name for rule in self.knockouts))
+
     def knockout_names(self, frame: pd.DataFrame) -> np.ndarray:
         """Name of the first knock-out rule each applicant hits ('' if none)."""
-        self.check_columns(frame)
-        names = np.full(len(frame), "", dtype=object)
-        for rule in reversed(self.knockouts):
-            names[rule.hits(frame)] = rule.name
-        return names
+        return np.asarray(self.knockout_labels, dtype=object)[self.knockout_codes(frame)]
 
     def rule(self, name: str) -> KnockoutRule:
         for rule in self.knockouts:
@@ -217,26 +272,39 @@ class Policy:
                 return rule
         raise KeyError(name)
 
-    def decide(self, frame: pd.DataFrame, pd_: np.ndarray,
-               score: np.ndarray | None = None) -> pd.DataFrame:
-        """One row per applicant: decision, knockout, pd, score, credit_line."""
+    def decide_arrays(self, frame: pd.DataFrame, pd_: np.ndarray) -> Decisions:
+        """The decisions as arrays: approved, knock-out code, PD and credit line.
+
+        What :meth:`decide` tabulates; callers deciding many applicants repeatedly (the
+        lifecycle) use the arrays and skip building string columns.
+
+        Parameters
+        ----------
+        frame
+            Applicants (the knock-out features and ``monthly_income``, if the line rule
+            is to see incomes).
+        pd_
+            Their model PDs.
+
+        Returns
+        -------
+        Decisions
+            One entry per applicant, in ``frame``'s order.
+        """
         if self.cutoff is None:
             raise ConfigError("the policy's cut-off is not chosen yet: call Policy.fit first")
         p = np.asarray(pd_, dtype=float)
-        knocked = self.knockout_names(frame)
-        approved = (knocked == "") & (p <= self.cutoff)
+        codes = self.knockout_codes(frame)
+        approved = (codes == 0) & (p <= self.cutoff)
         income = frame["monthly_income"].to_numpy(dtype=float, na_value=np.nan) \
             if "monthly_income" in frame.columns else np.zeros(len(frame))
         line = np.where(approved, self.line_rule.line(income, p, self.cutoff), 0.0)
-        out = pd.DataFrame({
-            "decision": np.where(approved, APPROVED, DENIED),
-            "knockout": knocked.astype(str),
-            "pd": p,
-            "credit_line": line,
-        }, index=frame.index)
-        if score is not None:
-            out.insert(3, "score", np.asarray(score, dtype=float))
-        return out
+        return Decisions(approved, codes, p, line, self.knockout_labels)
+
+    def decide(self, frame: pd.DataFrame, pd_: np.ndarray,
+               score: np.ndarray | None = None) -> pd.DataFrame:
+        """One row per applicant: decision, knockout, pd, score, credit_line."""
+        return self.decide_arrays(frame, pd_).to_frame(frame.index, score)
 
     def to_dict(self) -> dict[str, Any]:
         return {
