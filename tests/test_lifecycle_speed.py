@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from riskkit.lifecycle import analysis as A
 from riskkit.lifecycle import simulation as L
 from riskkit.models._forest import flatten, predict_raw
 
@@ -125,3 +126,18 @@ def test_panel_bytes_do_not_depend_on_the_thread_count(lender, tmp_path):
     finally:
         numba.set_num_threads(before)
     assert files[0] == files[1]
+
+
+def test_run_simulation_streams_the_panel_write_frame_writes(lender, tmp_path, monkeypatch):
+    """The panel encoded month by month beside the simulation is Panel.write_frame's file,
+    and the selection-bias models fitted from month 0 alone give the same table."""
+    monkeypatch.setattr(A, "simulate", lambda *a, **k: L.simulate(*a, **{**k, "model": lender[0],
+                                                                        "policy": lender[1]}))
+    summary = A.run_simulation(tmp_path / "run", 1_500, 5, 11, quiet=True)
+    panel = L.simulate(1_500, 5, 11, *lender)
+    written = panel.write_frame(tmp_path / "direct")
+    assert (tmp_path / "run" / L.PANEL_FILE).read_bytes() == written.read_bytes()
+    expected = A.selection_bias_experiment(panel, seed=11).reset_index().to_dict(orient="records")
+    assert summary["selection_bias"] == expected
+    assert sorted(p.name for p in (tmp_path / "run" / "figures").iterdir())[:3] == [
+        "approval_and_cutoff.pdf", "approval_and_cutoff.png", "approval_and_cutoff.svg"]

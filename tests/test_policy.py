@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from riskkit.core.errors import ConfigError, DataError
 from riskkit.policy import APPROVED, DEFAULT_KNOCKOUTS, DENIED, LineRule, Policy
+from riskkit.synth import generate
 
 SETTINGS = settings(max_examples=200, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -262,3 +263,21 @@ def test_knockouts_given_as_a_list_are_named():
 def test_deciding_before_choosing_a_cutoff_is_an_error():
     with pytest.raises(ConfigError, match="cut-off"):
         Policy().decide(pd.DataFrame({"age": [30]}), np.array([0.1]))
+
+
+def test_decide_arrays_are_what_decide_tabulates():
+    frame = generate(3_000, seed=21)
+    pd_ = np.random.default_rng(3).random(len(frame)) * 0.2
+    policy = Policy.from_config({}).fit(frame, pd_)
+    arrays = policy.decide_arrays(frame, pd_)
+    table = policy.decide(frame, pd_)
+    assert np.array_equal(arrays.approved, table["decision"].to_numpy() == "approved")
+    assert list(np.asarray(arrays.labels)[arrays.knockout]) == list(table["knockout"])
+    assert list(policy.knockout_names(frame)) == list(table["knockout"])
+    assert (arrays.knockout > 0).any() and set(np.unique(arrays.knockout)) <= set(
+        range(len(policy.knockouts) + 1))
+    # the first rule hit wins, as the names always did
+    first = np.zeros(len(frame), dtype=int)
+    for position, rule in reversed(list(enumerate(policy.knockouts, start=1))):
+        first[rule.hits(frame)] = position
+    assert np.array_equal(arrays.knockout, first)

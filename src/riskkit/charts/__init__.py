@@ -26,7 +26,7 @@ from riskkit.charts.explain import (
     plot_waterfall,
 )
 from riskkit.charts.fairness import plot_approval_by_group
-from riskkit.charts.output import FORMATS, ChartNameError, add_source_line, export
+from riskkit.charts.output import FORMATS, ChartNameError, add_source_line, export, export_all
 from riskkit.charts.performance import (
     plot_gains,
     plot_ks,
@@ -69,6 +69,7 @@ __all__ = [
     "MissingFontWarning",
     "add_source_line",
     "export",
+    "export_all",
     "export_shap",
     "find_cjk_font",
     "label",

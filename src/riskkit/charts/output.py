@@ -7,10 +7,15 @@ and version control shows only real changes.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-from collections.abc import Sequence
+import sys
+import traceback
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
+import matplotlib
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
@@ -19,6 +24,8 @@ from riskkit.core.io import write_with
 
 FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
 _SOURCE_GID = "riskkit-source-line"
+#: The salt of SVG ids when the style in force sets none (riskkit's style sheets use it too).
+_SVG_SALT = "riskkit"
 _METADATA: dict[str, dict[str, str | None]] = {
     "png": {"Software": "riskkit"},
     "svg": {"Creator": "riskkit", "Date": None},
@@ -89,7 +96,86 @@ def export(
         target = Path(folder) / f"{name}.{fmt}"
 
         def save(tmp: Path, fmt: str = fmt) -> None:
-            root.savefig(tmp, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
+            # SVG ids are hashes salted by svg.hashsalt, random when it is unset (a figure
+            # drawn outside riskkit's style): salted here, the file is the same every time
+            salt = matplotlib.rcParams["svg.hashsalt"] or _SVG_SALT
+            with matplotlib.rc_context({"svg.hashsalt": salt}):
+                root.savefig(tmp, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
 
         paths.append(write_with(target, save))
     return paths
+
+
+def export_all(figures: Mapping[str, Figure], folder: str | os.PathLike[str],
+               formats: Sequence[str] = FORMATS, dpi: int = 300, *,
+               parallel: bool = True) -> list[Path]:
+    """:func:`export` every figure; on Linux a forked child process writes some of them at
+    the same time.
+
+    Why a process: drawing a chart is Python holding the GIL, so threads would take turns;
+    a forked child starts with the figures already built. The two processes take the next
+    figure not yet taken until none is left, and each figure is written whole (all its
+    formats, in order) by one of them, so every file is the same as from one process: a
+    figure's layout is settled by its own earlier drawings, which are the same either way.
+    Where fork is not available (Windows, macOS' default) everything is written here.
+    Call it with no other thread of this process at work: a child forked while another
+    thread holds a lock could wait on it forever.
+
+    Parameters
+    ----------
+    figures
+        Figure by file stem.
+    folder, formats, dpi
+        As for :func:`export`.
+    parallel
+        False: write everything in this process.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files, by figure then format, in the order of ``figures`` and ``formats``.
+    """
+    for name in figures:
+        check_name(name, formats)
+    items = list(figures.items())
+    can_fork = sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+    if parallel and can_fork and len(items) > 1:
+        context = multiprocessing.get_context("fork")
+        taken = context.Value("i", 0)
+        child = context.Process(target=_export_in_child,
+                                args=(items, folder, formats, dpi, taken), daemon=True)
+        child.start()
+        try:
+            _export_taken(items, folder, formats, dpi, taken)
+        finally:
+            child.join()
+        if child.exitcode != 0:
+            raise RuntimeError(f"writing charts in {folder} failed in the child process "
+                               f"(exit code {child.exitcode}; its error is printed above)")
+    else:
+        for name, fig in items:
+            export(fig, name, folder, formats, dpi)
+    return [Path(folder) / f"{name}.{fmt}" for name, _ in items for fmt in formats]
+
+
+def _export_taken(items: list[tuple[str, Figure]], folder: str | os.PathLike[str],
+                  formats: Sequence[str], dpi: int, taken: Any) -> None:
+    """Export the next figure nobody has taken, until none is left."""
+    while True:
+        with taken.get_lock():
+            index = taken.value
+            taken.value += 1
+        if index >= len(items):
+            return
+        name, fig = items[index]
+        export(fig, name, folder, formats, dpi)
+
+
+def _export_in_child(items: list[tuple[str, Figure]], folder: str | os.PathLike[str],
+                     formats: Sequence[str], dpi: int, taken: Any) -> None:
+    try:
+        _export_taken(items, folder, formats, dpi, taken)
+    except BaseException:
+        traceback.print_exc()
+        sys.stderr.flush()
+        os._exit(1)

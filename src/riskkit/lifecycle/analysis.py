@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,13 +33,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskkit.charts import export
+from riskkit.charts import export_all
 from riskkit.charts.lifecycle import lifecycle_figures as figures
 from riskkit.core import features as F
 from riskkit.core.io import write_parquet
+from riskkit.core.parquet_stream import RowSource, streamed_parquet
 from riskkit.evaluate import auc
-from riskkit.explain import approved_reference
-from riskkit.lifecycle.simulation import Panel, default_lender, simulate, simulate_from_run
+from riskkit.explain import approved_reference, contributions
+from riskkit.lifecycle.simulation import (
+    PANEL_FILE,
+    Panel,
+    default_lender,
+    simulate,
+    simulate_from_run,
+)
 from riskkit.lifecycle.story import Storyline, persona_frame, storyline
 from riskkit.models import make_model
 from riskkit.policy import DEFAULT_KNOCKOUTS
@@ -124,8 +131,9 @@ def borrowed_once_then_ineligible(panel: Panel, horizon: int = 3, model: Any = N
     causes = cause_names()
     deltas = np.zeros((len(who), len(causes)))
     if len(who):
-        before = model.contributions(frame.iloc[before_rows])
-        after = model.contributions(frame.iloc[after_rows])
+        # riskkit's TreeSHAP for LightGBM (same values to rounding, ~70x LightGBM's own)
+        before = contributions(model, frame.iloc[before_rows])[0]
+        after = contributions(model, frame.iloc[after_rows])[0]
         change = after.to_numpy() - before.to_numpy()
         for j, name in enumerate(before.columns):
             deltas[:, causes.index(F.get(name).group)] += change[:, j]
@@ -171,16 +179,45 @@ def selection_bias_experiment(data: Panel | pd.DataFrame, model: str = "lgbm", s
     and decisions by ``lender`` (default: :func:`riskkit.lifecycle.simulation.default_lender`).
     """
 
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7_002,)))
     if isinstance(data, Panel):
-        rows = data.frame[data.frame["month"] == 0].reset_index(drop=True)
-        approved = rows["decision"].astype(str).to_numpy() == "approved"
-        y = (rng.random(len(rows)) < rows["true_pd"].to_numpy(dtype=float)).astype(int)
-    else:
-        rows = data.reset_index(drop=True)
-        fitted, policy = lender or default_lender(seed)
-        approved = policy.decide(rows, fitted.predict_pd(rows))["decision"].to_numpy() == "approved"
-        y = rows[F.TARGET].to_numpy().astype(int)
+        return selection_bias_month0(data.frame[data.frame["month"] == 0], model, seed,
+                                     test_share)
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7_002,)))
+    rows = data.reset_index(drop=True)
+    fitted, policy = lender or default_lender(seed)
+    approved = policy.decide(rows, fitted.predict_pd(rows))["decision"].to_numpy() == "approved"
+    y = rows[F.TARGET].to_numpy().astype(int)
+    return _selection_fits(rows, approved, y, model, seed, test_share, rng)
+
+
+def selection_bias_month0(rows: pd.DataFrame, model: str = "lgbm", seed: int = 0,
+                          test_share: float = 0.5) -> pd.DataFrame:
+    """:func:`selection_bias_experiment` from a panel's month-0 rows alone.
+
+    Why separately: the month-0 rows are final once the first simulated month is over, so
+    :func:`run_simulation` fits these models beside the remaining months.
+
+    Parameters
+    ----------
+    rows
+        The panel rows of month 0 (the features, ``decision`` and ``true_pd``).
+    model, seed, test_share
+        As for :func:`selection_bias_experiment`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per training population (``approved_only``, ``everyone``).
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7_002,)))
+    rows = rows.reset_index(drop=True)
+    approved = rows["decision"].astype(str).to_numpy() == "approved"
+    y = (rng.random(len(rows)) < rows["true_pd"].to_numpy(dtype=float)).astype(int)
+    return _selection_fits(rows, approved, y, model, seed, test_share, rng)
+
+
+def _selection_fits(rows: pd.DataFrame, approved: np.ndarray, y: np.ndarray, model: str,
+                    seed: int, test_share: float, rng: np.random.Generator) -> pd.DataFrame:
     test = rng.random(len(rows)) < test_share
     out = []
     for name, train in (("approved_only", ~test & approved), ("everyone", ~test)):
@@ -230,17 +267,26 @@ def run_simulation(out_dir: str | os.PathLike[str], borrowers: int, months: int,
     # before any work: an unknown persona is an error listing the known ones, never another
     # borrower's story told under the name that was asked for
     subject = persona_frame(persona, make_persona)
-    if run is not None:
-        panel = simulate_from_run(run, borrowers, months, seed, downturn_from, quiet)
-    else:
-        panel = simulate(borrowers, months, seed, downturn_from=downturn_from, quiet=quiet)
-    # The selection-bias models (LightGBM, one thread, holding no GIL while it fits) are
-    # fitted beside the cohort and the charts (pure Python); they read the panel and write
-    # nothing, so the files are the same as when they ran one after another. The panel is
-    # written first and alone: encoding it beside the cohort raised the peak memory.
-    panel.write_frame(out)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lifecycle") as pool:
-        selection_job = pool.submit(selection_bias_experiment, panel, seed=seed)
+    # While the months run, two jobs use the second core: panel.parquet is encoded row
+    # group by row group as its rows become final, and the selection-bias models (LightGBM,
+    # one thread, no GIL while it fits) are fitted once month 0 is over. Neither changes what
+    # the simulation computes, so the files are those of running everything in sequence.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="selection") as pool, \
+            streamed_parquet(out / PANEL_FILE, borrowers * months) as stream:
+        started: list[Future[pd.DataFrame]] = []
+
+        def sink(done: int, rows: RowSource) -> None:
+            stream.rows_done(done, rows)
+            if not started and done >= borrowers:
+                started.append(pool.submit(selection_bias_month0, rows(0, borrowers),
+                                           seed=seed))
+
+        if run is not None:
+            panel = simulate_from_run(run, borrowers, months, seed, downturn_from, quiet,
+                                      sink=sink)
+        else:
+            panel = simulate(borrowers, months, seed, downturn_from=downturn_from,
+                             quiet=quiet, sink=sink)
         cohort = borrowed_once_then_ineligible(panel, horizon)
         month0 = panel.frame[panel.frame["month"] == 0]
         reference = approved_reference(month0, month0["decision"].astype(str))
@@ -251,10 +297,11 @@ def run_simulation(out_dir: str | os.PathLike[str], borrowers: int, months: int,
         summary = {**panel.summary,
                    "borrowed_once_then_ineligible": cohort.summary, "cohort_flow": cohort.flow,
                    "storyline": story.to_dict()}
-        paths = [write_parquet(out / COHORT_FILE, cohort.members)]
-        for name, fig in lifecycle_figures(panel, summary, story).items():
-            paths.extend(export(fig, name, out / "figures"))
-        selection = selection_job.result()
+        paths = [out / PANEL_FILE, write_parquet(out / COHORT_FILE, cohort.members)]
+        figures = lifecycle_figures(panel, summary, story)
+        selection = started[0].result()
+    # every helper thread is done: the charts may be drawn by a forked process too
+    paths.extend(export_all(figures, out / "figures"))
     summary["selection_bias"] = selection.reset_index().to_dict(orient="records")
     panel.summary = summary
     panel.write_summary(out)

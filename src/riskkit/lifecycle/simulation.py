@@ -52,6 +52,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -65,6 +66,7 @@ from riskkit.core.errors import ConfigError
 from riskkit.core.io import read_json, write_json, write_parquet
 from riskkit.core.mathx import sigmoid
 from riskkit.core.memory import release_freed_memory
+from riskkit.core.parquet_stream import RowSource
 from riskkit.lifecycle.behaviour import (
     Behaviour,
     MonthActions,
@@ -283,14 +285,24 @@ def simulate(borrowers: int, months: int, seed: int, model: Any = None, policy: 
              downturn_from: int | None = None, quiet: bool = True, *,
              bad_rate: float = DEFAULT_BAD_RATE, cutoff_rule: CutoffRule = "recalibrate",
              behaviour: Behaviour | None = None,
-             on_month: Callable[..., None] | None = None) -> Panel:
+             on_month: Callable[..., None] | None = None,
+             sink: Callable[[int, RowSource], None] | None = None) -> Panel:
     """Simulate ``borrowers`` for ``months`` months; return the panel.
 
-    Without ``model``/``policy`` the lender is :func:`default_lender` (seeded by ``seed``).
+    Without ``model``/``policy`` the lender is :func:`default_lender` (seeded by ``seed``),
+    fitted on a background thread while the borrowers are generated (LightGBM trains
+    without the GIL; the two share nothing, so the result is the same).
     ``downturn_from=K`` switches the scenario knobs to ``downturn`` from month K (more and
     deeper income shocks, lower incomes, more strain, and a macro shift of the TRUE risk no
     feature shows); the lender reacts through ``cutoff_rule``. The same arguments give the
     same panel.
+
+    ``on_month(t, lender, frame, decisions, pd, true_pd)`` is called at the end of each
+    month (the retraining loop of :mod:`riskkit.rejectinf` refits the lender there).
+    ``sink(done, rows)`` is called after each month with the number of panel rows that are
+    final and ``rows(start, stop)`` giving panel rows as the returned panel will hold them:
+    e.g. :class:`riskkit.core.parquet_stream.ParquetStream.rows_done`, which encodes the
+    panel file while the simulation runs.
     """
     check_arguments(borrowers, seed, bad_rate)
     if not isinstance(months, (int, np.integer)) or isinstance(months, bool) or months < 1:
@@ -299,11 +311,18 @@ def simulate(borrowers: int, months: int, seed: int, model: Any = None, policy: 
         raise ConfigError(f"downturn_from must be a month >= 0, got {downturn_from!r}")
     if (model is None) != (policy is None):
         raise ConfigError("give both model and policy, or neither (for the default lender)")
+    if cutoff_rule not in CUTOFF_RULES:
+        raise ConfigError(f"cutoff_rule {cutoff_rule!r} is not one of {', '.join(CUTOFF_RULES)}")
     if model is None:
-        model, policy = default_lender(seed)
+        truth_model()  # the truth both threads generate from, fitted once
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lender") as pool:
+            fitting = pool.submit(default_lender, seed)
+            state = init_state(generate(borrowers, seed=seed), month_rng(seed, -1, 0))
+            model, policy = fitting.result()
+    else:
+        state = init_state(generate(borrowers, seed=seed), month_rng(seed, -1, 0))
     behaviour = behaviour or Behaviour()
     lender = Lender(model, policy, cutoff_rule)
-    state = init_state(generate(borrowers, seed=seed), month_rng(seed, -1, 0))
     release_freed_memory()  # what fitting the lender and generating the rows freed
     n = state.n
     rec = _recorder(n, months)
@@ -331,6 +350,9 @@ def simulate(borrowers: int, months: int, seed: int, model: Any = None, policy: 
         for name in F.REGISTRY:
             feature_cols.setdefault(name, _empty_like(frame[name], n * months))
             _fill(feature_cols[name], rows, frame[name])
+        if sink is not None:
+            sink((t + 1) * n, lambda start, stop: _assemble(rec, feature_cols, n, knock_names,
+                                                            start, stop))
         due_here = state.due_here > 0
         expected = float(overdue_probability(pd_[due_here], behaviour).sum())
         passing = decision.knockout == 0
@@ -340,7 +362,7 @@ def simulate(borrowers: int, months: int, seed: int, model: Any = None, policy: 
         if on_month is not None:
             on_month(t, lender, frame, decision.to_frame(frame.index), pd_, true_pd)
         roll_month(state, income, settled, acts)
-    panel = _assemble(rec, feature_cols, n, months, knock_names)
+    panel = _assemble(rec, feature_cols, n, knock_names, 0, n * months)
     summary = _summary(borrowers, months, seed, downturn_from, lender, behaviour, bad_rate,
                        summary_rows, model)
     return Panel(panel, summary, model, policy)
@@ -386,18 +408,22 @@ def _record(rec: dict[str, np.ndarray], rows: slice, state: LifecycleState,
     rec["late_amount"][rows] = settled.late
 
 
-def _assemble(rec: dict[str, np.ndarray], features: dict[str, np.ndarray], n: int, months: int,
-              knock_names: list[str]) -> pd.DataFrame:
+def _assemble(rec: dict[str, np.ndarray], features: dict[str, np.ndarray], n: int,
+              knock_names: list[str], start: int, stop: int) -> pd.DataFrame:
+    """Panel rows ``[start, stop)`` as a DataFrame over the recorder's arrays (no copy of the
+    numeric columns: the rows must be final)."""
+    index = np.arange(start, stop, dtype=np.int64)
     cols: dict[str, Any] = {
-        "borrower_id": np.tile(np.arange(1, n + 1, dtype=np.int32), months),
-        "month": np.repeat(np.arange(months, dtype=np.int16), n),
+        "borrower_id": (index % n + 1).astype(np.int32),
+        "month": (index // n).astype(np.int16),
     }
     for name, values in features.items():
         feat = F.get(name)
-        cols[name] = (pd.Categorical.from_codes(values, categories=list(feat.categories or ()))
-                      if feat.is_categorical else values)
+        part = values[start:stop]
+        cols[name] = (pd.Categorical.from_codes(part, categories=list(feat.categories or ()))
+                      if feat.is_categorical else part)
     for name in EVENT_COLUMNS:
-        values = rec[name]
+        values = rec[name][start:stop]
         if name == "decision":
             values = pd.Categorical.from_codes(values, categories=["denied", "approved"])
         elif name == "knockout":

@@ -34,19 +34,28 @@ with any number of threads, and each row's sum adds the trees in order.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, parallel_chunksize, prange
 
 # LightGBM's kZeroThreshold is the float 1e-35f.
 ZERO_THRESHOLD = float(np.float32(1e-35))
 # A categorical value is cast to a C int; outside (-1, 2^31) the split sends it right.
 _INT_LIMIT = 2147483648.0
 _MISSING = {"None": 0, "Zero": 1, "NaN": 2}
+#: One parallel kernel at a time: numba's "workqueue" threading layer (the fallback where
+#: neither OpenMP nor TBB loads) aborts the process when two threads launch parallel work
+#: at once, and the lifecycle predicts on a background thread beside the main one.
+_KERNEL_LOCK = threading.Lock()
 #: Rows per parallel work item: a block's values, leaf words and sums stay in L1/L2.
 BLOCK_ROWS = 256
+#: Blocks a thread takes at a time: small chunks handed out on demand rather than one
+#: equal share per thread, so a thread that is held up (the lifecycle encodes its panel on
+#: the other core) does not hold up the rest; 100,000 rows: 37 -> 28 ms on 2 idle cores.
+CHUNK_BLOCKS = 8
 #: Largest leaf count (bits of a word) and categorical code + 1 the kernel handles.
 MAX_LEAVES = 64
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -192,10 +201,11 @@ def predict_raw(forest: Forest, x: np.ndarray) -> np.ndarray:
     out = np.empty(x.shape[0], dtype=np.float64)
     f = forest
     if x.shape[0]:
-        _predict_kernel(x, f.tree_node_start, f.tree_n_nodes, f.tree_leaf_start,
-                        f.node_feature, f.node_kind, f.node_threshold, f.node_nan_left,
-                        f.node_zero_default, f.node_default_left, f.node_cat_mask,
-                        f.node_right_keep, f.leaf_value, BLOCK_ROWS, out)
+        with _KERNEL_LOCK, parallel_chunksize(CHUNK_BLOCKS):
+            _predict_kernel(x, f.tree_node_start, f.tree_n_nodes, f.tree_leaf_start,
+                            f.node_feature, f.node_kind, f.node_threshold, f.node_nan_left,
+                            f.node_zero_default, f.node_default_left, f.node_cat_mask,
+                            f.node_right_keep, f.leaf_value, BLOCK_ROWS, out)
     return out
 
 
