@@ -34,8 +34,14 @@ def _row(row: pd.DataFrame | pd.Series) -> pd.DataFrame:
 def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
                       reference: Mapping[str, Any] | None, *, lang_texts: bool = True,
                       max_reasons: int = 4, truth: Any = None, max_changes: int = 3,
-                      max_wait_months: int = 24) -> dict[str, Any]:
+                      max_wait_months: int = 24,
+                      background: pd.DataFrame | None = None) -> dict[str, Any]:
     """Everything said to (or about) one applicant, as plain JSON-ready values.
+
+    ``background`` is the population a tree model's reasons are measured against (a run's
+    recorded one: :mod:`riskkit.explain.background`); None explains path-dependently. It
+    changes the reasons only: recourse searches on the model's scores and the policy,
+    never on contributions, so what would have to change is the same either way.
 
     Keys: ``applicant_id, decision, pd, score, credit_line, knockout, reasons`` (knock-out
     first, then scored reasons, each ``{rank, kind, feature, contribution, value, text_en,
@@ -48,7 +54,8 @@ def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
     score = np.asarray(model.points(one), dtype=float) if hasattr(model, "points") else None
     decision = policy.decide(one, pd_, score)
     first = decision.iloc[0]
-    reasons = reason_codes(model, policy, one, decision, reference, max_reasons)
+    reasons = reason_codes(model, policy, one, decision, reference, max_reasons,
+                           background=background)
     reason_list = []
     for rec in reasons.to_dict("records"):
         item = {"rank": int(rec["rank"]), "kind": rec["kind"], "feature": rec["feature"],

@@ -37,6 +37,25 @@ def _is_lgbm(model: Any) -> bool:
     return getattr(model, "name", "") == "lgbm" and hasattr(model, "booster_")
 
 
+def has_background_mode(model: Any) -> bool:
+    """Whether ``model`` can be explained against a background population.
+
+    Only tree models can: exact interventional TreeSHAP needs the trees. The scorecard is
+    additive per feature and keeps its own reference (best bin or training mean), and the
+    oracle's contributions are the truth's, against the truth's reference population.
+
+    Parameters
+    ----------
+    model:
+        A fitted riskkit model.
+
+    Returns
+    -------
+    bool
+    """
+    return _is_lgbm(model)
+
+
 def _is_scorecard(model: Any) -> bool:
     return getattr(model, "name", "") == "scorecard"
 

@@ -15,7 +15,11 @@ For every denied applicant the table lists
 Which contributions: the model's own (:func:`riskkit.explain.contrib.contributions`). For
 the scorecard that is "against the best bin" by default -- the adverse-action convention in
 which every bin below the top one costs points -- and for LightGBM and the oracle it is
-against the average applicant. A feature that does not push towards denial is never listed,
+against the average applicant. LightGBM can instead be explained against a ``background``
+population (:mod:`riskkit.explain.background`), e.g. the approved applicants: a reason is
+then "what sets you apart from those we approve", which is what a denial letter claims, and
+a run does this by default. The scorecard and the oracle have no background mode and keep
+their own reference whatever ``background`` says. A feature that does not push towards denial is never listed,
 so an applicant may get fewer than ``max_reasons`` scored reasons (or none, if only a
 knock-out denied them).
 
@@ -34,7 +38,7 @@ import pandas as pd
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError
 from riskkit.core.registry import Registry
-from riskkit.explain.contrib import Reference, contributions
+from riskkit.explain.contrib import Reference, contributions, has_background_mode
 from riskkit.explain.texts import check_langs, reason_texts, reference_value
 from riskkit.policy import APPROVED, DENIED
 
@@ -102,9 +106,12 @@ def approved_reference(frame: pd.DataFrame, decisions: pd.DataFrame | pd.Series,
 
 
 def _denied_contributions(model: Any, frame: pd.DataFrame, rows: np.ndarray,
-                          given: pd.DataFrame | None, contrib_reference: Reference) -> pd.DataFrame:
+                          given: pd.DataFrame | None, contrib_reference: Reference,
+                          background: pd.DataFrame | None) -> pd.DataFrame:
     if given is None:
-        return contributions(model, frame.iloc[rows], reference=contrib_reference)[0]
+        usable = background if background is not None and has_background_mode(model) else None
+        return contributions(model, frame.iloc[rows], reference=contrib_reference,
+                             background=usable)[0]
     if len(given) == len(frame):
         return given.iloc[rows]
     if len(given) == len(rows):
@@ -146,14 +153,19 @@ def reason_codes(model: Any, policy: Any, frame: pd.DataFrame,
                  decisions: pd.DataFrame | pd.Series, reference: Mapping[str, Any] | None,
                  max_reasons: int = 4, lang: str | tuple[str, ...] = ("en", "zh"), *,
                  contributions: pd.DataFrame | None = None,
-                 contrib_reference: Reference = "best") -> pd.DataFrame:
+                 contrib_reference: Reference = "best",
+                 background: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per reason per denied applicant, knock-outs first, then scored reasons.
 
     Columns: ``applicant_id, rank, kind ("knockout"|"scored"), feature, value,
     contribution, text_<lang>...``. ``contribution`` is the log-odds contribution (NaN for
     a knock-out). ``contributions`` may be given precomputed, for all rows of ``frame`` or
     for the denied rows only (in frame order); otherwise they are computed for the denied
-    rows with ``contrib_reference`` (scorecard: ``"best"`` bin or ``"mean"``).
+    rows with ``contrib_reference`` (scorecard: ``"best"`` bin or ``"mean"``) and, for a
+    tree model, against ``background`` when one is given (exact interventional TreeSHAP:
+    "compared with these applicants"; see :mod:`riskkit.explain.background`). Models
+    without a background mode (scorecard, oracle) ignore ``background``, so one call
+    serves whichever model a run deploys.
     Rows are ordered by the applicant's position in ``frame``, then ``rank`` (1 = first).
     ``policy=None`` lists scored reasons only (no knock-out rules to check).
     """
@@ -189,7 +201,8 @@ def reason_codes(model: Any, policy: Any, frame: pd.DataFrame,
     sc_value = np.empty(0, dtype=object)
     sc_text = {lg: np.empty(0, dtype=object) for lg in langs}
     if n and max_reasons:
-        contrib = _denied_contributions(model, frame, rows, contributions, contrib_reference)
+        contrib = _denied_contributions(model, frame, rows, contributions, contrib_reference,
+                                        background)
         names = scored_features(list(contrib.columns), registry)
         values = contrib[names].to_numpy(dtype=float)
         ranked = np.where(np.isfinite(values) & (values > 0), values, -np.inf)

@@ -24,6 +24,10 @@ Search (:func:`recourse`), for one denied applicant:
 
 ``found`` is False, with ``reason``, when nothing within ``max_changes`` changes and
 ``max_wait_months`` works.
+
+Recourse never reads contributions: every candidate is judged by the model's PD and the
+policy's decision. An explanation's background (:mod:`riskkit.explain.background`) therefore
+changes the reasons a letter quotes but not the changes it proposes.
 """
 
 from __future__ import annotations
