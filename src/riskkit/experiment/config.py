@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from riskkit.core.errors import ConfigError
+from riskkit.explain.background import BACKGROUND_MODES, DEFAULT_BACKGROUND_ROWS
 from riskkit.rejectinf import DEFAULTS as REJECT_INFERENCE_DEFAULTS
 from riskkit.rejectinf import check_section as check_reject_inference
 from riskkit.synth.scenarios import SCENARIOS
@@ -60,7 +61,11 @@ DEFAULTS: dict[str, Any] = {
         "knockouts": None,
         "line": None,
     },
-    "explain": {"max_reasons": 4, "recourse_sample": 40, "splits": ["test", "oot"]},
+    # background: what a tree model's reasons are measured against (riskkit.explain.background):
+    # approved = the approved applicants of train ("why you, compared with those we approve"),
+    # reference = the truth's reference sample, none = path-dependent TreeSHAP
+    "explain": {"max_reasons": 4, "recourse_sample": 40, "splits": ["test", "oot"],
+                "background": "approved", "background_rows": DEFAULT_BACKGROUND_ROWS},
     # segment column for performance by segment (skipped when the data has no such column)
     "evaluate": {"segment": "occupation"},
     # model features; None means the registry's built-in model features
@@ -174,6 +179,9 @@ def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
     explain = cfg["explain"]
     check.whole("explain.max_reasons", explain["max_reasons"], 1)
     check.whole("explain.recourse_sample", explain["recourse_sample"], 0)
+    check.expect("explain.background", explain["background"],
+                 explain["background"] in BACKGROUND_MODES, f"one of {', '.join(BACKGROUND_MODES)}")
+    check.whole("explain.background_rows", explain["background_rows"], 1)
     splits = explain["splits"]
     check.expect("explain.splits", splits, isinstance(splits, list)
                  and not set(splits) - {"train", "valid", "test", "oot"},

@@ -29,6 +29,7 @@ from riskkit.core.io import read_json, write_json
 from riskkit.core.paths import repo_root
 from riskkit.core.registry import Registry
 from riskkit.experiment.splits import population_splits
+from riskkit.explain.background import BACKGROUND_FILE
 from riskkit.models import load_model
 from riskkit.policy import Policy
 from riskkit.synth import fingerprint
@@ -166,6 +167,21 @@ class Run:
 
     def reasons(self) -> pd.DataFrame:
         return pd.read_parquet(self.path / "reasons.parquet")
+
+    def explain_background(self) -> pd.DataFrame | None:
+        """The population the run's tree-model reasons were measured against, or None.
+
+        Kept in the run (``explain_background.parquet``) rather than redrawn, so a loaded
+        run explains an applicant exactly as its ``reasons.parquet`` did, whatever the code
+        that draws backgrounds does later. None: the run explained path-dependently
+        (``explain.background: none``, no tree model, or a run made before backgrounds).
+
+        Returns
+        -------
+        pandas.DataFrame or None
+        """
+        file = self.path / BACKGROUND_FILE
+        return pd.read_parquet(file) if file.exists() else None
 
     def applicant(self, applicant_id: int) -> tuple[pd.DataFrame, str]:
         """One applicant's row (and split) by id, from the run's decisions and data."""

@@ -50,6 +50,7 @@ from riskkit.experiment.stages import (
     write_figures,
     write_with_csv,
 )
+from riskkit.explain.background import BACKGROUND_FILE
 from riskkit.rejectinf.study import run_section as reject_inference_all
 from riskkit.synth import fingerprint
 from riskkit.synth.store import prepare_out_dir
@@ -163,6 +164,8 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
             with stages.stage("write"):
                 write_parquet(tmp / "decisions.parquet", decisions)
                 write_parquet(tmp / "reasons.parquet", parquet_safe(reasons))
+                if explain_extra.get("background") is not None:  # `riskkit explain` reuses it
+                    write_parquet(tmp / BACKGROUND_FILE, explain_extra["background"])
                 for name, table in tables.items():
                     write_with_csv(tmp / "tables" / f"{name}.csv", table)
                 write_json(tmp / "metrics.json", metrics)

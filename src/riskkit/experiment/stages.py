@@ -212,7 +212,14 @@ def fairness_all(cfg: dict[str, Any], policy: Policy, splits: dict[str, pd.DataF
 def explain_all(cfg: dict[str, Any], models: dict[str, CreditModel], policy: Policy,
                 splits: dict[str, pd.DataFrame], decisions: pd.DataFrame
                 ) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
-    """Reason codes for denied applicants, and fidelity / additivity per model."""
+    """Reason codes for denied applicants, and fidelity / additivity per model.
+
+    A tree model's reasons are measured against ``explain.background`` (drawn from the
+    training split only: :func:`riskkit.explain.draw_background`); it is returned in the
+    extras as ``background`` for the run to keep. Fidelity is measured both ways on
+    generated data: path-dependent as before, and interventional against a sample of the
+    truth's reference population (``metrics.json["explain"][MODEL]["interventional"]``).
+    """
 
     deployed_name = cfg["policy"]["model"]
     deployed = models[deployed_name]
@@ -226,13 +233,34 @@ def explain_all(cfg: dict[str, Any], models: dict[str, CreditModel], policy: Pol
     dec = pd.concat(dec_parts).reindex(frame["applicant_id"]).reset_index()
     reference = X.approved_reference(splits["valid"], policy.decide(
         splits["valid"], deployed.predict_pd(splits["valid"])), deployed.registry_)
+    background, truth_sample = _backgrounds(cfg, models, splits, decisions)
     reasons = X.reason_codes(deployed, policy, frame, dec, reference,
-                             max_reasons=cfg["explain"]["max_reasons"])
+                             max_reasons=cfg["explain"]["max_reasons"], background=background)
     test = splits["test"]
     test_dec = decisions[decisions["split"] == "test"].reset_index(drop=True)
-    metrics = X.explain_metrics(models, test, test_dec) if "true_pd" in test else {}
-    extra = {"reference": reference, "frame": frame, "decisions": dec}
+    metrics = X.explain_metrics(models, test, test_dec, reference_background=truth_sample) \
+        if "true_pd" in test else {}
+    extra = {"reference": reference, "frame": frame, "decisions": dec, "background": background}
     return reasons, metrics, extra
+
+
+def _backgrounds(cfg: dict[str, Any], models: dict[str, CreditModel],
+                 splits: dict[str, pd.DataFrame], decisions: pd.DataFrame
+                 ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """(background of the reasons, reference sample of the fidelity); None where unused."""
+    trees = [m for m in models.values() if X.has_background_mode(m)]
+    if not trees:
+        return None, None
+    features = list(dict.fromkeys(f for m in trees for f in m.features_))
+    rows, seed, train = cfg["explain"]["background_rows"], cfg["seed"], splits["train"]
+    truth = "true_pd" in train
+    background = X.draw_background(
+        cfg["explain"]["background"], train,
+        decisions[decisions["split"] == "train"].reset_index(drop=True),
+        rows=rows, seed=seed, features=features, has_truth=truth)
+    sample = X.reference_background(rows=rows, seed=seed, features=features) \
+        if truth and "true_pd" in splits["test"] else None
+    return background, sample
 
 
 def write_figures(cfg: dict[str, Any], models: dict[str, CreditModel], policy: Policy,

@@ -3,7 +3,11 @@
 The applicant is a generated id of any split the run kept, or a persona name
 (``zhang_san``, ``li_si``), scored with the run's own model and policy. Reasons are
 compared with the medians among approved applicants of the run's validation split -- the
-same reference the run's reason codes used.
+same reference the run's reason codes used -- and a tree model's contributions are measured
+against the background the run recorded (``explain_background.parquet``, see
+:mod:`riskkit.explain.background`), so the letter printed here says what the run's
+``reasons.parquet`` says. A run without one (``explain.background: none``, or made before
+backgrounds existed) is explained path-dependently, as it was then.
 """
 
 from __future__ import annotations
@@ -72,6 +76,8 @@ def explain_in_run(run: Any, applicant: str | int, *,
     # the truth of the run's own world (a generated run), so recourse's true PD is right
     config = getattr(run, "config", None) or {}
     truth = truth_for(config) if "scenario" in config.get("data", {}) else None
+    recorded = getattr(run, "explain_background", None)
+    background = recorded() if callable(recorded) else None
     explanation = explain_applicant(model, policy, row, _reference(run, model, policy),
-                                    truth=truth)
+                                    truth=truth, background=background)
     return explanation, format_text(explanation, lang=lang)
