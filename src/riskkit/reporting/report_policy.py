@@ -145,11 +145,14 @@ def explanations_section(view: RunView, figs: Figures) -> str:
     elif "additivity_max_err" in mine:
         parts.append(view.para(t("exp.no_truth", model=view.model(model),
                                   err=fmt.sig(mine.get("additivity_max_err")))))
-    keys = list(dict.fromkeys(k for rec in explain.values() if isinstance(rec, Mapping) for k in rec))
+    records = {m: rec for m, rec in explain.items() if isinstance(rec, Mapping)}
+    keys = list(dict.fromkeys(k for rec in records.values() for k, v in rec.items()
+                              if not isinstance(v, Mapping)))
     if keys:
         parts.append(table([view.label("model"), *(view.label(k) for k in keys)],
                            [[view.model(m), *(view.fmt(k, rec.get(k)) for k in keys)]
-                            for m, rec in explain.items() if isinstance(rec, Mapping)]))
+                            for m, rec in records.items()]))
+    parts.append(_interventional(view, records))
     first = first_reasons(view)
     if len(first):
         parts.append(f"<h3>{esc(t('sub.reasons'))}</h3>")
@@ -182,6 +185,25 @@ def explanations_section(view: RunView, figs: Figures) -> str:
     if letter:
         parts.append(f"<h3>{esc(t('sub.letter'))}</h3>{letter}")
     return "".join(parts)
+
+
+def _interventional(view: RunView, records: Mapping[str, Any]) -> str:
+    """Fidelity of the tree models explained the truth's way (interventional TreeSHAP
+    against the truth's reference sample), when the run measured it."""
+    inter = {m: rec["interventional"] for m, rec in records.items()
+             if isinstance(rec.get("interventional"), Mapping)}
+    if not inter:
+        return ""
+    first = inter.get(view.deployed) or next(iter(inter.values()))
+    model = view.deployed if view.deployed in inter else next(iter(inter))
+    keys = list(dict.fromkeys(k for rec in inter.values() for k in rec))
+    return (view.para(view.t("exp.interventional", model=view.model(model),
+                             rows=fmt.integer(first.get("background_rows")),
+                             fid=fmt.percent(first.get("fidelity_top3")),
+                             rho=fmt.sig(first.get("rank_correlation"))))
+            + table([view.label("model"), *(view.label(k) for k in keys)],
+                    [[view.model(m), *(view.fmt(k, rec.get(k)) for k in keys)]
+                     for m, rec in inter.items()]))
 
 
 def letter_explanation(view: RunView) -> dict[str, Any] | None:
