@@ -356,8 +356,8 @@ TEXTS: dict[str, dict[str, str]] = {
     # ---------------------------------------------------------------- explanations
     "exp.text": {"en": "For {n} declined applicants, the deployed {model}'s top-3 reasons agree with the truth's top 3 in {fid} of cases, and its contributions follow the true ones with a rank correlation of {rho}. Contributions add up to the model's log-odds within {err}.",
                  "zh": "在{n}名被拒申请人中，上线模型{model}的前三原因与真实前三原因一致的比例为{fid}，其贡献与真实贡献的秩相关为{rho}。各贡献之和与模型对数几率的误差不超过{err}。"},
-    "exp.interventional": {"en": "Explained the way the truth is defined -- exact interventional TreeSHAP against {rows} rows of the truth's reference sample -- the {model}'s top-3 reasons agree with the truth's in {fid} of cases, with a rank correlation of {rho}.",
-                           "zh": "按真实贡献的定义方式解释（以真实参考样本中{rows}行为背景的精确干预式TreeSHAP），{model}的前三原因与真实前三原因一致的比例为{fid}，秩相关为{rho}。"},
+    "exp.interventional": {"en": "Explained the way the truth is defined (exact interventional TreeSHAP against {rows} rows of the truth's reference sample), {model}'s top-3 reasons agree with the truth's in {fid} of cases, with a rank correlation of {rho}.",
+                           "zh": "按真实贡献的定义方式解释（以真实参考样本中{rows}行为背景、精确计算的干预式沙普利值），{model}的前三原因与真实前三原因一致的比例为{fid}，秩相关为{rho}。"},
     "exp.no_truth": {"en": "The true contributions are unknown for this data; the deployed {model}'s contributions add up to its log-odds within {err}.",
                      "zh": "该数据的真实贡献未知；上线模型{model}的各贡献之和与其对数几率的误差不超过{err}。"},
     "exp.reasons": {"en": "{top} is the first reason for {share} of declines on test; the three most frequent first reasons cover {top3}.",
