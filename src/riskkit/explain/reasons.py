@@ -157,17 +157,40 @@ def reason_codes(model: Any, policy: Any, frame: pd.DataFrame,
                  background: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per reason per denied applicant, knock-outs first, then scored reasons.
 
-    Columns: ``applicant_id, rank, kind ("knockout"|"scored"), feature, value,
-    contribution, text_<lang>...``. ``contribution`` is the log-odds contribution (NaN for
-    a knock-out). ``contributions`` may be given precomputed, for all rows of ``frame`` or
-    for the denied rows only (in frame order); otherwise they are computed for the denied
-    rows with ``contrib_reference`` (scorecard: ``"best"`` bin or ``"mean"``) and, for a
-    tree model, against ``background`` when one is given (exact interventional TreeSHAP:
-    "compared with these applicants"; see :mod:`riskkit.explain.background`). Models
-    without a background mode (scorecard, oracle) ignore ``background``, so one call
-    serves whichever model a run deploys.
-    Rows are ordered by the applicant's position in ``frame``, then ``rank`` (1 = first).
-    ``policy=None`` lists scored reasons only (no knock-out rules to check).
+    Parameters
+    ----------
+    model:
+        The fitted model whose contributions give the scored reasons.
+    policy:
+        The policy whose knock-out rules are checked; None lists scored reasons only.
+    frame:
+        The applicants.
+    decisions:
+        Their decisions, row-aligned by position (see :func:`approved_reference`).
+    reference:
+        Values quoted for comparison (:func:`approved_reference`), or None.
+    max_reasons:
+        Most scored reasons per applicant.
+    lang:
+        Languages of the sentences.
+    contributions:
+        Precomputed contributions, for all rows of ``frame`` or for the denied rows only
+        (in frame order); when given, ``contrib_reference`` and ``background`` are unused.
+    contrib_reference:
+        The scorecard's reference: ``"best"`` bin (adverse-action view) or ``"mean"``.
+    background:
+        For a tree model, the population contributions are measured against (exact
+        interventional TreeSHAP: "compared with these applicants"; see
+        :mod:`riskkit.explain.background`). Models without a background mode (scorecard,
+        oracle) ignore it, so one call serves whichever model a run deploys.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``applicant_id, rank, kind ("knockout"|"scored"), feature, value,
+        contribution, text_<lang>...``; ``contribution`` is the log-odds contribution (NaN
+        for a knock-out). Rows are ordered by the applicant's position in ``frame``, then
+        ``rank`` (1 = first).
     """
     langs = check_langs(lang)
     registry: Registry = getattr(model, "registry_", F.SYNTHETIC)
