@@ -17,6 +17,7 @@ from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.experiment import config as C
 from riskkit.experiment import runner
+from riskkit.experiment.flatten import flatten_metrics
 from riskkit.experiment.runfolder import load_run
 from riskkit.explain import (
     BACKGROUND_FILE,
@@ -196,6 +197,9 @@ def test_fidelity_is_reported_under_both_definitions(run: Path) -> None:
         assert 0.0 <= inter[key] <= 1.0, key
     assert inter["additivity_max_err"] <= 1e-9
     assert inter["background_rows"] == 300
+    flat = flatten_metrics({"explain": explain})  # sweeps and MLflow see both definitions
+    assert flat["lgbm_test_interventional_fidelity_top3"] == inter["fidelity_top3"]
+    assert flat["lgbm_test_fidelity_top3"] == lgbm["fidelity_top3"]
     # the scorecard and the oracle have no background mode: no second definition to report
     assert "interventional" not in explain["scorecard"]
     assert "interventional" not in explain["oracle"]

@@ -8,7 +8,9 @@ Names:
 * ``models.<model>.<split>.<metric>`` -> ``<model>_<split>_<metric>`` (``lgbm_test_auc``);
   a number directly under a model -> ``<model>_<key>`` (``lgbm_psi``);
 * ``explain.<model>.<metric>`` -> ``<model>_test_<metric>`` (explanations are measured on
-  the test split's denials: ``lgbm_test_fidelity_top3``);
+  the test split's denials: ``lgbm_test_fidelity_top3``); a tree model's fidelity measured
+  against the truth's reference sample, ``explain.<model>.interventional.<metric>`` ->
+  ``<model>_test_interventional_<metric>``;
 * ``policy.<metric>`` (test) -> ``policy_<metric>``; ``policy.oot.<metric>`` ->
   ``policy_oot_<metric>``.
 
@@ -63,6 +65,8 @@ def flatten_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:
     for model, entry in (metrics.get("explain") or {}).items():
         if isinstance(entry, Mapping):
             _leaves(f"{model}_test", entry, out)
+            if isinstance(entry.get("interventional"), Mapping):
+                _leaves(f"{model}_test_interventional", entry["interventional"], out)
     policy = metrics.get("policy") or {}
     _leaves("policy", {k: v for k, v in policy.items() if k not in SPLITS}, out)
     for split in SPLITS:
