@@ -275,7 +275,6 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    from riskkit.experiment import load_run
     from riskkit.lifecycle.analysis import run_simulation
 
     if args.months > MAX_MONTHS and not args.force:
@@ -287,7 +286,11 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if args.retrain_every is not None:
         return _cmd_retrain(args)
 
-    run = load_run(args.run) if args.run is not None else None
+    run = None
+    if args.run is not None:
+        from riskkit.experiment import load_run  # only then: the run-folder machinery is large
+
+        run = load_run(args.run)
     summary = run_simulation(args.out, args.borrowers, args.months, args.seed, run=run,
                              downturn_from=args.downturn_from, quiet=args.quiet)
     cohort = summary["borrowed_once_then_ineligible"]

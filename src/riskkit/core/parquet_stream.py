@@ -78,6 +78,8 @@ class ParquetStream:
         if self._writer is None:
             self._writer = pq.ParquetWriter(self.path, table.schema, compression=COMPRESSION)
         self._writer.write_table(table)
+        del table
+        pa.default_memory_pool().release_unused()  # the row group's buffers, back to the OS
 
     def _raise_failed(self) -> None:
         for job in self._jobs:

@@ -36,12 +36,14 @@ import pandas as pd
 from riskkit.charts import export_all
 from riskkit.charts.lifecycle import lifecycle_figures as figures
 from riskkit.core import features as F
-from riskkit.core.io import write_parquet
+from riskkit.core.io import write_json, write_parquet
+from riskkit.core.memory import release_freed_memory
 from riskkit.core.parquet_stream import RowSource, streamed_parquet
 from riskkit.evaluate import auc
 from riskkit.explain import approved_reference, contributions
 from riskkit.lifecycle.simulation import (
     PANEL_FILE,
+    SUMMARY_FILE,
     Panel,
     default_lender,
     simulate,
@@ -245,6 +247,14 @@ def _safe_auc(auc: Any, y: np.ndarray, p: np.ndarray) -> float | None:
     return auc(y, p) if len(np.unique(y)) == 2 else None
 
 
+def _selection_then_release(rows: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """:func:`selection_bias_month0`, then give what its fits freed back to the system (its
+    thread's heap would otherwise stay in the simulation's peak memory)."""
+    out = selection_bias_month0(rows, seed=seed)
+    release_freed_memory()
+    return out
+
+
 def lifecycle_figures(panel: Panel, summary: dict[str, Any],
                       story: Storyline | None) -> dict[str, Any]:
     """Every lifecycle chart as a Figure, by file name (see :mod:`riskkit.charts.lifecycle`)."""
@@ -271,24 +281,26 @@ def run_simulation(out_dir: str | os.PathLike[str], borrowers: int, months: int,
     # group by row group as its rows become final, and the selection-bias models (LightGBM,
     # one thread, no GIL while it fits) are fitted once month 0 is over. Neither changes what
     # the simulation computes, so the files are those of running everything in sequence.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="selection") as pool, \
-            streamed_parquet(out / PANEL_FILE, borrowers * months) as stream:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="selection") as pool:
         started: list[Future[pd.DataFrame]] = []
+        with streamed_parquet(out / PANEL_FILE, borrowers * months) as stream:
 
-        def sink(done: int, rows: RowSource) -> None:
-            stream.rows_done(done, rows)
-            if not started and done >= borrowers:
-                started.append(pool.submit(selection_bias_month0, rows(0, borrowers),
-                                           seed=seed))
+            def sink(done: int, rows: RowSource) -> None:
+                stream.rows_done(done, rows)
+                if not started and done >= borrowers:
+                    started.append(pool.submit(_selection_then_release, rows(0, borrowers),
+                                               seed))
 
-        if run is not None:
-            panel = simulate_from_run(run, borrowers, months, seed, downturn_from, quiet,
-                                      sink=sink)
-        else:
-            panel = simulate(borrowers, months, seed, downturn_from=downturn_from,
-                             quiet=quiet, sink=sink)
+            if run is not None:
+                panel = simulate_from_run(run, borrowers, months, seed, downturn_from, quiet,
+                                          sink=sink)
+            else:
+                panel = simulate(borrowers, months, seed, downturn_from=downturn_from,
+                                 quiet=quiet, sink=sink)
+        # the panel file is complete (waiting for its last row group costs less memory than
+        # encoding it beside the cohort's explanations)
         cohort = borrowed_once_then_ineligible(panel, horizon)
-        month0 = panel.frame[panel.frame["month"] == 0]
+        month0 = panel.frame.iloc[: panel.borrowers]  # month-major: month 0 comes first
         reference = approved_reference(month0, month0["decision"].astype(str))
         story = storyline(subject, max(2, min(months, 6)), panel.model, panel.policy,
                           seed, cutoffs=panel.summary["cutoff_by_month"],
@@ -300,11 +312,15 @@ def run_simulation(out_dir: str | os.PathLike[str], borrowers: int, months: int,
         paths = [out / PANEL_FILE, write_parquet(out / COHORT_FILE, cohort.members)]
         figures = lifecycle_figures(panel, summary, story)
         selection = started[0].result()
+    # The panel's rows are in panel.parquet and the charts need only the summary and the
+    # story: let go of the rows before drawing, so the charts do not add to the peak memory.
+    del panel, month0
+    started.clear()
+    release_freed_memory()
     # every helper thread is done: the charts may be drawn by a forked process too
     paths.extend(export_all(figures, out / "figures"))
     summary["selection_bias"] = selection.reset_index().to_dict(orient="records")
-    panel.summary = summary
-    panel.write_summary(out)
+    paths.append(write_json(out / SUMMARY_FILE, summary))
     for path in paths:
         log.info("wrote %s", path)
     return summary

@@ -28,7 +28,7 @@ The deterministic part (``roll_month``) is shared with the scripted persona stor
 :mod:`riskkit.lifecycle.analysis`; only who needs what, and whether a loan goes overdue, is
 random here and scripted there. The behaviour lives in :mod:`.lifecycle_behaviour`.
 
-The lender's cut-off (``cutoff_rule``):
+The lender (:mod:`riskkit.lifecycle.lender`) moves its cut-off (``cutoff_rule``):
 
 * ``"recalibrate"`` (default) -- the lender compares overdue events on its own loans over the
   last three months with what its model predicted for them. When there are significantly
@@ -53,9 +53,9 @@ import logging
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -76,10 +76,16 @@ from riskkit.lifecycle.behaviour import (
     overdue_probability,
     settle_loans,
 )
+from riskkit.lifecycle.lender import (
+    CUTOFF_RULES,
+    CutoffRule,
+    Lender,
+    default_lender,
+)
 from riskkit.lifecycle.state import LifecycleState, init_state, roll_month, state_frame
-from riskkit.models import make_model
+from riskkit.models import warm_up_predictor
 from riskkit.models.world import require_synthetic_features
-from riskkit.policy import Decisions, Policy
+from riskkit.policy import Decisions
 from riskkit.synth.population import check_arguments, generate
 from riskkit.synth.scenarios import Scenario, get_scenario
 from riskkit.synth.truth import DEFAULT_BAD_RATE, truth_model
@@ -90,12 +96,6 @@ PANEL_FILE = "panel.parquet"
 SUMMARY_FILE = "summary.json"
 #: Random-stream index of the lifecycle (the generator uses 0 and 1 for its scenarios).
 LIFECYCLE_STREAM = 7_001
-CutoffRule = Literal["recalibrate", "bad_rate", "fixed"]
-CUTOFF_RULES: tuple[str, ...] = ("recalibrate", "bad_rate", "fixed")
-#: Months of loan outcomes the lender pools to judge its model (the "recent outcomes").
-OUTCOME_WINDOW = 3
-#: One-sided 99% alert: observed overdue events this many Poisson SDs above expected.
-ALERT_Z = 2.326
 #: Lender-side panel columns, after ``borrower_id``, ``month`` and the features.
 EVENT_COLUMNS: tuple[str, ...] = (
     "pd", "true_pd", "decision", "knockout", "credit_line", "cutoff", "downturn", "income",
@@ -108,92 +108,6 @@ def month_rng(seed: int, month: int, part: int) -> np.random.Generator:
     """Independent stream per (seed, month, part): changing one part never shifts another."""
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(LIFECYCLE_STREAM,
                                                                           month + 1, part)))
-
-
-# ------------------------------------------------------------------------ the lender
-@dataclass
-class Lender:
-    """A fitted model, a fitted policy and the rule that moves the cut-off month by month."""
-
-    model: Any
-    policy: Any
-    rule: str = "recalibrate"
-    base_cutoff: float = field(init=False)
-    cutoff: float = field(init=False)
-    shift: float = 0.0
-    target_pd: float | None = None
-    observed: list[float] = field(default_factory=list)
-    expected: list[float] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        if self.rule not in CUTOFF_RULES:
-            raise ConfigError(f"cutoff_rule {self.rule!r} is not one of {', '.join(CUTOFF_RULES)}")
-        if getattr(self.policy, "cutoff", None) is None:
-            raise ConfigError("the policy has no cut-off yet: fit it (Policy.fit) before simulating")
-        self.base_cutoff = self.cutoff = float(self.policy.cutoff)
-
-    def review(self, frame: pd.DataFrame) -> tuple[np.ndarray, Decisions]:
-        """Model PD and the policy's decisions (as arrays) at this month's cut-off."""
-        pd_ = np.asarray(self.model.predict_pd(frame), dtype=float)
-        return pd_, self.policy.with_cutoff(self.cutoff).decide_arrays(frame, pd_)
-
-    def learn(self, overdue: int, expected: float, pd_: np.ndarray,
-              passing: np.ndarray) -> None:
-        """Record this month's outcomes on loans here and set next month's cut-off."""
-        self.observed.append(float(overdue))
-        self.expected.append(float(expected))
-        obs = sum(self.observed[-OUTCOME_WINDOW:])
-        exp = sum(self.expected[-OUTCOME_WINDOW:])
-        if exp > 0:
-            z = (obs - exp) / np.sqrt(exp)
-            if z > ALERT_Z:  # significantly worse than predicted: re-estimate the shift
-                self.shift = max(self.shift, float(np.log(obs / exp)))
-            elif z < 0:  # no excess at all: relax half of the way back
-                self.shift *= 0.5
-        if self.rule == "recalibrate":
-            self.cutoff = float(sigmoid(_logit(self.base_cutoff) - self.shift))
-        elif self.rule == "bad_rate":
-            self.cutoff = min(self.base_cutoff, self._bad_rate_cutoff(pd_[passing]))
-
-    def _bad_rate_cutoff(self, p: np.ndarray) -> float:
-        """Largest model-PD cut-off whose approved mean risk-adjusted PD stays on target."""
-        adjusted = np.sort(sigmoid(_logit(p) + self.shift))
-        if self.target_pd is None or not len(adjusted):
-            return self.base_cutoff
-        ok = np.nonzero(np.cumsum(adjusted) / np.arange(1, len(adjusted) + 1) <= self.target_pd)[0]
-        edge = adjusted[ok[-1]] if len(ok) else adjusted[0] * (1 - 1e-9)
-        return float(sigmoid(_logit(edge) - self.shift))
-
-
-def _logit(p: np.ndarray | float) -> np.ndarray:
-    q = np.clip(np.asarray(p, dtype=float), 1e-12, 1 - 1e-12)
-    return np.log(q / (1 - q))
-
-
-_LENDERS: dict[tuple[int, int, str], tuple[Any, Any]] = {}
-
-
-def default_lender(seed: int, rows: int = 50_000, model: str = "lgbm") -> tuple[Any, Any]:
-    """A quick lender: ``model`` and a default Policy fitted on a generated baseline population.
-
-    The training population uses seed ``seed + 1_000_003`` so it never shares rows with a
-    simulation seeded ``seed``; 70% trains, 30% validates (early stopping, Platt calibration
-    and the policy's cut-off: 75% approval among applicants passing the knock-outs). Cached
-    per process, because tests and notebooks ask for the same lender repeatedly.
-    """
-
-    key = (int(seed), int(rows), model)
-    if key not in _LENDERS:
-        pop = generate(rows, seed=int(seed) + 1_000_003)
-        cut = int(0.7 * rows)
-        train, valid = pop.iloc[:cut], pop.iloc[cut:]
-        # one thread: deterministic, and fast when other processes share the cores
-        params = {"seed": int(seed), "num_threads": 1} if model == "lgbm" else {}
-        fitted = make_model(model, **params).fit(train, train[F.TARGET], X_valid=valid, y_valid=valid[F.TARGET])
-        policy = Policy.from_config({}).fit(valid, fitted.predict_pd(valid),
-                                            valid[F.TARGET].to_numpy())
-        _LENDERS[key] = (fitted, policy)
-    return _LENDERS[key]
 
 
 # ------------------------------------------------------------------------ the panel
@@ -317,6 +231,7 @@ def simulate(borrowers: int, months: int, seed: int, model: Any = None, policy: 
         truth_model()  # the truth both threads generate from, fitted once
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lender") as pool:
             fitting = pool.submit(default_lender, seed)
+            warm_up_predictor()  # ready before the lender's first prediction needs it
             state = init_state(generate(borrowers, seed=seed), month_rng(seed, -1, 0))
             model, policy = fitting.result()
     else:
@@ -412,11 +327,16 @@ def _assemble(rec: dict[str, np.ndarray], features: dict[str, np.ndarray], n: in
               knock_names: list[str], start: int, stop: int) -> pd.DataFrame:
     """Panel rows ``[start, stop)`` as a DataFrame over the recorder's arrays (no copy of the
     numeric columns: the rows must be final)."""
-    index = np.arange(start, stop, dtype=np.int64)
-    cols: dict[str, Any] = {
-        "borrower_id": (index % n + 1).astype(np.int32),
-        "month": (index // n).astype(np.int16),
-    }
+    if start % n == 0 and stop % n == 0:  # whole months (the whole panel): no row index
+        months = np.arange(start // n, stop // n, dtype=np.int16)
+        cols: dict[str, Any] = {
+            "borrower_id": np.tile(np.arange(1, n + 1, dtype=np.int32), len(months)),
+            "month": np.repeat(months, n),
+        }
+    else:
+        index = np.arange(start, stop, dtype=np.int64)
+        cols = {"borrower_id": (index % n + 1).astype(np.int32),
+                "month": (index // n).astype(np.int16)}
     for name, values in features.items():
         feat = F.get(name)
         part = values[start:stop]

@@ -12,6 +12,7 @@ from typing import Any
 
 from riskkit.core.errors import ConfigError, RunError
 from riskkit.core.registry import Registry
+from riskkit.models._forest import warm_up as warm_up_predictor
 from riskkit.models.base import MODEL_FILE, CreditModel, PointsScaling, read_model_json
 from riskkit.models.calibration import PlattScaling, ece, fit_platt, fit_platt_monotone
 from riskkit.models.gbm import LGBMModel
@@ -74,4 +75,5 @@ __all__ = [
     "fit_platt_monotone",
     "load_model",
     "make_model",
+    "warm_up_predictor",
 ]

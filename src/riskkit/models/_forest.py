@@ -209,6 +209,26 @@ def predict_raw(forest: Forest, x: np.ndarray) -> np.ndarray:
     return out
 
 
+def warm_up() -> None:
+    """Load (or compile) the prediction kernels now, on a one-leaf forest.
+
+    Why: the first prediction of a process pays about half a second to load the kernels
+    from numba's cache (a couple of minutes to compile them into it the first time). The
+    lifecycle calls this while LightGBM fits the lender on another thread, so the lender's
+    first prediction finds them ready. The argument types are those of every real forest,
+    so the kernels loaded are the ones used.
+    """
+    first = np.zeros(1, dtype=np.int64)  # one tree, no split, its leaf at 0
+    none_i = np.zeros(0, dtype=np.int64)
+    none_u = np.zeros(0, dtype=np.uint64)
+    forest = Forest(n_features=1, tree_node_start=first, tree_n_nodes=first,
+                    tree_leaf_start=first, node_feature=none_i, node_kind=none_i,
+                    node_threshold=np.zeros(0), node_nan_left=none_u, node_zero_default=none_i,
+                    node_default_left=none_u, node_cat_mask=none_u, node_right_keep=none_u,
+                    leaf_value=np.zeros(1))
+    predict_raw(forest, np.zeros((1, 1)))
+
+
 @njit(cache=True, nogil=True)
 def _predict_block(b: int, x: np.ndarray, tree_node_start: np.ndarray,
                    tree_n_nodes: np.ndarray, tree_leaf_start: np.ndarray,

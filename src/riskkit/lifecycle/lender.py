@@ -1,0 +1,112 @@
+"""The lender of the lifecycle: a fitted model and policy, and the rule that moves its cut-off.
+
+Split from :mod:`riskkit.lifecycle.simulation` (which re-exports every name here) so that
+each module keeps to one job: this one decides, month by month, what the lender does with
+the outcomes it sees; the simulation moves the borrowers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from riskkit.core import features as F
+from riskkit.core.errors import ConfigError
+from riskkit.core.mathx import sigmoid
+from riskkit.models import make_model
+from riskkit.policy import Decisions, Policy
+from riskkit.synth.population import generate
+
+CutoffRule = Literal["recalibrate", "bad_rate", "fixed"]
+CUTOFF_RULES: tuple[str, ...] = ("recalibrate", "bad_rate", "fixed")
+#: Months of loan outcomes the lender pools to judge its model (the "recent outcomes").
+OUTCOME_WINDOW = 3
+#: One-sided 99% alert: observed overdue events this many Poisson SDs above expected.
+ALERT_Z = 2.326
+# ------------------------------------------------------------------------ the lender
+@dataclass
+class Lender:
+    """A fitted model, a fitted policy and the rule that moves the cut-off month by month."""
+
+    model: Any
+    policy: Any
+    rule: str = "recalibrate"
+    base_cutoff: float = field(init=False)
+    cutoff: float = field(init=False)
+    shift: float = 0.0
+    target_pd: float | None = None
+    observed: list[float] = field(default_factory=list)
+    expected: list[float] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.rule not in CUTOFF_RULES:
+            raise ConfigError(f"cutoff_rule {self.rule!r} is not one of {', '.join(CUTOFF_RULES)}")
+        if getattr(self.policy, "cutoff", None) is None:
+            raise ConfigError("the policy has no cut-off yet: fit it (Policy.fit) before simulating")
+        self.base_cutoff = self.cutoff = float(self.policy.cutoff)
+
+    def review(self, frame: pd.DataFrame) -> tuple[np.ndarray, Decisions]:
+        """Model PD and the policy's decisions (as arrays) at this month's cut-off."""
+        pd_ = np.asarray(self.model.predict_pd(frame), dtype=float)
+        return pd_, self.policy.with_cutoff(self.cutoff).decide_arrays(frame, pd_)
+
+    def learn(self, overdue: int, expected: float, pd_: np.ndarray,
+              passing: np.ndarray) -> None:
+        """Record this month's outcomes on loans here and set next month's cut-off."""
+        self.observed.append(float(overdue))
+        self.expected.append(float(expected))
+        obs = sum(self.observed[-OUTCOME_WINDOW:])
+        exp = sum(self.expected[-OUTCOME_WINDOW:])
+        if exp > 0:
+            z = (obs - exp) / np.sqrt(exp)
+            if z > ALERT_Z:  # significantly worse than predicted: re-estimate the shift
+                self.shift = max(self.shift, float(np.log(obs / exp)))
+            elif z < 0:  # no excess at all: relax half of the way back
+                self.shift *= 0.5
+        if self.rule == "recalibrate":
+            self.cutoff = float(sigmoid(_logit(self.base_cutoff) - self.shift))
+        elif self.rule == "bad_rate":
+            self.cutoff = min(self.base_cutoff, self._bad_rate_cutoff(pd_[passing]))
+
+    def _bad_rate_cutoff(self, p: np.ndarray) -> float:
+        """Largest model-PD cut-off whose approved mean risk-adjusted PD stays on target."""
+        adjusted = np.sort(sigmoid(_logit(p) + self.shift))
+        if self.target_pd is None or not len(adjusted):
+            return self.base_cutoff
+        ok = np.nonzero(np.cumsum(adjusted) / np.arange(1, len(adjusted) + 1) <= self.target_pd)[0]
+        edge = adjusted[ok[-1]] if len(ok) else adjusted[0] * (1 - 1e-9)
+        return float(sigmoid(_logit(edge) - self.shift))
+
+
+def _logit(p: np.ndarray | float) -> np.ndarray:
+    q = np.clip(np.asarray(p, dtype=float), 1e-12, 1 - 1e-12)
+    return np.log(q / (1 - q))
+
+
+_LENDERS: dict[tuple[int, int, str], tuple[Any, Any]] = {}
+
+
+def default_lender(seed: int, rows: int = 50_000, model: str = "lgbm") -> tuple[Any, Any]:
+    """A quick lender: ``model`` and a default Policy fitted on a generated baseline population.
+
+    The training population uses seed ``seed + 1_000_003`` so it never shares rows with a
+    simulation seeded ``seed``; 70% trains, 30% validates (early stopping, Platt calibration
+    and the policy's cut-off: 75% approval among applicants passing the knock-outs). Cached
+    per process, because tests and notebooks ask for the same lender repeatedly.
+    """
+
+    key = (int(seed), int(rows), model)
+    if key not in _LENDERS:
+        pop = generate(rows, seed=int(seed) + 1_000_003)
+        cut = int(0.7 * rows)
+        train, valid = pop.iloc[:cut], pop.iloc[cut:]
+        # one thread: deterministic, and fast when other processes share the cores
+        params = {"seed": int(seed), "num_threads": 1} if model == "lgbm" else {}
+        fitted = make_model(model, **params).fit(train, train[F.TARGET], X_valid=valid, y_valid=valid[F.TARGET])
+        policy = Policy.from_config({}).fit(valid, fitted.predict_pd(valid),
+                                            valid[F.TARGET].to_numpy())
+        _LENDERS[key] = (fitted, policy)
+    return _LENDERS[key]
