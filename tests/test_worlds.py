@@ -16,7 +16,7 @@ from riskkit.experiment import config as C
 from riskkit.models import make_model
 from riskkit.synth import fingerprint, generate, truth, write_population
 from riskkit.synth.draws import draw_reference_features
-from riskkit.synth.worlds import canonical_name, get_world, world_spec
+from riskkit.synth.worlds import WORLD_NAMES, canonical_name, get_world, world_spec
 
 WORLDS = ["baseline", "additive", "interacting", "nonmonotone", "threshold",
           "interacting+nonmonotone+threshold"]
@@ -182,3 +182,11 @@ def test_unconstrained_lgbm_drops_the_registry_constraints():
     fixed = make_model("lgbm", params={"n_estimators": 5}).fit(X, y)
     assert "monotone_constraints" not in free.params_
     assert fixed.params_["monotone_constraints"] == F.monotone_constraints(list(F.MODEL_FEATURES))
+
+
+@pytest.mark.parametrize("world", WORLD_NAMES)
+def test_logit_alone_is_evaluates_sum_bit_for_bit(world):
+    """TruthModel.logit skips the contributions; the log-odds must be evaluate's, exactly."""
+    frame = generate(3_000, seed=9)
+    model = truth.truth_model(world=world)
+    assert np.array_equal(model.logit(frame), model.evaluate(frame)[0])

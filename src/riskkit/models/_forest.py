@@ -195,14 +195,25 @@ def predict_raw(forest: Forest, x: np.ndarray) -> np.ndarray:
     Runs on numba's thread count of the calling thread (``numba.set_num_threads``); the
     result does not depend on it.
     """
-    x = np.ascontiguousarray(x, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2 or x.shape[1] != forest.n_features:
         raise ValueError(f"expected a matrix with {forest.n_features} columns, got {x.shape}")
-    out = np.empty(x.shape[0], dtype=np.float64)
+    return predict_raw_columns(forest, np.ascontiguousarray(x.T))
+
+
+def predict_raw_columns(forest: Forest, columns: np.ndarray) -> np.ndarray:
+    """:func:`predict_raw` of a feature-major matrix: ``columns[j]`` is feature ``j`` of every
+    row (``np.stack`` of the feature columns, which costs one contiguous copy where a
+    row-major matrix costs a strided one; the kernel reads its blocks feature by feature).
+    """
+    columns = np.ascontiguousarray(columns, dtype=np.float64)
+    if columns.ndim != 2 or columns.shape[0] != forest.n_features:
+        raise ValueError(f"expected {forest.n_features} feature rows, got {columns.shape}")
+    out = np.empty(columns.shape[1], dtype=np.float64)
     f = forest
-    if x.shape[0]:
+    if columns.shape[1]:
         with _KERNEL_LOCK, parallel_chunksize(CHUNK_BLOCKS):
-            _predict_kernel(x, f.tree_node_start, f.tree_n_nodes, f.tree_leaf_start,
+            _predict_kernel(columns, f.tree_node_start, f.tree_n_nodes, f.tree_leaf_start,
                             f.node_feature, f.node_kind, f.node_threshold, f.node_nan_left,
                             f.node_zero_default, f.node_default_left, f.node_cat_mask,
                             f.node_right_keep, f.leaf_value, BLOCK_ROWS, out)
@@ -226,7 +237,7 @@ def warm_up() -> None:
                     node_threshold=np.zeros(0), node_nan_left=none_u, node_zero_default=none_i,
                     node_default_left=none_u, node_cat_mask=none_u, node_right_keep=none_u,
                     leaf_value=np.zeros(1))
-    predict_raw(forest, np.zeros((1, 1)))
+    predict_raw_columns(forest, np.zeros((1, 1)))
 
 
 @njit(cache=True, nogil=True)
@@ -237,15 +248,16 @@ def _predict_block(b: int, x: np.ndarray, tree_node_start: np.ndarray,
                    node_default_left: np.ndarray, node_cat_mask: np.ndarray,
                    node_right_keep: np.ndarray, leaf_value: np.ndarray, block_rows: int,
                    out: np.ndarray) -> None:
-    """Raw scores of rows ``b * block_rows ...``: every split for the whole block, then the
-    lowest remaining leaf bit of each row. The row loops have no data-dependent branches."""
-    n_rows, n_feat = x.shape
+    """Raw scores of rows ``b * block_rows ...`` of the feature-major ``x``: every split for
+    the whole block, then the lowest remaining leaf bit of each row. The row loops have no
+    data-dependent branches."""
+    n_feat, n_rows = x.shape  # feature-major
     r0 = b * block_rows
     nb = min(n_rows, r0 + block_rows) - r0
     xt = np.empty((n_feat, block_rows))
-    for i in range(nb):
-        for j in range(n_feat):
-            v = x[r0 + i, j]
+    for j in range(n_feat):
+        for i in range(nb):
+            v = x[j, r0 + i]
             xt[j, i] = 0.0 if abs(v) <= ZERO_THRESHOLD else v  # LightGBM's dense-row reader
     acc = np.zeros(block_rows)
     words = np.empty(block_rows, dtype=np.uint64)
@@ -298,7 +310,7 @@ def _predict_kernel(x: np.ndarray, tree_node_start: np.ndarray, tree_n_nodes: np
                     node_right_keep: np.ndarray, leaf_value: np.ndarray, block_rows: int,
                     out: np.ndarray) -> None:
     """Blocks of rows in parallel; one call in the parfor body keeps compilation cheap."""
-    n_blocks = (x.shape[0] + block_rows - 1) // block_rows
+    n_blocks = (x.shape[1] + block_rows - 1) // block_rows
     for b in prange(n_blocks):
         _predict_block(np.int64(b), x, tree_node_start, tree_n_nodes, tree_leaf_start,
                        node_feature, node_kind, node_threshold, node_nan_left,

@@ -42,7 +42,7 @@ from sklearn.utils.validation import check_is_fitted
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import write_text
 from riskkit.core.registry import Registry
-from riskkit.models._forest import flatten, predict_raw
+from riskkit.models._forest import flatten, predict_raw_columns
 from riskkit.models.base import CreditModel
 from riskkit.treeshap import FastTreeShap
 
@@ -141,8 +141,8 @@ class LGBMModel(CreditModel):
         self.expected_value_raw_ = float(self.booster_.predict(probe, pred_contrib=True)[0, -1])
 
     # ----------------------------------------------------------------- predicting
-    def _matrix(self, X: pd.DataFrame) -> np.ndarray:
-        """Float matrix in ``features_`` order; categoricals as codes of the recorded levels."""
+    def _columns(self, X: pd.DataFrame) -> list[np.ndarray]:
+        """Float columns in ``features_`` order; categoricals as codes of the recorded levels."""
         cols = []
         for name in self.features_:
             if name in self.levels_:
@@ -151,11 +151,15 @@ class LGBMModel(CreditModel):
                 cols.append(codes)
             else:
                 cols.append(X[name].to_numpy(dtype=float))
-        return np.ascontiguousarray(np.column_stack(cols), dtype=float)
+        return cols
+
+    def _matrix(self, X: pd.DataFrame) -> np.ndarray:
+        """Float matrix (rows x ``features_``), as LightGBM and the tree explainers take it."""
+        return np.ascontiguousarray(np.column_stack(self._columns(X)), dtype=float)
 
     def _raw_logit(self, X: pd.DataFrame) -> np.ndarray:
-        if self._forest is not None:
-            return predict_raw(self._forest, self._matrix(X))
+        if self._forest is not None:  # feature-major: one contiguous copy, not a strided one
+            return predict_raw_columns(self._forest, np.stack(self._columns(X)))
         return np.asarray(self.booster_.predict(self._matrix(X), raw_score=True,
                                                 num_threads=int(self.num_threads)), dtype=float)
 

@@ -134,7 +134,12 @@ class TruthModel:
         return np.asarray(logit, dtype=float), contrib
 
     def logit(self, frame: pd.DataFrame) -> np.ndarray:
-        return self.evaluate(frame)[0]
+        """The true log-odds alone: :meth:`evaluate`'s sum, without the contributions (the
+        lifecycle asks for 100,000 borrowers' log-odds every month and never for these)."""
+        terms, products = _terms(self.spec, frame, self.signal)
+        prods = [a * b for _, _, a, b in products]
+        logit = self.intercept + self.macro_logit + sum(terms.values()) + sum(prods)
+        return np.asarray(logit, dtype=float)
 
     def pd(self, frame: pd.DataFrame) -> np.ndarray:
         return sigmoid(self.logit(frame))
