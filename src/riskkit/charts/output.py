@@ -85,14 +85,30 @@ def export(
 
     Each file is written to a temporary name and renamed into place (``riskkit.core.io``), so a
     reader never sees half a chart. The figure is left open: the caller may still use it.
+    The layout is solved once, when the first format is drawn, and the other formats reuse
+    it (so every format shows the same positions, and a third less time goes into
+    re-solving a constrained layout that has already converged); the figure's layout
+    engine is back in place afterwards.
     """
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ChartNameError(f"unknown export formats {unknown}; choose from {', '.join(FORMATS)}")
     check_name(name, formats)
     root = fig.get_figure(root=True) if isinstance(fig, SubFigure) else fig
+    engine = root.get_layout_engine()
+    try:
+        return _save_all(root, name, folder, formats, dpi, engine)
+    finally:
+        if engine is not None:
+            root.set_layout_engine(engine)
+
+
+def _save_all(root: Figure, name: str, folder: str | os.PathLike[str], formats: Sequence[str],
+              dpi: int, engine: Any) -> list[Path]:
     paths = []
-    for fmt in formats:
+    for k, fmt in enumerate(formats):
+        if k == 1 and engine is not None:
+            root.set_layout_engine("none")  # keep the positions the first drawing settled
         target = Path(folder) / f"{name}.{fmt}"
 
         def save(tmp: Path, fmt: str = fmt) -> None:
