@@ -297,20 +297,19 @@ def run_simulation(out_dir: str | os.PathLike[str], borrowers: int, months: int,
             else:
                 panel = simulate(borrowers, months, seed, downturn_from=downturn_from,
                                  quiet=quiet, sink=sink)
-        # the panel file is complete (waiting for its last row group costs less memory than
-        # encoding it beside the cohort's explanations)
-        cohort = borrowed_once_then_ineligible(panel, horizon)
-        month0 = panel.frame.iloc[: panel.borrowers]  # month-major: month 0 comes first
-        reference = approved_reference(month0, month0["decision"].astype(str))
-        story = storyline(subject, max(2, min(months, 6)), panel.model, panel.policy,
-                          seed, cutoffs=panel.summary["cutoff_by_month"],
-                          reference=reference, downturn_from=downturn_from)
-        story.persona = persona
-        summary = {**panel.summary,
-                   "borrowed_once_then_ineligible": cohort.summary, "cohort_flow": cohort.flow,
-                   "storyline": story.to_dict()}
-        paths = [out / PANEL_FILE, write_parquet(out / COHORT_FILE, cohort.members)]
-        figures = lifecycle_figures(panel, summary, story)
+            # the last row groups are still being encoded: the cohort is explained meanwhile
+            cohort = borrowed_once_then_ineligible(panel, horizon)
+            month0 = panel.frame.iloc[: panel.borrowers]  # month-major: month 0 comes first
+            reference = approved_reference(month0, month0["decision"].astype(str))
+            story = storyline(subject, max(2, min(months, 6)), panel.model, panel.policy,
+                              seed, cutoffs=panel.summary["cutoff_by_month"],
+                              reference=reference, downturn_from=downturn_from)
+            story.persona = persona
+            summary = {**panel.summary,
+                       "borrowed_once_then_ineligible": cohort.summary, "cohort_flow": cohort.flow,
+                       "storyline": story.to_dict()}
+            paths = [out / PANEL_FILE, write_parquet(out / COHORT_FILE, cohort.members)]
+            figures = lifecycle_figures(panel, summary, story)
         selection = started[0].result()
     # The panel's rows are in panel.parquet and the charts need only the summary and the
     # story: let go of the rows before drawing, so the charts do not add to the peak memory.
