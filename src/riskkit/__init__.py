@@ -7,7 +7,8 @@
 
 ``load_run`` and ``compare`` are loaded on first use (PEP 562): the run-folder machinery
 (experiment, reporting, tracking) is most of the package, and ``riskkit simulate`` or
-``import riskkit.synth`` should not pay for it (about 0.6 s and 40 MB of imports).
+``import riskkit.synth`` should not pay for it (importing the CLI and the lifecycle:
+2.78 s -> 2.14 s here).
 """
 
 from __future__ import annotations

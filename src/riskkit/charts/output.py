@@ -86,8 +86,9 @@ def export(
     Each file is written to a temporary name and renamed into place (``riskkit.core.io``), so a
     reader never sees half a chart. The figure is left open: the caller may still use it.
     The layout is solved once, when the first format is drawn, and the other formats reuse
-    it (so every format shows the same positions, and a third less time goes into
-    re-solving a constrained layout that has already converged); the figure's layout
+    it (so every format shows the same positions, and about a quarter less time goes
+    into re-solving a constrained layout that has already converged: the five lifecycle
+    charts 4.1-4.5 s -> 3.1-3.3 s on a loaded machine); the figure's layout
     engine is back in place afterwards.
     """
     unknown = [f for f in formats if f not in FORMATS]

@@ -37,6 +37,7 @@ from riskkit.charts import export_all
 from riskkit.charts.lifecycle import lifecycle_figures as figures
 from riskkit.core import features as F
 from riskkit.core.io import write_json, write_parquet
+from riskkit.core.mathx import ratio_logit
 from riskkit.core.memory import release_freed_memory
 from riskkit.core.parquet_stream import RowSource, streamed_parquet
 from riskkit.evaluate import auc
@@ -78,10 +79,6 @@ class Cohort:
     summary: dict[str, Any]
     flow: dict[str, int] = field(default_factory=dict)
 
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    q = np.clip(np.asarray(p, dtype=float), 1e-12, 1 - 1e-12)
-    return np.log(q / (1 - q))
 
 
 def _knockout_group(name: str, policy: Any) -> str:
@@ -140,7 +137,7 @@ def borrowed_once_then_ineligible(panel: Panel, horizon: int = 3, model: Any = N
         for j, name in enumerate(before.columns):
             deltas[:, causes.index(F.get(name).group)] += change[:, j]
         cut = frame["cutoff"].to_numpy(dtype=float)
-        deltas[:, -1] = _logit(cut[before_rows]) - _logit(cut[after_rows])
+        deltas[:, -1] = ratio_logit(cut[before_rows]) - ratio_logit(cut[after_rows])
     positive = np.maximum(deltas, 0.0)
     total = positive.sum(axis=1, keepdims=True)
     shares = np.divide(positive, total, out=np.zeros_like(positive), where=total > 0)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
-from riskkit.core.mathx import sigmoid
+from riskkit.core.mathx import ratio_logit, sigmoid
 from riskkit.models import make_model
 from riskkit.policy import Decisions, Policy
 from riskkit.synth.population import generate
@@ -26,6 +26,18 @@ CUTOFF_RULES: tuple[str, ...] = ("recalibrate", "bad_rate", "fixed")
 OUTCOME_WINDOW = 3
 #: One-sided 99% alert: observed overdue events this many Poisson SDs above expected.
 ALERT_Z = 2.326
+def check_cutoff_rule(rule: str) -> None:
+    """ConfigError unless ``rule`` is one of :data:`CUTOFF_RULES`.
+
+    Parameters
+    ----------
+    rule
+        The lender's cut-off rule.
+    """
+    if rule not in CUTOFF_RULES:
+        raise ConfigError(f"cutoff_rule {rule!r} is not one of {', '.join(CUTOFF_RULES)}")
+
+
 # ------------------------------------------------------------------------ the lender
 @dataclass
 class Lender:
@@ -42,8 +54,7 @@ class Lender:
     expected: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        if self.rule not in CUTOFF_RULES:
-            raise ConfigError(f"cutoff_rule {self.rule!r} is not one of {', '.join(CUTOFF_RULES)}")
+        check_cutoff_rule(self.rule)
         if getattr(self.policy, "cutoff", None) is None:
             raise ConfigError("the policy has no cut-off yet: fit it (Policy.fit) before simulating")
         self.base_cutoff = self.cutoff = float(self.policy.cutoff)
@@ -67,23 +78,19 @@ class Lender:
             elif z < 0:  # no excess at all: relax half of the way back
                 self.shift *= 0.5
         if self.rule == "recalibrate":
-            self.cutoff = float(sigmoid(_logit(self.base_cutoff) - self.shift))
+            self.cutoff = float(sigmoid(ratio_logit(self.base_cutoff) - self.shift))
         elif self.rule == "bad_rate":
             self.cutoff = min(self.base_cutoff, self._bad_rate_cutoff(pd_[passing]))
 
     def _bad_rate_cutoff(self, p: np.ndarray) -> float:
         """Largest model-PD cut-off whose approved mean risk-adjusted PD stays on target."""
-        adjusted = np.sort(sigmoid(_logit(p) + self.shift))
+        adjusted = np.sort(sigmoid(ratio_logit(p) + self.shift))
         if self.target_pd is None or not len(adjusted):
             return self.base_cutoff
         ok = np.nonzero(np.cumsum(adjusted) / np.arange(1, len(adjusted) + 1) <= self.target_pd)[0]
         edge = adjusted[ok[-1]] if len(ok) else adjusted[0] * (1 - 1e-9)
-        return float(sigmoid(_logit(edge) - self.shift))
+        return float(sigmoid(ratio_logit(edge) - self.shift))
 
-
-def _logit(p: np.ndarray | float) -> np.ndarray:
-    q = np.clip(np.asarray(p, dtype=float), 1e-12, 1 - 1e-12)
-    return np.log(q / (1 - q))
 
 
 _LENDERS: dict[tuple[int, int, str], tuple[Any, Any]] = {}

@@ -77,9 +77,9 @@ from riskkit.lifecycle.behaviour import (
     settle_loans,
 )
 from riskkit.lifecycle.lender import (
-    CUTOFF_RULES,
     CutoffRule,
     Lender,
+    check_cutoff_rule,
     default_lender,
 )
 from riskkit.lifecycle.state import LifecycleState, init_state, roll_month, state_frame
@@ -225,8 +225,7 @@ def simulate(borrowers: int, months: int, seed: int, model: Any = None, policy: 
         raise ConfigError(f"downturn_from must be a month >= 0, got {downturn_from!r}")
     if (model is None) != (policy is None):
         raise ConfigError("give both model and policy, or neither (for the default lender)")
-    if cutoff_rule not in CUTOFF_RULES:
-        raise ConfigError(f"cutoff_rule {cutoff_rule!r} is not one of {', '.join(CUTOFF_RULES)}")
+    check_cutoff_rule(cutoff_rule)  # before the lender and the borrowers are made
     if model is None:
         truth_model()  # the truth both threads generate from, fitted once
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lender") as pool:

@@ -224,7 +224,7 @@ def warm_up() -> None:
     """Load (or compile) the prediction kernels now, on a one-leaf forest.
 
     Why: the first prediction of a process pays about half a second to load the kernels
-    from numba's cache (a couple of minutes to compile them into it the first time). The
+    from numba's cache (and some seconds to compile them into it the first time). The
     lifecycle calls this while LightGBM fits the lender on another thread, so the lender's
     first prediction finds them ready. The argument types are those of every real forest,
     so the kernels loaded are the ones used.

@@ -34,6 +34,7 @@ from riskkit import evaluate as ev
 from riskkit.charts import export
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
+from riskkit.core.mathx import ratio_logit
 from riskkit.lifecycle.simulation import Lender, Panel, default_lender, simulate
 from riskkit.models import CreditModel
 from riskkit.rejectinf.figures import loop_figures
@@ -133,10 +134,6 @@ class Retrainer:
                  view.month, len(frame), int(approved.sum()), lender.cutoff)
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    q = np.clip(np.asarray(p, dtype=float), 1e-12, 1 - 1e-12)
-    return np.log(q / (1 - q))
-
 
 def refit(current: CreditModel, frame: pd.DataFrame, approved: np.ndarray, score: np.ndarray,
           y: np.ndarray, method: str | None, seed: int,
@@ -152,7 +149,7 @@ def refit(current: CreditModel, frame: pd.DataFrame, approved: np.ndarray, score
     for part in (~valid, valid):
         yy = np.where(approved[part], y[part], -1)
         views.append(LenderView(frame.loc[part].reset_index(drop=True), approved[part],
-                                _logit(score[part]), yy))
+                                ratio_logit(score[part]), yy))
     rate = float(np.clip(approved.mean(), 0.01, 0.99))
     spec = IncumbentSpec(model=kind if kind in ("scorecard", "lgbm") else "lgbm",
                          acceptance_rate=rate)
