@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit.core import features as F
+from riskkit.lifecycle.rings import ring_features
 from riskkit.synth.draws import OCC_SHOCK_PROB
 
 #: Other lending platforms a borrower can use (bits 1..31 of a uint32; bit 0 is this lender).
@@ -272,22 +273,22 @@ def roll_month(state: LifecycleState, income: np.ndarray, settled: object,
     state.od_ring[:, s24] = settled.new_events
     state.dpd_ring[:, s24] = settled.dpd_month
 
-    mean = state.inc_ring.mean(axis=1, dtype=np.float64)
-    cv = np.divide(state.inc_ring.std(axis=1, dtype=np.float64), mean, out=np.zeros_like(mean),
-                   where=mean > 0)
+    windows = ring_features(state.inc_ring, state.app_ring, state.plat_ring, state.loan_ring,
+                            state.od_ring, state.dpd_ring)
+    mean = windows.income_mean
+    cv = np.divide(windows.income_std, mean, out=np.zeros_like(mean), where=mean > 0)
     state.monthly_income = np.round(mean, -1).astype(np.float32)
     state.income_volatility = np.round(cv, 4).astype(np.float32)
     state.applications_30d = state.app_ring[:, s3].copy()
-    state.applications_90d = state.app_ring.sum(axis=1, dtype=np.int16)
-    state.active_platforms = np.bitwise_count(state.known_platforms()).astype(np.int16)
-    state.loans_12m = state.loan_ring.sum(axis=1, dtype=np.int16)
+    state.applications_90d = windows.applications_90d
+    state.active_platforms = windows.active_platforms
+    state.loans_12m = windows.loans_12m
     state.late, state.late_open, state.late_dpd = settled.late, settled.late_open, \
         settled.late_dpd
     state.current_overdue = settled.late_open.astype(np.int8)
     # a delinquency open longer than the window still counts once (as in the generator)
-    state.overdue_count_24m = np.maximum(state.od_ring.sum(axis=1, dtype=np.int16),
-                                         state.current_overdue)
-    state.max_dpd_24m = np.maximum(state.dpd_ring.max(axis=1), state.late_dpd)
+    state.overdue_count_24m = np.maximum(windows.overdue_events_24m, state.current_overdue)
+    state.max_dpd_24m = np.maximum(windows.worst_dpd_24m, state.late_dpd)
     overdue_now = (settled.new_events > 0) | settled.late_open
     since = np.where(overdue_now, 0.0, state.months_since_last_overdue + 1.0)
     state.months_since_last_overdue = np.where(state.overdue_count_24m > 0, since,
