@@ -13,8 +13,10 @@ import pandas as pd
 import pytest
 
 from riskkit.lifecycle import analysis as A
+from riskkit.lifecycle import lender as LL
 from riskkit.lifecycle import simulation as L
 from riskkit.models._forest import flatten, predict_raw
+from riskkit.synth import truth as T
 
 #: ``content_hash`` of the panel below, computed with the code of commit dcff3fd (before the
 #: numba predictor, on LightGBM's own predict): a change of any value, dtype or column fails.
@@ -141,3 +143,37 @@ def test_run_simulation_streams_the_panel_write_frame_writes(lender, tmp_path, m
     assert summary["selection_bias"] == expected
     assert sorted(p.name for p in (tmp_path / "run" / "figures").iterdir())[:3] == [
         "approval_and_cutoff.pdf", "approval_and_cutoff.png", "approval_and_cutoff.svg"]
+
+
+def test_a_lender_started_early_is_the_lender_fitted_directly(monkeypatch) -> None:
+    """``start_default_lender`` (what ``riskkit simulate`` calls before its chart imports)
+    fits on a thread; ``default_lender`` then returns that fit, the same trees and cut-off a
+    direct fit gives; a failed fit leaves the cache so that a retry fits anew."""
+    monkeypatch.setattr(LL, "_LENDERS", {})
+    LL.start_default_lender(13, rows=4_000)
+    early_model, early_policy = LL.default_lender(13, rows=4_000)
+    assert LL.default_lender(13, rows=4_000)[0] is early_model  # cached, not refitted
+    monkeypatch.setattr(LL, "_LENDERS", {})
+    model, policy = LL.default_lender(13, rows=4_000)
+    assert early_model.booster_.model_to_string() == model.booster_.model_to_string()
+    assert early_policy.cutoff == policy.cutoff
+
+    def broken(seed, rows, model):
+        raise RuntimeError("no fit")
+
+    monkeypatch.setattr(LL, "_fit_lender", broken)
+    LL.start_default_lender(14, rows=4_000)
+    with pytest.raises(RuntimeError, match="no fit"):
+        LL.default_lender(14, rows=4_000)
+    assert (14, 4_000, "lgbm") not in LL._LENDERS
+
+
+def test_releasing_the_reference_sample_keeps_every_truth() -> None:
+    """The lifecycle lets the 200,000-row reference sample go once its truths are fitted; a
+    truth fitted afterwards draws the same sample again and is the same truth."""
+    before = T.truth_model(0.07, 0.3)
+    T.release_reference_sample()
+    assert T.reference_features.cache_info().currsize == 0
+    assert T.truth_model(0.07, 0.3) is before  # fitted truths stay cached
+    T._cached_truth.cache_clear()
+    assert T.truth_model(0.07, 0.3) == before  # a refit from the redrawn sample

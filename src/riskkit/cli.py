@@ -275,8 +275,6 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    from riskkit.lifecycle.analysis import run_simulation
-
     if args.months > MAX_MONTHS and not args.force:
         raise ConfigError(f"--months {args.months}: at most {MAX_MONTHS} months (10 years) "
                           "unless --force: borrowers in the simulation never age, move or "
@@ -291,6 +289,13 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         from riskkit.experiment import load_run  # only then: the run-folder machinery is large
 
         run = load_run(args.run)
+    else:
+        from riskkit.lifecycle.lender import start_default_lender
+
+        # the default lender trains (LightGBM, no GIL) while the charts are imported below
+        start_default_lender(args.seed)
+    from riskkit.lifecycle.analysis import run_simulation
+
     summary = run_simulation(args.out, args.borrowers, args.months, args.seed, run=run,
                              downturn_from=args.downturn_from, quiet=args.quiet)
     cohort = summary["borrowed_once_then_ineligible"]

@@ -294,6 +294,7 @@ def run_simulation(out_dir: str | os.PathLike[str], borrowers: int, months: int,
             else:
                 panel = simulate(borrowers, months, seed, downturn_from=downturn_from,
                                  quiet=quiet, sink=sink)
+            release_freed_memory()  # the months' scratch arrays, before the cohort's own
             # the last row groups are still being encoded: the cohort is explained meanwhile
             cohort = borrowed_once_then_ineligible(panel, horizon)
             month0 = panel.frame.iloc[: panel.borrowers]  # month-major: month 0 comes first

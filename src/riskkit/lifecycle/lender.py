@@ -7,6 +7,8 @@ the outcomes it sees; the simulation moves the borrowers.
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -93,7 +95,8 @@ class Lender:
 
 
 
-_LENDERS: dict[tuple[int, int, str], tuple[Any, Any]] = {}
+_LENDERS: dict[tuple[int, int, str], Future[tuple[Any, Any]]] = {}
+_LENDERS_LOCK = threading.Lock()
 
 
 def default_lender(seed: int, rows: int = 50_000, model: str = "lgbm") -> tuple[Any, Any]:
@@ -102,18 +105,63 @@ def default_lender(seed: int, rows: int = 50_000, model: str = "lgbm") -> tuple[
     The training population uses seed ``seed + 1_000_003`` so it never shares rows with a
     simulation seeded ``seed``; 70% trains, 30% validates (early stopping, Platt calibration
     and the policy's cut-off: 75% approval among applicants passing the knock-outs). Cached
-    per process, because tests and notebooks ask for the same lender repeatedly.
+    per process, because tests and notebooks ask for the same lender repeatedly; a fit
+    begun by :func:`start_default_lender` is waited for, not repeated.
     """
+    fitting, mine = _claim(seed, rows, model)
+    if mine:
+        _fit_into(fitting, seed, rows, model)
+    return fitting.result()
 
+
+def start_default_lender(seed: int, rows: int = 50_000, model: str = "lgbm") -> None:
+    """Begin fitting :func:`default_lender` ``(seed, rows, model)`` on a background thread.
+
+    Why: ``riskkit simulate`` calls this as soon as the modules the fit needs are loaded, so
+    LightGBM trains (without the GIL) while the charts and the rest of the command are
+    still being imported; the simulation's own ``default_lender(seed)`` then takes the
+    fitted lender. The lender is the one a direct call fits: the same code on the same
+    rows, one LightGBM thread either way.
+
+    Parameters
+    ----------
+    seed, rows, model
+        As for :func:`default_lender`.
+    """
+    fitting, mine = _claim(seed, rows, model)
+    if mine:
+        threading.Thread(target=_fit_into, args=(fitting, seed, rows, model),
+                         name="lender", daemon=True).start()
+
+
+def _claim(seed: int, rows: int, model: str) -> tuple[Future[tuple[Any, Any]], bool]:
+    """The cache entry of this lender, and whether the caller must fit it."""
     key = (int(seed), int(rows), model)
-    if key not in _LENDERS:
-        pop = generate(rows, seed=int(seed) + 1_000_003)
-        cut = int(0.7 * rows)
-        train, valid = pop.iloc[:cut], pop.iloc[cut:]
-        # one thread: deterministic, and fast when other processes share the cores
-        params = {"seed": int(seed), "num_threads": 1} if model == "lgbm" else {}
-        fitted = make_model(model, **params).fit(train, train[F.TARGET], X_valid=valid, y_valid=valid[F.TARGET])
-        policy = Policy.from_config({}).fit(valid, fitted.predict_pd(valid),
-                                            valid[F.TARGET].to_numpy())
-        _LENDERS[key] = (fitted, policy)
-    return _LENDERS[key]
+    with _LENDERS_LOCK:
+        if key in _LENDERS:
+            return _LENDERS[key], False
+        _LENDERS[key] = Future()
+        return _LENDERS[key], True
+
+
+def _fit_into(fitting: Future[tuple[Any, Any]], seed: int, rows: int, model: str) -> None:
+    """Fit the lender into ``fitting``; a failed fit leaves the cache, so a retry fits anew."""
+    try:
+        fitting.set_result(_fit_lender(int(seed), int(rows), model))
+    except BaseException as error:
+        with _LENDERS_LOCK:
+            _LENDERS.pop((int(seed), int(rows), model), None)
+        fitting.set_exception(error)
+
+
+def _fit_lender(seed: int, rows: int, model: str) -> tuple[Any, Any]:
+    pop = generate(rows, seed=seed + 1_000_003)
+    cut = int(0.7 * rows)
+    train, valid = pop.iloc[:cut], pop.iloc[cut:]
+    # one thread: deterministic, and fast when other processes share the cores
+    params = {"seed": seed, "num_threads": 1} if model == "lgbm" else {}
+    fitted = make_model(model, **params).fit(train, train[F.TARGET], X_valid=valid,
+                                             y_valid=valid[F.TARGET])
+    policy = Policy.from_config({}).fit(valid, fitted.predict_pd(valid),
+                                        valid[F.TARGET].to_numpy())
+    return fitted, policy

@@ -88,7 +88,7 @@ from riskkit.models.world import require_synthetic_features
 from riskkit.policy import Decisions
 from riskkit.synth.population import check_arguments, generate
 from riskkit.synth.scenarios import Scenario, get_scenario
-from riskkit.synth.truth import DEFAULT_BAD_RATE, truth_model
+from riskkit.synth.truth import DEFAULT_BAD_RATE, release_reference_sample, truth_model
 
 log = logging.getLogger(__name__)
 
@@ -226,8 +226,8 @@ def simulate(borrowers: int, months: int, seed: int, model: Any = None, policy: 
     if (model is None) != (policy is None):
         raise ConfigError("give both model and policy, or neither (for the default lender)")
     check_cutoff_rule(cutoff_rule)  # before the lender and the borrowers are made
+    _fit_truths(months, downturn_from, bad_rate)
     if model is None:
-        truth_model()  # the truth both threads generate from, fitted once
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lender") as pool:
             fitting = pool.submit(default_lender, seed)
             warm_up_predictor()  # ready before the lender's first prediction needs it
@@ -280,6 +280,17 @@ def simulate(borrowers: int, months: int, seed: int, model: Any = None, policy: 
     summary = _summary(borrowers, months, seed, downturn_from, lender, behaviour, bad_rate,
                        summary_rows, model)
     return Panel(panel, summary, model, policy)
+
+
+def _fit_truths(months: int, downturn_from: int | None, bad_rate: float) -> None:
+    """Fit every truth the simulation will ask for (the generator's, each scenario's), then
+    let the reference sample they come from go (~50 MB less peak memory)."""
+    truth_model()  # the generator's, for the borrowers and the default lender's rows
+    switch = [downturn_from] if downturn_from is not None and downturn_from < months else []
+    for t in (0, *switch):
+        env = environment(t, downturn_from, bad_rate)
+        truth_model(env.bad_rate, env.scenario.macro_logit)
+    release_reference_sample()
 
 
 def _empty_like(column: pd.Series, size: int) -> np.ndarray:

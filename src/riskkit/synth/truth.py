@@ -34,6 +34,7 @@ or on how generation was chunked.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -245,10 +246,26 @@ def fit_truth(reference: pd.DataFrame, target_bad_rate: float = DEFAULT_BAD_RATE
                       target_bad_rate=target_bad_rate, spec=spec, signal=signal)
 
 
+#: One fit of each truth at a time (re-entrant: a world's fit may ask for another truth).
+_TRUTH_LOCK = threading.RLock()
+
+
 @lru_cache(maxsize=1)
 def reference_features() -> pd.DataFrame:
     """The fixed baseline reference sample (drawn once per process)."""
     return draw_reference_features(REFERENCE_ROWS, REFERENCE_SEED)
+
+
+def release_reference_sample() -> None:
+    """Drop the cached reference sample; the truths fitted from it stay cached.
+
+    Why: the sample (200,000 rows) holds about 50 MB for the rest of the process once the
+    truths are fitted. The lifecycle fits every truth it needs first, then calls this, so
+    the memory goes to the panel instead. A later fit draws the same sample again (a fixed
+    seed), so nothing changes but the time of that draw.
+    """
+    with _TRUTH_LOCK:
+        reference_features.cache_clear()
 
 
 @lru_cache(maxsize=64)
@@ -259,5 +276,7 @@ def _cached_truth(target_bad_rate: float, macro_logit: float, spec: WorldSpec) -
 def truth_model(target_bad_rate: float = DEFAULT_BAD_RATE, macro_logit: float = 0.0,
                 world: str | WorldSpec | None = None) -> TruthModel:
     """The truth of ``world`` (default: baseline) against the baseline reference sample,
-    cached per bad rate, macro shift and world spec."""
-    return _cached_truth(float(target_bad_rate), float(macro_logit), world_spec(world))
+    cached per bad rate, macro shift and world spec. Threads asking at once wait for one fit
+    (the lifecycle fits its lender on a thread while generating its borrowers)."""
+    with _TRUTH_LOCK:
+        return _cached_truth(float(target_bad_rate), float(macro_logit), world_spec(world))
