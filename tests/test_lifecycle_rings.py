@@ -1,4 +1,5 @@
-"""The ring kernel gives NumPy's window features bit for bit (it replaces seven reductions)."""
+"""The lifecycle state's fast paths give the slow paths' bits: the ring kernel (NumPy's window
+features) and the month-0 platform sets (ranks and bit masks)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from riskkit.lifecycle import state as S
 from riskkit.lifecycle.rings import ring_features
 
 
@@ -61,3 +63,24 @@ def test_more_than_numpys_block_is_refused() -> None:
     rings[0] = np.ones((4, 129), dtype=np.float32)
     with pytest.raises(ValueError, match="at most 128 months"):
         ring_features(*rings)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), decimals=st.sampled_from([None, 1, 2]))
+def test_initial_platforms_are_the_lowest_ranked_draws(seed: int, decimals: int | None) -> None:
+    """The month-0 platform sets: one sort and a threshold pick what ranking every draw with
+    two argsorts picks, ties included (rounded draws force them)."""
+    rng = np.random.default_rng(seed)
+    draws = rng.random((400, 31))
+    if decimals is not None:
+        draws = np.round(draws, decimals)
+    count = rng.integers(0, 33, 400)
+    expected = draws.argsort(axis=1).argsort(axis=1) < count[:, None]
+    np.testing.assert_array_equal(S._first_by_rank(draws, count), expected)
+
+
+def test_platform_bits_are_the_sum_of_powers_of_two() -> None:
+    used = np.random.default_rng(5).random((1000, 31)) < 0.3
+    weights = np.left_shift(np.uint64(1), np.arange(1, 32, dtype=np.uint64))
+    np.testing.assert_array_equal(S._platform_bits(used),
+                                  (used * weights).sum(axis=1).astype(np.uint32), strict=True)

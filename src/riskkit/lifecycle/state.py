@@ -149,6 +149,27 @@ def _bincount(rows: np.ndarray, slots: np.ndarray, n: int, length: int) -> np.nd
     return np.bincount(rows * length + slots, minlength=n * length).reshape(n, length)
 
 
+def _first_by_rank(draws: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Per row, which ``count`` entries of ``draws`` are the smallest (rank < count).
+
+    One sort and a threshold instead of ranking every entry with two argsorts; where a row
+    holds equal draws (which rank first is then up to the sort) it ranks them as before.
+    """
+    ordered = np.sort(draws, axis=1)
+    if (ordered[:, 1:] == ordered[:, :-1]).any():
+        return draws.argsort(axis=1).argsort(axis=1) < count[:, None]
+    k = np.clip(count, 1, draws.shape[1]) - 1
+    threshold = ordered[np.arange(len(draws)), k]
+    return (draws <= threshold[:, None]) & (count > 0)[:, None]
+
+
+def _platform_bits(used: np.ndarray) -> np.ndarray:
+    """Each row's other platforms (columns 0..30) as bits 1..31 of a uint32 (bit 0 is this
+    lender): the bits packed in one pass instead of summing powers of two."""
+    packed = np.packbits(used, axis=1, bitorder="little")  # 31 columns -> 4 bytes a row
+    return np.ascontiguousarray(packed).view("<u4")[:, 0] << np.uint32(1)
+
+
 def init_state(frame: pd.DataFrame, rng: np.random.Generator) -> LifecycleState:
     """State at month 0 whose features equal ``frame``'s and whose rings reproduce them.
 
@@ -177,15 +198,13 @@ def init_state(frame: pd.DataFrame, rng: np.random.Generator) -> LifecycleState:
     app_ring[:, slot(-3, 3)] = np.maximum(apps90 - apps30, 0) - older
 
     # platforms: a random set of other platforms, each last used in one of the last 6 months
-    ranks = rng.random((n, OTHER_PLATFORMS)).argsort(axis=1).argsort(axis=1)
-    chosen = ranks < platforms[:, None]
+    chosen = _first_by_rank(rng.random((n, OTHER_PLATFORMS)), platforms)
     ages = rng.integers(0, 6, (n, OTHER_PLATFORMS))
-    weights = np.left_shift(np.uint64(1), np.arange(1, OTHER_PLATFORMS + 1, dtype=np.uint64))
     plat_ring = np.zeros((n, 6), np.uint32)
     loan_ring = np.zeros((n, 12), np.int16)
     for age in range(6):
         used = chosen & (ages == age)
-        plat_ring[:, slot(-1 - age, 6)] = (used * weights).sum(axis=1).astype(np.uint32)
+        plat_ring[:, slot(-1 - age, 6)] = _platform_bits(used)
         loan_ring[:, slot(-1 - age, 12)] += used.sum(axis=1).astype(np.int16)
     extra = (loans - platforms).astype(np.int64)
     who = np.repeat(rows, np.maximum(extra, 0))

@@ -56,10 +56,15 @@ def draw_features(rng: np.random.Generator, n: int, scenario: Scenario) -> pd.Da
             * np.exp(0.35 * rng.standard_normal(n)) * scenario.income_multiplier)
     sigma = OCC_INCOME_SIGMA[occ] * np.exp(0.35 * rng.standard_normal(n))
     sigma = np.where((occ == 2) & (age < 28), sigma * 1.6, sigma)  # first years in internet jobs
-    months = np.exp(sigma[:, None] * rng.standard_normal((n, 12)) - 0.5 * sigma[:, None] ** 2)
+    # in place, the same operations in the same order: no (n, 12) temporaries
+    months = rng.standard_normal((n, 12))
+    months *= sigma[:, None]
+    months -= 0.5 * sigma[:, None] ** 2
+    np.exp(months, out=months)
     shock_p = np.minimum(OCC_SHOCK_PROB[occ] * scenario.shock_multiplier, 0.5)
     shocks = rng.random((n, 12)) < shock_p[:, None]
-    months = np.where(shocks, months * 0.25, months) * base[:, None]
+    np.multiply(months, 0.25, out=months, where=shocks)
+    months *= base[:, None]
     income = months.mean(axis=1)
     volatility = months.std(axis=1) / income
     income = np.round(income, -1)
