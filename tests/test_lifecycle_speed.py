@@ -177,3 +177,14 @@ def test_releasing_the_reference_sample_keeps_every_truth() -> None:
     assert T.truth_model(0.07, 0.3) is before  # fitted truths stay cached
     T._cached_truth.cache_clear()
     assert T.truth_model(0.07, 0.3) == before  # a refit from the redrawn sample
+
+
+def test_a_truth_fit_started_early_is_the_truth_asked_for_later() -> None:
+    """``riskkit simulate`` starts the truth's fit on a thread before importing the models;
+    asking for the truth then waits for that fit and gets the truth a direct fit gives."""
+    T._cached_truth.cache_clear()
+    T.start_truth_fit(0.055)
+    early = T.truth_model(0.055)
+    assert T.truth_model(0.055) is early
+    T._cached_truth.cache_clear()
+    assert T.truth_model(0.055) == early

@@ -290,6 +290,9 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
         run = load_run(args.run)
     else:
+        from riskkit.synth.truth import start_truth_fit
+
+        start_truth_fit()  # the truth's reference sample is drawn while the models import
         from riskkit.lifecycle.lender import start_default_lender
 
         # the default lender trains (LightGBM, no GIL) while the charts are imported below

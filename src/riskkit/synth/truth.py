@@ -256,6 +256,18 @@ def reference_features() -> pd.DataFrame:
     return draw_reference_features(REFERENCE_ROWS, REFERENCE_SEED)
 
 
+def start_truth_fit(target_bad_rate: float = DEFAULT_BAD_RATE) -> None:
+    """Begin fitting :func:`truth_model` ``(target_bad_rate)`` on a background thread.
+
+    Why: drawing the 200,000-row reference sample is NumPy work that mostly runs without
+    the GIL, so ``riskkit simulate`` starts it before importing the model stack (about a
+    second of imports on one core); whoever asks for the truth next waits for this fit
+    (the lock of :func:`truth_model`) instead of starting another.
+    """
+    threading.Thread(target=truth_model, args=(target_bad_rate,), name="truth",
+                     daemon=True).start()
+
+
 def release_reference_sample() -> None:
     """Drop the cached reference sample; the truths fitted from it stay cached.
 
