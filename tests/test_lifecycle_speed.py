@@ -158,7 +158,7 @@ def test_a_lender_started_early_is_the_lender_fitted_directly(monkeypatch) -> No
     assert early_model.booster_.model_to_string() == model.booster_.model_to_string()
     assert early_policy.cutoff == policy.cutoff
 
-    def broken(seed, rows, model):
+    def broken(population, seed, model):
         raise RuntimeError("no fit")
 
     monkeypatch.setattr(LL, "_fit_lender", broken)
