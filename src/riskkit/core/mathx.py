@@ -41,27 +41,20 @@ def logit(p: np.ndarray | float, eps: float = 1e-12) -> np.ndarray:
     numpy.ndarray
         Log-odds.
     """
-    return _scipy_logit(np.clip(np.asarray(p, dtype=float), eps, 1.0 - eps))
+    return _scipy_logit(_clip_probability(p, eps))
 
 
 def ratio_logit(p: np.ndarray | float, eps: float = 1e-12) -> np.ndarray:
-    """``log(q / (1 - q))`` of ``p`` clipped to ``[eps, 1 - eps]``: :func:`logit` by the ratio.
+    """``log(q / (1 - q))`` of ``p`` clipped as :func:`logit` clips it (same parameters).
 
     Why a second form: the lifecycle's cut-offs and the retraining loop were computed (and
     their panels pinned) with this expression, which differs from scipy's ``logit`` in the
     last bit for about a quarter of values; switching would change those panels' bytes.
-
-    Parameters
-    ----------
-    p:
-        Probabilities.
-    eps:
-        Clipping margin.
-
-    Returns
-    -------
-    numpy.ndarray
-        Log-odds.
     """
-    q = np.clip(np.asarray(p, dtype=float), eps, 1.0 - eps)
+    q = _clip_probability(p, eps)
     return np.log(q / (1 - q))
+
+
+def _clip_probability(p: np.ndarray | float, eps: float) -> np.ndarray:
+    """``p`` as floats in ``[eps, 1 - eps]``, so that both log-odds forms stay finite."""
+    return np.clip(np.asarray(p, dtype=float), eps, 1.0 - eps)
