@@ -11,8 +11,8 @@ never as "no flag".
 
 The bootstrap
 -------------
-Stratified by group (Efron & Tibshirani 1993, sec. 8.3 on two-sample problems; each group a
-sample): a replicate redraws each group's applicants with replacement, keeping its size, so
+Stratified by group (each group a sample, as in the two-sample problems of Efron &
+Tibshirani 1993, ch. 8): a replicate redraws each group's applicants with replacement, keeping its size, so
 the set of groups in the ratio is that of the data. For an approval (a 0/1 outcome) the
 number approved in a group's redrawn sample is exactly Binomial(n_g, k_g / n_g), so a
 replicate is one binomial draw per group: the same distribution as redrawing rows, at the
@@ -23,13 +23,17 @@ Tibshirani 1993, ch. 14, eqs. 14.9-14.15), because the AIR, a minimum over a max
 biased downwards when groups are alike, and BCa corrects for bias (``z0``) and skewness
 (``a``, from the jackknife, ch. 11). The jackknife needs no refitting here: leaving out one
 applicant changes one group's count by one, so the ``n`` leave-one-out ratios take at most
-two values per group, weighted by how many applicants give each. Where BCa is undefined
-(every replicate on one side of the estimate, e.g. a ratio of exactly 1) the **percentile**
-interval (ch. 13) is used and the entry says so. ``method="percentile"`` asks for it always.
+two values per group, weighted by how many applicants give each, and each group's
+influence values enter ``a`` as a stratum's do (Davison & Hinkley 1997, sec. 3.2, 5.3).
+Where BCa is undefined (every replicate strictly on one side of the estimate) the
+**percentile** interval (ch. 13) is used and the entry says so; ``method="percentile"``
+asks for it always.
 
 References
 ----------
 Efron, B. and Tibshirani, R. J. (1993). *An Introduction to the Bootstrap*. Chapman & Hall.
+Davison, A. C. and Hinkley, D. V. (1997). *Bootstrap Methods and their Application*.
+Cambridge University Press.
 Equal Employment Opportunity Commission et al. (1978). Uniform Guidelines on Employee
 Selection Procedures, 29 CFR 1607.4(D).
 """
@@ -49,7 +53,8 @@ __all__ = ["FLAGGED", "FOUR_FIFTHS", "LEVEL", "METHODS", "MIN_GROUP", "NOT_FLAGG
 FOUR_FIFTHS = 0.8
 #: Groups smaller than this are reported but left out of the ratio.
 MIN_GROUP = 30
-#: Bootstrap replicates: Efron & Tibshirani (1993, sec. 19.3) ask for 1000 or more for BCa.
+#: Bootstrap replicates: interval end points need 1000 or more (Efron & Tibshirani 1993),
+#: against the 25-200 that a standard error needs.
 REPLICATES = 2000
 LEVEL = 0.95
 METHODS: tuple[str, ...] = ("bca", "percentile")
@@ -198,7 +203,7 @@ def acceleration(values: np.ndarray, weights: np.ndarray) -> float:
 
 
 def percentile_interval(replicates: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
-    """The percentile interval (Efron & Tibshirani 1993, eq. 13.5): the replicates'
+    """The percentile interval (Efron & Tibshirani 1993, ch. 13): the replicates'
     ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles."""
     alpha = (1.0 - level) / 2.0
     low, high = np.quantile(replicates, [alpha, 1.0 - alpha])
