@@ -135,7 +135,6 @@ def evaluate_all(cfg: dict[str, Any], models: dict[str, CreditModel],
     tables["csi"] = csi.rename("csi").rename_axis("feature").reset_index()
     metrics["stability"] = {"csi_reference": f"train vs {reference}",
                             "csi_max": float(csi.max()), "csi_max_feature": str(csi.idxmax())}
-    # the swap set needs the deployed policy: experiment.deployed.swap_set_at_policy
     if "scorecard" in models:
         tables["points_table"] = models["scorecard"].points_table()
     return metrics, tables
