@@ -55,8 +55,9 @@ def test_city_tier_is_scored_but_in_no_letter(run_dir: Path) -> None:
     assert len(chosen)  # the model does push some applicants towards denial by their city
     reference = approved_reference(run.data("valid"), policy.decide(
         run.data("valid"), model.predict_pd(run.data("valid"))), model.registry_)
+    truth = run.world.truth(0)  # test applicants live at the run's month 0
     for i in range(len(chosen)):
-        said = assess(model, policy, chosen.iloc[[i]], reference)
+        said = assess(model, policy, chosen.iloc[[i]], reference, truth=truth)
         assert "city_tier" not in [item["feature"] for item in said["reasons"]]
         assert "tier" not in json.dumps(said["recourse"] or {}, ensure_ascii=False)
 
