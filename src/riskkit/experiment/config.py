@@ -19,6 +19,7 @@ import yaml
 
 from riskkit.core.errors import ConfigError
 from riskkit.explain.background import BACKGROUND_MODES, DEFAULT_BACKGROUND_ROWS
+from riskkit.policy.rules import MISSING_INCOME, MISSING_OUTCOMES
 from riskkit.rejectinf import DEFAULTS as REJECT_INFERENCE_DEFAULTS
 from riskkit.rejectinf import check_section as check_reject_inference
 from riskkit.synth.scenarios import SCENARIOS
@@ -70,6 +71,9 @@ DEFAULTS: dict[str, Any] = {
         "cutoff": {"method": "approval_rate", "value": 0.75},
         "knockouts": None,
         "line": None,
+        # a knock-out rule's outcome on a missing value (decline, refer, pass; a rule's own
+        # missing: overrides it), and an approval with a missing income (refer, minimum)
+        "missing": {"knockouts": "decline", "income": "refer"},
     },
     # background: what a tree model's reasons are measured against (riskkit.explain.background):
     # approved = the approved applicants of train ("why you, compared with those we approve"),
@@ -264,9 +268,17 @@ def _check_policy(policy: dict[str, Any], check: _Checks) -> None:
         if "max_line" in line:
             check.expect("policy.line.max_line", high, _is_number(high) and _is_number(low)
                          and high >= low, f"an amount >= policy.line.min_line ({low!r})")
+    missing = policy["missing"]
+    check.expect("policy.missing.knockouts", missing["knockouts"],
+                 missing["knockouts"] in MISSING_OUTCOMES, ", ".join(MISSING_OUTCOMES))
+    check.expect("policy.missing.income", missing["income"], missing["income"] in MISSING_INCOME,
+                 ", ".join(MISSING_INCOME))
     rules = policy["knockouts"]
     if isinstance(rules, Mapping):
         for rule, spec in rules.items():
+            if isinstance(spec, Mapping) and "missing" in spec:
+                check.expect(f"policy.knockouts.{rule}.missing", spec["missing"],
+                             spec["missing"] in MISSING_OUTCOMES, ", ".join(MISSING_OUTCOMES))
             if isinstance(spec, Mapping):  # its shape and feature are checked by the policy
                 if "op" in spec:
                     check.expect(f"policy.knockouts.{rule}.op", spec["op"],

@@ -36,6 +36,7 @@ from riskkit.core.io import write_json, write_parquet, write_text
 from riskkit.core.registry import Registry
 from riskkit.experiment import config as C
 from riskkit.experiment import tracking
+from riskkit.experiment.deployed import swap_set_at_policy
 from riskkit.experiment.runfolder import write_manifest
 from riskkit.experiment.splits import WORLD_FILE, population_splits, run_world
 from riskkit.experiment.stages import (
@@ -148,6 +149,9 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
                 policy, decisions = decide_all(cfg, models, splits)
                 write_json(tmp / "models" / "policy.json", policy.to_dict())
                 metrics["policy"] = policy_metrics(policy, decisions, cfg)
+                swap = swap_set_at_policy(models, splits, decisions)
+                if swap is not None:  # at the deployed approval rate, after the decisions
+                    tables["swap_set"] = swap
             with stages.stage("fairness"):
                 metrics["fairness"], tables["fairness"] = fairness_all(cfg, policy, splits,
                                                                        decisions, registry)

@@ -94,7 +94,8 @@ def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
 
 
 _WORDS = {
-    "en": {"approved": "APPROVED", "denied": "DENIED", "applicant": "Applicant",
+    "en": {"approved": "APPROVED", "denied": "DENIED", "referred": "REFERRED TO A CREDIT OFFICER",
+           "applicant": "Applicant",
            "pd": "PD", "score": "score", "line": "credit line", "true_pd": "true PD",
            "reasons": "Main reasons", "knockout": "knock-out", "change": "What would have to change",
            "verified": "verified by model and policy", "unverified": "NOT verified",
@@ -107,7 +108,7 @@ _WORDS = {
                       "decision will look at your application again, with any new documents "
                       "you send (for example proof of income or savings), and tell you the "
                       "outcome in writing.")},
-    "zh": {"approved": "批准", "denied": "拒绝", "applicant": "申请人", "pd": "违约概率",
+    "zh": {"approved": "批准", "denied": "拒绝", "referred": "转人工审核", "applicant": "申请人", "pd": "违约概率",
            "score": "评分", "line": "授信额度", "true_pd": "真实违约概率", "reasons": "主要原因",
            "knockout": "硬性拒绝", "change": "需要做出的改变", "verified": "已经模型与策略复核",
            "unverified": "未通过复核", "new_pd": "新违约概率", "no_recourse": "未找到可行的改变",
