@@ -228,9 +228,10 @@ def what_if_row(row: pd.DataFrame, changes: Mapping[str, Any] | None = None,
 
 
 def assess(model: Any, policy: Any, row: pd.DataFrame, reference: Mapping[str, Any] | None,
-           *, truth: Any = None) -> dict[str, Any]:
+           *, truth: Any) -> dict[str, Any]:
     """The edited applicant re-decided: :func:`explain_applicant`'s dict (PD, decision,
-    credit line, reasons en/zh, recourse, true PD), nothing else recomputed."""
+    credit line, reasons en/zh, recourse, true PD), nothing else recomputed. ``truth`` is
+    the applicant's world's (None for data of one's own): required, never a default."""
     return explain_applicant(model, policy, row, reference, truth=truth)
 
 
