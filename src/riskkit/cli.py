@@ -15,52 +15,27 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from riskkit.core.errors import ConfigError, RiskkitError
+from riskkit.cli_support import (
+    Handler,
+    OneLineParser,
+    Terminated,
+    metric_text,
+    non_negative_int,
+    positive_int,
+    rate,
+    run_handler,
+    setup_logging,
+)
+from riskkit.core.errors import ConfigError
 
 log = logging.getLogger("riskkit")
 
-Handler = Callable[[argparse.Namespace], int]
+#: The name older tests and callers use for the logging set-up.
+_setup_logging = setup_logging
 
 #: Longest lifecycle simulation without ``--force``: the simulated borrowers keep their age,
 #: occupation and city for the whole run, which stays plausible for a few years, not decades.
 MAX_MONTHS = 120
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (the usage itself is under --help)."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def _whole_number(minimum: int, wording: str) -> Callable[[str], int]:
-    """An argparse type for whole numbers >= ``minimum`` (``1_000`` accepted)."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text.replace("_", ""))
-        except ValueError:
-            value = minimum - 1
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected {wording}, got {text!r}")
-        return value
-
-    return parse
-
-
-positive_int = _whole_number(1, "a positive whole number")
-non_negative_int = _whole_number(0, "a whole number >= 0")
-
-
-#: Libraries that log font subsetting and lookups at INFO (about 1,500 lines a fit).
-QUIET_LOGGERS = ("fontTools", "matplotlib", "PIL")
-
-
-def _setup_logging(quiet: bool) -> None:
-    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
-                        format="riskkit: %(message)s", stream=sys.stderr, force=True)
-    for name in QUIET_LOGGERS:  # only riskkit's own decisions at INFO
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 # ----------------------------------------------------------------------------- generate
@@ -71,7 +46,8 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rows", type=positive_int, default=200_000, help="applicants (default 200000)")
     p.add_argument("--seed", type=non_negative_int, default=7, help="random seed (default 7)")
     p.add_argument("--scenario", default="baseline", help="baseline | downturn")
-    p.add_argument("--bad-rate", type=float, default=None, help="target bad rate (default 0.04)")
+    p.add_argument("--bad-rate", type=rate, default=None,
+                   help="target bad rate: 0.04 or 4%% (default 0.04)")
     p.add_argument("--world", default="baseline",
                    help="shape of the true log-odds: baseline | additive | interacting | "
                         "nonmonotone | threshold, or a '+' combination (default baseline)")
@@ -144,9 +120,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"run written to {path}")
     for name, entry in run.metrics["models"].items():
         test = entry.get("test", {})
-        print(f"  {name:<10} test AUC {test.get('auc', float('nan')):.4f}  "
-              f"KS {test.get('ks', float('nan')):.4f}  ECE {test.get('ece', float('nan')):.4f}  "
-              f"PSI {entry.get('psi', float('nan')):.4f}")
+        print(f"  {name:<10} test AUC {metric_text(test.get('auc'))}  "
+              f"KS {metric_text(test.get('ks'))}  ECE {metric_text(test.get('ece'))}  "
+              f"PSI {metric_text(entry.get('psi'))}")
     pol = run.metrics.get("policy", {})
     if pol:
         print(f"  policy     approval rate {pol.get('approval_rate', 0):.1%}, bad rate among "
@@ -449,10 +425,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (``kill PID``) as an exception, so that it unwinds like Ctrl-C."""
-
-
 def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated
 
@@ -461,36 +433,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.quiet = bool(getattr(args, "quiet", False))
-    _setup_logging(args.quiet)
+    setup_logging(args.quiet)
     handler: Handler = args.handler
     # `kill PID` would end the process without running any clean-up code and leave a
     # temporary file or a staging folder; raised as an exception it unwinds like Ctrl-C.
     on_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _raise_terminated) if on_main else None
     try:
-        return _run(args, handler)
+        return run_handler(args, handler)
     finally:
         if on_main and previous is not None:
             signal.signal(signal.SIGTERM, previous)
-
-
-def _run(args: argparse.Namespace, handler: Handler) -> int:
-    """The handler, with every riskkit error, OS error and interrupt as one line."""
-    try:
-        return handler(args)
-    except RiskkitError as exc:
-        print(f"riskkit {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
-        print(f"riskkit {args.command}: error:{where} {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    except Terminated:
-        print(f"riskkit {args.command}: terminated", file=sys.stderr)
-        return 143
-    except KeyboardInterrupt:
-        print(f"riskkit {args.command}: interrupted", file=sys.stderr)
-        return 130
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from riskkit.core.errors import ConfigError
+from riskkit.experiment.checks import check_model_params, read_natural_values, share_hint
 from riskkit.explain.background import BACKGROUND_MODES, DEFAULT_BACKGROUND_ROWS
 from riskkit.rejectinf import DEFAULTS as REJECT_INFERENCE_DEFAULTS
 from riskkit.rejectinf import check_section as check_reject_inference
@@ -134,7 +135,7 @@ class _Checks:
                 strict: bool = False) -> None:
         ok = _is_number(value) and (low < value < high if strict else low <= value <= high)
         self.expect(key, value, ok, f"{what} {'strictly ' if strict else ''}between {low:g} "
-                                    f"and {high:g}")
+                                    f"and {high:g}{share_hint(key)}")
 
     def positive(self, key: str, value: Any, what: str = "a number > 0") -> None:
         self.expect(key, value, _is_number(value) and value > 0, what)
@@ -268,6 +269,7 @@ def resolve(user: Mapping[str, Any] | None = None, *, source: str = "config",
     if user is not None and not isinstance(user, Mapping):
         raise ConfigError(f"{source}: expected a mapping of settings at the top level, got {type(user).__name__}")
     cfg = _merge(DEFAULTS, user or {}, (), errors)
+    read_natural_values(cfg, DEFAULTS, FREE_FORM)  # "5%", "20,000", "0.5" as the numbers
     if rows is not None:
         cfg["data"]["rows"] = rows
         cfg["data"]["oot"]["rows"] = min(cfg["data"]["oot"]["rows"], max(rows // 4, 1000))
@@ -275,6 +277,7 @@ def resolve(user: Mapping[str, Any] | None = None, *, source: str = "config",
         cfg["seed"] = seed
     if not errors:
         _check_values(cfg, errors)
+        errors.extend(check_model_params(cfg))  # against LightGBM's and optbinning's own lists
     if errors:
         raise ConfigError(f"{source}: " + "; ".join(errors))
     return cfg
