@@ -19,6 +19,7 @@ from riskkit.cli_support import (
     Handler,
     OneLineParser,
     Terminated,
+    fairness_line,
     metric_text,
     non_negative_int,
     positive_int,
@@ -123,6 +124,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"  {name:<10} test AUC {metric_text(test.get('auc'))}  "
               f"KS {metric_text(test.get('ks'))}  ECE {metric_text(test.get('ece'))}  "
               f"PSI {metric_text(entry.get('psi'))}")
+    fairness = fairness_line(run.metrics)
+    if fairness:
+        print(fairness)
     pol = run.metrics.get("policy", {})
     if pol:
         print(f"  policy     approval rate {pol.get('approval_rate', 0):.1%}, bad rate among "
@@ -182,6 +186,8 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
     p.add_argument("run_a", type=Path)
     p.add_argument("run_b", type=Path)
     p.add_argument("--all", action="store_true", help="also rows where nothing differs")
+    p.epilog = ("status: same, differs, or not measured (in A, in B or in neither: too few "
+                "rows, one class); runs of the same name are labelled by their folders")
     p.set_defaults(handler=_cmd_compare)
 
 
@@ -191,11 +197,13 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from riskkit.experiment.runfolder import compare
 
     table = compare(args.run_a, args.run_b)
-    if not args.all:
-        table = table[table["diff"].fillna(1) != 0]
+    compared = len(table)
+    if not args.all:  # "not measured" rows stay: not measured is not "no difference"
+        table = table[table["status"] != "same"]
     with pd.option_context("display.max_rows", None, "display.width", 160,
                            "display.float_format", "{:.6g}".format):
-        print(table.to_string(index=False) if len(table) else "no metric differs")
+        print(table.to_string(index=False) if len(table)
+              else f"no metric differs (all {compared} measured in both runs and equal)")
     return 0
 
 
@@ -257,6 +265,10 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
                           "change occupation, so decades of months describe nobody real")
     if args.reject_inference is not None and args.retrain_every is None:
         raise ConfigError("--reject-inference needs --retrain-every K")
+    if args.retrain_every is not None and args.retrain_every >= args.months:
+        raise ConfigError(f"--retrain-every {args.retrain_every} with --months {args.months}: "
+                          "the lender would never refit, so every variant would equal the "
+                          f"model never retrained; give K below {args.months}")
     if args.retrain_every is not None:
         return _cmd_retrain(args)
 

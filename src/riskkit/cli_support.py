@@ -22,7 +22,7 @@ from typing import Any
 from riskkit.core.errors import RiskkitError
 from riskkit.core.natural import SHARE_FORMS, read_share, read_whole
 
-__all__ = ["QUIET_LOGGERS", "OneLineParser", "Terminated", "metric_text", "non_negative_int",
+__all__ = ["QUIET_LOGGERS", "OneLineParser", "Terminated", "fairness_line", "metric_text", "non_negative_int",
            "positive_int", "rate", "run_handler", "setup_logging", "whole_number"]
 
 Handler = Callable[[argparse.Namespace], int]
@@ -69,6 +69,20 @@ def metric_text(value: Any, fmt: str = ".4f") -> str:
     if value is None or not isinstance(value, int | float) or value != value:
         return "n/a"
     return format(value, fmt)
+
+
+def fairness_line(metrics: Any, split: str = "test") -> str | None:
+    """The four-fifths check per attribute in three outcomes: passes, fails, not measured."""
+    part = ((metrics.get("fairness") or {}).get("splits") or {}).get(split) or {}
+    flags = part.get("four_fifths_flag") or {}
+    if not flags:
+        return None
+    groups: dict[str, list[str]] = {"passes": [], "fails": [], "not measured": []}
+    for attr, flag in flags.items():
+        groups[{True: "fails", False: "passes"}.get(flag, "not measured")].append(attr)
+    text = "; ".join(f"{k} {len(v)}" + (f" ({', '.join(v)})" if v and k != "passes" else "")
+                     for k, v in groups.items())
+    return f"  fairness   four-fifths on {split}: {text}"
 
 
 def setup_logging(quiet: bool) -> None:

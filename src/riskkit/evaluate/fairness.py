@@ -46,7 +46,8 @@ Output schema (``metrics.json["fairness"]``, shared with the report)::
         "groups": {ATTR: {GROUP: {"n", "approval_rate", "bad_rate_approved",
                    "tpr_decline", "fpr_decline", "mean_pd", "mean_true_pd"}}},
         "adverse_impact_ratio": {ATTR: float | None},
-        "four_fifths_flag": {ATTR: bool},
+        "four_fifths_flag": {ATTR: bool | None},   # None: could not be measured
+        "four_fifths_status": {ATTR: "passes" | "fails" | "not measured"},
         "knockout_share": {RULE: share of declines}}}}
 """
 
@@ -89,6 +90,8 @@ GROUP_METRICS: tuple[str, ...] = ("n", "approval_rate", "bad_rate_approved", "tp
                                   "fpr_decline", "mean_pd", "mean_true_pd")
 _QUANTILES = 5
 _ROUNDING = 1e-12
+#: A flag's three outcomes, as metrics.json, the report and the CLI word them.
+FLAG_STATUS = {True: "fails", False: "passes", None: "not measured"}
 _MISSING = "missing"
 
 
@@ -293,15 +296,18 @@ def split_fairness(frame: pd.DataFrame, y: Any, approved: Any, pd_: Any, knockou
     true_pd = frame["true_pd"].to_numpy() if "true_pd" in frame.columns else None
     groups: dict[str, Any] = {}
     air: dict[str, float | None] = {}
-    flags: dict[str, bool] = {}
+    flags: dict[str, bool | None] = {}
     for attr in attributes:
         labels = group_labels(frame[attr], kinds.get(attr, attr))
         table = group_metrics(y, approved, pd_, labels, true_pd)
         groups[attr] = {str(level): _json_row(row) for level, row in table.iterrows()}
         air[attr] = adverse_impact_ratio(table, min_group)
         # a ratio of exactly four fifths (64 % over 80 %) passes, whatever the rounding
-        flags[attr] = air[attr] is not None and air[attr] < FOUR_FIFTHS - _ROUNDING
+        # None: not measured (no two groups of MIN_GROUP applicants), never "no flag"
+        flags[attr] = None if air[attr] is None else bool(air[attr] < FOUR_FIFTHS - _ROUNDING)
+    status = {a: FLAG_STATUS[f] for a, f in flags.items()}
     return {"groups": groups, "adverse_impact_ratio": air, "four_fifths_flag": flags,
+            "four_fifths_status": status,
             "knockout_share": knockout_shares(knockout, approved, rules)}
 
 

@@ -40,14 +40,23 @@ def _range(view: RunView, attr: str, groups: Mapping[str, Mapping[str, Any]], ke
     return (view.level(attr, lo[0]), lo[1]), (view.level(attr, hi[0]), hi[1])
 
 
+def _flag(part: Mapping[str, Any], attr: str, air: float | None) -> bool | None:
+    """The four-fifths flag: True fails, False passes, None not measured (no ratio)."""
+    flag = (part.get("four_fifths_flag") or {}).get(attr)
+    if air is None:
+        return None
+    return bool(flag) if flag is not None else air < FOUR_FIFTHS
+
+
 def _attribute_text(view: RunView, attr: str, groups: Mapping[str, Any], air: float | None,
-                    flagged: bool) -> str:
+                    flagged: bool | None) -> str:
     t, sentences = view.t, []
     appr = _range(view, attr, groups, "approval_rate")
     if appr:
         sentences.append(t("fair.appr", attr=view.attribute(attr), lo=fmt.percent(appr[0][1]),
                            lo_lvl=appr[0][0], hi=fmt.percent(appr[1][1]), hi_lvl=appr[1][0],
-                           air=fmt.sig(air), verdict=t("fair.below" if flagged else "fair.above")))
+                           air=fmt.sig(air), verdict=t({True: "fair.below", False: "fair.above",
+                                                         None: "fair.unmeasured"}[flagged])))
     bad = _range(view, attr, groups, "bad_rate_approved")
     if bad:
         sentences.append(t("fair.bad", lo=fmt.percent(bad[0][1]), lo_lvl=bad[0][0],
@@ -84,9 +93,9 @@ def fairness_section(view: RunView, figs: Figures) -> str:
         row = [view.attribute(attr)]
         for split, part in splits.items():
             air = _num((part.get("adverse_impact_ratio") or {}).get(attr))
-            flag = (part.get("four_fifths_flag") or {}).get(attr)
-            flag = bool(flag) if flag is not None else (air is not None and air < FOUR_FIFTHS)
-            row.append(f"{fmt.sig(air)}{' · ' + t('v.fair.bad') if flag else ''}")
+            flag = _flag(part, attr, air)
+            mark = {True: " · " + t("v.fair.bad"), None: " · " + t("v.fair.unmeasured")}
+            row.append(f"{fmt.sig(air)}{mark.get(flag, '')}")
             if air is not None:
                 total += 1
                 flagged_n += flag
@@ -106,8 +115,7 @@ def fairness_section(view: RunView, figs: Figures) -> str:
             continue
         keys = [k for k in GROUP_KEYS if any(k in (r or {}) for r in groups.values())]
         air = _num((part.get("adverse_impact_ratio") or {}).get(attr))
-        flag = (part.get("four_fifths_flag") or {}).get(attr)
-        flag = bool(flag) if flag is not None else (air is not None and air < FOUR_FIFTHS)
+        flag = _flag(part, attr, air)
         parts.append(f"<h3>{esc(t('sub.by', attr=view.attribute(attr), split=view.split(detail)))}</h3>")
         parts.append(_attribute_text(view, attr, groups, air, flag))
         parts.append(table([view.label("level"), *(view.label(k) for k in keys)],
