@@ -29,7 +29,7 @@ from riskkit.core.natural import SHARE_FORMS, read_number, read_share, read_whol
 from riskkit.models.params import check_binning_params, check_lgbm_params
 
 __all__ = ["MIN_EXPECTED_BADS", "SHARE_KEYS", "check_measurable", "check_model_params",
-           "read_natural_values"]
+           "check_tracking", "read_natural_values"]
 
 #: Keys whose value is a share, so ``"5%"`` reads as 0.05 there.
 SHARE_KEYS = frozenset({"data.bad_rate", "data.split.train", "data.split.valid", "data.split.test",
@@ -130,6 +130,20 @@ def check_model_params(cfg: dict[str, Any]) -> list[str]:
                     params, f"models.scorecard.feature_binning_params.{feature}")
                 problems += found
             card["feature_binning_params"] = checked
+    return problems
+
+
+def check_tracking(section: Any) -> list[str]:
+    """The ``tracking:`` section's types (its store is asked before the run, not here)."""
+    if not isinstance(section, Mapping):
+        return [f"tracking = {section!r}: expected a mapping of enabled, uri, experiment"]
+    problems = []
+    if not isinstance(section.get("enabled", False), bool):
+        problems.append(f"tracking.enabled = {section.get('enabled')!r}: expected true or false")
+    for key in ("uri", "experiment"):
+        value = section.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            problems.append(f"tracking.{key} = {value!r}: expected a non-empty text")
     return problems
 
 

@@ -18,7 +18,12 @@ from typing import Any
 import yaml
 
 from riskkit.core.errors import ConfigError
-from riskkit.experiment.checks import check_model_params, read_natural_values, share_hint
+from riskkit.experiment.checks import (
+    check_model_params,
+    check_tracking,
+    read_natural_values,
+    share_hint,
+)
 from riskkit.explain.background import BACKGROUND_MODES, DEFAULT_BACKGROUND_ROWS
 from riskkit.rejectinf import DEFAULTS as REJECT_INFERENCE_DEFAULTS
 from riskkit.rejectinf import check_section as check_reject_inference
@@ -165,7 +170,8 @@ def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
 
     for key, scen in (("data.scenario", data["scenario"]),
                       ("data.oot.scenario", data["oot"]["scenario"])):
-        check.expect(key, scen, scen in SCENARIOS, f"one of {', '.join(SCENARIOS)}")
+        check.expect(key, scen, isinstance(scen, str) and scen in SCENARIOS,
+                     f"one of {', '.join(SCENARIOS)}")
     try:
         world_spec(data["world"], data["truth"])
     except ConfigError as exc:
@@ -175,7 +181,10 @@ def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
     check.flag("models.lgbm.monotone", cfg["models"]["lgbm"]["monotone"])
     enabled = [m for m, spec in cfg["models"].items() if spec.get("enabled", True)]
     check.expect("policy.model", cfg["policy"]["model"], cfg["policy"]["model"] in enabled,
-                 f"an enabled model ({', '.join(enabled)})")
+                 f"an enabled model ({', '.join(enabled)})"
+                 + (f"; models.{cfg['policy']['model']}.enabled is false"
+                    if isinstance(cfg["policy"]["model"], str) and cfg["policy"]["model"] in cfg["models"]
+                    else ""))
     _check_policy(cfg["policy"], check)
     explain = cfg["explain"]
     check.whole("explain.max_reasons", explain["max_reasons"], 1)
@@ -231,7 +240,7 @@ def _check_models(models: dict[str, Any], check: _Checks) -> None:
 def _check_policy(policy: dict[str, Any], check: _Checks) -> None:
     cut = policy["cutoff"]
     method = cut.get("method")
-    if check.expect("policy.cutoff.method", method, method in CUTOFF_VALUE,
+    if check.expect("policy.cutoff.method", method, isinstance(method, str) and method in CUTOFF_VALUE,
                     ", ".join(CUTOFF_VALUE)):
         check.between("policy.cutoff.value", cut.get("value"), 0, 1, CUTOFF_VALUE[method],
                       strict=True)
@@ -278,6 +287,7 @@ def resolve(user: Mapping[str, Any] | None = None, *, source: str = "config",
     if not errors:
         _check_values(cfg, errors)
         errors.extend(check_model_params(cfg))  # against LightGBM's and optbinning's own lists
+        errors.extend(check_tracking(cfg["tracking"]))
     if errors:
         raise ConfigError(f"{source}: " + "; ".join(errors))
     return cfg
