@@ -125,6 +125,28 @@ def test_generate_reads_a_percentage_bad_rate() -> None:
     assert args.bad_rate == pytest.approx(0.05) and args.rows == 1000
 
 
+def test_simulate_reads_a_percentage_bad_rate() -> None:
+    # main (0.3.0): simulate --bad-rate was type=float, so "4%" was an argparse error
+    args = build_parser().parse_args(["simulate", "--bad-rate", "4%", "--world", "interacting",
+                                      "--out", "x"])
+    assert args.bad_rate == pytest.approx(0.04)
+
+
+@pytest.mark.parametrize("command", ["generate", "simulate"])
+def test_bad_rate_refused_in_one_line_naming_the_forms(command: str, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main([command, "--bad-rate", "five", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip()
+    assert caught.value.code == 2 and len(err.splitlines()) == 1
+    assert "--bad-rate" in err and "percentage such as 5%" in err and "'five'" in err
+    # a well-written rate outside the world's range: one line from the World, nothing written
+    assert main([command, "--bad-rate", "90%", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "bad rate" in err and "0.9" in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_every_problem_is_reported_together_before_any_work(tmp_path: Path,
                                                             capsys: pytest.CaptureFixture[str]
                                                             ) -> None:
@@ -247,6 +269,9 @@ def test_compare_labels_runs_of_one_name_by_folder(small_run: Path, tmp_path: Pa
     labels = [c for c in table.columns if c not in ("metric", "diff", "status")]
     assert len(labels) == 2 and labels[0] != labels[1]
     assert labels[0].endswith(small_run.name) and labels[1] == f"older/{small_run.name}"
+    # the worlds header names each run by the same label as its column
+    assert table.attrs["same_world"] and list(table.attrs["worlds"]) == labels
+    assert [line.split(": ")[0] for line in table.attrs["header"]] == labels
     # figures neither run could measure are "not measured", not "no difference"
     assert (table["status"] == "not measured").any()
     with pytest.raises(ConfigError, match="same run folder"):
@@ -324,7 +349,7 @@ def test_explaining_an_impossible_applicant_is_refused(small_run: Path) -> None:
     row = run.data("test").head(1).copy()
     row["applications_30d"] = -3
     with pytest.raises(DataError, match=r"applicant: applications_30d = -3: .*0 or more"):
-        explain_applicant(run.model("lgbm"), run.policy(), row, None)
+        explain_applicant(run.model("lgbm"), run.policy(), row, None, truth=run.world.truth())
 
 
 def test_contributions_name_the_frame_that_misses_a_column(small_run: Path) -> None:

@@ -1,7 +1,8 @@
-"""What every ``riskkit`` sub-command shares: argument types, logging, and how it ends.
+"""What every ``riskkit`` sub-command shares: logging, console text, and how it ends.
 
 Kept apart from :mod:`riskkit.cli` (which only declares the commands) and light: it imports
-nothing heavy, so ``riskkit --help`` stays fast.
+nothing heavy, so ``riskkit --help`` stays fast. The argument types (one-line usage errors,
+whole numbers, rates) live in :mod:`riskkit.core.argtypes`.
 
 How a command ends (:func:`run_handler`): a :class:`~riskkit.core.errors.RiskkitError` or an
 OS error is one line on stderr and exit code 2, never a traceback; Ctrl-C and ``kill`` are
@@ -20,10 +21,9 @@ from collections.abc import Callable
 from typing import Any
 
 from riskkit.core.errors import RiskkitError
-from riskkit.core.natural import SHARE_FORMS, read_share, read_whole
 
-__all__ = ["QUIET_LOGGERS", "OneLineParser", "Terminated", "fairness_line", "metric_text", "non_negative_int",
-           "positive_int", "rate", "run_handler", "setup_logging", "whole_number"]
+__all__ = ["NOISY_WHEN_QUIET", "QUIET_LOGGERS", "Handler", "Terminated", "fairness_line",
+           "metric_text", "run_handler", "setup_logging"]
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -31,37 +31,6 @@ Handler = Callable[[argparse.Namespace], int]
 #: the HTTP stack that logs every retry of a tracking call as a warning.
 QUIET_LOGGERS = ("fontTools", "matplotlib", "PIL")
 NOISY_WHEN_QUIET = ("urllib3", "mlflow", "alembic", "py.warnings")
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (the usage itself is under --help)."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def whole_number(minimum: int, wording: str) -> Callable[[str], int]:
-    """An argparse type for whole numbers >= ``minimum`` (``1_000`` and ``1,000`` accepted)."""
-
-    def parse(text: str) -> int:
-        value = read_whole(text)
-        if value is None or value < minimum:
-            raise argparse.ArgumentTypeError(f"expected {wording}, got {text!r}")
-        return value
-
-    return parse
-
-
-positive_int = whole_number(1, "a positive whole number")
-non_negative_int = whole_number(0, "a whole number >= 0")
-
-
-def rate(text: str) -> float:
-    """An argparse type for a rate: ``0.05``, ``.05`` or ``5%`` (range checked by the library)."""
-    value = read_share(text)
-    if value is None:
-        raise argparse.ArgumentTypeError(f"expected {SHARE_FORMS}, got {text!r}")
-    return value
 
 
 def metric_text(value: Any, fmt: str = ".4f") -> str:
