@@ -44,14 +44,17 @@ def leaves(tree: dict[str, Any], path: tuple[str, ...] = ()) -> list[tuple[tuple
 LEAVES = leaves(C.DEFAULTS)
 
 
-def mutations(default: Any) -> st.SearchStrategy[Any]:
+def mutation_values(default: Any) -> list[Any]:
     """Awkward but realistic values: text forms, signs, sizes, wrong types, nothing."""
     natural = [str(default)] if not isinstance(default, (dict, list)) else []
     if isinstance(default, float) and 0 < default <= 1:
         natural.append(f"{default * 100:g}%")
-    return st.sampled_from([*natural, None, "abc", "", -1, 0, 1, 0.5, "0.5", "50%", 10**9,
-                            -0.0, 1e-9, True, False, [1, 2], {"a": 1}, "1,000", "20_000",
-                            float("nan"), float("inf")])
+    return [*natural, None, "abc", "", -1, 0, 1, 0.5, "0.5", "50%", 10**9, -0.0, 1e-9, True,
+            False, [1, 2], {"a": 1}, "1,000", "20_000", float("nan"), float("inf")]
+
+
+def mutations(default: Any) -> st.SearchStrategy[Any]:
+    return st.sampled_from(mutation_values(default))
 
 
 def with_value(path: tuple[str, ...], value: Any) -> dict[str, Any]:
@@ -93,6 +96,45 @@ def test_a_mutated_value_resolves_or_is_refused_in_one_line(case: tuple[tuple[st
     elif isinstance(default, int | float) and node is not None:
         assert isinstance(node, int | float) and not isinstance(node, bool)
     check_measurable(cfg)  # never raises: problems are returned as lines
+
+
+#: The out-of-time keys main's World brought (issue 22); drawn from DEFAULTS like the rest.
+OOT_KEYS = [("data", "oot", "months_later"), ("data", "oot", "drift")]
+
+
+def test_the_schema_draws_the_out_of_time_calendar_keys() -> None:
+    drawn_paths = [path for path, _ in LEAVES]
+    assert all(key in drawn_paths for key in OOT_KEYS)
+
+
+@pytest.mark.parametrize("path", OOT_KEYS, ids=lambda p: ".".join(p))
+def test_every_mutation_of_an_out_of_time_key_resolves_or_is_refused_in_one_line(
+        path: tuple[str, ...]) -> None:
+    # every value the property test can draw for the key, not a sample of them
+    default = C.DEFAULTS["data"]["oot"][path[-1]]
+    refused = []
+    for value in mutation_values(default):
+        try:
+            cfg = C.resolve(with_value(path, value), source="my.yaml")
+        except ConfigError as exc:
+            text = str(exc)
+            assert "\n" not in text and text.startswith("my.yaml: ")
+            assert ".".join(path) in text, text
+            refused.append(value)
+            continue
+        resolved = cfg["data"]["oot"][path[-1]]
+        assert isinstance(resolved, int | float) and not isinstance(resolved, bool)
+        check_measurable(cfg)
+    # the values no calendar can hold are among the refused ones (10**9 months overflowed
+    # the drifted economy's draw before months_later had an upper bound)
+    assert {repr(v) for v in ("abc", "", -1, 10**9, True, [1, 2])} <= {repr(v) for v in refused}
+
+
+def test_drift_spelled_none_null_or_zero_is_one_setting() -> None:
+    values = [C.resolve(with_value(("data", "oot", "drift"), v))["data"]["oot"]["drift"]
+              for v in ("none", None, 0, "0", "0%")]
+    assert values == [0.0] * 5
+    assert C.resolve(with_value(("data", "oot", "drift"), "25%"))["data"]["oot"]["drift"] == 0.25
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,

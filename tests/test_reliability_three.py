@@ -197,6 +197,28 @@ def test_sweep_runs_each_distinct_configuration_once() -> None:
         point_configs(SMALL, grid)
 
 
+def test_sweep_runs_one_drift_spelled_five_ways_once() -> None:
+    # before: none, null and 0 were three resolved configs (three runs of one world), and
+    # "0%" / "25%" were refused although drift is a share of a downturn a year
+    grid = {"data.oot.drift": [0, "none", None, "0%", 0.25, "25%"]}
+    configs, points, merged = distinct_points(point_configs(SMALL, grid), grid_points(grid))
+    assert merged == 4 and [c["data"]["oot"]["drift"] for c in configs] == [0.0, 0.25]
+    assert [p["data.oot.drift"] for p in points] == [0, 0.25]  # the first spelling of each
+
+
+def test_measurability_speaks_of_the_run_s_world(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the expected bads come from the World the run draws from (run_world), not a config key
+    from riskkit.experiment import checks
+    from riskkit.synth import World
+
+    cfg = C.resolve(SMALL)
+    assert checks.check_measurable(cfg) == []  # 2,000 x 0.2 x 4% = 16 expected bads
+    monkeypatch.setattr(checks, "run_world", lambda c: World("baseline", 0.005))
+    found = checks.check_measurable(cfg)
+    assert [line.split(" expected bads in the ")[1].split(" ")[0] for line in found] == ["valid", "test"]
+    assert all("data.bad_rate 0.005" in line for line in found)
+
+
 # ----------------------------------------------------------------------------- tracking
 def _closed_port() -> int:
     with socket.socket() as s:

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from riskkit.core.natural import SHARE_FORMS, read_number, read_share, read_whole
+from riskkit.experiment.splits import run_world
 from riskkit.models.params import check_binning_params, check_lgbm_params
 
 __all__ = ["MIN_EXPECTED_BADS", "SHARE_KEYS", "check_measurable", "check_model_params",
@@ -35,7 +36,7 @@ __all__ = ["MIN_EXPECTED_BADS", "SHARE_KEYS", "check_measurable", "check_model_p
 SHARE_KEYS = frozenset({"data.bad_rate", "data.split.train", "data.split.valid", "data.split.test",
                         "data.truth.label_noise", "policy.cutoff.value",
                         "models.scorecard.min_bin_size", "reject_inference.acceptance_rate",
-                        "policy.line.floor_share"})
+                        "policy.line.floor_share", "data.oot.drift"})
 #: Fewest expected bads per split for its metrics to be measurable at all.
 MIN_EXPECTED_BADS = 5.0
 _TRUE, _FALSE = ("true", "yes", "on"), ("false", "no", "off")
@@ -150,6 +151,12 @@ def check_tracking(section: Any) -> list[str]:
 def check_measurable(cfg: Mapping[str, Any]) -> list[str]:
     """Splits of a synthetic run expected to hold too few bads to measure anything.
 
+    The bad rate is the run's World's (:func:`~riskkit.experiment.splits.run_world`), the
+    one its truth is solved for at month 0, so the check speaks of the world the run will
+    draw from. The out-of-time cohort is checked at that rate too: drift moves the economy
+    toward the downturn, which raises its bad rate, so the check errs on the safe side
+    unless ``data.oot.scenario`` is milder than ``data.scenario``.
+
     Parameters
     ----------
     cfg : mapping
@@ -161,7 +168,7 @@ def check_measurable(cfg: Mapping[str, Any]) -> list[str]:
         One line per split, naming the keys that decide its expected bads.
     """
     data = cfg["data"]
-    rows, rate = data["rows"], data["bad_rate"]
+    rows, rate = data["rows"], run_world(dict(cfg)).bad_rate
     problems = []
     for split, share in data["split"].items():
         expected = rows * share * rate

@@ -35,6 +35,10 @@ from riskkit.synth.worlds import DIALS, world_spec
 #: share of a downturn per year: small, so PSI, CSI and the out-of-time AUC measure a real
 #: (modest) change rather than sampling noise.
 DEFAULT_OOT_DRIFT = 0.25
+#: Latest out-of-time cohort: ten years on, the horizon ``riskkit simulate`` keeps too. Far
+#: beyond it the drifted economy leaves every number range (an income multiplier of
+#: 0.92 ** (drift * months / 12) underflows; 10**6 months is an OverflowError in the draw).
+MAX_OOT_MONTHS = 120
 
 #: Sections whose content is free-form (checked by the component that reads it).
 FREE_FORM = {("features",), ("models", "lgbm", "params"), ("models", "scorecard", "binning_params"),
@@ -172,11 +176,17 @@ def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
     check.whole("data.rows", data["rows"], 1000)
     check.whole("data.oot.rows", data["oot"]["rows"], 0)
     check.whole("data.oot.seed_offset", data["oot"]["seed_offset"], 0)
-    check.whole("data.oot.months_later", data["oot"]["months_later"], 1)
+    later = data["oot"]["months_later"]
+    check.expect("data.oot.months_later", later, _is_int(later) and 1 <= later <= MAX_OOT_MONTHS,
+                 f"a whole number of months from 1 to {MAX_OOT_MONTHS}")
     drift = data["oot"]["drift"]
-    check.expect("data.oot.drift", drift, drift is None or drift == "none"
-                 or (_is_number(drift) and 0 <= drift <= MAX_DRIFT),
-                 f"a share of a downturn per year between 0 and {MAX_DRIFT:g}, or none")
+    if check.expect("data.oot.drift", drift, drift is None or drift == "none"
+                    or (_is_number(drift) and 0 <= drift <= MAX_DRIFT),
+                    f"a share of a downturn per year between 0 and {MAX_DRIFT:g} "
+                    f"(0.25 or 25%), or none"):
+        # none, null and 0 are one setting (no drift): one spelling in config.yaml, so a
+        # sweep over them runs once
+        data["oot"]["drift"] = 0.0 if drift is None or drift == "none" else float(drift)
     split = data["split"]
     shares = [split.get(k) for k in ("train", "valid", "test")]
     check.expect("data.split", split, all(_is_number(v) and v > 0 for v in shares)
