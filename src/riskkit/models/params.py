@@ -185,6 +185,16 @@ def _lgbm_value_problem(name: str, value: Any) -> str | None:
     return None
 
 
+def _not_a_mapping(params: Any, key: str, what: str) -> tuple[None, list[str]] | None:
+    """What a check returns for parameters it cannot read: nothing to check for None, one
+    problem for anything but a mapping; None when ``params`` is a mapping to check."""
+    if params is None:
+        return None, []
+    if not isinstance(params, Mapping):
+        return None, [f"{key} = {params!r}: expected a mapping of {what}"]
+    return None
+
+
 def check_lgbm_params(params: Any, key: str = "models.lgbm.params"
                       ) -> tuple[dict[str, Any] | None, list[str]]:
     """LightGBM parameters, checked and written one way; ``(params, problems)``.
@@ -202,10 +212,9 @@ def check_lgbm_params(params: Any, key: str = "models.lgbm.params"
         The parameters under riskkit's spelling with text numbers read (None stays None),
         and one ``key.name = value: ...`` line per problem.
     """
-    if params is None:
-        return None, []
-    if not isinstance(params, Mapping):
-        return None, [f"{key} = {params!r}: expected a mapping of LightGBM parameters"]
+    refused = _not_a_mapping(params, key, "LightGBM parameters")
+    if refused is not None:
+        return refused
     problems: list[str] = []
     out: dict[str, Any] = {}
     spelled: dict[str, str] = {}
@@ -271,22 +280,12 @@ def check_binning_params(params: Any, key: str = "models.scorecard.binning_param
                          ) -> tuple[dict[str, Any] | None, list[str]]:
     """optbinning ``OptimalBinning`` keyword arguments, checked; ``(params, problems)``.
 
-    Parameters
-    ----------
-    params : mapping or None
-        As the config gives them.
-    key : str
-        Their config key, named in the problems.
-
-    Returns
-    -------
-    tuple
-        The parameters with text numbers read, and one line per problem.
+    Parameters and returns as :func:`check_lgbm_params`'s, against optbinning's own
+    settings (and the pre-binning tree's); text numbers are read, names kept as written.
     """
-    if params is None:
-        return None, []
-    if not isinstance(params, Mapping):
-        return None, [f"{key} = {params!r}: expected a mapping of OptimalBinning settings"]
+    refused = _not_a_mapping(params, key, "OptimalBinning settings")
+    if refused is not None:
+        return refused
     method = str(params.get("prebinning_method", "cart"))
     known = _binning_names(method)
     problems: list[str] = []
