@@ -236,7 +236,10 @@ def test_notebook_loader_drift_cohort_and_effects_use_the_run_s_world(odd_run) -
 def test_the_report_and_compare_name_the_world(odd_run, tmp_path: Path) -> None:
     html = write_report(odd_run.path, tmp_path / "r.html").read_text(encoding="utf-8")
     assert "interacting" in html and "8%" in html and "drift" in html
-    table = riskkit.compare(odd_run.path, odd_run.path)
+    # a copy, not the folder itself: a run compared with itself is refused (issue 25)
+    copy = tmp_path / "older" / odd_run.path.name
+    shutil.copytree(odd_run.path, copy)
+    table = riskkit.compare(odd_run.path, copy)
     assert table.attrs["same_world"] and ODD.label() in table.attrs["header"][0]
 
 

@@ -56,6 +56,7 @@ Output schema (``metrics.json["fairness"]``, shared with the report)::
         "groups": {ATTR: {GROUP: {GROUP_METRICS ...}}},
         "adverse_impact_ratio": {ATTR: float | None},        # the policy's, as a number
         "four_fifths_flag": {ATTR: bool | None},             # None: not measured
+        "four_fifths_status": {ATTR: "passes" | "fails" | "not measured"},
         "adverse_impact": {ATTR: {"policy" | "passers": {"ratio", "low", "high", "status",
                            "reason", "lowest", "highest", "left_out", "interval"}}},
         "line_ratio": {ATTR: float | None},
@@ -112,6 +113,8 @@ GROUP_METRICS: tuple[str, ...] = ("n", "approval_rate", "bad_rate_approved", "tp
                                   "line_per_income")
 _COUNTS = ("n", "n_passers", "n_approved")
 _QUANTILES = 5
+#: A flag's three outcomes, as metrics.json, the report and the CLI word them.
+FLAG_STATUS = {True: "fails", False: "passes", None: "not measured"}
 _MISSING = "missing"
 _SOURCE = ("Efron & Tibshirani (1993), An Introduction to the Bootstrap, ch. 13-14; "
            "four-fifths rule: 29 CFR 1607.4(D)")
@@ -408,6 +411,7 @@ def split_fairness(frame: pd.DataFrame, y: Any, approved: Any, pd_: Any, knockou
         out["adverse_impact_ratio"][attr] = impact["policy"].ratio
         out["four_fifths_flag"][attr] = impact["policy"].flag
         out["line_ratio"][attr] = _line_ratio(fig, min_group)
+    out["four_fifths_status"] = {a: FLAG_STATUS[f] for a, f in out["four_fifths_flag"].items()}
     out["knockout_share"] = knockout_shares(names, approved, rules)
     out["interval"] = {"method": method, "level": level, "replicates": replicates,
                        "stratified_by": "group", "seed": entropy, "min_group": min_group,

@@ -31,11 +31,12 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from riskkit.core.errors import ConfigError
+from riskkit.core.errors import ConfigError, RiskkitError
 from riskkit.core.io import write_json, write_parquet, write_text
 from riskkit.core.registry import Registry
 from riskkit.experiment import config as C
 from riskkit.experiment import tracking
+from riskkit.experiment.checks import check_measurable
 from riskkit.experiment.deployed import swap_set_at_policy
 from riskkit.experiment.runfolder import write_manifest
 from riskkit.experiment.splits import WORLD_FILE, population_splits, run_world
@@ -203,8 +204,20 @@ def run_from_config(path: str | os.PathLike[str], runs_dir: str | os.PathLike[st
     cfg = C.load_config(path, rows=rows, seed=seed)
     if cfg["data"]["rows"] < 1000:
         raise ConfigError("a run needs at least 1000 rows")
+    unmeasurable = check_measurable(cfg)
+    if unmeasurable:
+        raise ConfigError(f"{path}: " + "; ".join(unmeasurable))
     settings = tracking.settings_from(cfg, track, tracking_uri)  # checked before the run
     final = run_experiment(cfg, runs_dir, quiet)
     if settings.enabled:
-        tracking.track_run(final, settings)
+        track_kept(final, settings)
     return final
+
+
+def track_kept(final: Path, settings: tracking.TrackingSettings) -> str:
+    """Track a complete run; a failure says the run is complete and where (nothing is lost)."""
+    try:
+        return tracking.track_run(final, settings)
+    except RiskkitError as exc:
+        raise RiskkitError(f"run written to {final} and complete; only its tracking failed: "
+                           f"{exc}") from None

@@ -17,6 +17,7 @@ import pandas as pd
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError
 from riskkit.core.mathx import sigmoid
+from riskkit.explain.inputs import check_applicants
 from riskkit.explain.reasons import reason_codes
 from riskkit.explain.recourse import _plain, recourse
 from riskkit.policy import APPROVED
@@ -51,6 +52,7 @@ def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
     ``lang_texts=False`` leaves the sentences out.
     """
     one = _row(row)
+    check_applicants(one, getattr(model, "registry_", None))  # no PD for impossible values
     pd_ = np.asarray(model.predict_pd(one), dtype=float)
     score = np.asarray(model.points(one), dtype=float) if hasattr(model, "points") else None
     decision = policy.decide(one, pd_, score)
