@@ -22,6 +22,7 @@ from riskkit.core import features as F
 from riskkit.core.io import write_text
 from riskkit.core.registry import Registry
 from riskkit.evaluate import fairness as FA
+from riskkit.experiment.reasons_stage import own_test_denials, reason_section
 from riskkit.experiment.splits import run_world
 from riskkit.explain.shap_objects import to_shap
 from riskkit.models import CreditModel, make_model
@@ -235,11 +236,18 @@ def explain_all(cfg: dict[str, Any], models: dict[str, CreditModel], policy: Pol
         splits["valid"], deployed.predict_pd(splits["valid"])), deployed.registry_)
     background, truth_sample = _backgrounds(cfg, models, splits, decisions)
     reasons = X.reason_codes(deployed, policy, frame, dec, reference,
-                             max_reasons=cfg["explain"]["max_reasons"], background=background)
+                             max_reasons=cfg["explain"]["max_reasons"], background=background,
+                             unit=cfg["explain"]["unit"])
     test = splits["test"]
-    test_dec = decisions[decisions["split"] == "test"].reset_index(drop=True)
-    metrics = X.explain_metrics(models, test, test_dec, reference_background=truth_sample) \
+    # every model graded on its own denials, like for like (issues 24 and 27)
+    own = own_test_denials(cfg, models, policy, splits, decisions)
+    metrics = X.explain_metrics(models, test, own, reference_background=truth_sample) \
         if "true_pd" in test else {}
+    truth = truth_model(cfg["data"]["bad_rate"], get_scenario(cfg["data"]["scenario"]).macro_logit,
+                        run_world(cfg)) if "true_pd" in test else None
+    for name, block in reason_section(cfg, models, own, splits, decisions, background,
+                                      truth).items():
+        metrics.setdefault(name, {}).update(block)
     extra = {"reference": reference, "frame": frame, "decisions": dec, "background": background}
     return reasons, metrics, extra
 
@@ -251,9 +259,11 @@ def _backgrounds(cfg: dict[str, Any], models: dict[str, CreditModel],
     trees = [m for m in models.values() if X.has_background_mode(m)]
     if not trees:
         return None, None
-    features = list(dict.fromkeys(f for m in trees for f in m.features_))
     rows, seed, train = cfg["explain"]["background_rows"], cfg["seed"], splits["train"]
     truth = "true_pd" in train
+    # the truth reads every model feature: its background must carry them all
+    features = list(dict.fromkeys([*(f for m in trees for f in m.features_),
+                                   *(F.MODEL_FEATURES if truth else ())]))
     background = X.draw_background(
         cfg["explain"]["background"], train,
         decisions[decisions["split"] == "train"].reset_index(drop=True),
@@ -337,7 +347,8 @@ def _explanation_figures(cfg: dict[str, Any], models: dict[str, CreditModel],
     if len(denied):
         rows["denied_example"] = frame.iloc[[denied[0]]].reset_index(drop=True)
     return X.explanation_figures(models[cfg["policy"]["model"]], frame, dec, reasons, rows,
-                                 lang=lang, seed=cfg["seed"])
+                                 lang=lang, seed=cfg["seed"],
+                                 background=explain_extra.get("background"))
 
 
 def shap_beeswarms(models: dict[str, CreditModel], frame: pd.DataFrame, *, lang: str = "en",
@@ -404,7 +415,7 @@ def build_models(cfg: dict[str, Any], registry: Registry | None = None) -> dict[
             spec = run_world(cfg)
             params = {"bad_rate": cfg["data"]["bad_rate"], "scenario": cfg["data"]["scenario"],
                       "world": spec.name, "truth": spec.dials()}
-        elif name == "lgbm":
+        elif name in ("lgbm", "ebm"):
             params.setdefault("seed", cfg["seed"])
         if name != "oracle" and cfg.get("features"):
             params["features"] = tuple(cfg["features"])

@@ -27,6 +27,7 @@ from riskkit.core import features as F
 from riskkit.core.errors import DataError
 from riskkit.core.registry import Registry
 from riskkit.models.base import CreditModel
+from riskkit.synth.background import true_contributions
 from riskkit.synth.scenarios import get_scenario
 from riskkit.synth.truth import DEFAULT_BAD_RATE, TruthModel, truth_model
 from riskkit.synth.worlds import world_spec
@@ -106,6 +107,17 @@ class OracleModel(CreditModel):
 
     def _raw_base(self) -> float:
         return float(self.truth_.base_logit)
+
+    def background_contributions(self, X: pd.DataFrame,
+                                 background: pd.DataFrame) -> tuple[pd.DataFrame, float]:
+        """The truth's exact contributions against ``background`` (:mod:`riskkit.synth.background`):
+        the truth explained the way a letter explains, so it is graded 1.0 like for like."""
+        Xt, Bt = self._prepare(X), self._prepare(background)
+        self._known_categories(Xt)
+        self._known_categories(Bt)
+        contrib, base = true_contributions(self.truth_, Xt, Bt)
+        return (self._contribution_frame(contrib[list(self.features_)].to_numpy(), Xt.index),
+                self._calibrated_base(base))
 
     def _state(self, folder: Path) -> tuple[dict[str, Any], list[Path]]:
         truth = self.truth_

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from riskkit.reporting.report_format import humanise
+from riskkit.reporting.report_texts_reasons import REASON_TEXTS
 
 __all__ = ["LANGS", "TEXTS", "humanise", "label", "text"]
 
@@ -445,6 +446,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "mc.reproduce_v": {"en": "On the same code version, the run's own config (random seed {seed}) gives the same data, byte for byte (the data fingerprints below), and the same metrics:",
                        "zh": "在相同代码版本下，使用本次运行自身的配置（随机种子{seed}）可逐字节复现相同数据（数据指纹见下）和相同指标："},
 }
+TEXTS.update(REASON_TEXTS)  # the reason-accuracy part's words, kept apart for size
 
 
 def label(key: str, lang: str = "en", default: str | None = None) -> str:
