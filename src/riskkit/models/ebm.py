@@ -117,14 +117,31 @@ class EBMModel(CreditModel):
             feature_types=["nominal" if n else "continuous" for n in nominal],
             interactions=self._pairs(), outer_bags=int(self.outer_bags),
             random_state=int(self.seed), n_jobs=int(self.n_jobs), **merged)
-        frame = pd.DataFrame({
-            name: (X[name].astype(object).where(X[name].notna(), None) if nom
-                   else X[name].to_numpy(dtype=float))
-            for name, nom in zip(self.features_, nominal, strict=True)})
+        frame = self._interpret_frame(X)
         with warnings.catch_warnings():  # interpret warns that its plots hide missing values
             warnings.simplefilter("ignore")
             ebm.fit(frame, y, sample_weight=sample_weight)
         self.set_tables(self._tables_from(ebm))
+
+    def interpret_frame(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Rows as interpret takes them: categories as text (None when missing), numbers as
+        floats; what the EBM was fitted on, so its own ``decision_function`` can be compared.
+
+        Parameters
+        ----------
+        X:
+            Rows with the model's features.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        return self._interpret_frame(self._prepare(X))
+
+    def _interpret_frame(self, Xt: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame({
+            name: (Xt[name].astype(object).where(Xt[name].notna(), None) if name in self.levels_
+                   else Xt[name].to_numpy(dtype=float)) for name in self.features_})
 
     def _tables_from(self, ebm: Any) -> dict[str, Any]:
         """interpret's fitted state as plain JSON values (categories as our level codes)."""
