@@ -209,6 +209,7 @@ def test_waterfall_draws_what_the_letter_quotes(lgbm_world, data, monkeypatch) -
     ({"models": {"ebm": {"interactions": "all"}}}, "models.ebm.interactions"),
     ({"models": {"ebm": {"outer_bags": 0}}}, "models.ebm.outer_bags"),
     ({"explain": {"unit": "sentence"}}, "explain.unit"),
+    ({"models": {"ebm": {"params": {"random_state": 3}}}}, "riskkit sets those"),
     ({"explain": {"stability": {"retrain_seeds": [7]}}}, "other than the run's seed"),
     ({"explain": {"stability": {"retrain_seeds": "8"}}}, "explain.stability.retrain_seeds"),
     ({"explain": {"stability": {"background_redraw": "yes"}}}, "background_redraw"),
@@ -222,3 +223,11 @@ def test_ebm_params_cannot_override_riskkit_keys(data) -> None:
     with pytest.raises(ConfigError, match="random_state"):
         _fit(EBMModel(params={"random_state": 1}), data)
     assert ebm_module.EBM_INTERACTIONS == ("additive", "groups")
+
+
+def test_ebm_fits_are_deterministic(data) -> None:
+    first = _fit(EBMModel(outer_bags=2, seed=4), data)
+    second = _fit(EBMModel(outer_bags=2, seed=4), data)
+    assert first.tables() == second.tables()
+    other = _fit(EBMModel(outer_bags=2, seed=5), data)
+    assert other.tables() != first.tables()

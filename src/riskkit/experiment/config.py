@@ -20,7 +20,7 @@ import yaml
 from riskkit.core.errors import ConfigError
 from riskkit.explain.background import BACKGROUND_MODES, DEFAULT_BACKGROUND_ROWS
 from riskkit.explain.groups import UNITS
-from riskkit.models.ebm import EBM_INTERACTIONS
+from riskkit.models.ebm import EBM_INTERACTIONS, EBM_RESERVED
 from riskkit.models.gbm import INTERACTIONS as LGBM_INTERACTIONS
 from riskkit.rejectinf import DEFAULTS as REJECT_INFERENCE_DEFAULTS
 from riskkit.rejectinf import check_section as check_reject_inference
@@ -260,7 +260,9 @@ def _check_models(models: dict[str, Any], check: _Checks) -> None:
     check.whole("models.ebm.outer_bags", ebm["outer_bags"], 1)
     check.whole("models.ebm.n_jobs", ebm["n_jobs"], 1)
     check.expect("models.ebm.params", ebm["params"], ebm["params"] is None
-                 or isinstance(ebm["params"], Mapping), "a mapping of interpret EBM parameters")
+                 or (isinstance(ebm["params"], Mapping) and not set(ebm["params"]) & EBM_RESERVED),
+                 "a mapping of interpret EBM parameters other than "
+                 f"{', '.join(sorted(EBM_RESERVED))} (riskkit sets those)")
 
 
 def _check_policy(policy: dict[str, Any], check: _Checks) -> None:

@@ -53,7 +53,11 @@ def _mean_over(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def _retrain(cfg: dict[str, Any], model: Any, splits: dict[str, pd.DataFrame], rows: pd.DataFrame,
              basis: Any, letters: pd.DataFrame) -> dict[str, Any] | None:
     seeds = list(cfg["explain"]["stability"]["retrain_seeds"])
-    if not seeds or "seed" not in model.get_params():
+    if not seeds:
+        return None
+    if "seed" not in model.get_params():
+        log.info("retrain stability skipped: the %s fits without a random seed (a refit is "
+                 "the same model)", model.name)
         return None
     train, valid = splits["train"], splits["valid"]
     runs = []

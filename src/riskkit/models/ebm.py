@@ -50,6 +50,9 @@ from riskkit.models.base import CreditModel
 
 #: ``interactions`` values besides a whole number of pairs.
 EBM_INTERACTIONS = ("additive", "groups")
+#: interpret parameters riskkit sets itself (``params`` may not name them).
+EBM_RESERVED = frozenset({"interactions", "feature_names", "feature_types", "random_state",
+                          "n_jobs", "outer_bags", "monotone_constraints"})
 
 
 def _bins_of(levels: list[Any], x: np.ndarray, nominal: bool) -> np.ndarray:
@@ -106,10 +109,10 @@ class EBMModel(CreditModel):
 
         nominal = [name in self.levels_ for name in self.features_]
         merged = dict(self.params or {})
-        for key in ("interactions", "feature_names", "feature_types", "random_state", "n_jobs",
-                    "outer_bags", "monotone_constraints"):
-            if key in merged:
-                raise ConfigError(f"ebm params: {key!r} is set by riskkit; use the model's own keys")
+        reserved = sorted(EBM_RESERVED & set(merged))
+        if reserved:
+            raise ConfigError(f"ebm params: {', '.join(map(repr, reserved))} set by riskkit; "
+                              "use the model's own keys")
         if self.monotone:
             merged["monotone_constraints"] = self.registry_.monotone_constraints(self.features_)
         ebm = ExplainableBoostingClassifier(
