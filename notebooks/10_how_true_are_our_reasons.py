@@ -37,7 +37,7 @@ fig_dir = "figures"
 lang = "en"
 sweep_dir = None  # default: next to fig_dir
 workers = 1
-max_rows = 200_000  # the largest size on the accuracy-against-rows curve
+max_rows = None  # largest size on the accuracy-against-rows curve (default 5 x rows)
 
 # %%
 from pathlib import Path
@@ -115,7 +115,7 @@ here[["lever", "unit", "retrain_same_top3", "redraw_same_top3"]].round(3)
 
 # %%
 best = L.best_lever(here)
-row_grid = [rows, 2 * rows] if quick else sorted({rows, *L.row_grid(rows, max_rows)})
+row_grid = [rows, 2 * rows] if quick else L.row_grid(rows, max_rows or 5 * rows)
 curve = L.run_levers(base, [best], {"data.rows": row_grid}, out, workers=workers)
 by_group = curve[curve["unit"] == "group"]
 needed = L.rows_to_reach(by_group["train_rows"], by_group["top3"], 0.9)

@@ -108,6 +108,8 @@ def reason_section(cfg: dict[str, Any], models: dict[str, Any], own: dict[str, n
             ex["background"], train, decisions[decisions["split"] == "train"].reset_index(drop=True),
             rows=rows, seed=seed + 1, features=list(background.columns),
             has_truth="true_pd" in train)
+    # features without a true effect, read off the truth's own columns (city tier here)
+    nulls = tuple(X.null_features(test, list(F.MODEL_FEATURES))) if truth is not None else ()
     out: dict[str, dict[str, Any]] = {}
     for name, model in models.items():
         denied = test.iloc[np.flatnonzero(own[name])]
@@ -117,7 +119,7 @@ def reason_section(cfg: dict[str, Any], models: dict[str, Any], own: dict[str, n
         block: dict[str, Any] = {"letter_unit": unit}
         if truth is not None:
             graded = grade(model, denied, basis, truth, registry=model.registry_,
-                           max_reasons=ex["max_reasons"], nulls=("city_tier",))
+                           max_reasons=ex["max_reasons"], nulls=nulls)
             block["like_for_like"], block["like_for_like_groups"] = graded["feature"], graded["group"]
             block["letter_fidelity_top3"] = graded[unit]["top3"]
         letters, _ = letter_contributions(model, denied, basis)
