@@ -45,7 +45,6 @@ from pathlib import Path
 from IPython.display import Markdown, display
 
 from riskkit.charts.reasons import plot_accuracy_vs_rows, plot_auc_cost, plot_reason_accuracy
-from riskkit.evaluate.effects import truth_for
 from riskkit.experiment import levers as L
 from riskkit.experiment.runfolder import load_run
 from riskkit.reporting.notebooks import publisher, setup
@@ -134,7 +133,7 @@ curve[["data.rows", "train_rows", "unit", "top3", "auc"]].round(4)
 
 # %%
 best_run = load_run(out / best / here[(here["lever"] == best)]["run"].iloc[0])
-L.wrong_first_reasons(best_run, truth_for(best_run.config), n=6, unit="group")
+L.wrong_first_reasons(best_run, best_run.world.truth(), n=6, unit="group")
 
 # %% [markdown]
 # ## 7 · Recommendation

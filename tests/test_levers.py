@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import riskkit
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.experiment import config as C
@@ -24,13 +23,15 @@ from riskkit.explain.groups import group_contributions
 from riskkit.models import EBMModel, load_model, make_model
 from riskkit.models import ebm as ebm_module
 from riskkit.policy import Policy
+from riskkit.synth import World
 
 ROWS = 9000
+BASELINE = World("baseline", 0.04)  # the world these tests draw from
 
 
 @pytest.fixture(scope="module")
 def data() -> dict[str, pd.DataFrame]:
-    pop = riskkit.generate(rows=ROWS, seed=23)
+    pop = BASELINE.generate(ROWS, 23)
     return {"train": pop.iloc[:5500], "valid": pop.iloc[5500:7500], "test": pop.iloc[7500:]}
 
 
@@ -65,9 +66,11 @@ def test_ebm_tables_score_as_interpret_does_bit_for_bit(ebm_pairs, data, tmp_pat
     raw = model.predict_logit(test, raw=True)
     assert np.array_equal(raw, ebm.decision_function(model.interpret_frame(test)))
     # ... and round-trips through JSON without pickle, bit for bit
+    model.world_ = BASELINE  # what a run's fit_all sets: the world the data came from
     model.save(tmp_path / "ebm")
     loaded = load_model(tmp_path / "ebm")
     assert isinstance(loaded, EBMModel)
+    assert loaded.world_ == BASELINE
     assert np.array_equal(loaded.predict_logit(test, raw=True), raw)
     assert np.array_equal(loaded.predict_pd(test), model.predict_pd(test))
     assert not list((tmp_path / "ebm").glob("*.pkl"))

@@ -10,9 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import riskkit
 from riskkit.core import features as F
-from riskkit.core.mathx import sigmoid
+from riskkit.core.mathx import logit, sigmoid
 from riskkit.explain import approved_background, contributions, reference_background
 from riskkit.explain.accuracy import reason_accuracy, same_reasons
 from riskkit.explain.groups import group_contributions, leading_features
@@ -25,9 +24,11 @@ from riskkit.explain.likeforlike import (
 )
 from riskkit.models import make_model
 from riskkit.policy import Policy
+from riskkit.synth import World
 from riskkit.synth.background import true_contributions
-from riskkit.synth.truth import truth_model
+from riskkit.synth.truth import reference_features
 
+BASELINE = World("baseline", 0.04)  # the world these tests draw from
 COLS = ["a", "b", "c", "d"]
 
 
@@ -90,14 +91,14 @@ def test_group_contributions_sum_and_lead() -> None:
 
 @pytest.fixture(scope="module")
 def world() -> dict:
-    pop = riskkit.generate(rows=12_000, seed=17)
+    pop = BASELINE.generate(12_000, 17)
     train, valid, test = pop.iloc[:7000], pop.iloc[7000:9500], pop.iloc[9500:]
-    models = {name: make_model(name).fit(train, train[F.TARGET], X_valid=valid,
-                                         y_valid=valid[F.TARGET])
-              for name in ("oracle", "scorecard", "lgbm")}
+    models = {name: make_model(name, **({"world": BASELINE} if name == "oracle" else {})).fit(
+        train, train[F.TARGET], X_valid=valid, y_valid=valid[F.TARGET])
+        for name in ("oracle", "scorecard", "lgbm")}
     policy = Policy().fit(valid, models["lgbm"].predict_pd(valid))
     return {"train": train, "valid": valid, "test": test, "models": models, "policy": policy,
-            "truth": truth_model()}
+            "truth": BASELINE.truth()}
 
 
 def _backgrounds(world: dict) -> dict[str, pd.DataFrame]:
@@ -164,3 +165,43 @@ def test_each_model_is_graded_on_its_own_denials(world) -> None:
         expected = mine.decide(test, models[name].predict_pd(test))["decision"] == "denied"
         assert np.array_equal(own[name], expected.to_numpy()), name
     assert not np.array_equal(own["scorecard"], own["lgbm"])
+
+
+def test_the_oracle_under_label_noise_is_rescaled_against_any_background(world) -> None:
+    """Under label noise the oracle predicts the recorded label and rescales the truth's
+    contributions by DeepLIFT's rule (main's oracle, issue 22); against a background it does
+    the same with the background's mean true log-odds as the base. So its letters add up to
+    its own log-odds, keep the truth's signs and ranks (rank measures grade 1.0), only the
+    sizes shrink, and against the truth's reference sample they are its ``contributions``.
+    Fails before the port: the background version returned the noiseless truth's values,
+    which add up to the true log-odds, not the oracle's."""
+    noisy = World("baseline", 0.04, label_noise=0.2)
+    train, test = world["train"], world["test"]
+    oracle = make_model("oracle", world=noisy).fit(train, train[F.TARGET])
+    denied = test[test["true_pd"] > test["true_pd"].quantile(0.7)]
+    truth = noisy.truth()
+    for name, bg in _backgrounds(world).items():
+        mine, base = contributions(oracle, denied, background=bg)
+        np.testing.assert_allclose(mine.sum(axis=1).to_numpy() + base,
+                                   oracle.predict_logit(denied), rtol=0, atol=1e-9)
+        true, true_base = true_contributions(truth, denied, bg)
+        t = true.to_numpy()
+        ratio = mine.to_numpy() / np.where(np.abs(t) > 1e-9, t, np.nan)
+        row_ratio = np.nanmedian(ratio, axis=1)
+        assert np.all((row_ratio > 0) & (row_ratio < 1)), name  # one shrink factor a row
+        where = ~np.isnan(ratio)
+        np.testing.assert_allclose(ratio[where], np.broadcast_to(row_ratio[:, None],
+                                                                 ratio.shape)[where], rtol=1e-9)
+        assert base == pytest.approx(float(logit(noisy.recorded_pd(sigmoid(true_base)))))
+        graded = grade(oracle, denied, letter_basis(oracle, bg, name, train, rows=300, seed=0),
+                       truth, nulls=("city_tier",))
+        for key in ("top1", "top3", "first_reason", "sign_agreement"):
+            assert graded["feature"][key] == pytest.approx(1.0, abs=1e-12), (name, key)
+        # one multiplication a row can round two contributions 1 ulp apart into a tie
+        assert graded["feature"]["rank_correlation"] == pytest.approx(1.0, abs=1e-5), name
+        assert graded["feature"]["mae_logit"] > 1e-3, name  # the sizes are the recorded risk's
+    # against the truth's own reference sample it is the oracle's plain contributions
+    against_ref, base_ref = oracle.background_contributions(denied, reference_features())
+    np.testing.assert_allclose(against_ref.to_numpy(), oracle.contributions(denied).to_numpy(),
+                               rtol=0, atol=1e-9)
+    assert base_ref == pytest.approx(oracle.expected_value(), abs=1e-9)

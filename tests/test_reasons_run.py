@@ -21,7 +21,6 @@ from riskkit.experiment.flatten import flatten_metrics
 from riskkit.explain.groups import group_contributions
 from riskkit.explain.in_run import explain_in_run
 from riskkit.synth.background import true_contributions
-from riskkit.synth.truth import truth_model
 
 ACCURACY = {"background", "background_rows", "top1", "top2", "top3", "top4", "first_reason",
             "first_reason_in_true_top3", "sign_agreement", "reasons_raise_true_risk",
@@ -54,6 +53,15 @@ def test_every_model_is_graded_like_for_like(run: Path) -> None:
     assert explain["oracle"]["like_for_like_groups"]["mae_logit"] < 1e-10
     assert explain["lgbm"]["like_for_like"]["background"] == "approved"
     assert explain["scorecard"]["like_for_like"]["background"] == "best bin"
+
+
+def test_every_model_carries_the_runs_world(run: Path) -> None:
+    """fit_all sets ``world_`` on every model it fits, the EBM too, and it survives
+    save and load (main's issue 22 rule: fitted models carry the world they came from)."""
+    loaded = load_run(run)
+    assert loaded.world.drift == 0.25  # data.oot.drift's default: a drifting later cohort
+    for name in ("oracle", "scorecard", "lgbm", "ebm"):
+        assert loaded.model(name).world_ == loaded.world, name
 
 
 def test_each_model_is_graded_on_its_own_denials(run: Path) -> None:
@@ -107,7 +115,7 @@ def test_explain_checks_the_letter_against_the_truth(run: Path) -> None:
     check = result["truth_check"]
     assert check["unit"] == "group" and check["background"] == "approved"
     row, _ = loaded.applicant(who)
-    true, _ = true_contributions(truth_model(), row, loaded.explain_background())
+    true, _ = true_contributions(loaded.world.truth(), row, loaded.explain_background())
     groups = group_contributions(true[list(F.MODEL_FEATURES)], F.SYNTHETIC).iloc[0]
     expected = list(groups[groups > 0].sort_values(ascending=False).index[:3])
     assert check["true_reasons"][:3] == expected

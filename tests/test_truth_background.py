@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import riskkit
 from riskkit.core import features as F
 from riskkit.core.errors import DataError
-from riskkit.synth import truth
+from riskkit.synth import World, truth
 from riskkit.synth.background import rebase, true_contributions
-from riskkit.synth.worlds import get_world
+from riskkit.synth.worlds import get_shape
 
+BASELINE = World("baseline", 0.04)
 WORLDS = ["baseline", "additive", "interacting", "nonmonotone", "threshold",
           "interacting+nonmonotone+threshold"]
 
@@ -58,7 +58,7 @@ def brute_force(model: truth.TruthModel, row: pd.DataFrame, players: list[str],
 
 @pytest.fixture(scope="module")
 def applicants() -> pd.DataFrame:
-    return riskkit.generate(rows=4000, seed=21)
+    return BASELINE.generate(4000, 21)
 
 
 def _backgrounds(applicants: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -74,8 +74,8 @@ def test_closed_form_equals_brute_force_against_any_background(applicants, world
     """Players: every feature of a product term (no interaction partner held fixed) plus two
     with one-feature terms; the world's own truth (fitted on its reference sample),
     explained against backgrounds that are not that sample."""
-    model = truth.truth_model(world=world)
-    players = get_world(world).interacting_features()
+    model = World(world, 0.04).truth()
+    players = get_shape(world).interacting_features()
     players += [f for f in ("applications_90d", "credit_utilization", "max_dpd_24m")
                 if f not in players][:2]
     rows = applicants.iloc[[0, 77, 311]]
@@ -93,7 +93,7 @@ def test_closed_form_equals_brute_force_against_any_background(applicants, world
 
 def test_against_the_reference_sample_it_is_the_population_columns(applicants):
     """Rebasing on the truth's own reference sample gives back ``true_contrib__*``."""
-    model = truth.truth_model()
+    model = BASELINE.truth()
     contrib, base = true_contributions(model, applicants.head(500), truth.reference_features())
     assert base == pytest.approx(model.base_logit, abs=1e-12)
     for name in F.MODEL_FEATURES:
@@ -102,7 +102,7 @@ def test_against_the_reference_sample_it_is_the_population_columns(applicants):
 
 
 def test_rebase_keeps_the_log_odds_and_moves_only_the_reference(applicants):
-    model = truth.truth_model(world="interacting")
+    model = World("interacting", 0.04).truth()
     bg = applicants.head(300)
     rebased = rebase(model, bg)
     assert np.array_equal(rebased.logit(applicants), model.logit(applicants))
@@ -116,7 +116,7 @@ def test_rebase_keeps_the_log_odds_and_moves_only_the_reference(applicants):
 
 
 def test_bad_backgrounds_are_named(applicants):
-    model = truth.truth_model()
+    model = BASELINE.truth()
     with pytest.raises(DataError, match="no rows"):
         true_contributions(model, applicants.head(3), applicants.head(0))
     with pytest.raises(DataError, match="monthly_income"):

@@ -1,7 +1,7 @@
 """The run's reason accuracy: like for like on each model's own denials, and stability.
 
-Called from :func:`riskkit.experiment.stages.explain_all`; it adds to each model's block
-of ``metrics.json["explain"]`` (existing keys unchanged):
+Called from :func:`riskkit.experiment.stages.explain_all` (:func:`explain_section`); it
+adds to each model's block of ``metrics.json["explain"]`` (existing keys unchanged):
 
 ``like_for_like`` / ``like_for_like_groups``
     :func:`riskkit.explain.likeforlike.grade` by feature and by driver group: the letters'
@@ -32,6 +32,7 @@ from riskkit.core import features as F
 from riskkit.explain.likeforlike import grade, letter_basis, letter_contributions, own_denials
 from riskkit.explain.likeforlike import stability as reason_stability
 from riskkit.synth.truth import TruthModel
+from riskkit.synth.world import World
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,42 @@ def own_test_denials(cfg: dict[str, Any], models: dict[str, Any], policy: Any,
     test_dec = decisions[decisions["split"] == "test"]["decision"].to_numpy()
     return own_denials(models, policy, splits["valid"], splits["test"], cfg["policy"]["model"],
                        test_dec)
+
+
+def explain_section(cfg: dict[str, Any], models: dict[str, Any], policy: Any,
+                    splits: dict[str, pd.DataFrame], decisions: pd.DataFrame,
+                    background: pd.DataFrame | None, truth_sample: pd.DataFrame | None, *,
+                    world: World | None) -> dict[str, Any]:
+    """``metrics.json["explain"]``: fidelity and additivity per model
+    (:func:`riskkit.explain.explain_metrics`, generated data only) and this module's blocks
+    (:func:`reason_section`), every model graded on its own test denials (issues 24 and 27).
+
+    Parameters
+    ----------
+    cfg, models, policy, splits, decisions:
+        The run's resolved config, fitted models, policy, frames and decisions.
+    background:
+        The run's background for the letters (None: path-dependent).
+    truth_sample:
+        The truth's reference sample for interventional fidelity (None where unused).
+    world:
+        The run's World (None for data of one's own: stability only). The test split is
+        the cohort drawn at month 0, so its truth is ``world.truth(0)``.
+
+    Returns
+    -------
+    dict
+        Model name -> its explain block.
+    """
+    test = splits["test"]
+    own = own_test_denials(cfg, models, policy, splits, decisions)
+    metrics = X.explain_metrics(models, test, own, reference_background=truth_sample) \
+        if "true_pd" in test else {}
+    truth = world.truth(0) if world is not None and "true_pd" in test else None
+    for name, block in reason_section(cfg, models, own, splits, decisions, background,
+                                      truth).items():
+        metrics.setdefault(name, {}).update(block)
+    return metrics
 
 
 def _mean_over(runs: list[dict[str, Any]]) -> dict[str, Any]:
