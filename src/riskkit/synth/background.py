@@ -82,7 +82,7 @@ def true_contributions(truth: TruthModel, rows: pd.DataFrame,
     Parameters
     ----------
     truth : TruthModel
-        The world's truth (``run.world.truth()``, ``truth_model(...)``): passed in, never
+        The world's truth (``run.world.truth()``, ``world.truth(month)``): passed in, never
         assumed.
     rows : pandas.DataFrame
         The applicants to explain (every model feature).
