@@ -343,6 +343,22 @@ def _cmd_retrain(args: argparse.Namespace) -> int:
     return 0
 
 
+# ----------------------------------------------------------------------------- monitor
+def _add_monitor(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("monitor", help="vintages, roll rates, migrations, PSI, lifetime PD",
+                       description="Monitor a riskkit simulate folder: tables and charts "
+                                   "into SIM_DIR/monitor/, figures into its summary.json.")
+    p.add_argument("sim_dir", type=Path, help="a folder written by riskkit simulate")
+    p.set_defaults(handler=_cmd_monitor)
+
+
+def _cmd_monitor(args: argparse.Namespace) -> int:
+    from riskkit.lifecycle.monitor.folder import report_lines, run_monitor
+
+    print("\n".join(report_lines(run_monitor(args.sim_dir), args.sim_dir)))
+    return 0
+
+
 # ----------------------------------------------------------------------------- fit (BYOD)
 def _add_fit(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("fit", help="fit scorecard and LightGBM on your own data",
@@ -430,8 +446,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_generate, _add_run, _add_sweep, _add_compare, _add_explain, _add_simulate, _add_fit,
-    _add_notebooks, _add_report, _add_bench,
+    _add_generate, _add_run, _add_sweep, _add_compare, _add_explain, _add_simulate,
+    _add_monitor, _add_fit, _add_notebooks, _add_report, _add_bench,
 ]
 
 

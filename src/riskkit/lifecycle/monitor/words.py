@@ -1,0 +1,86 @@
+"""Sentences about the monitoring tables, built from the numbers they describe.
+
+Why: prose that must hold for any seed and size cannot hard-code a direction ("rose",
+"earlier", "within"). Each helper here takes the values and picks the words, and is tested
+with both signs, so a notebook sentence is wrong only if a number is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+def share(value: float | None, decimals: int = 1) -> str:
+    """A share as a percentage ("1.2 %"), or "n/a"."""
+    return "n/a" if value is None else f"{100 * value:.{decimals}f} %"
+
+
+def describe_change(before: float, after: float, decimals: int = 1, percent: bool = True,
+                    tolerance: float = 0.0) -> str:
+    """"rose from 1.2 % to 1.8 %", "fell from ...", or "stayed at ..." (``|change| <=
+    tolerance``)."""
+
+    def fmt(x: float) -> str:
+        return share(x, decimals) if percent else f"{x:,.{decimals}f}"
+
+    if abs(after - before) <= tolerance:
+        return f"stayed at {fmt(after)}"
+    verb = "rose" if after > before else "fell"
+    return f"{verb} from {fmt(before)} to {fmt(after)}"
+
+
+def compare(value: float, reference: float, tolerance: float = 0.0) -> str:
+    """"higher than", "lower than" or "the same as" (within ``tolerance``)."""
+    if abs(value - reference) <= tolerance:
+        return "the same as"
+    return "higher than" if value > reference else "lower than"
+
+
+def months(n: int) -> str:
+    return f"{n} month" if n == 1 else f"{n} months"
+
+
+def describe_lag(lag: int | None, start: int) -> str:
+    """When a signal fired relative to the change in month ``start``."""
+    if lag is None:
+        return f"never fired after month {start}"
+    if lag == 0:
+        return f"fired in month {start}, the month the downturn began"
+    return f"fired in month {start + lag}, {months(lag)} after the downturn began"
+
+
+def describe_false_alarms(count: int) -> str:
+    """"no false alarm before it" / "1 false alarm before it" / "3 false alarms ..."."""
+    if count == 0:
+        return "no false alarm before it"
+    return f"{count} false alarm{'s' if count != 1 else ''} before it"
+
+
+def join(items: Sequence[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def first_signal_sentence(detection: Sequence[Mapping[str, Any]], start: int) -> str:
+    """Which signal saw the downturn first, from rows with ``description`` and ``lag``."""
+    fired = [row for row in detection if row.get("lag") is not None]
+    if not fired:
+        return f"No monitoring signal fired after the downturn began in month {start}."
+    best = min(int(row["lag"]) for row in fired)
+    first = [str(row["description"]) for row in fired if int(row["lag"]) == best]
+    verb = "was" if len(first) == 1 else "were"
+    return (f"The first to notice {verb} {join(first)}: "
+            f"{describe_lag(best, start).removeprefix('fired ')}.")
+
+
+def within_sentence(within: Mapping[str, bool], what: str = "grade") -> str:
+    """Whether every group's estimate lay inside its interval, naming those that did not."""
+    outside = [str(k) for k, ok in within.items() if not ok]
+    if not outside:
+        return f"Every {what}'s estimate lies within its interval of the truth's expectation."
+    return (f"{len(within) - len(outside)} of {len(within)} {what}s lie within their interval "
+            f"of the truth's expectation; outside: {join(outside)}.")
