@@ -248,6 +248,9 @@ def test_detection_lag_on_constructed_series():
     assert D.detection(alarm, 12) == {"first_alarm": 3, "detection_month": 15, "lag": 3,
                                       "false_alarms": 1}
     assert D.detection(alarm, 15)["lag"] == 0
+    # in alarm since before the change: it noticed nothing new
+    assert D.detection(alarm, 16) == {"first_alarm": 3, "detection_month": None, "lag": None,
+                                      "false_alarms": 2}
     assert D.detection(alarm, 17) == {"first_alarm": 3, "detection_month": None, "lag": None,
                                       "false_alarms": 3}
     assert D.detection(alarm, None) == {"first_alarm": 3, "detection_month": None,
@@ -380,6 +383,35 @@ def test_monitoring_is_deterministic(panel, monitored):
         pd.testing.assert_frame_equal(table, again.tables()[name], obj=name)
 
 
+def test_narrative_comparisons_are_read_off_the_tables(monitored):
+    from riskkit.lifecycle.monitor import narrative as N
+
+    year = N.quiet_year(monitored, 12)
+    assert year["months"] == min(12, DOWNTURN)
+    assert year["accounts_first"] == monitored.stability["accounts"].iloc[0]
+    cutoff = monitored.stability["cutoff"].to_numpy()
+    tight = N.tightened_months(monitored)
+    assert all(t >= DOWNTURN and cutoff[t] < cutoff[0] for t in tight)
+    compared = N.vintage_comparison(monitored)
+    if compared is not None:
+        assert compared["first_tightened"] == tight[0]
+        assert compared["early_vintages"] <= DOWNTURN
+    book = monitored.book
+    members = pd.DataFrame({"borrower_id": [1, 2, 3, 2], "loss_month": [1, 5, 9, 9]})
+    moves = N.cohort_moves(monitored, members)
+    before = [book.grade[0, 0], book.grade[4, 1], book.grade[8, 2], book.grade[8, 1]]
+    after = [book.grade[1, 0], book.grade[5, 1], book.grade[9, 2], book.grade[9, 1]]
+    assert moves["members"] == 4 and moves["moves"]["count"].sum() == 4
+    jumps = np.array(after, int) - np.array(before, int)
+    assert moves["worse"] == pytest.approx((jumps > 0).mean())
+    assert moves["mean_jump"] == pytest.approx(jumps.mean())
+    rows = moves["matrix"].drop(columns="accounts")
+    np.testing.assert_allclose(rows[moves["matrix"]["accounts"] > 0].sum(axis=1), 1.0)
+    assert N.cohort_moves(monitored, members.iloc[:0]) is None
+    life = N.lifetime_comparison(monitored)
+    assert life["horizon"] == MONTHS and set(life["within"]) <= set(book.scale.labels())
+
+
 # ----------------------------------------------------------------------------- words
 @pytest.mark.parametrize(("before", "after", "words"), [
     (0.012, 0.018, "rose from 1.2 % to 1.8 %"),
@@ -393,7 +425,7 @@ def test_describe_change_picks_the_verb_from_the_numbers(before, after, words):
 def test_sentences_follow_the_numbers():
     assert W.compare(2.0, 1.0) == "higher than" and W.compare(1.0, 2.0) == "lower than"
     assert W.compare(1.0, 1.0) == "the same as"
-    assert W.describe_lag(None, 12) == "never fired after month 12"
+    assert W.describe_lag(None, 12) == "never went into alarm after month 12"
     assert W.describe_lag(0, 12) == "fired in month 12, the month the downturn began"
     assert W.describe_lag(1, 12) == "fired in month 13, 1 month after the downturn began"
     rows = [{"description": "A", "lag": 5}, {"description": "B", "lag": 2},
@@ -406,6 +438,11 @@ def test_sentences_follow_the_numbers():
         "No monitoring signal fired after the downturn began in month 3.")
     assert W.within_sentence({"1": True, "2": False}) == (
         "1 of 2 grades lie within their interval of the truth's expectation; outside: 2.")
+    assert W.riskier(0.02, 0.01) == "riskier than" and W.riskier(0.01, 0.02) == "safer than"
+    assert W.riskier(0.01, 0.01) == "as risky as"
+    assert "were riskier than" in W.censoring_clause(0.01, 0.02)
+    assert "were safer than" in W.censoring_clause(0.03, 0.02)
+    assert (W.months(0), W.months(1), W.months(3)) == ("no month", "1 month", "3 months")
     assert W.describe_false_alarms(0) == "no false alarm before it"
     assert W.describe_false_alarms(2) == "2 false alarms before it"
 

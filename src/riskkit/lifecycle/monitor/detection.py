@@ -26,7 +26,8 @@ from riskkit.lifecycle.lender import ALERT_Z, OUTCOME_WINDOW
 
 
 def detection(alarm: Sequence[bool] | np.ndarray, start: int | None) -> dict[str, Any]:
-    """First alarm, detection month (first alarm at or after ``start``), lag and false alarms.
+    """First alarm, detection month (the first month at or after ``start`` that goes into
+    alarm), lag and false alarms.
 
     Parameters
     ----------
@@ -39,15 +40,18 @@ def detection(alarm: Sequence[bool] | np.ndarray, start: int | None) -> dict[str
     -------
     dict
         ``first_alarm``, ``detection_month``, ``lag`` (months after ``start``; ``None``
-        when it never fired after it) and ``false_alarms`` (months in alarm before
-        ``start``, or all of them without a change).
+        when it never went into alarm after it) and ``false_alarms`` (months in alarm
+        before ``start``, or all of them without a change).
     """
-    months = np.flatnonzero(np.asarray(alarm, dtype=bool))
+    flags = np.asarray(alarm, dtype=bool)
+    months = np.flatnonzero(flags)
     first = int(months[0]) if len(months) else None
     if start is None:
         return {"first_alarm": first, "detection_month": None, "lag": None,
                 "false_alarms": len(months)}
-    after = months[months >= start]
+    rising = flags & ~np.concatenate([[False], flags[:-1]])
+    after = np.flatnonzero(rising)
+    after = after[after >= start]
     found = int(after[0]) if len(after) else None
     return {"first_alarm": first, "detection_month": found,
             "lag": None if found is None else found - int(start),

@@ -88,7 +88,8 @@ def report_lines(block: dict[str, Any], sim_dir: str | os.PathLike[str]) -> list
     start = block["downturn_from"]
     for name, row in block["detection"].items():
         lag = row["lag"]
-        when = ("no downturn to detect" if start is None else "never fired" if lag is None
+        when = ("no downturn to detect" if start is None
+                else "no new alarm after the downturn" if lag is None
                 else f"lag {lag} month{'s' if lag != 1 else ''} (month {row['detection_month']})")
         lines.append(f"  {name:<20} {when}; false alarms before: {row['false_alarms']}")
     horizons = block["lifetime_pd"]["horizons"]

@@ -38,13 +38,33 @@ def compare(value: float, reference: float, tolerance: float = 0.0) -> str:
 
 
 def months(n: int) -> str:
+    """"no month", "1 month", "3 months"."""
+    if n == 0:
+        return "no month"
     return f"{n} month" if n == 1 else f"{n} months"
+
+
+def riskier(value: float, reference: float, tolerance: float = 0.0) -> str:
+    """"riskier than", "safer than" or "as risky as" (a PD or a bad rate against another)."""
+    if abs(value - reference) <= tolerance:
+        return "as risky as"
+    return "riskier than" if value > reference else "safer than"
+
+
+def censoring_clause(censored: float, complete: float) -> str:
+    """What Kaplan-Meier's gap to the complete follow-up says about the accounts it
+    censored: below it, they were riskier than those that stayed; above, safer."""
+    if censored == complete:
+        return "so the accounts that left were as risky as those that stayed"
+    side = "riskier" if censored < complete else "safer"
+    return (f"so the accounts that left the book were {side} than those that stayed, "
+            "which censoring assumes away")
 
 
 def describe_lag(lag: int | None, start: int) -> str:
     """When a signal fired relative to the change in month ``start``."""
     if lag is None:
-        return f"never fired after month {start}"
+        return f"never went into alarm after month {start}"
     if lag == 0:
         return f"fired in month {start}, the month the downturn began"
     return f"fired in month {start + lag}, {months(lag)} after the downturn began"
