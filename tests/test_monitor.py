@@ -240,6 +240,12 @@ def test_p_chart_limits_are_shewharts():
     upper = 0.01 + 3 * np.sqrt(0.01 * 0.99 / 10_000)
     np.testing.assert_allclose(chart["upper"], upper)
     assert chart["alarm"].tolist() == [False, False, False, True, False]
+    # the centre line leaves out the warm-up months and everything from the change on
+    from riskkit.lifecycle.monitor.tables import baseline_months
+
+    assert np.flatnonzero(baseline_months(24, 12)).tolist() == list(range(2, 12))
+    assert np.flatnonzero(baseline_months(6, None)).tolist() == [2, 3, 4, 5]
+    assert np.flatnonzero(baseline_months(6, 1)).tolist() == [0]
 
 
 def test_detection_lag_on_constructed_series():

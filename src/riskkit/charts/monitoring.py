@@ -243,7 +243,7 @@ def plot_control_chart(roll_30: pd.DataFrame, downturn_from: int | None = None,
     _downturn(ax, downturn_from)
     ax.set(title="Roll rate to 30+ days past due: Shewhart p-chart", xlabel="Month",
            ylabel="Accounts below 30 days that roll past 30 (%)")
-    percent(ax.yaxis, decimals=2)
+    percent(ax.yaxis)
     ax.legend(loc="upper left", fontsize="x-small")
     return fig
 

@@ -88,13 +88,19 @@ class Monitoring:
         return headline(self)
 
 
+#: Months a control chart's centre line leaves out at the start: no loan is due in month 0
+#: (nothing was drawn before it), so month 0 opens few delinquencies and month 1 has few
+#: to roll past 30 days; from month 2 the ladder runs as it will.
+WARM_UP_MONTHS = 2
+
+
 def baseline_months(months: int, start: int | None) -> np.ndarray:
-    """Months a control chart's centre line is estimated from: those before the change
-    (all of them without one), from month 1 -- month 0's days past due come from the
-    generated rows, not from a month the simulation ran."""
+    """Months a control chart's centre line is estimated from: those before the change (all
+    of them without one), after the :data:`WARM_UP_MONTHS` (all before the change when
+    that leaves none)."""
     end = months if start is None else min(int(start), months)
     mask = np.zeros(months, dtype=bool)
-    mask[1:end] = True
+    mask[WARM_UP_MONTHS:end] = True
     if not mask.any():
         mask[:end] = True
     return mask
