@@ -65,13 +65,14 @@ borrowers = borrowers or rows
 # %%
 model, policy = run.model(run.deployed_model_name), run.policy()
 panels = {name: simulate(borrowers, months, seed, model=model, policy=policy,
-                         downturn_from=start)
+                         downturn_from=start, world=run.world)
           for name, start in (("quiet", None), ("downturn", downturn_from))}
 books = {name: M.monitor_book(M.Book.from_panel(p.frame, p.summary))
          for name, p in panels.items()}
 quiet, turn = books["quiet"], books["downturn"]
 display(Markdown(
-    f"{borrowers:,} borrowers × {months} months, lender **{run.deployed_model_name}** at a PD "
+    f"{borrowers:,} borrowers × {months} months of {panels['quiet'].summary['world_label']}, "
+    f"lender **{run.deployed_model_name}** at a PD "
     f"cut-off of {policy.cutoff:.2%}; grades: {turn.book.scale.name}. "
     f"{int(turn.book.performing_at_origination.sum()):,} accounts opened in the downturn "
     f"book, {int(quiet.book.performing_at_origination.sum()):,} in the quiet one."))

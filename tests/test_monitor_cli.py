@@ -6,13 +6,15 @@ import json
 
 import pytest
 
-import riskkit
 from riskkit.cli import main
 from riskkit.core import features as F
 from riskkit.lifecycle import simulation as L
 from riskkit.lifecycle.monitor.folder import MONITOR_DIR
 from riskkit.models import make_model
 from riskkit.policy import Policy
+from riskkit.synth import World
+
+BASELINE = World("baseline", 0.04)  # the world these tests draw from
 
 TABLES = ("vintages", "vintages_by_period", "roll_rates", "roll_rates_average", "roll_to_30",
           "migration", "migration_average", "stability", "csi", "lifetime_pd", "stages",
@@ -23,10 +25,10 @@ FIGURES = ("vintage_fan", "roll_rates", "roll_to_30_p_chart", "migration", "psi_
 
 @pytest.fixture(scope="module")
 def panel():
-    pop = riskkit.generate(5_000, seed=101)
-    model = make_model("oracle").fit(pop, pop[F.TARGET])
+    pop = BASELINE.generate(5_000, 101)
+    model = make_model("oracle", world=BASELINE).fit(pop, pop[F.TARGET])
     policy = Policy.from_config({}).fit(pop, model.predict_pd(pop), pop[F.TARGET])
-    return L.simulate(2_000, 10, 4, model, policy, downturn_from=5)
+    return L.simulate(2_000, 10, 4, model, policy, downturn_from=5, world=BASELINE)
 
 
 def test_monitor_writes_every_table_and_chart_and_keeps_the_summary(panel, tmp_path, capsys):

@@ -18,22 +18,23 @@ from riskkit.core import features as F
 from riskkit.lifecycle.monitor.book import BOOK_COLUMNS, read_book
 from riskkit.lifecycle.monitor.tables import monitor_book
 from riskkit.lifecycle.simulation import PANEL_FILE, default_lender, simulate
+from riskkit.synth import World
 
 
-def benchmark_monitor(borrowers: int = 100_000, months: int = 36, seed: int = 0,
+def benchmark_monitor(world: World, borrowers: int = 100_000, months: int = 36, seed: int = 0,
                       downturn_from: int | None = None) -> dict[str, Any]:
-    """Simulate a book (the default lender, fitted first and not timed), write its panel,
-    then time reading it and computing every monitoring table.
+    """Simulate a book of ``world`` (the default lender of that world, fitted first and not
+    timed), write its panel, then time reading it and computing every monitoring table.
 
     Returns ``simulate_s``, ``read_s`` (the book's arrays from ``panel.parquet``),
     ``read_columns_s`` (the same columns with ``pandas.read_parquet`` alone: the floor),
     ``tables_s`` (:func:`~.tables.monitor_book`), ``borrower_months_per_s`` of the tables
     and ``tables_vs_simulate`` (their time as a share of the simulation's).
     """
-    model, policy = default_lender(seed)
+    model, policy = default_lender(world, seed)
     start = months // 3 if downturn_from is None else downturn_from
     wall = time.perf_counter()
-    panel = simulate(borrowers, months, seed, model, policy, downturn_from=start)
+    panel = simulate(borrowers, months, seed, model, policy, downturn_from=start, world=world)
     simulate_s = time.perf_counter() - wall
     with tempfile.TemporaryDirectory(prefix="riskkit-monitor-bench-") as folder:
         panel.write(folder)
