@@ -23,11 +23,11 @@ every month the panel has after it, and its cumulative PD estimated four ways:
 * **Markov chain** -- powers of the pooled one-month migration matrix (cohort estimator,
   Jafry & Schuermann 2004), the default column of ``P^h``.
 
-Both lifelines estimators are fitted on counts (one row per grade, month and outcome, with
-weights), so a book of any size takes milliseconds. Ties: a default in month ``h`` and an
-exit at the end of month ``h`` share the time ``h``; the exit was at risk during month
-``h``, so for Aalen-Johansen exits are placed half a month later (the usual "events before
-censoring" convention, and no tie that lifelines would otherwise break by random jitter).
+Both survival estimators (:mod:`~riskkit.lifecycle.monitor.survival`, NumPy; there is why
+not lifelines) are fitted on counts (one row per grade, month and outcome, with weights),
+so a book of any size takes milliseconds. Ties: a default in month ``h`` and an exit at the
+end of month ``h`` share the time ``h``; the exit was at risk during month ``h``, and the
+product limit counts it so (a censoring or a competing exit at ``h`` is at risk at ``h``).
 
 Beside them, the **truth's expectation**: the panel's true PDs through the delinquency
 ladder (:mod:`~riskkit.lifecycle.monitor.expected`), with its Monte Carlo interval, for
@@ -36,25 +36,26 @@ the borrower's PD (all months) and for the book's (months on the book).
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from lifelines import AalenJohansenFitter, KaplanMeierFitter
 from scipy import stats
 
 from riskkit.lifecycle.monitor.book import DEFAULT_DAYS, Book
 from riskkit.lifecycle.monitor.expected import default_hazard, expected_defaults
 from riskkit.lifecycle.monitor.migration import Migration
+from riskkit.lifecycle.monitor.survival import CENSORED, product_limit
 from riskkit.lifecycle.monitor.transitions import markov_term_structure
 
 #: Two-sided level of the truth's Monte Carlo interval, simultaneous over the grades
 #: (Bonferroni), so that "every grade within its interval" is a 99 % statement.
 LEVEL = 0.99
 ALL = "all"
-#: Event codes for lifelines.
-CENSORED, DEFAULT, LEFT = 0, 1, 2
+#: Outcome codes: still on the book at the panel's end (:data:`~.survival.CENSORED`), a
+#: default on the book, leaving the book (censoring for Kaplan-Meier, a competing risk for
+#: Aalen-Johansen).
+DEFAULT, LEFT = 1, 2
 
 
 @dataclass
@@ -179,7 +180,7 @@ def _survival(book: Book, members: np.ndarray, start: int, horizon: int
 def survival_pd(time: np.ndarray, event: np.ndarray, weight: np.ndarray, horizon: int
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Cumulative PD at ``1..horizon`` by Kaplan-Meier (leaving censored) and by
-    Aalen-Johansen (leaving a competing risk), with lifelines.
+    Aalen-Johansen (leaving a competing risk), by :func:`~.survival.product_limit`.
 
     Parameters
     ----------
@@ -197,19 +198,9 @@ def survival_pd(time: np.ndarray, event: np.ndarray, weight: np.ndarray, horizon
     tuple of numpy.ndarray
         ``(kaplan_meier, aalen_johansen)``, each of length ``horizon``.
     """
-    time = np.asarray(time, dtype=float)
     event = np.asarray(event)
-    weight = np.asarray(weight)
     times = np.arange(1, horizon + 1, dtype=float)
-    km = KaplanMeierFitter().fit(time, event == DEFAULT, weights=weight)
-    km_pd = 1.0 - km.predict(times).to_numpy(dtype=float)
-    if not (event == DEFAULT).any():
-        return km_pd, np.zeros(horizon)
-    # a default at time h and an exit at time h: the exit was at risk during month h, so
-    # it goes half a month later (events before censoring; no tie for lifelines to jitter)
-    aj_time = time + np.where(event == LEFT, 0.5, 0.0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # lifelines' notes on its internals
-        aj = AalenJohansenFitter(calculate_variance=False).fit(
-            aj_time, event, event_of_interest=DEFAULT, weights=weight)
-    return km_pd, np.nan_to_num(aj.predict(times).to_numpy(dtype=float))
+    default_only = np.where(event == DEFAULT, DEFAULT, CENSORED)
+    km = 1.0 - product_limit(time, default_only, weight).survival_at(times)
+    aj = product_limit(time, event, weight).incidence_at(times, DEFAULT)
+    return km, aj
