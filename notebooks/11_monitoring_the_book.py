@@ -194,6 +194,15 @@ life = N.lifetime_comparison(turn)
 show(MC.plot_lifetime_by_grade(turn.lifetime.table), "lifetime_pd_by_grade")
 show(MC.plot_lifetime_methods(turn.lifetime.table), "lifetime_pd_methods")
 display(Markdown(
+    "A default here is more than 90 days past due, which a late payment reaches only after "
+    f"{W.months(life['roll_months'])} without a cure: at a cure rate of "
+    f"{W.share(life['cure_prob'], 0)} a month, {W.share(life['roll_to_default'])} of new "
+    f"delinquencies get there. So in its first {W.months(life['pd_horizon'])} "
+    f"{W.share(life['cohort_pd_horizon'], 2)} of the month-{life['reference_month']} book "
+    f"defaulted, {W.fraction_of(life['cohort_pd_horizon'], life['mean_true_pd'])} its mean "
+    f"true 12-month PD of {W.share(life['mean_true_pd'], 2)}: the simulation's delinquency "
+    "ladder, not the PD, sets how many accounts reach 90 days, and the truth's expectation, "
+    f"which follows the ladder, was {W.share(life['truth_pd_horizon'], 2)}. "
     f"Over {life['horizon']} months the cohort method gives {W.share(life['cohort'], 2)} for "
     f"the whole book against the truth's {W.share(life['truth'], 2)} "
     f"({W.share(life['truth_low'], 2)} to {W.share(life['truth_high'], 2)}). "

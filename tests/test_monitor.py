@@ -127,6 +127,20 @@ def test_default_hazard_is_the_simulations_ladder_written_out():
         [3, 3, 3, 2, 1, 1, 0]
 
 
+def test_the_behaviour_docstring_states_the_ladder_the_code_runs():
+    """The share of new delinquencies that reach 90+ days is (1 - cure_prob)^3 (6.4 % at
+    0.6), which the module docstring must say, not the "one in four" it once claimed."""
+    from riskkit.lifecycle import behaviour
+
+    b = Behaviour()
+    doc = " ".join(behaviour.__doc__.split())
+    assert f"{100 * (1 - b.cure_prob) ** E.ROLL_MONTHS:.1f} %" in doc
+    assert f"cure_prob`` ({b.cure_prob:g})" in doc
+    assert f"overdue_per_default`` ({b.overdue_per_default:g})" in doc
+    assert f"{b.overdue_per_default:g} x {100 * (1 - b.cure_prob) ** 3:.1f} %" in doc
+    assert "one in four early delinquencies rolls" not in doc
+
+
 def test_expected_defaults_match_the_simulations_own_settlement_by_monte_carlo():
     """Run the simulation's ``settle_loans`` for 60,000 borrowers with known PDs and dues:
     the first defaults counted equal the compensator's expectation within 4 sd."""
@@ -419,6 +433,15 @@ def test_narrative_comparisons_are_read_off_the_tables(monitored):
     assert N.cohort_moves(monitored, members.iloc[:0]) is None
     life = N.lifetime_comparison(monitored)
     assert life["horizon"] == MONTHS and set(life["within"]) <= set(book.scale.labels())
+    # the book's 90+ defaults over the PD's own 12 months, beside its mean true 12-month PD
+    members = LT.reference_cohort(book, 0)
+    assert life["mean_true_pd"] == pytest.approx(book.true_pd[0][members].mean())
+    assert life["cohort_pd_horizon"] == monitored.lifetime.at(12).loc["all", "cohort"]
+    assert life["pd_horizon"] == 12 and life["roll_to_default"] == pytest.approx(0.4 ** 3)
+    # the ladder keeps the 90+ rate far below the true PD (the docstring's claim) ...
+    assert life["cohort_pd_horizon"] < life["mean_true_pd"] / 4
+    # ... and the truth's expectation follows the ladder, not the PD
+    assert life["truth_pd_horizon"] < life["mean_true_pd"] / 4
 
 
 # ----------------------------------------------------------------------------- words
@@ -454,6 +477,21 @@ def test_sentences_follow_the_numbers():
     assert (W.months(0), W.months(1), W.months(3)) == ("no month", "1 month", "3 months")
     assert W.describe_false_alarms(0) == "no false alarm before it"
     assert W.describe_false_alarms(2) == "2 false alarms before it"
+
+
+@pytest.mark.parametrize(("value", "reference", "words"), [
+    (0.0015, 0.0134, "about a ninth of"),
+    (0.125, 1.0, "about an eighth of"),
+    (0.5, 1.0, "about half of"),
+    (1.0, 14.0, "about 1/14 of"),
+    (1.03, 1.0, "about the same as"),
+    (2.5, 1.0, "about 2.5 times"),
+    (0.0, 1.0, "none of"),
+    (1.0, 0.0, "n/a"),
+    (float("nan"), 1.0, "n/a"),
+])
+def test_fraction_of_says_the_ratio_in_words(value, reference, words):
+    assert W.fraction_of(value, reference) == words
 
 
 # ----------------------------------------------------------------------------- input

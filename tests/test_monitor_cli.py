@@ -51,6 +51,9 @@ def test_monitor_writes_every_table_and_chart_and_keeps_the_summary(panel, tmp_p
     assert set(block["detection"]) == {"psi_score_0.1", "psi_score_0.25", "csi_0.25",
                                        "vintage_band", "roll_to_30_p_chart", "lender_alert"}
     assert block["downturn_from"] == 5 and block["grades"] == 10
+    # the truth beside every table is the simulation's world, named as simulate named it
+    assert block["world_label"] == before["world_label"] == BASELINE.with_downturn(5).label()
+    assert f"accounts of {block['world_label']} on 10 grades" in out.out
     assert not list(sim.rglob(".tmp-*"))
     # the same folder monitored again gives the same tables and summary
     tables = {p.name: p.read_bytes() for p in folder.glob("*.csv")}

@@ -83,8 +83,9 @@ def run_monitor(sim_dir: str | os.PathLike[str], figures: bool = True) -> dict[s
 def report_lines(block: dict[str, Any], sim_dir: str | os.PathLike[str]) -> list[str]:
     """What ``riskkit monitor`` prints: where the files went, each signal's detection lag,
     and whether every grade's lifetime PD lay within its interval of the truth."""
-    lines = [f"monitored {block['accounts_opened']:,} accounts on {block['grades']} grades "
-             f"({block['grade_scale']}) -> {Path(sim_dir) / MONITOR_DIR}"]
+    world = f" of {block['world_label']}" if block.get("world_label") else ""
+    lines = [f"monitored {block['accounts_opened']:,} accounts{world} on {block['grades']} "
+             f"grades ({block['grade_scale']}) -> {Path(sim_dir) / MONITOR_DIR}"]
     start = block["downturn_from"]
     for name, row in block["detection"].items():
         lag = row["lag"]

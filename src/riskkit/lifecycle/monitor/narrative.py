@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from riskkit.lifecycle.monitor.expected import ROLL_MONTHS
+from riskkit.lifecycle.monitor.lifetime import reference_cohort
 from riskkit.lifecycle.monitor.migration import moves_between
 from riskkit.lifecycle.monitor.tables import Monitoring
 from riskkit.lifecycle.monitor.transitions import matrix_frame
@@ -20,6 +22,8 @@ from riskkit.lifecycle.monitor.vintages import compare_vintages
 
 #: Months on book at which vintages are compared (less when the panel is shorter).
 COMPARE_AT = 6
+#: The true PD's horizon: a 12-month probability of default.
+PD_MONTHS = 12
 
 
 def quiet_year(result: Monitoring, months: int = 12) -> dict[str, Any]:
@@ -123,17 +127,39 @@ def cohort_moves(result: Monitoring, members: pd.DataFrame) -> dict[str, Any] | 
 
 
 def lifetime_comparison(result: Monitoring) -> dict[str, Any]:
-    """The whole book's lifetime PD at the longest horizon by every estimator, and whether
-    every grade lay within its interval of the truth."""
-    horizon = int(result.lifetime.table["horizon"].max())
-    rows = result.lifetime.at(horizon)
+    """The whole book's lifetime PD at the longest horizon by every estimator, whether
+    every grade lay within its interval of the truth, and the book's defaults over the true
+    PD's own horizon beside the mean true PD.
+
+    Why the last: the true PD is the generator's 12-month probability of default, while a
+    default here is 90+ days past due, which a new delinquency reaches only after
+    ``ROLL_MONTHS`` months without a cure (``roll_to_default = (1 - cure_prob) ** 3``), so
+    the book's defaults run far below its true PDs; the truth's expectation
+    (:mod:`~riskkit.lifecycle.monitor.expected`) follows that ladder, the PD does not.
+    ``pd_horizon`` is 12 months, or the panel's longest horizon when it is shorter.
+    """
+    life = result.lifetime
+    horizon = int(life.table["horizon"].max())
+    rows = life.at(horizon)
     book = rows.loc["all"]
     grades = rows.drop(index="all")
     grades = grades[grades["accounts"] > 0]
+    year = life.at(PD_MONTHS).loc["all"]
+    members = reference_cohort(result.book, life.reference_month)
+    true_pd = result.book.true_pd[life.reference_month][members]
+    cure = float(result.book.behaviour.cure_prob)
     return {
         "horizon": horizon,
         **{k: float(book[k]) for k in ("cohort", "kaplan_meier", "aalen_johansen", "markov",
                                        "truth", "truth_low", "truth_high", "truth_on_book")},
         "within": {str(g): bool(ok) for g, ok in grades["within"].items()},
         "within_on_book": {str(g): bool(ok) for g, ok in grades["within_on_book"].items()},
+        "reference_month": life.reference_month,
+        "pd_horizon": min(PD_MONTHS, horizon),
+        "cohort_pd_horizon": float(year["cohort"]),
+        "truth_pd_horizon": float(year["truth"]),
+        "mean_true_pd": float(true_pd.mean()) if true_pd.size else float("nan"),
+        "cure_prob": cure,
+        "roll_months": ROLL_MONTHS,
+        "roll_to_default": (1.0 - cure) ** ROLL_MONTHS,
     }

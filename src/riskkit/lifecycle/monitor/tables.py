@@ -186,6 +186,7 @@ def headline(result: Monitoring) -> dict[str, Any]:
     last = result.stages.iloc[-1]
     average = result.rolls.average
     return {
+        "world_label": book.summary.get("world_label"),
         "grade_scale": book.scale.name, "grades": book.scale.grades,
         "downturn_from": book.downturn_from,
         "accounts_opened": int(book.performing_at_origination.sum()),

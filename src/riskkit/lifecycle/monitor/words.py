@@ -37,6 +37,28 @@ def compare(value: float, reference: float, tolerance: float = 0.0) -> str:
     return "higher than" if value > reference else "lower than"
 
 
+#: Names of the fractions :func:`fraction_of` says in words ("one eighth of").
+FRACTIONS = {2: "half", 3: "a third", 4: "a quarter", 5: "a fifth", 6: "a sixth",
+             7: "a seventh", 8: "an eighth", 9: "a ninth", 10: "a tenth"}
+
+
+def fraction_of(value: float, reference: float, tolerance: float = 0.05) -> str:
+    """``value`` as a share of ``reference`` in words: "about an eighth of", "about half
+    of", "about 2.5 times", "about the same as" (a ratio within ``tolerance`` of 1);
+    "1/14 of" beyond a tenth; "n/a" without a positive reference."""
+    if not reference > 0 or not value >= 0:
+        return "n/a"
+    ratio = value / reference
+    if abs(ratio - 1.0) <= tolerance:
+        return "about the same as"
+    if ratio > 1.0:
+        return f"about {ratio:.1f} times"
+    if ratio == 0.0:
+        return "none of"
+    n = round(1.0 / ratio)
+    return f"about {FRACTIONS[n]} of" if n in FRACTIONS else f"about 1/{n} of"
+
+
 def months(n: int) -> str:
     """"no month", "1 month", "3 months"."""
     if n == 0:
