@@ -61,11 +61,16 @@ borrowers = borrowers or rows
 # above what its model predicted. An account is **opened** at the first review that grants
 # a line and **closed** at the first later review that finds no line, nothing owed and no
 # open delinquency. A **default** is more than 90 days past due (the Basel backstop).
+#
+# Both books live in the run's world (its shape, dials and bad rate) without its calendar:
+# a drift of the economy, under which the run drew its out-of-time cohort, would be a slow
+# downturn of its own, and here the downturn from `downturn_from` is the only change.
 
 # %%
 model, policy = run.model(run.deployed_model_name), run.policy()
+world = run.world.without_calendar()
 panels = {name: simulate(borrowers, months, seed, model=model, policy=policy,
-                         downturn_from=start, world=run.world)
+                         downturn_from=start, world=world)
           for name, start in (("quiet", None), ("downturn", downturn_from))}
 books = {name: M.monitor_book(M.Book.from_panel(p.frame, p.summary))
          for name, p in panels.items()}
@@ -75,7 +80,8 @@ display(Markdown(
     f"lender **{run.deployed_model_name}** at a PD "
     f"cut-off of {policy.cutoff:.2%}; grades: {turn.book.scale.name}. "
     f"{int(turn.book.performing_at_origination.sum()):,} accounts opened in the downturn "
-    f"book, {int(quiet.book.performing_at_origination.sum()):,} in the quiet one."))
+    f"book, {int(quiet.book.performing_at_origination.sum()):,} in the quiet one."
+    + ("" if world == run.world else f" The run's own world is {run.world.label()}.")))
 
 # %% [markdown]
 # ## The book in a quiet year

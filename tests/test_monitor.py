@@ -449,6 +449,7 @@ def test_narrative_comparisons_are_read_off_the_tables(monitored):
     (0.012, 0.018, "rose from 1.2 % to 1.8 %"),
     (0.018, 0.012, "fell from 1.8 % to 1.2 %"),
     (0.012, 0.012, "stayed at 1.2 %"),
+    (0.7101, 0.7099, "stayed at 71.0 %"),  # a change too small to show is no change
 ])
 def test_describe_change_picks_the_verb_from_the_numbers(before, after, words):
     assert W.describe_change(before, after) == words

@@ -19,12 +19,13 @@ def share(value: float | None, decimals: int = 1) -> str:
 def describe_change(before: float, after: float, decimals: int = 1, percent: bool = True,
                     tolerance: float = 0.0) -> str:
     """"rose from 1.2 % to 1.8 %", "fell from ...", or "stayed at ..." (``|change| <=
-    tolerance``)."""
+    tolerance``, or the two read the same at ``decimals``: never "fell from 71.0 % to
+    71.0 %")."""
 
     def fmt(x: float) -> str:
         return share(x, decimals) if percent else f"{x:,.{decimals}f}"
 
-    if abs(after - before) <= tolerance:
+    if abs(after - before) <= tolerance or fmt(after) == fmt(before):
         return f"stayed at {fmt(after)}"
     verb = "rose" if after > before else "fell"
     return f"{verb} from {fmt(before)} to {fmt(after)}"
