@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from riskkit.core import features as F
 from riskkit.synth import World
 from riskkit.synth.worlds import world_spec
 
@@ -54,6 +55,46 @@ def run_world(cfg: dict[str, Any]) -> World:
 def oot_month(cfg: dict[str, Any]) -> int:
     """The calendar month of a run's out-of-time cohort (``data.oot.months_later``)."""
     return int(cfg["data"].get("oot", {}).get("months_later", 12))
+
+
+#: The jobs the validation split is shared out to, in order.
+VALIDATION_ROLES = ("stop", "calibrate", "cutoff")
+
+
+def validation_roles(valid: pd.DataFrame, cfg: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """The validation split shared out to its three jobs, so none is judged on its own rows.
+
+    ``stop`` decides when a model stops learning (early stopping), ``calibrate`` fits the
+    Platt map, ``cutoff`` chooses the policy's cut-off. When one set of rows does all three,
+    each step is tuned to the noise of the same rows: the calibration's quality is measured
+    where it was fitted and a bad-rate cut-off is the most generous point of an in-sample
+    curve, so on new data the approved book is riskier than its target. Each part is a
+    seeded, outcome-stratified third of ``valid`` (every part gets its share of the rare
+    bads). ``data.valid_roles: shared`` gives the whole split to every job, as riskkit 0.2.0
+    did (configs written then have no such key and keep their decisions).
+
+    Parameters
+    ----------
+    valid : pandas.DataFrame
+        The run's validation split.
+    cfg : dict
+        The resolved run config (``seed``, ``data.valid_roles``).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``stop``, ``calibrate`` and ``cutoff`` frames (the same frame three times when shared).
+    """
+    if cfg["data"].get("valid_roles", "shared") == "shared":
+        return dict.fromkeys(VALIDATION_ROLES, valid)
+    rng = np.random.default_rng(np.random.SeedSequence(cfg["seed"], spawn_key=(11,)))
+    role = np.empty(len(valid), dtype=np.int64)
+    y = valid[F.TARGET].to_numpy() if F.TARGET in valid.columns else np.zeros(len(valid))
+    for outcome in np.unique(y):  # stratified: each third gets a third of the bads
+        rows = rng.permutation(np.flatnonzero(y == outcome))
+        role[rows] = np.arange(len(rows)) % len(VALIDATION_ROLES)
+    return {name: valid.iloc[np.flatnonzero(role == k)].reset_index(drop=True)
+            for k, name in enumerate(VALIDATION_ROLES)}
 
 
 def population_splits(cfg: dict[str, Any], world: World | None = None) -> dict[str, pd.DataFrame]:
