@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from riskkit.core.errors import ConfigError, RiskkitError
+from riskkit.reporting.cli import add_validate_commands  # riskkit validate, validate-power
 
 log = logging.getLogger("riskkit")
 
@@ -431,7 +432,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_generate, _add_run, _add_sweep, _add_compare, _add_explain, _add_simulate, _add_fit,
-    _add_notebooks, _add_report, _add_bench,
+    _add_notebooks, _add_report, _add_bench, add_validate_commands,
 ]
 
 

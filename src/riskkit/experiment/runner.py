@@ -36,6 +36,7 @@ from riskkit.core.io import write_json, write_parquet, write_text
 from riskkit.core.registry import Registry
 from riskkit.experiment import config as C
 from riskkit.experiment import tracking
+from riskkit.experiment.grading import MASTER_SCALE_FILE, master_scale
 from riskkit.experiment.runfolder import write_manifest
 from riskkit.experiment.splits import population_splits
 from riskkit.experiment.stages import (
@@ -143,6 +144,8 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
             with stages.stage("policy"):
                 policy, decisions = decide_all(cfg, models, splits)
                 write_json(tmp / "models" / "policy.json", policy.to_dict())
+                write_json(tmp / "models" / MASTER_SCALE_FILE,  # the grades of decisions.parquet
+                           master_scale(cfg, decisions).to_dict())
                 metrics["policy"] = policy_metrics(policy, decisions, cfg)
             with stages.stage("fairness"):
                 metrics["fairness"], tables["fairness"] = fairness_all(cfg, policy, splits,

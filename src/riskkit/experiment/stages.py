@@ -22,6 +22,7 @@ from riskkit.core import features as F
 from riskkit.core.io import write_text
 from riskkit.core.registry import Registry
 from riskkit.evaluate import fairness as FA
+from riskkit.experiment.grading import master_scale
 from riskkit.experiment.splits import run_world
 from riskkit.explain.shap_objects import to_shap
 from riskkit.models import CreditModel, make_model
@@ -168,7 +169,11 @@ def decide_all(cfg: dict[str, Any], models: dict[str, CreditModel],
         parts.append(part)
     decisions = pd.concat(parts, ignore_index=True)
     decisions["split"] = decisions["split"].astype("category")
+    # the master scale (riskkit.validate): each applicant's PD grade, 1 = lowest PD
+    decisions["grade"] = master_scale(cfg, decisions).grade(
+        decisions[f"pd_{cfg['policy']['model']}"].to_numpy())
     return policy, decisions
+
 
 
 def fairness_attributes(frame: pd.DataFrame,

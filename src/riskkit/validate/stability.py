@@ -167,11 +167,13 @@ def hhi_test(grades: Any, n_grades: int, development_grades: Any = None, *,
              p_red: float = 0.001) -> Result:
     """Concentration of the grade distribution, and whether it rose since development.
 
-    Level: the ECB's Herfindahl index ``HI`` (see :func:`concentration`) against ``yellow``
-    and ``red``. Test (ECB instructions, 2019): ``z = sqrt(K - 1) (CV_cur - CV_dev) /
-    sqrt(CV_cur^2 (0.5 + CV_cur^2))``, ``p = 1 - Phi(z)``. The test's variance does not
-    shrink with the number of applicants, so it rarely rejects; the power study measures how
-    rarely.
+    Level and light: the ECB's Herfindahl index ``HI`` (see :func:`concentration`) against
+    ``yellow`` and ``red``. Test (ECB instructions, 2019): ``z = sqrt(K - 1) (CV_cur -
+    CV_dev) / sqrt(CV_cur^2 (0.5 + CV_cur^2))``, ``p = 1 - Phi(z)``. Its spread does not
+    depend on the number of applicants, and with grades of equal size at development
+    (``CV_dev = 0``, a quantile master scale) ``z = sqrt(K - 1) / sqrt(0.5 + CV_cur^2)``
+    whatever happened since, so it rejects every sample; the p-value is reported, the light
+    does not follow it (the power study measures its false alarms).
 
     Parameters
     ----------
@@ -205,7 +207,10 @@ def hhi_test(grades: Any, n_grades: int, development_grades: Any = None, *,
         p_value = float(stats.norm.sf(z)) if np.isfinite(z) else None
         details.update({"z": float(z), "cv_dev": dev["cv"], "hi_dev": dev["hi"],
                         "hhi_dev": dev["hhi"]})
-    light = worst(level_light(cur["hi"], yellow, red), p_light(p_value, p_yellow, p_red))
+    # the light reads the level only: the ECB test's spread ignores the number of
+    # applicants, and when the development grades were of equal size (CV = 0) its z is
+    # sqrt(K - 1) / sqrt(0.5 + CV^2) for any current distribution, so it always rejects
+    light = level_light(cur["hi"], yellow, red)
     return Result("hhi", cur["hhi"], p_value, None, light, ECB + "; Herfindahl index", details)
 
 
