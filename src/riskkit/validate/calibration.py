@@ -27,7 +27,7 @@ from riskkit.evaluate.metrics import check_inputs
 from riskkit.validate.results import Result, p_light
 
 __all__ = ["GradeCounts", "binomial_p", "binomial_test", "brier_test", "grade_counts",
-           "hosmer_lemeshow_test", "jeffreys_p", "jeffreys_test", "normal_p", "normal_test",
+           "hosmer_lemeshow_test", "jeffreys_interval", "jeffreys_p", "jeffreys_test", "normal_p", "normal_test",
            "spiegelhalter_test", "spiegelhalter_z"]
 
 BINOMIAL = "BCBS WP14 (2005), binomial test; scipy.stats.binom"
@@ -69,8 +69,23 @@ def binomial_p(defaults: Any, n: Any, pd_: Any) -> np.ndarray:
     without the distribution object's argument handling: the power study calls this for
     every grade of every sample.
     """
-    d, nn, p = (np.asarray(v, dtype=float) for v in (defaults, n, pd_))
-    return np.where(d <= 0, 1.0, special.bdtrc(np.maximum(d - 1, 0), nn, p))
+    d = np.rint(np.asarray(defaults, dtype=float)).astype(np.int64)
+    nn = np.rint(np.asarray(n, dtype=float)).astype(np.int64)
+    return np.where(d <= 0, 1.0, special.bdtrc(np.maximum(d - 1, 0), nn,
+                                               np.asarray(pd_, dtype=float)))
+
+
+def jeffreys_interval(defaults: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Jeffreys' interval of a default rate, with Brown, Cai & DasGupta's boundary rule.
+
+    The equal-tailed interval of ``Beta(d + 1/2, n - d + 1/2)`` (``statsmodels``'
+    ``proportion_confint(method="jeffreys")``), except that the lower end is 0 when no
+    applicant defaulted and the upper end 1 when all did (Brown, Cai & DasGupta 2001,
+    Statistical Science 16:101, section 4.1.2). Without that rule a grade with no defaults
+    gets an interval that excludes its own observed rate of 0.
+    """
+    low, high = proportion_confint(int(defaults), int(n), alpha=1 - level, method="jeffreys")
+    return (0.0 if defaults == 0 else float(low)), (1.0 if defaults == n else float(high))
 
 
 def jeffreys_p(defaults: Any, n: Any, pd_: Any) -> np.ndarray:
@@ -106,8 +121,8 @@ def _per_grade(test: str, y: Any, pd_: Any, grades: Any, n_grades: int | None, a
         holm[used] = multipletests(raw[used], alpha=alpha, method="holm")[1]
     table = []
     for k in range(counts.n.size):
-        ci = (proportion_confint(int(counts.defaults[k]), int(counts.n[k]), 1 - 0.95,
-                                 method="jeffreys") if used[k] else (np.nan, np.nan))
+        ci = jeffreys_interval(int(counts.defaults[k]), int(counts.n[k])) if used[k] \
+            else (np.nan, np.nan)
         table.append({"grade": k + 1, "n": int(counts.n[k]), "defaults": int(counts.defaults[k]),
                       "pd": counts.pd[k], "dr": counts.dr[k], "dr_ci": [ci[0], ci[1]],
                       "p_value": raw[k], "p_holm": holm[k],

@@ -72,9 +72,10 @@ def delong_covariance(y: Any, scores: Sequence[Any]) -> tuple[np.ndarray, np.nda
 
 
 def _cov(rows: np.ndarray) -> np.ndarray:
-    """Sample covariance of the rows (``numpy.cov``'s number, without its overhead)."""
+    """Sample covariance of the rows (``numpy.cov``'s number, without its overhead); NaN
+    with fewer than two columns (one bad or one good: no variance to estimate)."""
     if rows.shape[1] < 2:
-        return np.zeros((rows.shape[0],) * 2)
+        return np.full((rows.shape[0],) * 2, np.nan)
     centred = rows - rows.mean(axis=1, keepdims=True)
     return centred @ centred.T / (rows.shape[1] - 1)
 
@@ -180,9 +181,9 @@ def auc_test(y: Any, p: Any, *, yellow: float = 0.70, red: float = 0.60,
         bootstrap interval.
     """
     auc_, var = delong(y, p)
-    se = float(np.sqrt(max(var, 0.0)))
+    se = float(np.sqrt(var)) if var >= 0 else float("nan")
     z = float(stats.norm.ppf(0.5 + level / 2))
-    ci = (max(0.0, auc_ - z * se), min(1.0, auc_ + z * se))
+    ci = (max(0.0, auc_ - z * se), min(1.0, auc_ + z * se)) if np.isfinite(se) else None
     bads, goods = _split(y, p)
     details: dict[str, Any] = {"se": se, "level": level, "n_bads": int(bads.size),
                                "n_goods": int(goods.size)}

@@ -115,7 +115,8 @@ def build_scale(development_pd: Any = None, count: int = 10,
         raise DataError("master scale", [f"the development sample has {p.size} finite PDs; "
                                          f"{count} grades need at least {count}"])
     inner = np.quantile(p, np.arange(1, count) / count)
-    inner = np.unique(inner[(inner > 0) & (inner < 1)])
+    # a boundary at the largest PD would leave the top grade empty
+    inner = np.unique(inner[(inner > 0) & (inner < 1) & (inner < p.max())])
     if inner.size == 0:
         raise DataError("master scale", ["the development sample's PDs are all equal: "
                                          "no grades can be built from them"])
