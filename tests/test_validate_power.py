@@ -1,0 +1,125 @@
+"""The power study: defects do what they say, results are deterministic per seed whatever
+runs them, and the summaries (rates, intervals, detectable defects) are computed right."""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.proportion import proportion_confint
+
+from riskkit.core.errors import ConfigError
+from riskkit.validate import DEFAULTS, Cell, PoolSpec, cells_from, detectable, run_power
+from riskkit.validate.pool import cell_arrays, pool
+from riskkit.validate.power import simulate, summarise
+
+SPEC = PoolSpec(rows=20_000, seed=3, scenario="baseline", bad_rate=0.04, world="baseline")
+TH = DEFAULTS["thresholds"]
+
+
+def test_defects_change_the_model_as_described() -> None:
+    pl = pool(SPEC)
+    none = cell_arrays(SPEC, Cell("none"))
+    np.testing.assert_array_equal(none.model_pd, pl.true_pd)
+    np.testing.assert_array_equal(none.grades, pl.dev_grades)
+    half = cell_arrays(SPEC, Cell("pd_scale", 0.5))
+    np.testing.assert_allclose(half.model_pd, 0.5 * pl.true_pd)
+    one = cell_arrays(SPEC, Cell("grade_scale", 0.5))
+    hit = pl.dev_grades == pl.grade
+    np.testing.assert_allclose(one.model_pd[hit], 0.5 * pl.true_pd[hit])
+    np.testing.assert_array_equal(one.model_pd[~hit], pl.true_pd[~hit])
+    lost = cell_arrays(SPEC, Cell("lost_driver", 1.0))
+    assert lost.model_pd.mean() == pytest.approx(pl.true_pd.mean(), rel=1e-9)  # re-centred
+    logit = np.log(lost.model_pd / (1 - lost.model_pd))
+    # what it lost is exactly the driver's true contribution (up to the new intercept)
+    np.testing.assert_allclose(logit - (pl.true_logit - pl.driver_contrib),
+                               np.full(pl.rows, (logit - (pl.true_logit - pl.driver_contrib))[0]),
+                               atol=1e-8)
+    drift = cell_arrays(SPEC, Cell("drift", 0.5))
+    assert drift.sampling_cdf is not None and drift.sampling_cdf[-1] == pytest.approx(1.0)
+    assert cell_arrays(SPEC, Cell("correlation", 0.02)).rho == 0.02
+    with pytest.raises(ConfigError, match="unknown defect"):
+        Cell("typo")
+
+
+def test_a_task_is_the_same_whoever_runs_it() -> None:
+    a = simulate(SPEC, Cell("pd_scale", 0.8), 500, 4, seed=9)
+    b = simulate(SPEC, Cell("pd_scale", 0.8), 500, 4, seed=9)
+    c = simulate(SPEC, Cell("pd_scale", 0.8), 500, 4, seed=10)
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key])
+    assert not np.array_equal(a["dr"], c["dr"])
+    cells = [Cell("none"), Cell("correlation", 0.05)]
+    here = run_power(SPEC, cells, [400], 3, 9, alpha=0.05, thresholds=TH)
+    with ThreadPoolExecutor(2) as executor:  # any executor: tasks carry their own seed
+        there = run_power(SPEC, cells, [400], 3, 9, alpha=0.05, thresholds=TH,
+                          executor=executor)
+    pd.testing.assert_frame_equal(here.rates, there.rates)
+
+
+def test_what_each_defect_triggers() -> None:
+    cells = [Cell("none"), Cell("pd_scale", 0.5), Cell("lost_driver", 1.0),
+             Cell("drift", 0.6), Cell("correlation", 0.1)]
+    study = run_power(SPEC, cells, [5000], 30, 1, alpha=0.05, thresholds=TH)
+    rate = study.rates.set_index(["kind", "test"])["rate"]
+    assert rate[("pd_scale", "jeffreys_portfolio")] > 0.9  # halved PDs: caught
+    assert rate[("pd_scale", "migration")] > 0.9  # everyone moves to safer grades
+    assert rate[("none", "migration")] == 0.0  # same model, same grades: nobody moves
+    # the truth has many drivers: losing the strongest costs about 0.014 of AUC, which the
+    # decline test sees in some samples of 5,000; the grades it scatters are always seen
+    assert rate[("lost_driver", "auc_decline")] > rate[("none", "auc_decline")] + 0.1
+    assert rate[("lost_driver", "migration_rule")] == 1.0
+    assert rate[("drift", "psi")] > 0.9 and rate[("drift", "migration")] == 0.0
+    cells_ = study.cells.set_index("kind")
+    # a common factor: the default rate spreads far more than the binomial says
+    assert cells_.loc["correlation", "dr_sd"] > 2 * cells_.loc["correlation", "binomial_sd"]
+    assert cells_.loc["none", "dr_sd"] < 1.5 * cells_.loc["none", "binomial_sd"]
+    assert cells_.loc["lost_driver", "auc_mean"] < cells_.loc["none", "auc_mean"] - 0.008
+
+
+def test_summaries_count_alarms_with_clopper_pearson_intervals() -> None:
+    raw = {"auc": np.zeros(4), "dr": np.full(4, 0.04), "mean_pd": np.full(4, 0.04),
+           "psi_value": np.array([0.0, 0.2, 0.0, 0.3]), "csi_max": np.zeros(4),
+           "mwb": np.zeros(4)}
+    for name in ("auc_decline", "binomial_portfolio", "jeffreys_portfolio", "hosmer_lemeshow",
+                 "spiegelhalter", "psi", "csi", "hhi", "migration"):
+        raw[name] = np.array([0.01, 0.2, np.nan, 0.04])
+    grades = np.array([[0.001, 0.5, np.nan], [0.03, 0.04, 0.5], [0.9, 0.9, 0.9],
+                       [0.2, 0.3, 0.4]])
+    for name in ("binomial", "jeffreys", "normal"):
+        raw[f"{name}_grades"] = grades
+    rates, _ = summarise({(Cell("none"), 100): raw}, 0.05, TH)
+    r = rates.set_index("test")
+    assert r.loc["psi", "alarms"] == 2 and r.loc["psi", "trials"] == 4  # NaN is no alarm
+    assert r.loc["psi_rule", "alarms"] == 2
+    assert r.loc["binomial_any", "alarms"] == 2
+    # Holm's first step: row 1 has min 0.001 < 0.05 / 2 (two grades tested); row 2 has
+    # 0.03 > 0.05 / 3
+    assert r.loc["binomial", "alarms"] == 1
+    assert (r.loc["binomial_grade", "alarms"], r.loc["binomial_grade", "trials"]) == (3, 11)
+    low, high = proportion_confint(2, 4, method="beta")
+    assert (r.loc["psi", "ci_low"], r.loc["psi", "ci_high"]) == pytest.approx((low, high))
+
+
+def test_detectable_interpolates_between_studied_sizes() -> None:
+    rows = [("none", 0.0, 0.05), ("pd_scale", 0.9, 0.5), ("pd_scale", 0.8, 0.9),
+            ("pd_scale", 1.2, 0.0)]
+    rates = pd.DataFrame([{"kind": k, "size": s, "n": 1000, "test": "spiegelhalter", "rate": r}
+                          for k, s, r in rows])
+    found = detectable(rates, 1000, tests=("spiegelhalter",)).iloc[0]
+    # understatement 10 % -> 50 %, 20 % -> 90 %: 80 % power at 10 + 10 * 0.3 / 0.4 = 17.5 %
+    assert found["smallest"] == pytest.approx(0.175)
+    never = detectable(rates.assign(rate=0.1), 1000, tests=("spiegelhalter",)).iloc[0]
+    assert never["smallest"] is None or math.isnan(never["smallest"])
+    assert never["largest_studied"] == pytest.approx(0.2)
+
+
+def test_cells_from_the_config_section() -> None:
+    cells = cells_from(DEFAULTS["power"]["defects"])
+    assert cells[0] == Cell("none")
+    kinds = {c.kind for c in cells}
+    assert kinds == {"none", "pd_scale", "grade_scale", "lost_driver", "drift", "correlation"}
+    assert cells_from({"pd_scale": [], "drift": [0.1]}) == [Cell("none"), Cell("drift", 0.1)]
