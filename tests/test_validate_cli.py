@@ -17,6 +17,7 @@ from riskkit.experiment import config as C
 from riskkit.experiment import load_run, runner
 from riskkit.experiment.validation import VALIDATION_FILE, read_validation, validate_run
 from riskkit.reporting.report import render_report
+from riskkit.reporting.report_validation import direction
 
 QUICK = {"explain": {"splits": ["test"], "recourse_sample": 2}, "figures": {"enabled": False}}
 
@@ -173,3 +174,9 @@ def test_validate_power_writes_its_folder(tmp_path: Path, capsys) -> None:
     assert meta["reps"] == 4 and meta["pool_rows"] == 3000
     assert (folder / "figures" / "false_alarms.png").read_bytes()[:4] == b"\x89PNG"
     assert (folder / "figures" / "power_pd_scale_1000.png").is_file()
+
+
+def test_direction_words_follow_the_sign() -> None:
+    assert direction(0.80, 0.82) == "rose" and direction(0.82, 0.80) == "fell"
+    assert direction(0.8, 0.8) == "stayed" and direction(0.8, 0.8001, tolerance=0.001) == "stayed"
+    assert direction(0.82, 0.80, "zh") == "下降" and direction(0.80, 0.82, "zh") == "上升"

@@ -9,10 +9,21 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from riskkit.core.errors import ConfigError
-from riskkit.validate import DEFAULTS, Cell, PoolSpec, cells_from, detectable, run_power
+from riskkit.reporting.power_words import false_alarm_sentences, reason
+from riskkit.validate import (
+    DEFAULTS,
+    Cell,
+    PoolSpec,
+    cells_from,
+    default_rate_sd,
+    detectable,
+    false_alarm_table,
+    run_power,
+)
 from riskkit.validate.pool import cell_arrays, pool
 from riskkit.validate.power import simulate, summarise
 
@@ -123,3 +134,31 @@ def test_cells_from_the_config_section() -> None:
     kinds = {c.kind for c in cells}
     assert kinds == {"none", "pd_scale", "grade_scale", "lost_driver", "drift", "correlation"}
     assert cells_from({"pd_scale": [], "drift": [0.1]}) == [Cell("none"), Cell("drift", 0.1)]
+
+
+def test_default_rate_spread_under_a_common_factor() -> None:
+    """rho = 0: the binomial spread; one PD for everyone: Vasicek's closed form with the
+    bivariate normal (joint default probability of two borrowers)."""
+    assert default_rate_sd(0.04, 0.0, 1000) == pytest.approx(math.sqrt(0.04 * 0.96 / 1000))
+    t, rho = stats.norm.ppf(0.04), 0.05
+    joint = stats.multivariate_normal(mean=[0, 0], cov=[[1, rho], [rho, 1]]).cdf([t, t])
+    want = math.sqrt((0.04 - joint) / 1000 + joint - 0.04**2)
+    assert default_rate_sd(np.full(50, 0.04), rho, 1000) == pytest.approx(want, rel=1e-6)
+    # the common part stays as the sample grows
+    assert default_rate_sd(0.04 * np.ones(5), rho, 10**7) > 0.9 * math.sqrt(joint - 0.04**2)
+
+
+def test_false_alarm_words_follow_the_intervals() -> None:
+    rates = pd.DataFrame([
+        {"kind": "none", "size": 0.0, "n": 1000, "test": t, "rate": r, "ci_low": lo,
+         "ci_high": hi, "trials": 200}
+        for t, r, lo, hi in [("binomial_any", 0.3, 0.24, 0.36), ("spiegelhalter", 0.05, 0.03, 0.08),
+                             ("binomial_grade", 0.03, 0.02, 0.04)]])
+    table = false_alarm_table(rates, 0.05, ("binomial_any", "spiegelhalter", "binomial_grade"))
+    assert list(table["verdict"]) == ["above", "at", "below"]
+    said = false_alarm_sentences(table, 0.05)
+    assert "above the nominal 5.00%" in said[0] and "any of the grades" in said[0]
+    assert said[1].endswith("at the nominal 5.00%.") and reason("spiegelhalter", "at") == ""
+    assert "below the nominal" in said[2] and "whole number" in said[2]
+    zh = false_alarm_sentences(table, 0.05, "zh")
+    assert "高于名义水平" in zh[0] and "低于名义水平" in zh[2]

@@ -21,16 +21,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from riskkit import charts
-from riskkit.core.errors import ConfigError
-from riskkit.core.io import write_json, write_text
+from riskkit.core.errors import ConfigError, RunError
+from riskkit.core.io import read_json, write_json, write_text
 from riskkit.experiment import config as C
 from riskkit.experiment.runner import final_run_path, staging_folder
 from riskkit.experiment.splits import run_world
 from riskkit.validate import CALIBRATION_TESTS, KINDS, PoolSpec, PowerStudy, cells_from, detectable
 from riskkit.validate import run_power as run_study
 
-__all__ = ["CHART_TESTS", "pool_spec", "power_config", "run_power_study", "summary_lines"]
+__all__ = ["CHART_TESTS", "load_power_study", "pool_spec", "power_config", "run_power_study",
+           "study_for_notebook", "summary_lines"]
+
+#: The sample sizes a notebook studies, those no larger than its pool.
+NOTEBOOK_SIZES = (1_000, 5_000, 20_000, 100_000)
 
 #: The tests each power chart draws (one line each), by defect.
 CHART_TESTS = {
@@ -159,3 +165,29 @@ def _figures(study: PowerStudy, cfg: dict[str, Any], folder: Path) -> None:
                 figs[f"power_{kind}_{size}"] = charts.plot_power(
                     rates, kind, size, CHART_TESTS[kind], alpha=alpha, lang=lang)
         charts.export_all(figs, folder, formats=cfg["figures"]["formats"], parallel=False)
+
+
+def load_power_study(folder: str | os.PathLike[str]) -> PowerStudy:
+    """A study :func:`run_power_study` wrote (``rates.csv``, ``cells.csv``, ``power.json``)."""
+    path = Path(folder)
+    missing = [f for f in ("rates.csv", "cells.csv", "power.json") if not (path / f).is_file()]
+    if missing:
+        raise RunError(f"{path} is not a validate-power folder: {', '.join(missing)} missing")
+    rates = pd.read_csv(path / "rates.csv")
+    return PowerStudy(rates, pd.read_csv(path / "cells.csv"),
+                      read_json(path / "power.json")["meta"])
+
+
+def study_for_notebook(rows: int, seed: int, reps: int, power_dir: str | None = None, *,
+                       workers: int = 2, quiet: bool = True) -> PowerStudy:
+    """Notebook 09's study: a ``riskkit validate-power`` folder when given, else the
+    default defects on a pool of ``rows`` applicants at the sizes it can hold."""
+    if power_dir is not None:
+        return load_power_study(power_dir)
+    sizes = [n for n in NOTEBOOK_SIZES if n <= rows] or [rows]
+    cfg = C.resolve({"name": "notebook09", "seed": seed, "validate": {"power": {
+        "pool_rows": rows, "sizes": sizes, "reps": reps, "workers": workers}}})
+    power = cfg["validate"]["power"]
+    return run_study(pool_spec(cfg), cells_from(power["defects"]), sizes, reps, seed,
+                     alpha=cfg["validate"]["alpha"], thresholds=cfg["validate"]["thresholds"],
+                     workers=workers, quiet=quiet)

@@ -46,10 +46,13 @@ from riskkit.validate.grades import MasterScale, build_scale
 from riskkit.validate.pool import KINDS, Cell, PoolSpec
 from riskkit.validate.power import (
     CALIBRATION_TESTS,
+    DETECTION_TESTS,
     TESTS,
     PowerStudy,
     cells_from,
+    default_rate_sd,
     detectable,
+    false_alarm_table,
     run_power,
 )
 from riskkit.validate.results import LIGHTS, Result, level_light, p_light, worst
@@ -57,11 +60,12 @@ from riskkit.validate.settings import DEFAULTS, check_section, section
 from riskkit.validate.stability import csi_test, hhi_test, migration_test, psi_test
 
 __all__ = [
-    "CALIBRATION_TESTS", "COMPARISON_TESTS", "DEFAULTS", "KINDS", "LIGHTS", "SAMPLE_TESTS",
+    "CALIBRATION_TESTS", "COMPARISON_TESTS", "DEFAULTS", "DETECTION_TESTS", "KINDS", "LIGHTS", "SAMPLE_TESTS",
     "TESTS", "Cell", "MasterScale", "PoolSpec", "PowerStudy", "Result", "Sample",
     "auc_decline_test", "auc_test", "binomial_test", "bootstrap_auc", "brier_test",
-    "build_scale", "cells_from", "check_section", "comparison_tests", "csi_test", "delong",
-    "delong_covariance", "delong_from_counts", "detectable", "gini_test", "hhi_test",
+    "build_scale", "cells_from", "check_section", "comparison_tests", "csi_test",
+    "default_rate_sd", "delong", "delong_covariance", "delong_from_counts", "detectable",
+    "false_alarm_table", "gini_test", "hhi_test",
     "hosmer_lemeshow_test", "jeffreys_test", "ks_test", "level_light", "migration_test",
     "normal_test", "p_light", "psi_test", "results_table", "run_power", "sample_tests",
     "section", "spiegelhalter_test", "worst",

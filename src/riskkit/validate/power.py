@@ -35,8 +35,9 @@ from riskkit.validate.discrimination import delong, delong_from_counts
 from riskkit.validate.pool import KINDS, Cell, PoolSpec, cell_arrays, pool
 from riskkit.validate.stability import bowker, concentration, psi_from_counts, psi_p_value
 
-__all__ = ["CALIBRATION_TESTS", "GRADE_TESTS", "TESTS", "PowerStudy", "cells_from", "detectable",
-           "run_power", "simulate", "summarise"]
+__all__ = ["CALIBRATION_TESTS", "DETECTION_TESTS", "GRADE_TESTS", "TESTS", "PowerStudy",
+           "cells_from", "default_rate_sd", "detectable", "false_alarm_table", "run_power",
+           "simulate", "summarise"]
 
 GRADE_TESTS = ("binomial", "jeffreys", "normal")
 #: Tests scored by a p-value below ``alpha``; the ``*_rule`` ones by a level threshold.
@@ -49,7 +50,8 @@ CALIBRATION_TESTS = ("binomial", "binomial_any", "binomial_grade", "jeffreys", "
                      "jeffreys_grade", "normal", "normal_any", "normal_grade",
                      "binomial_portfolio", "jeffreys_portfolio", "hosmer_lemeshow",
                      "spiegelhalter")
-VALUES = ("auc", "dr", "mean_pd", "psi_value", "csi_max", "mwb")
+#: The calibration tests whose power is a share of samples (not of grades).
+DETECTION_TESTS = tuple(t for t in CALIBRATION_TESTS if not t.endswith("_grade"))
 
 
 def _draw(pl: Any, ca: Any, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -310,6 +312,10 @@ def run_power(spec: PoolSpec, cells: Iterable[Cell], sizes: Sequence[int], reps:
                                                              t[1]))}
     rates, cell_table = summarise(ordered, alpha, thresholds)
     pl = pool(spec)
+    sample = pl.recorded_pd[:: max(1, pl.rows // 20_000)]  # the quadrature needs no more
+    cell_table["theory_sd"] = [
+        default_rate_sd(sample, r.size if r.kind == "correlation" else 0.0, r.n)
+        if r.kind in ("none", "correlation") else float("nan") for r in cell_table.itertuples()]
     meta = {"seconds": time.perf_counter() - started, "reps": reps, "sizes": list(sizes),
             "alpha": alpha, "seed": seed, "pool_rows": spec.rows, "driver": pl.driver,
             "grade": pl.grade, "scale": pl.scale.to_dict(), "auc_dev": pl.auc_dev,
@@ -318,7 +324,7 @@ def run_power(spec: PoolSpec, cells: Iterable[Cell], sizes: Sequence[int], reps:
 
 
 def detectable(rates: pd.DataFrame, n: int, kind: str = "pd_scale", power: float = 0.8,
-               tests: Sequence[str] = CALIBRATION_TESTS) -> pd.DataFrame:
+               tests: Sequence[str] = DETECTION_TESTS) -> pd.DataFrame:
     """The smallest defect each test detects with ``power``, interpolated between sizes.
 
     For ``pd_scale`` the defect is the understatement ``1 - factor`` (factors below 1 only);
@@ -349,3 +355,46 @@ def detectable(rates: pd.DataFrame, n: int, kind: str = "pd_scale", power: float
         rows.append({"test": test, "smallest": smallest,
                      "largest_studied": float(x.max()) if x.size else None})
     return pd.DataFrame(rows)
+
+
+def false_alarm_table(rates: pd.DataFrame, alpha: float,
+                      tests: Sequence[str] = CALIBRATION_TESTS) -> pd.DataFrame:
+    """Each test's false-alarm rate by sample size, and where it sits against ``alpha``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        test, n, rate, ci_low, ci_high, trials and ``verdict``: ``"at"`` when the 95 %
+        Clopper-Pearson interval contains ``alpha``, else ``"above"`` or ``"below"``.
+    """
+    none = rates[(rates["kind"] == "none") & rates["test"].isin(tests)].copy()
+    none["verdict"] = np.where(none["ci_low"] > alpha, "above",
+                               np.where(none["ci_high"] < alpha, "below", "at"))
+    order = {t: i for i, t in enumerate(tests)}
+    none = none.sort_values(["test", "n"], key=lambda s: s.map(order) if s.name == "test" else s)
+    return none[["test", "n", "rate", "ci_low", "ci_high", "trials", "verdict"]].reset_index(
+        drop=True)
+
+
+def default_rate_sd(pds: Any, rho: float, n: int, nodes: int = 64) -> float:
+    """Spread of the default rate of ``n`` applicants drawn from ``pds``, with a common factor.
+
+    Vasicek's one-factor model (Vasicek 2002, Risk 15(12):160; the Basel IRB formula's):
+    given the month's factor Z every applicant defaults with ``p(Z) = Phi((Phi^-1(p) -
+    sqrt(rho) Z) / sqrt(1 - rho))``. With ``m(Z)`` the mean of ``p(Z)`` over ``pds``,
+    ``Var(DR) = E[m (1 - m)] / n + Var(m)``, integrated over Z by Gauss-Hermite quadrature
+    (``numpy.polynomial.hermite_e``). The second term does not shrink with ``n``; the
+    binomial tests assume only the first, so their false alarms grow with the sample.
+    ``rho = 0`` gives the binomial spread ``sqrt(PD (1 - PD) / n)``.
+    """
+    p = np.atleast_1d(np.asarray(pds, dtype=float))
+    if rho <= 0:
+        m = float(p.mean())
+        return math.sqrt(m * (1 - m) / n)
+    z, w = np.polynomial.hermite_e.hermegauss(nodes)
+    w = w / w.sum()
+    t = special.ndtri(np.clip(p, 1e-12, 1 - 1e-12))
+    m = np.array([special.ndtr((t - math.sqrt(rho) * zk) / math.sqrt(1 - rho)).mean()
+                  for zk in z])
+    mean = float(w @ m)
+    return math.sqrt(max(float(w @ (m * (1 - m))) / n + float(w @ (m - mean) ** 2), 0.0))
