@@ -91,5 +91,6 @@ def _cmd_validate_power(args: argparse.Namespace) -> int:
             path, study = run_power_study(cfg, args.out, executor=client.get_executor(),
                                           quiet=args.quiet)
     print("\n".join(summary_lines(study)))
-    print(f"power study written to {path} ({study.meta['seconds']:.0f} s)")
+    print(f"power study written to {path} ({study.meta['seconds']:.0f} s wall, "
+          f"{study.meta['cpu_seconds']:.0f} CPU s)")
     return 0
