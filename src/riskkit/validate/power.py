@@ -74,8 +74,10 @@ def _auc(ca: Any, idx: np.ndarray, y: np.ndarray, p: np.ndarray) -> tuple[float,
         return float("nan"), float("nan")
     if 8 * idx.size >= ca.n_levels:  # counts over the pool's PD levels: O(levels), no sort
         lev = ca.levels[idx]
-        b = np.bincount(lev, weights=y, minlength=ca.n_levels)
-        return delong_from_counts(b, np.bincount(lev, minlength=ca.n_levels) - b)
+        total = np.bincount(lev, minlength=ca.n_levels)
+        seen = np.flatnonzero(total)  # levels nobody drew add nothing to any sum
+        b = np.bincount(lev, weights=y, minlength=ca.n_levels)[seen]
+        return delong_from_counts(b, total[seen] - b)
     return delong(y.astype(np.int8), p)
 
 
