@@ -256,7 +256,7 @@ def validation_section(view: RunView, figs: Figures) -> str:
     samples = vtext("and", lang).join(view.split(s) for s in record["samples"])
     dev = record["development"]
     dev_name = view.split(dev["split"]) if record.get("against") is None else \
-        f"{record['against']['name']} ({view.split(dev['split'])})"
+        vtext("dev.other", lang, split=view.split(dev["split"]), name=record["against"]["name"])
     intro = vtext("intro", lang, model=view.model(record["model"]), samples=samples,
                   k=fmt.integer(record["master_scale"]["n_grades"]),
                   method=vtext(f"method.{record['master_scale']['method']}", lang),

@@ -28,6 +28,7 @@ VTEXTS: dict[str, dict[str, str]] = {
     "method.quantile": {"en": "equal shares of the development sample", "zh": "按开发样本等分"},
     "method.fixed": {"en": "fixed PD boundaries", "zh": "固定违约概率边界"},
     "and": {"en": " and ", "zh": "和"},
+    "dev.other": {"en": "the {split} split of run {name}", "zh": "运行{name}的{split}"},
     "col.test": {"en": "Test", "zh": "检验"}, "col.sample": {"en": "Sample", "zh": "样本"},
     "col.stat": {"en": "Statistic", "zh": "统计量"}, "col.p": {"en": "p-value", "zh": "p值"},
     "col.ci": {"en": "95% interval", "zh": "95%区间"}, "col.light": {"en": "Light", "zh": "信号灯"},
