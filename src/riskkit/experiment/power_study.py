@@ -103,8 +103,9 @@ def summary_lines(study: PowerStudy, n: int | None = None) -> list[str]:
         found = detectable(rates, n)
         lines.append(f"smallest PD understatement detected with 80% power at n={n:,}")
         for row in found.itertuples(index=False):
-            said = (f"{row.smallest:.1%}" if row.smallest is not None else
-                    f"not within the studied {row.largest_studied:.0%}")
+            said = (f"{row.smallest:.1%}" if pd.notna(row.smallest) else
+                    f"not within the studied {row.largest_studied:.0%}"
+                    if pd.notna(row.largest_studied) else "no understatement studied")
             lines.append(f"  {row.test:<20} {said}")
     return lines
 
