@@ -90,7 +90,7 @@ show(charts.plot_strategy_curve({run.deployed_model_name: (test[TARGET], model.p
 # times.
 
 # %%
-downturn = drift.downturn_cohort(run.config)
+downturn = drift.downturn_cohort(run.world, run.config["seed"], len(test))
 samples = {"baseline (test)": test, "downturn": downturn}
 display(Markdown(
     f"{len(downturn):,} downturn applicants: bad rate **{downturn[TARGET].mean():.2%}** "

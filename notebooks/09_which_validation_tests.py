@@ -18,11 +18,11 @@
 # test raises a false alarm, or misses a real defect, at a given sample size: the true PD of
 # every borrower is unknown. Here it is known.
 #
-# The notebook draws a large pool of applicants from riskkit's world once, then draws
+# The notebook draws a large pool of applicants from a riskkit World once, then draws
 # samples from it again and again, each with fresh outcomes from the true PD, and scores
 # them with a model that is exactly right, or wrong in a known way: PDs understated or
-# overstated by a factor, one grade miscalibrated, a driver lost, the population drifted,
-# or defaults that share a common factor within the month. For each test and sample size it
+# overstated by a factor, one grade miscalibrated, a driver lost, the World drifted on a
+# year while the model stayed, or defaults that share a common factor within the month. For each test and sample size it
 # counts how often the test flags at the 5 % level, with a Clopper-Pearson interval: with
 # no defect that is the **false-alarm rate**, which should be 5 %; with a defect it is the
 # **power**. `riskkit validate-power CONFIG` runs the same study at full size
@@ -47,6 +47,7 @@ from riskkit import charts
 from riskkit.experiment.power_study import CHART_TESTS, study_for_notebook
 from riskkit.reporting import power_words as words
 from riskkit.reporting.notebooks import publisher, setup
+from riskkit.synth import World
 from riskkit.validate import CALIBRATION_TESTS, detectable, false_alarm_table
 
 lang = setup(lang)
@@ -56,8 +57,9 @@ sizes = sorted(rates["n"].unique())
 show = publisher(SimpleNamespace(name="validate-power", config={"seed": seed}), fig_dir)
 display(Markdown(f"{study.meta['reps']} samples per defect and size, sizes "
                  f"{', '.join(f'{n:,}' for n in sizes)}, drawn from {study.meta['pool_rows']:,} "
-                 f"applicants; the lost driver is `{study.meta['driver']}`, the miscalibrated "
-                 f"grade {study.meta['grade']}."))
+                 f"applicants of {World.from_dict(study.meta['world']).label()}; the lost "
+                 f"driver is `{study.meta['driver']}`, the miscalibrated grade "
+                 f"{study.meta['grade']}."))
 
 # %% [markdown]
 # ## 1 · False alarms: a model that is exactly right
@@ -123,9 +125,12 @@ found.round(4)
 # ## 4 · Other defects: one grade, a lost driver, a drifted population
 #
 # One grade's PDs understated; a model without the strongest driver of the true log-odds
-# (re-centred, so its mean PD is still right); a population tilted towards risk while the
-# model stays right. The migration tests grade the same applicants with the development
-# model and the current one: they see a changed model, never a changed population.
+# (re-centred, so its mean PD is still right); the World's own drift: applicants a year on,
+# with the economy moved that share of the way to a downturn (lower incomes, more shocks
+# and strain, a higher true risk at the same features), scored by the development model,
+# which is what a run's out-of-time cohort with `data.oot.drift` sees. The migration tests
+# grade the same applicants with the development model and the current one: they see a
+# changed model, never a changed population.
 
 # %%
 for kind in ("grade_scale", "lost_driver", "drift"):

@@ -19,10 +19,13 @@ import riskkit
 from riskkit.core.errors import ConfigError, RiskkitError, RunError
 from riskkit.reporting import notebooks as nbr
 from riskkit.reporting import sync as notebooks_sync
+from riskkit.synth import World
 
 SOURCES = sorted(p for p in nbr.notebooks_dir().iterdir() if nbr.SOURCE_PATTERN.fullmatch(p.name))
 PARAMETERS = {"rows", "seed", "run_dir", "fig_dir", "lang"}
 MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "pdf": b"%PDF-"}
+
+BASELINE = World("baseline", 0.04)  # the world these tests draw from
 
 
 def _assigned(source: str) -> set[str]:
@@ -202,7 +205,7 @@ def test_notebook_sources_are_found_from_the_repo() -> None:
 
 
 def test_load_population_fresh_or_from_a_run(tmp_path: Path) -> None:
-    fresh = nbr.load_population(300, seed=4)
+    fresh = nbr.load_population(300, seed=4, world=BASELINE)
     assert len(fresh) == 300
     run = tmp_path / "run"
     run.mkdir()

@@ -18,8 +18,11 @@ from riskkit.explain import additivity_error, approved_reference, contributions,
 from riskkit.explain.texts import reason_text, reason_texts, value_text
 from riskkit.models import make_model
 from riskkit.policy import Policy
+from riskkit.synth import World
 
 ROWS = 30_000
+
+BASELINE = World("baseline", 0.04)  # the world these tests draw from
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +31,7 @@ def world() -> dict[str, object]:
     a, b = int(0.6 * ROWS), int(0.8 * ROWS)
     train, valid, test = frame.iloc[:a], frame.iloc[a:b], frame.iloc[b:]
     # a quicker LightGBM than the default (fewer, larger steps)
-    params = {"lgbm": {"params": {"learning_rate": 0.1}}}
+    params = {"lgbm": {"params": {"learning_rate": 0.1}}, "oracle": {"world": BASELINE}}
     models = {name: make_model(name, **params.get(name, {})).fit(
         train, train[F.TARGET], X_valid=valid, y_valid=valid[F.TARGET]) for name in ("oracle", "scorecard", "lgbm")}
     policies, decisions = {}, {}

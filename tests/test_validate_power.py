@@ -13,7 +13,11 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from riskkit.core.errors import ConfigError
+from riskkit.experiment import config as C
+from riskkit.experiment.power_study import pool_spec
+from riskkit.experiment.splits import run_world
 from riskkit.reporting.power_words import false_alarm_sentences, reason
+from riskkit.synth import DEFAULT_BAD_RATE, World
 from riskkit.validate import (
     DEFAULTS,
     Cell,
@@ -24,16 +28,21 @@ from riskkit.validate import (
     false_alarm_table,
     run_power,
 )
-from riskkit.validate.pool import cell_arrays, pool
+from riskkit.validate.pool import DRIFT_MONTHS, cell_arrays, drifted_world, pool
 from riskkit.validate.power import simulate, summarise
 
-SPEC = PoolSpec(rows=20_000, seed=3, scenario="baseline", bad_rate=0.04, world="baseline")
+BASELINE = World("baseline", DEFAULT_BAD_RATE)
+#: A fifth of the recorded outcomes carry no information.
+NOISY = World("baseline", DEFAULT_BAD_RATE, label_noise=0.2)
+SPEC = PoolSpec(rows=20_000, seed=3, world=BASELINE)
+NOISY_SPEC = PoolSpec(rows=20_000, seed=3, world=NOISY)
 TH = DEFAULTS["thresholds"]
 
 
 def test_defects_change_the_model_as_described() -> None:
     pl = pool(SPEC)
     none = cell_arrays(SPEC, Cell("none"))
+    np.testing.assert_array_equal(pl.dev_pd, pl.true_pd)  # no label noise: the truth
     np.testing.assert_array_equal(none.model_pd, pl.true_pd)
     np.testing.assert_array_equal(none.grades, pl.dev_grades)
     half = cell_arrays(SPEC, Cell("pd_scale", 0.5))
@@ -50,10 +59,60 @@ def test_defects_change_the_model_as_described() -> None:
                                np.full(pl.rows, (logit - (pl.true_logit - pl.driver_contrib))[0]),
                                atol=1e-8)
     drift = cell_arrays(SPEC, Cell("drift", 0.5))
-    assert drift.sampling_cdf is not None and drift.sampling_cdf[-1] == pytest.approx(1.0)
+    assert drift.true_pd.mean() > pl.true_pd.mean() + 0.005  # the economy worsened
+    np.testing.assert_array_equal(drift.grades, drift.dev_grades)  # the same model
     assert cell_arrays(SPEC, Cell("correlation", 0.02)).rho == 0.02
     with pytest.raises(ConfigError, match="unknown defect"):
         Cell("typo")
+
+
+def test_the_drift_defect_is_the_worlds_drift() -> None:
+    """A drift of d is the applicants of the World drifting d a year, a year on, scored by
+    the development model (the month-0 truth); the same economy as a run's out-of-time
+    cohort with data.oot.drift = d; at d = 0 the pool itself."""
+    pl = pool(SPEC)
+    zero = cell_arrays(SPEC, Cell("drift", 0.0))
+    np.testing.assert_array_equal(zero.true_pd, pl.true_pd)
+    np.testing.assert_array_equal(zero.model_pd, pl.dev_pd)
+    np.testing.assert_array_equal(zero.feature_codes, pl.feature_codes)
+    later = drifted_world(BASELINE, 0.5).generate(SPEC.rows, SPEC.seed, month=DRIFT_MONTHS)
+    drift = cell_arrays(SPEC, Cell("drift", 0.5))
+    np.testing.assert_array_equal(drift.true_pd, later["true_pd"].to_numpy())
+    np.testing.assert_allclose(drift.model_pd, BASELINE.truth(0).pd(later))
+    assert not np.array_equal(drift.feature_codes, pl.feature_codes)  # incomes moved
+    cfg = C.resolve({"name": "d", "data": {"oot": {"drift": 0.5, "months_later": 12}}})
+    run = run_world(cfg)
+    assert run.scenario_at(12) == drifted_world(pool_spec(cfg).world, 0.5).scenario_at(12)
+
+
+def test_under_label_noise_the_model_and_defects_see_the_recorded_pd() -> None:
+    """The development model is the Bayes predictor of the recorded label; the factor
+    defects scale it; a lost driver is lost from the truth, then mapped. Fails before the
+    port, where the model was the true PD while outcomes were recorded labels."""
+    pl = pool(NOISY_SPEC)
+    np.testing.assert_allclose(pl.dev_pd, NOISY.recorded_pd(pl.true_pd))
+    none = cell_arrays(NOISY_SPEC, Cell("none"))
+    np.testing.assert_array_equal(none.model_pd, pl.dev_pd)
+    np.testing.assert_allclose(cell_arrays(NOISY_SPEC, Cell("pd_scale", 0.8)).model_pd,
+                               0.8 * pl.dev_pd)
+    lost = cell_arrays(NOISY_SPEC, Cell("lost_driver", 1.0)).model_pd
+    assert lost.min() >= NOISY.label_noise * NOISY.bad_rate  # a recorded-label PD
+    assert lost.mean() == pytest.approx(pl.dev_pd.mean(), rel=1e-9)
+    study = run_power(NOISY_SPEC, [Cell("none")], [5000], 100, 4, alpha=0.05, thresholds=TH)
+    rate = study.rates.set_index("test")
+    for test in ("hosmer_lemeshow", "binomial", "jeffreys", "spiegelhalter"):
+        # at or under the level (Holm is conservative); the true PD as model: 74 to 100 %
+        assert rate.loc[test, "ci_low"] < 0.05 and rate.loc[test, "rate"] < 0.1, test
+
+
+def test_a_config_pool_is_its_runs_world_at_month_zero() -> None:
+    cfg = C.resolve({"name": "w", "data": {"world": "interacting", "bad_rate": 0.08,
+                                           "truth": {"label_noise": 0.1},
+                                           "oot": {"scenario": "downturn", "drift": 0.5}}})
+    world = pool_spec(cfg).world
+    assert world == run_world(cfg).without_calendar()
+    assert (world.shape, world.bad_rate, world.label_noise) == ("interacting", 0.08, 0.1)
+    assert world.changes == () and world.drift == 0.0
 
 
 def test_a_task_is_the_same_whoever_runs_it() -> None:
@@ -86,6 +145,8 @@ def test_what_each_defect_triggers() -> None:
     assert rate[("lost_driver", "migration_rule")] == 1.0
     assert rate[("drift", "psi")] > 0.9 and rate[("drift", "migration")] == 0.0
     cells_ = study.cells.set_index("kind")
+    # the economy moved on and the development model did not: it understates
+    assert cells_.loc["drift", "dr_mean"] > cells_.loc["drift", "mean_pd"] + 0.003
     # a common factor: the default rate spreads far more than the binomial says
     assert cells_.loc["correlation", "dr_sd"] > 2 * cells_.loc["correlation", "binomial_sd"]
     assert cells_.loc["none", "dr_sd"] < 1.5 * cells_.loc["none", "binomial_sd"]
@@ -147,6 +208,11 @@ def test_default_rate_spread_under_a_common_factor() -> None:
     assert default_rate_sd(np.full(50, 0.04), rho, 1000) == pytest.approx(want, rel=1e-6)
     # the common part stays as the sample grows
     assert default_rate_sd(0.04 * np.ones(5), rho, 10**7) > 0.9 * math.sqrt(joint - 0.04**2)
+    # label noise: the factor moves real defaults only, so its spread shrinks by 1 - noise
+    noisy = default_rate_sd(np.full(50, 0.04), rho, 10**9, recorded=NOISY.recorded_pd)
+    assert noisy == pytest.approx(0.8 * math.sqrt(joint - 0.04**2), rel=1e-3)
+    assert default_rate_sd(0.04, 0.0, 1000, recorded=NOISY.recorded_pd) == pytest.approx(
+        math.sqrt(0.04 * 0.96 / 1000))  # the noise draws at the bad rate: the mean stays
 
 
 def test_false_alarm_words_follow_the_intervals() -> None:

@@ -14,7 +14,9 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
+from riskkit.core.argtypes import OneLineParser, non_negative_int, positive_int
 from riskkit.core.errors import ConfigError, RiskkitError
 from riskkit.reporting.cli import add_validate_commands  # riskkit validate, validate-power
 
@@ -27,30 +29,7 @@ Handler = Callable[[argparse.Namespace], int]
 MAX_MONTHS = 120
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (the usage itself is under --help)."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def _whole_number(minimum: int, wording: str) -> Callable[[str], int]:
-    """An argparse type for whole numbers >= ``minimum`` (``1_000`` accepted)."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text.replace("_", ""))
-        except ValueError:
-            value = minimum - 1
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected {wording}, got {text!r}")
-        return value
-
-    return parse
-
-
-positive_int = _whole_number(1, "a positive whole number")
-non_negative_int = _whole_number(0, "a whole number >= 0")
+__all__ = ["OneLineParser", "build_parser", "main", "non_negative_int", "positive_int"]
 
 
 #: Libraries that log font subsetting and lookups at INFO (about 1,500 lines a fit).
@@ -90,32 +69,27 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from riskkit.synth import DEFAULT_BAD_RATE, get_scenario, write_population
+    from riskkit.synth import DEFAULT_BAD_RATE, World, write_population
     from riskkit.synth.store import CHECK_FROM_ROWS, check_room, size_estimate
-    from riskkit.synth.worlds import world_spec
 
-    get_scenario(args.scenario)  # fail before any work on a misspelt scenario
-    world = world_spec(args.world)
-    bad_rate = DEFAULT_BAD_RATE if args.bad_rate is None else args.bad_rate
+    # every part of the world is checked before any work (a misspelt scenario or shape)
+    world = World(args.world, DEFAULT_BAD_RATE if args.bad_rate is None else args.bad_rate,
+                  scenario=args.scenario)
     if args.rows >= CHECK_FROM_ROWS and not args.force:
-        check_room(size_estimate(args.rows, args.seed, args.scenario, bad_rate, world=world),
-                   args.out)
+        check_room(size_estimate(args.rows, args.seed, world), args.out)
     if args.engine == "dask":
         from riskkit.scale import write_population_dask
 
-        card = write_population_dask(args.out, rows=args.rows, seed=args.seed,
-                                     scenario=args.scenario, bad_rate=bad_rate,
+        card = write_population_dask(args.out, rows=args.rows, seed=args.seed, world=world,
                                      scheduler=args.scheduler,
-                                     partition_blocks=args.partition_blocks, quiet=args.quiet,
-                                     world=world)
+                                     partition_blocks=args.partition_blocks, quiet=args.quiet)
     else:
-        card = write_population(args.out, rows=args.rows, seed=args.seed,
-                                scenario=args.scenario, bad_rate=bad_rate, quiet=args.quiet,
-                                world=world)
+        card = write_population(args.out, rows=args.rows, seed=args.seed, world=world,
+                                quiet=args.quiet)
     auc = card["oracle_auc"]
     auc_text = "n/a (one class)" if auc is None else f"{auc:.3f}"
     print(f"{card['rows']:,} applicants, bad rate {card['bad_rate']:.2%}, "
-          f"oracle AUC {auc_text}, world {world.name} -> {args.out}")
+          f"oracle AUC {auc_text}, {world.label()} -> {args.out}")
     return 0
 
 
@@ -216,6 +190,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from riskkit.experiment.runfolder import compare
 
     table = compare(args.run_a, args.run_b)
+    print("\n".join(table.attrs["header"]))
     if not args.all:
         table = table[table["diff"].fillna(1) != 0]
     with pd.option_context("display.max_rows", None, "display.width", 160,
@@ -262,7 +237,13 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true",
                    help=f"simulate more than {MAX_MONTHS} months anyway")
     p.add_argument("--seed", type=non_negative_int, default=3)
-    p.add_argument("--run", type=Path, default=None, help="score with this run's model and policy")
+    p.add_argument("--run", type=Path, default=None,
+                   help="score with this run's model and policy, in the run's world")
+    p.add_argument("--world", default=None,
+                   help="shape of the truth without --run: baseline (default), additive, "
+                        "interacting, nonmonotone, threshold or a '+' combination")
+    p.add_argument("--bad-rate", type=float, default=None,
+                   help="target bad rate of the world without --run (default 0.04)")
     p.add_argument("--downturn-from", type=non_negative_int, default=None,
                    help="month from which the downturn scenario applies")
     p.add_argument("--retrain-every", type=positive_int, default=None, metavar="K",
@@ -282,13 +263,17 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
                           "change occupation, so decades of months describe nobody real")
     if args.reject_inference is not None and args.retrain_every is None:
         raise ConfigError("--reject-inference needs --retrain-every K")
-    if args.retrain_every is not None:
-        return _cmd_retrain(args)
+    from riskkit.synth import DEFAULT_BAD_RATE, World
 
-    # Helper threads (the lender's LightGBM fit, the panel's encoder, the selection-bias
-    # fits) come back to Python between C calls and wait for the main thread to let go of
-    # the GIL: up to the switch interval each time (5 ms by default, 162 times per fit).
-    # A tenth of it: the lender's fit 1.7-1.95 s -> 1.45-1.5 s beside the imports.
+    if args.run is not None and (args.world is not None or args.bad_rate is not None):
+        raise ConfigError("--run simulates in the run's own world; drop --world/--bad-rate")
+    world = None if args.run is not None else World(
+        args.world or "baseline", DEFAULT_BAD_RATE if args.bad_rate is None else args.bad_rate)
+    if args.retrain_every is not None:
+        return _cmd_retrain(args, world)
+
+    # helper threads (the lender's fit, the panel's encoder) wait up to the GIL switch
+    # interval each time they return from C: a tenth of it, the lender's fit 1.7 -> 1.45 s
     sys.setswitchinterval(0.0005)
     run = None
     if args.run is not None:
@@ -298,17 +283,19 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     else:
         from riskkit.synth.truth import start_truth_fit
 
-        start_truth_fit()  # the truth's reference sample is drawn while the models import
+        # the truth's reference sample is drawn while the models import
+        start_truth_fit(world.bad_rate, world.spec)
         from riskkit.lifecycle.lender import start_default_lender
 
         # the default lender trains (LightGBM, no GIL) while the charts are imported below
-        start_default_lender(args.seed)
+        start_default_lender(world, args.seed)
     from riskkit.lifecycle.analysis import run_simulation
 
     summary = run_simulation(args.out, args.borrowers, args.months, args.seed, run=run,
-                             downturn_from=args.downturn_from, quiet=args.quiet)
+                             world=world, downturn_from=args.downturn_from, quiet=args.quiet)
     cohort = summary["borrowed_once_then_ineligible"]
-    print(f"{args.borrowers:,} borrowers x {args.months} months -> {args.out}")
+    print(f"{args.borrowers:,} borrowers x {args.months} months of {summary['world_label']} "
+          f"-> {args.out}")
     print(f"  borrowed once, repaid on time, then ineligible: {cohort['count']:,} "
           f"({cohort['share']:.1%} of one-time borrowers who repaid on time)")
     for cause, share in sorted(cohort["causes"].items(), key=lambda kv: -kv[1]):
@@ -321,13 +308,13 @@ def _mean(values: list[float | None]) -> float:
     return sum(kept) / len(kept) if kept else float("nan")
 
 
-def _cmd_retrain(args: argparse.Namespace) -> int:
+def _cmd_retrain(args: argparse.Namespace, world: Any) -> int:
     from riskkit.rejectinf.loop import run_retraining
 
     if args.run is not None:
         raise ConfigError("--retrain-every starts from the default lender; drop --run")
     summary = run_retraining(args.out, args.borrowers, args.months, args.seed,
-                             args.retrain_every, args.reject_inference,
+                             args.retrain_every, args.reject_inference, world=world,
                              downturn_from=args.downturn_from, quiet=args.quiet)
     block = summary["retraining"]
     print(f"{args.borrowers:,} borrowers x {args.months} months, retraining every "

@@ -22,9 +22,15 @@ from riskkit.explain.background import BACKGROUND_MODES, DEFAULT_BACKGROUND_ROWS
 from riskkit.rejectinf import DEFAULTS as REJECT_INFERENCE_DEFAULTS
 from riskkit.rejectinf import check_section as check_reject_inference
 from riskkit.synth.scenarios import SCENARIOS
+from riskkit.synth.world import MAX_DRIFT
 from riskkit.synth.worlds import DIALS, world_spec
 from riskkit.validate import DEFAULTS as VALIDATE_DEFAULTS
 from riskkit.validate import check_section as check_validate
+
+#: The economy's drift between the development sample and the out-of-time cohort, as a
+#: share of a downturn per year: small, so PSI, CSI and the out-of-time AUC measure a real
+#: (modest) change rather than sampling noise.
+DEFAULT_OOT_DRIFT = 0.25
 
 #: Sections whose content is free-form (checked by the component that reads it).
 FREE_FORM = {("features",), ("models", "lgbm", "params"), ("models", "scorecard", "binning_params"),
@@ -42,8 +48,12 @@ DEFAULTS: dict[str, Any] = {
         "world": "baseline",
         "truth": {k: d[0] for k, d in DIALS.items()},
         "split": {"train": 0.6, "valid": 0.2, "test": 0.2},
-        # a later cohort, drawn from its own seed, optionally under another scenario
-        "oot": {"rows": 50_000, "scenario": "baseline", "seed_offset": 1000},
+        # a later cohort, drawn from its own seed `months_later` months on in the world's
+        # calendar (optionally under another scenario); `drift`: the share of a downturn the
+        # economy and the population move per year (0 or none: a second draw of the same
+        # population, which measures sampling noise only)
+        "oot": {"rows": 50_000, "scenario": "baseline", "seed_offset": 1000,
+                "months_later": 12, "drift": DEFAULT_OOT_DRIFT},
     },
     "models": {
         "oracle": {"enabled": True},
@@ -161,6 +171,11 @@ def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
     check.whole("data.rows", data["rows"], 1000)
     check.whole("data.oot.rows", data["oot"]["rows"], 0)
     check.whole("data.oot.seed_offset", data["oot"]["seed_offset"], 0)
+    check.whole("data.oot.months_later", data["oot"]["months_later"], 1)
+    drift = data["oot"]["drift"]
+    check.expect("data.oot.drift", drift, drift is None or drift == "none"
+                 or (_is_number(drift) and 0 <= drift <= MAX_DRIFT),
+                 f"a share of a downturn per year between 0 and {MAX_DRIFT:g}, or none")
     split = data["split"]
     shares = [split.get(k) for k in ("train", "valid", "test")]
     check.expect("data.split", split, all(_is_number(v) and v > 0 for v in shares)

@@ -72,12 +72,19 @@ def power_config(path: str | os.PathLike[str], *, reps: int | None = None,
 
 
 def pool_spec(cfg: dict[str, Any]) -> PoolSpec:
-    """The pool a config's power study draws from: its world's truth as values."""
-    world = run_world(cfg)
+    """The pool a config's power study draws from: the run's World at month 0.
+
+    :func:`~riskkit.experiment.splits.run_world` gives the World a run of this config draws
+    its applicants from (shape, dials, bad rate, label noise, the month-0 scenario); the
+    pool is its development cohort, so the World's calendar (a later downturn, the
+    out-of-time drift) is dropped: the drift defect sets its own (``validate.power.defects.
+    drift``, the same unit as ``data.oot.drift``). Under label noise the development model
+    is the World's recorded-label PD, outcomes are recorded labels and the miscalibration
+    defects scale that PD (:mod:`riskkit.validate.pool`: which PD each part sees).
+    """
     grades, power = cfg["validate"]["grades"], cfg["validate"]["power"]
-    return PoolSpec(rows=power["pool_rows"], seed=cfg["seed"], scenario=cfg["data"]["scenario"],
-                    bad_rate=cfg["data"]["bad_rate"], world=world,
-                    label_noise=world.label_noise, grade_count=grades["count"],
+    return PoolSpec(rows=power["pool_rows"], seed=cfg["seed"],
+                    world=run_world(cfg).without_calendar(), grade_count=grades["count"],
                     boundaries=None if grades["boundaries"] is None
                     else tuple(grades["boundaries"]),
                     grade=power["grade"], driver=power["driver"])

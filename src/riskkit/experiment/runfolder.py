@@ -23,16 +23,16 @@ import pandas as pd
 import yaml
 
 from riskkit import __version__
-from riskkit.core.errors import RunError
+from riskkit.core.errors import ConfigError, RunError
 from riskkit.core.features import SYNTHETIC
 from riskkit.core.io import read_json, write_json
 from riskkit.core.paths import repo_root
 from riskkit.core.registry import Registry
-from riskkit.experiment.splits import population_splits
+from riskkit.experiment.splits import WORLD_FILE, population_splits, run_world
 from riskkit.explain.background import BACKGROUND_FILE
 from riskkit.models import load_model
 from riskkit.policy import Policy
-from riskkit.synth import fingerprint
+from riskkit.synth import World, fingerprint
 
 MANIFEST = "manifest.json"
 PACKAGES = ("numpy", "pandas", "pyarrow", "scikit-learn", "scipy", "lightgbm", "shap",
@@ -133,6 +133,40 @@ class Run:
         loading it changes nothing another run computes."""
         return read_run_registry(self.path)
 
+    @cached_property
+    def world(self) -> World:
+        """The World a synthetic run's data came from: its ``world.json``; a run written by
+        riskkit 0.2.0 has none, and its world is rebuilt from its ``config.yaml`` (those
+        runs drew their out-of-time cohort without drift).
+
+        Raises
+        ------
+        RunError
+            For a run of a user's own data (it has no synthetic world), or a damaged file.
+        """
+        path = self.path / WORLD_FILE
+        if path.is_file():
+            try:
+                return World.from_dict(read_json(path), str(path))
+            except (ValueError, ConfigError) as exc:
+                raise RunError(f"{path} is damaged: {exc}") from None
+        if self.manifest.get("data_stored") or (self.path / REGISTRY_FILE).is_file():
+            raise RunError(f"run {self.path} was fitted on data of your own: it has no "
+                           "synthetic world (no truth to check against)")
+        try:
+            return run_world(self.config)
+        except (KeyError, TypeError, ConfigError) as exc:
+            raise RunError(f"run {self.path}: cannot rebuild its world from config.yaml "
+                           f"({exc})") from None
+
+    @property
+    def world_label(self) -> str:
+        """The run's world in words, or what it is instead (data of one's own)."""
+        try:
+            return self.world.label()
+        except RunError:
+            return "data of your own (no synthetic world)"
+
     def policy(self) -> Any:
 
         return Policy.from_dict(read_json(self.path / "models" / "policy.json"))
@@ -154,7 +188,7 @@ class Run:
         if stored.exists():
             return pd.read_parquet(stored)
 
-        splits = _regenerated(self.path, json.dumps(self.config, sort_keys=True))
+        splits = _regenerated(self.path, json.dumps(self.config, sort_keys=True), self.world)
         frame = splits[split]
         if fingerprint(frame) != expected[split]:
             raise RunError(f"run {self.path}: regenerating split {split!r} gave different data "
@@ -198,13 +232,14 @@ class Run:
 _SPLIT_CACHE: dict[tuple[str, str], dict[str, pd.DataFrame]] = {}
 
 
-def _regenerated(path: Path, config_key: str) -> dict[str, pd.DataFrame]:
-    """Regenerate a run's splits once per process (several calls ask for several splits)."""
+def _regenerated(path: Path, config_key: str, world: World) -> dict[str, pd.DataFrame]:
+    """Regenerate a run's splits in its world, once per process (several calls ask for
+    several splits)."""
 
     key = (str(path), config_key)
     if key not in _SPLIT_CACHE:
         _SPLIT_CACHE.clear()
-        _SPLIT_CACHE[key] = population_splits(json.loads(config_key))
+        _SPLIT_CACHE[key] = population_splits(json.loads(config_key), world)
     return _SPLIT_CACHE[key]
 
 
@@ -299,7 +334,13 @@ def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
 
 
 def compare(run_a: str | os.PathLike[str], run_b: str | os.PathLike[str]) -> pd.DataFrame:
-    """Every numeric metric of two runs side by side, with the difference B - A."""
+    """Every numeric metric of two runs side by side, with the difference B - A.
+
+    The table's ``attrs["worlds"]`` names each run's world, ``attrs["same_world"]`` says
+    whether they are the same and ``attrs["header"]`` says both in lines to print first:
+    two runs of different worlds differ partly because their truths do, which a reader
+    must know before reading a difference as a model's.
+    """
     a, b = load_run(run_a), load_run(run_b)
     flat_a: dict[str, Any] = {}
     flat_b: dict[str, Any] = {}
@@ -310,4 +351,17 @@ def compare(run_a: str | os.PathLike[str], run_b: str | os.PathLike[str]) -> pd.
                           b.name: [flat_b.get(k) for k in keys]})
     table["diff"] = pd.to_numeric(table[b.name], errors="coerce") - pd.to_numeric(
         table[a.name], errors="coerce")
+    table.attrs["worlds"] = {a.name: a.world_label, b.name: b.world_label}
+    table.attrs["same_world"] = _world_or_none(a) == _world_or_none(b)
+    table.attrs["header"] = [f"{run.name}: {run.world_label}" for run in (a, b)] + (
+        [] if table.attrs["same_world"] else
+        ["these runs come from different worlds: part of every difference below is the "
+         "truth's, not the models'"])
     return table
+
+
+def _world_or_none(run: Run) -> World | None:
+    try:
+        return run.world
+    except RunError:
+        return None

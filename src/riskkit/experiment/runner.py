@@ -5,7 +5,7 @@ resolves the policy, decides, explains the denials, draws every chart and writes
 folder per the contract in DESIGN.md::
 
     runs/<name>-<YYYYmmdd-HHMMSS>/
-      config.yaml  manifest.json  metrics.json  datacard.json
+      config.yaml  manifest.json  metrics.json  datacard.json  world.json
       models/<model>/...  models/policy.json
       decisions.parquet  reasons.parquet  tables/*.csv  figures/*.png|svg|pdf
 
@@ -38,7 +38,7 @@ from riskkit.experiment import config as C
 from riskkit.experiment import tracking
 from riskkit.experiment.grading import MASTER_SCALE_FILE, master_scale
 from riskkit.experiment.runfolder import write_manifest
-from riskkit.experiment.splits import population_splits
+from riskkit.experiment.splits import WORLD_FILE, population_splits, run_world
 from riskkit.experiment.stages import (
     decide_all,
     evaluate_all,
@@ -135,10 +135,14 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
     try:
         with staging_folder(runs, cfg["name"]) as tmp:
             with stages.stage("data"):
-                splits = data if data is not None else population_splits(cfg)
+                world = None if data is not None else run_world(cfg)
+                splits = data if data is not None else population_splits(cfg, world)
                 fingerprints = {k: fingerprint(v) for k, v in splits.items()}
+                if world is not None:
+                    write_json(tmp / WORLD_FILE, world.to_dict())
+                    log.info("data from %s", world.label())
             with stages.stage("fit"):
-                models = fit_all(cfg, splits, tmp / "models", quiet, registry)
+                models = fit_all(cfg, splits, tmp / "models", quiet, registry, world=world)
             with stages.stage("evaluate"):
                 metrics, tables = evaluate_all(cfg, models, splits)
             with stages.stage("policy"):
@@ -152,13 +156,14 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
                                                                        decisions, registry)
             with stages.stage("explain"):
                 reasons, explain_metrics, explain_extra = explain_all(cfg, models, policy,
-                                                                      splits, decisions)
+                                                                      splits, decisions,
+                                                                      world=world)
                 metrics["explain"] = explain_metrics
             if reject_inference:
                 with stages.stage("reject_inference"):
                     metrics["reject_inference"], tables["reject_inference"] = \
                         reject_inference_all(cfg, splits, tmp / "figures",
-                                             f"{cfg['name']}-{stamp}", quiet)
+                                             f"{cfg['name']}-{stamp}", quiet, world=world)
             with stages.stage("figures"):
                 if cfg["figures"].get("enabled", True):
                     write_figures(cfg, models, policy, splits, decisions, reasons, tables,
@@ -173,7 +178,8 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
                     write_with_csv(tmp / "tables" / f"{name}.csv", table)
                 write_json(tmp / "metrics.json", metrics)
                 write_text(tmp / "config.yaml", C.dump(cfg))
-                write_json(tmp / "datacard.json", run_datacard(cfg, splits, fingerprints))
+                write_json(tmp / "datacard.json", run_datacard(cfg, splits, fingerprints,
+                                                               world=world))
                 if data is not None:
                     for split, frame in splits.items():
                         write_parquet(tmp / "data" / f"{split}.parquet", frame)

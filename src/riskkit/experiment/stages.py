@@ -19,15 +19,16 @@ from riskkit import charts
 from riskkit import evaluate as ev
 from riskkit import explain as X
 from riskkit.core import features as F
+from riskkit.core.errors import ConfigError
 from riskkit.core.io import write_text
 from riskkit.core.registry import Registry
 from riskkit.evaluate import fairness as FA
-from riskkit.experiment.grading import master_scale
-from riskkit.experiment.splits import run_world
+from riskkit.experiment.grading import applicant_grades
+from riskkit.experiment.splits import oot_month
 from riskkit.explain.shap_objects import to_shap
 from riskkit.models import CreditModel, make_model
 from riskkit.policy import APPROVED, Policy
-from riskkit.synth import get_scenario, truth_model
+from riskkit.synth import World
 from riskkit.synth.personas import PERSONAS, persona
 from riskkit.synth.store import world_card
 
@@ -43,7 +44,8 @@ def _xy(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def fit_all(cfg: dict[str, Any], splits: dict[str, pd.DataFrame], models_dir: Path,
-            quiet: bool = True, registry: Registry | None = None) -> dict[str, CreditModel]:
+            quiet: bool = True, registry: Registry | None = None, *,
+            world: World | None) -> dict[str, CreditModel]:
     """Fit every enabled model on train (valid for early stopping and calibration), save it.
 
     Parameters
@@ -58,17 +60,22 @@ def fit_all(cfg: dict[str, Any], splits: dict[str, pd.DataFrame], models_dir: Pa
         No progress bar.
     registry:
         The registry the features come from (``None``: the synthetic world's).
+    world:
+        The World the data were drawn from (each model carries it as ``world_``; the
+        oracle stands for it), or None for a user's own data (which has no oracle).
 
     Returns
     -------
     dict
         Fitted models by name.
     """
-    models = build_models(cfg, registry)
+    models = build_models(cfg, registry, world=world)
     X, y = _xy(splits["train"])
     Xv, yv = _xy(splits["valid"])
     for name, model in tqdm(models.items(), desc="fit", unit="model", disable=quiet, leave=False):
         model.fit(X, y, X_valid=Xv, y_valid=yv)
+        if world is not None:
+            model.world_ = world
         model.save(models_dir / name)
         log.info("fitted %s", name)
     return models
@@ -76,19 +83,27 @@ def fit_all(cfg: dict[str, Any], splits: dict[str, pd.DataFrame], models_dir: Pa
 
 def models_for(cfg: dict[str, Any], models: dict[str, CreditModel],
                split: str) -> dict[str, CreditModel]:
-    """The models that score ``split``: everyone as fitted, except that the oracle of an
-    out-of-time cohort drawn under another scenario carries that scenario's macro shift
-    (the truth there), so its PDs, metrics and decisions are the true ones."""
+    """The models that score ``split``: everyone as fitted, except that the oracle of the
+    out-of-time cohort stands for the calendar month that cohort was drawn at (its
+    economy's macro shift: another scenario, or drift), so its PDs, metrics and decisions
+    are the true ones there."""
     oracle = models.get(TRUTH_MODEL)
-    scenario = cfg.get("data", {}).get("oot", {}).get("scenario")
-    if split != "oot" or oracle is None or scenario in (None, getattr(oracle, "scenario", None)):
+    if split != "oot" or oracle is None:
         return models
-    return {**models, TRUTH_MODEL: oracle.for_scenario(scenario)}  # type: ignore[attr-defined]
+    later = oracle.at_month(oot_month(cfg))  # type: ignore[attr-defined]
+    if later.truth_.macro_logit == oracle.truth_.macro_logit:  # type: ignore[attr-defined]
+        return models
+    return {**models, TRUTH_MODEL: later}
 
 
 def evaluate_all(cfg: dict[str, Any], models: dict[str, CreditModel],
                  splits: dict[str, pd.DataFrame]) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    """metrics.json's ``models`` section and the evaluation tables."""
+    """metrics.json's ``models`` section and the evaluation tables.
+
+    Under label noise the oracle predicts the recorded outcome (the ceiling any model can
+    reach on the recorded labels); the noiseless true PD's figures against the same
+    recorded labels are kept beside it as ``models.oracle.true_pd``.
+    """
     metrics: dict[str, Any] = {"models": {}}
     tables: dict[str, pd.DataFrame] = {}
     reference = "oot" if "oot" in splits else "test"
@@ -98,6 +113,11 @@ def evaluate_all(cfg: dict[str, Any], models: dict[str, CreditModel],
             if split in splits:
                 p = models_for(cfg, models, split)[name].predict_pd(splits[split])
                 entry[split] = ev.classification_metrics(splits[split][F.TARGET], p)
+        if name == TRUTH_MODEL and getattr(model, "world_", None) is not None \
+                and model.world_.label_noise > 0:
+            entry["true_pd"] = {split: ev.classification_metrics(splits[split][F.TARGET],
+                                                                 splits[split]["true_pd"])
+                                for split in ("test", "oot") if split in splits}
         train_score = model.points(splits["train"])
         entry["psi"] = ev.psi(train_score, models_for(cfg, models, reference)[name].points(
             splits[reference]))
@@ -169,11 +189,8 @@ def decide_all(cfg: dict[str, Any], models: dict[str, CreditModel],
         parts.append(part)
     decisions = pd.concat(parts, ignore_index=True)
     decisions["split"] = decisions["split"].astype("category")
-    # the master scale (riskkit.validate): each applicant's PD grade, 1 = lowest PD
-    decisions["grade"] = master_scale(cfg, decisions).grade(
-        decisions[f"pd_{cfg['policy']['model']}"].to_numpy())
+    decisions["grade"] = applicant_grades(cfg, decisions)  # the master scale's (validate)
     return policy, decisions
-
 
 
 def fairness_attributes(frame: pd.DataFrame,
@@ -215,8 +232,8 @@ def fairness_all(cfg: dict[str, Any], policy: Policy, splits: dict[str, pd.DataF
 
 
 def explain_all(cfg: dict[str, Any], models: dict[str, CreditModel], policy: Policy,
-                splits: dict[str, pd.DataFrame], decisions: pd.DataFrame
-                ) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
+                splits: dict[str, pd.DataFrame], decisions: pd.DataFrame, *,
+                world: World | None) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
     """Reason codes for denied applicants, and fidelity / additivity per model.
 
     A tree model's reasons are measured against ``explain.background`` (drawn from the
@@ -245,7 +262,8 @@ def explain_all(cfg: dict[str, Any], models: dict[str, CreditModel], policy: Pol
     test_dec = decisions[decisions["split"] == "test"].reset_index(drop=True)
     metrics = X.explain_metrics(models, test, test_dec, reference_background=truth_sample) \
         if "true_pd" in test else {}
-    extra = {"reference": reference, "frame": frame, "decisions": dec, "background": background}
+    extra = {"reference": reference, "frame": frame, "decisions": dec, "background": background,
+             "world": world}
     return reasons, metrics, extra
 
 
@@ -336,8 +354,9 @@ def _explanation_figures(cfg: dict[str, Any], models: dict[str, CreditModel],
 
     frame, dec = explain_extra["frame"], explain_extra["decisions"]
     rows: dict[str, pd.DataFrame] = {}
-    if "true_pd" in frame.columns:
-        rows = {name: persona(name) for name in PERSONAS}
+    world = explain_extra.get("world")
+    if world is not None:
+        rows = {name: persona(name, world) for name in PERSONAS}
     denied = np.flatnonzero(dec["decision"].to_numpy() == "denied")
     if len(denied):
         rows["denied_example"] = frame.iloc[[denied[0]]].reset_index(drop=True)
@@ -384,7 +403,8 @@ def _approval(decisions: pd.DataFrame) -> float:
 
 
 # ----------------------------------------------------------------------------- building blocks
-def build_models(cfg: dict[str, Any], registry: Registry | None = None) -> dict[str, CreditModel]:
+def build_models(cfg: dict[str, Any], registry: Registry | None = None, *,
+                 world: World | None) -> dict[str, CreditModel]:
     """Unfitted models from the ``models:`` section (only enabled ones, in a fixed order).
 
     Parameters
@@ -392,8 +412,9 @@ def build_models(cfg: dict[str, Any], registry: Registry | None = None) -> dict[
     cfg:
         The resolved run config.
     registry:
-        The registry the models' features are described in (``None``: the synthetic one;
-        the oracle always uses the synthetic world's truth).
+        The registry the models' features are described in (``None``: the synthetic one).
+    world:
+        The World the oracle stands for; None (a user's own data) when no oracle is enabled.
 
     Returns
     -------
@@ -406,9 +427,10 @@ def build_models(cfg: dict[str, Any], registry: Registry | None = None) -> dict[
         if not spec.get("enabled", True):
             continue
         if name == "oracle":
-            spec = run_world(cfg)
-            params = {"bad_rate": cfg["data"]["bad_rate"], "scenario": cfg["data"]["scenario"],
-                      "world": spec.name, "truth": spec.dials()}
+            if world is None:
+                raise ConfigError("models.oracle needs the World the data came from; data "
+                                  "of your own has none: disable the oracle")
+            params = {"world": world}
         elif name == "lgbm":
             params.setdefault("seed", cfg["seed"])
         if name != "oracle" and cfg.get("features"):
@@ -459,19 +481,19 @@ def policy_metrics(policy: Policy, decisions: pd.DataFrame, cfg: dict[str, Any])
 
 
 def run_datacard(cfg: dict[str, Any], splits: dict[str, pd.DataFrame],
-                 fingerprints: dict[str, str]) -> dict[str, Any]:
+                 fingerprints: dict[str, str], *, world: World | None) -> dict[str, Any]:
     rows = {k: len(v) for k, v in splits.items()}
     bad = {k: float(v[F.TARGET].mean()) for k, v in splits.items() if F.TARGET in v}
     card: dict[str, Any] = {"name": cfg["name"], "seed": cfg["seed"], "rows": rows,
                             "bad_rate": bad, "fingerprints": fingerprints,
                             "scenario": cfg["data"].get("scenario"),
                             "oot_scenario": cfg["data"].get("oot", {}).get("scenario")}
-    if "true_pd" in next(iter(splits.values())):
-
-        scen = get_scenario(cfg["data"]["scenario"])
-        truth = truth_model(cfg["data"]["bad_rate"], scen.macro_logit, run_world(cfg))
+    if world is not None:
+        truth = world.truth(0)
         card["base_logit"] = truth.base_logit
-        card["world"] = world_card(truth)
+        card["world"] = world_card(truth, world)
+        card["oot_month"] = oot_month(cfg) if "oot" in splits else None
+        card["oot_drift"] = world.drift
         card["oracle_auc"] = {k: ev.auc(v[F.TARGET], v["true_pd"]) for k, v in splits.items()}
         card["features"] = F.describe()
     return card

@@ -20,7 +20,6 @@ from riskkit.core.mathx import sigmoid
 from riskkit.explain.reasons import reason_codes
 from riskkit.explain.recourse import _plain, recourse
 from riskkit.policy import APPROVED
-from riskkit.synth.truth import truth_model
 
 
 def _row(row: pd.DataFrame | pd.Series) -> pd.DataFrame:
@@ -33,7 +32,7 @@ def _row(row: pd.DataFrame | pd.Series) -> pd.DataFrame:
 
 def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
                       reference: Mapping[str, Any] | None, *, lang_texts: bool = True,
-                      max_reasons: int = 4, truth: Any = None, max_changes: int = 3,
+                      max_reasons: int = 4, truth: Any, max_changes: int = 3,
                       max_wait_months: int = 24,
                       background: pd.DataFrame | None = None) -> dict[str, Any]:
     """Everything said to (or about) one applicant, as plain JSON-ready values.
@@ -47,7 +46,9 @@ def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
     first, then scored reasons, each ``{rank, kind, feature, contribution, value, text_en,
     text_zh}``), ``recourse`` (:meth:`Recourse.to_dict`, None when approved),
     ``recourse_verified`` and ``true_pd`` (the row's own ``true_pd`` when it has one,
-    otherwise the truth model's). ``lang_texts=False`` leaves the sentences out.
+    otherwise ``truth``'s; None for data of one's own). ``truth`` is the applicant's world's
+    true risk function, or None where none is known: required, never a default world's.
+    ``lang_texts=False`` leaves the sentences out.
     """
     one = _row(row)
     pd_ = np.asarray(model.predict_pd(one), dtype=float)
@@ -63,7 +64,6 @@ def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
         if lang_texts:
             item["text_en"], item["text_zh"] = rec["text_en"], rec["text_zh"]
         reason_list.append(item)
-    truth = truth_model() if truth is None else truth
     help_ = None
     if first["decision"] != APPROVED:
         found = recourse(model, policy, one, truth=truth, max_changes=max_changes,
@@ -75,7 +75,7 @@ def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
                 entry.pop("text_zh", None)
     if "true_pd" in one.columns:
         true_pd = _plain(one["true_pd"].iloc[0])
-    elif all(n in one.columns for n in F.MODEL_FEATURES):
+    elif truth is not None and all(n in one.columns for n in F.MODEL_FEATURES):
         true_pd = float(sigmoid(np.asarray(truth.logit(one), dtype=float)[0]))
     else:
         true_pd = None

@@ -17,24 +17,38 @@ from typing import Any
 import numpy as np
 
 from riskkit.core.errors import ConfigError, RunError
-from riskkit.evaluate.effects import truth_for
 from riskkit.explain.applicant import explain_applicant, format_text
 from riskkit.explain.reasons import approved_reference
 from riskkit.models.world import require_synthetic_features
 from riskkit.synth.personas import PERSONAS, persona
 
 
-def _applicant_row(run: Any, applicant: str | int) -> Any:
+def _applicant_row(run: Any, applicant: str | int, world: Any) -> tuple[Any, int]:
+    """The applicant's row and the calendar month of its cohort (0, or the out-of-time
+    cohort's month), whose truth its true PD must come from."""
     text = str(applicant).strip()
     if text in PERSONAS:
-        return persona(text)
+        if world is None:
+            raise ConfigError(f"the persona {text!r} lives in a synthetic world; run "
+                              f"{run.path} was fitted on data of your own")
+        return persona(text, world), 0
     try:
         applicant_id = int(text.replace("_", ""))
     except ValueError:
         raise ConfigError(f"--applicant must be a whole-number id or one of "
                           f"{', '.join(PERSONAS)}, got {applicant!r}") from None
-    row, _ = run.applicant(applicant_id)
-    return row
+    row, split = run.applicant(applicant_id)
+    if split != "oot":
+        return row, 0
+    return row, int(run.config["data"]["oot"].get("months_later", 12))
+
+
+def run_world_or_none(run: Any) -> Any:
+    """``run.world``, or None for a run of one's own data (no truth to check against)."""
+    try:
+        return run.world
+    except RunError:
+        return None
 
 
 def _reference(run: Any, model: Any, policy: Any) -> dict[str, Any]:
@@ -72,10 +86,11 @@ def explain_in_run(run: Any, applicant: str | int, *,
     policy = run.policy()
     if str(applicant).strip() in PERSONAS:
         require_synthetic_features(model, f"the persona {str(applicant).strip()!r}", str(run.path))
-    row = _applicant_row(run, applicant)
-    # the truth of the run's own world (a generated run), so recourse's true PD is right
-    config = getattr(run, "config", None) or {}
-    truth = truth_for(config) if "scenario" in config.get("data", {}) else None
+    # the truth of the run's own world at the applicant's month, so recourse's true PD is
+    # the applicant's; a run of one's own data has none
+    world = run_world_or_none(run)
+    row, month = _applicant_row(run, applicant, world)
+    truth = None if world is None else world.truth(month)
     recorded = getattr(run, "explain_background", None)
     background = recorded() if callable(recorded) else None
     explanation = explain_applicant(model, policy, row, _reference(run, model, policy),

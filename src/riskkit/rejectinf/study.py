@@ -42,6 +42,7 @@ from riskkit.rejectinf.methods import (
     full_information,
 )
 from riskkit.rejectinf.sample import AcceptedSample, IncumbentSpec, accepted_sample
+from riskkit.synth import World
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +134,8 @@ class Study:
 
 
 def run_study(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame,
-              section: dict[str, Any], seed: int, *, bad_rate: float = 0.04,
-              scenario: str = "baseline", quiet: bool = True) -> Study:
+              section: dict[str, Any], seed: int, *, world: World,
+              quiet: bool = True) -> Study:
     """Run a reject-inference study on three through-the-door frames.
 
     Parameters
@@ -148,8 +149,8 @@ def run_study(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame,
         The ``reject_inference:`` settings (missing keys take :data:`DEFAULTS`).
     seed : int
         Seeds the incumbent's cohort, every random step of the methods, and LightGBM.
-    bad_rate, scenario : float, str
-        Of the incumbent's older cohort.
+    world : World
+        The applicants' world (the incumbent's older cohort is drawn from it).
     quiet : bool
         No progress bar.
 
@@ -162,8 +163,7 @@ def run_study(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame,
     if problems:
         raise ConfigError("; ".join(problems))
     spec = IncumbentSpec.from_config(cfg)
-    sample = accepted_sample(train, valid, test, spec, seed, bad_rate=bad_rate,
-                             scenario=scenario)
+    sample = accepted_sample(train, valid, test, spec, seed, world=world)
     log.info("incumbent %s accepts %.1f%% (PD cut-off %.4f)", spec.model,
              100 * sample.train.accepted.mean(), sample.incumbent.cutoff)
     methods = check_methods(cfg["methods"])
@@ -202,7 +202,8 @@ def run_study(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame,
 
 
 def run_section(cfg: dict[str, Any], splits: dict[str, pd.DataFrame], folder: Path,
-                run_label: str, quiet: bool = True) -> tuple[dict[str, Any], pd.DataFrame]:
+                run_label: str, quiet: bool = True, *,
+                world: World | None) -> tuple[dict[str, Any], pd.DataFrame]:
     """A run's ``reject_inference:`` stage: metrics.json's block, its table, its figures.
 
     Parameters
@@ -218,18 +219,19 @@ def run_section(cfg: dict[str, Any], splits: dict[str, pd.DataFrame], folder: Pa
         For the figures' source line.
     quiet : bool
         No progress bar.
+    world : World or None
+        The run's world (None: a user's own data, which reject inference cannot grade).
 
     Returns
     -------
     metrics : dict
     table : DataFrame
     """
-    if "true_pd" not in splits["test"].columns:
+    if world is None or "true_pd" not in splits["test"].columns:
         raise ConfigError("reject_inference needs synthetic data with the truth (true_pd); "
                           "set reject_inference.enabled: false for this data")
     study = run_study(splits["train"], splits["valid"], splits["test"], cfg["reject_inference"],
-                      cfg["seed"], bad_rate=cfg["data"]["bad_rate"],
-                      scenario=cfg["data"]["scenario"], quiet=quiet)
+                      cfg["seed"], world=world, quiet=quiet)
     table = study.table()
     source = f"riskkit · run {run_label} · seed {cfg['seed']} · reject inference"
     formats = tuple(cfg["figures"].get("formats", charts.FORMATS))

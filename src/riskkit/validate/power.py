@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 
 from riskkit.validate.calibration import binomial_p, jeffreys_p, normal_p, spiegelhalter_z
 from riskkit.validate.discrimination import delong, delong_from_counts
-from riskkit.validate.pool import KINDS, Cell, PoolSpec, cell_arrays, pool
+from riskkit.validate.pool import DRIFT_MONTHS, KINDS, Cell, PoolSpec, cell_arrays, pool
 from riskkit.validate.stability import bowker, concentration, psi_from_counts, psi_p_value
 
 __all__ = ["CALIBRATION_TESTS", "DETECTION_TESTS", "GRADE_TESTS", "TESTS", "PowerStudy",
@@ -55,17 +55,15 @@ DETECTION_TESTS = tuple(t for t in CALIBRATION_TESTS if not t.endswith("_grade")
 
 
 def _draw(pl: Any, ca: Any, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Applicants (indices into the pool) and their outcomes for one repetition."""
-    if ca.sampling_cdf is None:
-        idx = rng.integers(0, pl.rows, n)
-    else:
-        idx = np.minimum(np.searchsorted(ca.sampling_cdf, rng.random(n), side="right"),
-                         pl.rows - 1)
-    pr = pl.recorded_pd[idx]
+    """Applicants (indices into the cell's population) and their recorded outcomes for one
+    repetition: a common factor moves the true PD, then label noise maps it to the
+    recorded label's (:mod:`riskkit.validate.pool`: which PD each part sees)."""
+    idx = rng.integers(0, pl.rows, n)
+    pr = ca.true_pd[idx]
     if ca.rho > 0:  # one common factor for the whole sample: Vasicek's conditional PD
         z = rng.standard_normal()
         pr = special.ndtr((special.ndtri(pr) - math.sqrt(ca.rho) * z) / math.sqrt(1 - ca.rho))
-    return idx, rng.random(n) < pr
+    return idx, rng.random(n) < pl.spec.world.recorded_pd(pr)
 
 
 def _auc(ca: Any, idx: np.ndarray, y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
@@ -116,7 +114,7 @@ def _one(pl: Any, ca: Any, n: int, rng: np.random.Generator) -> dict[str, Any]:
     out["psi_value"] = psi
     out["psi"] = psi_p_value(psi, int(np.sum((pl.score_shares + counts) > 0)), math.inf, n)
     offsets = np.concatenate([[0], np.cumsum(pl.feature_bins)[:-1]])
-    flat = np.bincount(pl.feature_codes[:, idx].ravel(),  # codes carry their offsets
+    flat = np.bincount(ca.feature_codes[:, idx].ravel(),  # codes carry their offsets
                        minlength=int(pl.feature_bins.sum())).astype(float)
     csis, ps = [], []
     for j, shares in enumerate(pl.feature_shares):
@@ -129,7 +127,7 @@ def _one(pl: Any, ca: Any, n: int, rng: np.random.Generator) -> dict[str, Any]:
     denom = math.sqrt(cv * cv * (0.5 + cv * cv))
     out["hhi"] = float(special.ndtr(-math.sqrt(k - 1) * (cv - pl.dev_cv) / denom)) \
         if denom > 0 else float("nan")
-    moves = np.bincount((pl.dev_grades[idx].astype(np.int64) - 1) * k + (g - 1),
+    moves = np.bincount((ca.dev_grades[idx].astype(np.int64) - 1) * k + (g - 1),
                         minlength=k * k).reshape(k, k)
     out["migration"] = bowker(moves)[2]
     out["mwb"] = _mwb(moves)
@@ -319,15 +317,17 @@ def run_power(spec: PoolSpec, cells: Iterable[Cell], sizes: Sequence[int], reps:
                                                              t[1]))}
     rates, cell_table = summarise(ordered, alpha, thresholds)
     pl = pool(spec)
-    sample = pl.recorded_pd[:: max(1, pl.rows // 20_000)]  # the quadrature needs no more
+    sample = pl.true_pd[:: max(1, pl.rows // 20_000)]  # the quadrature needs no more
     cell_table["theory_sd"] = [
-        default_rate_sd(sample, r.size if r.kind == "correlation" else 0.0, r.n)
+        default_rate_sd(sample, r.size if r.kind == "correlation" else 0.0, r.n,
+                        recorded=spec.world.recorded_pd)
         if r.kind in ("none", "correlation") else float("nan") for r in cell_table.itertuples()]
     cpu = float(sum(r["cpu_s"][0] for r in raw.values()))
     meta = {"seconds": time.perf_counter() - started, "cpu_seconds": cpu,
             "longest_task_cpu_seconds": float(max(r["cpu_s"][0] for r in raw.values())),
             "reps": reps, "sizes": list(sizes),
             "alpha": alpha, "seed": seed, "pool_rows": spec.rows, "driver": pl.driver,
+            "world": spec.world.to_dict(), "drift_months": DRIFT_MONTHS,
             "grade": pl.grade, "scale": pl.scale.to_dict(), "auc_dev": pl.auc_dev,
             "tasks": len(tasks), "workers": workers if executor is None else "executor"}
     return PowerStudy(rates, cell_table, meta)
@@ -386,7 +386,8 @@ def false_alarm_table(rates: pd.DataFrame, alpha: float,
         drop=True)
 
 
-def default_rate_sd(pds: Any, rho: float, n: int, nodes: int = 64) -> float:
+def default_rate_sd(pds: Any, rho: float, n: int, nodes: int = 64,
+                    recorded: Callable[[np.ndarray], np.ndarray] | None = None) -> float:
     """Spread of the default rate of ``n`` applicants drawn from ``pds``, with a common factor.
 
     Vasicek's one-factor model (Vasicek 2002, Risk 15(12):160; the Basel IRB formula's):
@@ -396,15 +397,21 @@ def default_rate_sd(pds: Any, rho: float, n: int, nodes: int = 64) -> float:
     (``numpy.polynomial.hermite_e``). The second term does not shrink with ``n``; the
     binomial tests assume only the first, so their false alarms grow with the sample.
     ``rho = 0`` gives the binomial spread ``sqrt(PD (1 - PD) / n)``.
+
+    ``pds`` are true PDs; ``recorded`` (a World's :meth:`~riskkit.synth.World.recorded_pd`)
+    maps the conditional mean to the recorded label's when outcomes carry label noise: the
+    factor moves real defaults only, so its part of the spread shrinks by ``1 - noise``.
+    The map is affine, so it commutes with the mean over applicants.
     """
     p = np.atleast_1d(np.asarray(pds, dtype=float))
+    to_recorded = recorded if recorded is not None else (lambda x: x)
     if rho <= 0:
-        m = float(p.mean())
+        m = float(to_recorded(np.array([p.mean()]))[0])
         return math.sqrt(m * (1 - m) / n)
     z, w = np.polynomial.hermite_e.hermegauss(nodes)
     w = w / w.sum()
     t = special.ndtri(np.clip(p, 1e-12, 1 - 1e-12))
-    m = np.array([special.ndtr((t - math.sqrt(rho) * zk) / math.sqrt(1 - rho)).mean()
-                  for zk in z])
+    m = to_recorded(np.array([special.ndtr((t - math.sqrt(rho) * zk) / math.sqrt(1 - rho)).mean()
+                              for zk in z]))
     mean = float(w @ m)
     return math.sqrt(max(float(w @ (m * (1 - m))) / n + float(w @ (m - mean) ** 2), 0.0))

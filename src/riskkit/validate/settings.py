@@ -14,6 +14,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from riskkit.synth.world import MAX_DRIFT
+
 __all__ = ["DEFAULTS", "DEFECTS", "check_section", "section"]
 
 #: Kinds of defect the power study injects (besides "none", always studied).
@@ -53,8 +55,9 @@ DEFAULTS: dict[str, Any] = {
             "grade_scale": [0.5, 0.7, 0.85],
             # the model lost this share of a driver's true contribution (`driver`)
             "lost_driver": [0.25, 0.5, 1.0],
-            # the population tilted towards risk by this many SDs of the true log-odds
-            "drift": [0.05, 0.1, 0.2, 0.4],
+            # the World's drift: applicants a year on with the economy this share of a
+            # downturn further (as data.oot.drift); the model stays the development one
+            "drift": [0.1, 0.25, 0.5, 1.0],
             # default correlation within a month: the one-factor (Vasicek) asset correlation
             "correlation": [0.005, 0.01, 0.02, 0.05],
         },
@@ -132,7 +135,7 @@ def _check_power(power: Mapping[str, Any], problems: list[str]) -> None:
             problems.append(f"validate.power.{key} = {power.get(key)!r}: expected a whole "
                             f"number >= {low}")
     ranges = {"pd_scale": (0, 10), "grade_scale": (0, 10), "lost_driver": (0, 1),
-              "drift": (0, 3), "correlation": (0, 0.5)}
+              "drift": (0, MAX_DRIFT), "correlation": (0, 0.5)}
     for kind, sizes_ in power.get("defects", {}).items():
         low, high = ranges[kind]
         if not (isinstance(sizes_, list) and _numbers(sizes_)
