@@ -16,31 +16,29 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from riskkit.core.argtypes import OneLineParser, non_negative_int, positive_int
-from riskkit.core.errors import ConfigError, RiskkitError
+from riskkit.cli_support import (
+    Handler,
+    Terminated,
+    fairness_line,
+    metric_text,
+    run_handler,
+    setup_logging,
+)
+from riskkit.core.argtypes import OneLineParser, non_negative_int, positive_int, rate
+from riskkit.core.errors import ConfigError
 from riskkit.reporting.cli import add_validate_commands  # riskkit validate, validate-power
 
 log = logging.getLogger("riskkit")
 
-Handler = Callable[[argparse.Namespace], int]
+#: The name older tests and callers use for the logging set-up.
+_setup_logging = setup_logging
 
 #: Longest lifecycle simulation without ``--force``: the simulated borrowers keep their age,
 #: occupation and city for the whole run, which stays plausible for a few years, not decades.
 MAX_MONTHS = 120
 
 
-__all__ = ["OneLineParser", "build_parser", "main", "non_negative_int", "positive_int"]
-
-
-#: Libraries that log font subsetting and lookups at INFO (about 1,500 lines a fit).
-QUIET_LOGGERS = ("fontTools", "matplotlib", "PIL")
-
-
-def _setup_logging(quiet: bool) -> None:
-    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
-                        format="riskkit: %(message)s", stream=sys.stderr, force=True)
-    for name in QUIET_LOGGERS:  # only riskkit's own decisions at INFO
-        logging.getLogger(name).setLevel(logging.WARNING)
+__all__ = ["OneLineParser", "build_parser", "main", "non_negative_int", "positive_int", "rate"]
 
 
 # ----------------------------------------------------------------------------- generate
@@ -51,7 +49,8 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rows", type=positive_int, default=200_000, help="applicants (default 200000)")
     p.add_argument("--seed", type=non_negative_int, default=7, help="random seed (default 7)")
     p.add_argument("--scenario", default="baseline", help="baseline | downturn")
-    p.add_argument("--bad-rate", type=float, default=None, help="target bad rate (default 0.04)")
+    p.add_argument("--bad-rate", type=rate, default=None,
+                   help="target bad rate: 0.04 or 4%% (default 0.04)")
     p.add_argument("--world", default="baseline",
                    help="shape of the true log-odds: baseline | additive | interacting | "
                         "nonmonotone | threshold, or a '+' combination (default baseline)")
@@ -119,9 +118,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"run written to {path}")
     for name, entry in run.metrics["models"].items():
         test = entry.get("test", {})
-        print(f"  {name:<10} test AUC {test.get('auc', float('nan')):.4f}  "
-              f"KS {test.get('ks', float('nan')):.4f}  ECE {test.get('ece', float('nan')):.4f}  "
-              f"PSI {entry.get('psi', float('nan')):.4f}")
+        print(f"  {name:<10} test AUC {metric_text(test.get('auc'))}  "
+              f"KS {metric_text(test.get('ks'))}  ECE {metric_text(test.get('ece'))}  "
+              f"PSI {metric_text(entry.get('psi'))}")
+    fairness = fairness_line(run.metrics)
+    if fairness:
+        print(fairness)
     pol = run.metrics.get("policy", {})
     if pol:
         print(f"  policy     approval rate {pol.get('approval_rate', 0):.1%}, bad rate among "
@@ -181,6 +183,8 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
     p.add_argument("run_a", type=Path)
     p.add_argument("run_b", type=Path)
     p.add_argument("--all", action="store_true", help="also rows where nothing differs")
+    p.epilog = ("status: same, differs, or not measured (in A, in B or in neither: too few "
+                "rows, one class); runs of the same name are labelled by their folders")
     p.set_defaults(handler=_cmd_compare)
 
 
@@ -191,11 +195,13 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     table = compare(args.run_a, args.run_b)
     print("\n".join(table.attrs["header"]))
-    if not args.all:
-        table = table[table["diff"].fillna(1) != 0]
+    compared = len(table)
+    if not args.all:  # "not measured" rows stay: not measured is not "no difference"
+        table = table[table["status"] != "same"]
     with pd.option_context("display.max_rows", None, "display.width", 160,
                            "display.float_format", "{:.6g}".format):
-        print(table.to_string(index=False) if len(table) else "no metric differs")
+        print(table.to_string(index=False) if len(table)
+              else f"no metric differs (all {compared} measured in both runs and equal)")
     return 0
 
 
@@ -242,8 +248,9 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--world", default=None,
                    help="shape of the truth without --run: baseline (default), additive, "
                         "interacting, nonmonotone, threshold or a '+' combination")
-    p.add_argument("--bad-rate", type=float, default=None,
-                   help="target bad rate of the world without --run (default 0.04)")
+    p.add_argument("--bad-rate", type=rate, default=None,
+                   help="target bad rate of the world without --run: 0.04 or 4%% "
+                        "(default 0.04)")
     p.add_argument("--downturn-from", type=non_negative_int, default=None,
                    help="month from which the downturn scenario applies")
     p.add_argument("--retrain-every", type=positive_int, default=None, metavar="K",
@@ -263,6 +270,10 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
                           "change occupation, so decades of months describe nobody real")
     if args.reject_inference is not None and args.retrain_every is None:
         raise ConfigError("--reject-inference needs --retrain-every K")
+    if args.retrain_every is not None and args.retrain_every >= args.months:
+        raise ConfigError(f"--retrain-every {args.retrain_every} with --months {args.months}: "
+                          "the lender would never refit, so every variant would equal the "
+                          f"model never retrained; give K below {args.months}")
     from riskkit.synth import DEFAULT_BAD_RATE, World
 
     if args.run is not None and (args.world is not None or args.bad_rate is not None):
@@ -437,10 +448,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (``kill PID``) as an exception, so that it unwinds like Ctrl-C."""
-
-
 def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated
 
@@ -449,36 +456,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.quiet = bool(getattr(args, "quiet", False))
-    _setup_logging(args.quiet)
+    setup_logging(args.quiet)
     handler: Handler = args.handler
     # `kill PID` would end the process without running any clean-up code and leave a
     # temporary file or a staging folder; raised as an exception it unwinds like Ctrl-C.
     on_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _raise_terminated) if on_main else None
     try:
-        return _run(args, handler)
+        return run_handler(args, handler)
     finally:
         if on_main and previous is not None:
             signal.signal(signal.SIGTERM, previous)
-
-
-def _run(args: argparse.Namespace, handler: Handler) -> int:
-    """The handler, with every riskkit error, OS error and interrupt as one line."""
-    try:
-        return handler(args)
-    except RiskkitError as exc:
-        print(f"riskkit {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
-        print(f"riskkit {args.command}: error:{where} {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    except Terminated:
-        print(f"riskkit {args.command}: terminated", file=sys.stderr)
-        return 143
-    except KeyboardInterrupt:
-        print(f"riskkit {args.command}: interrupted", file=sys.stderr)
-        return 130
 
 
 if __name__ == "__main__":

@@ -18,7 +18,14 @@ from typing import Any
 import yaml
 
 from riskkit.core.errors import ConfigError
+from riskkit.experiment.checks import (
+    check_model_params,
+    check_tracking,
+    read_natural_values,
+    share_hint,
+)
 from riskkit.explain.background import BACKGROUND_MODES, DEFAULT_BACKGROUND_ROWS
+from riskkit.policy.rules import MISSING_INCOME, MISSING_OUTCOMES
 from riskkit.rejectinf import DEFAULTS as REJECT_INFERENCE_DEFAULTS
 from riskkit.rejectinf import check_section as check_reject_inference
 from riskkit.synth.scenarios import SCENARIOS
@@ -31,6 +38,10 @@ from riskkit.validate import check_section as check_validate
 #: share of a downturn per year: small, so PSI, CSI and the out-of-time AUC measure a real
 #: (modest) change rather than sampling noise.
 DEFAULT_OOT_DRIFT = 0.25
+#: Latest out-of-time cohort: ten years on, the horizon ``riskkit simulate`` keeps too. Far
+#: beyond it the drifted economy leaves every number range (an income multiplier of
+#: 0.92 ** (drift * months / 12) underflows; 10**6 months is an OverflowError in the draw).
+MAX_OOT_MONTHS = 120
 
 #: Sections whose content is free-form (checked by the component that reads it).
 FREE_FORM = {("features",), ("models", "lgbm", "params"), ("models", "scorecard", "binning_params"),
@@ -72,6 +83,9 @@ DEFAULTS: dict[str, Any] = {
         "cutoff": {"method": "approval_rate", "value": 0.75},
         "knockouts": None,
         "line": None,
+        # a knock-out rule's outcome on a missing value (decline, refer, pass; a rule's own
+        # missing: overrides it), and an approval with a missing income (refer, minimum)
+        "missing": {"knockouts": "decline", "income": "refer"},
     },
     # background: what a tree model's reasons are measured against (riskkit.explain.background):
     # approved = the approved applicants of train ("why you, compared with those we approve"),
@@ -149,7 +163,7 @@ class _Checks:
                 strict: bool = False) -> None:
         ok = _is_number(value) and (low < value < high if strict else low <= value <= high)
         self.expect(key, value, ok, f"{what} {'strictly ' if strict else ''}between {low:g} "
-                                    f"and {high:g}")
+                                    f"and {high:g}{share_hint(key)}")
 
     def positive(self, key: str, value: Any, what: str = "a number > 0") -> None:
         self.expect(key, value, _is_number(value) and value > 0, what)
@@ -171,11 +185,17 @@ def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
     check.whole("data.rows", data["rows"], 1000)
     check.whole("data.oot.rows", data["oot"]["rows"], 0)
     check.whole("data.oot.seed_offset", data["oot"]["seed_offset"], 0)
-    check.whole("data.oot.months_later", data["oot"]["months_later"], 1)
+    later = data["oot"]["months_later"]
+    check.expect("data.oot.months_later", later, _is_int(later) and 1 <= later <= MAX_OOT_MONTHS,
+                 f"a whole number of months from 1 to {MAX_OOT_MONTHS}")
     drift = data["oot"]["drift"]
-    check.expect("data.oot.drift", drift, drift is None or drift == "none"
-                 or (_is_number(drift) and 0 <= drift <= MAX_DRIFT),
-                 f"a share of a downturn per year between 0 and {MAX_DRIFT:g}, or none")
+    if check.expect("data.oot.drift", drift, drift is None or drift == "none"
+                    or (_is_number(drift) and 0 <= drift <= MAX_DRIFT),
+                    f"a share of a downturn per year between 0 and {MAX_DRIFT:g} "
+                    f"(0.25 or 25%), or none"):
+        # none, null and 0 are one setting (no drift): one spelling in config.yaml, so a
+        # sweep over them runs once
+        data["oot"]["drift"] = 0.0 if drift is None or drift == "none" else float(drift)
     split = data["split"]
     shares = [split.get(k) for k in ("train", "valid", "test")]
     check.expect("data.split", split, all(_is_number(v) and v > 0 for v in shares)
@@ -184,7 +204,8 @@ def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
 
     for key, scen in (("data.scenario", data["scenario"]),
                       ("data.oot.scenario", data["oot"]["scenario"])):
-        check.expect(key, scen, scen in SCENARIOS, f"one of {', '.join(SCENARIOS)}")
+        check.expect(key, scen, isinstance(scen, str) and scen in SCENARIOS,
+                     f"one of {', '.join(SCENARIOS)}")
     try:
         world_spec(data["world"], data["truth"])
     except ConfigError as exc:
@@ -194,7 +215,10 @@ def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
     check.flag("models.lgbm.monotone", cfg["models"]["lgbm"]["monotone"])
     enabled = [m for m, spec in cfg["models"].items() if spec.get("enabled", True)]
     check.expect("policy.model", cfg["policy"]["model"], cfg["policy"]["model"] in enabled,
-                 f"an enabled model ({', '.join(enabled)})")
+                 f"an enabled model ({', '.join(enabled)})"
+                 + (f"; models.{cfg['policy']['model']}.enabled is false"
+                    if isinstance(cfg["policy"]["model"], str) and cfg["policy"]["model"] in cfg["models"]
+                    else ""))
     _check_policy(cfg["policy"], check)
     explain = cfg["explain"]
     check.whole("explain.max_reasons", explain["max_reasons"], 1)
@@ -251,7 +275,7 @@ def _check_models(models: dict[str, Any], check: _Checks) -> None:
 def _check_policy(policy: dict[str, Any], check: _Checks) -> None:
     cut = policy["cutoff"]
     method = cut.get("method")
-    if check.expect("policy.cutoff.method", method, method in CUTOFF_VALUE,
+    if check.expect("policy.cutoff.method", method, isinstance(method, str) and method in CUTOFF_VALUE,
                     ", ".join(CUTOFF_VALUE)):
         check.between("policy.cutoff.value", cut.get("value"), 0, 1, CUTOFF_VALUE[method],
                       strict=True)
@@ -270,9 +294,17 @@ def _check_policy(policy: dict[str, Any], check: _Checks) -> None:
         if "max_line" in line:
             check.expect("policy.line.max_line", high, _is_number(high) and _is_number(low)
                          and high >= low, f"an amount >= policy.line.min_line ({low!r})")
+    missing = policy["missing"]
+    check.expect("policy.missing.knockouts", missing["knockouts"],
+                 missing["knockouts"] in MISSING_OUTCOMES, ", ".join(MISSING_OUTCOMES))
+    check.expect("policy.missing.income", missing["income"], missing["income"] in MISSING_INCOME,
+                 ", ".join(MISSING_INCOME))
     rules = policy["knockouts"]
     if isinstance(rules, Mapping):
         for rule, spec in rules.items():
+            if isinstance(spec, Mapping) and "missing" in spec:
+                check.expect(f"policy.knockouts.{rule}.missing", spec["missing"],
+                             spec["missing"] in MISSING_OUTCOMES, ", ".join(MISSING_OUTCOMES))
             if isinstance(spec, Mapping):  # its shape and feature are checked by the policy
                 if "op" in spec:
                     check.expect(f"policy.knockouts.{rule}.op", spec["op"],
@@ -289,6 +321,7 @@ def resolve(user: Mapping[str, Any] | None = None, *, source: str = "config",
     if user is not None and not isinstance(user, Mapping):
         raise ConfigError(f"{source}: expected a mapping of settings at the top level, got {type(user).__name__}")
     cfg = _merge(DEFAULTS, user or {}, (), errors)
+    read_natural_values(cfg, DEFAULTS, FREE_FORM)  # "5%", "20,000", "0.5" as the numbers
     if rows is not None:
         cfg["data"]["rows"] = rows
         cfg["data"]["oot"]["rows"] = min(cfg["data"]["oot"]["rows"], max(rows // 4, 1000))
@@ -296,6 +329,8 @@ def resolve(user: Mapping[str, Any] | None = None, *, source: str = "config",
         cfg["seed"] = seed
     if not errors:
         _check_values(cfg, errors)
+        errors.extend(check_model_params(cfg))  # against LightGBM's and optbinning's own lists
+        errors.extend(check_tracking(cfg["tracking"]))
     if errors:
         raise ConfigError(f"{source}: " + "; ".join(errors))
     return cfg

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from riskkit.validate import MasterScale, build_scale
 from riskkit.validate import section as validate_section
 
-__all__ = ["MASTER_SCALE_FILE", "applicant_grades", "master_scale"]
+__all__ = ["MASTER_SCALE_FILE", "master_scale"]
 
 #: Where a run keeps its master scale (``MasterScale.to_dict``), under ``models/``.
 MASTER_SCALE_FILE = "master_scale.json"
@@ -36,9 +35,3 @@ def master_scale(cfg: dict[str, Any], decisions: pd.DataFrame) -> MasterScale:
     train = decisions[decisions["split"].astype(str) == "train"]
     return build_scale(train[f"pd_{cfg['policy']['model']}"].to_numpy(), grades["count"],
                        grades["boundaries"])
-
-
-def applicant_grades(cfg: dict[str, Any], decisions: pd.DataFrame) -> np.ndarray:
-    """Each applicant's grade on the run's master scale (1 = lowest PD), from the deployed
-    model's PD: the ``grade`` column of ``decisions.parquet``."""
-    return master_scale(cfg, decisions).grade(decisions[f"pd_{cfg['policy']['model']}"].to_numpy())

@@ -31,11 +31,13 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from riskkit.core.errors import ConfigError
+from riskkit.core.errors import ConfigError, RiskkitError
 from riskkit.core.io import write_json, write_parquet, write_text
 from riskkit.core.registry import Registry
 from riskkit.experiment import config as C
 from riskkit.experiment import tracking
+from riskkit.experiment.checks import check_measurable
+from riskkit.experiment.deployed import swap_set_at_policy
 from riskkit.experiment.grading import MASTER_SCALE_FILE, master_scale
 from riskkit.experiment.runfolder import write_manifest
 from riskkit.experiment.splits import WORLD_FILE, population_splits, run_world
@@ -148,9 +150,14 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
             with stages.stage("policy"):
                 policy, decisions = decide_all(cfg, models, splits)
                 write_json(tmp / "models" / "policy.json", policy.to_dict())
-                write_json(tmp / "models" / MASTER_SCALE_FILE,  # the grades of decisions.parquet
-                           master_scale(cfg, decisions).to_dict())
+                scale = master_scale(cfg, decisions)  # each applicant's grade (validate)
+                deployed = decisions[f"pd_{cfg['policy']['model']}"].to_numpy()
+                decisions["grade"] = scale.grade(deployed)
+                write_json(tmp / "models" / MASTER_SCALE_FILE, scale.to_dict())
                 metrics["policy"] = policy_metrics(policy, decisions, cfg)
+                swap = swap_set_at_policy(models, splits, decisions)
+                if swap is not None:  # at the deployed approval rate, after the decisions
+                    tables["swap_set"] = swap
             with stages.stage("fairness"):
                 metrics["fairness"], tables["fairness"] = fairness_all(cfg, policy, splits,
                                                                        decisions, registry)
@@ -202,8 +209,20 @@ def run_from_config(path: str | os.PathLike[str], runs_dir: str | os.PathLike[st
     cfg = C.load_config(path, rows=rows, seed=seed)
     if cfg["data"]["rows"] < 1000:
         raise ConfigError("a run needs at least 1000 rows")
+    unmeasurable = check_measurable(cfg)
+    if unmeasurable:
+        raise ConfigError(f"{path}: " + "; ".join(unmeasurable))
     settings = tracking.settings_from(cfg, track, tracking_uri)  # checked before the run
     final = run_experiment(cfg, runs_dir, quiet)
     if settings.enabled:
-        tracking.track_run(final, settings)
+        track_kept(final, settings)
     return final
+
+
+def track_kept(final: Path, settings: tracking.TrackingSettings) -> str:
+    """Track a complete run; a failure says the run is complete and where (nothing is lost)."""
+    try:
+        return tracking.track_run(final, settings)
+    except RiskkitError as exc:
+        raise RiskkitError(f"run written to {final} and complete; only its tracking failed: "
+                           f"{exc}") from None

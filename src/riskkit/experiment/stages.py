@@ -23,7 +23,6 @@ from riskkit.core.errors import ConfigError
 from riskkit.core.io import write_text
 from riskkit.core.registry import Registry
 from riskkit.evaluate import fairness as FA
-from riskkit.experiment.grading import applicant_grades
 from riskkit.experiment.splits import oot_month
 from riskkit.explain.shap_objects import to_shap
 from riskkit.models import CreditModel, make_model
@@ -136,11 +135,6 @@ def evaluate_all(cfg: dict[str, Any], models: dict[str, CreditModel],
     tables["csi"] = csi.rename("csi").rename_axis("feature").reset_index()
     metrics["stability"] = {"csi_reference": f"train vs {reference}",
                             "csi_max": float(csi.max()), "csi_max_feature": str(csi.idxmax())}
-    if {"scorecard", "lgbm"} <= set(models):
-        test = splits["test"]
-        rate = cfg["policy"]["cutoff"]["value"] if cfg["policy"]["cutoff"]["method"] == "approval_rate" else 0.75
-        tables["swap_set"] = ev.swap_set(test[F.TARGET], models["scorecard"].predict_pd(test),
-                                         models["lgbm"].predict_pd(test), rate).reset_index()
     if "scorecard" in models:
         tables["points_table"] = models["scorecard"].points_table()
     return metrics, tables
@@ -184,12 +178,12 @@ def decide_all(cfg: dict[str, Any], models: dict[str, CreditModel],
         part["decision"] = decision["decision"].to_numpy()
         part["knockout"] = decision["knockout"].to_numpy()
         part["credit_line"] = decision["credit_line"].to_numpy()
+        part["missing_value"] = decision["missing_value"].to_numpy()
         if F.TARGET in frame:
             part[F.TARGET] = frame[F.TARGET].to_numpy()
         parts.append(part)
     decisions = pd.concat(parts, ignore_index=True)
     decisions["split"] = decisions["split"].astype("category")
-    decisions["grade"] = applicant_grades(cfg, decisions)  # the master scale's (validate)
     return policy, decisions
 
 
@@ -212,18 +206,23 @@ def fairness_all(cfg: dict[str, Any], policy: Policy, splits: dict[str, pd.DataF
                  decisions: pd.DataFrame,
                  registry: Registry | None = None) -> tuple[dict[str, Any], pd.DataFrame]:
     """metrics.json's ``fairness`` section and ``tables/fairness.csv``: the deployed
-    model's decisions on test and oot by group (:mod:`riskkit.evaluate.fairness`)."""
+    model's decisions and lines on test and oot by group, for the policy and among
+    knock-out passers, with bootstrap intervals seeded by the run's seed and the split
+    (:mod:`riskkit.evaluate.fairness`)."""
     model = cfg["policy"]["model"]
     attributes, kinds = fairness_attributes(splits["test"], registry or F.SYNTHETIC)
     rules = [rule.name for rule in policy.knockouts]
     entries: dict[str, Any] = {}
-    for split in ("test", "oot"):
+    for index, split in enumerate(("test", "oot")):
         if split not in splits:
             continue
-        part = decisions[decisions["split"] == split]
+        part, frame = decisions[decisions["split"] == split], splits[split]
+        income = frame["monthly_income"].to_numpy(dtype=float, na_value=np.nan) \
+            if "monthly_income" in frame.columns else None
         entries[split] = FA.split_fairness(
-            splits[split], part[F.TARGET].to_numpy(), (part["decision"] == APPROVED).to_numpy(),
-            part[f"pd_{model}"].to_numpy(), part["knockout"].to_numpy(), attributes, rules, kinds)
+            frame, part[F.TARGET].to_numpy(), (part["decision"] == APPROVED).to_numpy(),
+            part[f"pd_{model}"].to_numpy(), part["knockout"].to_numpy(), attributes, rules, kinds,
+            credit_line=part["credit_line"].to_numpy(), income=income, seed=(cfg["seed"], index))
     section = FA.fairness_section(model, attributes, entries)
     log.info("fairness by %s; four-fifths flags on test: %s", ", ".join(attributes) or "nothing",
              ", ".join(a for a, f in entries.get("test", {}).get("four_fifths_flag", {}).items()
@@ -459,7 +458,8 @@ def policy_metrics(policy: Policy, decisions: pd.DataFrame, cfg: dict[str, Any])
     """Approval rate, bad rate among approved and lines, on the test and oot splits."""
     out: dict[str, Any] = {"model": cfg["policy"]["model"], "cutoff_pd": policy.cutoff,
                            "cutoff_method": policy.cutoff_method,
-                           "cutoff_target": policy.cutoff_target}
+                           "cutoff_target": policy.cutoff_target,
+                           "missing_values": policy.missing_choices()}
     for split in ("test", "oot"):
         part = decisions[decisions["split"] == split]
         if part.empty:
@@ -472,6 +472,7 @@ def policy_metrics(policy: Policy, decisions: pd.DataFrame, cfg: dict[str, Any])
             "knockout_rate": float((part["knockout"] != "").mean()),
             "mean_credit_line": float(part.loc[approved, "credit_line"].mean()) if approved.any() else 0.0,
             "total_credit_line": float(part["credit_line"].sum()),
+            **policy.missing_counts(part),
         }
         if split == "test":
             out.update(stats)

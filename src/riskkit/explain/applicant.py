@@ -17,6 +17,7 @@ import pandas as pd
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError
 from riskkit.core.mathx import sigmoid
+from riskkit.explain.inputs import check_applicants
 from riskkit.explain.reasons import reason_codes
 from riskkit.explain.recourse import _plain, recourse
 from riskkit.policy import APPROVED
@@ -51,6 +52,7 @@ def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
     ``lang_texts=False`` leaves the sentences out.
     """
     one = _row(row)
+    check_applicants(one, getattr(model, "registry_", None))  # no PD for impossible values
     pd_ = np.asarray(model.predict_pd(one), dtype=float)
     score = np.asarray(model.points(one), dtype=float) if hasattr(model, "points") else None
     decision = policy.decide(one, pd_, score)
@@ -94,7 +96,8 @@ def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
 
 
 _WORDS = {
-    "en": {"approved": "APPROVED", "denied": "DENIED", "applicant": "Applicant",
+    "en": {"approved": "APPROVED", "denied": "DENIED", "referred": "REFERRED TO A CREDIT OFFICER",
+           "applicant": "Applicant",
            "pd": "PD", "score": "score", "line": "credit line", "true_pd": "true PD",
            "reasons": "Main reasons", "knockout": "knock-out", "change": "What would have to change",
            "verified": "verified by model and policy", "unverified": "NOT verified",
@@ -107,7 +110,7 @@ _WORDS = {
                       "decision will look at your application again, with any new documents "
                       "you send (for example proof of income or savings), and tell you the "
                       "outcome in writing.")},
-    "zh": {"approved": "批准", "denied": "拒绝", "applicant": "申请人", "pd": "违约概率",
+    "zh": {"approved": "批准", "denied": "拒绝", "referred": "转人工审核", "applicant": "申请人", "pd": "违约概率",
            "score": "评分", "line": "授信额度", "true_pd": "真实违约概率", "reasons": "主要原因",
            "knockout": "硬性拒绝", "change": "需要做出的改变", "verified": "已经模型与策略复核",
            "unverified": "未通过复核", "new_pd": "新违约概率", "no_recourse": "未找到可行的改变",

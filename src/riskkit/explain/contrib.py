@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit.core.errors import ConfigError
+from riskkit.explain.inputs import check_columns
 
 Reference = Literal["best", "mean"]
 Engine = Literal["auto", "native", "fast"]
@@ -94,7 +95,12 @@ def contributions(model: Any, frame: pd.DataFrame, *, reference: Reference = "be
         raise ConfigError(f"reference must be 'best' or 'mean', got {reference!r}")
     if engine not in ("auto", "native", "fast"):
         raise ConfigError(f"engine must be 'auto', 'native' or 'fast', got {engine!r}")
+    needed = list(getattr(model, "features_", ()))
+    check_columns(frame, needed, "frame")  # the frame the user passed, by its argument name
     if background is not None:
+        check_columns(background, needed, "background")
+        if not len(background):
+            raise ConfigError("background: needs at least one applicant row")
         if not _is_lgbm(model):
             raise ConfigError(f"background= needs a tree model; {getattr(model, 'name', model)!r}"
                               " explains itself against its own reference")

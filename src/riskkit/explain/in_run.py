@@ -12,11 +12,13 @@ backgrounds existed) is explained path-dependently, as it was then.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from riskkit.core.errors import ConfigError, RunError
+from riskkit.core.features import TARGET
 from riskkit.explain.applicant import explain_applicant, format_text
 from riskkit.explain.reasons import approved_reference
 from riskkit.models.world import require_synthetic_features
@@ -82,8 +84,13 @@ def explain_in_run(run: Any, applicant: str | int, *,
     tuple
         The explanation as a dict, and as readable text.
     """
-    model = run.model(model_name or run.deployed_model_name)
+    deployed = run.deployed_model_name
+    model = run.model(model_name or deployed)
     policy = run.policy()
+    if (model_name or deployed) != deployed:
+        # another model decides with its own cut-off, chosen as the deployed policy chose its
+        # own (same method and target on the validation split), never the deployed PD line
+        policy = model_policy(run, model, policy)
     if str(applicant).strip() in PERSONAS:
         require_synthetic_features(model, f"the persona {str(applicant).strip()!r}", str(run.path))
     # the truth of the run's own world at the applicant's month, so recourse's true PD is
@@ -95,4 +102,33 @@ def explain_in_run(run: Any, applicant: str | int, *,
     background = recorded() if callable(recorded) else None
     explanation = explain_applicant(model, policy, row, _reference(run, model, policy),
                                     truth=truth, background=background)
-    return explanation, format_text(explanation, lang=lang)
+    explanation["cutoff"] = cutoff_note(model_name or deployed, deployed, policy)
+    text = format_text(explanation, lang=lang)
+    return explanation, f"{text}\n{explanation['cutoff']['text_' + lang]}"
+
+
+def model_policy(run: Any, model: Any, policy: Any) -> Any:
+    """``policy`` with the cut-off ``model`` gets when chosen the way the run chose its own."""
+    if policy.cutoff_method == "fixed":
+        return policy
+    frame = run.data("valid")
+    y = frame[TARGET].to_numpy() if TARGET in frame.columns else None
+    return replace(policy, cutoff=None).fit(frame, model.predict_pd(frame), y)
+
+
+def cutoff_note(name: str, deployed: str, policy: Any) -> dict[str, Any]:
+    """Which cut-off decided, as data and as a sentence in English and Chinese."""
+    own = name == deployed
+    how = {"approval_rate": ("approval rate", "批准率"), "bad_rate": ("bad rate", "坏账率"),
+           "fixed": ("fixed PD", "固定违约概率")}[policy.cutoff_method]
+    target = f"{policy.cutoff_target:.1%}"
+    en = (f"Cut-off: PD {policy.cutoff:.2%}, {name}'s own ({how[0]} {target} on the "
+          f"validation split{', as the run deployed it' if own else '; the run deployed ' + deployed})")
+    zh = (f"阈值：违约概率{policy.cutoff:.2%}，{name}自身的阈值（验证集{how[1]}{target}"
+          f"{'，即运行部署的阈值' if own else '；运行部署的是' + deployed}）")
+    if policy.cutoff_method == "fixed":
+        en = f"Cut-off: PD {policy.cutoff:.2%}, the policy's fixed PD line (the same for every model)"
+        zh = f"阈值：违约概率{policy.cutoff:.2%}，政策的固定阈值（所有模型相同）"
+    return {"model": name, "deployed": deployed, "pd": float(policy.cutoff),
+            "method": policy.cutoff_method, "target": float(policy.cutoff_target),
+            "text_en": en, "text_zh": zh}

@@ -3,12 +3,13 @@
 For every denied applicant the table lists
 
 1. each knock-out rule the applicant hits, in the policy's order, with the policy's own
-   sentence (a knock-out is the decisive reason: no score would have approved them). The
+   sentence (a rule that declined a *missing* value says the information was missing) (a knock-out is the decisive reason: no score would have approved them). The
    product's age limits are such rules: they are stated as the eligibility rule they are,
    in the policy's words, rather than hidden -- but a protected attribute is never offered
    as a *scored* reason;
 2. at most ``max_reasons`` scored reasons: the model features with the largest *positive*
-   log-odds contributions (the ones that raised the risk), never a protected attribute,
+   log-odds contributions (the ones that raised the risk), never a protected attribute nor
+   a feature the registry marks not citable (``city_tier``: scored, never a reason),
    each quoting the applicant's own value and, where the template has one, the median among
    approved applicants (``approved_reference``) so the applicant can see the gap.
 
@@ -40,7 +41,7 @@ from riskkit.core.errors import ConfigError, DataError
 from riskkit.core.registry import Registry
 from riskkit.explain.contrib import Reference, contributions, has_background_mode
 from riskkit.explain.texts import check_langs, reason_texts, reference_value
-from riskkit.policy import APPROVED, DENIED
+from riskkit.policy import APPROVED, DENIED, REFERRED
 
 REASON_COLUMNS: tuple[str, ...] = ("applicant_id", "rank", "kind", "feature", "value",
                                    "contribution", "text_en", "text_zh")
@@ -63,7 +64,7 @@ def _decision_array(frame: pd.DataFrame, decisions: pd.DataFrame | pd.Series) ->
         raise DataError("decisions", ["applicant_id differs from the applicants' frame row by "
                                       "row; pass decisions in the frame's order"])
     values = np.asarray(column.astype(str))
-    unknown = set(np.unique(values)) - {APPROVED, DENIED}
+    unknown = set(np.unique(values)) - {APPROVED, DENIED, REFERRED}
     if unknown:
         raise DataError("decisions", [f"unknown decisions {sorted(unknown)[:5]}"])
     return values
@@ -120,20 +121,34 @@ def _denied_contributions(model: Any, frame: pd.DataFrame, rows: np.ndarray,
                                       f"applicants) or {len(rows)} (the denied ones)"])
 
 
-def _knockout_hits(policy: Any, denied: pd.DataFrame) -> list[tuple[Any, np.ndarray]]:
-    hits: list[tuple[Any, np.ndarray]] = []
+def _knockout_hits(policy: Any, denied: pd.DataFrame,
+                   registry: Registry) -> list[tuple[Any, np.ndarray, dict[str, str]]]:
+    """Each rule with the denied applicants it declines and its sentence by language: the
+    rule's own where the value breaks it, "the information is missing" where the rule
+    declined a missing value (:mod:`riskkit.policy.rules`, "Missing values")."""
+    hits: list[tuple[Any, np.ndarray, dict[str, str]]] = []
     if policy is None:
         return hits
     for rule in policy.knockouts:
-        if rule.feature in denied.columns:
-            hit = np.asarray(rule.hits(denied), dtype=bool)
-            if hit.any():
-                hits.append((rule, hit))
+        if rule.feature not in denied.columns:
+            continue
+        hit = np.asarray(rule.hits(denied), dtype=bool)
+        if hit.any():
+            hits.append((rule, hit, {"en": rule.text_en, "zh": rule.text_zh}))
+        if getattr(rule, "missing", "pass") == "decline":
+            gap = np.asarray(rule.missing_mask(denied), dtype=bool)
+            if gap.any():
+                feat = registry.get(rule.feature)
+                en = feat.description_en if feat is not None else rule.feature
+                zh = feat.description_zh if feat is not None else rule.feature
+                hits.append((rule, gap, {lg: rule.missing_text(en, zh, lg) for lg in ("en", "zh")}))
     return hits
 
 
 def scored_features(columns: Sequence[str], registry: Registry = F.SYNTHETIC) -> list[str]:
-    """Contribution columns that may be named as a reason: registry features, not protected.
+    """Contribution columns that may be named as a reason: registry features, not protected,
+    citable (:meth:`riskkit.core.registry.Registry.may_cite`; ``city_tier`` is scored, never
+    cited).
 
     Parameters
     ----------
@@ -146,7 +161,8 @@ def scored_features(columns: Sequence[str], registry: Registry = F.SYNTHETIC) ->
     -------
     list of str
     """
-    return [c for c in columns if c in registry and not registry[c].protected]
+    return [c for c in columns if c in registry and not registry[c].protected
+            and registry[c].citable]
 
 
 def reason_codes(model: Any, policy: Any, frame: pd.DataFrame,
@@ -206,7 +222,7 @@ def reason_codes(model: Any, policy: Any, frame: pd.DataFrame,
     ko_pos, ko_rank, ko_feature, ko_value = [], [], [], []
     ko_text: dict[str, list[np.ndarray]] = {lg: [] for lg in langs}
     n_knockouts = np.zeros(n, dtype=np.int64)
-    for rule, hit in _knockout_hits(policy, denied):
+    for rule, hit, sentence in _knockout_hits(policy, denied, registry):
         where = np.flatnonzero(hit)
         n_knockouts[where] += 1
         ko_pos.append(where)
@@ -214,8 +230,7 @@ def reason_codes(model: Any, policy: Any, frame: pd.DataFrame,
         ko_feature.append(np.full(len(where), rule.feature, dtype=object))
         ko_value.append(denied[rule.feature].to_numpy(dtype=object)[where])
         for lg in langs:
-            ko_text[lg].append(np.full(len(where), rule.text_zh if lg == "zh" else rule.text_en,
-                                       dtype=object))
+            ko_text[lg].append(np.full(len(where), sentence[lg], dtype=object))
 
     # -- scored reasons: the largest positive contributions, protected attributes never
     sc_pos = np.empty(0, dtype=np.int64)

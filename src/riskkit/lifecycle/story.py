@@ -26,6 +26,7 @@ import pandas as pd
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError
 from riskkit.explain import approved_reference
+from riskkit.explain.reasons import scored_features
 from riskkit.explain.texts import reason_text
 from riskkit.lifecycle.behaviour import MonthActions, draw_income, settle_loans
 from riskkit.lifecycle.simulation import default_lender, environment, month_rng
@@ -138,7 +139,8 @@ def _reasons(model: Any, frame: pd.DataFrame, decision: pd.Series, policy: Any,
     if decision["knockout"]:
         rule = policy.rule(decision["knockout"])
         reasons.append(rule.text_zh if lang == "zh" else rule.text_en)
-    for name in contrib[contrib > 0].sort_values(ascending=False).index[:top]:
+    raising = contrib[contrib > 0].sort_values(ascending=False).index
+    for name in scored_features(list(raising), getattr(model, "registry_", F.SYNTHETIC))[:top]:
         value = frame[name].iloc[0]
         text = reason_text(name, None if pd.isna(value) else value, reference.get(name), lang)
         reasons.append(f"{text} (+{contrib[name]:.2f} log-odds)")

@@ -62,17 +62,46 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+def _check_types(section: dict[str, Any]) -> list[str]:
+    """Types first, so that a wrong one is a line naming its key, not a TypeError."""
+    problems = []
+    rate = section.get("acceptance_rate")
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < 1:
+        problems.append(f"reject_inference.acceptance_rate = {rate!r}: expected a share "
+                        "strictly between 0 and 1 (0.5 or 50%)")
+    inc = section.get("incumbent")
+    if not isinstance(inc, dict):
+        return [*problems, f"reject_inference.incumbent = {inc!r}: expected a mapping"]
+    for key, low in (("rows", 1000), ("seed_offset", 0)):
+        value = inc.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            problems.append(f"reject_inference.incumbent.{key} = {value!r}: expected a whole "
+                            f"number >= {low:,}")
+    feats = inc.get("features")
+    if feats is not None and (not isinstance(feats, list) or not all(isinstance(f, str)
+                                                                       for f in feats)):
+        problems.append(f"reject_inference.incumbent.features = {feats!r}: expected a list "
+                        "of model features")
+    return problems
+
+
 def check_section(section: dict[str, Any]) -> list[str]:
     """Problems with a resolved ``reject_inference:`` section (empty when it is valid)."""
-    problems = []
-    try:
-        IncumbentSpec.from_config(section)
-    except ConfigError as exc:
-        problems.append(str(exc))
-    try:
-        check_methods(list(section.get("methods") or []))
-    except (ConfigError, TypeError) as exc:
-        problems.append(str(exc))
+    problems = _check_types(section)
+    if not problems:  # the spec's own checks assume the types are right
+        try:
+            IncumbentSpec.from_config(section)
+        except ConfigError as exc:
+            problems.append(str(exc))
+    methods = section.get("methods")
+    if not isinstance(methods, list) or not all(isinstance(m, str) for m in methods):
+        problems.append(f"reject_inference.methods = {methods!r}: expected a list of method "
+                        f"names ({', '.join(METHODS)})")
+    else:
+        try:
+            check_methods(list(methods))
+        except ConfigError as exc:
+            problems.append(str(exc))
     kinds = section.get("models")
     if not isinstance(kinds, list) or not kinds or set(kinds) - set(MODEL_KINDS):
         problems.append(f"reject_inference.models must be a non-empty list of "

@@ -152,8 +152,8 @@ def metric(key: str, value: Any, lang: str = "en", yes_no: tuple[str, str] = ("y
     if last.startswith("ece") and not last.endswith("bins"):
         return pp(value, lang)
     words = last.split("_")
-    if "line" in words:  # credit_line, mean_credit_line (never "decline")
-        return money(value, lang)
+    if "line" in words and not {"per", "ratio"} & set(words):  # credit_line, mean_line
+        return money(value, lang)  # (never "decline"; a line per yuan of income is a ratio)
     if last in _COUNT_KEYS or last.startswith("n_"):
         return integer(value)
     if last in _FOUR_DIGITS:

@@ -25,7 +25,7 @@ from riskkit.reporting.report_view import Figures, RunView
 __all__ = ["denial_letter", "explanations_section", "policy_section"]
 
 POLICY_KEYS = ("approval_rate", "bad_rate_approved", "bad_rate_denied", "knockout_rate",
-               "mean_credit_line", "total_credit_line")
+               "referral_rate", "missing_decided_rate", "mean_credit_line", "total_credit_line")
 
 
 def _policy(view: RunView) -> Mapping[str, Any]:
@@ -62,6 +62,9 @@ def policy_section(view: RunView, figs: Figures) -> str:
                            brd=fmt.percent(policy.get("bad_rate_denied")),
                            declined=fmt.percent(denied.mean()),
                            caught=fmt.percent(denied[bad].mean() if bad.any() else float("nan"))))
+    missing = _missing_sentence(view, policy)
+    if missing:
+        sentences.append(missing)
     parts.append(view.para(*sentences))
     rows = [[view.label(k), view.fmt(k, policy.get(k)), *([view.fmt(k, oot.get(k))] if oot else [])]
             for k in POLICY_KEYS if k in policy or k in oot]
@@ -104,6 +107,23 @@ def policy_section(view: RunView, figs: Figures) -> str:
 
     parts.append(place(view, figs, ("strategy", "segments"), interpret))
     return "".join(parts)
+
+
+def _missing_sentence(view: RunView, policy: Mapping[str, Any]) -> str:
+    """The policy's choices for missing values and how often they decided (runs that say)."""
+    choices = policy.get("missing_values")
+    if not isinstance(choices, Mapping) or "missing_decided_rate" not in policy:
+        return ""
+    rules = {str(r): str(o) for r, o in (choices.get("knockouts") or {}).items()}
+    outcomes = set(rules.values())
+    if len(outcomes) <= 1:  # one choice for every rule (a policy without rules: the default)
+        ko = view.t(f"pol.miss.{outcomes.pop() if outcomes else 'decline'}")
+    else:
+        ko = view.t("pol.miss.mixed", rules=view.join(
+            [f"{view.knockout(r)}: {view.t(f'pol.miss.{o}')}" for r, o in rules.items()]))
+    return view.t("pol.missing", ko=ko, income=view.t(f"pol.inc.{choices.get('income', 'refer')}"),
+                  share=fmt.percent(policy.get("missing_decided_rate")),
+                  referred=fmt.percent(policy.get("referral_rate")))
 
 
 def _decisions(view: RunView) -> str:

@@ -55,6 +55,7 @@ WORDS: dict[str, dict[str, str]] = {
     "en": {"months": "Months waited", "pd": "PD", "true_pd": "true PD", "cutoff": "cut-off",
            "decision": "Decision", "line": "Credit line", "reasons": "Top reasons",
            "recourse": "What would have to change", "approved": "APPROVED", "denied": "DENIED",
+           "referred": "REFERRED",
            "locked": "fixed", "aged": "moves with months waited", "movable": "movable",
            "feature": "Feature", "value": "Value", "control": "Control",
            "none": "none", "no_recourse": "No realistic change found",
@@ -64,7 +65,7 @@ WORDS: dict[str, dict[str, str]] = {
            "fools": "lowers the model's PD but not the true PD", "currency": "CNY"},
     "zh": {"months": "等待月数", "pd": "违约概率", "true_pd": "真实违约概率", "cutoff": "阈值",
            "decision": "决定", "line": "授信额度", "reasons": "主要原因",
-           "recourse": "需要做出的改变", "approved": "批准", "denied": "拒绝",
+           "recourse": "需要做出的改变", "approved": "批准", "denied": "拒绝", "referred": "转人工审核",
            "locked": "不可改变", "aged": "随等待月数变化", "movable": "可调整",
            "feature": "特征", "value": "取值", "control": "控件",
            "none": "无", "no_recourse": "未找到可行的改变", "nothing": "已获批准，无需改变",
@@ -133,6 +134,8 @@ class RunContext:
 def resolve_applicant(run: Any, applicant: Any) -> tuple[pd.DataFrame, str]:
     """(one-row frame, title) for a persona name (in the run's world), an applicant id of
     the run, or a row."""
+    if isinstance(applicant, str) and applicant.strip().isdigit():
+        applicant = int(applicant.strip())  # an id typed as text, e.g. from a text box
     if isinstance(applicant, str):
         if applicant not in PERSONAS:
             raise ConfigError(f"unknown applicant {applicant!r}: give a persona "
@@ -206,18 +209,23 @@ class WhatIfPanel:
         A new ``months`` first resets the counts to the aged applicant's, then ``changes``
         (feature -> value, movable features only) apply.
         """
+        # on copies first: a bad value is refused with the panel as it was
+        new_months, values = self.months, dict(self.values)
         if months is not None:
-            self.months = int(months)
-            aged = what_if_row(self.row, {}, self.months)
+            new_months = months
+            aged = what_if_row(self.row, {}, new_months)  # 0 to 24 whole months, or refused
             for spec in self.specs:
                 if spec.kind == "count":
-                    self.values[spec.name] = int(aged[spec.name].iloc[0])
+                    values[spec.name] = int(aged[spec.name].iloc[0])
         for name, value in (changes or {}).items():
-            if name not in self.values:
+            if name not in values:
                 raise ConfigError(f"what-if: {name!r} is not a movable control of this panel "
                                   "(locked, aged or unknown)")
-            self.values[name] = value
-        what_if_row(self.row, self.changes(), self.months)  # bad values fail before any change
+            values[name] = value
+        aged = what_if_row(self.row, {}, new_months)
+        what_if_row(self.row, {k: v for k, v in values.items()
+                               if k in (changes or {}) or v != aged[k].iloc[0]}, new_months)
+        self.months, self.values = int(new_months), values
         self._push()
         return self.refresh()
 
