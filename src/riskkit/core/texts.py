@@ -130,7 +130,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "defect.pd_scale": ("Model PD / true PD", "模型违约概率 / 真实违约概率"),
     "defect.grade_scale": ("PD of one grade / true PD", "单个等级违约概率 / 真实违约概率"),
     "defect.lost_driver": ("Share of the driver's effect lost", "丢失的驱动因素效应占比"),
-    "defect.drift": ("Drift in a year (share of a downturn)", "一年内的漂移（经济下行的比例）"),
+    "defect.drift": ("Drift (downturns a year)", "漂移（每年的经济下行幅度）"),
     "defect.correlation": ("Asset correlation within a month", "月内资产相关系数"),
 }
 
