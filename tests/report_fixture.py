@@ -48,6 +48,16 @@ def _split(auc: float, ks: float, ece: float) -> dict[str, float]:
             "ece": ece}
 
 
+def _graded(basis: str, top3: float, n: int) -> dict[str, Any]:
+    """A ``like_for_like`` block as the reasons stage writes it."""
+    return {"background": basis, "background_rows": 1000, "top1": top3 - 0.1,
+            "top2": top3 - 0.05, "top3": top3, "top4": top3 + 0.01, "first_reason": top3 - 0.1,
+            "first_reason_in_true_top3": 0.93, "sign_agreement": 0.88,
+            "reasons_raise_true_risk": 0.97, "rank_correlation": 0.81, "mae_logit": 0.061,
+            "mae_pd": 0.0031, "reason_size_error_logit": 0.11, "reason_size_error_pd": 0.006,
+            "n_rows": n, "n_scored": n - 3}
+
+
 def _groups(levels: dict[str, float]) -> dict[str, dict[str, float]]:
     return {lvl: {"n": 200 + 10 * i, "approval_rate": rate, "bad_rate_approved": 0.015 + 0.002 * i,
                   "tpr_decline": 0.7 - 0.05 * i, "fpr_decline": 0.25 + 0.02 * i,
@@ -138,7 +148,25 @@ METRICS: dict[str, Any] = {
                          "interventional": {"fidelity_top3": 0.7412, "rank_correlation": 0.8231,
                                             "null_attribution_share": 0.0009,
                                             "additivity_max_err": 4.44e-15,
-                                            "background_rows": 1000}}},
+                                            "background_rows": 1000},
+                         # like for like on its own denials, and stability (issue 27)
+                         "letter_unit": "group", "letter_fidelity_top3": 0.9012,
+                         "like_for_like": _graded("approved", 0.7841, 1146),
+                         "like_for_like_groups": _graded("approved", 0.9012, 1146),
+                         "stability": {
+                             "background_redraw": {"same_top3": 0.9512, "same_first": 0.9811,
+                                                   "same_top3_groups": 0.9733,
+                                                   "same_first_groups": 0.9902, "n_rows": 1146},
+                             "retrain": {"seeds": [8], "same_top3": 0.8815, "same_first": 0.9512,
+                                         "same_top3_groups": 0.9301,
+                                         "same_first_groups": 0.9744, "n_rows": 1146,
+                                         "per_seed": []}}},
+                "scorecard": {"fidelity_top3": 0.7001, "additivity_max_err": 2.2e-15,
+                              "null_attribution_share": 0.002, "rank_correlation": 0.77,
+                              "n_denied": 1150, "letter_unit": "group",
+                              "letter_fidelity_top3": 0.7712,
+                              "like_for_like": _graded("best bin", 0.6421, 1150),
+                              "like_for_like_groups": _graded("best bin", 0.7712, 1150)}},
     "fairness": FAIRNESS,
     "reject_inference": REJECT_INFERENCE,
     "latency": {"p50_ms": 1.25, "p99_ms": 7.5},  # a section the report does not know yet

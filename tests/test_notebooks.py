@@ -108,6 +108,11 @@ def test_notebook_runs_headless_and_writes_its_outputs(source: Path, suite_out: 
     assert any("image/png" in o.get("data", {}) for o in outputs), "no chart was shown"
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and "rows = 3000" in injected[0].source
+    if source.stem == "10_how_true_are_our_reasons":  # the analyst's answer, from the numbers
+        markdown = [o["data"]["text/markdown"] for o in outputs
+                    if "text/markdown" in o.get("data", {})]
+        assert any(m.startswith("Use ") and "top-3 reasons are true ones" in m for m in markdown)
+        assert any("training rows" in m for m in markdown)
 
     page = Path(result["html"]).read_text(encoding="utf-8")
     assert "<script" not in page and 'src="http' not in page and 'href="http' not in page

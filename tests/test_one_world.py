@@ -200,6 +200,7 @@ def test_simulate_from_the_run_lives_in_its_world(odd_run) -> None:
 
 def test_reject_inference_draws_the_incumbent_s_cohort_from_the_run_s_world(odd_run,
                                                                             monkeypatch) -> None:
+    applicants = odd_run.data("train")  # before the spy: regenerating the run draws too
     drawn: list[World] = []
     real = World.generate
 
@@ -209,7 +210,7 @@ def test_reject_inference_draws_the_incumbent_s_cohort_from_the_run_s_world(odd_
 
     monkeypatch.setattr(World, "generate", spy)
     spec = S.IncumbentSpec(rows=2000)
-    S.fit_incumbent(spec, odd_run.data("train"), 5, world=odd_run.world)
+    S.fit_incumbent(spec, applicants, 5, world=odd_run.world)
     assert drawn == [ODD]
     assert "reject_inference" in odd_run.metrics
 

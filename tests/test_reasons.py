@@ -77,7 +77,8 @@ def test_reason_table_is_ranked_truthful_and_complete(world, name):
     reasons = reason_codes(model, policy, test, decisions, reference)
     pd.testing.assert_frame_equal(test, before)  # the caller's frame is never written to
     assert list(reasons.columns) == ["applicant_id", "rank", "kind", "feature", "value",
-                                     "contribution", "text_en", "text_zh"]
+                                     "contribution", "text_en", "text_zh", "group"]
+    assert (reasons["group"] == reasons["feature"].map(lambda f: F.get(f).group)).all()
     denied_ids = set(test.loc[decisions["decision"] == "denied", "applicant_id"])
     assert set(reasons["applicant_id"]) <= denied_ids
     assert len(set(reasons["applicant_id"])) >= 0.95 * len(denied_ids)

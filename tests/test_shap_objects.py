@@ -25,7 +25,7 @@ from riskkit.charts.shap_plots import KINDS
 from riskkit.core import features as F
 from riskkit.core.registry import Registry
 from riskkit.experiment import byod
-from riskkit.experiment.stages import shap_beeswarms
+from riskkit.experiment.run_figures import shap_beeswarms
 from riskkit.explain import display_value, to_shap
 from riskkit.explain.shap_objects import additivity_gap, design_values
 from riskkit.models import make_model

@@ -25,6 +25,9 @@ from riskkit.experiment.checks import (
     share_hint,
 )
 from riskkit.explain.background import BACKGROUND_MODES, DEFAULT_BACKGROUND_ROWS
+from riskkit.explain.groups import UNITS
+from riskkit.models.ebm import EBM_INTERACTIONS, EBM_RESERVED
+from riskkit.models.gbm import INTERACTIONS as LGBM_INTERACTIONS
 from riskkit.policy.rules import MISSING_INCOME, MISSING_OUTCOMES
 from riskkit.rejectinf import DEFAULTS as REJECT_INFERENCE_DEFAULTS
 from riskkit.rejectinf import check_section as check_reject_inference
@@ -44,7 +47,8 @@ DEFAULT_OOT_DRIFT = 0.25
 MAX_OOT_MONTHS = 120
 
 #: Sections whose content is free-form (checked by the component that reads it).
-FREE_FORM = {("features",), ("models", "lgbm", "params"), ("models", "scorecard", "binning_params"),
+FREE_FORM = {("features",), ("models", "lgbm", "params"), ("models", "ebm", "params"),
+             ("models", "scorecard", "binning_params"),
              ("models", "scorecard", "feature_binning_params"), ("policy", "knockouts"),
              ("models", "scorecard", "special_codes"), ("reject_inference", "params")}
 
@@ -74,9 +78,16 @@ DEFAULTS: dict[str, Any] = {
         # one thread: runs are deterministic either way, and on a small shared machine
         # (2 cores, tests in parallel) more threads than cores slow LightGBM down tenfold
         # monotone: False fits without the registry's monotone constraints
+        # interactions: free | additive | groups (LightGBM's interaction_constraints: none,
+        # one feature per tree path, or one driver group per path)
         "lgbm": {"enabled": True, "calibrate": True, "monotone": True, "params": None,
-                 "num_threads": 1,
+                 "num_threads": 1, "interactions": "free",
                  "contrib_engine": "fast", "base_score": 600, "base_odds": 50, "pdo": 20},
+        # an Explainable Boosting Machine (interpret): additive tables, exact reasons;
+        # interactions: additive | groups (pairs within a driver group) | a number of pairs
+        "ebm": {"enabled": False, "calibrate": True, "interactions": "additive",
+                "monotone": False, "outer_bags": 8, "n_jobs": 1, "params": None,
+                "base_score": 600, "base_odds": 50, "pdo": 20},
     },
     "policy": {
         "model": "lgbm",
@@ -90,8 +101,13 @@ DEFAULTS: dict[str, Any] = {
     # background: what a tree model's reasons are measured against (riskkit.explain.background):
     # approved = the approved applicants of train ("why you, compared with those we approve"),
     # reference = the truth's reference sample, none = path-dependent TreeSHAP
+    # unit: feature | group (a letter's reasons by driver group: "borrowing frequency");
+    # stability: retrain_seeds refits the deployed model once per seed (opt-in: it costs a
+    # fit each) and compares its reasons; background_redraw draws the background again
     "explain": {"max_reasons": 4, "recourse_sample": 40, "splits": ["test", "oot"],
-                "background": "approved", "background_rows": DEFAULT_BACKGROUND_ROWS},
+                "background": "approved", "background_rows": DEFAULT_BACKGROUND_ROWS,
+                "unit": "feature",
+                "stability": {"retrain_seeds": [], "background_redraw": True}},
     # segment column for performance by segment (skipped when the data has no such column)
     "evaluate": {"segment": "occupation"},
     # model features; None means the registry's built-in model features
@@ -226,6 +242,14 @@ def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
     check.expect("explain.background", explain["background"],
                  explain["background"] in BACKGROUND_MODES, f"one of {', '.join(BACKGROUND_MODES)}")
     check.whole("explain.background_rows", explain["background_rows"], 1)
+    check.expect("explain.unit", explain["unit"], explain["unit"] in UNITS,
+                 f"one of {', '.join(UNITS)}")
+    seeds = explain["stability"]["retrain_seeds"]
+    check.expect("explain.stability.retrain_seeds", seeds, isinstance(seeds, list)
+                 and all(_is_int(s) and s >= 0 for s in seeds) and cfg["seed"] not in seeds
+                 and len(set(seeds)) == len(seeds),
+                 f"a list of distinct whole numbers >= 0 other than the run's seed ({cfg['seed']})")
+    check.flag("explain.stability.background_redraw", explain["stability"]["background_redraw"])
     splits = explain["splits"]
     check.expect("explain.splits", splits, isinstance(splits, list)
                  and not set(splits) - {"train", "valid", "test", "oot"},
@@ -270,6 +294,20 @@ def _check_models(models: dict[str, Any], check: _Checks) -> None:
     params = gbm["params"]
     check.expect("models.lgbm.params", params, params is None or isinstance(params, Mapping),
                  "a mapping of LightGBM parameters")
+    check.expect("models.lgbm.interactions", gbm["interactions"],
+                 gbm["interactions"] in LGBM_INTERACTIONS, ", ".join(LGBM_INTERACTIONS))
+    ebm = models["ebm"]
+    pairs = ebm["interactions"]
+    check.expect("models.ebm.interactions", pairs, pairs in EBM_INTERACTIONS
+                 or (_is_int(pairs) and pairs >= 0),
+                 f"{' or '.join(EBM_INTERACTIONS)} or a whole number of pairs >= 0")
+    check.flag("models.ebm.monotone", ebm["monotone"])
+    check.whole("models.ebm.outer_bags", ebm["outer_bags"], 1)
+    check.whole("models.ebm.n_jobs", ebm["n_jobs"], 1)
+    check.expect("models.ebm.params", ebm["params"], ebm["params"] is None
+                 or (isinstance(ebm["params"], Mapping) and not set(ebm["params"]) & EBM_RESERVED),
+                 "a mapping of interpret EBM parameters other than "
+                 f"{', '.join(sorted(EBM_RESERVED))} (riskkit sets those)")
 
 
 def _check_policy(policy: dict[str, Any], check: _Checks) -> None:

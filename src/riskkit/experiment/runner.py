@@ -39,6 +39,7 @@ from riskkit.experiment import tracking
 from riskkit.experiment.checks import check_measurable
 from riskkit.experiment.deployed import swap_set_at_policy
 from riskkit.experiment.grading import MASTER_SCALE_FILE, master_scale
+from riskkit.experiment.run_figures import write_figures
 from riskkit.experiment.runfolder import write_manifest
 from riskkit.experiment.splits import WORLD_FILE, population_splits, run_world
 from riskkit.experiment.stages import (
@@ -50,7 +51,6 @@ from riskkit.experiment.stages import (
     parquet_safe,
     policy_metrics,
     run_datacard,
-    write_figures,
     write_with_csv,
 )
 from riskkit.explain.background import BACKGROUND_FILE

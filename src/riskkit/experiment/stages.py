@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from riskkit import charts
 from riskkit import evaluate as ev
 from riskkit import explain as X
 from riskkit.core import features as F
@@ -23,19 +22,16 @@ from riskkit.core.errors import ConfigError
 from riskkit.core.io import write_text
 from riskkit.core.registry import Registry
 from riskkit.evaluate import fairness as FA
+from riskkit.experiment.reasons_stage import explain_section
 from riskkit.experiment.splits import oot_month
-from riskkit.explain.shap_objects import to_shap
 from riskkit.models import CreditModel, make_model
 from riskkit.policy import APPROVED, Policy
 from riskkit.synth import World
-from riskkit.synth.personas import PERSONAS, persona
 from riskkit.synth.store import world_card
 
 log = logging.getLogger(__name__)
 
 TRUTH_MODEL = "oracle"
-#: Applicants in a run's shap beeswarm (a seeded sample of the test split).
-SHAP_SAMPLE_ROWS = 1000
 
 
 def _xy(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
@@ -256,11 +252,10 @@ def explain_all(cfg: dict[str, Any], models: dict[str, CreditModel], policy: Pol
         splits["valid"], deployed.predict_pd(splits["valid"])), deployed.registry_)
     background, truth_sample = _backgrounds(cfg, models, splits, decisions)
     reasons = X.reason_codes(deployed, policy, frame, dec, reference,
-                             max_reasons=cfg["explain"]["max_reasons"], background=background)
-    test = splits["test"]
-    test_dec = decisions[decisions["split"] == "test"].reset_index(drop=True)
-    metrics = X.explain_metrics(models, test, test_dec, reference_background=truth_sample) \
-        if "true_pd" in test else {}
+                             max_reasons=cfg["explain"]["max_reasons"], background=background,
+                             unit=cfg["explain"]["unit"])
+    metrics = explain_section(cfg, models, policy, splits, decisions, background, truth_sample,
+                              world=world)
     extra = {"reference": reference, "frame": frame, "decisions": dec, "background": background,
              "world": world}
     return reasons, metrics, extra
@@ -273,9 +268,11 @@ def _backgrounds(cfg: dict[str, Any], models: dict[str, CreditModel],
     trees = [m for m in models.values() if X.has_background_mode(m)]
     if not trees:
         return None, None
-    features = list(dict.fromkeys(f for m in trees for f in m.features_))
     rows, seed, train = cfg["explain"]["background_rows"], cfg["seed"], splits["train"]
     truth = "true_pd" in train
+    # the truth reads every model feature: its background must carry them all
+    features = list(dict.fromkeys([*(f for m in trees for f in m.features_),
+                                   *(F.MODEL_FEATURES if truth else ())]))
     background = X.draw_background(
         cfg["explain"]["background"], train,
         decisions[decisions["split"] == "train"].reset_index(drop=True),
@@ -283,122 +280,6 @@ def _backgrounds(cfg: dict[str, Any], models: dict[str, CreditModel],
     sample = X.reference_background(rows=rows, seed=seed, features=features) \
         if truth and "true_pd" in splits["test"] else None
     return background, sample
-
-
-def write_figures(cfg: dict[str, Any], models: dict[str, CreditModel], policy: Policy,
-                  splits: dict[str, pd.DataFrame], decisions: pd.DataFrame,
-                  reasons: pd.DataFrame, tables: dict[str, pd.DataFrame],
-                  explain_extra: dict[str, Any], folder: Path, run_label: str) -> list[Path]:
-    """Every chart of a run as PNG, SVG and PDF, in the report (or slides) style."""
-    lang = cfg["figures"]["lang"]
-    with charts.style_context(cfg["figures"]["variant"], lang):
-        return _draw_and_export(cfg, models, splits, decisions, reasons, tables, explain_extra,
-                                folder, run_label, lang)
-
-
-def _draw_and_export(cfg: dict[str, Any], models: dict[str, CreditModel],
-                     splits: dict[str, pd.DataFrame], decisions: pd.DataFrame,
-                     reasons: pd.DataFrame, tables: dict[str, pd.DataFrame],
-                     explain_extra: dict[str, Any], folder: Path, run_label: str,
-                     lang: str) -> list[Path]:
-
-    source = f"riskkit · run {run_label} · seed {cfg['seed']}"
-    test = splits["test"]
-    y = test[F.TARGET]
-    preds = {name: m.predict_pd(test) for name, m in models.items()}
-    figs: dict[str, Any] = {
-        "roc": charts.plot_roc({n: (y, p) for n, p in preds.items()}, lang=lang),
-        "gains": charts.plot_gains({n: (y, p) for n, p in preds.items()}, lang=lang),
-        "strategy_curve": charts.plot_strategy_curve({n: (y, p) for n, p in preds.items()},
-                                                     lang=lang,
-                                                     approval_rate=_approval(decisions)),
-    }
-    reliability: dict[str, Any] = {}
-    for name, m in models.items():
-        if m.calibration_.applied:
-            reliability[f"{name} (raw)"] = (y, m.predict_pd(test, raw=True))
-            reliability[f"{name} (calibrated)"] = (y, preds[name])
-        else:
-            reliability[name] = (y, preds[name])
-    figs["reliability"] = charts.plot_reliability(reliability, lang=lang)
-    for name, m in models.items():
-        if name == TRUTH_MODEL:
-            continue
-        figs[f"ks_{name}"] = charts.plot_ks(y, preds[name], lang=lang)
-        figs[f"score_distribution_{name}"] = charts.plot_score_distribution(y, m.points(test), lang=lang)
-        if f"segments_{name}" in tables:
-            seg = tables[f"segments_{name}"]
-            figs[f"segments_{name}"] = charts.plot_segment_metrics(seg.set_index(seg.columns[0]),
-                                                                   lang=lang)
-    if len(tables.get("fairness", ())):
-        figs["fairness_approval"] = charts.plot_approval_by_group(tables["fairness"], "test",
-                                                                  lang=lang)
-    figs["csi"] = charts.plot_psi(tables["csi"].set_index("feature")["csi"], lang=lang)
-    if "swap_set" in tables:
-        figs["swap_set"] = charts.plot_swap_set(tables["swap_set"], lang=lang)
-    figs.update(_explanation_figures(cfg, models, explain_extra, reasons, lang))
-    figs.update(shap_beeswarms(models, test, lang=lang, seed=cfg["seed"]))
-    for fig in figs.values():
-        charts.add_source_line(fig, source)
-    # drawing is most of a small run's time: a forked process draws half of the charts
-    return charts.export_all(figs, folder,
-                             formats=tuple(cfg["figures"].get("formats", charts.FORMATS)))
-
-
-def _explanation_figures(cfg: dict[str, Any], models: dict[str, CreditModel],
-                         explain_extra: dict[str, Any], reasons: pd.DataFrame,
-                         lang: str) -> dict[str, Any]:
-    """Waterfalls for the personas (synthetic runs) and one denied applicant, reason
-    frequency, and contributions against the truth."""
-
-    frame, dec = explain_extra["frame"], explain_extra["decisions"]
-    rows: dict[str, pd.DataFrame] = {}
-    world = explain_extra.get("world")
-    if world is not None:
-        rows = {name: persona(name, world) for name in PERSONAS}
-    denied = np.flatnonzero(dec["decision"].to_numpy() == "denied")
-    if len(denied):
-        rows["denied_example"] = frame.iloc[[denied[0]]].reset_index(drop=True)
-    return X.explanation_figures(models[cfg["policy"]["model"]], frame, dec, reasons, rows,
-                                 lang=lang, seed=cfg["seed"])
-
-
-def shap_beeswarms(models: dict[str, CreditModel], frame: pd.DataFrame, *, lang: str = "en",
-                   seed: int = 0, rows: int = SHAP_SAMPLE_ROWS) -> dict[str, Any]:
-    """``shap_beeswarm_<model>``: shap's beeswarm of every fitted model, riskkit-styled.
-
-    Parameters
-    ----------
-    models : dict of str to CreditModel
-        The run's models; the oracle is left out (its beeswarm is the truth's, which the
-        contributions-vs-truth chart already sets against the model).
-    frame : pandas.DataFrame
-        Applicants to explain (the test split); a seeded sample of ``rows`` of them, because
-        a beeswarm of more dots says nothing more and its SVG and PDF grow with every dot.
-    lang : {"en", "zh"}
-        Language of feature names and labels.
-    seed : int
-        Seed of the sample (the run's seed: same run, same figure).
-    rows : int
-        Largest sample drawn.
-
-    Returns
-    -------
-    dict of str to matplotlib.figure.Figure
-        One restyled beeswarm per model, for the figure stage to export.
-    """
-    sample = frame
-    if len(frame) > rows:
-        take = np.sort(np.random.default_rng(seed).choice(len(frame), rows, replace=False))
-        sample = frame.iloc[take]
-    return {f"shap_beeswarm_{name}": charts.plot_shap(to_shap(model, sample, lang=lang),
-                                                      "beeswarm", lang=lang)
-            for name, model in models.items() if name != TRUTH_MODEL}
-
-
-def _approval(decisions: pd.DataFrame) -> float:
-    test = decisions[decisions["split"] == "test"]
-    return float((test["decision"] == "approved").mean())
 
 
 # ----------------------------------------------------------------------------- building blocks
@@ -430,7 +311,7 @@ def build_models(cfg: dict[str, Any], registry: Registry | None = None, *,
                 raise ConfigError("models.oracle needs the World the data came from; data "
                                   "of your own has none: disable the oracle")
             params = {"world": world}
-        elif name == "lgbm":
+        elif name in ("lgbm", "ebm"):
             params.setdefault("seed", cfg["seed"])
         if name != "oracle" and cfg.get("features"):
             params["features"] = tuple(cfg["features"])

@@ -35,13 +35,15 @@ def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
                       reference: Mapping[str, Any] | None, *, lang_texts: bool = True,
                       max_reasons: int = 4, truth: Any, max_changes: int = 3,
                       max_wait_months: int = 24,
-                      background: pd.DataFrame | None = None) -> dict[str, Any]:
+                      background: pd.DataFrame | None = None,
+                      unit: str = "feature") -> dict[str, Any]:
     """Everything said to (or about) one applicant, as plain JSON-ready values.
 
     ``background`` is the population a tree model's reasons are measured against (a run's
     recorded one: :mod:`riskkit.explain.background`); None explains path-dependently. It
     changes the reasons only: recourse searches on the model's scores and the policy,
     never on contributions, so what would have to change is the same either way.
+    ``unit`` is the run's ``explain.unit``: ``"group"`` gives reasons by driver group.
 
     Keys: ``applicant_id, decision, pd, score, credit_line, knockout, reasons`` (knock-out
     first, then scored reasons, each ``{rank, kind, feature, contribution, value, text_en,
@@ -58,10 +60,11 @@ def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
     decision = policy.decide(one, pd_, score)
     first = decision.iloc[0]
     reasons = reason_codes(model, policy, one, decision, reference, max_reasons,
-                           background=background)
+                           background=background, unit=unit)
     reason_list = []
     for rec in reasons.to_dict("records"):
         item = {"rank": int(rec["rank"]), "kind": rec["kind"], "feature": rec["feature"],
+                "group": rec["group"],
                 "contribution": _plain(rec["contribution"]), "value": _plain(rec["value"])}
         if lang_texts:
             item["text_en"], item["text_zh"] = rec["text_en"], rec["text_zh"]
@@ -121,6 +124,52 @@ _WORDS = {
 }
 
 
+#: What a letter's reasons are measured from, in words.
+_BASES = {"approved": ("approved applicants", "获批申请人"),
+          "reference": ("reference population", "参考人群"),
+          "best bin": ("best-bin applicants", "最优分箱申请人"),
+          "training (path-dependent)": ("training applicants (path-dependent)",
+                                        "训练样本申请人（路径依赖）")}
+
+
+def truth_check_text(check: Mapping[str, Any], lang: str = "en") -> list[str]:
+    """Lines saying how one letter's reasons compare with the truth, from the numbers.
+
+    Parameters
+    ----------
+    check:
+        :func:`riskkit.explain.likeforlike.truth_check`'s dict, with ``true_labels`` and
+        optionally ``run_letter_fidelity_top3``.
+    lang:
+        ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    list of str
+    """
+    zh = lang == "zh"
+    basis = _BASES.get(str(check.get("background")), (str(check.get("background")),) * 2)[zh]
+    n, agree = int(check["compared"]), int(check["agree"])
+    labels = check.get("true_labels", {}).get(lang) or check.get("true_reasons", [])
+    if zh:
+        first = "是" if check["first_is_true"] else "不是"
+        lines = [f"与真实值对照（同一对照人群：{basis}）：前{n}个原因中有{agree}个属于真实的前{n}个"
+                 f"主要原因；第一原因{first}真实的第一原因。",
+                 f"真实主要原因：{'、'.join(labels) if labels else '无'}。"]
+    else:
+        first = "is" if check["first_is_true"] else "is not"
+        lines = [f"Checked against the truth, measured from the same {basis}: {agree} of the "
+                 f"first {n} reasons {'is' if agree == 1 else 'are'} among the true first {n}; "
+                 f"the first reason {first} the true first.",
+                 f"True principal reasons: {', '.join(labels) if labels else 'none'}."]
+    run = check.get("run_letter_fidelity_top3")
+    if run is not None and run == run:
+        lines.append(f"本次运行全部拒绝中，信函前三原因属于真实前三的比例为{run:.1%}。" if zh else
+                     f"Across the run's denials, {run:.1%} of the letters' top-3 reasons are "
+                     "among the true top 3.")
+    return lines
+
+
 def human_review_text(applicant_id: Any, lang: str = "en") -> str:
     """How to ask for a human review of an automated decision: the last line of a denial.
 
@@ -160,6 +209,8 @@ def format_text(explanation: Mapping[str, Any], lang: str = "en") -> str:
                 lines.append(f"  {item['rank']}. [{w['knockout']}] {text}")
             else:
                 lines.append(f"  {item['rank']}. {text} ({item['contribution']:+.2f})")
+    if e.get("truth_check"):
+        lines.extend(truth_check_text(e["truth_check"], lang))
     help_ = e.get("recourse")
     if help_:
         if help_["found"] and help_["actions"]:

@@ -17,9 +17,12 @@ from typing import Any
 
 import numpy as np
 
+from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, RunError
 from riskkit.core.features import TARGET
 from riskkit.explain.applicant import explain_applicant, format_text
+from riskkit.explain.contrib import has_background_mode
+from riskkit.explain.likeforlike import letter_basis, truth_check
 from riskkit.explain.reasons import approved_reference
 from riskkit.models.world import require_synthetic_features
 from riskkit.synth.personas import PERSONAS, persona
@@ -100,11 +103,31 @@ def explain_in_run(run: Any, applicant: str | int, *,
     truth = None if world is None else world.truth(month)
     recorded = getattr(run, "explain_background", None)
     background = recorded() if callable(recorded) else None
+    unit = (getattr(run, "config", None) or {}).get("explain", {}).get("unit", "feature")
     explanation = explain_applicant(model, policy, row, _reference(run, model, policy),
-                                    truth=truth, background=background)
+                                    truth=truth, background=background, unit=unit)
     explanation["cutoff"] = cutoff_note(model_name or deployed, deployed, policy)
+    if truth is not None and all(name in row.columns for name in F.MODEL_FEATURES):
+        explanation["truth_check"] = _truth_check(run, model, row, background, truth,
+                                                  explanation, unit)
     text = format_text(explanation, lang=lang)
     return explanation, f"{text}\n{explanation['cutoff']['text_' + lang]}"
+
+
+def _truth_check(run: Any, model: Any, row: Any, background: Any, truth: Any,
+                 explanation: dict[str, Any], unit: str) -> dict[str, Any]:
+    """The letter against the truth measured from the letter's own comparison group."""
+    ex = run.config.get("explain", {})
+    needs_train = background is None or not has_background_mode(model)
+    basis = letter_basis(model, background, str(ex.get("background", "approved")),
+                         run.data("train") if needs_train else None,
+                         rows=int(ex.get("background_rows", 1000)), seed=int(run.config["seed"]))
+    key = "group" if unit == "group" else "feature"
+    letter = [str(r[key]) for r in explanation["reasons"] if r["kind"] == "scored"]
+    check = truth_check(model, row, basis, truth, letter, unit=unit)
+    entry = (getattr(run, "metrics", None) or {}).get("explain", {}).get(model.name, {})
+    check["run_letter_fidelity_top3"] = entry.get("letter_fidelity_top3")
+    return check
 
 
 def model_policy(run: Any, model: Any, policy: Any) -> Any:

@@ -40,11 +40,12 @@ from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError
 from riskkit.core.registry import Registry
 from riskkit.explain.contrib import Reference, contributions, has_background_mode
+from riskkit.explain.groups import check_unit, group_contributions, group_label, leading_features
 from riskkit.explain.texts import check_langs, reason_texts, reference_value
 from riskkit.policy import APPROVED, DENIED, REFERRED
 
 REASON_COLUMNS: tuple[str, ...] = ("applicant_id", "rank", "kind", "feature", "value",
-                                   "contribution", "text_en", "text_zh")
+                                   "contribution", "text_en", "text_zh", "group")
 
 
 def _decision_array(frame: pd.DataFrame, decisions: pd.DataFrame | pd.Series) -> np.ndarray:
@@ -170,7 +171,7 @@ def reason_codes(model: Any, policy: Any, frame: pd.DataFrame,
                  max_reasons: int = 4, lang: str | tuple[str, ...] = ("en", "zh"), *,
                  contributions: pd.DataFrame | None = None,
                  contrib_reference: Reference = "best",
-                 background: pd.DataFrame | None = None) -> pd.DataFrame:
+                 background: pd.DataFrame | None = None, unit: str = "feature") -> pd.DataFrame:
     """One row per reason per denied applicant, knock-outs first, then scored reasons.
 
     Parameters
@@ -199,15 +200,22 @@ def reason_codes(model: Any, policy: Any, frame: pd.DataFrame,
         interventional TreeSHAP: "compared with these applicants"; see
         :mod:`riskkit.explain.background`). Models without a background mode (scorecard,
         oracle) ignore it, so one call serves whichever model a run deploys.
+    unit:
+        ``"feature"`` (default): each scored reason is one feature; ``"group"``: each is a
+        driver group (:mod:`riskkit.explain.groups`), ranked by the group's total
+        contribution, quoting its leading feature's value and sentence after the group's
+        name ("Borrowing frequency: 5 credit applications in the last 30 days; ...").
 
     Returns
     -------
     pandas.DataFrame
         Columns ``applicant_id, rank, kind ("knockout"|"scored"), feature, value,
-        contribution, text_<lang>...``; ``contribution`` is the log-odds contribution (NaN
-        for a knock-out). Rows are ordered by the applicant's position in ``frame``, then
-        ``rank`` (1 = first).
+        contribution, text_<lang>..., group``; ``contribution`` is the log-odds contribution
+        (NaN for a knock-out; the group's total for a group reason), ``feature`` the feature
+        quoted. Rows are ordered by the applicant's position in ``frame``, then ``rank``
+        (1 = first).
     """
+    check_unit(unit)
     langs = check_langs(lang)
     registry: Registry = getattr(model, "registry_", F.SYNTHETIC)
     if not isinstance(max_reasons, int | np.integer) or max_reasons < 0:
@@ -242,9 +250,11 @@ def reason_codes(model: Any, policy: Any, frame: pd.DataFrame,
         contrib = _denied_contributions(model, frame, rows, contributions, contrib_reference,
                                         background)
         names = scored_features(list(contrib.columns), registry)
-        values = contrib[names].to_numpy(dtype=float)
+        units = group_contributions(contrib[names], registry) if unit == "group" \
+            else contrib[names]
+        values = units.to_numpy(dtype=float)
         ranked = np.where(np.isfinite(values) & (values > 0), values, -np.inf)
-        k = min(max_reasons, len(names))
+        k = min(max_reasons, values.shape[1])
         order = np.argsort(-ranked, axis=1, kind="stable")[:, :k]
         top = np.take_along_axis(ranked, order, axis=1)
         keep = np.isfinite(top)
@@ -252,17 +262,24 @@ def reason_codes(model: Any, policy: Any, frame: pd.DataFrame,
         cols = order[pos, slot]
         sc_pos, sc_contrib = pos, top[pos, slot]
         sc_rank = n_knockouts[pos] + slot + 1
-        sc_feature = np.asarray(names, dtype=object)[cols]
+        if unit == "group":
+            sc_feature = leading_features(contrib[names], registry).to_numpy()[pos, cols]
+        else:
+            sc_feature = np.asarray(names, dtype=object)[cols]
         sc_value = np.empty(len(pos), dtype=object)
         sc_text = {lg: np.empty(len(pos), dtype=object) for lg in langs}
-        for j in np.unique(cols):
-            name = names[j]
-            at = np.flatnonzero(cols == j)
+        for name in dict.fromkeys(sc_feature):
+            at = np.flatnonzero(sc_feature == name)
             raw = denied[name].to_numpy(dtype=object)[pos[at]]
             sc_value[at] = raw
             for lg in langs:
-                sc_text[lg][at] = reason_texts(name, raw, reference_value(reference, name), lg,
-                                               registry)
+                text = reason_texts(name, raw, reference_value(reference, name), lg, registry)
+                if unit == "group":
+                    head = group_label(registry[name].group, lg)
+                    head = head[:1].upper() + head[1:]
+                    text = np.asarray([f"{head}{'：' if lg == 'zh' else ': '}{t}" for t in text],
+                                      dtype=object)
+                sc_text[lg][at] = text
 
     def cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
         return np.concatenate(parts).astype(dtype) if parts else np.empty(0, dtype=dtype)
@@ -280,6 +297,8 @@ def reason_codes(model: Any, policy: Any, frame: pd.DataFrame,
     }
     for lg in langs:
         table[f"text_{lg}"] = np.concatenate([cat(ko_text[lg], object), sc_text[lg]])
+    table["group"] = np.asarray([registry[f].group if f in registry else "" for f in
+                                 table["feature"]], dtype=object)
     out = pd.DataFrame(table)
     out["value"] = out["value"].astype(object)
     sort = np.lexsort((table["rank"], position))

@@ -42,6 +42,7 @@ from riskkit.core.errors import ConfigError, DataError
 from riskkit.core.mathx import logit, sigmoid
 from riskkit.core.registry import Registry
 from riskkit.models.base import CreditModel
+from riskkit.synth.background import true_contributions
 from riskkit.synth.truth import TruthModel
 from riskkit.synth.world import World
 
@@ -145,10 +146,11 @@ class OracleModel(CreditModel):
             return phi
         return phi * self._rescale(np.asarray(true_logit, dtype=float))[:, None]
 
-    def _rescale(self, z: np.ndarray) -> np.ndarray:
+    def _rescale(self, z: np.ndarray, base: float | None = None) -> np.ndarray:
         """DeepLIFT's rescale multipliers ``(h(z) - h(b)) / (z - b)``, the derivative
-        ``h'(z)`` where ``z`` is within 1e-9 of the base ``b``."""
-        base = float(self.truth_.base_logit)
+        ``h'(z)`` where ``z`` is within 1e-9 of the base ``b`` (default: the truth's base,
+        the reference sample's mean true log-odds)."""
+        base = float(self.truth_.base_logit) if base is None else float(base)
         h_z, h_b = self._recorded(z), float(self._recorded(np.array([base]))[0])
         gap = z - base
         near = np.abs(gap) < 1e-9
@@ -177,6 +179,45 @@ class OracleModel(CreditModel):
                        **(params.pop("truth", None) or {}), scenario=params.pop("scenario"))
         params["world"] = legacy.to_dict()
         return params
+
+    def background_contributions(self, X: pd.DataFrame,
+                                 background: pd.DataFrame) -> tuple[pd.DataFrame, float]:
+        """The oracle explained against ``background``, the way a letter explains.
+
+        Without label noise: the truth's exact interventional Shapley values against
+        ``background`` (:func:`riskkit.synth.background.true_contributions`), with base the
+        background's mean true log-odds ``b``; graded like for like they are the truth
+        itself. Under label noise, as :meth:`contributions` does against the reference
+        sample, they are rescaled by DeepLIFT's rule ``(h(z) - h(b)) / (z - b)`` (``h``:
+        true to recorded log-odds) with this ``b``, and the base is ``h(b)``: they add up to
+        the oracle's log-odds, and every reason keeps the truth's sign and its rank within
+        the applicant (``h`` is increasing), so rank measures (top-k, first reason, sign,
+        rank correlation) still grade 1.0; sizes are those of the recorded-label risk, and
+        the base is ``h`` of the background's mean, not the background's mean of ``h``.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Applicants to explain (every model feature).
+        background : pandas.DataFrame
+            Whom the contributions are measured from (every model feature).
+
+        Returns
+        -------
+        (pandas.DataFrame, float)
+            Contributions (one column per feature, ``X``'s index) and base, log-odds, with
+            ``contrib.sum(axis=1) + base == predict_logit(X)``.
+        """
+        Xt, Bt = self._prepare(X), self._prepare(background)
+        self._known_categories(Xt)
+        self._known_categories(Bt)
+        contrib, base = true_contributions(self.truth_, Xt, Bt)
+        phi = contrib[list(self.features_)].to_numpy()
+        if self.world_value.label_noise != 0.0:
+            z = np.asarray(self.truth_.logit(Xt), dtype=float)
+            phi = phi * self._rescale(z, base)[:, None]
+            base = float(self._recorded(np.array([base]))[0])
+        return self._contribution_frame(phi, Xt.index), self._calibrated_base(base)
 
     def _state(self, folder: Path) -> tuple[dict[str, Any], list[Path]]:
         truth = self.truth_

@@ -23,7 +23,8 @@ __all__ = ["DASH", "humanise", "integer", "metric", "money", "number", "percent"
 DASH = "–"
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 #: Keys (or key suffixes) whose values are probabilities or shares: shown in percent.
-_PERCENT_WORDS = ("rate", "share", "pd", "tpr", "fpr", "fidelity", "capture", "target", "top3")
+_PERCENT_WORDS = ("rate", "share", "pd", "tpr", "fpr", "fidelity", "capture", "target", "top1",
+                  "top2", "top3", "top4", "first", "agreement", "same", "raise")
 #: Keys shown with 4 significant digits (ranking metrics compared in the 3rd decimal).
 _FOUR_DIGITS = ("auc", "gini", "ks", "brier", "log_loss", "auc_all", "auc_rejects")
 _COUNT_KEYS = ("n", "n_rows", "n_denied", "rows", "count", "approved", "applicants", "seed",

@@ -18,6 +18,7 @@ from riskkit.explain import format_text
 from riskkit.policy import APPROVED
 from riskkit.reporting import report_format as fmt
 from riskkit.reporting.report_html import esc, table
+from riskkit.reporting.report_reasons import reasons_accuracy_section
 from riskkit.reporting.report_sections import place
 from riskkit.reporting.report_summary import first_reasons
 from riskkit.reporting.report_view import Figures, RunView
@@ -173,6 +174,7 @@ def explanations_section(view: RunView, figs: Figures) -> str:
                            [[view.model(m), *(view.fmt(k, rec.get(k)) for k in keys)]
                             for m, rec in records.items()]))
     parts.append(_interventional(view, records))
+    parts.append(reasons_accuracy_section(view, records))
     first = first_reasons(view)
     if len(first):
         parts.append(f"<h3>{esc(t('sub.reasons'))}</h3>")
@@ -182,7 +184,8 @@ def explanations_section(view: RunView, figs: Figures) -> str:
         parts.append(table([view.label("feature"), view.label("declined"), view.label("share")],
                            [[r.label, fmt.integer(r.count), fmt.percent(r.share)]
                             for r in first.head(10).itertuples()]))
-    fid = mine.get("fidelity_top3")
+    # the waterfalls draw what the letters quote: their accuracy like for like, when measured
+    fid = mine.get("letter_fidelity_top3", mine.get("fidelity_top3"))
 
     def interpret(stem: str, prefix: str) -> str:
         if prefix == "reason_frequency" and view.reasons is not None and len(view.reasons):

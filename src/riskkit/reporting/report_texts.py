@@ -15,6 +15,7 @@ from typing import Any
 
 from riskkit.reporting.report_fairness_texts import FAIRNESS_TEXTS
 from riskkit.reporting.report_format import humanise
+from riskkit.reporting.report_texts_reasons import REASON_TEXTS
 
 __all__ = ["LANGS", "TEXTS", "humanise", "label", "text"]
 
@@ -428,6 +429,7 @@ TEXTS: dict[str, dict[str, str]] = {
     # ---------------------------------------------------------------- fairness
     **FAIRNESS_TEXTS,
 }
+TEXTS.update(REASON_TEXTS)  # the reason-accuracy part's words, kept apart for size
 
 
 def label(key: str, lang: str = "en", default: str | None = None) -> str:

@@ -130,6 +130,13 @@ class TruthModel:
         logit = self.intercept + self.macro_logit + sum(terms.values()) + sum(prods)
         return np.asarray(logit, dtype=float), contrib
 
+    def terms(self, frame: pd.DataFrame
+              ) -> tuple[dict[str, np.ndarray], list[tuple[str, str, np.ndarray, np.ndarray]]]:
+        """The true log-odds term by term on ``frame``: ({feature: sum of its one-feature
+        pieces}, [(left, right, a, b) per product a * b]), signal and dials applied; what
+        :mod:`riskkit.synth.background` needs to rebase the contributions on any sample."""
+        return _terms(self.spec, frame, self.signal)
+
     def logit(self, frame: pd.DataFrame) -> np.ndarray:
         """The true log-odds alone: :meth:`evaluate`'s sum, without the contributions (the
         lifecycle asks for 100,000 borrowers' log-odds every month and never for these)."""
