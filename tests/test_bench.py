@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -18,6 +19,9 @@ pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 TINY = BenchSizes(train_rows=5000, explain_rows=1000, shap_rows=200, settings=((7, 3), (31, 6)),
                   scaling_rows=500, scaling_shap_rows=100, generator_rows=BLOCK_ROWS + 10,
                   lifecycle_borrowers=300, lifecycle_months=3, run_rows=1000)
+
+
+TINY_MONITOR = dataclasses.replace(TINY, monitor_borrowers=600, monitor_months=6)
 
 
 def positive(x: float) -> bool:
@@ -72,6 +76,18 @@ def test_an_unknown_section_is_a_config_error():
     assert main(quiet=True, sizes=TINY, sections=()) == 0  # nothing to do is not an error
     with pytest.raises(ConfigError, match="unknown bench section"):
         main(quiet=True, sizes=TINY, sections=("gpu",))
+
+
+def test_monitor_section_at_tiny_size(capsys):
+    result = bench._guarded("monitor", lambda: bench.monitor_section(TINY_MONITOR, True))
+    assert result["status"] == "ok", result.get("traceback")
+    for key in ("simulate_s", "read_s", "read_columns_s", "tables_s", "borrower_months_per_s",
+                "tables_vs_simulate", "read_vs_floor"):
+        assert positive(result[key]), key
+    assert result["tables"] >= 12
+    lines = bench.format_report({"meta": {"cpus": 2, "load_avg_start": [0.0]},
+                                 "monitor": result})
+    assert "monitor tables 600 x 6" in lines and "of it" in lines
 
 
 def test_lifecycle_and_run_sections_at_tiny_size():

@@ -13,6 +13,8 @@ after the other, and reports the ratio:
   bare NumPy; and the peak memory of writing N rows, in a child process;
 * ``lifecycle`` -- borrower-months per second of the lifecycle simulation, as a multiple
   of the generator's rows per second;
+* ``monitor`` -- every table of ``riskkit monitor`` on a simulated book (100,000 borrowers x
+  36 months in full), as a share of the simulation's time and in borrower-months per second;
 * ``run`` -- the stages of ``riskkit run`` at a small size, as shares of the total;
 * ``interventional`` -- interventional FastTreeShap vs shap and woodelf-explainer
   (:func:`riskkit.treeshap.interventional_benchmark`);
@@ -52,12 +54,14 @@ from riskkit.experiment import run_experiment
 from riskkit.experiment.config import resolve
 from riskkit.experiment.power_study import pool_spec
 from riskkit.lifecycle.benchmark import benchmark_lifecycle
+from riskkit.lifecycle.monitor.benchmark import benchmark_monitor
 from riskkit.models import LGBMModel
 from riskkit.scale.train import encode_partition
 from riskkit.treeshap import FastTreeShap, interventional_benchmark, interventional_lines
 from riskkit.validate import Cell, run_power
 
-SECTIONS = ("shap", "generator", "lifecycle", "run", "interventional", "validate_power")
+SECTIONS = ("shap", "generator", "lifecycle", "monitor", "run", "interventional",
+            "validate_power")
 #: The six defects the validate-power section studies, one size each.
 POWER_CELLS = (("none", 0.0), ("pd_scale", 0.85), ("grade_scale", 0.7), ("lost_driver", 0.5),
                ("drift", 0.25), ("correlation", 0.02))
@@ -190,6 +194,11 @@ def lifecycle_section(sizes: BenchSizes, quiet: bool = True,
     return result
 
 
+def monitor_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
+    """Every monitoring table of a simulated book, against the simulation that made it."""
+    return benchmark_monitor(WORLD, sizes.monitor_borrowers, sizes.monitor_months)
+
+
 def run_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
     """Time per stage of a default ``riskkit run`` at ``run_rows`` rows, and its share."""
 
@@ -285,6 +294,16 @@ def _lifecycle_lines(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             (f"peak memory, MB ({memory})", _n(float(r.get(memory, "nan"))), "", "")]
 
 
+def _monitor_lines(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    size = f"{r['borrowers']:,} x {r['months']}"
+    return [(f"monitor tables {size}: seconds vs the simulation's", f"{r['tables_s']:.2f}",
+             f"{r['simulate_s']:.2f}", f"{r['tables_vs_simulate']:.2f} of it"),
+            ("... reading the book vs reading its columns alone, s", f"{r['read_s']:.2f}",
+             f"{r['read_columns_s']:.2f}", f"{r['read_vs_floor']:.2f}x the floor"),
+            ("... borrower-months per second of the tables", _n(r["borrower_months_per_s"]),
+             "", "")]
+
+
 def _run_lines(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     shares = ", ".join(f"{k} {v['share']:.0%}" for k, v in r["stages"].items())
     return [(f"run at {r['rows']:,} rows: share of {r['total_s']:.1f} s per stage", shares,
@@ -308,7 +327,7 @@ def format_report(results: dict[str, Any]) -> str:
             f"{meta['load_avg_start'][0]:.1f} -> {meta.get('load_avg_end', [float('nan')])[0]:.1f}")
     lines = [head, f"{'section':<10} {'figure':<62} {'riskkit':>12} {'reference':>12}  ratio"]
     formatters = {"shap": _shap_lines, "generator": _generator_lines,
-                  "lifecycle": _lifecycle_lines, "run": _run_lines,
+                  "lifecycle": _lifecycle_lines, "monitor": _monitor_lines, "run": _run_lines,
                   "interventional": interventional_lines, "validate_power": _power_lines}
     for name in [s for s in SECTIONS if s in results]:
         r = results[name]
@@ -357,6 +376,7 @@ def run_bench(sizes: BenchSizes, sections: Sequence[str] = SECTIONS,
         "generator": lambda: generator_section(sizes, quiet),
         "lifecycle": lambda: lifecycle_section(
             sizes, quiet, results.get("generator", {}).get("generate_rows_per_s")),
+        "monitor": lambda: monitor_section(sizes, quiet),
         "run": lambda: run_section(sizes, quiet),
         "interventional": lambda: interventional_section(sizes, quiet),
         "validate_power": lambda: validate_power_section(sizes, quiet),
