@@ -270,8 +270,9 @@ DECISIONS_0_2_0 = "a50823bd8d5b0f5c2494b032df7cb4ef638c160ba92f76d418e0b1ed6cb8f
 
 def _base_small(drift_value: object) -> dict:
     return C.resolve({"name": "base_small", "seed": 7,
-                      "data": {"rows": 8000, "oot": {"rows": 2000, "scenario": "baseline",
-                                                     "seed_offset": 1000, "drift": drift_value}},
+                      "data": {"rows": 8000, "valid_roles": "shared",
+                               "oot": {"rows": 2000, "scenario": "baseline",
+                                       "seed_offset": 1000, "drift": drift_value}},
                       "figures": {"enabled": False}})
 
 

@@ -63,6 +63,10 @@ DEFAULTS: dict[str, Any] = {
         "world": "baseline",
         "truth": {k: d[0] for k, d in DIALS.items()},
         "split": {"train": 0.6, "valid": 0.2, "test": 0.2},
+        # separate: the validation split is shared out in thirds to early stopping, the
+        # calibration and the cut-off (evaluate.roles.validation_roles); shared: all
+        # three on the same rows, as riskkit 0.2.0 did
+        "valid_roles": "separate",
         # a later cohort, drawn from its own seed `months_later` months on in the world's
         # calendar (optionally under another scenario); `drift`: the share of a downturn the
         # economy and the population move per year (0 or none: a second draw of the same
@@ -91,7 +95,9 @@ DEFAULTS: dict[str, Any] = {
     },
     "policy": {
         "model": "lgbm",
-        "cutoff": {"method": "approval_rate", "value": 0.75},
+        # confidence: a bad-rate cut-off keeps the approved book's Clopper-Pearson upper
+        # bound at the target (null: its observed rate, the most generous in-sample point)
+        "cutoff": {"method": "approval_rate", "value": 0.75, "confidence": 0.95},
         "knockouts": None,
         "line": None,
         # a knock-out rule's outcome on a missing value (decline, refer, pass; a rule's own
@@ -204,6 +210,8 @@ def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
     later = data["oot"]["months_later"]
     check.expect("data.oot.months_later", later, _is_int(later) and 1 <= later <= MAX_OOT_MONTHS,
                  f"a whole number of months from 1 to {MAX_OOT_MONTHS}")
+    check.expect("data.valid_roles", data["valid_roles"],
+                 data["valid_roles"] in ("separate", "shared"), "separate or shared")
     drift = data["oot"]["drift"]
     if check.expect("data.oot.drift", drift, drift is None or drift == "none"
                     or (_is_number(drift) and 0 <= drift <= MAX_DRIFT),
@@ -317,6 +325,10 @@ def _check_policy(policy: dict[str, Any], check: _Checks) -> None:
                     ", ".join(CUTOFF_VALUE)):
         check.between("policy.cutoff.value", cut.get("value"), 0, 1, CUTOFF_VALUE[method],
                       strict=True)
+    confidence = cut.get("confidence")
+    check.expect("policy.cutoff.confidence", confidence, confidence is None
+                 or (_is_number(confidence) and 0.5 <= confidence < 1),
+                 "a probability between 0.5 and 1 (e.g. 0.95), or null")
     line = policy["line"]
     if line is not None and check.expect("policy.line", line, isinstance(line, Mapping),
                                          "a mapping"):

@@ -20,6 +20,7 @@ import numpy as np
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, RunError
 from riskkit.core.features import TARGET
+from riskkit.evaluate.roles import run_roles
 from riskkit.explain.applicant import explain_applicant, format_text
 from riskkit.explain.contrib import has_background_mode
 from riskkit.explain.likeforlike import letter_basis, truth_check
@@ -134,7 +135,8 @@ def model_policy(run: Any, model: Any, policy: Any) -> Any:
     """``policy`` with the cut-off ``model`` gets when chosen the way the run chose its own."""
     if policy.cutoff_method == "fixed":
         return policy
-    frame = run.data("valid")
+    # the rows the run chose its own cut-off on (the validation split's cut-off part)
+    frame = run_roles(run.data("valid"), run.config)["cutoff"]
     y = frame[TARGET].to_numpy() if TARGET in frame.columns else None
     return replace(policy, cutoff=None).fit(frame, model.predict_pd(frame), y)
 

@@ -134,10 +134,11 @@ def ece(y: np.ndarray, pd_: np.ndarray, n_bins: int = ECE_BINS) -> float:
 
 def calibration_report(raw_logit: np.ndarray, y: np.ndarray, platt: PlattScaling,
                        reason: str = "") -> dict[str, Any]:
-    """ECE before and after calibration, on the data the calibration was fitted on.
+    """ECE before and after calibration on the rows given.
 
-    The "after" number is in-sample for the two Platt parameters, so it is slightly
-    optimistic; an out-of-sample check belongs in the evaluation step.
+    Given the rows the calibration was fitted on, the "after" number is in-sample for the
+    two Platt parameters and so slightly optimistic; :meth:`CreditModel.fit` with
+    ``X_calibrate`` passes rows the calibration never saw instead (and says so).
     """
     raw = np.asarray(raw_logit, dtype=float)
     target = np.asarray(y)

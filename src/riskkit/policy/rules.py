@@ -194,6 +194,9 @@ class Policy:
     cutoff_method: CutoffMethod = "approval_rate"
     cutoff_target: float = 0.75
     cutoff: float | None = None
+    #: a bad-rate cut-off's confidence that the approved book meets its target on new
+    #: applicants (:func:`riskkit.evaluate.cutoff_for_bad_rate`); None: the in-sample rate
+    cutoff_confidence: float | None = None
     knockouts: tuple[KnockoutRule, ...] = DEFAULT_KNOCKOUTS
     line_rule: LineRule = field(default_factory=LineRule)
     #: What an approval with a missing income gets: a referral, or the minimum line.
@@ -228,9 +231,15 @@ class Policy:
         if unknown:
             raise ConfigError(f"policy: unknown key(s) {sorted(unknown)}; expected {sorted(allowed)}")
         cut = dict(config.get("cutoff") or {"method": "approval_rate", "value": 0.75})
-        if set(cut) - {"method", "value"}:
-            raise ConfigError(f"policy.cutoff: unknown key(s) {sorted(set(cut) - {'method', 'value'})}"
-                              "; expected method, value")
+        if set(cut) - {"method", "value", "confidence"}:
+            raise ConfigError(f"policy.cutoff: unknown key(s) "
+                              f"{sorted(set(cut) - {'method', 'value', 'confidence'})}"
+                              "; expected method, value, confidence")
+        confidence = cut.get("confidence")
+        if confidence is not None and (isinstance(confidence, bool) or not isinstance(
+                confidence, int | float) or not 0.5 <= confidence < 1.0):
+            raise ConfigError(f"policy.cutoff.confidence: {confidence!r} must be a probability "
+                              "between 0.5 and 1 (e.g. 0.95), or null for the in-sample rate")
         method = cut.get("method", "approval_rate")
         if method not in ("fixed", "approval_rate", "bad_rate"):
             raise ConfigError(f"policy.cutoff.method: {method!r} is not fixed, approval_rate or bad_rate")
@@ -253,7 +262,9 @@ class Policy:
             raise ConfigError(f"policy.line: unknown key(s) {sorted(set(line_cfg) - line_fields)}; "
                               f"expected {sorted(line_fields)}")
         return cls(cutoff_method=method, cutoff_target=value,
-                   cutoff=value if method == "fixed" else None, knockouts=knockouts,
+                   cutoff=value if method == "fixed" else None,
+                   cutoff_confidence=None if confidence is None else float(confidence),
+                   knockouts=knockouts,
                    line_rule=LineRule(**{k: float(v) for k, v in line_cfg.items()}),
                    missing_income=missing["income"])
 
@@ -271,7 +282,8 @@ class Policy:
         else:
             if y is None:
                 raise ConfigError("a bad-rate cut-off needs outcomes to be chosen")
-            cutoff = cutoff_for_bad_rate(np.asarray(y)[passing], p, self.cutoff_target)
+            cutoff = cutoff_for_bad_rate(np.asarray(y)[passing], p, self.cutoff_target,
+                                         confidence=self.cutoff_confidence)
         return replace(self, cutoff=cutoff)
 
     def with_cutoff(self, cutoff: float) -> Policy:
@@ -389,7 +401,8 @@ class Policy:
     def to_dict(self) -> dict[str, Any]:
         return {
             "cutoff_method": self.cutoff_method, "cutoff_target": self.cutoff_target,
-            "cutoff": self.cutoff, "knockouts": [asdict(r) for r in self.knockouts],
+            "cutoff": self.cutoff, "cutoff_confidence": self.cutoff_confidence,
+            "knockouts": [asdict(r) for r in self.knockouts],
             "line": asdict(self.line_rule), "missing_income": self.missing_income,
         }
 
@@ -399,7 +412,7 @@ class Policy:
         is read as it decided: its rules passed a missing value and a missing income got
         the minimum line."""
         return cls(cutoff_method=data["cutoff_method"], cutoff_target=data["cutoff_target"],
-                   cutoff=data["cutoff"],
+                   cutoff=data["cutoff"], cutoff_confidence=data.get("cutoff_confidence"),
                    knockouts=tuple(KnockoutRule(**{"missing": "pass", **r})
                                    for r in data["knockouts"]),
                    line_rule=LineRule(**data["line"]),
