@@ -100,3 +100,14 @@ def test_lifecycle_and_run_sections_at_tiny_size():
     assert set(run["stages"]) >= {"data", "fit", "explain", "figures"}
     assert sum(s["share"] for s in run["stages"].values()) == pytest.approx(1.0)
     assert all(s["seconds"] >= 0 for s in run["stages"].values())
+
+
+def test_validate_power_section_at_tiny_size():
+    sizes = BenchSizes(**{**TINY.__dict__, "power_reps": 2, "power_sizes": (200,),
+                          "power_pool": 3000})
+    out = bench._guarded("validate_power", lambda: bench.validate_power_section(sizes, True))
+    assert out["status"] == "ok", out.get("reason")
+    assert out["samples"] == 2 * 1 * 6 and out["defects"] == 6
+    assert positive(out["seconds"]) and out["share_of_budget"] == out["seconds"] / 900
+    assert "validate-power 2 reps x 1 sizes x 6 defects" in bench.format_report(
+        {"meta": {"cpus": 2, "load_avg_start": [0.0]}, "validate_power": out})

@@ -52,7 +52,7 @@ def test_unwritable_output_folder(tmp_path):
 
 
 COMMANDS = ("generate", "run", "compare", "explain", "simulate", "monitor", "fit", "notebooks",
-            "report", "bench")
+            "report", "bench", "validate", "validate-power")
 
 
 def test_help_lists_every_command():

@@ -280,6 +280,9 @@ def test_no_drift_gives_riskkit_0_2_0_s_decisions_and_drift_moves_the_oot(tmp_pa
     still = load_run(run_experiment(_base_small(0), tmp_path, quiet=True))
     decisions = still.decisions()
     assert not decisions.pop("missing_value").any()
+    # issue 28 added each applicant's grade on the master scale: the pin holds for the
+    # columns 0.2.0 wrote
+    assert decisions.pop("grade").between(1, 10).all()
     assert fingerprint(decisions) == DECISIONS_0_2_0
     none = C.resolve({"data": {"oot": {"drift": None}}})
     assert run_world(none).drift == 0.0

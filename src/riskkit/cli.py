@@ -26,6 +26,7 @@ from riskkit.cli_support import (
 )
 from riskkit.core.argtypes import OneLineParser, non_negative_int, positive_int, rate
 from riskkit.core.errors import ConfigError
+from riskkit.reporting.cli import add_validate_commands  # riskkit validate, validate-power
 
 log = logging.getLogger("riskkit")
 
@@ -429,7 +430,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_generate, _add_run, _add_sweep, _add_compare, _add_explain, _add_simulate,
-    _add_monitor, _add_fit, _add_notebooks, _add_report, _add_bench,
+    _add_monitor, _add_fit, _add_notebooks, _add_report, _add_bench, add_validate_commands,
 ]
 
 

@@ -34,6 +34,8 @@ from riskkit.rejectinf import check_section as check_reject_inference
 from riskkit.synth.scenarios import SCENARIOS
 from riskkit.synth.world import MAX_DRIFT
 from riskkit.synth.worlds import DIALS, world_spec
+from riskkit.validate import DEFAULTS as VALIDATE_DEFAULTS
+from riskkit.validate import check_section as check_validate
 
 #: The economy's drift between the development sample and the out-of-time cohort, as a
 #: share of a downturn per year: small, so PSI, CSI and the out-of-time AUC measure a real
@@ -122,6 +124,9 @@ DEFAULTS: dict[str, Any] = {
     "tracking": {"enabled": False, "uri": None, "experiment": None},
     # learning from the approved only: incumbent lender, methods, graded by the truth
     "reject_inference": copy.deepcopy(REJECT_INFERENCE_DEFAULTS),
+    # ---- validation battery (riskkit.validate): master scale, traffic-light thresholds,
+    # the power study's defects and sizes; `riskkit validate`, `riskkit validate-power`
+    "validate": copy.deepcopy(VALIDATE_DEFAULTS),
 }
 
 
@@ -259,6 +264,7 @@ def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
                  "a list of train, valid, test, oot")
     check.flag("figures.enabled", cfg["figures"]["enabled"])
     errors.extend(check_reject_inference(cfg["reject_inference"]))
+    errors.extend(check_validate(cfg["validate"]))  # the validation battery's own checks
     segment = cfg["evaluate"]["segment"]
     check.expect("evaluate.segment", segment, segment is None or isinstance(segment, str),
                  "a column name")

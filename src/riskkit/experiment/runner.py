@@ -38,6 +38,7 @@ from riskkit.experiment import config as C
 from riskkit.experiment import tracking
 from riskkit.experiment.checks import check_measurable
 from riskkit.experiment.deployed import swap_set_at_policy
+from riskkit.experiment.grading import MASTER_SCALE_FILE, master_scale
 from riskkit.experiment.run_figures import write_figures
 from riskkit.experiment.runfolder import write_manifest
 from riskkit.experiment.splits import WORLD_FILE, population_splits, run_world
@@ -149,6 +150,10 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
             with stages.stage("policy"):
                 policy, decisions = decide_all(cfg, models, splits)
                 write_json(tmp / "models" / "policy.json", policy.to_dict())
+                scale = master_scale(cfg, decisions)  # each applicant's grade (validate)
+                deployed = decisions[f"pd_{cfg['policy']['model']}"].to_numpy()
+                decisions["grade"] = scale.grade(deployed)
+                write_json(tmp / "models" / MASTER_SCALE_FILE, scale.to_dict())
                 metrics["policy"] = policy_metrics(policy, decisions, cfg)
                 swap = swap_set_at_policy(models, splits, decisions)
                 if swap is not None:  # at the deployed approval rate, after the decisions

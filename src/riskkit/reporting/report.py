@@ -42,6 +42,7 @@ from riskkit.reporting.report_sections import (
 )
 from riskkit.reporting.report_summary import render_summary
 from riskkit.reporting.report_texts import LANGS
+from riskkit.reporting.report_validation import validation_section
 from riskkit.reporting.report_view import Figures, RunView, figure_files, load_view
 
 __all__ = ["REPORT_FILE", "SECTIONS", "figure_files", "render_report", "write_report"]
@@ -61,6 +62,7 @@ SECTIONS: tuple[tuple[str, Section], ...] = (
     ("discrimination", discrimination_section),
     ("calibration", calibration_section),
     ("stability", stability_section),
+    ("validation", validation_section),  # validation.json of `riskkit validate`
     ("policy", policy_section),
     ("explanations", explanations_section),
     ("fairness", fairness_section),

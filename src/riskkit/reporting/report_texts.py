@@ -176,6 +176,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "sec.discrimination": {"en": "Discrimination", "zh": "区分能力"},
     "sec.calibration": {"en": "Calibration", "zh": "校准"},
     "sec.stability": {"en": "Stability", "zh": "稳定性"},
+    "sec.validation": {"en": "Validation tests", "zh": "验证检验"},
     "sec.policy": {"en": "Policy", "zh": "审批策略"},
     "sec.explanations": {"en": "Explanations", "zh": "模型解释"},
     "sec.fairness": {"en": "Fairness", "zh": "公平性"},
