@@ -29,6 +29,8 @@ from riskkit.experiment.runfolder import MANIFEST, _sha256
 from riskkit.experiment.splits import run_world
 from riskkit.explain import recourse
 from riskkit.explain.in_run import explain_in_run
+from riskkit.lifecycle.analysis import run_simulation
+from riskkit.lifecycle.monitor.book import read_book
 from riskkit.lifecycle.simulation import simulate_from_run
 from riskkit.models import make_model
 from riskkit.policy import drift
@@ -196,6 +198,14 @@ def test_simulate_from_the_run_lives_in_its_world(odd_run) -> None:
     np.testing.assert_allclose(month0["true_pd"].to_numpy(), own, rtol=2e-6)  # stored float32
     assert abs(month0["true_pd"].mean() - ODD.bad_rate) < 0.005
     assert panel.summary["world"] == ODD.to_dict()
+
+
+def test_simulate_run_carries_the_run_s_world_and_grades_to_the_monitor(odd_run,
+                                                                       tmp_path: Path) -> None:
+    summary = run_simulation(tmp_path / "sim", 2000, 2, 3, run=odd_run, quiet=True)
+    assert summary["world"] == ODD.to_dict() and summary["master_scale"] == odd_run.master_scale()
+    book = read_book(tmp_path / "sim")
+    assert list(book.scale.edges) == pytest.approx(odd_run.master_scale()["boundaries"])
 
 
 def test_reject_inference_draws_the_incumbent_s_cohort_from_the_run_s_world(odd_run,

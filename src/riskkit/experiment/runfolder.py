@@ -28,6 +28,7 @@ from riskkit.core.features import SYNTHETIC
 from riskkit.core.io import read_json, write_json
 from riskkit.core.paths import repo_root
 from riskkit.core.registry import Registry
+from riskkit.experiment.grading import MASTER_SCALE_FILE
 from riskkit.experiment.splits import WORLD_FILE, population_splits, run_world
 from riskkit.explain.background import BACKGROUND_FILE
 from riskkit.models import load_model
@@ -166,6 +167,12 @@ class Run:
             return self.world.label()
         except RunError:
             return "data of your own (no synthetic world)"
+
+    def master_scale(self) -> dict[str, Any] | None:
+        """The run's master scale (``models/master_scale.json``: PD grade boundaries), or
+        None for a run made before master scales."""
+        file = self.path / "models" / MASTER_SCALE_FILE
+        return read_json(file) if file.is_file() else None
 
     def policy(self) -> Any:
 
