@@ -23,8 +23,8 @@ from riskkit.reporting.report_summary import (
     stability_verdict,
     summary_facts,
 )
-from riskkit.reporting.report_texts import TEXTS
 from riskkit.reporting.report_view import load_view
+from riskkit.texts import Words
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +142,7 @@ def test_every_section_is_present_with_its_title(pages: dict[str, str], lang: st
     page = pages[lang]
     for sid in ("summary", *(s for s, _ in SECTIONS)):
         body = section_html(page, sid)
-        assert f"<h2>{TEXTS[f'sec.{sid}'][lang]}</h2>" in page
+        assert f"<h2>{Words('report')(f'sec.{sid}', lang)}</h2>" in page
         assert len(visible_text(body).strip()) > 40, sid
     assert page.count("<section ") == 1 + len(SECTIONS)
 
@@ -164,7 +164,7 @@ def test_figures_are_numbered_and_interpreted_from_the_numbers(pages: dict[str, 
     assert f"{F.get(per.index[0]).label()} appears in the letters of {share}" in text
     # the unknown chart lands in the appendix, captioned, with no invented interpretation
     appendix = section_html(page, "appendix")
-    assert "Zz custom" in appendix and TEXTS["fig.no_text"]["en"] in appendix
+    assert "Zz custom" in appendix and Words("report")("fig.no_text") in appendix
     # fairness: per-attribute sentences from metrics.json["fairness"]
     fair = " ".join(visible_text(section_html(page, "fairness")).split())
     assert ("Under the whole policy, approval rates by Age band range from 48.0% (18-24) to "

@@ -18,7 +18,9 @@ from riskkit.charts._axes import new_axes, percent
 from riskkit.charts.style import NEUTRAL, PALETTE, RISK_DOWN, RISK_UP, TRUTH, label, resolve_lang
 from riskkit.core.features import SYNTHETIC
 from riskkit.core.registry import Registry
-from riskkit.core.texts import text
+from riskkit.texts import Words
+
+CHARTS = Words("charts")
 
 Output = Literal["pd", "logit"]
 
@@ -33,14 +35,14 @@ def plot_approval_by_feature(table: pd.DataFrame, feature: str, ax: Axes | None 
     # levels of a categorical have no order: markers only, no line suggesting a trend
     levels = feature in registry and registry[feature].is_categorical
     ax.bar(x, table["approval_rate"], color=RISK_DOWN, alpha=0.55, width=0.7)
-    handles: list[Any] = [Patch(color=RISK_DOWN, alpha=0.55, label=text("effect_approval", lang))]
+    handles: list[Any] = [Patch(color=RISK_DOWN, alpha=0.55, label=CHARTS("effect_approval", lang))]
     if "approval_rate_truth" in table:
         style = {"color": TRUTH, "ls": "none" if levels else "--", "marker": "o"}
         ax.plot(x, table["approval_rate_truth"], **style)
-        handles.append(Line2D([], [], label=text("effect_approval_truth", lang), **style))
+        handles.append(Line2D([], [], label=CHARTS("effect_approval_truth", lang), **style))
     # headroom above 100 % keeps the legend clear of the bars and lines
-    ax.set(ylim=(0, 1.4), ylabel=text("effect_approval_y", lang), xlabel=label(feature, lang),
-           title=text("effect_approval_title", lang, feature=label(feature, lang)))
+    ax.set(ylim=(0, 1.4), ylabel=CHARTS("effect_approval_y", lang), xlabel=label(feature, lang),
+           title=CHARTS("effect_approval_title", lang, feature=label(feature, lang)))
     ax.set_xticks(x, table["bin"].astype(str), rotation=30 if len(x) > 6 else 0,
                   ha="right" if len(x) > 6 else "center")
     ax.set_yticks(np.linspace(0, 1, 6))
@@ -54,11 +56,11 @@ def plot_approval_by_feature(table: pd.DataFrame, feature: str, ax: Axes | None 
             look = {"color": colour, "ls": "none" if levels else style,
                     "marker": "s" if levels else "."}
             right.plot(x, table[column], **look)
-            handles.append(Line2D([], [], label=text(f"effect_{key}", lang), **look))
+            handles.append(Line2D([], [], label=CHARTS(f"effect_{key}", lang), **look))
     top = np.nanmax([table[c].max() for c in ("bad_rate_approved", "mean_true_pd") if c in table]
                     or [0.0])
     right.set_ylim(0, 1.4 * top if top > 0 else 1.0)
-    right.set_ylabel(text("effect_bad_y", lang))
+    right.set_ylabel(CHARTS("effect_bad_y", lang))
     right.spines["right"].set_visible(True)
     percent(right.yaxis)
     ax.legend(handles=handles, loc="upper left", fontsize="small", ncols=2)
@@ -76,8 +78,8 @@ def plot_interaction(table: pd.DataFrame, feature: str = "income_volatility",
         colour = PALETTE[i % len(PALETTE)]
         ax.plot(part[feature], part["model"], color=colour, label=str(level))
         ax.plot(part[feature], part["truth"], color=colour, ls="--", lw=1.1)
-    ax.set(xlabel=label(feature, lang), ylabel=text(f"effect_{output}_y", lang),
-           title=text("effect_interaction_title", lang, feature=label(feature, lang), by=label(by, lang)))
+    ax.set(xlabel=label(feature, lang), ylabel=CHARTS(f"effect_{output}_y", lang),
+           title=CHARTS("effect_interaction_title", lang, feature=label(feature, lang), by=label(by, lang)))
     if output == "pd":
         percent(ax.yaxis)
     ax.legend(loc="upper left", fontsize="small", ncols=2)

@@ -18,7 +18,9 @@ from matplotlib.patches import Patch
 from riskkit import evaluate as ev
 from riskkit.charts._axes import ModelInputs, check_models, is_probability, new_axes, percent
 from riskkit.charts.style import NEUTRAL, RISK_DOWN, RISK_UP, WARN, label, resolve_lang
-from riskkit.core.texts import text
+from riskkit.texts import Words
+
+CHARTS = Words("charts")
 
 
 def plot_roc(curves: ModelInputs, ax: Axes | None = None, lang: str = "en") -> Figure:
@@ -30,9 +32,9 @@ def plot_roc(curves: ModelInputs, ax: Axes | None = None, lang: str = "en") -> F
         points = ev.roc_curve_points(y, p)
         area = ev.auc(y, p)
         ax.plot(points["fpr"], points["tpr"], label=f"{name} (AUC {area:.3f}, Gini {2 * area - 1:.3f})")
-    ax.plot([0, 1], [0, 1], ls="--", lw=1, color=NEUTRAL, label=text("random", lang))
-    ax.set(xlim=(0, 1), ylim=(0, 1), title=text("roc_title", lang),
-           xlabel=text("roc_x", lang), ylabel=text("roc_y", lang))
+    ax.plot([0, 1], [0, 1], ls="--", lw=1, color=NEUTRAL, label=CHARTS("random", lang))
+    ax.set(xlim=(0, 1), ylim=(0, 1), title=CHARTS("roc_title", lang),
+           xlabel=CHARTS("roc_x", lang), ylabel=CHARTS("roc_y", lang))
     percent(ax.xaxis)
     percent(ax.yaxis)
     ax.legend(loc="lower right")
@@ -43,10 +45,10 @@ def _score_axis(ax: Axes, values: np.ndarray, score_label: str | None, lang: str
     if score_label is not None:
         ax.set_xlabel(score_label)
     elif is_probability(values):
-        ax.set_xlabel(text("pd_axis", lang))
+        ax.set_xlabel(CHARTS("pd_axis", lang))
         percent(ax.xaxis)
     else:
-        ax.set_xlabel(text("score_axis", lang))
+        ax.set_xlabel(CHARTS("score_axis", lang))
 
 
 def plot_ks(
@@ -57,9 +59,9 @@ def plot_ks(
     fig, ax = new_axes(ax)
     table = ev.ks_table(y, p)
     ax.step(table["score"], table["cum_good_share"], where="post", color=RISK_DOWN,
-            label=text("goods", lang))
+            label=CHARTS("goods", lang))
     ax.step(table["score"], table["cum_bad_share"], where="post", color=RISK_UP,
-            label=text("bads", lang))
+            label=CHARTS("bads", lang))
     at = int(np.argmax(np.abs(table["gap"].to_numpy())))
     row = table.iloc[at]
     ax.vlines(row["score"], row["cum_bad_share"], row["cum_good_share"], color="black", lw=1.2)
@@ -67,7 +69,7 @@ def plot_ks(
     ax.annotate(f"KS = {abs(row['gap']):.3f}", (row["score"], middle), xytext=(6, 0),
                 textcoords="offset points", va="center",
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85})
-    ax.set(ylim=(0, 1.02), title=text("ks_title", lang), ylabel=text("ks_y", lang))
+    ax.set(ylim=(0, 1.02), title=CHARTS("ks_title", lang), ylabel=CHARTS("ks_y", lang))
     percent(ax.yaxis)
     _score_axis(ax, table["score"].to_numpy(), score_label, lang)
     ax.legend(loc="lower right")
@@ -99,9 +101,9 @@ def plot_reliability(
         ax.errorbar(x, obs, yerr=err, marker="o", capsize=2, label=name)
         top = max(top, float(x.max()), float(obs.max()))
     limit = min(1.0, top * 1.05) if top > 0 else 1.0
-    ax.plot([0, limit], [0, limit], ls="--", lw=1, color=NEUTRAL, label=text("perfect", lang))
-    ax.set(xlim=(0, limit), ylim=(0, limit), title=text("rel_title", lang),
-           xlabel=text("rel_x", lang), ylabel=text("rel_y", lang))
+    ax.plot([0, limit], [0, limit], ls="--", lw=1, color=NEUTRAL, label=CHARTS("perfect", lang))
+    ax.set(xlim=(0, limit), ylim=(0, limit), title=CHARTS("rel_title", lang),
+           xlabel=CHARTS("rel_x", lang), ylabel=CHARTS("rel_y", lang))
     percent(ax.xaxis)
     percent(ax.yaxis)
     ax.legend(loc="upper left")
@@ -130,10 +132,10 @@ def plot_score_distribution(
         if not values.size:
             continue
         weights = np.full(values.size, 1.0 / values.size)
-        name = f"{text(key, lang)} (n={values.size:,})"
+        name = f"{CHARTS(key, lang)} (n={values.size:,})"
         ax.hist(values, bins=edges, weights=weights, color=colour, alpha=0.35, label=name)
         ax.hist(values, bins=edges, weights=weights, color=colour, histtype="step", lw=1.2)
-    ax.set(title=text("dist_title", lang), ylabel=text("dist_y", lang))
+    ax.set(title=CHARTS("dist_title", lang), ylabel=CHARTS("dist_y", lang))
     percent(ax.yaxis)
     _score_axis(ax, ss, score_label, lang)
     ax.legend()
@@ -151,9 +153,9 @@ def plot_gains(
         table = ev.gains_table(y, p, n_bins=n_bins)
         ax.plot(np.r_[0.0, table["cum_share"]], np.r_[0.0, table["cum_capture"]], marker="o",
                 label=f"{name} (top decile lift {table['lift'].iloc[0]:.2f})")
-    ax.plot([0, 1], [0, 1], ls="--", lw=1, color=NEUTRAL, label=text("random", lang))
-    ax.set(xlim=(0, 1), ylim=(0, 1.02), title=text("gains_title", lang),
-           xlabel=text("gains_x", lang), ylabel=text("gains_y", lang))
+    ax.plot([0, 1], [0, 1], ls="--", lw=1, color=NEUTRAL, label=CHARTS("random", lang))
+    ax.set(xlim=(0, 1), ylim=(0, 1.02), title=CHARTS("gains_title", lang),
+           xlabel=CHARTS("gains_x", lang), ylabel=CHARTS("gains_y", lang))
     percent(ax.xaxis)
     percent(ax.yaxis)
     ax.legend(loc="lower right")
@@ -188,8 +190,8 @@ def plot_strategy_curve(
             ax.plot([approved.mean()], [rate], marker="o", color=line.get_color())
     if approval_rate is not None:
         ax.axvline(approval_rate, ls=":", lw=1, color=NEUTRAL)
-    ax.set(xlim=(0, 1), ylim=(0, None), title=text("strategy_title", lang),
-           xlabel=text("approval_x", lang), ylabel=text("approved_bad_y", lang))
+    ax.set(xlim=(0, 1), ylim=(0, None), title=CHARTS("strategy_title", lang),
+           xlabel=CHARTS("approval_x", lang), ylabel=CHARTS("approved_bad_y", lang))
     percent(ax.xaxis)
     percent(ax.yaxis)
     ax.legend(loc="upper left")
@@ -214,12 +216,12 @@ def plot_psi(
     for x in thresholds:
         ax.axvline(x, ls="--", lw=1, color="black", alpha=0.6)
     handles = [
-        Patch(color=NEUTRAL, label=f"{text('stable', lang)} (< {low:g})"),
-        Patch(color=WARN, label=f"{text('watch', lang)} ({low:g}–{high:g})"),
-        Patch(color=RISK_UP, label=f"{text('shifted', lang)} (≥ {high:g})"),
+        Patch(color=NEUTRAL, label=f"{CHARTS('stable', lang)} (< {low:g})"),
+        Patch(color=WARN, label=f"{CHARTS('watch', lang)} ({low:g}–{high:g})"),
+        Patch(color=RISK_UP, label=f"{CHARTS('shifted', lang)} (≥ {high:g})"),
     ]
     ax.legend(handles=handles, loc="lower right")
-    ax.set(title=text("psi_title", lang), xlabel=text("psi_x", lang), ylabel=text("feature", lang))
+    ax.set(title=CHARTS("psi_title", lang), xlabel=CHARTS("psi_x", lang), ylabel=CHARTS("feature", lang))
     ax.grid(axis="y", visible=False)
     return fig
 
@@ -240,22 +242,22 @@ def plot_segment_metrics(
     if missing:
         raise ValueError(f"segment table lacks columns {missing}; pass metrics_by_segment output")
     fig, ax = new_axes(ax)
-    names = [text("missing", lang) if pd.isna(k) else str(k) for k in df.index]
+    names = [CHARTS("missing", lang) if pd.isna(k) else str(k) for k in df.index]
     ticks = [f"{n} (n={int(c):,})" for n, c in zip(names, df["count"], strict=True)]
     positions = np.arange(len(df))
     height = 0.8 / len(metrics)
     for i, metric in enumerate(metrics):
         offset = positions - 0.4 + height * (i + 0.5)
         values = df[metric].to_numpy(dtype=float)
-        metric_name = text(metric, lang) if metric in ("auc", "gini", "ks", "bad_rate", "mean_pd") else metric
+        metric_name = CHARTS(metric, lang) if metric in ("auc", "gini", "ks", "bad_rate", "mean_pd") else metric
         ax.barh(offset, np.nan_to_num(values), height=height, label=metric_name)
         for y_pos, v in zip(offset, values, strict=True):
-            ax.annotate(text("n_a", lang) if np.isnan(v) else f"{v:.2f}", (0 if np.isnan(v) else v, y_pos),
+            ax.annotate(CHARTS("n_a", lang) if np.isnan(v) else f"{v:.2f}", (0 if np.isnan(v) else v, y_pos),
                         xytext=(3, 0), textcoords="offset points", va="center", fontsize="small")
     ax.set_yticks(positions, ticks)
     ax.invert_yaxis()
-    ax.set(xlim=(0, 1), title=text("segment_title", lang), xlabel=text("segment_x", lang),
-           ylabel=text("segment_y", lang))
+    ax.set(xlim=(0, 1), title=CHARTS("segment_title", lang), xlabel=CHARTS("segment_x", lang),
+           ylabel=CHARTS("segment_y", lang))
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower right")
     return fig
@@ -279,11 +281,11 @@ def plot_swap_set(table: pd.DataFrame, ax: Axes | None = None, lang: str = "en")
     colours = [RISK_DOWN, WARN, WARN, NEUTRAL][: len(names)]
     ax.barh(names, shares, color=colours)
     for y_pos, (share, rate) in enumerate(zip(shares, frame["bad_rate"], strict=True)):
-        rate_text = text("n_a", lang) if pd.isna(rate) else f"{rate:.1%}"
-        ax.annotate(f"{share:.1f}% · " + text("swap_bad", lang, rate=rate_text), (share, y_pos),
+        rate_text = CHARTS("n_a", lang) if pd.isna(rate) else f"{rate:.1%}"
+        ax.annotate(f"{share:.1f}% · " + CHARTS("swap_bad", lang, rate=rate_text), (share, y_pos),
                     xytext=(3, 0), textcoords="offset points", va="center", fontsize="small")
     ax.invert_yaxis()
-    ax.set(title=text("swap_title", lang), xlabel=text("swap_x", lang),
+    ax.set(title=CHARTS("swap_title", lang), xlabel=CHARTS("swap_x", lang),
            xlim=(0, max(shares.max() * 1.45, 1.0)))
     ax.grid(axis="y", visible=False)
     return fig

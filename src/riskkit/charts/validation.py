@@ -11,7 +11,9 @@ from matplotlib.figure import Figure
 
 from riskkit.charts._axes import new_axes, percent
 from riskkit.charts.style import NEUTRAL, TRUTH, resolve_lang
-from riskkit.core.texts import text
+from riskkit.texts import Words
+
+CHARTS = Words("charts")
 
 __all__ = ["plot_false_alarms", "plot_power"]
 
@@ -58,13 +60,13 @@ def plot_power(rates: pd.DataFrame, kind: str, n: int, tests: Sequence[str], *,
         part.loc[part["kind"] == "none", "size"] = none_x
         part = part.sort_values("size")
         x = part["size"].to_numpy(float)
-        (line,) = ax.plot(x, part["rate"], marker="o", ms=3, label=text(f"vt.{test}", lang))
+        (line,) = ax.plot(x, part["rate"], marker="o", ms=3, label=CHARTS(f"vt.{test}", lang))
         ax.fill_between(x, part["ci_low"], part["ci_high"], color=line.get_color(), alpha=0.15,
                         lw=0)
-    ax.axhline(alpha, ls=":", lw=1, color=NEUTRAL, label=text("power_nominal", lang))
-    ax.axhline(0.8, ls="--", lw=1, color=TRUTH, label=text("power_80", lang))
-    ax.set(ylim=(0, 1.02), xlabel=text(f"defect.{kind}", lang), ylabel=text("power_y", lang),
-           title=text("power_title", lang, defect=text(f"defect.{kind}", lang), n=f"{n:,}"))
+    ax.axhline(alpha, ls=":", lw=1, color=NEUTRAL, label=CHARTS("power_nominal", lang))
+    ax.axhline(0.8, ls="--", lw=1, color=TRUTH, label=CHARTS("power_80", lang))
+    ax.set(ylim=(0, 1.02), xlabel=CHARTS(f"defect.{kind}", lang), ylabel=CHARTS("power_y", lang),
+           title=CHARTS("power_title", lang, defect=CHARTS(f"defect.{kind}", lang), n=f"{n:,}"))
     percent(ax.yaxis)
     ax.legend(loc="best", fontsize="x-small")
     return fig
@@ -100,12 +102,12 @@ def plot_false_alarms(rates: pd.DataFrame, tests: Sequence[str], *, alpha: float
         y = np.arange(len(tests)) + (j - (len(sizes) - 1) / 2) * width
         err = np.vstack([part["rate"] - part["ci_low"], part["ci_high"] - part["rate"]])
         ax.errorbar(part["rate"], y, xerr=err, fmt="o", ms=3, capsize=2, lw=1,
-                    label=text("sample_size", lang, n=f"{n:,}"))
-    ax.axvline(alpha, ls=":", lw=1, color=NEUTRAL, label=text("power_nominal", lang))
-    ax.set_yticks(np.arange(len(tests)), [text(f"vt.{t}", lang) for t in tests])
+                    label=CHARTS("sample_size", lang, n=f"{n:,}"))
+    ax.axvline(alpha, ls=":", lw=1, color=NEUTRAL, label=CHARTS("power_nominal", lang))
+    ax.set_yticks(np.arange(len(tests)), [CHARTS(f"vt.{t}", lang) for t in tests])
     ax.invert_yaxis()
-    ax.set(xlim=(0, None), xlabel=text("false_alarm_x", lang),
-           title=text("false_alarm_title", lang))
+    ax.set(xlim=(0, None), xlabel=CHARTS("false_alarm_x", lang),
+           title=CHARTS("false_alarm_title", lang))
     percent(ax.xaxis)
     ax.legend(loc="lower right", fontsize="x-small")
     return fig

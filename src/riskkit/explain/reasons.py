@@ -41,7 +41,7 @@ from riskkit.core.errors import ConfigError, DataError
 from riskkit.core.registry import Registry
 from riskkit.explain.contrib import Reference, contributions, has_background_mode
 from riskkit.explain.groups import check_unit, group_contributions, group_label, leading_features
-from riskkit.explain.texts import check_langs, reason_texts, reference_value
+from riskkit.explain.wording import check_langs, reason_texts, reference_value
 from riskkit.policy import APPROVED, DENIED, REFERRED
 
 REASON_COLUMNS: tuple[str, ...] = ("applicant_id", "rank", "kind", "feature", "value",

@@ -40,10 +40,12 @@ from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError
 from riskkit.core.registry import Registry
 from riskkit.evaluate.cutoffs import cutoff_for_approval_rate, cutoff_for_bad_rate
+from riskkit.texts import Words
 
 _OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
         "==": operator.eq, "!=": operator.ne}
 
+RULES = Words("rules")
 APPROVED = "approved"
 DENIED = "denied"
 REFERRED = "referred"
@@ -90,23 +92,16 @@ class KnockoutRule:
     def missing_text(self, description_en: str, description_zh: str, lang: str = "en") -> str:
         """The reason a letter gives when the rule declined a missing value: the information
         was missing (never that the rule was broken)."""
-        if lang == "zh":
-            return f"申请缺少必要信息（{description_zh}），无法核实，故不予批准"
-        return (f"Required information is missing ({description_en}): the application could "
-                "not be checked")
+        return RULES("missing", lang, description=description_zh if lang == "zh" else description_en)
 
 
 DEFAULT_KNOCKOUTS: tuple[KnockoutRule, ...] = (
     KnockoutRule("currently_overdue", "current_overdue", ">=", 1,
-                 "A repayment is overdue right now: settle it before applying again",
-                 "当前存在逾期未还款项，请结清后再申请"),
+                 *RULES.pair("currently_overdue")),
     KnockoutRule("too_many_platforms", "active_platforms", ">", 8,
-                 "Borrowing on more than 8 lending platforms at once",
-                 "同时在超过8个借贷平台借款"),
-    KnockoutRule("age_below_minimum", "age", "<", 20,
-                 "Below the product's minimum age of 20", "未满产品要求的最低年龄20岁"),
-    KnockoutRule("age_above_maximum", "age", ">", 55,
-                 "Above the product's maximum age of 55", "超过产品允许的最高年龄55岁"),
+                 *RULES.pair("too_many_platforms")),
+    KnockoutRule("age_below_minimum", "age", "<", 20, *RULES.pair("age_below_minimum")),
+    KnockoutRule("age_above_maximum", "age", ">", 55, *RULES.pair("age_above_maximum")),
 )
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from riskkit.texts import Words
+
 __all__ = ["DASH", "humanise", "integer", "metric", "money", "number", "percent", "pp", "sig"]
 
 #: What an absent value prints as.
@@ -32,7 +34,7 @@ _COUNT_KEYS = ("n", "n_rows", "n_denied", "rows", "count", "approved", "applican
 _ACRONYMS = {"roc": "ROC", "ks": "KS", "psi": "PSI", "csi": "CSI", "pdp": "PDP", "ice": "ICE",
              "shap": "SHAP", "lgbm": "LightGBM", "auc": "AUC", "pd": "PD", "woe": "WoE",
              "ece": "ECE", "oot": "OOT", "tpr": "TPR", "fpr": "FPR"}
-_UNITS = {"pp": {"en": " pp", "zh": "个百分点"}, "money": {"en": " CNY", "zh": "元"}}
+REPORT = Words("report")
 
 
 def _bad(value: Any) -> bool:
@@ -107,7 +109,7 @@ def pp(value: float, lang: str = "en", digits: int = 3) -> str:
     """A difference of two shares in percentage points: ``0.59 pp`` / ``0.59个百分点``."""
     if _bad(value):
         return DASH
-    return f"{sig(float(value) * 100, digits)}{_UNITS['pp'][lang]}"
+    return REPORT("fmt.pp", lang, value=sig(float(value) * 100, digits))
 
 
 def integer(value: float) -> str:
@@ -117,7 +119,7 @@ def integer(value: float) -> str:
 
 def money(value: float, lang: str = "en") -> str:
     """An amount in yuan, whole units with separators: ``9,965 CNY`` / ``9,965元``."""
-    return DASH if _bad(value) else f"{round(float(value)):,}{_UNITS['money'][lang]}"
+    return DASH if _bad(value) else REPORT("fmt.money", lang, value=f"{round(float(value)):,}")
 
 
 def metric(key: str, value: Any, lang: str = "en", yes_no: tuple[str, str] = ("yes", "no")) -> str:

@@ -18,7 +18,7 @@ import pandas as pd
 from riskkit.reporting import report_format as fmt
 from riskkit.reporting.report_html import esc, table
 from riskkit.reporting.report_summary import ece_tolerance, stability_verdict
-from riskkit.reporting.report_texts import TEXTS, humanise
+from riskkit.reporting.report_texts import REPORT, humanise
 from riskkit.reporting.report_view import Figures, RunView
 
 __all__ = ["calibration_section", "data_section", "discrimination_section", "figure_title",
@@ -29,7 +29,7 @@ SPLITS = ("train", "valid", "test", "oot")
 
 def figure_title(view: RunView, stem: str, prefix: str) -> str:
     """A chart's title from its file name: ``ks_lgbm`` -> "KS curve: LightGBM"."""
-    if f"fig.{prefix}" not in TEXTS:  # a chart the catalogue does not know yet
+    if f"fig.{prefix}" not in REPORT:  # a chart the catalogue does not know yet
         return humanise(stem)
     rest = stem[len(prefix) + 1:] if stem.startswith(f"{prefix}_") else ""
     who = view.model(rest) if rest in view.models else view.label(f"who.{rest}")

@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from riskkit.core.texts import text as chart_text
 from riskkit.experiment.validation import read_validation
 from riskkit.reporting import report_format as fmt
 from riskkit.reporting.report_html import esc, paragraphs
-from riskkit.reporting.report_validation_texts import vtext
 from riskkit.reporting.report_view import Figures, RunView
+from riskkit.texts import Words
 
 __all__ = ["direction", "sentences", "validation_section"]
+
+VALIDATION = Words("validation")
+CHARTS = Words("charts")
 
 _BADGE = {"green": "good", "yellow": "watch", "red": "bad", "n/a": "none"}
 #: The one-sample tests in reading order, then the development-vs-now ones.
@@ -43,31 +45,31 @@ def direction(before: float, after: float, lang: str = "en", tolerance: float = 
     str
     """
     if after - before > tolerance:
-        return vtext("dir.up", lang)
+        return VALIDATION("dir.up", lang)
     if before - after > tolerance:
-        return vtext("dir.down", lang)
-    return vtext("dir.flat", lang)
+        return VALIDATION("dir.down", lang)
+    return VALIDATION("dir.flat", lang)
 
 
 def _name(test: str, lang: str) -> str:
-    return chart_text(f"vt.{test}", lang)
+    return CHARTS(f"vt.{test}", lang)
 
 
 def _badge(light: str, lang: str) -> str:
-    word = vtext(f"light.{light}", lang)
+    word = VALIDATION(f"light.{light}", lang)
     return f'<span class="verdict v-{_BADGE.get(light, "none")}">{esc(word)}</span>'
 
 
 def _verdict(r: Record, lang: str) -> str:
-    return vtext(f"v.p.{r.get('light', 'n/a')}", lang)
+    return VALIDATION(f"v.p.{r.get('light', 'n/a')}", lang)
 
 
 def _level(r: Record, lang: str, yellow: float, red: float, higher_is_worse: bool = False) -> str:
     light = r.get("light", "n/a")
     if light == "n/a":
-        return vtext("v.p.n/a", lang)
+        return VALIDATION("v.p.n/a", lang)
     kind = "high" if higher_is_worse else "level"
-    return vtext(f"v.{kind}.{light}", lang, yellow=fmt.sig(yellow), red=fmt.sig(red))
+    return VALIDATION(f"v.{kind}.{light}", lang, yellow=fmt.sig(yellow), red=fmt.sig(red))
 
 
 def _p(value: Any) -> str:
@@ -85,44 +87,44 @@ def _sample_sentences(view: RunView, sample: str, tests: Record, record: Record)
     auc = tests["auc"]
     lo, hi = _ci(auc)
     boot = auc["details"].get("bootstrap_ci") or [None, None]
-    out.append(vtext("s.auc", lang, sample=where, auc=fmt.sig(auc["statistic"], 4), lo=lo, hi=hi,
+    out.append(VALIDATION("s.auc", lang, sample=where, auc=fmt.sig(auc["statistic"], 4), lo=lo, hi=hi,
                      blo=fmt.sig(boot[0], 4), bhi=fmt.sig(boot[1], 4),
                      reps=fmt.integer(auc["details"].get("bootstrap_reps")),
                      verdict=_level(auc, lang, th["auc"]["yellow"], th["auc"]["red"])))
     glo, ghi = _ci(tests["gini"])
-    out.append(vtext("s.gini", lang, gini=fmt.sig(tests["gini"]["statistic"], 4), lo=glo, hi=ghi))
-    out.append(vtext("s.ks", lang, ks=fmt.sig(tests["ks"]["statistic"]),
+    out.append(VALIDATION("s.gini", lang, gini=fmt.sig(tests["gini"]["statistic"], 4), lo=glo, hi=ghi))
+    out.append(VALIDATION("s.ks", lang, ks=fmt.sig(tests["ks"]["statistic"]),
                      verdict=_level(tests["ks"], lang, th["ks"]["yellow"], th["ks"]["red"])))
     for name in ("binomial", "jeffreys", "normal"):
         r = tests[name]
         d = r["details"]
-        out.append(vtext("s.grades", lang, test=_name(name, lang), sample=where,
+        out.append(VALIDATION("s.grades", lang, test=_name(name, lang), sample=where,
                          k=fmt.integer(d["rejected"]), t=fmt.integer(d["tested"]),
                          kh=fmt.integer(d["rejected_holm"]), alpha=fmt.percent(d["alpha"]),
                          p=_p(r["p_value"]), verdict=_verdict(r, lang)))
     for name in ("binomial_portfolio", "jeffreys_portfolio"):
         r = tests[name]
         row = r["details"]["grades"][0]
-        out.append(vtext("s.portfolio", lang, test=_name(name, lang), sample=where,
+        out.append(VALIDATION("s.portfolio", lang, test=_name(name, lang), sample=where,
                          d=fmt.integer(row["defaults"]), n=fmt.integer(row["n"]),
                          dr=fmt.percent(row["dr"]), pd=fmt.percent(row["pd"]),
                          p=_p(r["p_value"]), verdict=_verdict(r, lang)))
     hl = tests["hosmer_lemeshow"]
-    out.append(vtext("s.hl", lang, sample=where, stat=fmt.sig(hl["statistic"]),
+    out.append(VALIDATION("s.hl", lang, sample=where, stat=fmt.sig(hl["statistic"]),
                      df=fmt.integer(hl["details"]["df"]), p=_p(hl["p_value"]),
                      verdict=_verdict(hl, lang)))
     sp = tests["spiegelhalter"]
-    out.append(vtext("s.spiegelhalter", lang, sample=where, z=fmt.sig(sp["statistic"]),
+    out.append(VALIDATION("s.spiegelhalter", lang, sample=where, z=fmt.sig(sp["statistic"]),
                      p=_p(sp["p_value"]), verdict=_verdict(sp, lang)))
     b = tests["brier"]
     bd = b["details"]
-    out.append(vtext("s.brier", lang, sample=where, brier=fmt.sig(b["statistic"]),
+    out.append(VALIDATION("s.brier", lang, sample=where, brier=fmt.sig(b["statistic"]),
                      rel=fmt.sig(bd["reliability"]), res=fmt.sig(bd["resolution"]),
                      unc=fmt.sig(bd["uncertainty"]),
                      rest=fmt.sig(bd["within_variance"] - bd["within_covariance"])))
     h = tests["hhi"]
     k = len(h["details"]["shares"])
-    out.append(vtext("s.hhi", lang, sample=where, top=fmt.percent(max(h["details"]["shares"])),
+    out.append(VALIDATION("s.hhi", lang, sample=where, top=fmt.percent(max(h["details"]["shares"])),
                      hhi=fmt.sig(h["statistic"]), k=fmt.integer(k), floor=fmt.sig(1 / k),
                      hi=fmt.sig(h["details"]["hi"]),
                      verdict=_level(h, lang, th["hhi"]["yellow"], th["hhi"]["red"], True)))
@@ -135,32 +137,32 @@ def _comparison_sentences(view: RunView, record: Record) -> list[str]:
     dec = c["auc_decline"]
     d = dec["details"]
     lo, hi = _ci(dec)
-    out.append(vtext("s.decline", lang, dir=direction(d["auc_dev"], d["auc_current"], lang),
+    out.append(VALIDATION("s.decline", lang, dir=direction(d["auc_dev"], d["auc_current"], lang),
                      dev=fmt.sig(d["auc_dev"], 4), cur=fmt.sig(d["auc_current"], 4),
                      diff=fmt.sig(dec["statistic"], 3), lo=lo, hi=hi, p=_p(dec["p_value"]),
                      verdict=_verdict(dec, lang)))
     psi = c["psi"]
-    out.append(vtext("s.psi", lang, psi=fmt.sig(psi["statistic"]), p=_p(psi["p_value"]),
+    out.append(VALIDATION("s.psi", lang, psi=fmt.sig(psi["statistic"]), p=_p(psi["p_value"]),
                      verdict=_level(psi, lang, th["psi"]["yellow"], th["psi"]["red"], True)))
     csi = c["csi"]
     rows = csi["details"].get("features") or []
     if rows:
-        out.append(vtext("s.csi", lang, feature=view.feature(str(rows[0]["feature"])),
+        out.append(VALIDATION("s.csi", lang, feature=view.feature(str(rows[0]["feature"])),
                          csi=fmt.sig(rows[0]["csi"]), n=fmt.integer(len(rows)),
                          k=fmt.integer(sum((r["csi"] or 0) >= th["psi"]["yellow"] for r in rows)),
                          yellow=fmt.sig(th["psi"]["yellow"]), p=_p(csi["p_value"]),
                          verdict=_level(csi, lang, th["psi"]["yellow"], th["psi"]["red"], True)))
     if "hhi_change" in c:
         h = c["hhi_change"]["details"]
-        out.append(vtext("s.hhi_change", lang, dir=direction(h["hi_dev"], h["hi"], lang),
+        out.append(VALIDATION("s.hhi_change", lang, dir=direction(h["hi_dev"], h["hi"], lang),
                          dev=fmt.sig(h["hi_dev"]), cur=fmt.sig(h["hi"]),
                          p=_p(c["hhi_change"]["p_value"])))
     m = c["migration"]
     if m["statistic"] is None:
-        out.append(vtext("s.migration_na", lang, reason=m["details"].get("reason", "")))
+        out.append(VALIDATION("s.migration_na", lang, reason=m["details"].get("reason", "")))
     else:
         md = m["details"]
-        out.append(vtext("s.migration", lang, diag=fmt.percent(md["diagonal_share"]),
+        out.append(VALIDATION("s.migration", lang, diag=fmt.percent(md["diagonal_share"]),
                          within=fmt.percent(md["within_one_notch"]),
                          safer=fmt.percent(md["to_safer"]), riskier=fmt.percent(md["to_riskier"]),
                          mwbl=fmt.sig(md["mwb_lower"]), mwbu=fmt.sig(md["mwb_upper"]),
@@ -186,10 +188,10 @@ def _stat(test: str, r: Record) -> str:
 
 def _results_table(view: RunView, record: Record) -> str:
     lang = view.lang
-    head = [vtext(f"col.{k}", lang) for k in ("test", "sample", "stat", "p", "ci", "light")]
+    head = [VALIDATION(f"col.{k}", lang) for k in ("test", "sample", "stat", "p", "ci", "light")]
     rows = []
     blocks = [(view.split(s), ORDER, tests) for s, tests in record["samples"].items()]
-    blocks.append((vtext("sample.dev_now", lang), COMPARISON, record["comparison"]))
+    blocks.append((VALIDATION("sample.dev_now", lang), COMPARISON, record["comparison"]))
     for where, order, tests in blocks:
         for test in order:
             if test not in tests:
@@ -211,7 +213,7 @@ def _grades_table(view: RunView, record: Record) -> str:
     sample = record["current"]["split"]
     grades = record["samples"][sample]["jeffreys"]["details"]["grades"]
     bounds = [0.0, *record["master_scale"]["boundaries"], 1.0]
-    head = [vtext(f"col.{k}", lang) for k in ("grade", "range", "n", "d", "pd", "dr", "ci", "p",
+    head = [VALIDATION(f"col.{k}", lang) for k in ("grade", "range", "n", "d", "pd", "dr", "ci", "p",
                                                 "light")]
     rows = []
     for g in grades:
@@ -225,7 +227,7 @@ def _grades_table(view: RunView, record: Record) -> str:
         rows.append("<tr>" + "".join(f"<td{' class=num' if i else ''}>{c}</td>"
                                      for i, c in enumerate(cells)) + "</tr>")
     header = "".join(f"<th>{esc(h)}</th>" for h in head)
-    title = vtext("grades_title", lang, sample=view.split(sample))
+    title = VALIDATION("grades_title", lang, sample=view.split(sample))
     return (f"<h3>{esc(title)}</h3><table><thead><tr>{header}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>")
 
@@ -240,7 +242,7 @@ def _migration_table(view: RunView, record: Record) -> str:
     body = "".join("<tr><th>" + str(i + 1) + "</th>" + "".join(
         f"<td class=num>{esc(fmt.percent(v, 2) if v else '')}</td>" for v in row) + "</tr>"
         for i, row in enumerate(shares))
-    return (f"<h3>{esc(vtext('migration_title', view.lang))}</h3>"
+    return (f"<h3>{esc(VALIDATION('migration_title', view.lang))}</h3>"
             f"<table><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>")
 
 
@@ -251,15 +253,15 @@ def validation_section(view: RunView, figs: Figures) -> str:
     record = read_validation(view.folder)
     lang = view.lang
     if record is None:
-        return paragraphs(vtext("none", lang, folder=view.folder.name))
+        return paragraphs(VALIDATION("none", lang, folder=view.folder.name))
     pv = record["settings"]["thresholds"]["p_value"]
-    samples = vtext("and", lang).join(view.split(s) for s in record["samples"])
+    samples = VALIDATION("and", lang).join(view.split(s) for s in record["samples"])
     dev = record["development"]
     dev_name = view.split(dev["split"]) if record.get("against") is None else \
-        vtext("dev.other", lang, split=view.split(dev["split"]), name=record["against"]["name"])
-    intro = vtext("intro", lang, model=view.model(record["model"]), samples=samples,
+        VALIDATION("dev.other", lang, split=view.split(dev["split"]), name=record["against"]["name"])
+    intro = VALIDATION("intro", lang, model=view.model(record["model"]), samples=samples,
                   k=fmt.integer(record["master_scale"]["n_grades"]),
-                  method=vtext(f"method.{record['master_scale']['method']}", lang),
+                  method=VALIDATION(f"method.{record['master_scale']['method']}", lang),
                   dev=dev_name, dev_n=fmt.integer(dev["n"]),
                   cur=view.split(record["current"]["split"]),
                   cur_n=fmt.integer(record["current"]["n"]), yellow=fmt.sig(pv["yellow"]),

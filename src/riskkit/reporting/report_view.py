@@ -24,7 +24,7 @@ from riskkit.core import features as F
 from riskkit.core.errors import RunError
 from riskkit.core.io import read_json
 from riskkit.experiment.runfolder import verify
-from riskkit.explain.texts import CATEGORY_TEXT
+from riskkit.explain.wording import category_text
 from riskkit.reporting import report_format as fmt
 from riskkit.reporting.report_html import figure, paragraphs
 from riskkit.reporting.report_texts import humanise, label, text
@@ -128,9 +128,9 @@ class RunView:
 
     def level(self, attribute: str, value: Any) -> str:
         """A category level in words: ``female`` -> female / 女, city tier 1 -> tier 1 / 一线城市."""
-        pair = CATEGORY_TEXT.get(attribute, {}).get(str(value))
-        if pair:
-            return pair[1] if self.lang == "zh" else pair[0]
+        said = category_text(attribute, value, self.lang)
+        if said:
+            return said
         if attribute == "city_tier":
             return self.t("level.city_tier", tier=value)
         return str(value)

@@ -50,29 +50,9 @@ from riskkit.explain.whatif import MAX_MONTHS, Control, assess, controls, descri
 from riskkit.policy import APPROVED
 from riskkit.reporting.notebooks import HEADLESS_ENV
 from riskkit.synth.personas import PERSONA_IDS, PERSONAS, persona
+from riskkit.texts import LANGS, Words
 
-WORDS: dict[str, dict[str, str]] = {
-    "en": {"months": "Months waited", "pd": "PD", "true_pd": "true PD", "cutoff": "cut-off",
-           "decision": "Decision", "line": "Credit line", "reasons": "Top reasons",
-           "recourse": "What would have to change", "approved": "APPROVED", "denied": "DENIED",
-           "referred": "REFERRED",
-           "locked": "fixed", "aged": "moves with months waited", "movable": "movable",
-           "feature": "Feature", "value": "Value", "control": "Control",
-           "none": "none", "no_recourse": "No realistic change found",
-           "nothing": "Approved as it stands: nothing to change", "verified": "verified",
-           "unverified": "NOT verified", "new_pd": "new PD", "knockout": "knock-out",
-           "snapshot": "Static snapshot (no live frontend): the same numbers the panel shows",
-           "fools": "lowers the model's PD but not the true PD", "currency": "CNY"},
-    "zh": {"months": "等待月数", "pd": "违约概率", "true_pd": "真实违约概率", "cutoff": "阈值",
-           "decision": "决定", "line": "授信额度", "reasons": "主要原因",
-           "recourse": "需要做出的改变", "approved": "批准", "denied": "拒绝", "referred": "转人工审核",
-           "locked": "不可改变", "aged": "随等待月数变化", "movable": "可调整",
-           "feature": "特征", "value": "取值", "control": "控件",
-           "none": "无", "no_recourse": "未找到可行的改变", "nothing": "已获批准，无需改变",
-           "verified": "已复核", "unverified": "未通过复核", "new_pd": "新违约概率",
-           "knockout": "硬性拒绝", "snapshot": "静态快照（无交互前端）：与面板相同的数字",
-           "fools": "只降低了模型的违约概率，并未降低真实违约概率", "currency": "元"},
-}
+WHATIF = Words("whatif")
 _LABEL_WIDTH = "250px"
 
 
@@ -173,12 +153,12 @@ class WhatIfPanel:
     def __init__(self, context: RunContext, row: pd.DataFrame, *, title: str = "",
                  lang: str = "en", interactive: bool | None = None, months: int = 0,
                  changes: Mapping[str, Any] | None = None) -> None:
-        if lang not in WORDS:
+        if lang not in LANGS:
             raise ConfigError(f"lang must be 'en' or 'zh', got {lang!r}")
         self.context, self.row, self.title, self.lang = context, row, title, lang
         self.truth = context.truth_for(row)
         self.interactive = live_frontend(interactive)
-        self.words = WORDS[lang]
+        self.words = WHATIF.texts(lang)
         self.specs: list[Control] = controls(row, context.model.features_, data=context.data,
                                              lang=lang, registry=context.registry)
         self.months = 0

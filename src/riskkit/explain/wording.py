@@ -1,6 +1,8 @@
-"""Words for explanations: feature values, reason sentences and recourse actions, en + zh.
+"""Feature values and reason sentences as an applicant reads them, en + zh.
 
-The registry holds each feature's reason template; this module fills them in, in bulk.
+The registry holds each feature's reason template and the text catalogue
+(:mod:`riskkit.texts`, section ``values``) the words for levels, flags and missing values;
+this module fills them in, in bulk.
 Filling is vectorised per feature over the *distinct* values (a population has far fewer
 distinct incomes or counts than denied applicants), so rendering reasons for 200,000
 applicants costs a few string operations per feature, not one Python call per reason.
@@ -28,37 +30,26 @@ import pandas as pd
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.core.registry import Registry
+from riskkit.texts import LANGS, Words
 
-LANGS: tuple[str, ...] = ("en", "zh")
+VALUES = Words("values")
 
-CATEGORY_TEXT: dict[str, dict[str, tuple[str, str]]] = {
-    "occupation": {
-        "state_owned": ("state-owned employer", "国有单位"),
-        "private_salaried": ("private-sector employee", "私营企业职员"),
-        "internet_industry": ("internet industry", "互联网行业"),
-        "freelancer": ("freelancer", "自由职业"),
-        "self_employed": ("self-employed", "个体经营"),
-        "blue_collar": ("blue-collar work", "蓝领工作"),
-        "student": ("student", "学生"),
-    },
-    "loan_purpose": {
-        "consumption": ("consumption", "消费"),
-        "emergency": ("emergency", "应急"),
-        "education": ("education", "教育"),
-        "travel": ("travel", "旅游"),
-        "business": ("business", "经营"),
-        "unspecified": ("unspecified", "未说明"),
-    },
-    "gender": {"female": ("female", "女"), "male": ("male", "男")},
-}
 
-MISSING_TEXT: dict[str, tuple[str, str]] = {
-    "credit_utilization": ("No credit card on record", "无信用卡记录"),
-    "months_since_last_overdue": ("No overdue repayment in the last 24 months",
-                                  "近24个月无逾期记录"),
-}
+def category_text(name: str, value: Any, lang: str = "en") -> str | None:
+    """A category level as an applicant reads it ("internet industry" / "互联网行业"), or
+    None when the catalogue has no words for it."""
+    return VALUES.get(f"level.{name}.{value}", lang)
 
-_REFERENCE_CLAUSE = {"en": "; among approved", "zh": "；获批申请人"}
+
+def missing_text(name: str, lang: str = "en", registry: Registry = F.SYNTHETIC) -> str:
+    """What a missing value of ``name`` means ("No credit card on record"), or "<feature>:
+    not on record" when the catalogue says nothing particular about it."""
+    said = VALUES.get(f"missing.{name}", lang)
+    if said is not None:
+        return said
+    feature = registry.get_feature(name)
+    description = feature.description_zh if lang == "zh" else feature.description_en
+    return VALUES("missing.other", lang, description=description)
 
 
 def _is_missing(value: Any) -> bool:
@@ -69,10 +60,10 @@ def value_text(name: str, value: Any, lang: str = "en", registry: Registry = F.S
     """One value as an applicant would read it (formatted number or readable category)."""
     feature = registry.get_feature(name)
     if _is_missing(value):
-        return "无" if lang == "zh" else "none"
+        return VALUES("none", lang)
     if feature.is_categorical:
-        pair = CATEGORY_TEXT.get(name, {}).get(str(value))
-        return (pair[1] if lang == "zh" else pair[0]) if pair else str(value)
+        said = category_text(name, value, lang)
+        return str(value) if said is None else said
     return feature.format_value(value)
 
 
@@ -88,11 +79,10 @@ def _template(name: str, lang: str, reference: Any, registry: Registry) -> str:
     feature = registry.get_feature(name)
     template = feature.reason_zh if lang == "zh" else feature.reason_en
     if not template:
-        label = feature.label(lang)
-        template = f"{label}：{{value}}" if lang == "zh" else f"{label}: {{value}}"
+        template = VALUES("labelled", lang, label=feature.label(lang), value="{value}")
     if "{reference}" in template:
         if _is_missing(reference):
-            cut = template.find(_REFERENCE_CLAUSE[lang])
+            cut = template.find(VALUES("reference_clause", lang))
             template = template[:cut] if cut >= 0 else template.replace("{reference}", "—")
         else:
             template = template.replace("{reference}", value_text(name, reference, lang, registry))
@@ -127,22 +117,21 @@ def reason_texts(name: str, values: pd.Series | np.ndarray | list[Any], referenc
     head, sep, tail = template.partition("{value}")
     flag = risky_flag_level(name, registry)
     feature = registry.get_feature(name)
-    neutral = (f"{feature.label(lang)}：{{}}" if lang == "zh" else f"{feature.label(lang)}: {{}}")
-    missing_text = MISSING_TEXT.get(name, (
-        f"{feature.description_en}: not on record", f"{feature.description_zh}：无记录"))
-    missing_text = missing_text[1] if lang == "zh" else missing_text[0]
+    missing = missing_text(name, lang, registry)
 
     def one(value: Any) -> str:
         if _is_missing(value):
-            return missing_text
+            return missing
         if flag is not None:
-            return template if int(value) == flag else neutral.format(value_text(name, value, lang, registry))
+            return template if int(value) == flag else VALUES(
+                "labelled", lang, label=feature.label(lang),
+                value=value_text(name, value, lang, registry))
         return f"{head}{value_text(name, value, lang, registry)}{tail}" if sep else template
 
     out = np.empty(len(series), dtype=object)
     present = series.notna().to_numpy()
     if (~present).any():
-        out[~present] = missing_text
+        out[~present] = missing
     if present.any():
         kept = series[present]
         distinct = pd.unique(kept)
