@@ -43,10 +43,12 @@ from riskkit.validate import (
     section,
 )
 
-__all__ = ["VALIDATION_FILE", "format_table", "read_validation", "validate_run"]
+__all__ = ["NO_DEVELOPMENT", "VALIDATION_FILE", "format_table", "read_validation", "validate_run"]
 
 VALIDATION_FILE = "validation.json"
 FORMAT = 1
+#: Why the migration test did not run on a run validated without ``--against``.
+NO_DEVELOPMENT = "no development model to grade the same applicants with (--against RUN_DEV)"
 
 
 def _sha(path: Path) -> str:
@@ -142,7 +144,7 @@ def validate_run(run_dir: str | os.PathLike[str], against: str | os.PathLike[str
         dev_split = "test" if current_split == "oot" else "train"
         development = _sample(run, decisions, dev_split, model, True)
         dev_scale = scale
-        migration = "no development model to grade the same applicants with (--against RUN_DEV)"
+        migration = NO_DEVELOPMENT
     comparison = comparison_tests(development, samples[current_split], scale, settings,
                                   features, None if isinstance(migration, str) else migration,
                                   dev_scale)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from riskkit.experiment.validation import read_validation
+from riskkit.experiment.validation import NO_DEVELOPMENT, read_validation
 from riskkit.reporting import report_format as fmt
 from riskkit.reporting.report_html import esc, paragraphs
 from riskkit.reporting.report_view import Figures, RunView
@@ -159,7 +159,9 @@ def _comparison_sentences(view: RunView, record: Record) -> list[str]:
                          p=_p(c["hhi_change"]["p_value"])))
     m = c["migration"]
     if m["statistic"] is None:
-        out.append(VALIDATION("s.migration_na", lang, reason=m["details"].get("reason", "")))
+        reason = m["details"].get("reason", "")
+        out.append(VALIDATION("s.migration_na.no_development", lang) if reason == NO_DEVELOPMENT
+                   else VALIDATION("s.migration_na", lang, reason=reason))
     else:
         md = m["details"]
         out.append(VALIDATION("s.migration", lang, diag=fmt.percent(md["diagonal_share"]),
