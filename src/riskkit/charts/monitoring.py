@@ -18,17 +18,20 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from riskkit.charts._axes import new_axes, percent
-from riskkit.charts.style import NEUTRAL, PALETTE, RISK_DOWN, RISK_UP, TRUTH, WARN
+from riskkit.charts.style import NEUTRAL, PALETTE, RISK_DOWN, RISK_UP, TRUTH, WARN, resolve_lang
+from riskkit.texts import Words
+
+CHARTS = Words("charts")
 
 #: Vintages with fewer accounts are left out of the fan (their curves are noise).
 MIN_VINTAGE_ACCOUNTS = 200
 
 
-def _downturn(ax: Axes, month: int | None, label: str = "downturn starts") -> None:
+def _downturn(ax: Axes, month: int | None, lang: str = "en") -> None:
     if month is None:
         return
     ax.axvline(month, ls="--", lw=1, color=NEUTRAL)
-    ax.annotate(label, (month, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -3),
+    ax.annotate(CHARTS("downturn_starts", lang), (month, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -3),
                 textcoords="offset points", rotation=90, va="top", ha="left",
                 fontsize="small", color="#555555")
 
@@ -40,8 +43,8 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
 
 
 def plot_vintage_fan(vintages: pd.DataFrame, downturn_from: int | None = None,
-                     min_accounts: int = MIN_VINTAGE_ACCOUNTS, ax: Axes | None = None
-                     ) -> Figure:
+                     min_accounts: int = MIN_VINTAGE_ACCOUNTS, ax: Axes | None = None,
+                     lang: str = "en") -> Figure:
     """Cumulative bad rate by months on book, one line per origination period (coloured by
     its first month), each with the truth's expectation dashed beside it.
 
@@ -51,6 +54,7 @@ def plot_vintage_fan(vintages: pd.DataFrame, downturn_from: int | None = None,
     """
     _require(vintages, ("period", "months_on_book", "bad_rate", "truth_expected",
                         "accounts"), "vintages")
+    lang = resolve_lang(lang)
     fig, ax = new_axes(ax)
     size = vintages.groupby("period")["accounts"].max()
     keep = size.index[size >= min_accounts]
@@ -65,21 +69,22 @@ def plot_vintage_fan(vintages: pd.DataFrame, downturn_from: int | None = None,
         ax.plot(rows["months_on_book"], rows["truth_expected"], color=TRUTH, lw=0.7, ls="--",
                 alpha=0.6)
     bar = fig.colorbar(mpl.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, pad=0.01)
-    bar.set_label("First origination month of the period")
+    bar.set_label(CHARTS("monitoring.fan_bar", lang))
     if downturn_from is not None and downturn_from <= last:
         bar.ax.axhline(downturn_from, color=RISK_UP, lw=2)
-        bar.set_label("First origination month (red: the downturn)")
-    ax.plot([], [], color=cmap(0.5), label="observed, one line per origination period")
-    ax.plot([], [], color=TRUTH, ls="--", lw=0.7, label="truth's expectation")
+        bar.set_label(CHARTS("monitoring.fan_bar_downturn", lang))
+    ax.plot([], [], color=cmap(0.5), label=CHARTS("monitoring.fan_observed", lang))
+    ax.plot([], [], color=TRUTH, ls="--", lw=0.7, label=CHARTS("monitoring.truth_expected", lang))
     ax.legend(loc="upper left")
-    ax.set(title="Vintage curves: cumulative rate of 90+ days past due",
-           xlabel="Months on book", ylabel="Accounts defaulted on the book (%)")
+    ax.set(title=CHARTS("monitoring.fan_title", lang),
+           xlabel=CHARTS("monitoring.months_on_book", lang),
+           ylabel=CHARTS("monitoring.fan_y", lang))
     percent(ax.yaxis, decimals=1)
     return fig
 
 
 def plot_transition_heatmap(matrix: pd.DataFrame, title: str, xlabel: str, ylabel: str,
-                            ax: Axes | None = None) -> Figure:
+                            ax: Axes | None = None, lang: str = "en") -> Figure:
     """A transition matrix (rows sum to 1) as a heat map with the share in each cell.
 
     Colour is the square root of the share, so the small off-diagonal moves that matter
@@ -112,157 +117,171 @@ def plot_transition_heatmap(matrix: pd.DataFrame, title: str, xlabel: str, ylabe
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     bar = fig.colorbar(image, ax=ax, pad=0.01, ticks=np.sqrt([0, 0.01, 0.1, 0.5, 1.0]))
     bar.ax.set_yticklabels(["0%", "1%", "10%", "50%", "100%"])
-    bar.set_label("Share of the row")
+    bar.set_label(CHARTS("monitoring.row_share", resolve_lang(lang)))
     return fig
 
 
-def plot_roll_rates(average: pd.DataFrame, ax: Axes | None = None) -> Figure:
+def plot_roll_rates(average: pd.DataFrame, ax: Axes | None = None, lang: str = "en") -> Figure:
     """The pooled roll-rate matrix between days-past-due buckets."""
-    return plot_transition_heatmap(average, "Roll rates, month to month (pooled)",
-                                   "Days past due at the end of the month",
-                                   "Days past due at the start", ax=ax)
+    lang = resolve_lang(lang)
+    return plot_transition_heatmap(average, CHARTS("monitoring.roll_title", lang),
+                                   CHARTS("monitoring.roll_x", lang),
+                                   CHARTS("monitoring.roll_y", lang), ax=ax, lang=lang)
 
 
-def plot_migration(average: pd.DataFrame, ax: Axes | None = None) -> Figure:
+def plot_migration(average: pd.DataFrame, ax: Axes | None = None, lang: str = "en") -> Figure:
     """The pooled grade migration matrix (``D``: default)."""
-    return plot_transition_heatmap(average, "Grade migration, month to month (pooled)",
-                                   "Grade at the next review (D: default)",
-                                   "Grade at this review (1: safest)", ax=ax)
+    lang = resolve_lang(lang)
+    return plot_transition_heatmap(average, CHARTS("monitoring.migration_title", lang),
+                                   CHARTS("monitoring.migration_x", lang),
+                                   CHARTS("monitoring.migration_y", lang), ax=ax, lang=lang)
 
 
 def plot_psi_by_month(stability: pd.DataFrame, thresholds: tuple[float, float] = (0.1, 0.25),
-                      downturn_from: int | None = None, ax: Axes | None = None) -> Figure:
+                      downturn_from: int | None = None, ax: Axes | None = None,
+                      lang: str = "en") -> Figure:
     """PSI of the score and the largest CSI by month against month 0, with the truth's
     PSI (of the true PD) dashed, and the two usual thresholds."""
     _require(stability, ("month", "psi_score", "psi_true_pd", "csi_max"), "stability")
+    lang = resolve_lang(lang)
     fig, ax = new_axes(ax)
     ax.plot(stability["month"], stability["psi_score"], color=RISK_DOWN, marker="o",
-            label="PSI of the score (model PD)")
+            label=CHARTS("monitoring.psi_score", lang))
     ax.plot(stability["month"], stability["csi_max"], color=PALETTE[4], marker=".",
-            label="largest CSI of a model feature")
+            label=CHARTS("monitoring.csi_max", lang))
     ax.plot(stability["month"], stability["psi_true_pd"], color=TRUTH, ls="--",
-            label="PSI of the true PD")
+            label=CHARTS("monitoring.psi_true", lang))
     low, high = thresholds
-    ax.axhline(low, color=WARN, lw=1, ls=":", label=f"{low:g}: worth a look")
-    ax.axhline(high, color=RISK_UP, lw=1, ls=":", label=f"{high:g}: shifted")
-    _downturn(ax, downturn_from)
+    ax.axhline(low, color=WARN, lw=1, ls=":",
+               label=CHARTS("monitoring.worth_a_look", lang, value=f"{low:g}"))
+    ax.axhline(high, color=RISK_UP, lw=1, ls=":",
+               label=CHARTS("monitoring.shifted", lang, value=f"{high:g}"))
+    _downturn(ax, downturn_from, lang)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set(title="Population stability by month, against month 0", xlabel="Month",
-           ylabel="PSI / CSI")
+    ax.set(title=CHARTS("monitoring.psi_title", lang), xlabel=CHARTS("month", lang),
+           ylabel=CHARTS("monitoring.psi_y", lang))
     ax.legend(loc="upper left", fontsize="small")
     return fig
 
 
-def plot_lifetime_by_grade(lifetime: pd.DataFrame, ax: Axes | None = None) -> Figure:
+def plot_lifetime_by_grade(lifetime: pd.DataFrame, ax: Axes | None = None,
+                           lang: str = "en") -> Figure:
     """Cumulative PD by horizon for every grade (cohort method), the truth's expectation
     dashed beside each."""
     _require(lifetime, ("grade", "horizon", "cohort", "truth"), "lifetime")
+    lang = resolve_lang(lang)
     fig, ax = new_axes(ax)
     grades = [g for g in lifetime["grade"].unique() if g != "all"]
     cmap = mpl.colormaps["viridis"]
     for k, grade in enumerate(grades):
         rows = lifetime[lifetime["grade"] == grade]
         colour = cmap(k / max(len(grades) - 1, 1))
-        ax.plot(rows["horizon"], rows["cohort"], color=colour, label=f"grade {grade}")
+        ax.plot(rows["horizon"], rows["cohort"], color=colour,
+                label=CHARTS("monitoring.grade", lang, grade=grade))
         ax.plot(rows["horizon"], rows["truth"], color=TRUTH, ls="--", lw=0.7, alpha=0.7)
-    ax.plot([], [], color=TRUTH, ls="--", lw=0.7, label="truth's expectation")
-    ax.set(title="Lifetime PD by grade: cohort method and the truth",
-           xlabel="Months from the reference month", ylabel="Cumulative PD (%)")
+    ax.plot([], [], color=TRUTH, ls="--", lw=0.7, label=CHARTS("monitoring.truth_expected", lang))
+    ax.set(title=CHARTS("monitoring.lifetime_title", lang),
+           xlabel=CHARTS("monitoring.from_reference", lang),
+           ylabel=CHARTS("monitoring.cumulative_pd", lang))
     percent(ax.yaxis, decimals=1)
     ax.legend(loc="upper left", fontsize="x-small", ncols=2)
     return fig
 
 
-#: Lifetime-PD estimators, their labels and colours.
-METHODS: dict[str, tuple[str, str]] = {
-    "cohort": ("cohort (every borrower followed)", RISK_DOWN),
-    "kaplan_meier": ("Kaplan-Meier, leaving censored", WARN),
-    "aalen_johansen": ("Aalen-Johansen, leaving competing", RISK_UP),
-    "markov": ("Markov chain of migrations", PALETTE[4]),
-}
+#: Lifetime-PD estimators and their colours (their names: ``charts.monitoring.method.*``).
+METHODS: dict[str, str] = {"cohort": RISK_DOWN, "kaplan_meier": WARN,
+                           "aalen_johansen": RISK_UP, "markov": PALETTE[4]}
 
 
 def plot_lifetime_methods(lifetime: pd.DataFrame, grade: str = "all",
-                          ax: Axes | None = None) -> Figure:
+                          ax: Axes | None = None, lang: str = "en") -> Figure:
     """One grade's (or the whole book's) lifetime PD by every estimator, with the truth's
     expectation and its Monte Carlo interval (complete follow-up) and on the book."""
     rows = lifetime[lifetime["grade"] == grade]
     if rows.empty:
         raise ValueError(f"grade {grade!r} is not in the table; it has "
                          f"{sorted(lifetime['grade'].unique())}")
+    lang = resolve_lang(lang)
     fig, ax = new_axes(ax)
     h = rows["horizon"]
     ax.fill_between(h, rows["truth_low"], rows["truth_high"], color=TRUTH, alpha=0.08, lw=0)
-    ax.plot(h, rows["truth"], color=TRUTH, ls="--", label="truth (band: Monte Carlo interval)")
-    ax.plot(h, rows["truth_on_book"], color=TRUTH, ls=":", label="truth, on the book")
-    for column, (name, colour) in METHODS.items():
-        ax.plot(h, rows[column], color=colour, label=name)
-    who = "the whole book" if grade == "all" else f"grade {grade}"
-    ax.set(title=f"Lifetime PD of {who}: four estimators and the truth",
-           xlabel="Months from the reference month", ylabel="Cumulative PD (%)")
+    ax.plot(h, rows["truth"], color=TRUTH, ls="--", label=CHARTS("monitoring.truth_band", lang))
+    ax.plot(h, rows["truth_on_book"], color=TRUTH, ls=":",
+            label=CHARTS("monitoring.truth_on_book", lang))
+    for column, colour in METHODS.items():
+        ax.plot(h, rows[column], color=colour, label=CHARTS(f"monitoring.method.{column}", lang))
+    who = (CHARTS("monitoring.whole_book", lang) if grade == "all"
+           else CHARTS("monitoring.grade", lang, grade=grade))
+    ax.set(title=CHARTS("monitoring.methods_title", lang, who=who),
+           xlabel=CHARTS("monitoring.from_reference", lang),
+           ylabel=CHARTS("monitoring.cumulative_pd", lang))
     percent(ax.yaxis, decimals=1)
     ax.legend(loc="upper left", fontsize="x-small")
     return fig
 
 
 def plot_stage_shares(stages: pd.DataFrame, downturn_from: int | None = None,
-                      ax: Axes | None = None) -> Figure:
+                      ax: Axes | None = None, lang: str = "en") -> Figure:
     """IFRS 9 stage shares of the book by month (stacked), and where stage 1 would end by
     the true PDs (dashed): the gap is increased risk the lender's grades do not see."""
     _require(stages, ("month", "stage_1", "stage_2", "stage_3", "true_stage_1"), "stages")
+    lang = resolve_lang(lang)
     fig, ax = new_axes(ax)
     month = stages["month"]
     ax.stackplot(month, stages["stage_1"], stages["stage_2"], stages["stage_3"],
                  colors=[RISK_DOWN, WARN, RISK_UP], alpha=0.85,
-                 labels=["stage 1", "stage 2 (significant increase, or 30+ days)",
-                         "stage 3 (defaulted)"])
+                 labels=[CHARTS(f"monitoring.stage_{k}", lang) for k in (1, 2, 3)])
     ax.plot(month, stages["true_stage_1"], color=TRUTH, ls="--",
-            label="top of stage 1 by the true PDs")
-    _downturn(ax, downturn_from)
+            label=CHARTS("monitoring.true_stage_1", lang))
+    _downturn(ax, downturn_from, lang)
     top = float((1.0 - stages[["stage_1", "true_stage_1"]].min(axis=1)).max())
     ax.set_ylim(1.0 - max(0.05, 1.5 * top), 1.0)
-    ax.set(title="IFRS 9 stages of the book by month (top of the stack)", xlabel="Month",
-           ylabel="Share of accounts on the book (%)")
+    ax.set(title=CHARTS("monitoring.stages_title", lang), xlabel=CHARTS("month", lang),
+           ylabel=CHARTS("monitoring.stages_y", lang))
     percent(ax.yaxis, decimals=0)
     ax.legend(loc="lower left", fontsize="x-small")
     return fig
 
 
 def plot_control_chart(roll_30: pd.DataFrame, downturn_from: int | None = None,
-                       ax: Axes | None = None) -> Figure:
+                       ax: Axes | None = None, lang: str = "en") -> Figure:
     """The roll rate to 30+ days past due by month against its 3-sigma p-chart limit."""
     _require(roll_30, ("month", "rate", "centre", "upper", "alarm"), "roll_to_30")
+    lang = resolve_lang(lang)
     fig, ax = new_axes(ax)
     ax.plot(roll_30["month"], roll_30["rate"], color=RISK_DOWN, marker="o",
-            label="roll rate to 30+ days past due")
-    ax.plot(roll_30["month"], roll_30["centre"], color=NEUTRAL, lw=1, label="centre line")
+            label=CHARTS("monitoring.roll30", lang))
+    ax.plot(roll_30["month"], roll_30["centre"], color=NEUTRAL, lw=1,
+            label=CHARTS("monitoring.centre", lang))
     ax.plot(roll_30["month"], roll_30["upper"], color=RISK_UP, lw=1, ls=":",
-            label="upper control limit (3 sigma)")
+            label=CHARTS("monitoring.ucl", lang))
     alarm = roll_30[roll_30["alarm"].astype(bool)]
-    ax.scatter(alarm["month"], alarm["rate"], color=RISK_UP, zorder=3, s=30, label="alarm")
-    _downturn(ax, downturn_from)
-    ax.set(title="Roll rate to 30+ days past due: Shewhart p-chart", xlabel="Month",
-           ylabel="Accounts below 30 days that roll past 30 (%)")
+    ax.scatter(alarm["month"], alarm["rate"], color=RISK_UP, zorder=3, s=30,
+               label=CHARTS("monitoring.alarm", lang))
+    _downturn(ax, downturn_from, lang)
+    ax.set(title=CHARTS("monitoring.control_title", lang), xlabel=CHARTS("month", lang),
+           ylabel=CHARTS("monitoring.control_y", lang))
     percent(ax.yaxis)
     ax.legend(loc="upper left", fontsize="x-small")
     return fig
 
 
-def monitoring_figures(tables: Mapping[str, pd.DataFrame], downturn_from: int | None = None
-                       ) -> dict[str, Figure]:
+def monitoring_figures(tables: Mapping[str, pd.DataFrame], downturn_from: int | None = None,
+                       lang: str = "en") -> dict[str, Figure]:
     """Every monitoring chart by file name, from the monitor's tables by name (as
-    ``Monitoring.tables()`` gives them)."""
+    ``Monitoring.tables()`` gives them), labelled in ``lang``."""
 
     def square(name: str) -> pd.DataFrame:
         return tables[name].set_index("from")
 
     return {
-        "vintage_fan": plot_vintage_fan(tables["vintages_by_period"], downturn_from),
-        "roll_rates": plot_roll_rates(square("roll_rates_average")),
-        "roll_to_30_p_chart": plot_control_chart(tables["roll_to_30"], downturn_from),
-        "migration": plot_migration(square("migration_average")),
-        "psi_by_month": plot_psi_by_month(tables["stability"], downturn_from=downturn_from),
-        "lifetime_pd_by_grade": plot_lifetime_by_grade(tables["lifetime_pd"]),
-        "lifetime_pd_methods": plot_lifetime_methods(tables["lifetime_pd"]),
-        "stage_shares": plot_stage_shares(tables["stages"], downturn_from),
+        "vintage_fan": plot_vintage_fan(tables["vintages_by_period"], downturn_from, lang=lang),
+        "roll_rates": plot_roll_rates(square("roll_rates_average"), lang=lang),
+        "roll_to_30_p_chart": plot_control_chart(tables["roll_to_30"], downturn_from, lang=lang),
+        "migration": plot_migration(square("migration_average"), lang=lang),
+        "psi_by_month": plot_psi_by_month(tables["stability"], downturn_from=downturn_from,
+                                          lang=lang),
+        "lifetime_pd_by_grade": plot_lifetime_by_grade(tables["lifetime_pd"], lang=lang),
+        "lifetime_pd_methods": plot_lifetime_methods(tables["lifetime_pd"], lang=lang),
+        "stage_shares": plot_stage_shares(tables["stages"], downturn_from, lang=lang),
     }

@@ -32,16 +32,13 @@ from riskkit.lifecycle.monitor.staging import (
     stage_shares,
 )
 from riskkit.lifecycle.monitor.vintages import pooled_vintages, vintage_alarm, vintage_curves
+from riskkit.texts import Words
 
-#: What each detection signal watches, in words (also the table's ``description``).
-SIGNALS: dict[str, str] = {
-    "psi_score_0.1": "PSI of the score over 0.1",
-    "psi_score_0.25": "PSI of the score over 0.25",
-    "csi_0.25": "a model feature's CSI over 0.25",
-    "vintage_band": "a vintage's bad rate above the lender's expected band",
-    "roll_to_30_p_chart": "roll rate to 30+ days past due above its 3-sigma p-chart limit",
-    "lender_alert": "the lender's own recalibration alert",
-}
+#: What each detection signal watches, in words (also the table's ``description``; the
+#: words are the text catalogue's ``monitor.signal.*``).
+SIGNALS: dict[str, str] = {name: Words("monitor")(f"signal.{name}") for name in (
+    "psi_score_0.1", "psi_score_0.25", "csi_0.25", "vintage_band", "roll_to_30_p_chart",
+    "lender_alert")}
 #: Horizons whose lifetime PDs the headline reports (months; the last: the panel's longest).
 HEADLINE_HORIZONS = (12,)
 
