@@ -50,7 +50,7 @@ import riskkit.experiment
 from riskkit import charts
 from riskkit import explain as X
 from riskkit.core import features as F
-from riskkit.reporting.notebooks import figure_title, publisher, setup
+from riskkit.reporting.in_notebook import figure_title, publisher, setup
 from riskkit.widgets import compare, what_if
 from riskkit.synth.personas import PERSONA_STORIES, persona
 

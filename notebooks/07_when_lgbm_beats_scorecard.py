@@ -47,7 +47,7 @@ from riskkit.charts.sweep import plot_sweep_metric
 from riskkit.evaluate import effects
 from riskkit.experiment import sweep
 from riskkit.experiment.runfolder import load_run
-from riskkit.reporting.notebooks import publisher, setup
+from riskkit.reporting.in_notebook import publisher, setup
 
 lang = setup(lang)
 quick = rows < 10_000  # the test suite's small size: the fewest points that tell the story

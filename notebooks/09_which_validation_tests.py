@@ -46,7 +46,7 @@ from IPython.display import Markdown, display
 from riskkit import charts
 from riskkit.experiment.power_study import CHART_TESTS, study_for_notebook
 from riskkit.reporting import power_words as words
-from riskkit.reporting.notebooks import publisher, setup
+from riskkit.reporting.in_notebook import publisher, setup
 from riskkit.synth import World
 from riskkit.validate import CALIBRATION_TESTS, detectable, false_alarm_table
 

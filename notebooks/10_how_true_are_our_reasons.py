@@ -47,7 +47,7 @@ from IPython.display import Markdown, display
 from riskkit.charts.reasons import plot_accuracy_vs_rows, plot_auc_cost, plot_reason_accuracy
 from riskkit.experiment import levers as L
 from riskkit.experiment.runfolder import load_run
-from riskkit.reporting.notebooks import publisher, setup
+from riskkit.reporting.in_notebook import publisher, setup
 
 lang = setup(lang)
 quick = rows < 10_000  # the test suite's small size: the fewest runs that tell the story

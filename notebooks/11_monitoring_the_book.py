@@ -46,7 +46,7 @@ from riskkit.lifecycle import monitor as M
 from riskkit.lifecycle.monitor import narrative as N
 from riskkit.lifecycle.monitor import words as W
 from riskkit.lifecycle.simulation import simulate
-from riskkit.reporting.notebooks import publisher, setup
+from riskkit.reporting.in_notebook import publisher, setup
 
 lang = setup(lang)
 run = riskkit.experiment.ensure_run(run_dir, rows=rows, seed=seed)

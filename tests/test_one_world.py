@@ -35,7 +35,7 @@ from riskkit.lifecycle.simulation import simulate_from_run
 from riskkit.models import make_model
 from riskkit.policy import drift
 from riskkit.rejectinf import sample as S
-from riskkit.reporting.notebooks import load_population
+from riskkit.reporting.in_notebook import load_population
 from riskkit.reporting.report import write_report
 from riskkit.synth import DEFAULT_BAD_RATE, SCENARIOS, World, fingerprint, truth_model
 from riskkit.synth.personas import persona

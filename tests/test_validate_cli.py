@@ -17,7 +17,7 @@ from riskkit.experiment import config as C
 from riskkit.experiment import load_run, runner
 from riskkit.experiment.validation import VALIDATION_FILE, read_validation, validate_run
 from riskkit.reporting.report import render_report
-from riskkit.reporting.report_validation import direction
+from riskkit.reporting.sections.validation import direction
 
 QUICK = {"explain": {"splits": ["test"], "recourse_sample": 2}, "figures": {"enabled": False}}
 

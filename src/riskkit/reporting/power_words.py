@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from riskkit.reporting import report_format as fmt
+from riskkit.reporting import numbers as fmt
 from riskkit.texts import Words
 
 __all__ = ["correlation_sentence", "detectable_sentence", "false_alarm_sentences", "reason"]

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from riskkit.experiment.validation import NO_DEVELOPMENT, read_validation
-from riskkit.reporting import report_format as fmt
-from riskkit.reporting.report_html import esc, paragraphs
-from riskkit.reporting.report_view import Figures, RunView
+from riskkit.reporting import numbers as fmt
+from riskkit.reporting.page import esc, paragraphs
+from riskkit.reporting.view import Figures, RunView
 from riskkit.texts import Words
 
 __all__ = ["direction", "sentences", "validation_section"]

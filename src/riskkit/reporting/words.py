@@ -4,7 +4,7 @@ Keys: ``k.<metric key>`` for the words of a metrics.json / data card / manifest 
 ``model.``, ``split.``, ``attr.`` for names, ``sec.`` for section titles, ``sum.`` for the
 summary, ``v.`` for verdict words, and one prefix per section for its sentences. Sentences
 are :meth:`str.format` templates whose fields receive numbers already formatted by
-:mod:`riskkit.reporting.report_format`. :func:`label` finds the words for a metrics key
+:mod:`riskkit.reporting.numbers`. :func:`label` finds the words for a metrics key
 whatever its path.
 """
 
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from riskkit.reporting.report_format import humanise
+from riskkit.reporting.numbers import humanise
 from riskkit.texts import LANGS, Words, check_lang
 
-__all__ = ["LANGS", "REPORT", "humanise", "label", "text"]
+__all__ = ["LANGS", "REPORT", "label", "text"]
 
 REPORT = Words("report")
 #: Key prefixes looked up as they are (``val.none`` must not fall back to ``k.none``).

@@ -1,4 +1,4 @@
-"""Report sections on fairness and reject inference, read from metrics.json.
+"""The report's "Fairness" section, read from metrics.json.
 
 The fairness figures are computed by the run (``metrics.json["fairness"]``,
 :mod:`riskkit.evaluate.fairness`); this module only presents them, with sentences chosen
@@ -11,29 +11,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from riskkit.reporting import report_format as fmt
-from riskkit.reporting.report_html import esc, table
-from riskkit.reporting.report_sections import place
-from riskkit.reporting.report_summary import FOUR_FIFTHS, MIN_GROUP
-from riskkit.reporting.report_view import Figures, RunView
+from riskkit.reporting import numbers as fmt
+from riskkit.reporting.findings import (
+    FOUR_FIFTHS,
+    MIN_GROUP,
+)
+from riskkit.reporting.numbers import as_number
+from riskkit.reporting.page import esc, table
+from riskkit.reporting.view import Figures, RunView, place
 
-__all__ = ["GROUP_KEYS", "REJECT_KEYS", "fairness_section", "impact_records", "knockout_effect_key",
-           "reject_inference_section", "verdict_key"]
+__all__ = ["GROUP_KEYS", "fairness_section", "impact_records", "knockout_effect_key", "verdict_key"]
 
 GROUP_KEYS = ("n", "approval_rate", "n_passers", "approval_rate_passers", "bad_rate_approved",
               "tpr_decline", "fpr_decline", "mean_pd", "mean_true_pd", "n_approved", "mean_line",
               "line_per_income")
-REJECT_KEYS = ("auc_all", "auc_rejects", "pred_bad_rate_rejects", "true_bad_rate_rejects",
-               "ece_all", "approval_rate", "bad_rate_approved")
-
-
-def _num(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _range(view: RunView, attr: str, groups: Mapping[str, Mapping[str, Any]], key: str
            ) -> tuple[tuple[str, float], tuple[str, float]] | None:
-    values = {lvl: _num(rec.get(key)) for lvl, rec in groups.items() if isinstance(rec, Mapping)}
+    values = {lvl: as_number(rec.get(key)) for lvl, rec in groups.items() if isinstance(rec, Mapping)}
     values = {lvl: v for lvl, v in values.items() if v is not None}
     if len(values) < 2:
         return None
@@ -51,7 +47,7 @@ def impact_records(part: Mapping[str, Any], attr: str) -> dict[str, dict[str, An
     found = (part.get("adverse_impact") or {}).get(attr)
     if isinstance(found, Mapping):
         return {k: dict(v) for k, v in found.items() if isinstance(v, Mapping)}
-    air = _num((part.get("adverse_impact_ratio") or {}).get(attr))
+    air = as_number((part.get("adverse_impact_ratio") or {}).get(attr))
     flag = (part.get("four_fifths_flag") or {}).get(attr)
     flag = bool(flag) if flag is not None else (air is not None and air < FOUR_FIFTHS)
     status = "not measured" if air is None else "legacy"
@@ -66,7 +62,7 @@ def verdict_key(record: Mapping[str, Any]) -> str | None:
     whose interval reaches above it is "not flagged, but below at the estimate"; None when
     not measured.
     """
-    status, ratio = record.get("status"), _num(record.get("ratio"))
+    status, ratio = record.get("status"), as_number(record.get("ratio"))
     if status == "not measured" or ratio is None:
         return None
     if status == "legacy":
@@ -85,7 +81,7 @@ def knockout_effect_key(policy_ratio: float | None, passers_ratio: float | None)
 
 
 def _interval(view: RunView, record: Mapping[str, Any]) -> str:
-    low, high = _num(record.get("low")), _num(record.get("high"))
+    low, high = as_number(record.get("low")), as_number(record.get("high"))
     if low is None or high is None:
         return view.t("fair.no_interval")
     return view.t("fair.interval", low=fmt.sig(low), high=fmt.sig(high))
@@ -93,7 +89,7 @@ def _interval(view: RunView, record: Mapping[str, Any]) -> str:
 
 def _verdict(view: RunView, record: Mapping[str, Any]) -> str:
     key = verdict_key(record)
-    return view.t(key, high=fmt.sig(_num(record.get("high")))) if key else view.t("v.fair.none")
+    return view.t(key, high=fmt.sig(as_number(record.get("high")))) if key else view.t("v.fair.none")
 
 
 def _cell(view: RunView, record: Mapping[str, Any] | None) -> str:
@@ -106,9 +102,9 @@ def _cell(view: RunView, record: Mapping[str, Any] | None) -> str:
         word_key = "v.fair.bad" if record.get("legacy_flag") else "v.fair.good"
     else:
         word_key = word.get(str(status), "v.fair.none")
-    low, high = _num(record.get("low")), _num(record.get("high"))
+    low, high = as_number(record.get("low")), as_number(record.get("high"))
     ci = f" ({fmt.sig(low)}–{fmt.sig(high)})" if low is not None and high is not None else ""
-    ratio = _num(record.get("ratio"))
+    ratio = as_number(record.get("ratio"))
     return f"{fmt.sig(ratio) if ratio is not None else fmt.DASH}{ci} · {view.t(word_key)}"
 
 
@@ -134,16 +130,16 @@ def _attribute_text(view: RunView, attr: str, groups: Mapping[str, Any],
         elif span:
             sentences.append(t(template, attr=view.attribute(attr), lo=fmt.percent(span[0][1]),
                                lo_lvl=span[0][0], hi=fmt.percent(span[1][1]), hi_lvl=span[1][0],
-                               air=fmt.sig(_num(record.get("ratio"))),
+                               air=fmt.sig(as_number(record.get("ratio"))),
                                interval=_interval(view, record), verdict=_verdict(view, record)))
-    pol = _num((impact.get("policy") or {}).get("ratio"))
-    pas = _num((impact.get("passers") or {}).get("ratio"))
+    pol = as_number((impact.get("policy") or {}).get("ratio"))
+    pas = as_number((impact.get("passers") or {}).get("ratio"))
     effect = knockout_effect_key(pol, pas)
     if effect:
         sentences.append(t(effect, pol=fmt.sig(pol), pas=fmt.sig(pas)))
     line, per = _range(view, attr, groups, "mean_line"), _range(view, attr, groups, "line_per_income")
     if line and per:
-        ratio = _num(per[0][1] / per[1][1]) if per[1][1] > 0 else None
+        ratio = as_number(per[0][1] / per[1][1]) if per[1][1] > 0 else None
         sentences.append(t("fair.line", lo=fmt.money(line[0][1], view.lang), lo_lvl=line[0][0],
                            hi=fmt.money(line[1][1], view.lang), hi_lvl=line[1][0],
                            ilo=fmt.sig(per[0][1]), ilo_lvl=per[0][0], ihi=fmt.sig(per[1][1]),
@@ -157,7 +153,7 @@ def _attribute_text(view: RunView, attr: str, groups: Mapping[str, Any],
     if tpr and fpr:
         sentences.append(t("fair.rates", tlo=fmt.percent(tpr[0][1]), thi=fmt.percent(tpr[1][1]),
                            flo=fmt.percent(fpr[0][1]), fhi=fmt.percent(fpr[1][1])))
-    gaps = {lvl: (_num(r.get("mean_pd")), _num(r.get("mean_true_pd"))) for lvl, r in groups.items()
+    gaps = {lvl: (as_number(r.get("mean_pd")), as_number(r.get("mean_true_pd"))) for lvl, r in groups.items()
             if isinstance(r, Mapping)}
     gaps = {lvl: g for lvl, g in gaps.items() if None not in g}
     if gaps:
@@ -194,14 +190,14 @@ def fairness_section(view: RunView, figs: Figures) -> str:
             impact = impact_records(part, attr)
             row += [_cell(view, impact.get("policy")), _cell(view, impact.get("passers"))]
             record = impact.get("policy") or {}
-            air = _num(record.get("ratio"))
+            air = as_number(record.get("ratio"))
             if verdict_key(record) is None:
                 unmeasured += 1
                 continue
             measured += 1
             flagged_n += record.get("status") == "flagged" or bool(record.get("legacy_flag"))
             if air is not None and (worst is None or air < worst[0]):
-                worst = (air, attr, split, _num((impact.get("passers") or {}).get("ratio")))
+                worst = (air, attr, split, as_number((impact.get("passers") or {}).get("ratio")))
         rows.append(row)
     parts.append(f"<h3>{esc(t('sub.air'))}</h3>")
     sentences = []
@@ -231,7 +227,7 @@ def fairness_section(view: RunView, figs: Figures) -> str:
                            [[view.level(attr, lvl), *(view.fmt(k, (rec or {}).get(k)) for k in keys)]
                             for lvl, rec in groups.items()]))
     knock = part.get("knockout_share") or {}
-    knock = {r: _num(v) for r, v in knock.items() if _num(v) is not None}
+    knock = {r: as_number(v) for r, v in knock.items() if as_number(v) is not None}
     if knock:
         top = max(knock.items(), key=lambda kv: (kv[1], kv[0]))
         parts.append(f"<h3>{esc(t('sub.knockouts'))}</h3>")
@@ -246,34 +242,4 @@ def fairness_section(view: RunView, figs: Figures) -> str:
                  pas=fmt.sig(worst[3])) if worst else ""
 
     parts.append(place(view, figs, ("fairness",), interpret))
-    return "".join(parts)
-
-
-def reject_inference_section(view: RunView, figs: Figures) -> str:
-    """The reject-inference methods side by side (only for runs that studied them)."""
-    t = view.t
-    block = view.metrics.get("reject_inference")
-    methods = block.get("methods") if isinstance(block, Mapping) else None
-    if not isinstance(methods, Mapping) or not methods:
-        return ""
-    methods = {m: r for m, r in methods.items() if isinstance(r, Mapping)}
-    keys = [k for k in REJECT_KEYS if any(k in r for r in methods.values())]
-    keys += sorted({k for r in methods.values() for k in r} - set(keys))
-    sentences = []
-    auc = {m: _num(r.get("auc_rejects")) for m, r in methods.items()}
-    auc = {m: v for m, v in auc.items() if v is not None}
-    if auc:
-        best = max(auc.items(), key=lambda kv: (kv[1], kv[0]))
-        sentences.append(t("ri.best", method=view.value_text(best[0]), auc=fmt.sig(best[1], 4),
-                           worst=view.value_text(min(auc, key=auc.get)), low=fmt.sig(min(auc.values()), 4)))
-    err = {m: (_num(r.get("pred_bad_rate_rejects")), _num(r.get("true_bad_rate_rejects")))
-           for m, r in methods.items()}
-    err = {m: e for m, e in err.items() if None not in e}
-    if err:
-        m, (p, q) = min(err.items(), key=lambda kv: (abs(kv[1][0] - kv[1][1]), kv[0]))
-        sentences.append(t("ri.closest", method=view.value_text(m), pred=fmt.percent(p), true=fmt.percent(q)))
-    parts = [view.para(*sentences),
-             table([view.label("reject_method"), *(view.label(k) for k in keys)],
-                   [[view.value_text(m), *(view.fmt(k, r.get(k)) for k in keys)] for m, r in methods.items()])]
-    parts.append(place(view, figs, ("reject",), lambda stem, prefix: " ".join(sentences)))
     return "".join(parts)

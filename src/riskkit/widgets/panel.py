@@ -1,39 +1,11 @@
-"""The what-if panel: move an applicant's features in JupyterLab, watch the decision follow.
-
-    from riskkit.reporting.widgets import what_if, compare
-    what_if(run, "zhang_san")                 # one panel (a persona, an applicant id, a row)
-    compare(run, ("zhang_san", "li_si"))      # two panels side by side
-
-One control per registry feature (see :func:`riskkit.explain.whatif.controls`): immutable
-features are shown and locked; overdue history is locked too and moves only with the
-**months waited** slider, which ages every time-decaying feature the way recourse does
-(windows empty, the credit history grows); counts move by whole numbers, amounts and ratios
-by the registry's step. Every change re-decides the applicant through the run's deployed
-model and policy and shows the PD, the decision, the credit line, the top reasons (English
-or Chinese), the verified recourse and, for a synthetic run, the true PD beside the model's.
-Moving the months slider resets the count sliders to the aged counts.
-
-Headless runs. papermill executes a notebook without a browser: there is no frontend to
-draw widgets, and the exported HTML must not carry widget scripts. A panel therefore shows
-a **static snapshot** (an HTML table of the same numbers) unless it knows a live frontend is
-there. :func:`live_frontend` decides, in this order:
-
-1. ``interactive=True/False`` passed to :func:`what_if`: notebooks declare a parameter
-   ``interactive = True`` in their ``parameters`` cell, and riskkit's notebook runner
-   (``riskkit notebooks``) injects ``interactive=False`` into every notebook that declares
-   it; with plain papermill, pass ``-p interactive False``;
-2. the environment variable ``RISKKIT_HEADLESS=1``, which riskkit's runner also sets for the
-   kernels it starts;
-3. otherwise a panel is live when it runs inside a Jupyter kernel (an IPython shell with a
-   kernel attached) and static anywhere else (a plain script, a terminal IPython).
-
-ipywidgets comes with the ``notebooks`` extra (``pip install riskkit[notebooks]``).
+"""The what-if panel itself: one control per feature, the decision re-computed on every
+change (:class:`WhatIfPanel`), two panels side by side (:class:`WhatIfComparison`), and
+the two calls users type, :func:`what_if` and :func:`compare`.
 """
 
 from __future__ import annotations
 
 import html
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -43,100 +15,16 @@ import pandas as pd
 
 from riskkit.charts import RISK_DOWN, RISK_UP
 from riskkit.core.errors import ConfigError
-from riskkit.experiment import OOT_ID_OFFSET
-from riskkit.explain import approved_reference
-from riskkit.explain.in_run import run_world_or_none
 from riskkit.explain.whatif import MAX_MONTHS, Control, assess, controls, describe, what_if_row
 from riskkit.policy import APPROVED
-from riskkit.reporting.notebooks import HEADLESS_ENV
-from riskkit.synth.personas import PERSONA_IDS, PERSONAS, persona
+from riskkit.synth.personas import PERSONAS
 from riskkit.texts import LANGS, Words
+from riskkit.widgets.context import RunContext, live_frontend, resolve_applicant
+
+__all__ = ["WHATIF", "WhatIfComparison", "WhatIfPanel", "compare", "what_if"]
 
 WHATIF = Words("whatif")
 _LABEL_WIDTH = "250px"
-
-
-def live_frontend(interactive: bool | None = None) -> bool:
-    """Whether widgets can be drawn here (see the module docstring for the rules).
-
-    Parameters
-    ----------
-    interactive : bool, optional
-        The notebook's ``interactive`` parameter; None to decide from the environment.
-
-    Returns
-    -------
-    bool
-        True for a live Jupyter frontend, False for a headless run or plain Python.
-    """
-    if interactive is not None:
-        return bool(interactive)
-    if os.environ.get(HEADLESS_ENV, "").strip().lower() in ("1", "true", "yes"):
-        return False
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
-
-
-class RunContext:
-    """What every panel of one run shares: deployed model, policy, reference, truth, data.
-
-    Loaded once, so a side-by-side view does not read the run twice.
-    """
-
-    def __init__(self, run: Any) -> None:
-        self.run = run
-        self.model = run.model(run.deployed_model_name)
-        self.policy = run.policy()
-        self.data = run.data("valid")
-        # reason codes quote the median approved applicant of the validation split, as the run does
-        self.reference = approved_reference(
-            self.data, self.policy.decide(self.data, self.model.predict_pd(self.data)))
-        # the run's world, whose truth the true PDs come from (None: data of one's own)
-        self.world = run_world_or_none(run)
-        self.truth = None if self.world is None else self.world.truth(0)
-        self.registry = getattr(run, "registry", None)
-
-    def truth_for(self, row: pd.DataFrame) -> Any:
-        """The truth at the month of ``row``'s cohort: an out-of-time applicant (id offset
-        by :data:`OOT_ID_OFFSET`) lives at the run's out-of-time month, whose economy may
-        have moved; everyone else at month 0."""
-        if self.world is None:
-            return None
-        key = row["applicant_id"].iloc[0] if "applicant_id" in row.columns else 0
-        later = int(self.run.config["data"]["oot"].get("months_later", 12))
-        return self.world.truth(later if key >= OOT_ID_OFFSET else 0)
-
-
-def resolve_applicant(run: Any, applicant: Any) -> tuple[pd.DataFrame, str]:
-    """(one-row frame, title) for a persona name (in the run's world), an applicant id of
-    the run, or a row."""
-    if isinstance(applicant, str) and applicant.strip().isdigit():
-        applicant = int(applicant.strip())  # an id typed as text, e.g. from a text box
-    if isinstance(applicant, str):
-        if applicant not in PERSONAS:
-            raise ConfigError(f"unknown applicant {applicant!r}: give a persona "
-                              f"({', '.join(PERSONAS)}), an applicant id or a one-row DataFrame")
-        world = run_world_or_none(run)
-        if world is None:
-            raise ConfigError(f"the persona {applicant!r} lives in a synthetic world; this run "
-                              "was fitted on data of your own")
-        return persona(applicant, world), applicant.replace("_", " ").title()
-    if isinstance(applicant, pd.DataFrame):
-        if len(applicant) != 1:
-            raise ConfigError(f"applicant: expected a one-row DataFrame, got {len(applicant)} rows")
-        names = {v: k for k, v in PERSONA_IDS.items()}
-        key = applicant["applicant_id"].iloc[0] if "applicant_id" in applicant else None
-        title = names[key].replace("_", " ").title() if key in names else f"Applicant {key}"
-        return applicant.reset_index(drop=True), title
-    if isinstance(applicant, int | np.integer) and not isinstance(applicant, bool):
-        row, _ = run.applicant(int(applicant))
-        return row, f"Applicant {int(applicant)}"
-    raise ConfigError(f"applicant: expected a persona name, an id or a one-row DataFrame, "
-                      f"got {type(applicant).__name__}")
 
 
 class WhatIfPanel:

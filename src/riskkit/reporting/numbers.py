@@ -166,6 +166,12 @@ def metric(key: str, value: Any, lang: str = "en", yes_no: tuple[str, str] = ("y
     return sig(value, 3)
 
 
+def as_number(value: Any) -> float | None:
+    """``value`` as a float when it is a number (not a bool), else None: metrics.json may
+    hold None, a string or a flag where a figure was not computed."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
 def humanise(key: str) -> str:
     """A key no catalogue entry covers, made readable: ``csi_max_feature`` -> "CSI max feature".
 

@@ -1,4 +1,5 @@
-"""The report's verdicts and its one-screen summary, computed from the run.
+"""What the report finds in a run's numbers: verdicts against documented thresholds, the
+first reasons for decline, the fairness flags and the summary's figures.
 
 Thresholds are constants here, documented once and printed under the summary, so a reader
 can check each verdict by hand:
@@ -25,28 +26,10 @@ from typing import Any
 import pandas as pd
 
 from riskkit.evaluate.impact import FOUR_FIFTHS, MIN_GROUP
-from riskkit.reporting import report_format as fmt
-from riskkit.reporting.report_html import esc
-from riskkit.reporting.report_view import RunView
+from riskkit.reporting import numbers as fmt
+from riskkit.reporting.view import RunView
 
-__all__ = [
-    "ECE_FLOOR",
-    "FOUR_FIFTHS",
-    "GAP_CLOSE",
-    "GAP_LARGE",
-    "MIN_GROUP",
-    "PSI_SHIFT",
-    "PSI_STABLE",
-    "calibration_verdict",
-    "ece_noise",
-    "fairness_flags",
-    "fairness_summary",
-    "first_reasons",
-    "gap_verdict",
-    "render_summary",
-    "stability_verdict",
-    "summary_facts",
-]
+__all__ = ["DEFAULT_ECE_BINS", "ECE_FLOOR", "FOUR_FIFTHS", "GAP_CLOSE", "GAP_LARGE", "MIN_GROUP", "PSI_SHIFT", "PSI_STABLE", "calibration_verdict", "ece_noise", "ece_tolerance", "fairness_flags", "fairness_split", "fairness_summary", "first_reasons", "gap_verdict", "hanley_mcneil_se", "stability_verdict", "summary_facts"]
 
 PSI_STABLE = 0.10
 PSI_SHIFT = 0.25
@@ -112,6 +95,15 @@ def ece_tolerance(view: RunView, model: str, split: str) -> tuple[str, float, fl
     noise = ece_noise(rate, rows, bins) if rows and rate is not None else float("nan")
     verdict, tolerance = calibration_verdict(view.score(model, split, "ece"), noise)
     return verdict, tolerance, noise
+
+
+def hanley_mcneil_se(auc: float, bads: float, goods: float) -> float:
+    """Standard error of an AUC (Hanley and McNeil, 1982): how far a rerun could move it."""
+    if bads <= 0 or goods <= 0 or math.isnan(auc):
+        return float("nan")
+    q1, q2 = auc / (2 - auc), 2 * auc**2 / (1 + auc)
+    var = (auc * (1 - auc) + (bads - 1) * (q1 - auc**2) + (goods - 1) * (q2 - auc**2)) / (bads * goods)
+    return math.sqrt(max(var, 0.0))
 
 
 def first_reasons(view: RunView, split: str = "test") -> pd.DataFrame:
@@ -231,59 +223,3 @@ def summary_facts(view: RunView) -> dict[str, Any]:
         "psi": float(psi) if isinstance(psi, (int, float)) else None,
         "csi_max": stab.get("csi_max"), "csi_max_feature": stab.get("csi_max_feature"),
     }
-
-
-def _badge(view: RunView, verdict: str, kind: str | None = None) -> str:
-    word = view.t(f"v.{kind}.{verdict}") if kind and verdict != "none" else view.t(f"v.{verdict}")
-    return f'<span class="verdict v-{verdict}">{esc(word)}</span>'
-
-
-def _worst(*verdicts: str) -> str:
-    order = ["none", "good", "watch", "bad"]
-    return max(verdicts, key=order.index)
-
-
-def render_summary(view: RunView) -> str:
-    """The one-screen summary: one row per question a validator asks first, with a verdict."""
-    f = summary_facts(view)
-    rows: list[tuple[str, str, str]] = []
-    method = view.value_text(str(f["cutoff_method"])) if f["cutoff_method"] else ""
-    target = view.fmt(str(f["cutoff_method"] or ""), f["cutoff_target"]) \
-        if f["cutoff_method"] != "fixed" else ""
-    rows.append((view.t("sum.deployed"), view.t(
-        "sum.deployed_v", model=view.model(f["model"]), cut=fmt.percent(f["cutoff_pd"]),
-        method=method, target=target), ""))
-    rows.append((view.t("sum.approval"), view.t(
-        view.oot("sum.approval_v"), test=fmt.percent(f["approval_rate"]),
-        oot=fmt.percent(f["approval_rate_oot"])), ""))
-    rows.append((view.t("sum.bad"), view.t(
-        view.oot("sum.bad_v"), test=fmt.percent(f["bad_rate_approved"]), all=fmt.percent(f["bad_rate_all"]),
-        oot=fmt.percent(f["bad_rate_approved_oot"])), ""))
-    if f["oracle_gap"] is not None:
-        rows.append((view.t("sum.gap"), view.t(
-            "sum.gap_v", gap=fmt.sig(f["oracle_gap"], 2 if abs(f["oracle_gap"]) < 0.001 else 3),
-            auc=fmt.sig(f["auc"], 4), oracle=fmt.sig(f["oracle_auc"], 4)),
-            _badge(view, gap_verdict(f["oracle_gap"]), "gap")))
-    else:
-        rows.append((view.t("sum.gap"), view.t("sum.no_oracle", auc=fmt.sig(f["auc"], 4)),
-                     _badge(view, "none")))
-    verdict, tol, _ = ece_tolerance(view, f["model"], "test")
-    verdict_oot = ece_tolerance(view, f["model"], "oot")[0] if f["ece_oot"] is not None else "none"
-    rows.append((view.t("sum.calibration"), view.t(
-        view.oot("sum.calibration_v"), test=fmt.pp(f["ece"], view.lang), oot=fmt.pp(f["ece_oot"], view.lang),
-        tol=fmt.pp(tol, view.lang)), _badge(view, _worst(verdict, verdict_oot), "ece")))
-    stab = _worst(stability_verdict(f["psi"]), stability_verdict(f["csi_max"]))
-    rows.append((view.t("sum.stability"), view.t(
-        "sum.stability_v", psi=fmt.sig(f["psi"]), csi=fmt.sig(f["csi_max"]),
-        feature=view.feature(str(f["csi_max_feature"])) if f["csi_max_feature"] else fmt.DASH),
-        _badge(view, stab, "psi")))
-    drivers = first_reasons(view).head(3)
-    rows.append((view.t("sum.drivers"), view.join(semi=True, items=[
-        view.t("sum.driver", feature=r.label, share=fmt.percent(r.share))
-        for r in drivers.itertuples()]) or view.t("not_computed"), ""))
-    fair_text, fair_verdict = fairness_summary(view)
-    rows.append((view.t("sum.fairness"), fair_text, _badge(view, fair_verdict, "fair")))
-    body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td><td>{badge}</td></tr>"
-                   for k, v, badge in rows)
-    return (f'<div class="summary"><table><tbody>{body}</tbody></table>'
-            f'<p class="note">{esc(view.t("sum.thresholds"))}</p></div>')

@@ -1,4 +1,5 @@
-"""Report part on reason accuracy: like for like on each model's own denials, and stability.
+"""The "Explanations" section's part on reason accuracy: like for like on each model's own
+denials, and stability.
 
 Reads the blocks :mod:`riskkit.experiment.reasons_stage` adds to ``metrics.json["explain"]``
 (``like_for_like``, ``like_for_like_groups``, ``letter_unit``, ``stability``); a run made
@@ -11,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from riskkit.reporting import report_format as fmt
-from riskkit.reporting.report_html import table
-from riskkit.reporting.report_view import RunView
+from riskkit.reporting import numbers as fmt
+from riskkit.reporting.page import table
+from riskkit.reporting.view import RunView
 
 __all__ = ["ACCURACY_KEYS", "STABILITY_KEYS", "compare_word", "reasons_accuracy_section"]
 

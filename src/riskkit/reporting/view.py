@@ -5,7 +5,7 @@
 manifest, so a report never shows numbers from a damaged or edited run) into a frozen
 :class:`RunView`. The view also answers the questions every section asks in the reader's
 language: the words for a key, a model, a split, a feature or a category level, and a value
-formatted by its key (:mod:`riskkit.reporting.report_format`).
+formatted by its key (:mod:`riskkit.reporting.numbers`).
 """
 
 from __future__ import annotations
@@ -25,11 +25,13 @@ from riskkit.core.errors import RunError
 from riskkit.core.io import read_json
 from riskkit.experiment.runfolder import verify
 from riskkit.explain.wording import category_text
-from riskkit.reporting import report_format as fmt
-from riskkit.reporting.report_html import figure, paragraphs
-from riskkit.reporting.report_texts import humanise, label, text
+from riskkit.reporting import numbers as fmt
+from riskkit.reporting.numbers import humanise
+from riskkit.reporting.page import figure, paragraphs
+from riskkit.reporting.words import REPORT, label, text
 
-__all__ = ["IMAGE_TYPES", "Figures", "RunView", "data_uri", "figure_files", "load_view"]
+__all__ = ["IMAGE_TYPES", "Figures", "RunView", "data_uri", "figure_files", "figure_title",
+           "load_view", "model_of", "place"]
 
 IMAGE_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 #: Chart-name prefixes in reading order; any other chart follows alphabetically.
@@ -58,7 +60,7 @@ class RunView:
 
     # ------------------------------------------------------------------ words
     def t(self, key: str, **values: Any) -> str:
-        """The catalogue text ``key`` in the view's language, filled with ``values``."""
+        """The catalogue text ``key`` (section ``report``) in the view's language, filled."""
         return text(key, self.lang, **values)
 
     def label(self, key: str) -> str:
@@ -224,6 +226,33 @@ class Figures:
     def rest(self) -> list[Path]:
         """The charts no section placed."""
         return [p for p in self.view.figures if p not in self.placed]
+
+
+
+# ----------------------------------------------------------------------------- placing charts
+def figure_title(view: RunView, stem: str, prefix: str) -> str:
+    """A chart's title from its file name: ``ks_lgbm`` -> "KS curve: LightGBM"."""
+    if f"fig.{prefix}" not in REPORT:  # a chart the catalogue does not know yet
+        return humanise(stem)
+    rest = stem[len(prefix) + 1:] if stem.startswith(f"{prefix}_") else ""
+    who = view.model(rest) if rest in view.models else view.label(f"who.{rest}")
+    return view.t(f"fig.{prefix}", model=who, who=who)
+
+
+def model_of(view: RunView, stem: str, prefix: str) -> str:
+    """The model a per-model chart is about (``ks_lgbm`` -> ``lgbm``), else the deployed one."""
+    rest = stem[len(prefix) + 1:] if stem.startswith(f"{prefix}_") else ""
+    return rest if rest in view.models else view.deployed
+
+
+def place(view: RunView, figs: Figures, prefixes: tuple[str, ...], interpret) -> str:
+    """Every chart of ``prefixes`` with its title and interpretation ``interpret(stem, prefix)``."""
+    out = []
+    for path in view.figures_with(prefixes):
+        prefix = next(x for x in prefixes if path.stem == x or path.stem.startswith(f"{x}_"))
+        out.append(figs.render(path, figure_title(view, path.stem, prefix),
+                               interpret(path.stem, prefix) or view.t("fig.no_text")))
+    return "".join(out)
 
 
 # ----------------------------------------------------------------------------- reading
