@@ -53,7 +53,7 @@ lang = setup(lang)
 quick = rows < 10_000  # the test suite's small size: the fewest points that tell the story
 out = Path(sweep_dir) if sweep_dir else Path(fig_dir).parent / "07_sweeps"
 base = {"name": "nb07", "seed": seed, "data": {"rows": rows, "oot": {"rows": max(rows // 4, 1000)}},
-        "explain": {"recourse_sample": 5}, "figures": {"enabled": False}}
+        "figures": {"enabled": False}}
 strengths = [0.0, 1.0] if quick else [0.0, 0.5, 1.0, 2.0]
 row_grid = [rows] if quick else [rows, 4 * rows]
 

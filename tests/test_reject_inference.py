@@ -174,7 +174,7 @@ def test_two_runs_of_the_same_config_are_identical(tmp_path: Path) -> None:
     cfg = C.resolve({"name": "ri", "data": {"rows": 4000, "oot": {"rows": 0}},
                      "features": list(WEAK),
                      "models": {"oracle": {"enabled": False}, "lgbm": {"enabled": False}},
-                     "policy": {"model": "scorecard"}, "explain": {"recourse_sample": 0},
+                     "policy": {"model": "scorecard"},
                      "figures": {"formats": ["svg"]},
                      "reject_inference": {**SECTION, "enabled": True, "reference": False,
                                           "fidelity": False}})

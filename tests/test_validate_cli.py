@@ -19,7 +19,7 @@ from riskkit.experiment.validation import VALIDATION_FILE, read_validation, vali
 from riskkit.reporting.report import render_report
 from riskkit.reporting.sections.validation import direction
 
-QUICK = {"explain": {"splits": ["test"], "recourse_sample": 2}, "figures": {"enabled": False}}
+QUICK = {"explain": {"splits": ["test"]}, "figures": {"enabled": False}}
 
 
 @pytest.fixture(scope="module")

@@ -86,7 +86,7 @@ DEFAULTS: dict[str, Any] = {
         # one feature per tree path, or one driver group per path)
         "lgbm": {"enabled": True, "calibrate": True, "monotone": True, "params": None,
                  "num_threads": 1, "interactions": "free",
-                 "contrib_engine": "fast", "base_score": 600, "base_odds": 50, "pdo": 20},
+                 "base_score": 600, "base_odds": 50, "pdo": 20},
         # an Explainable Boosting Machine (interpret): additive tables, exact reasons;
         # interactions: additive | groups (pairs within a driver group) | a number of pairs
         "ebm": {"enabled": False, "calibrate": True, "interactions": "additive",
@@ -110,7 +110,7 @@ DEFAULTS: dict[str, Any] = {
     # unit: feature | group (a letter's reasons by driver group: "borrowing frequency");
     # stability: retrain_seeds refits the deployed model once per seed (opt-in: it costs a
     # fit each) and compares its reasons; background_redraw draws the background again
-    "explain": {"max_reasons": 4, "recourse_sample": 40, "splits": ["test", "oot"],
+    "explain": {"max_reasons": 4, "splits": ["test", "oot"],
                 "background": "approved", "background_rows": DEFAULT_BACKGROUND_ROWS,
                 "unit": "feature",
                 "stability": {"retrain_seeds": [], "background_redraw": True}},
@@ -246,7 +246,6 @@ def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
     _check_policy(cfg["policy"], check)
     explain = cfg["explain"]
     check.whole("explain.max_reasons", explain["max_reasons"], 1)
-    check.whole("explain.recourse_sample", explain["recourse_sample"], 0)
     check.expect("explain.background", explain["background"],
                  explain["background"] in BACKGROUND_MODES, f"one of {', '.join(BACKGROUND_MODES)}")
     check.whole("explain.background_rows", explain["background_rows"], 1)
@@ -297,8 +296,6 @@ def _check_models(models: dict[str, Any], check: _Checks) -> None:
                   "a share of rows", strict=True)
     gbm = models["lgbm"]
     check.whole("models.lgbm.num_threads", gbm["num_threads"], 1)
-    check.expect("models.lgbm.contrib_engine", gbm["contrib_engine"],
-                 gbm["contrib_engine"] in ("lightgbm", "fast"), "lightgbm or fast")
     params = gbm["params"]
     check.expect("models.lgbm.params", params, params is None or isinstance(params, Mapping),
                  "a mapping of LightGBM parameters")
