@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from riskkit.evaluate.cutoffs import (
-    approval_rate_at,
     cutoff_for_approval_rate,
     cutoff_for_bad_rate,
     strategy_curve,
@@ -30,4 +29,4 @@ from riskkit.evaluate.metrics import (
     roc_curve_points,
 )
 
-__all__ = ['LOG_LOSS_EPS', 'MISSING', 'PSI_EPS', 'approval_rate_at', 'auc', 'brier', 'check_inputs', 'classification_metrics', 'csi', 'cutoff_for_approval_rate', 'cutoff_for_bad_rate', 'ece', 'gains_table', 'gini', 'ks', 'ks_table', 'log_loss', 'metrics_by_segment', 'psi', 'reliability_table', 'roc_curve_points', 'strategy_curve', 'swap_set']
+__all__ = ['LOG_LOSS_EPS', 'MISSING', 'PSI_EPS', 'auc', 'brier', 'check_inputs', 'classification_metrics', 'csi', 'cutoff_for_approval_rate', 'cutoff_for_bad_rate', 'ece', 'gains_table', 'gini', 'ks', 'ks_table', 'log_loss', 'metrics_by_segment', 'psi', 'reliability_table', 'roc_curve_points', 'strategy_curve', 'swap_set']

@@ -56,25 +56,6 @@ def _finite_scores(p: MetricInput) -> np.ndarray:
     return pp
 
 
-def approval_rate_at(p: MetricInput, cutoff: float) -> float:
-    """Share of ``p`` approved by ``p <= cutoff`` (the rule every cut-off here is meant for).
-
-    Parameters
-    ----------
-    p
-        Predicted PDs.
-    cutoff
-        A PD cut-off.
-
-    Returns
-    -------
-    float
-        The approval rate, in [0, 1].
-    """
-    pp = _finite_scores(p)
-    return float(np.mean(pp <= cutoff))
-
-
 def cutoff_for_approval_rate(p: MetricInput, rate: float) -> float:
     """Largest observed PD whose policy ``p <= cutoff`` approves at most the target.
 

@@ -25,7 +25,7 @@ from riskkit.explain.applicant import LETTERS, explain_applicant, format_text
 from riskkit.explain.contrib import has_background_mode
 from riskkit.explain.likeforlike import letter_basis, truth_check
 from riskkit.explain.reasons import approved_reference
-from riskkit.models.world import require_synthetic_features
+from riskkit.models.synthetic_features import require_synthetic_features
 from riskkit.synth.personas import PERSONAS, persona
 
 

@@ -84,7 +84,7 @@ from riskkit.lifecycle.lender import (
 )
 from riskkit.lifecycle.state import LifecycleState, init_state, roll_month, state_frame
 from riskkit.models import warm_up_predictor
-from riskkit.models.world import require_synthetic_features
+from riskkit.models.synthetic_features import require_synthetic_features
 from riskkit.policy import Decisions
 from riskkit.synth import World
 from riskkit.synth.population import check_arguments

@@ -1,4 +1,4 @@
-"""Does a fitted model live in riskkit's synthetic world?
+"""A guard: does a fitted model read the synthetic world's features (not a user's own columns)?
 
 The personas (Zhang San, Li Si) and the lifecycle simulation are people and months of the
 synthetic world: they have exactly the generator's features. A model fitted with
