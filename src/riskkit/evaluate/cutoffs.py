@@ -8,9 +8,10 @@ The rule, everywhere in riskkit (the policy, the strategy curve, the swap set, t
 * **ties move together**: applicants with the same PD are approved or declined as a whole,
   because ``pd <= cutoff`` cannot split them. A binned scorecard gives many equal PDs, so
   this is not a corner case;
-* for an **approval-rate target** the cut-off is the largest observed PD whose approval
-  rate is **at most** the target (never above it; below it by at most one applicant when
-  there are no ties, by the size of the tie at the margin when there are);
+* for an **approval-rate target** the budget is the target rounded **up** to a whole
+  applicant (``ceil(rate * n)``), and the cut-off is the largest observed PD that approves
+  at most that budget: above the target by less than one applicant's share when there are
+  no ties, below it by up to the size of the tie at the margin when there are;
 * for a **bad-rate target** the cut-off is the largest observed PD at which the bad rate
   among the approved is at most the target. The in-sample bad rate is not monotone in the
   cut-off, so every distinct PD is checked and the most generous feasible one wins. That
@@ -57,7 +58,7 @@ def _finite_scores(p: MetricInput) -> np.ndarray:
 
 
 def cutoff_for_approval_rate(p: MetricInput, rate: float) -> float:
-    """Largest observed PD whose policy ``p <= cutoff`` approves at most the target.
+    """Largest observed PD whose policy ``p <= cutoff`` approves at most ``ceil(rate * n)``.
 
     The budget is ``ceil(rate * n)`` applicants: the target rounded up to a whole applicant,
     which is what riskkit's cut-off has always given on distinct PDs (so existing runs keep

@@ -9,8 +9,9 @@ Choices and why:
   ``monotone=False`` drops them, to measure what they cost in a world that is not monotone;
 * categoricals (occupation, loan purpose) are passed as integer codes of the levels
   recorded at fit time, never as pandas dtypes: a frame whose categories come in another
-  order is re-coded by value, and an unknown level is refused instead of being scored as
-  some other level;
+  order is re-coded by value, and a level unseen at fit time is scored as missing with a
+  ``ScoringWarning`` (:func:`riskkit.data.validate.unseen_to_missing`), never as some
+  other level;
 * ``interactions``: ``"free"`` (default: any split under any other), ``"additive"`` (each
   tree path uses one feature: a sum of one-feature effects, so every contribution is that
   feature's own effect) or ``"groups"`` (a path stays within one driver group of the

@@ -6,8 +6,8 @@ line that grows with income and shrinks with risk, rounded down to what a produc
 
 The cut-off can be a fixed PD or be *chosen* for a target approval rate or a target bad
 rate among approved applicants; :meth:`Policy.fit` resolves it on a validation sample with
-:mod:`riskkit.evaluate.cutoffs` (ties approved or declined as a whole, the approval rate
-never above its target), so the decision rule that is applied later is always a plain PD
+:mod:`riskkit.evaluate.cutoffs` (ties approved or declined as a whole, an approval-rate
+target rounded up to a whole applicant), so the decision rule that is applied later is always a plain PD
 threshold. A frame without a column a knock-out rule reads is an error, never a skipped rule.
 
 Missing values
