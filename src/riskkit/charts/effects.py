@@ -28,7 +28,26 @@ Output = Literal["pd", "logit"]
 def plot_approval_by_feature(table: pd.DataFrame, feature: str, ax: Axes | None = None,
                              lang: str = "en", registry: Registry = SYNTHETIC) -> Figure:
     """Approval rate per bin (bars), the approval rate the true PD would give (dashed) and,
-    on the right axis, the bad rate among the approved and the mean true PD per bin."""
+    on the right axis, the bad rate among the approved and the mean true PD per bin.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`riskkit.evaluate.effects.approval_by_feature`'s table (one row per bin).
+    feature : str
+        The feature binned.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None draws a new figure (outside pyplot).
+    lang : {"en", "zh"}
+        Language of titles and labels (Chinese falls back to English without a CJK font).
+    registry : Registry
+        Where the feature's label is read.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart (its figure when drawn into ``ax``).
+    """
     lang = resolve_lang(lang)
     fig, ax = new_axes(ax)
     x = np.arange(len(table))
@@ -71,7 +90,28 @@ def plot_interaction(table: pd.DataFrame, feature: str = "income_volatility",
                      by: str = "occupation", ax: Axes | None = None, lang: str = "en",
                      output: Output = "logit") -> Figure:
     """:func:`riskkit.evaluate.effects.interaction`'s curves: one colour per level of ``by``, the model solid and
-    the truth dashed in the same colour, so each pair is read at a glance."""
+    the truth dashed in the same colour, so each pair is read at a glance.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`riskkit.evaluate.effects.interaction`'s curves.
+    feature : str
+        The feature along the x axis.
+    by : str
+        The feature whose levels give one curve each.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None draws a new figure (outside pyplot).
+    lang : {"en", "zh"}
+        Language of titles and labels (Chinese falls back to English without a CJK font).
+    output : {"logit", "pd"}
+        What the curves are: log-odds or PD.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart (its figure when drawn into ``ax``).
+    """
     lang = resolve_lang(lang)
     fig, ax = new_axes(ax)
     for i, (level, part) in enumerate(table.groupby(by, sort=False, observed=True)):

@@ -43,6 +43,26 @@ def plot_waterfall(
     Reads top to bottom: the average applicant, then the ``max_features`` largest
     contributions (the rest folded into one bar), then this applicant. Bars that raise risk
     are ``RISK_UP``, bars that lower it ``RISK_DOWN``; the top axis translates log-odds to PD.
+
+    Parameters
+    ----------
+    contributions : pandas.Series
+        The applicant's contributions (log-odds) by feature.
+    base : float
+        The base log-odds (the average applicant).
+    values : pandas.Series, optional
+        The applicant's feature values, quoted in the labels.
+    max_features : int
+        Bars shown before the rest are folded into one.
+    lang : {"en", "zh"}
+        Language of titles and labels.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None draws a new figure (outside pyplot).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart (its figure when drawn into ``ax``).
     """
     lang = resolve_lang(lang)
     contrib = pd.Series(contributions, dtype=float)
@@ -99,7 +119,24 @@ def plot_waterfall(
 def plot_reason_frequency(
     counts: pd.Series, top: int = 15, ax: Axes | None = None, lang: str = "en"
 ) -> Figure:
-    """How often each reason (feature name or reason text) was given, most frequent on top."""
+    """How often each reason (feature name or reason text) was given, most frequent on top.
+
+    Parameters
+    ----------
+    counts : pandas.Series
+        How often each reason was given, by reason.
+    top : int
+        Most reasons shown.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None draws a new figure (outside pyplot).
+    lang : {"en", "zh"}
+        Language of titles and labels (Chinese falls back to English without a CJK font).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart (its figure when drawn into ``ax``).
+    """
     lang = resolve_lang(lang)
     series = pd.Series(counts, dtype=float)
     if series.empty:
@@ -143,6 +180,26 @@ def plot_contrib_vs_truth(
     ``center`` both sides are centred per feature first: SHAP values average zero over the
     data while the truth is measured from its own reference point, and a constant offset is
     not a disagreement about the feature's effect.
+
+    Parameters
+    ----------
+    model_contrib : pandas.DataFrame
+        The model's contributions, one column per feature.
+    true_contrib : pandas.DataFrame
+        The truth's contributions (plain or ``true_contrib__`` names).
+    features : sequence of str, optional
+        The features shown (default: the columns both have).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None draws a new figure (outside pyplot).
+    lang : {"en", "zh"}
+        Language of titles and labels (Chinese falls back to English without a CJK font).
+    center : bool
+        Centre both sides per feature before taking the mean absolute value.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart (its figure when drawn into ``ax``).
     """
     lang = resolve_lang(lang)
     names = list(features) if features is not None else list(model_contrib.columns)
@@ -184,6 +241,32 @@ def plot_dependence(
     in grey as a strip left of the observed values, with their true effect. At most
     ``max_points`` points are scattered (a seeded sample) so PDFs and SVGs stay small; the
     truth uses every row.
+
+    Parameters
+    ----------
+    x : array-like
+        The feature's values.
+    contrib : array-like
+        The model's contributions of that feature, row by row.
+    true_contrib : array-like, optional
+        The truth's contributions, drawn as its curve.
+    feature : str
+        The feature (for the label).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None draws a new figure (outside pyplot).
+    lang : {"en", "zh"}
+        Language of titles and labels (Chinese falls back to English without a CJK font).
+    center : bool
+        Centre the truth on the model's mean so the shapes are compared.
+    max_points : int
+        Most points scattered.
+    seed : int
+        Seed of the scattered sample.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart (its figure when drawn into ``ax``).
     """
     lang = resolve_lang(lang)
     xs = x.reset_index(drop=True) if isinstance(x, pd.Series) else pd.Series(np.asarray(x))
@@ -255,6 +338,34 @@ def plot_pdp_ice(
     ``ice`` is (n_rows, len(grid)). ``output`` says what the curves are: ``"pd"`` (shown as
     percentages) or ``"log-odds"``. At most ``max_ice_lines`` ICE curves are drawn (a seeded
     sample) because hundreds of lines only add ink and file size.
+
+    Parameters
+    ----------
+    grid : array-like
+        The feature values the curves are evaluated at.
+    ice : array-like
+        One curve per row, shape (n_rows, len(grid)).
+    pdp : array-like
+        Their mean.
+    true_curve : array-like, optional
+        The truth's curve on the same grid.
+    feature : str
+        The feature (for the label).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None draws a new figure (outside pyplot).
+    lang : {"en", "zh"}
+        Language of titles and labels (Chinese falls back to English without a CJK font).
+    output : {"pd", "log-odds"}
+        What the curves are.
+    max_ice_lines : int
+        Most ICE curves drawn.
+    seed : int
+        Seed of the drawn sample.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart (its figure when drawn into ``ax``).
     """
     lang = resolve_lang(lang)
     if output not in ("pd", "log-odds"):

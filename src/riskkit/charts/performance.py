@@ -24,7 +24,22 @@ CHARTS = Words("charts")
 
 
 def plot_roc(curves: ModelInputs, ax: Axes | None = None, lang: str = "en") -> Figure:
-    """ROC curves of one or more models, ``{name: (y, p)}``, with AUC and Gini in the legend."""
+    """ROC curves of one or more models, ``{name: (y, p)}``, with AUC and Gini in the legend.
+
+    Parameters
+    ----------
+    curves : mapping
+        ``{model name: (y, p)}``: outcomes and predicted PDs per model.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None draws a new figure (outside pyplot).
+    lang : {"en", "zh"}
+        Language of titles and labels (Chinese falls back to English without a CJK font).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart (its figure when drawn into ``ax``).
+    """
     check_models(curves, "curves")
     lang = resolve_lang(lang)
     fig, ax = new_axes(ax)
@@ -54,7 +69,26 @@ def _score_axis(ax: Axes, values: np.ndarray, score_label: str | None, lang: str
 def plot_ks(
     y: Any, p: Any, ax: Axes | None = None, lang: str = "en", score_label: str | None = None
 ) -> Figure:
-    """Cumulative score distributions of goods and bads, with the KS gap marked."""
+    """Cumulative score distributions of goods and bads, with the KS gap marked.
+
+    Parameters
+    ----------
+    y : array-like
+        0/1 outcomes (1 = bad).
+    p : array-like
+        Predicted PDs.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None draws a new figure (outside pyplot).
+    lang : {"en", "zh"}
+        Language of titles and labels (Chinese falls back to English without a CJK font).
+    score_label : str, optional
+        The x axis's label (default: the PD axis).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart (its figure when drawn into ``ax``).
+    """
     lang = resolve_lang(lang)
     fig, ax = new_axes(ax)
     table = ev.ks_table(y, p)
@@ -86,6 +120,22 @@ def plot_reliability(
 
     Values may be ``reliability_table`` frames or ``(y, p)`` pairs; use several entries for
     before / after calibration. Error bars are the tables' 95 % Wilson intervals.
+
+    Parameters
+    ----------
+    tables : mapping
+        ``{label: reliability_table frame or (y, p)}``.
+    n_bins : int
+        Bins when pairs are given.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None draws a new figure (outside pyplot).
+    lang : {"en", "zh"}
+        Language of titles and labels (Chinese falls back to English without a CJK font).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart (its figure when drawn into ``ax``).
     """
     check_models(tables, "tables")
     lang = resolve_lang(lang)
@@ -122,6 +172,26 @@ def plot_score_distribution(
 
     Per-group shares (not counts) because bads are usually a few percent of a book: on a
     count scale their distribution would be a flat line along the axis.
+
+    Parameters
+    ----------
+    y : array-like
+        0/1 outcomes (1 = bad).
+    score : array-like
+        The score or PD.
+    bins : int
+        Histogram bins.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None draws a new figure (outside pyplot).
+    lang : {"en", "zh"}
+        Language of titles and labels (Chinese falls back to English without a CJK font).
+    score_label : str, optional
+        The x axis's label (default: the PD axis).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart (its figure when drawn into ``ax``).
     """
     lang = resolve_lang(lang)
     yy, ss = ev.check_inputs(y, score)
@@ -145,7 +215,24 @@ def plot_score_distribution(
 def plot_gains(
     models: ModelInputs, n_bins: int = 10, ax: Axes | None = None, lang: str = "en"
 ) -> Figure:
-    """Cumulative gains: share of all bads caught when declining the riskiest x % first."""
+    """Cumulative gains: share of all bads caught when declining the riskiest x % first.
+
+    Parameters
+    ----------
+    models : mapping
+        ``{model name: (y, p)}``: outcomes and predicted PDs per model.
+    n_bins : int
+        Number of score bands.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None draws a new figure (outside pyplot).
+    lang : {"en", "zh"}
+        Language of titles and labels (Chinese falls back to English without a CJK font).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart (its figure when drawn into ``ax``).
+    """
     check_models(models)
     lang = resolve_lang(lang)
     fig, ax = new_axes(ax)
@@ -173,6 +260,24 @@ def plot_strategy_curve(
 
     With ``approval_rate`` the chart also marks each model's bad rate at that policy, the
     comparison a credit committee actually makes.
+
+    Parameters
+    ----------
+    models : mapping
+        ``{model name: (y, p)}``: outcomes and predicted PDs per model.
+    n_points : int
+        Approval rates evaluated.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None draws a new figure (outside pyplot).
+    lang : {"en", "zh"}
+        Language of titles and labels (Chinese falls back to English without a CJK font).
+    approval_rate : float, optional
+        A policy's approval rate to mark on every curve.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart (its figure when drawn into ``ax``).
     """
     check_models(models)
     lang = resolve_lang(lang)
@@ -204,7 +309,24 @@ def plot_psi(
     ax: Axes | None = None,
     lang: str = "en",
 ) -> Figure:
-    """Horizontal bars of PSI / CSI per feature, coloured stable / watch / shifted."""
+    """Horizontal bars of PSI / CSI per feature, coloured stable / watch / shifted.
+
+    Parameters
+    ----------
+    csi : pandas.Series
+        PSI or CSI by feature.
+    thresholds : tuple of float
+        Where "watch" and "shifted" start.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None draws a new figure (outside pyplot).
+    lang : {"en", "zh"}
+        Language of titles and labels (Chinese falls back to English without a CJK font).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart (its figure when drawn into ``ax``).
+    """
     lang = resolve_lang(lang)
     if not isinstance(csi, pd.Series) or csi.empty:
         raise ValueError("csi must be a non-empty pandas Series of PSI values indexed by feature")
@@ -236,6 +358,22 @@ def plot_segment_metrics(
 
     Segments whose metric is NaN (too small, one class) show "n/a" rather than a zero bar
     that would read as a useless model.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        :func:`riskkit.evaluate.metrics_by_segment`'s table.
+    metrics : sequence of str
+        The columns drawn.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None draws a new figure (outside pyplot).
+    lang : {"en", "zh"}
+        Language of titles and labels (Chinese falls back to English without a CJK font).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart (its figure when drawn into ``ax``).
     """
     lang = resolve_lang(lang)
     missing = [m for m in (*metrics, "count") if m not in df.columns]
@@ -269,6 +407,20 @@ def plot_swap_set(table: pd.DataFrame, ax: Axes | None = None, lang: str = "en")
     ``table`` is :func:`riskkit.evaluate.swap_set` output (``group`` as index or column).
     The groups approved by only one model are the ones a model change swaps in and out; their
     bad rates say whether the swap is worth it.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`riskkit.evaluate.swap_set`'s table.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; None draws a new figure (outside pyplot).
+    lang : {"en", "zh"}
+        Language of titles and labels (Chinese falls back to English without a CJK font).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The chart (its figure when drawn into ``ax``).
     """
     lang = resolve_lang(lang)
     frame = table.set_index("group") if "group" in table.columns else table

@@ -53,6 +53,22 @@ def check_inputs(
     """Validate an outcome/score pair; return them as (0/1 int array, float array).
 
     Public so that charts and reports validate exactly as the metrics do.
+
+    Parameters
+    ----------
+    y : array-like
+        0/1 outcomes (1 = bad).
+    p : array-like
+        Predicted PDs (or scores: higher = riskier).
+    probability : bool
+        Require ``p`` within [0, 1].
+    both_classes : bool
+        Require both goods and bads.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(y as 0/1 ints, p as floats)``; a DataError names every problem.
     """
     yy, pp = _to_float(y), _to_float(p)
     problems: list[str] = []
@@ -95,13 +111,37 @@ def _quantile_codes(p: np.ndarray, n_bins: int) -> np.ndarray:
 
 
 def auc(y: MetricInput, p: MetricInput) -> float:
-    """Area under the ROC curve (sklearn's ``roc_auc_score``); needs goods and bads."""
+    """Area under the ROC curve (sklearn's ``roc_auc_score``); needs goods and bads.
+
+    Parameters
+    ----------
+    y : array-like
+        0/1 outcomes (1 = bad).
+    p : array-like
+        Predicted PDs (or scores: higher = riskier).
+
+    Returns
+    -------
+    float
+    """
     yy, pp = check_inputs(y, p, both_classes=True)
     return float(skm.roc_auc_score(yy, pp))
 
 
 def gini(y: MetricInput, p: MetricInput) -> float:
-    """Gini coefficient (accuracy ratio) ``2 * AUC - 1``, the number credit teams quote."""
+    """Gini coefficient (accuracy ratio) ``2 * AUC - 1``, the number credit teams quote.
+
+    Parameters
+    ----------
+    y : array-like
+        0/1 outcomes (1 = bad).
+    p : array-like
+        Predicted PDs (or scores: higher = riskier).
+
+    Returns
+    -------
+    float
+    """
     return 2.0 * auc(y, p) - 1.0
 
 
@@ -127,19 +167,54 @@ def ks(y: MetricInput, p: MetricInput) -> float:
 
     Same number as ``scipy.stats.ks_2samp(p[y == 1], p[y == 0]).statistic`` (the tests check
     it); computed from :func:`ks_table` so the statistic and the KS chart can never disagree.
+
+    Parameters
+    ----------
+    y : array-like
+        0/1 outcomes (1 = bad).
+    p : array-like
+        Predicted PDs (or scores: higher = riskier).
+
+    Returns
+    -------
+    float
     """
     yy, pp = check_inputs(y, p, both_classes=True)
     return float(np.abs(_cumulative_shares(yy, pp)["gap"]).max())
 
 
 def brier(y: MetricInput, p: MetricInput) -> float:
-    """Mean squared error of the PD (sklearn's ``brier_score_loss``)."""
+    """Mean squared error of the PD (sklearn's ``brier_score_loss``).
+
+    Parameters
+    ----------
+    y : array-like
+        0/1 outcomes (1 = bad).
+    p : array-like
+        Predicted PDs (or scores: higher = riskier).
+
+    Returns
+    -------
+    float
+    """
     yy, pp = check_inputs(y, p, probability=True)
     return float(skm.brier_score_loss(yy, pp, labels=[0, 1]))
 
 
 def log_loss(y: MetricInput, p: MetricInput) -> float:
-    """Mean negative log-likelihood in nats; ``p`` clipped to ``LOG_LOSS_EPS`` first."""
+    """Mean negative log-likelihood in nats; ``p`` clipped to ``LOG_LOSS_EPS`` first.
+
+    Parameters
+    ----------
+    y : array-like
+        0/1 outcomes (1 = bad).
+    p : array-like
+        Predicted PDs (or scores: higher = riskier).
+
+    Returns
+    -------
+    float
+    """
     yy, pp = check_inputs(y, p, probability=True)
     clipped = np.clip(pp, LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS)
     return float(skm.log_loss(yy, clipped, labels=[0, 1]))
@@ -152,6 +227,19 @@ def ece(y: MetricInput, p: MetricInput, n_bins: int = 10) -> float:
     equal-width bins would put almost every applicant in the first bin and leave the upper
     bins with a handful of noisy borrowers. Equal-frequency bins give every bin the same
     statistical weight. Tied predictions always share a bin (see ``_quantile_codes``).
+
+    Parameters
+    ----------
+    y : array-like
+        0/1 outcomes (1 = bad).
+    p : array-like
+        Predicted PDs (or scores: higher = riskier).
+    n_bins : int
+        Number of equal-frequency bins.
+
+    Returns
+    -------
+    float
     """
     _check_bins(n_bins)
     yy, pp = check_inputs(y, p, probability=True)
@@ -164,7 +252,20 @@ def ece(y: MetricInput, p: MetricInput, n_bins: int = 10) -> float:
 
 
 def classification_metrics(y: MetricInput, p: MetricInput) -> dict[str, float]:
-    """The headline metrics of a PD model as plain floats (JSON- and table-ready)."""
+    """The headline metrics of a PD model as plain floats (JSON- and table-ready).
+
+    Parameters
+    ----------
+    y : array-like
+        0/1 outcomes (1 = bad).
+    p : array-like
+        Predicted PDs (or scores: higher = riskier).
+
+    Returns
+    -------
+    dict
+        ``auc``, ``gini``, ``ks``, ``brier``, ``log_loss``, ``ece``.
+    """
     return {
         "auc": auc(y, p),
         "gini": gini(y, p),
@@ -216,6 +317,21 @@ def psi(
     with a missing-value bin and a floor of ``eps`` on every share (see ``PSI_EPS``).
     Always >= 0 and exactly 0 for identical samples. Usual reading: < 0.1 stable,
     0.1-0.25 worth a look, > 0.25 shifted.
+
+    Parameters
+    ----------
+    expected : array-like
+        The reference sample (bins are cut at its quantiles).
+    actual : array-like
+        The sample compared with it.
+    n_bins : int
+        Number of quantile bins.
+    eps : float
+        Floor on every share.
+
+    Returns
+    -------
+    float
     """
     _check_bins(n_bins)
     e, a = _to_float(expected), _to_float(actual)
@@ -257,6 +373,24 @@ def csi(
     bin); categorical, string and boolean columns compare category shares directly, with
     missing values as their own category and categories unseen in training counted against
     the ``eps`` floor. ``columns=None`` means every column the two frames share.
+
+    Parameters
+    ----------
+    train_frame : pandas.DataFrame
+        The reference sample (bins are cut on it).
+    other_frame : pandas.DataFrame
+        The sample compared with it.
+    columns : sequence of str, optional
+        The features; None: every column both frames share.
+    n_bins : int
+        Quantile bins of a numeric column.
+    eps : float
+        Floor on every share.
+
+    Returns
+    -------
+    pandas.Series
+        CSI by column.
     """
     _check_bins(n_bins)
     if columns is None:
@@ -288,6 +422,21 @@ def reliability_table(y: MetricInput, p: MetricInput, n_bins: int = 10) -> pd.Da
 
     ``ci_low`` / ``ci_high`` are 95 % Wilson intervals for the observed rate (scipy's
     ``binomtest``), so a chart can show which gaps are noise.
+
+    Parameters
+    ----------
+    y : array-like
+        0/1 outcomes (1 = bad).
+    p : array-like
+        Predicted PDs (or scores: higher = riskier).
+    n_bins : int
+        Number of equal-frequency bins.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per bin: ``count``, ``mean_pd``, ``observed_rate``, the bin's PD range and
+        the rate's 95 % interval (``ci_low``, ``ci_high``).
     """
     _check_bins(n_bins)
     yy, pp = check_inputs(y, p, probability=True)
@@ -309,7 +458,20 @@ def reliability_table(y: MetricInput, p: MetricInput, n_bins: int = 10) -> pd.Da
 
 
 def roc_curve_points(y: MetricInput, p: MetricInput) -> pd.DataFrame:
-    """ROC curve (sklearn's ``roc_curve``): false- and true-positive rate per threshold."""
+    """ROC curve (sklearn's ``roc_curve``): false- and true-positive rate per threshold.
+
+    Parameters
+    ----------
+    y : array-like
+        0/1 outcomes (1 = bad).
+    p : array-like
+        Predicted PDs (or scores: higher = riskier).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``fpr``, ``tpr``, ``threshold``.
+    """
     yy, pp = check_inputs(y, p, both_classes=True)
     fpr, tpr, thresholds = skm.roc_curve(yy, pp)
     return pd.DataFrame({"fpr": fpr, "tpr": tpr, "threshold": thresholds})
@@ -320,6 +482,18 @@ def ks_table(y: MetricInput, p: MetricInput) -> pd.DataFrame:
 
     Columns: ``score, bads, goods, cum_bad_share, cum_good_share, gap`` where
     ``gap = cum_good_share - cum_bad_share``; ``max(|gap|)`` is :func:`ks`.
+
+    Parameters
+    ----------
+    y : array-like
+        0/1 outcomes (1 = bad).
+    p : array-like
+        Predicted PDs (or scores: higher = riskier).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per distinct score.
     """
     yy, pp = check_inputs(y, p, both_classes=True)
     return _cumulative_shares(yy, pp)
@@ -331,6 +505,20 @@ def gains_table(y: MetricInput, p: MetricInput, n_bins: int = 10) -> pd.DataFram
     ``cum_capture`` is the share of all bads found by declining deciles 1..d, ``lift`` the
     bin's bad rate over the overall bad rate and ``cum_lift`` the same for deciles 1..d.
     Ties in ``p`` share a bin, so heavy ties give fewer than ``n_bins`` rows.
+
+    Parameters
+    ----------
+    y : array-like
+        0/1 outcomes (1 = bad).
+    p : array-like
+        Predicted PDs (or scores: higher = riskier).
+    n_bins : int
+        Number of equal-frequency bins.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per bin, riskiest first.
     """
     _check_bins(n_bins)
     yy, pp = check_inputs(y, p)
@@ -362,6 +550,22 @@ def metrics_by_segment(
 
     A segment with fewer than ``min_count`` rows or only one class gets NaN for AUC and KS
     instead of an error, so one thin segment never breaks a whole monitoring report.
+
+    Parameters
+    ----------
+    y : array-like
+        0/1 outcomes (1 = bad).
+    p : array-like
+        Predicted PDs (or scores: higher = riskier).
+    segment : array-like
+        Each row's segment.
+    min_count : int
+        Fewest rows a segment needs for AUC and KS.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per segment: ``count``, ``bads``, ``bad_rate``, ``mean_pd``, ``auc``, ``ks``.
     """
     yy, pp = check_inputs(y, p)
     seg = segment if isinstance(segment, pd.Series) else pd.Series(np.asarray(segment))

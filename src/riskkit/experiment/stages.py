@@ -330,7 +330,18 @@ def build_models(cfg: dict[str, Any], registry: Registry | None = None, *,
 
 def parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """Mixed-type object columns (a reason's value is a number or a category) as text:
-    Parquet needs one type per column, and the text is what a reader of the table sees."""
+    Parquet needs one type per column, and the text is what a reader of the table sees.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A table about to be written as Parquet.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy whose mixed object columns are text.
+    """
     out = frame.copy()
     for name in out.columns:
         if out[name].dtype == object:
@@ -343,7 +354,23 @@ def write_with_csv(path: Path, table: pd.DataFrame) -> None:
 
 
 def policy_metrics(policy: Policy, decisions: pd.DataFrame, cfg: dict[str, Any]) -> dict[str, Any]:
-    """Approval rate, bad rate among approved and lines, on the test and oot splits."""
+    """Approval rate, bad rate among approved and lines, on the test and oot splits.
+
+    Parameters
+    ----------
+    policy : Policy
+        The fitted policy.
+    decisions : pandas.DataFrame
+        The run's decisions (``split``, ``decision``, ``credit_line``, the outcome).
+    cfg : dict
+        The resolved run config.
+
+    Returns
+    -------
+    dict
+        ``metrics.json["policy"]``: the cut-off and the test split's figures, the
+        out-of-time split's under ``oot``.
+    """
     out: dict[str, Any] = {"model": cfg["policy"]["model"], "cutoff_pd": policy.cutoff,
                            "cutoff_method": policy.cutoff_method,
                            "cutoff_target": policy.cutoff_target,
@@ -371,6 +398,27 @@ def policy_metrics(policy: Policy, decisions: pd.DataFrame, cfg: dict[str, Any])
 
 def run_datacard(cfg: dict[str, Any], splits: dict[str, pd.DataFrame],
                  fingerprints: dict[str, str], *, world: World | None) -> dict[str, Any]:
+    """The run's data card (``datacard.json``): what the data are, so a reader of the run
+    never has to regenerate them to know.
+
+    Parameters
+    ----------
+    cfg : dict
+        The resolved run config.
+    splits : dict of pandas.DataFrame
+        The run's splits by name.
+    fingerprints : dict of str
+        Each split's SHA-256 fingerprint.
+    world : World or None
+        The World the data came from; None for data of one's own (no truth to describe).
+
+    Returns
+    -------
+    dict
+        Rows and bad rate per split, fingerprints, scenarios; with a World also its card,
+        the base log-odds, the out-of-time month and drift, the oracle's AUC per split and
+        the feature registry.
+    """
     rows = {k: len(v) for k, v in splits.items()}
     bad = {k: float(v[F.TARGET].mean()) for k, v in splits.items() if F.TARGET in v}
     card: dict[str, Any] = {"name": cfg["name"], "seed": cfg["seed"], "rows": rows,

@@ -53,6 +53,36 @@ def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
     otherwise ``truth``'s; None for data of one's own). ``truth`` is the applicant's world's
     true risk function, or None where none is known: required, never a default world's.
     ``lang_texts=False`` leaves the sentences out.
+
+    Parameters
+    ----------
+    model : CreditModel
+        The fitted model that scores.
+    policy : Policy
+        The fitted policy that decides.
+    row : pandas.DataFrame or pandas.Series
+        The applicant (one row).
+    reference : mapping, optional
+        The approved applicants' medians the reasons quote (:func:`approved_reference`).
+    lang_texts : bool
+        Include the reason and recourse sentences (en and zh).
+    max_reasons : int
+        Most scored reasons.
+    truth : TruthModel or None
+        The applicant's world's true risk (required; None for data of one's own).
+    max_changes : int
+        Most changes a recourse combines.
+    max_wait_months : int
+        Longest wait a recourse may ask for.
+    background : pandas.DataFrame, optional
+        The population a tree model's reasons are measured against.
+    unit : {"feature", "group"}
+        Reasons by feature or by driver group.
+
+    Returns
+    -------
+    dict
+        The explanation (keys above).
     """
     one = _row(row)
     check_applicants(one, getattr(model, "registry_", None))  # no PD for impossible values
@@ -147,13 +177,37 @@ def human_review_text(applicant_id: Any, lang: str = "en") -> str:
     Data-protection law gives an applicant declined by an automated decision the right to
     have a person look at it (GDPR art. 22, China's PIPL art. 24), so every denial letter
     riskkit writes says how, in the applicant's language.
+
+    Parameters
+    ----------
+    applicant_id : object
+        The applicant number the letter quotes.
+    lang : {"en", "zh"}
+        Language.
+
+    Returns
+    -------
+    str
     """
     return LETTERS("review", _check_lang(lang), id=applicant_id)
 
 
 def format_text(explanation: Mapping[str, Any], lang: str = "en") -> str:
     """A readable block: decision, PD, top reasons, what would have to change, and (for a
-    denial) how to ask for a human review (:func:`human_review_text`)."""
+    denial) how to ask for a human review (:func:`human_review_text`).
+
+    Parameters
+    ----------
+    explanation : mapping
+        :func:`explain_applicant`'s dict (with ``truth_check`` when a run's letter is checked).
+    lang : {"en", "zh"}
+        Language.
+
+    Returns
+    -------
+    str
+        The block, lines joined by newlines.
+    """
     w = LETTERS.texts(_check_lang(lang))
     sep, colon, semi = w["sep"], w["colon"], w["semi"]
     e = explanation

@@ -83,6 +83,20 @@ def approved_reference(frame: pd.DataFrame, decisions: pd.DataFrame | pd.Series,
     The median is taken with ``inverted_cdf`` so it is always a value some approved
     applicant really has (2 applications, not 1.5). Missing values are left out
     ("no credit card" has no utilisation); a feature with no observed value maps to None.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The applicants.
+    decisions : pandas.DataFrame or pandas.Series
+        Their decisions, in the frame's order.
+    registry : Registry, optional
+        Where the features are described (default: the synthetic world's).
+
+    Returns
+    -------
+    dict
+        The median (mode) value by feature, None where no approved applicant has one.
     """
     approved = _decision_array(frame, decisions) == APPROVED
     if not approved.any():

@@ -75,6 +75,23 @@ def display_value(name: str, value: Any, lang: str = "en", registry: Any = None,
     something gets its sentence instead ("No credit card on record"; too long for a plot's
     tick label, right for a panel). Flags read yes / no, categoricals their readable level, numbers the registry's format
     followed by the unit.
+
+    Parameters
+    ----------
+    name : str
+        The feature.
+    value : object
+        Its value.
+    lang : {"en", "zh"}
+        Language.
+    registry : Registry or mapping, optional
+        Where the feature is described (default: the synthetic world's).
+    sentence : bool
+        A missing value that means something as its sentence.
+
+    Returns
+    -------
+    str
     """
     lang = _lang(lang)
     feat = feature_entry(name, registry)

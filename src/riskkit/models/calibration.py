@@ -60,6 +60,22 @@ def fit_platt(raw_logit: np.ndarray, y: np.ndarray, C: float = PLATT_C,
 
     lbfgs is deterministic, so two fits on the same data give bit-identical (a, b).
     ``sample_weight`` (optional, one per row) weights the fit.
+
+    Parameters
+    ----------
+    raw_logit : numpy.ndarray
+        The model's raw log-odds.
+    y : numpy.ndarray
+        0/1 outcomes.
+    C : float
+        Inverse L2 penalty (large: practically none).
+    sample_weight : numpy.ndarray, optional
+        One weight per row.
+
+    Returns
+    -------
+    PlattScaling
+        Slope and intercept.
     """
     x = np.asarray(raw_logit, dtype=float).reshape(-1, 1)
     target = np.asarray(y)

@@ -172,7 +172,26 @@ def jeffreys_test(y: Any, pd_: Any, grades: Any = None, *, n_grades: int | None 
     """The ECB's Jeffreys test of each grade's PD (ECB instructions, 2019).
 
     ``p = F_Beta(d + 1/2, n - d + 1/2)(PD)``: Jeffreys' posterior of the default rate, its
-    mass below the grade's PD. Parameters and return as :func:`binomial_test`.
+    mass below the grade's PD.
+
+    Parameters
+    ----------
+    y, pd_ : array-like
+        Outcomes (1 = default) and PDs.
+    grades : array-like of int, optional
+        Grade 1..K of each applicant (None: the portfolio as one grade).
+    n_grades : int, optional
+        K (so that empty top grades are listed).
+    alpha : float
+        Level at which grades count as rejected (raw and after Holm).
+    p_yellow, p_red : float
+        Traffic-light thresholds for p-values.
+
+    Returns
+    -------
+    Result
+        ``statistic`` the number of grades rejected at ``alpha``; ``p_value`` the smallest
+        Holm-adjusted p-value (the family's); ``details["grades"]`` one row per grade.
     """
     return _per_grade("jeffreys", y, pd_, grades, n_grades, alpha, p_yellow, p_red)
 
@@ -181,8 +200,27 @@ def normal_test(y: Any, pd_: Any, grades: Any = None, *, n_grades: int | None = 
                 alpha: float = 0.05, p_yellow: float = 0.05, p_red: float = 0.001) -> Result:
     """Normal approximation to the binomial test, per grade (BCBS WP14, 2005; Tasche 2008).
 
-    Parameters and return as :func:`binomial_test`. Where ``n PD`` is small the binomial is
+    Where ``n PD`` is small the binomial is
     skewed to the right and this test rejects more often than its level says.
+
+    Parameters
+    ----------
+    y, pd_ : array-like
+        Outcomes (1 = default) and PDs.
+    grades : array-like of int, optional
+        Grade 1..K of each applicant (None: the portfolio as one grade).
+    n_grades : int, optional
+        K (so that empty top grades are listed).
+    alpha : float
+        Level at which grades count as rejected (raw and after Holm).
+    p_yellow, p_red : float
+        Traffic-light thresholds for p-values.
+
+    Returns
+    -------
+    Result
+        ``statistic`` the number of grades rejected at ``alpha``; ``p_value`` the smallest
+        Holm-adjusted p-value (the family's); ``details["grades"]`` one row per grade.
     """
     return _per_grade("normal", y, pd_, grades, n_grades, alpha, p_yellow, p_red)
 
@@ -240,6 +278,18 @@ def spiegelhalter_test(y: Any, pd_: Any, *, p_yellow: float = 0.05,
     two-sided (Spiegelhalter 1986, Statistics in Medicine 5:421; BCBS WP14, 2005).
     Miscalibration in both directions moves it; errors of opposite sign in different
     grades can cancel.
+
+    Parameters
+    ----------
+    y, pd_ : array-like
+        Outcomes (1 = default) and PDs.
+    p_yellow, p_red : float
+        Traffic-light thresholds for the p-value.
+
+    Returns
+    -------
+    Result
+        ``statistic`` z.
     """
     yy, pp = check_inputs(y, pd_, probability=True)
     z = spiegelhalter_z(yy.astype(float), pp)
@@ -260,6 +310,22 @@ def brier_test(y: Any, pd_: Any, grades: Any = None, *, n_grades: int | None = N
     Balmaseda (2008, Meteorological Applications 15:41), so the parts add up exactly. The
     interval is the normal one of a mean of ``(p - y)^2``; the p-value and light are
     Spiegelhalter's, the test of the Brier score (:func:`spiegelhalter_test`).
+
+    Parameters
+    ----------
+    y, pd_ : array-like
+        Outcomes (1 = default) and PDs.
+    grades : array-like of int, optional
+        Grade 1..K of each applicant (None: the portfolio as one grade).
+    n_grades : int, optional
+        K.
+    p_yellow, p_red : float
+        Traffic-light thresholds for Spiegelhalter's p-value.
+
+    Returns
+    -------
+    Result
+        ``statistic`` the Brier score, ``details`` its parts.
     """
     yy, pp = check_inputs(y, pd_, probability=True)
     y_f = yy.astype(float)

@@ -117,7 +117,20 @@ def delong_from_counts(bads: Any, goods: Any) -> tuple[float, float]:
 
 
 def delong(y: Any, p: Any) -> tuple[float, float]:
-    """AUC and its DeLong variance (see :func:`delong_covariance`)."""
+    """AUC and its DeLong variance (see :func:`delong_covariance`).
+
+    Parameters
+    ----------
+    y : array-like
+        0/1 outcomes.
+    p : array-like
+        Scores or PDs.
+
+    Returns
+    -------
+    tuple of float
+        ``(auc, variance)``.
+    """
     aucs, cov = delong_covariance(y, [p])
     return float(aucs[0]), float(cov[0, 0])
 
@@ -203,6 +216,15 @@ def gini_test(auc_result: Result) -> Result:
 
     Source: BCBS WP14 (2005), on discriminatory power: the accuracy ratio equals ``2 AUC - 1``
     (Engelmann, Hayden & Tasche 2003), so its interval is the AUC's, transformed.
+
+    Parameters
+    ----------
+    auc_result : Result
+        :func:`auc_test`'s result.
+
+    Returns
+    -------
+    Result
     """
     a = auc_result
     ci = None if a.ci is None else (2 * a.ci[0] - 1, 2 * a.ci[1] - 1)
@@ -221,6 +243,19 @@ def ks_test(y: Any, p: Any, *, yellow: float = 0.30, red: float = 0.20) -> Resul
     ``scipy.stats.ks_2samp``'s (H0: bads and goods score alike, i.e. no discrimination at
     all, so it is rejected by any working model). Source: BCBS WP14 (2005), on discriminatory power.
     The light compares the statistic with ``yellow`` and ``red`` (below them).
+
+    Parameters
+    ----------
+    y : array-like
+        0/1 outcomes.
+    p : array-like
+        Scores or PDs.
+    yellow, red : float
+        KS below which the light is yellow, red.
+
+    Returns
+    -------
+    Result
     """
     bads, goods = _split(y, p)
     stat = ks_statistic(y, p)

@@ -254,7 +254,17 @@ class PowerStudy:
 
 
 def cells_from(defects: Mapping[str, Sequence[float]]) -> list[Cell]:
-    """``none`` plus every (kind, size) of the config's ``validate.power.defects``."""
+    """``none`` plus every (kind, size) of the config's ``validate.power.defects``.
+
+    Parameters
+    ----------
+    defects : mapping
+        Defect kind -> sizes.
+
+    Returns
+    -------
+    list of Cell
+    """
     return [Cell("none"), *(Cell(kind, float(s)) for kind in KINDS[1:]
                             for s in defects.get(kind, ()))]
 
@@ -340,6 +350,19 @@ def detectable(rates: pd.DataFrame, n: int, kind: str = "pd_scale", power: float
     For ``pd_scale`` the defect is the understatement ``1 - factor`` (factors below 1 only);
     for the other kinds the size itself. ``none`` is the defect of size 0.
 
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        The power study's rates (:func:`run_power`'s ``rates``).
+    n : int
+        The sample size read.
+    kind : str
+        The defect kind.
+    power : float
+        The power asked for.
+    tests : sequence of str
+        The tests reported.
+
     Returns
     -------
     pandas.DataFrame
@@ -370,6 +393,15 @@ def detectable(rates: pd.DataFrame, n: int, kind: str = "pd_scale", power: float
 def false_alarm_table(rates: pd.DataFrame, alpha: float,
                       tests: Sequence[str] = CALIBRATION_TESTS) -> pd.DataFrame:
     """Each test's false-alarm rate by sample size, and where it sits against ``alpha``.
+
+    Parameters
+    ----------
+    rates : pandas.DataFrame
+        The power study's rates.
+    alpha : float
+        The tests' nominal level.
+    tests : sequence of str
+        The tests reported.
 
     Returns
     -------
@@ -402,6 +434,23 @@ def default_rate_sd(pds: Any, rho: float, n: int, nodes: int = 64,
     maps the conditional mean to the recorded label's when outcomes carry label noise: the
     factor moves real defaults only, so its part of the spread shrinks by ``1 - noise``.
     The map is affine, so it commutes with the mean over applicants.
+
+    Parameters
+    ----------
+    pds : array-like
+        True PDs of the applicants drawn from.
+    rho : float
+        Asset correlation within the month.
+    n : int
+        Applicants per sample.
+    nodes : int
+        Gauss-Hermite nodes.
+    recorded : callable, optional
+        Maps a true PD to the recorded label's (label noise).
+
+    Returns
+    -------
+    float
     """
     p = np.atleast_1d(np.asarray(pds, dtype=float))
     to_recorded = recorded if recorded is not None else (lambda x: x)

@@ -76,7 +76,17 @@ def level_light(value: float | None, yellow: float, red: float,
 
 
 def worst(*lights: str) -> str:
-    """The most severe of several lights (``"n/a"`` only when every light is)."""
+    """The most severe of several lights (``"n/a"`` only when every light is).
+
+    Parameters
+    ----------
+    *lights : str
+        ``green``, ``yellow``, ``red`` or ``n/a``.
+
+    Returns
+    -------
+    str
+    """
     known = [x for x in lights if x != NOT_AVAILABLE]
     if not known:
         return NOT_AVAILABLE

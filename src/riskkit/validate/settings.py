@@ -68,7 +68,17 @@ DEFAULTS: dict[str, Any] = {
 
 
 def section(user: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The section with defaults for every key the user left out (values unchecked)."""
+    """The section with defaults for every key the user left out (values unchecked).
+
+    Parameters
+    ----------
+    user : mapping, optional
+        The config's ``validate:`` section as written.
+
+    Returns
+    -------
+    dict
+    """
 
     def merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
         out = copy.deepcopy(base)

@@ -129,6 +129,24 @@ def csi_test(expected: pd.DataFrame, actual: pd.DataFrame, columns: Sequence[str
     The family's p-value is Bonferroni's (the smallest p times the number of features), so
     twenty features do not turn a chance shift of one into an alarm. Source as
     :func:`psi_test`.
+
+    Parameters
+    ----------
+    expected, actual : pandas.DataFrame
+        The development sample and the current one.
+    columns : sequence of str
+        The features compared.
+    n_bins : int
+        Quantile bins of a numeric feature.
+    yellow, red : float
+        CSI thresholds.
+    p_yellow, p_red : float
+        Thresholds of the family's p-value.
+
+    Returns
+    -------
+    Result
+        ``statistic`` the largest CSI, ``details`` every feature's.
     """
     missing = [c for c in columns for f in (expected, actual) if c not in f.columns]
     if missing:

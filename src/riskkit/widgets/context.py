@@ -78,7 +78,20 @@ class RunContext:
 
 def resolve_applicant(run: Any, applicant: Any) -> tuple[pd.DataFrame, str]:
     """(one-row frame, title) for a persona name (in the run's world), an applicant id of
-    the run, or a row."""
+    the run, or a row.
+
+    Parameters
+    ----------
+    run : Run
+        A loaded run.
+    applicant : str, int or pandas.DataFrame
+        A persona's name, an applicant id of the run, or a one-row frame.
+
+    Returns
+    -------
+    tuple
+        ``(one-row frame, title)``.
+    """
     if isinstance(applicant, str) and applicant.strip().isdigit():
         applicant = int(applicant.strip())  # an id typed as text, e.g. from a text box
     if isinstance(applicant, str):

@@ -297,6 +297,19 @@ def read_book(sim_dir: str | os.PathLike[str], master_scale: Sequence[float] | N
     ``master_scale`` (a list of PD boundaries, or ``{"boundaries": [...]}``) when it has
     one. Raises :class:`DataError` (one line naming the file and what it lacks) for a
     folder that is not a simulation, before reading the panel's rows.
+
+    Parameters
+    ----------
+    sim_dir : path
+        A ``riskkit simulate`` folder.
+    master_scale : sequence of float, optional
+        PD boundaries of the grades (default: the summary's, else month-0 PD deciles).
+    features : sequence of str
+        The model features read (for CSI).
+
+    Returns
+    -------
+    Book
     """
     folder = Path(sim_dir)
     problems = [f"{folder / name} does not exist" for name in (PANEL_FILE, SUMMARY_FILE)

@@ -77,7 +77,21 @@ def lender_alerts(observed: Sequence[float], expected: Sequence[float],
 
 def detection_table(signals: Mapping[str, np.ndarray], start: int | None,
                     descriptions: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """One row per signal (in the order given) with :func:`detection`'s fields."""
+    """One row per signal (in the order given) with :func:`detection`'s fields.
+
+    Parameters
+    ----------
+    signals : mapping of numpy.ndarray
+        Each signal's alarm per month, by name.
+    start : int or None
+        The month the change began (None: no change).
+    descriptions : mapping of str, optional
+        Each signal in words.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     rows = []
     for name, alarm in signals.items():
         rows.append({"signal": name, "description": (descriptions or {}).get(name, name),
@@ -89,7 +103,17 @@ def detection_table(signals: Mapping[str, np.ndarray], start: int | None,
 
 
 def first_to_fire(table: pd.DataFrame) -> list[str]:
-    """The signal(s) with the shortest lag (several when they tie; none if none fired)."""
+    """The signal(s) with the shortest lag (several when they tie; none if none fired).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`detection_table`'s table.
+
+    Returns
+    -------
+    list of str
+    """
     fired = table.dropna(subset=["lag"])
     if fired.empty:
         return []

@@ -93,6 +93,23 @@ def lifetime_pd(book: Book, migration: Migration, reference_month: int = 0,
     ``truth_low``/``truth_high`` and ``within`` (cohort inside the interval),
     ``truth_on_book`` with its interval and ``within_on_book`` (Aalen-Johansen inside it).
     ``truth_hazard``: :func:`~.expected.default_hazard` of the true PDs, if already known.
+
+    Parameters
+    ----------
+    book : Book
+        The panel read as a book.
+    migration : Migration
+        Its grade migrations (for the Markov estimate).
+    reference_month : int
+        The month the cohort is taken at.
+    level : float
+        Level of the truth's Monte Carlo interval.
+    truth_hazard : numpy.ndarray, optional
+        The true PDs' default hazard, when already computed.
+
+    Returns
+    -------
+    LifetimePD
     """
     s = int(reference_month)
     if not 0 <= s < book.months:

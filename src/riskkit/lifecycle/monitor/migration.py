@@ -61,7 +61,19 @@ def migration_states(book: Book) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def grade_migration(book: Book, who: np.ndarray | None = None) -> Migration:
     """Migration matrices of the book (or of the borrowers ``who`` selects: a mask of
-    length ``n``), per month and pooled."""
+    length ``n``), per month and pooled.
+
+    Parameters
+    ----------
+    book : Book
+        The panel read as a book.
+    who : numpy.ndarray of bool, optional
+        The borrowers included (default: all).
+
+    Returns
+    -------
+    Migration
+    """
     origin, target, mask = migration_states(book)
     if who is not None:
         mask = mask & np.asarray(who, dtype=bool)[None, :]
@@ -86,6 +98,11 @@ def moves_between(book: Book, who: np.ndarray, before: np.ndarray, after: np.nda
         Borrower indices (0-based columns of the panel).
     before, after
         The month of the first and of the second grade, per borrower in ``who``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``from``, ``to``, ``count``.
     """
     g0 = book.grade[np.asarray(before), np.asarray(who)]
     g1 = book.grade[np.asarray(after), np.asarray(who)]

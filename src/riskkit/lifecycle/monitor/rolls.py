@@ -44,7 +44,17 @@ class RollRates:
 
 
 def roll_rates(book: Book) -> RollRates:
-    """Roll-rate matrices of every month and pooled, over the accounts on the book."""
+    """Roll-rate matrices of every month and pooled, over the accounts on the book.
+
+    Parameters
+    ----------
+    book : Book
+        The panel read as a book.
+
+    Returns
+    -------
+    RollRates
+    """
     counts = transition_counts(book.bucket_start, book.bucket_end, book.on_book,
                                len(DPD_BUCKETS))
     return RollRates(counts, long_table(counts, DPD_BUCKETS),
@@ -53,7 +63,18 @@ def roll_rates(book: Book) -> RollRates:
 
 def roll_to_30(counts: np.ndarray) -> pd.DataFrame:
     """Per month: accounts below 30 days past due at the start (``at_risk``), those more
-    than 30 days past due at the end (``rolled``), and the ``rate``."""
+    than 30 days past due at the end (``rolled``), and the ``rate``.
+
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        Roll counts (months, from bucket, to bucket), as :class:`RollRates` keeps them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``month``, ``at_risk``, ``rolled``, ``rate``.
+    """
     below = counts[:, :2, :]
     at_risk = below.sum(axis=(1, 2))
     rolled = below[:, :, 2:].sum(axis=(1, 2))

@@ -101,6 +101,16 @@ def stability_by_month(book: Book) -> tuple[pd.DataFrame, pd.DataFrame]:
     change since month 0, ``approval_rate``, ``cutoff``, ``accounts`` (on the book),
     ``new_accounts``, ``utilisation`` (drawn over granted lines, among borrowers with a
     line), ``mean_pd_approved`` / ``mean_true_pd_approved``.
+
+    Parameters
+    ----------
+    book : Book
+        The panel read as a book.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        ``(by_month, csi)`` as above.
     """
     months = book.months
     month = np.arange(months)

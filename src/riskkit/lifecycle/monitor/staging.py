@@ -54,6 +54,11 @@ def stages(book: Book, migration: Migration, threshold: float = SICR_THRESHOLD,
         Relative increase of lifetime PD since origination that counts as significant.
     months
         The lifetime horizon compared, in months.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(lender, truth)``, each (months, accounts).
     """
     if not threshold > 0:
         raise ValueError(f"threshold must be a relative increase > 0, got {threshold!r}")
@@ -80,7 +85,21 @@ def stages(book: Book, migration: Migration, threshold: float = SICR_THRESHOLD,
 def stage_shares(book: Book, migration: Migration, threshold: float = SICR_THRESHOLD,
                  months: int = LIFETIME_MONTHS) -> pd.DataFrame:
     """Per month: accounts staged and the share in each stage, by the lender's rule and by
-    the truth's (``stage_1`` .. ``stage_3``, ``true_stage_1`` .. ``true_stage_3``)."""
+    the truth's (``stage_1`` .. ``stage_3``, ``true_stage_1`` .. ``true_stage_3``).
+
+    Parameters
+    ----------
+    book, migration
+        The book and its grade migrations.
+    threshold : float
+        Relative increase of lifetime PD since origination that counts as significant.
+    months : int
+        The lifetime horizon compared.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     lender, truth = stages(book, migration, threshold, months)
     frame = pd.DataFrame({"month": np.arange(book.months),
                           "accounts": (lender > 0).sum(axis=1)})

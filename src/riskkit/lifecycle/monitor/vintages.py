@@ -37,6 +37,21 @@ def vintage_curves(book: Book, level: float = TRUTH_LEVEL, band_alpha: float = B
     interval), ``lender_expected`` with ``lender_limit`` (the count above which the lender's
     band is exceeded at false-alarm rate ``band_alpha``, as a rate) and ``above_band``.
     ``hazards``: the book's default hazards, when the caller has them already.
+
+    Parameters
+    ----------
+    book : Book
+        The panel read as a book.
+    level : float
+        Level of the truth's interval.
+    band_alpha : float
+        The lender's band's false-alarm rate.
+    hazards : Hazards, optional
+        The book's default hazards, when already computed.
+
+    Returns
+    -------
+    pandas.DataFrame
     """
     hazards = hazards or Hazards.of(book)
     months = book.months
@@ -114,7 +129,22 @@ def pooled_vintages(table: pd.DataFrame, months: int, size: int = 3) -> pd.DataF
 def compare_vintages(table: pd.DataFrame, early: list[int], late: list[int],
                      months_on_book: int) -> dict[str, float | int | None]:
     """Pooled bad rate (and truth, lender expectations) of two sets of vintages at the same
-    months on book: e.g. those booked before and after the lender tightened."""
+    months on book: e.g. those booked before and after the lender tightened.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The monitor's vintage table.
+    early, late : list of int
+        The origination months of the two sets.
+    months_on_book : int
+        Months on book at which they are compared.
+
+    Returns
+    -------
+    dict
+        Accounts, bad rate, the truth's and the lender's expectation of each set.
+    """
     out: dict[str, float | int | None] = {"months_on_book": months_on_book}
     at = table[table["months_on_book"] == months_on_book]
     for name, vintages in (("early", early), ("late", late)):
