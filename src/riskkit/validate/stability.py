@@ -21,7 +21,7 @@ from scipy import special, stats
 from statsmodels.stats.contingency_tables import SquareTable
 
 from riskkit.core.errors import DataError
-from riskkit.evaluate.metrics import PSI_EPS
+from riskkit.evaluate.stability import PSI_EPS
 from riskkit.validate.results import (
     GREEN,
     NOT_AVAILABLE,
