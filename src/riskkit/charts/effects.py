@@ -35,18 +35,16 @@ def plot_approval_by_feature(table: pd.DataFrame, feature: str, ax: Axes | None 
     table : pandas.DataFrame
         :func:`riskkit.evaluate.effects.approval_by_feature`'s table (one row per bin).
     feature : str
-        The feature binned.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; None draws a new figure (outside pyplot).
-    lang : {"en", "zh"}
-        Language of titles and labels (Chinese falls back to English without a CJK font).
+        The binned feature.
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
     registry : Registry
         Where the feature's label is read.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart (its figure when drawn into ``ax``).
+        Bars of approval per bin, the truth's approval dashed, bad rates on the right.
     """
     lang = resolve_lang(lang)
     fig, ax = new_axes(ax)
@@ -99,18 +97,16 @@ def plot_interaction(table: pd.DataFrame, feature: str = "income_volatility",
     feature : str
         The feature along the x axis.
     by : str
-        The feature whose levels give one curve each.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; None draws a new figure (outside pyplot).
-    lang : {"en", "zh"}
-        Language of titles and labels (Chinese falls back to English without a CJK font).
+        The feature whose levels give one pair of curves each.
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
     output : {"logit", "pd"}
-        What the curves are: log-odds or PD.
+        Log-odds or PD on the y axis.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart (its figure when drawn into ``ax``).
+        Model (solid) and truth (dashed) per level.
     """
     lang = resolve_lang(lang)
     fig, ax = new_axes(ax)

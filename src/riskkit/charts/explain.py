@@ -54,15 +54,13 @@ def plot_waterfall(
         The applicant's feature values, quoted in the labels.
     max_features : int
         Bars shown before the rest are folded into one.
-    lang : {"en", "zh"}
-        Language of titles and labels.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; None draws a new figure (outside pyplot).
+    lang, ax
+        Labels' language; axes to draw into (None: a new figure).
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart (its figure when drawn into ``ax``).
+        The waterfall, top to bottom, with the PD scale on top.
     """
     lang = resolve_lang(lang)
     contrib = pd.Series(contributions, dtype=float)
@@ -124,18 +122,16 @@ def plot_reason_frequency(
     Parameters
     ----------
     counts : pandas.Series
-        How often each reason was given, by reason.
+        Denials per reason.
     top : int
         Most reasons shown.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; None draws a new figure (outside pyplot).
-    lang : {"en", "zh"}
-        Language of titles and labels (Chinese falls back to English without a CJK font).
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart (its figure when drawn into ``ax``).
+        Horizontal bars, most frequent on top.
     """
     lang = resolve_lang(lang)
     series = pd.Series(counts, dtype=float)
@@ -189,17 +185,15 @@ def plot_contrib_vs_truth(
         The truth's contributions (plain or ``true_contrib__`` names).
     features : sequence of str, optional
         The features shown (default: the columns both have).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; None draws a new figure (outside pyplot).
-    lang : {"en", "zh"}
-        Language of titles and labels (Chinese falls back to English without a CJK font).
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
     center : bool
-        Centre both sides per feature before taking the mean absolute value.
+        Centre both sides per feature before the mean absolute value.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart (its figure when drawn into ``ax``).
+        Paired bars per feature, sorted by the truth.
     """
     lang = resolve_lang(lang)
     names = list(features) if features is not None else list(model_contrib.columns)
@@ -251,13 +245,11 @@ def plot_dependence(
     true_contrib : array-like, optional
         The truth's contributions, drawn as its curve.
     feature : str
-        The feature (for the label).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; None draws a new figure (outside pyplot).
-    lang : {"en", "zh"}
-        Language of titles and labels (Chinese falls back to English without a CJK font).
+        The feature, for the label.
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
     center : bool
-        Centre the truth on the model's mean so the shapes are compared.
+        Centre the truth on the model's mean, so shapes are compared.
     max_points : int
         Most points scattered.
     seed : int
@@ -266,7 +258,7 @@ def plot_dependence(
     Returns
     -------
     matplotlib.figure.Figure
-        The chart (its figure when drawn into ``ax``).
+        The scatter, the missing-value strip and the true effect.
     """
     lang = resolve_lang(lang)
     xs = x.reset_index(drop=True) if isinstance(x, pd.Series) else pd.Series(np.asarray(x))
@@ -342,7 +334,7 @@ def plot_pdp_ice(
     Parameters
     ----------
     grid : array-like
-        The feature values the curves are evaluated at.
+        Feature values the curves are evaluated at.
     ice : array-like
         One curve per row, shape (n_rows, len(grid)).
     pdp : array-like
@@ -350,22 +342,20 @@ def plot_pdp_ice(
     true_curve : array-like, optional
         The truth's curve on the same grid.
     feature : str
-        The feature (for the label).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; None draws a new figure (outside pyplot).
-    lang : {"en", "zh"}
-        Language of titles and labels (Chinese falls back to English without a CJK font).
+        The feature, for the label.
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
     output : {"pd", "log-odds"}
         What the curves are.
     max_ice_lines : int
-        Most ICE curves drawn.
+        Most individual curves drawn.
     seed : int
-        Seed of the drawn sample.
+        Seed of the drawn curves.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart (its figure when drawn into ``ax``).
+        The mean over a sample of individual curves, truth dashed.
     """
     lang = resolve_lang(lang)
     if output not in ("pd", "log-odds"):

@@ -29,16 +29,14 @@ def plot_roc(curves: ModelInputs, ax: Axes | None = None, lang: str = "en") -> F
     Parameters
     ----------
     curves : mapping
-        ``{model name: (y, p)}``: outcomes and predicted PDs per model.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; None draws a new figure (outside pyplot).
-    lang : {"en", "zh"}
-        Language of titles and labels (Chinese falls back to English without a CJK font).
+        ``{model name: (y, p)}``, one curve each.
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart (its figure when drawn into ``ax``).
+        The curves, AUC and Gini in the legend.
     """
     check_models(curves, "curves")
     lang = resolve_lang(lang)
@@ -74,20 +72,18 @@ def plot_ks(
     Parameters
     ----------
     y : array-like
-        0/1 outcomes (1 = bad).
+        Outcomes, 1 for a bad.
     p : array-like
-        Predicted PDs.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; None draws a new figure (outside pyplot).
-    lang : {"en", "zh"}
-        Language of titles and labels (Chinese falls back to English without a CJK font).
+        The PDs (or scores) compared.
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
     score_label : str, optional
         The x axis's label (default: the PD axis).
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart (its figure when drawn into ``ax``).
+        Both cumulative distributions and the KS gap.
     """
     lang = resolve_lang(lang)
     fig, ax = new_axes(ax)
@@ -126,16 +122,14 @@ def plot_reliability(
     tables : mapping
         ``{label: reliability_table frame or (y, p)}``.
     n_bins : int
-        Bins when pairs are given.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; None draws a new figure (outside pyplot).
-    lang : {"en", "zh"}
-        Language of titles and labels (Chinese falls back to English without a CJK font).
+        Equal-frequency bins of a ``(y, p)`` pair.
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart (its figure when drawn into ``ax``).
+        Predicted against observed, with Wilson intervals and the diagonal.
     """
     check_models(tables, "tables")
     lang = resolve_lang(lang)
@@ -176,22 +170,20 @@ def plot_score_distribution(
     Parameters
     ----------
     y : array-like
-        0/1 outcomes (1 = bad).
+        Outcomes, 1 = defaulted.
     score : array-like
-        The score or PD.
+        The score or PD histogrammed.
     bins : int
         Histogram bins.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; None draws a new figure (outside pyplot).
-    lang : {"en", "zh"}
-        Language of titles and labels (Chinese falls back to English without a CJK font).
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
     score_label : str, optional
-        The x axis's label (default: the PD axis).
+        What the histograms are of, under the x axis (default: the PD axis).
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart (its figure when drawn into ``ax``).
+        Two histograms, each in shares of its own group.
     """
     lang = resolve_lang(lang)
     yy, ss = ev.check_inputs(y, score)
@@ -220,18 +212,16 @@ def plot_gains(
     Parameters
     ----------
     models : mapping
-        ``{model name: (y, p)}``: outcomes and predicted PDs per model.
+        ``{model name: (y, p)}``, one gains curve each.
     n_bins : int
-        Number of score bands.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; None draws a new figure (outside pyplot).
-    lang : {"en", "zh"}
-        Language of titles and labels (Chinese falls back to English without a CJK font).
+        Score bands along the x axis.
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart (its figure when drawn into ``ax``).
+        Cumulative capture of bads against the share declined.
     """
     check_models(models)
     lang = resolve_lang(lang)
@@ -264,20 +254,18 @@ def plot_strategy_curve(
     Parameters
     ----------
     models : mapping
-        ``{model name: (y, p)}``: outcomes and predicted PDs per model.
+        ``{model name: (y, p)}``, one strategy curve each.
     n_points : int
         Approval rates evaluated.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; None draws a new figure (outside pyplot).
-    lang : {"en", "zh"}
-        Language of titles and labels (Chinese falls back to English without a CJK font).
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
     approval_rate : float, optional
-        A policy's approval rate to mark on every curve.
+        A policy's approval rate, marked on every curve.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart (its figure when drawn into ``ax``).
+        Bad rate of the approved against approval rate.
     """
     check_models(models)
     lang = resolve_lang(lang)
@@ -317,15 +305,13 @@ def plot_psi(
         PSI or CSI by feature.
     thresholds : tuple of float
         Where "watch" and "shifted" start.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; None draws a new figure (outside pyplot).
-    lang : {"en", "zh"}
-        Language of titles and labels (Chinese falls back to English without a CJK font).
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart (its figure when drawn into ``ax``).
+        One coloured bar per feature.
     """
     lang = resolve_lang(lang)
     if not isinstance(csi, pd.Series) or csi.empty:
@@ -365,15 +351,13 @@ def plot_segment_metrics(
         :func:`riskkit.evaluate.metrics_by_segment`'s table.
     metrics : sequence of str
         The columns drawn.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; None draws a new figure (outside pyplot).
-    lang : {"en", "zh"}
-        Language of titles and labels (Chinese falls back to English without a CJK font).
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart (its figure when drawn into ``ax``).
+        Grouped bars per segment, n/a where a metric was not computed.
     """
     lang = resolve_lang(lang)
     missing = [m for m in (*metrics, "count") if m not in df.columns]
@@ -411,16 +395,15 @@ def plot_swap_set(table: pd.DataFrame, ax: Axes | None = None, lang: str = "en")
     Parameters
     ----------
     table : pandas.DataFrame
-        :func:`riskkit.evaluate.swap_set`'s table.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; None draws a new figure (outside pyplot).
-    lang : {"en", "zh"}
-        Language of titles and labels (Chinese falls back to English without a CJK font).
+        :func:`riskkit.evaluate.swap_set`'s table: one row per group (approved by both,
+        by one model only, by neither), ``group`` as index or column.
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart (its figure when drawn into ``ax``).
+        Share and bad rate of each swap group, side by side.
     """
     lang = resolve_lang(lang)
     frame = table.set_index("group") if "group" in table.columns else table

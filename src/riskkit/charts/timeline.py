@@ -66,12 +66,12 @@ def plot_line(
     marker : str, optional
         Matplotlib marker of the lines.
     ax : matplotlib.axes.Axes, optional
-        Axes to draw into; None draws a new figure (outside pyplot).
+        Where to draw (None: a new figure).
 
     Returns
     -------
     matplotlib.figure.Figure
-        The chart (its figure when drawn into ``ax``).
+        The lines and markers.
     """
     columns: Mapping[str, str]
     if isinstance(ys, str):

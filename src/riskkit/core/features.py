@@ -52,6 +52,14 @@ def _F(name: str, dtype: Dtype, unit: str, direction: Direction, kind: Kind, gro
                    **options)
 
 
+
+def _counted(name: str, group: str, window_months: int, unit: str = "count") -> Feature:
+    """A whole number over a recent window (applications, loans, overdue history): more is
+    riskier, and it ages out of its window, which is what recourse's waiting relies on."""
+    return _F(name, "int", unit, "increasing", "time_decaying", group, fmt="{:.0f}",
+              window_months=window_months, step=1, lower=0)
+
+
 FEATURES: tuple[Feature, ...] = (
     _F("age", "int", "years", "none", "immutable", "profile", fmt="{:.0f}",
        model_feature=False, protected=True, lower=18, upper=65),
@@ -68,18 +76,12 @@ FEATURES: tuple[Feature, ...] = (
        fmt="{:,.0f}", lower=0),
     _F("income_volatility", "float", "ratio", "increasing", "actionable", "income_stability",
        fmt="{:.0%}", lower=0, step=0.01),
-    _F("applications_30d", "int", "count", "increasing", "time_decaying", "borrowing_frequency",
-       fmt="{:.0f}", window_months=1, step=1, lower=0),
-    _F("applications_90d", "int", "count", "increasing", "time_decaying", "borrowing_frequency",
-       fmt="{:.0f}", window_months=3, step=1, lower=0),
-    _F("active_platforms", "int", "count", "increasing", "time_decaying", "multi_platform",
-       fmt="{:.0f}", window_months=6, step=1, lower=0),
-    _F("loans_12m", "int", "count", "increasing", "time_decaying", "borrowing_frequency",
-       fmt="{:.0f}", window_months=12, step=1, lower=0),
-    _F("overdue_count_24m", "int", "count", "increasing", "time_decaying", "overdue_history",
-       fmt="{:.0f}", window_months=24, step=1, lower=0),
-    _F("max_dpd_24m", "int", "days", "increasing", "time_decaying", "overdue_history",
-       fmt="{:.0f}", window_months=24, step=1, lower=0),
+    _counted("applications_30d", "borrowing_frequency", 1),
+    _counted("applications_90d", "borrowing_frequency", 3),
+    _counted("active_platforms", "multi_platform", 6),
+    _counted("loans_12m", "borrowing_frequency", 12),
+    _counted("overdue_count_24m", "overdue_history", 24),
+    _counted("max_dpd_24m", "overdue_history", 24, unit="days"),
     _F("months_since_last_overdue", "float", "months", "decreasing", "time_decaying",
        "overdue_history", fmt="{:.0f}", step=1, lower=0),
     _F("current_overdue", "int", "flag", "increasing", "actionable", "overdue_history",

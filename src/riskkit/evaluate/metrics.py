@@ -49,10 +49,8 @@ def check_inputs(
 
     Parameters
     ----------
-    y : array-like
-        0/1 outcomes (1 = bad).
-    p : array-like
-        Predicted PDs (or scores: higher = riskier).
+    y, p : array-like
+        An outcome vector and the scores or PDs paired with it, by position.
     probability : bool
         Require ``p`` within [0, 1].
     both_classes : bool
@@ -108,14 +106,13 @@ def auc(y: MetricInput, p: MetricInput) -> float:
 
     Parameters
     ----------
-    y : array-like
-        0/1 outcomes (1 = bad).
-    p : array-like
-        Predicted PDs (or scores: higher = riskier).
+    y, p : array-like
+        Outcomes (1 = bad) and the PDs or scores they are ranked by.
 
     Returns
     -------
     float
+        0.5 for a random ranking, 1 for a perfect one.
     """
     yy, pp = check_inputs(y, p, both_classes=True)
     return float(skm.roc_auc_score(yy, pp))
@@ -126,14 +123,13 @@ def gini(y: MetricInput, p: MetricInput) -> float:
 
     Parameters
     ----------
-    y : array-like
-        0/1 outcomes (1 = bad).
-    p : array-like
-        Predicted PDs (or scores: higher = riskier).
+    y, p : array-like
+        Outcomes (1 = bad) and the PDs or scores ranked.
 
     Returns
     -------
     float
+        0 for a random ranking, 1 for a perfect one.
     """
     return 2.0 * auc(y, p) - 1.0
 
@@ -163,14 +159,13 @@ def ks(y: MetricInput, p: MetricInput) -> float:
 
     Parameters
     ----------
-    y : array-like
-        0/1 outcomes (1 = bad).
-    p : array-like
-        Predicted PDs (or scores: higher = riskier).
+    y, p : array-like
+        Outcomes (1 = bad) and the scores whose two distributions are compared.
 
     Returns
     -------
     float
+        Between 0 and 1.
     """
     yy, pp = check_inputs(y, p, both_classes=True)
     return float(np.abs(_cumulative_shares(yy, pp)["gap"]).max())
@@ -181,14 +176,13 @@ def brier(y: MetricInput, p: MetricInput) -> float:
 
     Parameters
     ----------
-    y : array-like
-        0/1 outcomes (1 = bad).
-    p : array-like
-        Predicted PDs (or scores: higher = riskier).
+    y, p : array-like
+        Outcomes (1 = bad) and the PDs, whose squared errors are averaged.
 
     Returns
     -------
     float
+        0 for perfect foresight.
     """
     yy, pp = check_inputs(y, p, probability=True)
     return float(skm.brier_score_loss(yy, pp, labels=[0, 1]))
@@ -199,14 +193,13 @@ def log_loss(y: MetricInput, p: MetricInput) -> float:
 
     Parameters
     ----------
-    y : array-like
-        0/1 outcomes (1 = bad).
-    p : array-like
-        Predicted PDs (or scores: higher = riskier).
+    y, p : array-like
+        Outcomes (1 = bad) and the PDs whose likelihood is taken.
 
     Returns
     -------
     float
+        Nats per applicant.
     """
     yy, pp = check_inputs(y, p, probability=True)
     clipped = np.clip(pp, LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS)
@@ -223,16 +216,15 @@ def ece(y: MetricInput, p: MetricInput, n_bins: int = 10) -> float:
 
     Parameters
     ----------
-    y : array-like
-        0/1 outcomes (1 = bad).
-    p : array-like
-        Predicted PDs (or scores: higher = riskier).
+    y, p : array-like
+        Outcomes (1 = bad) and the PDs whose calibration is measured.
     n_bins : int
-        Number of equal-frequency bins.
+        Equal-frequency bins of ``p``.
 
     Returns
     -------
     float
+        A share (0.005 = half a percentage point).
     """
     _check_bins(n_bins)
     yy, pp = check_inputs(y, p, probability=True)
@@ -249,10 +241,8 @@ def classification_metrics(y: MetricInput, p: MetricInput) -> dict[str, float]:
 
     Parameters
     ----------
-    y : array-like
-        0/1 outcomes (1 = bad).
-    p : array-like
-        Predicted PDs (or scores: higher = riskier).
+    y, p : array-like
+        Outcomes (1 = bad) and the model's PDs on one split.
 
     Returns
     -------
@@ -280,12 +270,10 @@ def reliability_table(y: MetricInput, p: MetricInput, n_bins: int = 10) -> pd.Da
 
     Parameters
     ----------
-    y : array-like
-        0/1 outcomes (1 = bad).
-    p : array-like
-        Predicted PDs (or scores: higher = riskier).
+    y, p : array-like
+        Outcomes (1 = bad) and the PDs binned.
     n_bins : int
-        Number of equal-frequency bins.
+        Equal-frequency bins.
 
     Returns
     -------
@@ -317,10 +305,8 @@ def roc_curve_points(y: MetricInput, p: MetricInput) -> pd.DataFrame:
 
     Parameters
     ----------
-    y : array-like
-        0/1 outcomes (1 = bad).
-    p : array-like
-        Predicted PDs (or scores: higher = riskier).
+    y, p : array-like
+        Outcomes (1 = bad) and the scores; every distinct score is a threshold.
 
     Returns
     -------
@@ -340,10 +326,8 @@ def ks_table(y: MetricInput, p: MetricInput) -> pd.DataFrame:
 
     Parameters
     ----------
-    y : array-like
-        0/1 outcomes (1 = bad).
-    p : array-like
-        Predicted PDs (or scores: higher = riskier).
+    y, p : array-like
+        Outcomes (1 = bad) and the scores cumulated.
 
     Returns
     -------
@@ -363,17 +347,15 @@ def gains_table(y: MetricInput, p: MetricInput, n_bins: int = 10) -> pd.DataFram
 
     Parameters
     ----------
-    y : array-like
-        0/1 outcomes (1 = bad).
-    p : array-like
-        Predicted PDs (or scores: higher = riskier).
+    y, p : array-like
+        Outcomes (1 = bad) and the PDs that order the applicants.
     n_bins : int
-        Number of equal-frequency bins.
+        Score bands (deciles by default).
 
     Returns
     -------
     pandas.DataFrame
-        One row per bin, riskiest first.
+        One row per band, riskiest first.
     """
     _check_bins(n_bins)
     yy, pp = check_inputs(y, p)
@@ -408,12 +390,10 @@ def metrics_by_segment(
 
     Parameters
     ----------
-    y : array-like
-        0/1 outcomes (1 = bad).
-    p : array-like
-        Predicted PDs (or scores: higher = riskier).
+    y, p : array-like
+        Outcomes (1 = bad) and PDs of every applicant.
     segment : array-like
-        Each row's segment.
+        Each applicant's segment.
     min_count : int
         Fewest rows a segment needs for AUC and KS.
 

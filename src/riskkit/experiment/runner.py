@@ -100,9 +100,9 @@ def staging_folder(runs_dir: Path, name: str) -> Iterator[Path]:
     Parameters
     ----------
     runs_dir : Path
-        Where runs are kept.
+        The folder the finished run will be renamed into.
     name : str
-        The experiment's name.
+        The experiment's name (part of the hidden folder's).
 
     Yields
     ------
@@ -260,11 +260,11 @@ def run_from_config(path: str | os.PathLike[str], runs_dir: str | os.PathLike[st
     path : path
         The YAML config.
     runs_dir : path
-        Where the run folder goes.
+        The folder the run goes into (``runs`` by default).
     rows, seed : int, optional
         Override ``data.rows`` and ``seed``.
     quiet : bool
-        No progress bar or info logs.
+        Silence the progress bar and info logs.
     track : bool, optional
         Log to MLflow (None: as the config says).
     tracking_uri : str, optional
@@ -273,7 +273,7 @@ def run_from_config(path: str | os.PathLike[str], runs_dir: str | os.PathLike[st
     Returns
     -------
     Path
-        The run folder.
+        The run folder, complete and sealed by its manifest.
     """
     cfg = C.load_config(path, rows=rows, seed=seed)
     if cfg["data"]["rows"] < 1000:

@@ -149,16 +149,8 @@ def additivity_error(model: Any, frame: pd.DataFrame, *, reference: Reference = 
 
     Parameters
     ----------
-    model : CreditModel
-        A fitted riskkit model.
-    frame : pandas.DataFrame
-        The applicants.
-    reference : {"best", "mean"}
-        The scorecard's reference point (see the module docstring); other models ignore it.
-    engine : {"auto", "native", "fast"}
-        LightGBM's engine: FastTreeShap when available, LightGBM's own, or FastTreeShap only.
-    background : pandas.DataFrame, optional
-        The population reasons are measured against (interventional); None: path-dependent.
+    model, frame, reference, engine, background
+        As for :func:`contributions`, whose result is checked.
 
     Returns
     -------

@@ -176,22 +176,14 @@ def jeffreys_test(y: Any, pd_: Any, grades: Any = None, *, n_grades: int | None 
 
     Parameters
     ----------
-    y, pd_ : array-like
-        Outcomes (1 = default) and PDs.
-    grades : array-like of int, optional
-        Grade 1..K of each applicant (None: the portfolio as one grade).
-    n_grades : int, optional
-        K (so that empty top grades are listed).
-    alpha : float
-        Level at which grades count as rejected (raw and after Holm).
-    p_yellow, p_red : float
-        Traffic-light thresholds for p-values.
+    y, pd_, grades, n_grades, alpha, p_yellow, p_red
+        As for :func:`binomial_test`: outcomes and PDs, each applicant's grade (None: the
+        portfolio as one), the number of grades, the level and the light's thresholds.
 
     Returns
     -------
     Result
-        ``statistic`` the number of grades rejected at ``alpha``; ``p_value`` the smallest
-        Holm-adjusted p-value (the family's); ``details["grades"]`` one row per grade.
+        As :func:`binomial_test`'s, with each grade's Jeffreys p-value.
     """
     return _per_grade("jeffreys", y, pd_, grades, n_grades, alpha, p_yellow, p_red)
 
@@ -200,27 +192,18 @@ def normal_test(y: Any, pd_: Any, grades: Any = None, *, n_grades: int | None = 
                 alpha: float = 0.05, p_yellow: float = 0.05, p_red: float = 0.001) -> Result:
     """Normal approximation to the binomial test, per grade (BCBS WP14, 2005; Tasche 2008).
 
-    Where ``n PD`` is small the binomial is
-    skewed to the right and this test rejects more often than its level says.
+    Where ``n PD`` is small the binomial is skewed to the right and this test rejects
+    more often than its level says.
 
     Parameters
     ----------
-    y, pd_ : array-like
-        Outcomes (1 = default) and PDs.
-    grades : array-like of int, optional
-        Grade 1..K of each applicant (None: the portfolio as one grade).
-    n_grades : int, optional
-        K (so that empty top grades are listed).
-    alpha : float
-        Level at which grades count as rejected (raw and after Holm).
-    p_yellow, p_red : float
-        Traffic-light thresholds for p-values.
+    y, pd_, grades, n_grades, alpha, p_yellow, p_red
+        The same as :func:`binomial_test` takes.
 
     Returns
     -------
     Result
-        ``statistic`` the number of grades rejected at ``alpha``; ``p_value`` the smallest
-        Holm-adjusted p-value (the family's); ``details["grades"]`` one row per grade.
+        As :func:`binomial_test`'s, with the normal approximation's p-values.
     """
     return _per_grade("normal", y, pd_, grades, n_grades, alpha, p_yellow, p_red)
 
@@ -314,7 +297,7 @@ def brier_test(y: Any, pd_: Any, grades: Any = None, *, n_grades: int | None = N
     Parameters
     ----------
     y, pd_ : array-like
-        Outcomes (1 = default) and PDs.
+        Outcomes (1 = default) and the PDs scored.
     grades : array-like of int, optional
         Grade 1..K of each applicant (None: the portfolio as one grade).
     n_grades : int, optional

@@ -121,10 +121,8 @@ def delong(y: Any, p: Any) -> tuple[float, float]:
 
     Parameters
     ----------
-    y : array-like
-        0/1 outcomes.
-    p : array-like
-        Scores or PDs.
+    y, p : array-like
+        Outcomes (1 = default) and the scores or PDs, higher meaning riskier.
 
     Returns
     -------
@@ -247,9 +245,9 @@ def ks_test(y: Any, p: Any, *, yellow: float = 0.30, red: float = 0.20) -> Resul
     Parameters
     ----------
     y : array-like
-        0/1 outcomes.
+        0/1 outcomes, 1 = default.
     p : array-like
-        Scores or PDs.
+        Scores or PDs whose distributions for the two outcomes are compared.
     yellow, red : float
         KS below which the light is yellow, red.
 

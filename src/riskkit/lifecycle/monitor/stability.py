@@ -105,7 +105,8 @@ def stability_by_month(book: Book) -> tuple[pd.DataFrame, pd.DataFrame]:
     Parameters
     ----------
     book : Book
-        The panel read as a book.
+        The simulation's book (:func:`~riskkit.lifecycle.monitor.read_book`), with its
+        month-0 reference population.
 
     Returns
     -------
