@@ -65,6 +65,7 @@ lang = "en"
 # %%
 from riskkit.charts.population import plot_bad_rate_by_segment
 from riskkit.reporting.in_notebook import load_population, setup
+from riskkit.synth import World
 
 setup(lang)
 plot_bad_rate_by_segment(load_population(rows, seed, world=World("baseline", 0.04)), "occupation")

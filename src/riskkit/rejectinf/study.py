@@ -198,6 +198,8 @@ def run_study(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame,
     Study
     """
     cfg = {**DEFAULTS, **section}
+    # an incumbent given in part keeps the defaults of the keys it leaves out
+    cfg["incumbent"] = {**DEFAULTS["incumbent"], **(section.get("incumbent") or {})}
     problems = check_section(cfg)
     if problems:
         raise ConfigError("; ".join(problems))
