@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from riskkit.core.machinery import KeyedFutures
 from riskkit.lifecycle import analysis as A
 from riskkit.lifecycle import lender as LL
 from riskkit.lifecycle import simulation as L
@@ -157,11 +158,11 @@ def test_a_lender_started_early_is_the_lender_fitted_directly(monkeypatch) -> No
     """``start_default_lender`` (what ``riskkit simulate`` calls before its chart imports)
     fits on a thread; ``default_lender`` then returns that fit, the same trees and cut-off a
     direct fit gives; a failed fit leaves the cache so that a retry fits anew."""
-    monkeypatch.setattr(LL, "_LENDERS", {})
+    monkeypatch.setattr(LL, "_LENDERS", KeyedFutures())
     LL.start_default_lender(BASELINE, 13, rows=4_000)
     early_model, early_policy = LL.default_lender(BASELINE, 13, rows=4_000)
     assert LL.default_lender(BASELINE, 13, rows=4_000)[0] is early_model  # cached, not refitted
-    monkeypatch.setattr(LL, "_LENDERS", {})
+    monkeypatch.setattr(LL, "_LENDERS", KeyedFutures())
     model, policy = LL.default_lender(BASELINE, 13, rows=4_000)
     assert early_model.booster_.model_to_string() == model.booster_.model_to_string()
     assert early_policy.cutoff == policy.cutoff

@@ -11,7 +11,6 @@ import argparse
 import logging
 import signal
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from riskkit.cli_support import (
 )
 from riskkit.core.argtypes import OneLineParser, non_negative_int, positive_int, rate
 from riskkit.core.errors import ConfigError
+from riskkit.core.machinery import on_main_thread, quick_thread_switching
 from riskkit.reporting.cli import add_validate_commands  # riskkit validate, validate-power
 
 log = logging.getLogger("riskkit")
@@ -285,7 +285,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
     # helper threads (the lender's fit, the panel's encoder) wait up to the GIL switch
     # interval each time they return from C: a tenth of it, the lender's fit 1.7 -> 1.45 s
-    sys.setswitchinterval(0.0005)
+    quick_thread_switching()
     run = None
     if args.run is not None:
         from riskkit.experiment import load_run  # only then: the run-folder machinery is large
@@ -460,7 +460,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     # `kill PID` would end the process without running any clean-up code and leave a
     # temporary file or a staging folder; raised as an exception it unwinds like Ctrl-C.
-    on_main = threading.current_thread() is threading.main_thread()
+    on_main = on_main_thread()
     previous = signal.signal(signal.SIGTERM, _raise_terminated) if on_main else None
     try:
         return run_handler(args, handler)

@@ -7,10 +7,7 @@ and version control shows only real changes.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import sys
-import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +18,7 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import write_with
+from riskkit.core.machinery import share_with_forked_child
 
 FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
 _SOURCE_GID = "riskkit-source-line"
@@ -194,44 +192,18 @@ def export_all(figures: Mapping[str, Figure], folder: str | os.PathLike[str],
     for name in figures:
         check_name(name, formats)
     items = list(figures.items())
-    can_fork = sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
-    if parallel and can_fork and len(items) > 1:
-        context = multiprocessing.get_context("fork")
-        taken = context.Value("i", 0)
-        child = context.Process(target=_export_in_child,
-                                args=(items, folder, formats, dpi, taken), daemon=True)
-        child.start()
-        try:
-            _export_taken(items, folder, formats, dpi, taken)
-        finally:
-            child.join()
-        if child.exitcode != 0:
-            raise RuntimeError(f"writing charts in {folder} failed in the child process "
-                               f"(exit code {child.exitcode}; its error is printed above)")
-    else:
-        for name, fig in items:
-            export(fig, name, folder, formats, dpi)
-    return [Path(folder) / f"{name}.{fmt}" for name, _ in items for fmt in formats]
 
-
-def _export_taken(items: list[tuple[str, Figure]], folder: str | os.PathLike[str],
-                  formats: Sequence[str], dpi: int, taken: Any) -> None:
-    """Export the next figure nobody has taken, until none is left."""
-    while True:
-        with taken.get_lock():
-            index = taken.value
-            taken.value += 1
-        if index >= len(items):
-            return
+    def do(index: int) -> None:
         name, fig = items[index]
         export(fig, name, folder, formats, dpi)
 
-
-def _export_in_child(items: list[tuple[str, Figure]], folder: str | os.PathLike[str],
-                     formats: Sequence[str], dpi: int, taken: Any) -> None:
     try:
-        _export_taken(items, folder, formats, dpi, taken)
-    except BaseException:
-        traceback.print_exc()
-        sys.stderr.flush()
-        os._exit(1)
+        shared = parallel and len(items) > 1 and share_with_forked_child(len(items), do)
+    except RuntimeError as error:
+        raise RuntimeError(f"writing charts in {folder} failed: {error}") from None
+    if not shared:
+        for index in range(len(items)):
+            do(index)
+    return [Path(folder) / f"{name}.{fmt}" for name, _ in items for fmt in formats]
+
+

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from riskkit.core.io import atomic_path
-from riskkit.core.memory import release_freed_memory
+from riskkit.core.machinery import release_freed_memory, single_thread
 
 #: Arrow's default largest row group (``write_table``'s ``row_group_size=None``).
 ROW_GROUP_ROWS = 1024 * 1024
@@ -50,7 +50,7 @@ class ParquetStream:
         self.row_group_rows = int(row_group_rows)
         self.written = 0
         self._writer: pq.ParquetWriter | None = None
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
+        self._pool = single_thread("parquet")
         self._jobs: list[Future[None]] = []
 
     def rows_done(self, done: int, rows: RowSource) -> None:

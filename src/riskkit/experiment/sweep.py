@@ -27,7 +27,6 @@ import itertools
 import json
 import logging
 import math
-import multiprocessing
 import os
 import re
 import shutil
@@ -44,6 +43,7 @@ from riskkit.charts import export, style_context
 from riskkit.charts.sweep import plot_sweep_metric
 from riskkit.core.errors import ConfigError, RiskkitError
 from riskkit.core.io import write_parquet, write_text
+from riskkit.core.machinery import process_pool
 from riskkit.experiment import config as C
 from riskkit.experiment.checks import check_measurable
 from riskkit.experiment.flatten import flatten_metrics
@@ -239,7 +239,7 @@ def run_point(cfg: dict[str, Any], out: str) -> str:
 def _executor(workers: int) -> ProcessPoolExecutor:
     # spawn, not fork: a forked child would inherit the parent's threads (tqdm's monitor,
     # OpenMP pools) in whatever state they were in
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    return process_pool(workers)
 
 
 def run_sweep(user: Mapping[str, Any], grid: Mapping[str, Sequence[Any]],

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,8 +38,8 @@ from riskkit.charts.lifecycle import lifecycle_figures as figures
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import write_json, write_parquet
+from riskkit.core.machinery import release_freed_memory, single_thread
 from riskkit.core.mathx import ratio_logit
-from riskkit.core.memory import release_freed_memory
 from riskkit.core.parquet_stream import RowSource, streamed_parquet
 from riskkit.evaluate import auc
 from riskkit.explain import approved_reference, contributions
@@ -292,7 +292,7 @@ def run_simulation(out_dir: str | os.PathLike[str], borrowers: int, months: int,
     # group by row group as its rows become final, and the selection-bias models (LightGBM,
     # one thread, no GIL while it fits) are fitted once month 0 is over. Neither changes what
     # the simulation computes, so the files are those of running everything in sequence.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="selection") as pool:
+    with single_thread("selection") as pool:
         started: list[Future[pd.DataFrame]] = []
         with streamed_parquet(out / PANEL_FILE, borrowers * months) as stream:
 

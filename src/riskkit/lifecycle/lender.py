@@ -7,9 +7,6 @@ the outcomes it sees; the simulation moves the borrowers.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -18,6 +15,7 @@ import pandas as pd
 
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
+from riskkit.core.machinery import KeyedFutures
 from riskkit.core.mathx import ratio_logit, sigmoid
 from riskkit.models import make_model
 from riskkit.policy import Decisions, Policy
@@ -97,8 +95,7 @@ class Lender:
 
 
 LenderKey = tuple[World, int, int, str]
-_LENDERS: dict[LenderKey, Future[tuple[Any, Any]]] = {}
-_LENDERS_LOCK = threading.Lock()
+_LENDERS: KeyedFutures[tuple[Any, Any]] = KeyedFutures()
 
 
 def default_lender(world: World, seed: int, rows: int = 50_000,
@@ -114,10 +111,10 @@ def default_lender(world: World, seed: int, rows: int = 50_000,
     """
     world = world.without_calendar()  # the rows are drawn at month 0: one lender serves all
     key = (world, int(seed), int(rows), model)
-    fitting, mine = _claim(key)
+    fitting, mine = _LENDERS.claim(key)
     if mine:
-        _settle(fitting, key, lambda: _fit_lender(_training_rows(world, key[1], key[2]), key[1],
-                                                  model, world))
+        _LENDERS.settle(key, fitting, lambda: _fit_lender(_training_rows(world, key[1], key[2]),
+                                                          key[1], model, world))
     return fitting.result()
 
 
@@ -139,43 +136,17 @@ def start_default_lender(world: World, seed: int, rows: int = 50_000,
     """
     world = world.without_calendar()
     key = (world, int(seed), int(rows), model)
-    fitting, mine = _claim(key)
+    fitting, mine = _LENDERS.claim(key)
     if not mine:
         return
     try:
         population = _training_rows(world, key[1], key[2])
     except BaseException as error:
-        _fail(fitting, key, error)
+        _LENDERS.fail(key, fitting, error)
         raise
-    threading.Thread(target=_settle, name="lender", daemon=True,
-                     args=(fitting, key,
-                           lambda: _fit_lender(population, key[1], model, world))).start()
-
-
-def _claim(key: LenderKey) -> tuple[Future[tuple[Any, Any]], bool]:
-    """The cache entry of this lender, and whether the caller must fit it."""
-    with _LENDERS_LOCK:
-        if key in _LENDERS:
-            return _LENDERS[key], False
-        _LENDERS[key] = Future()
-        return _LENDERS[key], True
-
-
-def _settle(fitting: Future[tuple[Any, Any]], key: LenderKey,
-            fit: Callable[[], tuple[Any, Any]]) -> None:
-    """Fit the lender into ``fitting``."""
-    try:
-        fitting.set_result(fit())
-    except BaseException as error:
-        _fail(fitting, key, error)
-
-
-def _fail(fitting: Future[tuple[Any, Any]], key: LenderKey,
-          error: BaseException) -> None:
-    """A failed fit leaves the cache, so a retry fits anew."""
-    with _LENDERS_LOCK:
-        _LENDERS.pop(key, None)
-    fitting.set_exception(error)
+    _LENDERS.settle_in_background(key, fitting,
+                                  lambda: _fit_lender(population, key[1], model, world),
+                                  name="lender")
 
 
 def _training_rows(world: World, seed: int, rows: int) -> pd.DataFrame:

@@ -52,7 +52,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,8 +63,8 @@ from tqdm.auto import tqdm
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import read_json, write_json, write_parquet
+from riskkit.core.machinery import release_freed_memory, single_thread
 from riskkit.core.mathx import sigmoid
-from riskkit.core.memory import release_freed_memory
 from riskkit.core.parquet_stream import RowSource
 from riskkit.lifecycle.behaviour import (
     Behaviour,
@@ -245,7 +244,7 @@ def simulate(borrowers: int, months: int, seed: int, model: Any = None, policy: 
     check_cutoff_rule(cutoff_rule)  # before the lender and the borrowers are made
     _fit_truths(world)
     if model is None:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lender") as pool:
+        with single_thread("lender") as pool:
             fitting = pool.submit(default_lender, world, seed)
             warm_up_predictor()  # ready before the lender's first prediction needs it
             state = init_state(world.generate(borrowers, seed), month_rng(seed, -1, 0))

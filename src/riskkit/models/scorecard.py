@@ -27,7 +27,6 @@ and refuses to continue if a single value differs.
 from __future__ import annotations
 
 import signal
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -42,6 +41,7 @@ from sklearn.utils.validation import check_is_fitted
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import write_with
+from riskkit.core.machinery import on_main_thread
 from riskkit.core.registry import Registry
 from riskkit.models.base import CreditModel
 
@@ -184,7 +184,7 @@ def ctrl_c_kept() -> Iterator[None]:
     before the solve (the same fix RMG-Py made for lpsolve) keeps Ctrl-C an exception.
     Only the main thread may set signal handlers; elsewhere this does nothing.
     """
-    if threading.current_thread() is not threading.main_thread():
+    if not on_main_thread():
         yield
         return
     handler = signal.getsignal(signal.SIGINT)

@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from riskkit import __version__
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import atomic_path, write_json
+from riskkit.core.machinery import single_thread
 from riskkit.synth.population import BLOCK_ROWS, check_arguments
 from riskkit.synth.truth import TruthModel
 from riskkit.synth.world import World
@@ -217,7 +218,7 @@ def _stream_blocks(blocks: Iterator[pd.DataFrame], tmp: Path, builder: CardBuild
         builder.add(block)
 
     pending: Future[None] | None = None
-    pool = ThreadPoolExecutor(max_workers=1)
+    pool = single_thread("parquet")
     try:
         for block in blocks:
             if pending is not None:

@@ -44,6 +44,7 @@ from scipy.optimize import brentq
 
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
+from riskkit.core.machinery import in_background
 from riskkit.core.mathx import sigmoid
 from riskkit.synth.draws import draw_reference_features
 from riskkit.synth.worlds import (
@@ -268,8 +269,7 @@ def start_truth_fit(target_bad_rate: float, spec: WorldSpec) -> None:
     second of imports on one core); whoever asks for the truth next waits for this fit
     (the lock of :func:`truth_model`) instead of starting another.
     """
-    threading.Thread(target=truth_model, args=(target_bad_rate, 0.0, spec), name="truth",
-                     daemon=True).start()
+    in_background(truth_model, target_bad_rate, 0.0, spec, name="truth")
 
 
 def release_reference_sample() -> None:

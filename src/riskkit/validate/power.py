@@ -17,10 +17,9 @@ in whatever order.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +29,7 @@ from scipy import special
 from statsmodels.stats.proportion import proportion_confint
 from tqdm.auto import tqdm
 
+from riskkit.core.machinery import process_pool
 from riskkit.validate.calibration import binomial_p, jeffreys_p, normal_p, spiegelhalter_z
 from riskkit.validate.discrimination import delong, delong_from_counts
 from riskkit.validate.pool import DRIFT_MONTHS, KINDS, Cell, PoolSpec, cell_arrays, pool
@@ -306,8 +306,7 @@ def run_power(spec: PoolSpec, cells: Iterable[Cell], sizes: Sequence[int], reps:
     raw: dict[tuple[Cell, int], dict[str, np.ndarray]] = {}
     bar = tqdm(total=len(tasks), desc="validate-power", unit="task", disable=quiet, leave=False)
     own = executor is None and workers > 1
-    pool_ = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(
-        "spawn")) if own else executor
+    pool_ = process_pool(workers) if own else executor
     try:
         if pool_ is None:
             for cell, n in tasks:

@@ -1,0 +1,242 @@
+"""Performance machinery behind one door: threads, worker pools, keyed futures, processes,
+the interpreter's thread switching and the C allocator.
+
+Contract
+--------
+Research code (the truth, the lifecycle, the charts, sweeps, the power study) says *what* may
+run beside what; this module alone says *how*. Nothing here changes what is computed, only
+when and on which thread or process: every output that passes through it is pinned by a hash
+(the lifecycle panel in ``tests/test_lifecycle_speed.py``, a run's decisions in
+``tests/test_one_world.py``), so a change here that moves a bit fails there.
+
+- :func:`in_background` starts a function on a daemon thread and hands back the future of
+  its result (work that mostly runs without the GIL: NumPy draws, LightGBM fits).
+- :func:`single_thread` is an executor with one worker thread (a writer beside the main
+  loop); use it in ``with`` or shut it down yourself.
+- :class:`KeyedFutures` is a per-process cache of results that are being or have been
+  computed, claimed once per key, so two callers never compute the same thing twice and a
+  failure leaves the cache (a retry computes anew).
+- :func:`process_pool` is a pool of fresh interpreters (``spawn``): a forked child would
+  inherit the parent's threads (tqdm's monitor, OpenMP pools) in whatever state they were in.
+  :func:`share_with_forked_child` is for the one place that forks on purpose (charts
+  drawn from figures already in memory, by a child that starts no threads);
+  :func:`fork_context` is that start method, or None where the platform cannot fork.
+- :func:`quick_thread_switching` shortens the GIL switch interval for a command whose helper
+  threads come back from C often; :func:`on_main_thread` says whether signal handlers may be
+  set here; :func:`release_freed_memory` trims the C allocator.
+
+Plain memoisation stays at the definition (``functools.cache``/``lru_cache``); what holds
+memory a long job wants back says so in its docstring and offers a ``release_*`` function.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import multiprocessing
+import os
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from multiprocessing.context import BaseContext
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+#: The GIL switch interval a long command sets (seconds): Python's default is 5 ms, and a
+#: helper thread returning from C waits up to that long for the main thread (the lifecycle's
+#: lender fit beside the imports 1.7 -> 1.45 s at 0.5 ms).
+QUICK_SWITCH_INTERVAL = 0.0005
+
+
+def in_background(function: Callable[..., T], *args: object, name: str) -> Future[T]:
+    """Run ``function(*args)`` on a new daemon thread; the future holds its result or error.
+
+    Parameters
+    ----------
+    function, args
+        The work and its arguments.
+    name
+        The thread's name (seen in tracebacks and profilers).
+
+    Returns
+    -------
+    concurrent.futures.Future
+        Done when the function returns or raises.
+    """
+    future: Future[T] = Future()
+
+    def work() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(function(*args))
+        except BaseException as error:  # handed to whoever waits, never lost on the thread
+            future.set_exception(error)
+
+    threading.Thread(target=work, name=name, daemon=True).start()
+    return future
+
+
+def single_thread(name: str) -> ThreadPoolExecutor:
+    """An executor with one worker thread named ``name``: jobs run in the order submitted.
+
+    Parameters
+    ----------
+    name
+        Prefix of the worker thread's name.
+
+    Returns
+    -------
+    concurrent.futures.ThreadPoolExecutor
+        Use it in ``with`` (waits for its jobs on exit) or call ``shutdown`` yourself.
+    """
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+
+
+class KeyedFutures(Generic[T]):
+    """Results by key, each computed once per process whoever asks first.
+
+    Why: a command may start a computation early on a thread (the lifecycle's default lender
+    while the charts import) and a later caller must take that result instead of repeating
+    the work; a computation that failed must not stay cached as a failure.
+    """
+
+    def __init__(self) -> None:
+        self._futures: dict[Hashable, Future[T]] = {}
+        self._lock = threading.Lock()
+
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._futures
+
+    def claim(self, key: Hashable) -> tuple[Future[T], bool]:
+        """The future of ``key``, and whether the caller must compute it (True only once)."""
+        with self._lock:
+            if key in self._futures:
+                return self._futures[key], False
+            self._futures[key] = Future()
+            return self._futures[key], True
+
+    def settle(self, key: Hashable, future: Future[T], compute: Callable[[], T]) -> None:
+        """Compute a claimed key's result into its future (a failure leaves the cache)."""
+        try:
+            future.set_result(compute())
+        except BaseException as error:
+            self.fail(key, future, error)
+
+    def fail(self, key: Hashable, future: Future[T], error: BaseException) -> None:
+        """Record ``error`` for whoever waits on ``future`` and forget ``key``."""
+        with self._lock:
+            self._futures.pop(key, None)
+        future.set_exception(error)
+
+    def settle_in_background(self, key: Hashable, future: Future[T],
+                             compute: Callable[[], T], *, name: str) -> None:
+        """:meth:`settle` on a daemon thread named ``name``."""
+        threading.Thread(target=self.settle, args=(key, future, compute), name=name,
+                         daemon=True).start()
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` fresh interpreters (``spawn``), for work that is CPU-bound in Python.
+
+    Parameters
+    ----------
+    workers
+        How many processes.
+
+    Returns
+    -------
+    concurrent.futures.ProcessPoolExecutor
+    """
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def share_with_forked_child(count: int, do: Callable[[int], None]) -> bool:
+    """Do items ``0..count-1`` with a forked child: each process takes the next item nobody
+    has taken (a shared counter) until none is left. False, doing nothing, where the
+    platform cannot fork.
+
+    Why fork: the items (figures, say) are already in this process's memory, and a forked
+    child sees them without pickling; it must start no threads (it inherits none running).
+    A failure in the child is printed there and raised here as a RuntimeError once both
+    processes are done.
+
+    Parameters
+    ----------
+    count
+        How many items.
+    do
+        ``do(index)`` does one item; called in both processes.
+
+    Returns
+    -------
+    bool
+        Whether the items were done (False: the caller does them itself).
+    """
+    context = fork_context()
+    if context is None:
+        return False
+    taken = context.Value("i", 0)
+
+    def take_until_done() -> None:
+        while True:
+            with taken.get_lock():
+                index = taken.value
+                taken.value += 1
+            if index >= count:
+                return
+            do(index)
+
+    def in_child() -> None:
+        try:
+            take_until_done()
+        except BaseException:
+            traceback.print_exc()
+            sys.stderr.flush()
+            os._exit(1)
+
+    child = context.Process(target=in_child, daemon=True)
+    child.start()
+    try:
+        take_until_done()
+    finally:
+        child.join()
+    if child.exitcode != 0:
+        raise RuntimeError(f"the forked child failed (exit code {child.exitcode}; its error "
+                           "is printed above)")
+    return True
+
+
+def fork_context() -> BaseContext | None:
+    """The ``fork`` start method on Linux, else None (the caller does the work in process)."""
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return None
+
+
+def quick_thread_switching() -> None:
+    """Set the interpreter's GIL switch interval to :data:`QUICK_SWITCH_INTERVAL` for this process."""
+    sys.setswitchinterval(QUICK_SWITCH_INTERVAL)
+
+
+def on_main_thread() -> bool:
+    """Whether the caller runs on the main thread (the only one that may set signal handlers)."""
+    return threading.current_thread() is threading.main_thread()
+
+
+def release_freed_memory() -> None:
+    """Hand memory that was freed back to the operating system (glibc's ``malloc_trim``).
+
+    Why: fitting the lender and generating the population free many small blocks that
+    glibc keeps for reuse, while the panel's large arrays are mapped afresh; without this
+    the freed blocks (about 90 MB for the default lender) stay in the peak resident memory
+    of a simulation. A no-op where the C library has no ``malloc_trim``.
+    """
+    name = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    if trim is not None:
+        trim(0)

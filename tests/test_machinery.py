@@ -1,0 +1,57 @@
+"""The performance machinery's door (riskkit.core.machinery): what it promises callers."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from riskkit.core.machinery import KeyedFutures, fork_context, in_background, on_main_thread
+
+
+def test_in_background_hands_back_the_result_and_the_error_on_another_thread() -> None:
+    where = in_background(lambda: threading.current_thread().name, name="probe").result(5)
+    assert where == "probe"
+    with pytest.raises(ZeroDivisionError):
+        in_background(lambda: 1 / 0, name="fails").result(5)
+
+
+def test_keyed_futures_compute_once_and_forget_a_failure() -> None:
+    cache: KeyedFutures[int] = KeyedFutures()
+    calls: list[int] = []
+    future, mine = cache.claim("k")
+    assert mine and "k" in cache
+    cache.settle_in_background("k", future, lambda: calls.append(1) or 7, name="k")
+    again, mine_again = cache.claim("k")
+    assert again is future and not mine_again and again.result(5) == 7 and calls == [1]
+    broken, _ = cache.claim("bad")
+    cache.settle("bad", broken, lambda: 1 // 0)
+    assert "bad" not in cache
+    with pytest.raises(ZeroDivisionError):
+        broken.result(0)
+    assert cache.claim("bad")[1]  # a retry computes anew
+
+
+def test_fork_context_is_fork_or_none_and_the_main_thread_is_known() -> None:
+    context = fork_context()
+    assert context is None or context.get_start_method() == "fork"
+    assert on_main_thread()
+    assert in_background(on_main_thread, name="side").result(5) is False
+
+
+def test_no_research_module_starts_threads_or_pools_itself() -> None:
+    """The door is the only one: outside it (and the benchmarks), no module of riskkit
+    creates a thread, an executor, a process or touches the switch interval or malloc."""
+    import pathlib
+
+    import riskkit
+    root = pathlib.Path(riskkit.__file__).parent
+    words = ("threading.Thread(", "ThreadPoolExecutor(", "ProcessPoolExecutor(",
+             "setswitchinterval", "malloc_trim", 'get_context("fork")', "Process(target")
+    offenders = []
+    for path in root.rglob("*.py"):
+        rel = path.relative_to(root).as_posix()
+        if rel == "core/machinery.py" or rel.startswith("bench/") or "benchmark" in rel:
+            continue
+        text = path.read_text(encoding="utf-8")
+        offenders += [f"{rel}: {w}" for w in words if w in text]
+    assert not offenders, offenders
