@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit.core.errors import ConfigError
+from riskkit.trees import CATEGORICAL, read_booster
 from riskkit.treeshap._explainer import FastTreeShap
 
 WOODELF_MISSING = "woodelf-explainer not installed (pip install 'riskkit[bench]'): skipped"
@@ -55,13 +56,7 @@ def refit_without_categoricals(
 
 
 def _categorical_splits(booster: lgb.Booster) -> int:
-    found, stack = 0, [t["tree_structure"] for t in booster.dump_model()["tree_info"]]
-    while stack:
-        node = stack.pop()
-        if "split_index" in node:
-            found += node["decision_type"] == "=="
-            stack += [node["left_child"], node["right_child"]]
-    return found
+    return int((read_booster(booster).trees.node_decision & CATEGORICAL).astype(bool).sum())
 
 
 def _ours(booster: lgb.Booster, bg: np.ndarray, X: np.ndarray, repeats: int) -> dict[str, Any]:
