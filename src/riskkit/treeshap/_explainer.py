@@ -20,7 +20,7 @@ from riskkit.treeshap._model import MAX_PATH_FEATURES, flatten_booster
 from riskkit.treeshap._plan import make_plan
 
 # Defaults measured on 300-tree, 31-leaf models of depth 6, 8 and unlimited (2-core Xeon,
-# AVX-512, 2 MiB L2 per core); see ``scaling_table``.
+# AVX-512, 2 MiB L2 per core) with riskkit.bench.scaling_table.
 # A leaf with more than 12 distinct path features (rare below depth ~12) costs O(k^2) per
 # row instead; its table would be 2^k x k doubles (>= 400 KB) and mostly cache misses.
 DEFAULT_MAX_TABLE_BITS = 12
@@ -141,6 +141,7 @@ class FastTreeShap:
 
     @property
     def feature_names(self) -> list[str]:
+        """The model's features, in the order of the contributions' columns."""
         return list(self._m.feature_names)
 
     @property
@@ -163,10 +164,24 @@ class FastTreeShap:
     def contributions(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Per-feature contributions in raw score, plus the expected value in the last column.
 
-        Same layout as ``booster.predict(X, pred_contrib=True)``: shape
-        ``(n_rows, n_features + 1)``; each row sums to ``booster.predict(X, raw_score=True)``.
-        ``X`` is a DataFrame with the model's feature names (categoricals as pandas
-        ``category``) or a numeric array in the model's column order, with category codes.
+        Parameters
+        ----------
+        X:
+            A DataFrame with the model's feature names (categoricals as pandas
+            ``category``; columns matched by name) or a numeric array in the model's column
+            order, with category codes.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(n_rows, n_features + 1)``, the layout of
+            ``booster.predict(X, pred_contrib=True)``; each row sums to
+            ``booster.predict(X, raw_score=True)``.
+
+        Raises
+        ------
+        DataError
+            Columns or dtypes LightGBM would misread.
         """
         m = self._m
         x = to_matrix(X, m.feature_names, m.pandas_categorical)
