@@ -19,12 +19,12 @@ from riskkit.bench import (
     benchmark_treeshap,
     categorical_splits,
     main,
-    run_measured,
     scaling_table,
     synthetic_credit_frame,
 )
 from riskkit.bench import runner as bench
 from riskkit.bench.interventional import interventional_lines
+from riskkit.bench.measure import run_measured
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.lifecycle import simulation as L

@@ -14,8 +14,9 @@ mean). Library packages hold no benchmark code: it all lives here.
 * :func:`generator_section`, :func:`record_block_draws`, :func:`replay_draws` -- the
   generator against its own random draws;
 * :func:`benchmark_lifecycle` -- borrower-months per second of the lifecycle simulation;
-* :func:`run_measured` -- wall time and peak memory of a command and every process it starts
-  (``python -m riskkit.bench.measure COMMAND``), for the Dask engine;
+* ``python -m riskkit.bench.measure COMMAND`` (:mod:`riskkit.bench.measure`, not imported
+  here so that ``-m`` runs it cleanly) -- wall time and peak memory of a command and every
+  process it starts, for the Dask engine;
 * :func:`best` -- the timing helper every benchmark shares.
 """
 
@@ -28,7 +29,6 @@ from riskkit.bench.interventional import (
     refit_without_categoricals,
 )
 from riskkit.bench.lifecycle import benchmark_lifecycle
-from riskkit.bench.measure import run_measured
 from riskkit.bench.runner import SECTIONS, format_report, main, run_bench
 from riskkit.bench.sizes import FULL, QUICK, SEED, BenchSizes, best
 from riskkit.bench.treeshap import (
@@ -56,7 +56,6 @@ __all__ = [
     "refit_without_categoricals",
     "replay_draws",
     "run_bench",
-    "run_measured",
     "scaling_table",
     "synthetic_credit_frame",
     "train_booster",
