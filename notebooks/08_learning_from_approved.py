@@ -45,7 +45,7 @@ import riskkit.experiment
 from riskkit.rejectinf import run_study
 from riskkit.rejectinf import figures as RF
 from riskkit.rejectinf.loop import NEVER, simulate_retraining
-from riskkit.reporting.notebooks import publisher, setup
+from riskkit.reporting.in_notebook import publisher, setup
 
 lang = setup(lang)
 run = riskkit.experiment.ensure_run(run_dir, rows=rows, seed=seed)
@@ -68,7 +68,8 @@ section = {
                                "credit_history_months"]},
     "acceptance_rate": acceptance_rate,
 }
-study = run_study(run.data("train"), run.data("valid"), run.data("test"), section, seed)
+study = run_study(run.data("train"), run.data("valid"), run.data("test"), section, seed,
+                  world=run.world)
 table = study.table()
 metrics = study.metrics()
 acc = metrics["methods"]["accepted_only"]
@@ -124,9 +125,9 @@ display(Markdown(
 
 # %%
 n_loop = borrowers or max(1_000, rows // 4)
-loops = {NEVER: simulate_retraining(n_loop, months, seed, None)[1],
-         "accepted_only": simulate_retraining(n_loop, months, seed, retrain_every)[1],
-         loop_method: simulate_retraining(n_loop, months, seed, retrain_every, loop_method)[1]}
+loops = {name: simulate_retraining(n_loop, months, seed, every, method, world=run.world)[1]
+         for name, every, method in ((NEVER, None, None), ("accepted_only", retrain_every, None),
+                                     (loop_method, retrain_every, loop_method))}
 for name, fig in RF.loop_figures(loops).items():
     show(fig, name)
 

@@ -4,6 +4,7 @@ agree to 1e-9, keep the keys ``--json`` always wrote, and live in riskkit.bench 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -30,11 +31,13 @@ from riskkit.core.errors import ConfigError
 from riskkit.lifecycle import simulation as L
 from riskkit.models import LGBMModel, make_model
 from riskkit.policy import Policy
-from riskkit.synth import BLOCK_ROWS, generate
+from riskkit.synth import BLOCK_ROWS, World
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "riskkit"
+BASELINE = World("baseline", 0.04)  # the world the stand-alone benchmarks are run in
 #: The keys ``riskkit bench --json`` wrote per section before the benchmarks moved into
-#: riskkit.bench (commit 094f6a3): readers of old files still find every one of them.
+#: riskkit.bench (commit 094f6a3; ``monitor`` and ``validate_power`` as main wrote them when
+#: the move was merged, efc50e8): readers of old files still find every one of them.
 KEYS = {
     "shap": {"rows", "shap_rows", "setup_s", "ours_rows_per_s", "shap_rows_per_s", "speedup",
              "max_abs_diff", "n_trees", "deepest_leaf", "lightgbm_rows_per_s",
@@ -50,6 +53,13 @@ KEYS = {
                   "borrower_months_per_cpu_s", "threads", "peak_rss_mb", "added_rss_mb",
                   "panel_mb", "vs_generator", "status", "section_s"},
     "run": {"rows", "oot_rows", "total_s", "wall_s", "stages", "status", "section_s"},
+    "monitor": {"borrowers", "months", "downturn_from", "simulate_s", "read_s",
+                "read_columns_s", "tables_s", "borrower_months_per_s", "tables_vs_simulate",
+                "read_vs_floor", "tables", "status", "section_s"},
+    "validate_power": {"seconds", "budget_s", "share_of_budget", "cpu_seconds",
+                       "two_core_seconds", "two_core_share_of_budget", "reps", "sizes",
+                       "defects", "pool_rows", "samples", "applicants_per_s",
+                       "false_alarm_jeffreys_portfolio", "status", "section_s"},
 }
 SCALING_KEYS = {"num_leaves", "max_depth", "default", "test_auc", "auc_minus_default",
                 "n_trees", "deepest_leaf", "ours_rows_per_s", "shap_rows_per_s", "speedup",
@@ -61,6 +71,9 @@ pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 TINY = BenchSizes(train_rows=5000, explain_rows=1000, shap_rows=200, settings=((7, 3), (31, 6)),
                   scaling_rows=500, scaling_shap_rows=100, generator_rows=BLOCK_ROWS + 10,
                   lifecycle_borrowers=300, lifecycle_months=3, run_rows=1000)
+
+
+TINY_MONITOR = dataclasses.replace(TINY, monitor_borrowers=600, monitor_months=6)
 
 
 def positive(x: float) -> bool:
@@ -119,6 +132,19 @@ def test_an_unknown_section_is_a_config_error():
         main(quiet=True, sizes=TINY, sections=("gpu",))
 
 
+def test_monitor_section_at_tiny_size(capsys):
+    result = bench._guarded("monitor", lambda: bench.monitor_section(TINY_MONITOR, True))
+    assert result["status"] == "ok", result.get("traceback")
+    assert set(result) >= KEYS["monitor"]
+    for key in ("simulate_s", "read_s", "read_columns_s", "tables_s", "borrower_months_per_s",
+                "tables_vs_simulate", "read_vs_floor"):
+        assert positive(result[key]), key
+    assert result["tables"] >= 12
+    lines = bench.format_report({"meta": {"cpus": 2, "load_avg_start": [0.0]},
+                                 "monitor": result})
+    assert "monitor tables 600 x 6" in lines and "of it" in lines
+
+
 def test_lifecycle_and_run_sections_at_tiny_size():
     life = bench._guarded("lifecycle", lambda: bench.lifecycle_section(TINY, True, 1e6))
     assert life["status"] == "ok" and set(life) >= KEYS["lifecycle"]
@@ -130,6 +156,18 @@ def test_lifecycle_and_run_sections_at_tiny_size():
     assert set(run["stages"]) >= {"data", "fit", "explain", "figures"}
     assert sum(s["share"] for s in run["stages"].values()) == pytest.approx(1.0)
     assert all(s["seconds"] >= 0 for s in run["stages"].values())
+
+
+def test_validate_power_section_at_tiny_size():
+    sizes = BenchSizes(**{**TINY.__dict__, "power_reps": 2, "power_sizes": (200,),
+                          "power_pool": 3000})
+    out = bench._guarded("validate_power", lambda: bench.validate_power_section(sizes, True))
+    assert out["status"] == "ok", out.get("reason")
+    assert set(out) >= KEYS["validate_power"]
+    assert out["samples"] == 2 * 1 * 6 and out["defects"] == 6
+    assert positive(out["seconds"]) and out["share_of_budget"] == out["seconds"] / 900
+    assert "validate-power 2 reps x 1 sizes x 6 defects" in bench.format_report(
+        {"meta": {"cpus": 2, "load_avg_start": [0.0]}, "validate_power": out})
 
 
 def test_treeshap_benchmark_and_scaling_table_report_agreeing_numbers() -> None:
@@ -148,7 +186,7 @@ def test_treeshap_benchmark_and_scaling_table_report_agreeing_numbers() -> None:
 
 
 def test_interventional_benchmark_reports_agreeing_numbers() -> None:
-    frame = generate(6000, seed=11)
+    frame = BASELINE.generate(6000, 11)
     train, valid, test = frame.iloc[:3600], frame.iloc[3600:4800], frame.iloc[4800:]
     model = LGBMModel(params={"n_estimators": 80}, num_threads=1).fit(
         train, train[F.TARGET], X_valid=valid, y_valid=valid[F.TARGET])
@@ -167,11 +205,11 @@ def test_interventional_benchmark_reports_agreeing_numbers() -> None:
 
 
 def test_lifecycle_benchmark_reports_speed_and_memory(monkeypatch):
-    pop = generate(4000, seed=101)
-    oracle = make_model("oracle").fit(pop, pop[F.TARGET])
+    pop = BASELINE.generate(4000, 101)
+    oracle = make_model("oracle", world=BASELINE).fit(pop, pop[F.TARGET])
     lender = oracle, Policy.from_config({}).fit(pop, oracle.predict_pd(pop), pop[F.TARGET])
-    monkeypatch.setattr(L, "default_lender", lambda seed: lender)  # no LightGBM fit
-    result = benchmark_lifecycle(borrowers=500, months=3)
+    monkeypatch.setattr(L, "default_lender", lambda world, seed: lender)  # no LightGBM fit
+    result = benchmark_lifecycle(BASELINE, borrowers=500, months=3)
     assert result["borrower_months_per_s"] > 0 and result["seconds"] > 0
     assert result["peak_rss_mb"] >= result["added_rss_mb"] >= 0
     assert result["panel_mb"] > 0

@@ -17,12 +17,16 @@ import pytest
 
 import riskkit
 from riskkit.core.errors import ConfigError, RiskkitError, RunError
+from riskkit.reporting import in_notebook as nbk
 from riskkit.reporting import notebooks as nbr
 from riskkit.reporting import sync as notebooks_sync
+from riskkit.synth import World
 
 SOURCES = sorted(p for p in nbr.notebooks_dir().iterdir() if nbr.SOURCE_PATTERN.fullmatch(p.name))
 PARAMETERS = {"rows", "seed", "run_dir", "fig_dir", "lang"}
 MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "pdf": b"%PDF-"}
+
+BASELINE = World("baseline", 0.04)  # the world these tests draw from
 
 
 def _assigned(source: str) -> set[str]:
@@ -105,6 +109,11 @@ def test_notebook_runs_headless_and_writes_its_outputs(source: Path, suite_out: 
     assert any("image/png" in o.get("data", {}) for o in outputs), "no chart was shown"
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and "rows = 3000" in injected[0].source
+    if source.stem == "10_how_true_are_our_reasons":  # the analyst's answer, from the numbers
+        markdown = [o["data"]["text/markdown"] for o in outputs
+                    if "text/markdown" in o.get("data", {})]
+        assert any(m.startswith("Use ") and "top-3 reasons are true ones" in m for m in markdown)
+        assert any("training rows" in m for m in markdown)
 
     page = Path(result["html"]).read_text(encoding="utf-8")
     assert "<script" not in page and 'src="http' not in page and 'href="http' not in page
@@ -202,20 +211,20 @@ def test_notebook_sources_are_found_from_the_repo() -> None:
 
 
 def test_load_population_fresh_or_from_a_run(tmp_path: Path) -> None:
-    fresh = nbr.load_population(300, seed=4)
+    fresh = nbk.load_population(300, seed=4, world=BASELINE)
     assert len(fresh) == 300
     run = tmp_path / "run"
     run.mkdir()
     with pytest.raises(RunError, match=r"config\.yaml is missing"):
-        nbr.load_population(300, seed=4, run_dir=run)
+        nbk.load_population(300, seed=4, run_dir=run)
     (run / "config.yaml").write_text(
         "seed: 4\ndata: {rows: 200, scenario: baseline, bad_rate: 0.04}\n", encoding="utf-8")
-    from_run = nbr.load_population(300, seed=99, run_dir=run)
+    from_run = nbk.load_population(300, seed=99, run_dir=run)
     assert len(from_run) == 200  # never more than the run had; its seed wins
     assert from_run.equals(fresh.head(200))
     (run / "config.yaml").write_text("seed: [\n", encoding="utf-8")
     with pytest.raises(RunError, match="damaged"):
-        nbr.load_population(300, seed=4, run_dir=run)
+        nbk.load_population(300, seed=4, run_dir=run)
 
 
 def test_setup_outside_jupyter_applies_the_style() -> None:
@@ -223,13 +232,13 @@ def test_setup_outside_jupyter_applies_the_style() -> None:
     from matplotlib.figure import Figure
 
     with mpl.rc_context():
-        assert nbr.setup("en") == "en"
+        assert nbk.setup("en") == "en"
         assert mpl.rcParams["axes.titlelocation"] == "left"
     fig = Figure()
     fig.add_subplot().set_title("Bad rate")
-    assert nbr.figure_title(fig) == "Bad rate"
+    assert nbk.figure_title(fig) == "Bad rate"
     fig.suptitle("Overall")
-    assert nbr.figure_title(fig) == "Overall"
+    assert nbk.figure_title(fig) == "Overall"
 
 
 def test_sync_creates_pairs_and_never_loses_edits(tmp_path: Path, capsys) -> None:

@@ -30,14 +30,17 @@ from riskkit.rejectinf import (
     run_study,
 )
 from riskkit.rejectinf.learners import acceptance_model
-from riskkit.rejectinf.loop import simulate_retraining
+from riskkit.rejectinf.loop import retraining_lines, simulate_retraining
 from riskkit.rejectinf.methods import reweighting
+from riskkit.synth import World
 
 WEAK = ("monthly_income", "income_volatility", "applications_90d", "overdue_count_24m",
         "max_dpd_24m", "debt_to_income", "credit_history_months")
 #: Plumbing, not accuracy: few trees, and a scorecard on few features (binning dominates).
 FAST = {"lgbm": {"params": {"n_estimators": 30, "min_child_samples": 50}},
         "scorecard": {"features": list(WEAK)}}
+
+BASELINE = World("baseline", 0.04)  # the world these tests draw from
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +52,7 @@ def population() -> pd.DataFrame:
 def sample(population: pd.DataFrame):
     train, valid, test = population.iloc[:5000], population.iloc[5000:6500], population.iloc[6500:]
     spec = IncumbentSpec(model="scorecard", features=WEAK, rows=3000, acceptance_rate=0.5)
-    return accepted_sample(train, valid, test, spec, seed=3)
+    return accepted_sample(train, valid, test, spec, seed=3, world=BASELINE)
 
 
 def test_the_lender_sees_no_outcome_and_no_truth_for_its_rejects(sample) -> None:
@@ -140,7 +143,7 @@ SECTION = {"incumbent": {"features": list(WEAK), "rows": 3000}, "models": ["scor
 
 def test_a_study_grades_every_method_and_beats_accepted_only(population) -> None:
     study = run_study(population.iloc[:5000], population.iloc[5000:6500],
-                      population.iloc[6500:], SECTION, seed=3)
+                      population.iloc[6500:], SECTION, seed=3, world=BASELINE)
     metrics = study.metrics()
     assert set(metrics["methods"]) == {"accepted_only", "extrapolation"}
     for entry in metrics["methods"].values():
@@ -171,7 +174,7 @@ def test_two_runs_of_the_same_config_are_identical(tmp_path: Path) -> None:
     cfg = C.resolve({"name": "ri", "data": {"rows": 4000, "oot": {"rows": 0}},
                      "features": list(WEAK),
                      "models": {"oracle": {"enabled": False}, "lgbm": {"enabled": False}},
-                     "policy": {"model": "scorecard"}, "explain": {"recourse_sample": 0},
+                     "policy": {"model": "scorecard"},
                      "figures": {"formats": ["svg"]},
                      "reject_inference": {**SECTION, "enabled": True, "reference": False,
                                           "fidelity": False}})
@@ -184,8 +187,8 @@ def test_two_runs_of_the_same_config_are_identical(tmp_path: Path) -> None:
 
 
 def test_the_retraining_loop_reports_month_by_month() -> None:
-    lender = default_lender(5, rows=4000, model="lgbm")
-    panel, by_month = simulate_retraining(1500, 4, 5, 2, "extrapolation", model=lender[0],
+    lender = default_lender(BASELINE, 5, rows=4000, model="lgbm")
+    panel, by_month = simulate_retraining(1500, 4, 5, 2, "extrapolation", world=BASELINE, model=lender[0],
                                           policy=lender[1])
     assert list(by_month["month"]) == [0, 1, 2, 3]
     for column in ("auc_all", "reject_pd_bias", "approval_rate", "book_true_bad_rate"):
@@ -194,4 +197,21 @@ def test_the_retraining_loop_reports_month_by_month() -> None:
     assert list(by_month["model_version"]) == [0, 0, 1, 1]
     assert panel.months == 4
     with pytest.raises(ConfigError, match="unknown method"):
-        simulate_retraining(100, 1, 5, 1, "magic", model=lender[0], policy=lender[1])
+        simulate_retraining(100, 1, 5, 1, "magic", world=BASELINE, model=lender[0], policy=lender[1])
+
+
+def test_retraining_lines_print_each_variants_mean_and_last_month() -> None:
+    """What ``riskkit simulate --retrain-every`` prints, from a summary written out by hand:
+    the mean leaves out a month without a figure (None), the last month is the last."""
+    rows = {"auc_all": [0.70, 0.80], "reject_pd_bias": [None, 0.02],
+            "approval_rate": [0.5, 0.7], "book_true_bad_rate": [0.02, 0.04]}
+    summary = {"borrowers": 1500, "months": 2, "retraining": {
+        "retrain_every": 1, "variants": ["never", "accepted_only"],
+        "by_month": {"never": rows, "accepted_only": {**rows, "reject_pd_bias": [-0.01, -0.03]}}}}
+    lines = retraining_lines(summary, "sim")
+    assert lines[0] == "1,500 borrowers x 2 months, retraining every 1 months -> sim"
+    assert lines[2].split() == ["never", "0.7500", "+0.0200", "60.0%", "3.00%", "last:", "AUC",
+                                "0.8000,", "bias", "+0.0200"]
+    assert lines[3].split()[:3] == ["accepted_only", "0.7500", "-0.0200"]
+    assert lines[3].endswith("bias -0.0300")
+

@@ -14,10 +14,15 @@ mean). Library packages hold no benchmark code: it all lives here.
 * :func:`generator_section`, :func:`record_block_draws`, :func:`replay_draws` -- the
   generator against its own random draws;
 * :func:`benchmark_lifecycle` -- borrower-months per second of the lifecycle simulation;
+* :func:`benchmark_monitor` -- every table of ``riskkit monitor`` on a simulated book,
+  against the simulation that wrote it and the bare read of its columns;
+* :func:`validate_power_section` -- ``riskkit validate-power`` on the ``POWER_CELLS``
+  against issue 28's budget (``POWER_BUDGET_S``);
 * ``python -m riskkit.bench.measure COMMAND`` (:mod:`riskkit.bench.measure`, not imported
   here so that ``-m`` runs it cleanly) -- wall time and peak memory of a command and every
   process it starts, for the Dask engine;
-* :func:`best` -- the timing helper every benchmark shares.
+* :func:`best` -- the timing helper every benchmark shares; ``WORLD`` -- the one world
+  every benchmark draws its applicants from (stated, never the convenience ``generate``).
 """
 
 from __future__ import annotations
@@ -29,23 +34,29 @@ from riskkit.bench.interventional import (
     refit_without_categoricals,
 )
 from riskkit.bench.lifecycle import benchmark_lifecycle
+from riskkit.bench.monitor import benchmark_monitor
 from riskkit.bench.runner import SECTIONS, format_report, main, run_bench
-from riskkit.bench.sizes import FULL, QUICK, SEED, BenchSizes, best
+from riskkit.bench.sizes import FULL, POWER_BUDGET_S, QUICK, SEED, WORLD, BenchSizes, best
 from riskkit.bench.treeshap import (
     benchmark_treeshap,
     scaling_table,
     synthetic_credit_frame,
     train_booster,
 )
+from riskkit.bench.validate_power import POWER_CELLS, validate_power_section
 
 __all__ = [
     "FULL",
+    "POWER_BUDGET_S",
+    "POWER_CELLS",
     "QUICK",
     "SECTIONS",
     "SEED",
+    "WORLD",
     "BenchSizes",
     "benchmark_interventional",
     "benchmark_lifecycle",
+    "benchmark_monitor",
     "benchmark_treeshap",
     "best",
     "categorical_splits",
@@ -59,4 +70,5 @@ __all__ = [
     "scaling_table",
     "synthetic_credit_frame",
     "train_booster",
+    "validate_power_section",
 ]

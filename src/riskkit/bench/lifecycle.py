@@ -10,16 +10,20 @@ import numba
 import psutil
 
 from riskkit.bench.common import number
-from riskkit.bench.sizes import BenchSizes
+from riskkit.bench.sizes import WORLD, BenchSizes
 from riskkit.lifecycle import simulation
+from riskkit.synth import World
 
 
-def benchmark_lifecycle(borrowers: int = 100_000, months: int = 24, seed: int = 0,
+def benchmark_lifecycle(world: World, borrowers: int = 100_000, months: int = 24, seed: int = 0,
                         downturn_from: int | None = None) -> dict[str, float]:
     """Time :func:`riskkit.lifecycle.simulation.simulate` and its memory.
 
     Parameters
     ----------
+    world:
+        The truth the borrowers are drawn from and the lender is fitted in (stated: the
+        bench passes :data:`~riskkit.bench.sizes.WORLD`).
     borrowers, months, seed:
         The simulation's size and seed.
     downturn_from:
@@ -37,7 +41,7 @@ def benchmark_lifecycle(borrowers: int = 100_000, months: int = 24, seed: int = 
         lender is fitted beforehand, not timed.
     """
     process = psutil.Process()
-    model, policy = simulation.default_lender(seed)
+    model, policy = simulation.default_lender(world, seed)
     before = process.memory_info().rss
     peak = [before]
     done = threading.Event()
@@ -51,7 +55,7 @@ def benchmark_lifecycle(borrowers: int = 100_000, months: int = 24, seed: int = 
     wall, cpu = time.perf_counter(), time.process_time()
     panel = simulation.simulate(borrowers, months, seed, model, policy,
                                 downturn_from=months // 2 if downturn_from is None
-                                else downturn_from)
+                                else downturn_from, world=world)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     done.set()
     sampler.join()
@@ -69,7 +73,8 @@ def benchmark_lifecycle(borrowers: int = 100_000, months: int = 24, seed: int = 
 
 def lifecycle_section(sizes: BenchSizes, quiet: bool = True,
                       generator_rows_per_s: float | None = None) -> dict[str, Any]:
-    """The ``lifecycle`` section: :func:`benchmark_lifecycle` at the bench's sizes.
+    """The ``lifecycle`` section: :func:`benchmark_lifecycle` in the bench's ``WORLD`` at its
+    sizes.
 
     Parameters
     ----------
@@ -85,7 +90,7 @@ def lifecycle_section(sizes: BenchSizes, quiet: bool = True,
     -------
     dict
     """
-    result: dict[str, Any] = dict(benchmark_lifecycle(sizes.lifecycle_borrowers,
+    result: dict[str, Any] = dict(benchmark_lifecycle(WORLD, sizes.lifecycle_borrowers,
                                                       sizes.lifecycle_months))
     rate = result.get("borrower_months_per_s")
     if rate and generator_rows_per_s:

@@ -14,9 +14,15 @@ after the other, and reports the ratio:
   (:mod:`riskkit.bench.generator`);
 * ``lifecycle`` -- borrower-months per second of the lifecycle simulation, as a multiple
   of the generator's rows per second (:mod:`riskkit.bench.lifecycle`);
+* ``monitor`` -- every table of ``riskkit monitor`` on a simulated book (100,000 borrowers x
+  36 months in full), as a share of the simulation's time and in borrower-months per second
+  (:mod:`riskkit.bench.monitor`);
 * ``run`` -- the stages of ``riskkit run`` at a small size, as shares of the total;
 * ``interventional`` -- interventional FastTreeShap vs shap and woodelf-explainer
-  (:mod:`riskkit.bench.interventional`).
+  (:mod:`riskkit.bench.interventional`);
+* ``validate_power`` -- ``riskkit validate-power`` at ``power_reps`` repetitions x
+  ``power_sizes`` x six defects (one size each) on two processes, against its 15-minute
+  budget (issue 28: 200 x 4 x 6 on 2 cores; :mod:`riskkit.bench.validate_power`).
 
 The load average is recorded with the figures: a ratio measured while other processes
 compete for the cores is noisier. The generator's ratios are also given in CPU seconds.
@@ -41,14 +47,17 @@ from riskkit import __version__
 from riskkit.bench.generator import generator_lines, generator_section
 from riskkit.bench.interventional import interventional_lines, interventional_section
 from riskkit.bench.lifecycle import lifecycle_lines, lifecycle_section
+from riskkit.bench.monitor import monitor_lines, monitor_section
 from riskkit.bench.sizes import FULL, QUICK, SEED, BenchSizes
 from riskkit.bench.treeshap import shap_lines, shap_section
+from riskkit.bench.validate_power import validate_power_lines, validate_power_section
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import read_json, write_json
 from riskkit.experiment import run_experiment
 from riskkit.experiment.config import resolve
 
-SECTIONS = ("shap", "generator", "lifecycle", "run", "interventional")
+SECTIONS = ("shap", "generator", "lifecycle", "monitor", "run", "interventional",
+            "validate_power")
 
 
 def run_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
@@ -103,8 +112,8 @@ def format_report(results: dict[str, Any]) -> str:
             f"{meta['load_avg_start'][0]:.1f} -> {meta.get('load_avg_end', [float('nan')])[0]:.1f}")
     lines = [head, f"{'section':<10} {'figure':<62} {'riskkit':>12} {'reference':>12}  ratio"]
     formatters = {"shap": shap_lines, "generator": generator_lines,
-                  "lifecycle": lifecycle_lines, "run": _run_lines,
-                  "interventional": interventional_lines}
+                  "lifecycle": lifecycle_lines, "monitor": monitor_lines, "run": _run_lines,
+                  "interventional": interventional_lines, "validate_power": validate_power_lines}
     for name in [s for s in SECTIONS if s in results]:
         r = results[name]
         if r["status"] != "ok":
@@ -173,8 +182,10 @@ def run_bench(sizes: BenchSizes, sections: Sequence[str] = SECTIONS,
         "generator": lambda: generator_section(sizes, quiet),
         "lifecycle": lambda: lifecycle_section(
             sizes, quiet, results.get("generator", {}).get("generate_rows_per_s")),
+        "monitor": lambda: monitor_section(sizes, quiet),
         "run": lambda: run_section(sizes, quiet),
         "interventional": lambda: interventional_section(sizes, quiet),
+        "validate_power": lambda: validate_power_section(sizes, quiet),
     }
     disabled = logging.root.manager.disable
     logging.disable(max(disabled, logging.INFO))  # the sections' own progress logs: the

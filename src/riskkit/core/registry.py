@@ -27,20 +27,19 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Literal
 
+from riskkit.texts import LANGS, Words
+
 Direction = Literal["increasing", "decreasing", "none"]
 Kind = Literal["actionable", "time_decaying", "immutable"]
 Dtype = Literal["int", "float", "category"]
 
-GROUPS: dict[str, dict[str, str]] = {
-    "borrowing_frequency": {"en": "borrowing frequency", "zh": "借款频率"},
-    "multi_platform": {"en": "multi-platform borrowing", "zh": "多头借贷"},
-    "income_stability": {"en": "income stability", "zh": "收入稳定性"},
-    "repayment_capacity": {"en": "repayment capacity", "zh": "还款能力"},
-    "overdue_history": {"en": "overdue history", "zh": "逾期记录"},
-    "debt": {"en": "debt burden", "zh": "负债水平"},
-    "profile": {"en": "applicant profile", "zh": "基本信息"},
-    "loan": {"en": "loan request", "zh": "借款申请"},
-}
+#: The driver groups a feature belongs to, with their words ("borrowing frequency" /
+#: "借款频率") from the text catalogue's ``groups`` section.
+GROUP_NAMES: tuple[str, ...] = ("borrowing_frequency", "multi_platform", "income_stability",
+                                "repayment_capacity", "overdue_history", "debt", "profile",
+                                "loan")
+GROUPS: dict[str, dict[str, str]] = {name: {lang: Words("groups")(name, lang) for lang in LANGS}
+                                     for name in GROUP_NAMES}
 
 
 @dataclass(frozen=True)
@@ -50,6 +49,12 @@ class Feature:
     ``reason_en`` / ``reason_zh`` are templates filled with ``{value}`` (the applicant's own
     value, formatted with ``fmt``) and ``{reference}`` (the median among approved applicants)
     so that a reason code always quotes a number the applicant recognises.
+
+    ``citable=False`` marks a feature a model may score but no reason may cite: no reason
+    code, denial letter, recourse text or what-if panel names it, and no knock-out rule may
+    read it (a rule's decline is its own reason). Where a lender may not state a feature to
+    an applicant -- a geographic attribute that stands in for a protected one, say -- it
+    can still be measured, but never given as why.
     """
 
     name: str
@@ -75,6 +80,7 @@ class Feature:
     label_en: str = ""
     label_zh: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    citable: bool = True
 
     @property
     def monotone_sign(self) -> int:
@@ -186,6 +192,12 @@ class Registry(Mapping[str, Feature]):
         """Names of the categorical entries."""
         return tuple(f.name for f in self._features if f.is_categorical)
 
+    def may_cite(self, name: str) -> bool:
+        """True when ``name`` may be given as a reason: a registry feature, not protected,
+        and citable (see :class:`Feature`)."""
+        feat = self._by_name.get(name)
+        return feat is not None and not feat.protected and feat.citable
+
     def is_model_feature(self, name: str) -> bool:
         """True when ``name`` is in the registry and marked a model feature (see
         :attr:`model_features`)."""
@@ -235,7 +247,7 @@ class Registry(Mapping[str, Feature]):
                 "description_en": f.description_en, "description_zh": f.description_zh,
                 "direction": f.direction, "kind": f.kind, "group": f.group,
                 "model_feature": f.model_feature, "protected": f.protected,
-                "categories": list(f.categories) if f.categories else None,
+                "citable": f.citable, "categories": list(f.categories) if f.categories else None,
             })
         return out
 

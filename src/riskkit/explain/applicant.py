@@ -17,10 +17,11 @@ import pandas as pd
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError
 from riskkit.core.mathx import sigmoid
+from riskkit.explain.inputs import check_applicants
 from riskkit.explain.reasons import reason_codes
 from riskkit.explain.recourse import _plain, recourse
 from riskkit.policy import APPROVED
-from riskkit.synth.truth import truth_model
+from riskkit.texts import LANGS, Words
 
 
 def _row(row: pd.DataFrame | pd.Series) -> pd.DataFrame:
@@ -33,37 +34,72 @@ def _row(row: pd.DataFrame | pd.Series) -> pd.DataFrame:
 
 def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
                       reference: Mapping[str, Any] | None, *, lang_texts: bool = True,
-                      max_reasons: int = 4, truth: Any = None, max_changes: int = 3,
+                      max_reasons: int = 4, truth: Any, max_changes: int = 3,
                       max_wait_months: int = 24,
-                      background: pd.DataFrame | None = None) -> dict[str, Any]:
+                      background: pd.DataFrame | None = None,
+                      unit: str = "feature") -> dict[str, Any]:
     """Everything said to (or about) one applicant, as plain JSON-ready values.
 
     ``background`` is the population a tree model's reasons are measured against (a run's
     recorded one: :mod:`riskkit.explain.background`); None explains path-dependently. It
     changes the reasons only: recourse searches on the model's scores and the policy,
     never on contributions, so what would have to change is the same either way.
+    ``unit`` is the run's ``explain.unit``: ``"group"`` gives reasons by driver group.
 
     Keys: ``applicant_id, decision, pd, score, credit_line, knockout, reasons`` (knock-out
     first, then scored reasons, each ``{rank, kind, feature, contribution, value, text_en,
     text_zh}``), ``recourse`` (:meth:`Recourse.to_dict`, None when approved),
     ``recourse_verified`` and ``true_pd`` (the row's own ``true_pd`` when it has one,
-    otherwise the truth model's). ``lang_texts=False`` leaves the sentences out.
+    otherwise ``truth``'s; None for data of one's own). ``truth`` is the applicant's world's
+    true risk function, or None where none is known: required, never a default world's.
+    ``lang_texts=False`` leaves the sentences out.
+
+    Parameters
+    ----------
+    model : CreditModel
+        The fitted model that scores.
+    policy : Policy
+        The fitted policy that decides.
+    row : pandas.DataFrame or pandas.Series
+        The applicant (one row).
+    reference : mapping, optional
+        The approved applicants' medians the reasons quote (:func:`approved_reference`).
+    lang_texts : bool
+        Include the reason and recourse sentences (en and zh).
+    max_reasons : int
+        Most scored reasons.
+    truth : TruthModel or None
+        The applicant's world's true risk (required; None for data of one's own).
+    max_changes : int
+        Most changes a recourse combines.
+    max_wait_months : int
+        Longest wait a recourse may ask for.
+    background : pandas.DataFrame, optional
+        The population a tree model's reasons are measured against.
+    unit : {"feature", "group"}
+        Reasons by feature or by driver group.
+
+    Returns
+    -------
+    dict
+        The explanation (keys above).
     """
     one = _row(row)
+    check_applicants(one, getattr(model, "registry_", None))  # no PD for impossible values
     pd_ = np.asarray(model.predict_pd(one), dtype=float)
     score = np.asarray(model.points(one), dtype=float) if hasattr(model, "points") else None
     decision = policy.decide(one, pd_, score)
     first = decision.iloc[0]
     reasons = reason_codes(model, policy, one, decision, reference, max_reasons,
-                           background=background)
+                           background=background, unit=unit)
     reason_list = []
     for rec in reasons.to_dict("records"):
         item = {"rank": int(rec["rank"]), "kind": rec["kind"], "feature": rec["feature"],
+                "group": rec["group"],
                 "contribution": _plain(rec["contribution"]), "value": _plain(rec["value"])}
         if lang_texts:
             item["text_en"], item["text_zh"] = rec["text_en"], rec["text_zh"]
         reason_list.append(item)
-    truth = truth_model() if truth is None else truth
     help_ = None
     if first["decision"] != APPROVED:
         found = recourse(model, policy, one, truth=truth, max_changes=max_changes,
@@ -75,7 +111,7 @@ def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
                 entry.pop("text_zh", None)
     if "true_pd" in one.columns:
         true_pd = _plain(one["true_pd"].iloc[0])
-    elif all(n in one.columns for n in F.MODEL_FEATURES):
+    elif truth is not None and all(n in one.columns for n in F.MODEL_FEATURES):
         true_pd = float(sigmoid(np.asarray(truth.logit(one), dtype=float)[0]))
     else:
         true_pd = None
@@ -93,29 +129,46 @@ def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
     }
 
 
-_WORDS = {
-    "en": {"approved": "APPROVED", "denied": "DENIED", "applicant": "Applicant",
-           "pd": "PD", "score": "score", "line": "credit line", "true_pd": "true PD",
-           "reasons": "Main reasons", "knockout": "knock-out", "change": "What would have to change",
-           "verified": "verified by model and policy", "unverified": "NOT verified",
-           "new_pd": "new PD", "no_recourse": "No realistic change found",
-           "fools": "warning: this change lowers the model's PD but not the true PD",
-           "none": "none",
-           "review": ("This decision was made by an automated system. You may ask for a human "
-                      "review: reply to this notice or contact customer service within 30 days, "
-                      "quoting applicant number {id}. A credit officer who took no part in the "
-                      "decision will look at your application again, with any new documents "
-                      "you send (for example proof of income or savings), and tell you the "
-                      "outcome in writing.")},
-    "zh": {"approved": "批准", "denied": "拒绝", "applicant": "申请人", "pd": "违约概率",
-           "score": "评分", "line": "授信额度", "true_pd": "真实违约概率", "reasons": "主要原因",
-           "knockout": "硬性拒绝", "change": "需要做出的改变", "verified": "已经模型与策略复核",
-           "unverified": "未通过复核", "new_pd": "新违约概率", "no_recourse": "未找到可行的改变",
-           "fools": "注意：该改变只降低了模型的违约概率，并未降低真实违约概率", "none": "无",
-           "review": ("本决定由自动化系统作出。您有权要求人工复核：请在30天内回复本通知或联系客服，"
-                      "并注明申请编号{id}。未参与本次决定的信贷人员将重新审核您的申请及您补充提供"
-                      "的材料（如收入或资产证明），并以书面形式告知复核结果。")},
-}
+LETTERS = Words("letters")
+#: What a letter's reasons are measured from (a basis's label), as a catalogue key.
+_BASES = {"approved": "basis.approved", "reference": "basis.reference",
+          "best bin": "basis.best_bin", "training (path-dependent)": "basis.training"}
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ConfigError(f"lang must be 'en' or 'zh', got {lang!r}")
+    return lang
+
+
+def truth_check_text(check: Mapping[str, Any], lang: str = "en") -> list[str]:
+    """Lines saying how one letter's reasons compare with the truth, from the numbers.
+
+    Parameters
+    ----------
+    check:
+        :func:`riskkit.explain.likeforlike.truth_check`'s dict, with ``true_labels`` and
+        optionally ``run_letter_fidelity_top3``.
+    lang:
+        ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    list of str
+    """
+    background = str(check.get("background"))
+    basis = LETTERS(_BASES[background], lang) if background in _BASES else background
+    n, agree = int(check["compared"]), int(check["agree"])
+    labels = check.get("true_labels", {}).get(lang) or check.get("true_reasons", [])
+    first = LETTERS("truth.is" if check["first_is_true"] else "truth.is_not", lang)
+    lines = [LETTERS.plural("truth.check", agree, lang, basis=basis, agree=agree, compared=n,
+                            first=first),
+             LETTERS("truth.labels", lang, labels=LETTERS("list", lang).join(labels) if labels
+                     else LETTERS("none", lang))]
+    run = check.get("run_letter_fidelity_top3")
+    if run is not None and run == run:
+        lines.append(LETTERS("truth.run", lang, share=f"{run:.1%}"))
+    return lines
 
 
 def human_review_text(applicant_id: Any, lang: str = "en") -> str:
@@ -124,20 +177,39 @@ def human_review_text(applicant_id: Any, lang: str = "en") -> str:
     Data-protection law gives an applicant declined by an automated decision the right to
     have a person look at it (GDPR art. 22, China's PIPL art. 24), so every denial letter
     riskkit writes says how, in the applicant's language.
+
+    Parameters
+    ----------
+    applicant_id : object
+        The applicant number the letter quotes.
+    lang : {"en", "zh"}
+        Language.
+
+    Returns
+    -------
+    str
     """
-    if lang not in _WORDS:
-        raise ConfigError(f"lang must be 'en' or 'zh', got {lang!r}")
-    return _WORDS[lang]["review"].format(id=applicant_id)
+    return LETTERS("review", _check_lang(lang), id=applicant_id)
 
 
 def format_text(explanation: Mapping[str, Any], lang: str = "en") -> str:
     """A readable block: decision, PD, top reasons, what would have to change, and (for a
-    denial) how to ask for a human review (:func:`human_review_text`)."""
-    if lang not in _WORDS:
-        raise ConfigError(f"lang must be 'en' or 'zh', got {lang!r}")
-    w = _WORDS[lang]
-    zh = lang == "zh"
-    sep, colon, semi = ("：", "：", "；") if zh else (": ", ":", "; ")
+    denial) how to ask for a human review (:func:`human_review_text`).
+
+    Parameters
+    ----------
+    explanation : mapping
+        :func:`explain_applicant`'s dict (with ``truth_check`` when a run's letter is checked).
+    lang : {"en", "zh"}
+        Language.
+
+    Returns
+    -------
+    str
+        The block, lines joined by newlines.
+    """
+    w = LETTERS.texts(_check_lang(lang))
+    sep, colon, semi = w["sep"], w["colon"], w["semi"]
     e = explanation
     lines = [f"{w['applicant']} {e.get('applicant_id')}{sep}{w[e['decision']]}"]
     facts = [f"{w['pd']} {e['pd']:.1%}"]
@@ -157,11 +229,13 @@ def format_text(explanation: Mapping[str, Any], lang: str = "en") -> str:
                 lines.append(f"  {item['rank']}. [{w['knockout']}] {text}")
             else:
                 lines.append(f"  {item['rank']}. {text} ({item['contribution']:+.2f})")
+    if e.get("truth_check"):
+        lines.extend(truth_check_text(e["truth_check"], lang))
     help_ = e.get("recourse")
     if help_:
         if help_["found"] and help_["actions"]:
             status = w["verified"] if help_["verified"] else w["unverified"]
-            status = f"（{status}）" if zh else f" ({status})"
+            status = LETTERS("status", lang, status=status)
             lines.append(f"{w['change']}{status}{colon}")
             lines.extend(f"  - {a.get(text_key, a['action'])}" for a in help_["actions"])
             tail = f"  {w['new_pd']} {help_['new_pd']:.1%}"

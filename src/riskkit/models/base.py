@@ -9,7 +9,10 @@ pickle:
 * ``contributions(X)`` and ``expected_value()`` with
   ``contributions(X).sum(axis=1) + expected_value() == predict_logit(X)`` (to ~1e-12);
 * ``save(folder)`` / ``load(folder)`` through a JSON sidecar ``model.json`` whose
-  ``"kind"`` tells :func:`riskkit.models.load_model` which class to rebuild.
+  ``"kind"`` tells :func:`riskkit.models.load_model` which class to rebuild;
+* ``world_``: the :class:`riskkit.synth.World` a model fitted on synthetic data was fitted
+  in (set by whoever fits it on a world's data, kept in ``model.json``); absent for a
+  model of a user's own data.
 
 Inputs are validated and copied into a fresh frame holding only the model features
 (categoricals re-coded to the levels recorded at fit time), so a caller's DataFrame is never
@@ -37,6 +40,7 @@ from riskkit.core.mathx import sigmoid
 from riskkit.core.registry import Registry
 from riskkit.models.calibration import PlattScaling, calibration_report, fit_platt_monotone
 from riskkit.models.frames import category_levels, check_target, check_weight, prepare_frame
+from riskkit.synth.world import World
 
 MODEL_FILE = "model.json"
 FORMAT_VERSION = 1
@@ -142,11 +146,15 @@ class CreditModel(BaseEstimator, ABC):
 
     def fit(self, X: pd.DataFrame, y: Any, *, X_valid: pd.DataFrame | None = None,
             y_valid: Any = None, sample_weight: Any = None,
-            valid_sample_weight: Any = None) -> Self:
+            valid_sample_weight: Any = None, X_calibrate: pd.DataFrame | None = None,
+            y_calibrate: Any = None) -> Self:
         """Fit on (X, y); the validation split drives early stopping and calibration.
 
         Without a validation split no calibration is fitted (calibrating on the training
-        rows would mostly undo nothing but overfitting), and the report says so.
+        rows would mostly undo nothing but overfitting), and the report says so. With
+        ``X_calibrate`` the Platt map is fitted on those rows instead, and its quality
+        (``calibration_report_``'s ECE before and after) is measured on the validation rows,
+        which it never saw: one set of rows stops the model, another calibrates it.
 
         Parameters
         ----------
@@ -156,6 +164,9 @@ class CreditModel(BaseEstimator, ABC):
             0/1 outcome per row (1 = default).
         X_valid, y_valid:
             The validation split (keywords, both or neither).
+        X_calibrate, y_calibrate:
+            Rows the calibration is fitted on, apart from ``X_valid`` (both or neither; they
+            need ``X_valid``).
         sample_weight, valid_sample_weight:
             Optional non-negative weight per row: a row stands for more or fewer applicants,
             as reject inference needs (inverse acceptance probabilities, a reject entered
@@ -169,6 +180,10 @@ class CreditModel(BaseEstimator, ABC):
         """
         if (X_valid is None) != (y_valid is None):
             raise ConfigError("give both X_valid and y_valid, or neither")
+        if (X_calibrate is None) != (y_calibrate is None):
+            raise ConfigError("give both X_calibrate and y_calibrate, or neither")
+        if X_calibrate is not None and X_valid is None:
+            raise ConfigError("X_calibrate needs X_valid: the rows the calibration is judged on")
         features = self._resolve_features()
         self.features_ = features
         self.levels_ = category_levels(features, X, self.registry_)
@@ -188,7 +203,18 @@ class CreditModel(BaseEstimator, ABC):
             self._fit_raw(Xt, yt, Xv, yv)
         else:
             self._fit_raw(Xt, yt, Xv, yv, sample_weight=w, valid_weight=wv)
-        self._fit_calibration(Xt, yt, Xv, yv, wv)
+        if X_calibrate is None:
+            self._fit_calibration(Xt, yt, Xv, yv, wv)
+            return self
+        Xc = prepare_frame(X_calibrate, features, self.levels_, "X_calibrate")
+        yc = check_target(y_calibrate, len(Xc), "y_calibrate")
+        self._fit_calibration(Xt, yt, Xc, yc)
+        if Xv is not None and yv is not None:  # always: X_calibrate needs X_valid
+            held = calibration_report(self._raw_logit(Xv), yv, self.calibration_,
+                                      self.calibration_report_.get("note", ""))
+            self.calibration_report_ = {**held, "n_fit_rows": len(yc),
+                                        "measured_on": "held-out validation rows (not the "
+                                                       "calibration's own)"}
         return self
 
     def calibrate_on(self, X_valid: pd.DataFrame | None, y_valid: Any = None) -> Self:
@@ -352,7 +378,7 @@ class CreditModel(BaseEstimator, ABC):
         target = Path(folder)
         target.mkdir(parents=True, exist_ok=True)
         state, paths = self._state(target)
-        params = self.get_params(deep=False)
+        params = self._json_params(self.get_params(deep=False))
         params.pop("registry", None)
         if params.get("features") is not None:
             params["features"] = list(params["features"])
@@ -372,8 +398,19 @@ class CreditModel(BaseEstimator, ABC):
         if self.registry is not None and self.registry is not F.SYNTHETIC:
             used = set(self.features_)
             payload["registry"] = [r for r in self.registry_.to_records() if r["name"] in used]
+        if getattr(self, "world_", None) is not None:
+            payload["world"] = self.world_.to_dict()
         paths.append(write_json(target / MODEL_FILE, payload))
         return paths
+
+    def _json_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``get_params`` as JSON can hold them (a subclass with a value parameter converts it)."""
+        return params
+
+    @classmethod
+    def _params_from_saved(cls, params: dict[str, Any]) -> dict[str, Any]:
+        """Saved parameters as this version's ``__init__`` takes them (older layouts)."""
+        return params
 
     @classmethod
     def load(cls, folder: str | Path, registry: Registry | None = None) -> Self:
@@ -398,14 +435,16 @@ class CreditModel(BaseEstimator, ABC):
         try:
             if registry is None and payload.get("registry"):
                 registry = Registry.from_records(payload["registry"])
-            model = cls(**payload["params"], registry=registry)
+            model = cls(**cls._params_from_saved(payload["params"]), registry=registry)
+            if payload.get("world") is not None:
+                model.world_ = World.from_dict(payload["world"], f"{folder}/{MODEL_FILE}")
             model.classes_ = np.array([0, 1])
             model.features_ = tuple(payload["features"])
             model.levels_ = {k: list(v) for k, v in payload["levels"].items()}
             model.calibration_ = PlattScaling.from_dict(payload["calibration"])
             model.calibration_report_ = payload["calibration_report"]
             model._restore(payload["state"], Path(folder))
-        except (KeyError, TypeError, ValueError, OSError) as exc:
+        except (KeyError, TypeError, ValueError, OSError, ConfigError) as exc:
             raise RunError(f"{folder}: damaged model files ({type(exc).__name__}: {exc})") from exc
         return model
 

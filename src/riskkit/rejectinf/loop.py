@@ -40,6 +40,7 @@ from riskkit.models import CreditModel
 from riskkit.rejectinf.figures import loop_figures
 from riskkit.rejectinf.methods import METHODS, fit_method
 from riskkit.rejectinf.sample import AcceptedSample, Incumbent, IncumbentSpec, LenderView
+from riskkit.synth import World
 
 log = logging.getLogger(__name__)
 
@@ -179,9 +180,9 @@ def _month_row(t: int, view: MonthView, y: np.ndarray, approved: np.ndarray,
 
 
 def simulate_retraining(borrowers: int, months: int, seed: int, retrain_every: int | None,
-                        method: str | None = None, *, model: Any = None, policy: Any = None,
-                        downturn_from: int | None = None, quiet: bool = True,
-                        **loop: Any) -> tuple[Panel, pd.DataFrame]:
+                        method: str | None = None, *, world: World, model: Any = None,
+                        policy: Any = None, downturn_from: int | None = None,
+                        quiet: bool = True, **loop: Any) -> tuple[Panel, pd.DataFrame]:
     """One lifecycle simulation whose lender retrains every ``retrain_every`` months.
 
     Parameters
@@ -192,8 +193,11 @@ def simulate_retraining(borrowers: int, months: int, seed: int, retrain_every: i
         None: the lender never retrains (the reference).
     method : str or None
         Reject-inference method used at each refit (None: approved only).
+    world : World
+        The borrowers' world (its truth gives their outcomes).
     model, policy : optional
-        The starting lender (default: the simulation's default lender for ``seed``).
+        The starting lender (default: the simulation's default lender of ``world`` for
+        ``seed``).
     downturn_from : int, optional
         As in the simulation.
     quiet : bool
@@ -214,15 +218,15 @@ def simulate_retraining(borrowers: int, months: int, seed: int, retrain_every: i
         raise ConfigError(f"--reject-inference: unknown method {method!r}; expected one of "
                           f"{', '.join(METHODS)}")
     if model is None:
-        model, policy = default_lender(seed)
+        model, policy = default_lender(world, seed)
     hook = Retrainer(retrain_every, method, seed, **loop)
     panel = simulate(borrowers, months, seed, model=model, policy=policy,
-                     downturn_from=downturn_from, quiet=quiet, on_month=hook)
+                     downturn_from=downturn_from, quiet=quiet, world=world, on_month=hook)
     return panel, pd.DataFrame(hook.rows)
 
 
 def run_retraining(out_dir: str | os.PathLike[str], borrowers: int, months: int, seed: int,
-                   retrain_every: int, method: str | None = None, *,
+                   retrain_every: int, method: str | None = None, *, world: World,
                    downturn_from: int | None = None, quiet: bool = False,
                    **loop: Any) -> dict[str, Any]:
     """``riskkit simulate --retrain-every K [--reject-inference METHOD]``: write and summarise.
@@ -240,7 +244,7 @@ def run_retraining(out_dir: str | os.PathLike[str], borrowers: int, months: int,
     by_month: dict[str, pd.DataFrame] = {}
     panel: Panel | None = None
     for name, every, chosen in variants:
-        panel, frame = simulate_retraining(borrowers, months, seed, every, chosen,
+        panel, frame = simulate_retraining(borrowers, months, seed, every, chosen, world=world,
                                            downturn_from=downturn_from, quiet=quiet, **loop)
         by_month[name] = frame
         log.info("%s: mean AUC %.4f, rejects' PD bias %+.4f", name, frame["auc_all"].mean(),
@@ -259,3 +263,28 @@ def run_retraining(out_dir: str | os.PathLike[str], borrowers: int, months: int,
     for path in paths[2:]:
         log.info("wrote %s", path)
     return summary
+
+
+def _mean(values: list[float | None]) -> float:
+    kept = [v for v in values if v is not None]
+    return sum(kept) / len(kept) if kept else float("nan")
+
+
+def retraining_lines(summary: dict[str, Any], out_dir: str | os.PathLike[str]) -> list[str]:
+    """What ``riskkit simulate --retrain-every K`` prints: per variant the mean over the
+    months (months without a figure left out) and the last month, from
+    :func:`run_retraining`'s summary."""
+    block = summary["retraining"]
+    lines = [f"{summary['borrowers']:,} borrowers x {summary['months']} months, retraining "
+             f"every {block['retrain_every']} months -> {out_dir}",
+             f"  {'variant':<18} {'AUC all':>8} {'rejects PD bias':>16} {'approval':>9} "
+             f"{'book true bad':>14}   (mean over months; last month)"]
+    for name in block["variants"]:
+        rows = block["by_month"][name]
+        mean = {k: _mean(rows[k]) for k in ("auc_all", "reject_pd_bias", "approval_rate",
+                                            "book_true_bad_rate")}
+        lines.append(f"  {name:<18} {mean['auc_all']:>8.4f} {mean['reject_pd_bias']:>+16.4f} "
+                     f"{mean['approval_rate']:>9.1%} {mean['book_true_bad_rate']:>14.2%}   "
+                     f"last: AUC {rows['auc_all'][-1]:.4f}, "
+                     f"bias {rows['reject_pd_bias'][-1]:+.4f}")
+    return lines

@@ -29,7 +29,7 @@ from riskkit import evaluate as ev
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.models import CreditModel, make_model
-from riskkit.synth import generate
+from riskkit.synth import World
 
 #: Share of the incumbent's older cohort it was validated (calibrated) on.
 INCUMBENT_VALID_SHARE = 0.3
@@ -108,7 +108,7 @@ class Incumbent:
 
 
 def fit_incumbent(spec: IncumbentSpec, applicants: pd.DataFrame, seed: int, *,
-                  bad_rate: float = 0.04, scenario: str = "baseline") -> Incumbent:
+                  world: World) -> Incumbent:
     """Fit the incumbent on its older cohort; set its cut-off on ``applicants``.
 
     Parameters
@@ -120,15 +120,15 @@ def fit_incumbent(spec: IncumbentSpec, applicants: pd.DataFrame, seed: int, *,
         the cut-off accepts ``spec.acceptance_rate`` of them).
     seed : int
         The run's seed; the older cohort uses ``seed + spec.seed_offset``.
-    bad_rate, scenario : float, str
-        Of the older cohort (the same world as today's unless a caller says otherwise).
+    world : World
+        The world today's applicants come from; the older cohort is drawn from it (at
+        calendar month 0, its own seed), so the incumbent learned the same truth.
 
     Returns
     -------
     Incumbent
     """
-    old = generate(rows=spec.rows, seed=seed + spec.seed_offset, scenario=scenario,
-                   bad_rate=bad_rate)
+    old = world.generate(spec.rows, seed + spec.seed_offset)
     cut = round((1 - INCUMBENT_VALID_SHARE) * len(old))
     train, valid = old.iloc[:cut], old.iloc[cut:]
     params: dict[str, Any] = {}
@@ -211,8 +211,7 @@ class AcceptedSample:
 
 
 def accepted_sample(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame,
-                    spec: IncumbentSpec, seed: int, *, bad_rate: float = 0.04,
-                    scenario: str = "baseline") -> AcceptedSample:
+                    spec: IncumbentSpec, seed: int, *, world: World) -> AcceptedSample:
     """Build the accepted sample from three through-the-door frames.
 
     Parameters
@@ -225,14 +224,14 @@ def accepted_sample(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame
         The incumbent lender.
     seed : int
         Seed of the incumbent's older cohort (plus ``spec.seed_offset``).
-    bad_rate, scenario : float, str
-        Of the older cohort.
+    world : World
+        The applicants' world, which the incumbent's older cohort is drawn from.
 
     Returns
     -------
     AcceptedSample
     """
     ttd = pd.concat([train, valid], ignore_index=True)
-    incumbent = fit_incumbent(spec, ttd, seed, bad_rate=bad_rate, scenario=scenario)
+    incumbent = fit_incumbent(spec, ttd, seed, world=world)
     return AcceptedSample(incumbent, lender_view(train, incumbent), lender_view(valid, incumbent),
                           test.reset_index(drop=True))

@@ -42,6 +42,7 @@ from riskkit.rejectinf.methods import (
     full_information,
 )
 from riskkit.rejectinf.sample import AcceptedSample, IncumbentSpec, accepted_sample
+from riskkit.synth import World
 
 log = logging.getLogger(__name__)
 
@@ -61,17 +62,56 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def check_section(section: dict[str, Any]) -> list[str]:
-    """Problems with a resolved ``reject_inference:`` section (empty when it is valid)."""
+def _check_types(section: dict[str, Any]) -> list[str]:
+    """Types first, so that a wrong one is a line naming its key, not a TypeError."""
     problems = []
-    try:
-        IncumbentSpec.from_config(section)
-    except ConfigError as exc:
-        problems.append(str(exc))
-    try:
-        check_methods(list(section.get("methods") or []))
-    except (ConfigError, TypeError) as exc:
-        problems.append(str(exc))
+    rate = section.get("acceptance_rate")
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < 1:
+        problems.append(f"reject_inference.acceptance_rate = {rate!r}: expected a share "
+                        "strictly between 0 and 1 (0.5 or 50%)")
+    inc = section.get("incumbent")
+    if not isinstance(inc, dict):
+        return [*problems, f"reject_inference.incumbent = {inc!r}: expected a mapping"]
+    for key, low in (("rows", 1000), ("seed_offset", 0)):
+        value = inc.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            problems.append(f"reject_inference.incumbent.{key} = {value!r}: expected a whole "
+                            f"number >= {low:,}")
+    feats = inc.get("features")
+    if feats is not None and (not isinstance(feats, list) or not all(isinstance(f, str)
+                                                                       for f in feats)):
+        problems.append(f"reject_inference.incumbent.features = {feats!r}: expected a list "
+                        "of model features")
+    return problems
+
+
+def check_section(section: dict[str, Any]) -> list[str]:
+    """Problems with a resolved ``reject_inference:`` section (empty when it is valid).
+
+    Parameters
+    ----------
+    section : dict
+        The resolved section.
+
+    Returns
+    -------
+    list of str
+    """
+    problems = _check_types(section)
+    if not problems:  # the spec's own checks assume the types are right
+        try:
+            IncumbentSpec.from_config(section)
+        except ConfigError as exc:
+            problems.append(str(exc))
+    methods = section.get("methods")
+    if not isinstance(methods, list) or not all(isinstance(m, str) for m in methods):
+        problems.append(f"reject_inference.methods = {methods!r}: expected a list of method "
+                        f"names ({', '.join(METHODS)})")
+    else:
+        try:
+            check_methods(list(methods))
+        except ConfigError as exc:
+            problems.append(str(exc))
     kinds = section.get("models")
     if not isinstance(kinds, list) or not kinds or set(kinds) - set(MODEL_KINDS):
         problems.append(f"reject_inference.models must be a non-empty list of "
@@ -133,8 +173,8 @@ class Study:
 
 
 def run_study(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame,
-              section: dict[str, Any], seed: int, *, bad_rate: float = 0.04,
-              scenario: str = "baseline", quiet: bool = True) -> Study:
+              section: dict[str, Any], seed: int, *, world: World,
+              quiet: bool = True) -> Study:
     """Run a reject-inference study on three through-the-door frames.
 
     Parameters
@@ -148,8 +188,8 @@ def run_study(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame,
         The ``reject_inference:`` settings (missing keys take :data:`DEFAULTS`).
     seed : int
         Seeds the incumbent's cohort, every random step of the methods, and LightGBM.
-    bad_rate, scenario : float, str
-        Of the incumbent's older cohort.
+    world : World
+        The applicants' world (the incumbent's older cohort is drawn from it).
     quiet : bool
         No progress bar.
 
@@ -158,12 +198,13 @@ def run_study(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame,
     Study
     """
     cfg = {**DEFAULTS, **section}
+    # an incumbent given in part keeps the defaults of the keys it leaves out
+    cfg["incumbent"] = {**DEFAULTS["incumbent"], **(section.get("incumbent") or {})}
     problems = check_section(cfg)
     if problems:
         raise ConfigError("; ".join(problems))
     spec = IncumbentSpec.from_config(cfg)
-    sample = accepted_sample(train, valid, test, spec, seed, bad_rate=bad_rate,
-                             scenario=scenario)
+    sample = accepted_sample(train, valid, test, spec, seed, world=world)
     log.info("incumbent %s accepts %.1f%% (PD cut-off %.4f)", spec.model,
              100 * sample.train.accepted.mean(), sample.incumbent.cutoff)
     methods = check_methods(cfg["methods"])
@@ -202,7 +243,8 @@ def run_study(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame,
 
 
 def run_section(cfg: dict[str, Any], splits: dict[str, pd.DataFrame], folder: Path,
-                run_label: str, quiet: bool = True) -> tuple[dict[str, Any], pd.DataFrame]:
+                run_label: str, quiet: bool = True, *,
+                world: World | None) -> tuple[dict[str, Any], pd.DataFrame]:
     """A run's ``reject_inference:`` stage: metrics.json's block, its table, its figures.
 
     Parameters
@@ -218,18 +260,19 @@ def run_section(cfg: dict[str, Any], splits: dict[str, pd.DataFrame], folder: Pa
         For the figures' source line.
     quiet : bool
         No progress bar.
+    world : World or None
+        The run's world (None: a user's own data, which reject inference cannot grade).
 
     Returns
     -------
     metrics : dict
     table : DataFrame
     """
-    if "true_pd" not in splits["test"].columns:
+    if world is None or "true_pd" not in splits["test"].columns:
         raise ConfigError("reject_inference needs synthetic data with the truth (true_pd); "
                           "set reject_inference.enabled: false for this data")
     study = run_study(splits["train"], splits["valid"], splits["test"], cfg["reject_inference"],
-                      cfg["seed"], bad_rate=cfg["data"]["bad_rate"],
-                      scenario=cfg["data"]["scenario"], quiet=quiet)
+                      cfg["seed"], world=world, quiet=quiet)
     table = study.table()
     source = f"riskkit · run {run_label} · seed {cfg['seed']} · reject inference"
     formats = tuple(cfg["figures"].get("formats", charts.FORMATS))

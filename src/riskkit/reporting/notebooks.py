@@ -1,4 +1,4 @@
-"""Run the notebook suite headless, and the two helpers every notebook starts with.
+"""Run the notebook suite headless: the runner behind ``riskkit notebooks``.
 
 Notebooks live in ``notebooks/NN_name.py`` as jupytext ``py:percent`` sources: that is the
 reviewed file, with clean diffs and no outputs to conflict. ``run_notebooks`` converts each
@@ -38,9 +38,6 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-import riskkit
-from riskkit import charts
-from riskkit.charts import resolve_lang, use_style
 from riskkit.core.errors import ConfigError, RiskkitError, RunError
 from riskkit.core.io import write_text
 from riskkit.core.paths import repo_root
@@ -57,7 +54,7 @@ REMOVE_OUTPUT_TAGS = frozenset({"remove_output", "remove-output"})
 FIGURES = "figures"
 #: A notebook that declares this parameter gets ``False`` from the headless runner.
 INTERACTIVE_PARAMETER = "interactive"
-#: Set for headless kernels; see :func:`riskkit.reporting.widgets.live_frontend`.
+#: Set for headless kernels; see :func:`riskkit.widgets.live_frontend`.
 HEADLESS_ENV = "RISKKIT_HEADLESS"
 DEFAULT_TIMEOUT = 600
 
@@ -207,7 +204,7 @@ def _kernel_config() -> Any:
 def _kernel_environment() -> Iterator[None]:
     """Environment the headless kernels inherit, restored afterwards.
 
-    ``RISKKIT_HEADLESS=1`` tells :mod:`riskkit.reporting.widgets` that no browser will draw
+    ``RISKKIT_HEADLESS=1`` tells :mod:`riskkit.widgets` that no browser will draw
     its panels, so they render a static snapshot instead of widgets.
 
     tqdm.auto warns in every kernel that lacks ipywidgets ("IProgress not found"), which
@@ -359,100 +356,3 @@ def run_notebooks(
                           + (f" [see {r['ipynb']}]" if r["ipynb"] else "") for r in failures)
         raise NotebookError(f"{len(failures)} of {len(results)} notebooks failed: {lines}", results)
     return results
-
-
-# ----------------------------------------------------------------------------- in a notebook
-def publisher(run: Any, fig_dir: str | os.PathLike[str]) -> Any:
-    """``show(fig, name)`` for a notebook: the run's source line, PNG/SVG/PDF into
-    ``fig_dir``, and the figure displayed as the cell's output.
-
-    Every notebook publishes its charts the same way, so the way lives here once.
-    """
-
-    source = f"riskkit · run {run.name} · seed {run.config['seed']}"
-
-    def show(fig: Any, name: str) -> None:
-        charts.add_source_line(fig, source)
-        charts.export(fig, name, fig_dir)
-        shell = _ipython()
-        if shell is not None:
-            from IPython.display import display
-
-            display(fig)
-
-    return show
-
-
-def setup(lang: str = "en", variant: str = "report") -> str:
-    """First call of every notebook: inline charts and the riskkit style; returns the language.
-
-    riskkit's charts are bare ``Figure`` objects (no pyplot registry), which Jupyter shows
-    only once the inline backend has registered its display formatter, so this enables it
-    (sharp "retina" PNGs) before applying the style sheet. Returns the language charts will
-    really use: ``"en"`` when ``"zh"`` was asked for but no CJK font is installed.
-    """
-
-    shell = _ipython()
-    if shell is not None:
-        shell.run_line_magic("matplotlib", "inline")
-        from matplotlib_inline.backend_inline import set_matplotlib_formats
-
-        set_matplotlib_formats("retina")
-        from matplotlib.figure import Figure
-
-        shell.display_formatter.formatters["text/plain"].for_type(Figure, _figure_text)
-    use_style(variant, lang)
-    return resolve_lang(lang)
-
-
-def figure_title(fig: Any) -> str:
-    """A chart's title (suptitle, else the first axes title), e.g. for alternative text."""
-    suptitle = fig.get_suptitle() if hasattr(fig, "get_suptitle") else ""
-    if suptitle:
-        return suptitle
-    for ax in fig.get_axes():
-        for loc in ("left", "center", "right"):
-            if ax.get_title(loc=loc):
-                return ax.get_title(loc=loc)
-    return "chart"
-
-
-def _figure_text(fig: Any, printer: Any, cycle: bool) -> None:
-    """IPython's plain-text form of a Figure: its title instead of ``<Figure size ...>``."""
-    printer.text(f"Chart: {figure_title(fig)}")
-
-
-def _ipython() -> Any | None:
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return None
-    return get_ipython()
-
-
-def load_population(rows: int, seed: int, run_dir: str | os.PathLike[str] | None = None,
-                    scenario: str = "baseline") -> Any:
-    """The population a notebook studies: fresh, or the cohort an experiment run used.
-
-    With ``run_dir`` the run's ``config.yaml`` gives seed, scenario and bad rate (``seed``
-    and ``scenario`` here are ignored), and the first ``min(rows, data.rows)`` applicants
-    of its cohort are regenerated: generation is prefix-stable, so these are exactly the
-    run's first applicants, without reading any of its data.
-    """
-    import yaml
-
-
-    if run_dir is None:
-        return riskkit.generate(rows=rows, seed=seed, scenario=scenario)
-    path = Path(run_dir) / "config.yaml"
-    try:
-        cfg = yaml.safe_load(path.read_text(encoding="utf-8"))
-        data = cfg["data"]
-        return riskkit.generate(rows=min(rows, int(data["rows"])), seed=int(cfg["seed"]),
-                                scenario=str(data.get("scenario", "baseline")),
-                                bad_rate=float(data.get("bad_rate", 0.04)))
-    except FileNotFoundError:
-        raise RunError(f"{path} is missing: {run_dir} is not a run folder") from None
-    except (yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
-        raise RunError(f"{path} is damaged or describes no synthetic population "
-                       f"({type(exc).__name__}: {exc})") from None
