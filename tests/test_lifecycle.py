@@ -15,7 +15,6 @@ from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.lifecycle import simulation as L
 from riskkit.lifecycle.behaviour import MonthActions, settle_loans
-from riskkit.lifecycle.benchmark import benchmark_lifecycle
 from riskkit.lifecycle.state import income_history, init_state, roll_month, slot, state_frame
 from riskkit.models import make_model
 from riskkit.policy import Policy
@@ -331,11 +330,3 @@ def test_write_and_read_back(panel, tmp_path):
     pd.testing.assert_frame_equal(back.frame, panel.frame)
     assert back.summary["cutoff_by_month"] == pytest.approx(panel.summary["cutoff_by_month"])
     assert not list((tmp_path / "sim").glob(".tmp-*"))
-
-
-def test_benchmark_reports_speed_and_memory(monkeypatch, lender):
-    monkeypatch.setattr(L, "default_lender", lambda world, seed: lender)
-    result = benchmark_lifecycle(BASELINE, borrowers=500, months=3)
-    assert result["borrower_months_per_s"] > 0 and result["seconds"] > 0
-    assert result["peak_rss_mb"] >= result["added_rss_mb"] >= 0
-    assert result["panel_mb"] > 0

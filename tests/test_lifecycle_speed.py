@@ -19,6 +19,7 @@ from riskkit.lifecycle import simulation as L
 from riskkit.models._forest import flatten, predict_raw
 from riskkit.synth import World
 from riskkit.synth import truth as T
+from riskkit.trees import CATEGORICAL
 
 #: ``content_hash`` of the panel below, computed with the code of commit dcff3fd (before the
 #: numba predictor, on LightGBM's own predict): a change of any value, dtype or column fails.
@@ -72,7 +73,8 @@ def awkward_rows(X: np.ndarray, forest) -> np.ndarray:
     categorical codes that are negative, fractional or beyond the bitsets."""
     rng = np.random.default_rng(1)
     rows = X[rng.integers(0, len(X), 20_000)].copy()
-    numeric = forest.node_kind == 0
+    trees = forest.trees
+    numeric = (trees.node_decision & CATEGORICAL) == 0
     for j in range(rows.shape[1]):
         u = rng.random(len(rows))
         rows[u < 0.05, j] = np.nan
@@ -80,7 +82,7 @@ def awkward_rows(X: np.ndarray, forest) -> np.ndarray:
         special = (u >= 0.08) & (u < 0.12)
         rows[special, j] = rng.choice([-0.0, 1e-36, -1e-36, np.inf, -np.inf, -3.0, -0.5, 2.5,
                                        63.0, 64.0, 1e300, 2.0**31], special.sum())
-        thresholds = forest.node_threshold[numeric & (forest.node_feature == j)]
+        thresholds = trees.node_threshold[numeric & (trees.node_feature == j)]
         near = (u >= 0.12) & (u < 0.5)
         if len(thresholds):
             pick = thresholds[rng.integers(0, len(thresholds), near.sum())]
@@ -92,7 +94,7 @@ def awkward_rows(X: np.ndarray, forest) -> np.ndarray:
 def test_forest_predicts_lightgbms_raw_scores_bit_for_bit(booster):
     model, X = booster
     forest = flatten(model)
-    assert forest is not None and forest.node_kind.any()  # categorical splits are in it
+    assert forest is not None and (forest.trees.node_decision & CATEGORICAL).any()
     rows = awkward_rows(X, forest)
     expected = model.predict(rows, raw_score=True)
     assert np.array_equal(predict_raw(forest, rows), expected)

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from riskkit.core.errors import DataError, RiskkitError
-from riskkit.treeshap import FastTreeShap, benchmark, scaling_table, synthetic_credit_frame
+from riskkit.treeshap import FastTreeShap
 from riskkit.treeshap._kernels import leaf_shap
 
 TOL = 1e-9
@@ -358,26 +358,3 @@ def test_random_forest_contributions_add_up_to_its_raw_score() -> None:
     X, y = _nan_frame(n=800)
     forest = _train(X, y, rounds=8, boosting="rf", bagging_fraction=0.6, bagging_freq=1)
     _assert_exact(forest, X)
-
-
-def test_benchmark_and_scaling_table_report_agreeing_numbers() -> None:
-    X, y = synthetic_credit_frame(600, n_features=6, n_categorical=1, seed=3)
-    assert isinstance(X["cat0"].dtype, pd.CategoricalDtype)
-    assert X.iloc[:, :4].isna().mean().between(0.1, 0.3).all()
-    result = benchmark(X=X, y=y, rows=300, shap_rows=100, n_trees=5, num_leaves=7, max_depth=3)
-    assert set(result) >= {
-        "ours_rows_per_s",
-        "shap_rows_per_s",
-        "speedup",
-        "max_abs_diff",
-        "n_trees",
-        "num_leaves",
-        "max_depth",
-    }
-    assert result["max_abs_diff"] <= TOL
-    assert (result["n_trees"], result["num_leaves"]) == (5, 7)
-    assert result["max_depth"] <= 3
-    assert result["speedup"] == pytest.approx(result["ours_rows_per_s"] / result["shap_rows_per_s"])
-    table = scaling_table([(4, 2), (7, -1)], rows=200, shap_rows=50, n_trees=3)
-    assert list(table["num_leaves"]) == [4, 7]
-    assert (table["max_abs_diff"] <= TOL).all()

@@ -214,9 +214,9 @@ def riskkit_model() -> tuple[Any, pd.DataFrame, pd.DataFrame]:
 
 
 def test_riskkit_model_has_categorical_splits(riskkit_model: Any) -> None:
-    from riskkit.treeshap._bench_interventional import _categorical_splits
+    from riskkit.trees import CATEGORICAL, read_booster
 
-    assert _categorical_splits(riskkit_model[0].booster_) > 0
+    assert (read_booster(riskkit_model[0].booster_).trees.node_decision & CATEGORICAL).any()
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow,
@@ -249,22 +249,3 @@ def test_default_contributions_unchanged_and_bad_calls_refused(riskkit_model: An
         contributions(model, test, engine="native", background=train.iloc[:10])
     with pytest.raises(ConfigError, match="background mode"):
         contributions(object(), test, background=train.iloc[:10])
-
-
-def test_interventional_benchmark_reports_agreeing_numbers(riskkit_model: Any) -> None:
-    from riskkit.core.features import TARGET
-    from riskkit.treeshap import interventional_benchmark, interventional_lines
-
-    model, train, test = riskkit_model
-    X = model._matrix(model._prepare(test))
-    r = interventional_benchmark(
-        model.booster_, X, X_train=model._matrix(model._prepare(train)),
-        y_train=train[TARGET].to_numpy(), params=model.params_, backgrounds=(30,),
-        rows=300, shap_rows=4)
-    assert r["categorical_splits"] > 0 and r["plain_categorical_splits"] == 0
-    (cat,), (plain,) = r["categorical"], r["plain"]
-    assert cat["ours_additivity"] <= TOL and plain["ours_additivity"] <= TOL
-    assert plain["max_abs_diff_shap"] <= 1e-3 and plain["speedup_vs_shap"] > 0
-    if r["woodelf"] == "ok":
-        assert plain["max_abs_diff_woodelf"] <= 1e-5 and plain["speedup_vs_woodelf"] > 0
-    assert len(interventional_lines(r)) >= 2

@@ -416,7 +416,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _add_bench(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="performance figures as ratios against references",
                        description="Benchmarks in one process, each as a ratio to a reference "
-                                   "run side by side: TreeSHAP, generator, lifecycle, run stages.")
+                                   "run side by side: TreeSHAP, generator, lifecycle, monitor, "
+                                   "run stages, interventional TreeSHAP, validate-power.")
     p.add_argument("--quick", action="store_true", help="small sizes, about a minute")
     p.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
     p.set_defaults(handler=_cmd_bench)

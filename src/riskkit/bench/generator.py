@@ -1,4 +1,4 @@
-"""The generator benchmark: riskkit's population generator against its own random draws
+"""The ``generator`` section: riskkit's population generator against its own random draws
 replayed with bare NumPy (the floor no generator of these draws can beat)."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from unittest import mock
 
 import numpy as np
 
+from riskkit.bench.common import number
 from riskkit.bench.sizes import (
     GENERATOR_FLOOR_TARGET,
     GENERATOR_PEAK_TARGET_MB,
@@ -51,6 +52,16 @@ def record_block_draws(seed: int = SEED) -> _RecordingGenerator:
 
     ``population.block_rng`` is swapped for a recording one while one block is generated,
     so the count is measured from the generator itself, not restated here.
+
+    Parameters
+    ----------
+    seed:
+        The population's seed.
+
+    Returns
+    -------
+    _RecordingGenerator
+        Its ``calls``: (method, args, kwargs, values drawn) per draw.
     """
 
     scenario = WORLD.scenario_at(0)
@@ -70,7 +81,17 @@ def record_block_draws(seed: int = SEED) -> _RecordingGenerator:
 
 
 def replay_draws(recorder: _RecordingGenerator, blocks: int, seed: int = SEED) -> None:
-    """Make the recorded draws for ``blocks`` blocks with bare NumPy, and nothing else."""
+    """Make the recorded draws for ``blocks`` blocks with bare NumPy, and nothing else.
+
+    Parameters
+    ----------
+    recorder:
+        :func:`record_block_draws`'s result.
+    blocks:
+        Blocks to draw, each on its own stream as the generator's.
+    seed:
+        The population's seed.
+    """
     calls = recorder.calls
     for block in range(blocks):
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0, block)))
@@ -107,7 +128,23 @@ def peak_memory_of_writing(rows: int, folder: Path) -> dict[str, float]:
 
 
 def generator_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
-    """Generator and Parquet writer against the floor of their own random draws."""
+    """The ``generator`` section: generator and Parquet writer against the floor of their
+    own random draws, and the peak memory of writing in a fresh process.
+
+    Parameters
+    ----------
+    sizes:
+        ``generator_rows`` and ``repeats``.
+    quiet:
+        Unused (the section shows no progress); every section takes it.
+
+    Returns
+    -------
+    dict
+        ``ratio`` and ``parquet_ratio`` (time over the floor's, and in CPU seconds),
+        the rates, ``draws_per_row`` by method, ``peak_mb`` and ``baseline_mb``, and the
+        ``targets`` the full bench is judged by.
+    """
 
     rows = sizes.generator_rows
     blocks = -(-rows // BLOCK_ROWS)  # partial blocks are drawn in full, then cut
@@ -143,3 +180,17 @@ def generator_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
     }
 
 
+def generator_lines(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """The (figure, riskkit, reference, ratio) rows :func:`generator_section`'s figures print."""
+    return [
+        (f"generate {r['rows']:,} rows, rows/s vs floor ({r['draws_per_row']:.1f} draws/row)",
+         number(r["generate_rows_per_s"]), number(r["floor_rows_per_s"]),
+         f"{r['ratio']:.2f}x the floor"),
+        ("... and write Parquet, rows/s vs floor", number(r["parquet_rows_per_s"]),
+         number(r["floor_rows_per_s"]),
+         f"{r['parquet_ratio']:.2f}x (target <= {r['targets']['parquet_ratio_max']:g}x)"),
+        ("the same two ratios in CPU seconds (immune to other load)",
+         f"{r['cpu_ratio']:.2f}x", f"{r['parquet_cpu_ratio']:.2f}x", ""),
+        ("peak memory writing Parquet, MB (process baseline)", number(r["peak_mb"]),
+         number(r["baseline_mb"]), f"{r['peak_mb'] / r['targets']['peak_mb_max']:.2f} of 2 GiB"),
+    ]

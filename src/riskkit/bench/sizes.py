@@ -58,7 +58,20 @@ POWER_BUDGET_S = 15 * 60.0
 
 
 def best(fn: Callable[[Any], Any], data: Any, repeats: int) -> tuple[float, Any, float]:
-    """Fastest wall seconds, a result, and fastest CPU seconds (all threads) of ``fn(data)``."""
+    """Fastest wall seconds, a result, and fastest CPU seconds (all threads) of ``fn(data)``.
+
+    Parameters
+    ----------
+    fn, data:
+        What is timed: ``fn(data)``.
+    repeats:
+        Calls; the fastest counts (at least one call).
+
+    Returns
+    -------
+    (float, object, float)
+        Wall seconds, the last call's result, CPU seconds.
+    """
     wall = cpu = float("inf")
     result = None
     for _ in range(max(repeats, 1)):

@@ -4,17 +4,15 @@ faster, on every core.
 Why not ``booster.predict``: it converts every row to a sparse vector before walking the
 trees, so a 112-tree, depth-6 model predicts about 140,000 rows a second on one core; the
 lifecycle simulation re-scores every borrower every month and spent three quarters of its
-time there. Why not shap's or riskkit.treeshap's flattening: a prediction needs only the
-split decisions and leaf values, and the tree explainer's arrays are private to its package.
+time there.
 
 Exactness is the point, because a lifecycle panel must come out byte for byte the same:
 
-* the trees are read from ``booster.dump_model()``, whose thresholds and leaf values are
-  printed with 17 significant digits, so they parse back to the booster's own doubles;
-* every split decision is LightGBM's (``Tree::NumericalDecision`` / ``CategoricalDecision``
-  in its ``tree.h``): values with ``|v| <= 1e-35f`` read as 0.0 (its dense-row reader drops
-  them), NaN reads as 0.0 unless the split's missing type is NaN, missing type Zero sends
-  0.0 the default way, categorical NaN and negative codes go right;
+* the trees are :func:`riskkit.trees.read_booster`'s (thresholds and leaf values parsed from
+  the model text's 17 significant digits, so they are the booster's own doubles);
+* every split decision is :func:`riskkit.trees.route_block_words`'s, LightGBM's rules for
+  numerical, categorical and missing values, after values with ``|v| <= 1e-35f`` are read
+  as 0.0 (LightGBM's dense-row reader drops them);
 * a row's raw score is summed over trees in tree order from 0.0, in float64, as
   ``GBDT::PredictRaw`` does.
 
@@ -25,8 +23,8 @@ against one threshold, which LLVM vectorises), and each decision to go right cle
 64-bit word per row, the leaves of that split's left subtree (QuickScorer, Lucchese et al.,
 SIGIR 2015). The row's leaf is the lowest bit left: the leftmost leaf none of its decisions
 excluded, which is the leaf its path reaches. So trees of up to 64 leaves, and categorical
-codes below 64, are handled; :func:`flatten` returns None for other models, whose callers
-keep LightGBM's predict.
+codes below 64 (one 64-bit mask per split), are handled; :func:`flatten` returns None for
+other models, whose callers keep LightGBM's predict.
 
 Rows are independent, so the parallel loop over fixed blocks of rows gives the same bits
 with any number of threads, and each row's sum adds the trees in order.
@@ -41,11 +39,15 @@ from typing import Any
 import numpy as np
 from numba import njit, parallel_chunksize, prange
 
-# LightGBM's kZeroThreshold is the float 1e-35f.
-ZERO_THRESHOLD = float(np.float32(1e-35))
-# A categorical value is cast to a C int; outside (-1, 2^31) the split sends it right.
-_INT_LIMIT = 2147483648.0
-_MISSING = {"None": 0, "Zero": 1, "NaN": 2}
+from riskkit.trees import (
+    ZERO_THRESHOLD,
+    TreeModel,
+    Trees,
+    parse_model,
+    read_booster,
+    route_block_words,
+)
+
 #: One parallel kernel at a time: numba's "workqueue" threading layer (the fallback where
 #: neither OpenMP nor TBB loads) aborts the process when two threads launch parallel work
 #: at once, and the lifecycle predicts on a background thread beside the main one.
@@ -56,7 +58,8 @@ BLOCK_ROWS = 256
 #: equal share per thread, so a thread that is held up (the lifecycle encodes its panel on
 #: the other core) does not hold up the rest; 100,000 rows: 37 -> 28 ms on 2 idle cores.
 CHUNK_BLOCKS = 8
-#: Largest leaf count (bits of a word) and categorical code + 1 the kernel handles.
+#: Largest leaf count the kernel handles (the bits of a word); categorical codes must be
+#: below 64 too (:func:`riskkit.trees.route_block_words`).
 MAX_LEAVES = 64
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 # Position of a word's only set bit: de Bruijn multiply and look-up (numba has no tzcnt).
@@ -69,123 +72,53 @@ del _bit
 
 @dataclass(frozen=True)
 class Forest:
-    """A booster's splits as flat arrays, tree after tree, and each tree's leaves in
-    left-to-right order (the bit order of the leaf words)."""
+    """A booster's :class:`~riskkit.trees.Trees`, its feature count and, per split, the
+    leaves a row can still reach after going right (bits of the tree's leaves, left to
+    right)."""
 
+    trees: Trees
     n_features: int
-    tree_node_start: np.ndarray   # int64: first split of the tree
-    tree_n_nodes: np.ndarray      # int64: splits (0 for a single-leaf tree)
-    tree_leaf_start: np.ndarray   # int64: first leaf of the tree in ``leaf_value``
-    node_feature: np.ndarray      # int64
-    node_kind: np.ndarray         # int64: 0 numerical, 1 categorical
-    node_threshold: np.ndarray    # float64 (categorical: unused)
-    node_nan_left: np.ndarray     # uint64 0/1: where NaN goes (after LightGBM's NaN -> 0.0)
-    node_zero_default: np.ndarray  # int64 0/1: missing type Zero (0.0 goes the default way)
-    node_default_left: np.ndarray  # uint64 0/1
-    node_cat_mask: np.ndarray     # uint64: categorical codes that go left
-    node_right_keep: np.ndarray   # uint64: leaves still possible after going right
-    leaf_value: np.ndarray        # float64, by tree, left to right
+    node_right_keep: np.ndarray  # uint64
 
 
-def _in_order(left: list[int], right: list[int]) -> tuple[list[int], list[tuple[int, int]]]:
-    """Leaves left to right, and each split's left subtree as a range of leaf positions."""
-    leaves: list[int] = []
-    spans = [(0, 0)] * len(left)
-    stack: list[tuple[int, int]] = [(0, 0)]  # (node, stage): stage 1 = left subtree done
-    starts: dict[int, int] = {}
-    while stack:
-        node, stage = stack.pop()
-        if node < 0:
-            leaves.append(~node)
-        elif stage == 0:
-            starts[node] = len(leaves)
-            stack += [(node, 1), (left[node], 0)]
-        else:
-            spans[node] = (starts[node], len(leaves))
-            stack.append((right[node], 0))
-    return leaves, spans
+def _right_keep(trees: Trees) -> np.ndarray:
+    """Per split, the word with the bits of its left subtree's leaves cleared.
 
+    Nodes are in pre-order and leaves left to right, so a subtree's leaves are a range,
+    from its left child's first leaf to its right child's last; one pass from the last node
+    back sees every child before its parent.
+    """
+    n = len(trees.node_left)
+    base = np.repeat(trees.tree_leaf_start, trees.tree_n_nodes).tolist()
+    left, right = trees.node_left.tolist(), trees.node_right.tolist()
+    first, end = [0] * n, [0] * n
+    keep = [0] * n
 
-def _tree_blocks(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
-    """The model text's header and one ``key=value`` dict per ``Tree=`` block."""
-    body = text.split("end of trees")[0]
-    parts = body.split("\nTree=")
-    def fields(block: str) -> dict[str, str]:
-        return dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
-    return fields(parts[0]), [fields(part.split("\n", 1)[1]) for part in parts[1:]]
+    def span(child: int) -> tuple[int, int]:
+        return (~child, ~child + 1) if child < 0 else (first[child], end[child])
 
-
-def _numbers(block: dict[str, str], key: str, kind: type = float) -> list[Any]:
-    return [kind(v) for v in block.get(key, "").split()]
+    for node in range(n - 1, -1, -1):
+        lo, hi = span(left[node])
+        first[node], end[node] = lo, span(right[node])[1]
+        keep[node] = ~(((1 << (hi - lo)) - 1) << (lo - base[node])) & (2**64 - 1)
+    return np.asarray(keep, dtype=np.uint64)
 
 
 def flatten(booster: Any) -> Forest | None:
-    """The booster's splits as a :class:`Forest`, or None where this kernel does not apply
-    (several trees per iteration, linear trees, more than 64 leaves, category codes of 64
-    or more): the caller keeps LightGBM's predict.
+    """The booster as a :class:`Forest`, or None where this kernel does not apply (several
+    trees per iteration, linear trees, more than 64 leaves in a tree, categorical codes of
+    64 or more): the caller keeps LightGBM's predict."""
+    return _forest(read_booster(booster))
 
-    Read from ``model_to_string()``, the text the booster was parsed from: its thresholds
-    and leaf values carry 17 significant digits (the JSON of ``dump_model()`` also writes an
-    infinite threshold as 1e300, which would send values above 1e300 the other way).
-    """
-    header, trees = _tree_blocks(booster.model_to_string())
-    if int(header.get("num_tree_per_iteration", "1")) != 1:
+
+def _forest(model: TreeModel) -> Forest | None:
+    if model.trees_per_iteration != 1 or model.linear:
         return None
-    cols: dict[str, list[Any]] = {k: [] for k in (
-        "feature", "kind", "threshold", "nan_left", "zero_default", "default_left", "cat_mask",
-        "right_keep")}
-    starts: list[list[int]] = [[], [], []]
-    values: list[float] = []
-    for tree in trees:
-        n_leaves = int(tree["num_leaves"])
-        if int(tree.get("is_linear", "0")) or n_leaves > MAX_LEAVES:
-            return None
-        leaf_value = _numbers(tree, "leaf_value")
-        starts[0].append(len(cols["feature"]))
-        starts[1].append(n_leaves - 1)
-        starts[2].append(len(values))
-        if n_leaves == 1:
-            values.append(leaf_value[0])
-            continue
-        order, spans = _in_order(_numbers(tree, "left_child", int),
-                                 _numbers(tree, "right_child", int))
-        values.extend(leaf_value[leaf] for leaf in order)
-        bounds = _numbers(tree, "cat_boundaries", int)
-        words = _numbers(tree, "cat_threshold", int)
-        cols["feature"].extend(_numbers(tree, "split_feature", int))
-        for d, thr, (first, last) in zip(_numbers(tree, "decision_type", int),
-                                         _numbers(tree, "threshold"), spans, strict=True):
-            # decision_type bits (LightGBM tree.h): 1 categorical, 2 default left, 4-8 missing
-            categorical, default_left, missing = d & 1, (d >> 1) & 1, (d >> 2) & 3
-            mask = 0
-            if categorical:
-                bitset = words[bounds[int(thr)]:bounds[int(thr) + 1]]
-                if any(bitset[2:]):
-                    return None
-                mask = sum(w << (32 * j) for j, w in enumerate(bitset[:2]))
-            cols["kind"].append(categorical)
-            cols["threshold"].append(0.0 if categorical else thr)
-            cols["nan_left"].append(int(thr >= 0.0) if missing == _MISSING["None"]
-                                    else default_left)
-            cols["zero_default"].append(int(missing == _MISSING["Zero"]))
-            cols["default_left"].append(default_left)
-            cols["cat_mask"].append(mask)
-            cols["right_keep"].append(~(((1 << (last - first)) - 1) << first) & (2**64 - 1))
-
-    def arr(name: str, dtype: Any) -> np.ndarray:
-        return np.asarray(cols[name], dtype=dtype)
-
-    return Forest(
-        n_features=int(header["max_feature_idx"]) + 1,
-        tree_node_start=np.asarray(starts[0], np.int64),
-        tree_n_nodes=np.asarray(starts[1], np.int64),
-        tree_leaf_start=np.asarray(starts[2], np.int64),
-        node_feature=arr("feature", np.int64), node_kind=arr("kind", np.int64),
-        node_threshold=arr("threshold", np.float64), node_nan_left=arr("nan_left", np.uint64),
-        node_zero_default=arr("zero_default", np.int64),
-        node_default_left=arr("default_left", np.uint64),
-        node_cat_mask=arr("cat_mask", np.uint64), node_right_keep=arr("right_keep", np.uint64),
-        leaf_value=np.asarray(values, np.float64))
+    if int(model.tree_n_leaves.max(initial=1)) > MAX_LEAVES:
+        return None
+    if int(model.trees.node_cat_len.max(initial=0)) > 2:  # codes of 64 and more
+        return None
+    return Forest(model.trees, model.n_features, _right_keep(model.trees))
 
 
 def predict_raw(forest: Forest, x: np.ndarray) -> np.ndarray:
@@ -210,14 +143,16 @@ def predict_raw_columns(forest: Forest, columns: np.ndarray) -> np.ndarray:
     if columns.ndim != 2 or columns.shape[0] != forest.n_features:
         raise ValueError(f"expected {forest.n_features} feature rows, got {columns.shape}")
     out = np.empty(columns.shape[1], dtype=np.float64)
-    f = forest
     if columns.shape[1]:
         with _KERNEL_LOCK, parallel_chunksize(CHUNK_BLOCKS):
-            _predict_kernel(columns, f.tree_node_start, f.tree_n_nodes, f.tree_leaf_start,
-                            f.node_feature, f.node_kind, f.node_threshold, f.node_nan_left,
-                            f.node_zero_default, f.node_default_left, f.node_cat_mask,
-                            f.node_right_keep, f.leaf_value, BLOCK_ROWS, out)
+            _predict_kernel(columns, forest.trees, forest.node_right_keep, BLOCK_ROWS, out)
     return out
+
+
+#: The model text of one tree with one leaf (value 0) over one feature.
+_ONE_LEAF = ("tree\nversion=v4\nnum_tree_per_iteration=1\nmax_feature_idx=0\n"
+             "\nTree=0\nnum_leaves=1\nnum_cat=0\nleaf_value=0\nleaf_count=1\n\n"
+             "end of trees\n")
 
 
 def warm_up() -> None:
@@ -226,28 +161,17 @@ def warm_up() -> None:
     Why: the first prediction of a process pays about half a second to load the kernels
     from numba's cache (and some seconds to compile them into it the first time). The
     lifecycle calls this while LightGBM fits the lender on another thread, so the lender's
-    first prediction finds them ready. The argument types are those of every real forest,
-    so the kernels loaded are the ones used.
+    first prediction finds them ready. The forest is parsed as any booster's is, so the
+    argument types, and the kernels loaded, are those of every real forest.
     """
-    first = np.zeros(1, dtype=np.int64)  # one tree, no split, its leaf at 0
-    none_i = np.zeros(0, dtype=np.int64)
-    none_u = np.zeros(0, dtype=np.uint64)
-    forest = Forest(n_features=1, tree_node_start=first, tree_n_nodes=first,
-                    tree_leaf_start=first, node_feature=none_i, node_kind=none_i,
-                    node_threshold=np.zeros(0), node_nan_left=none_u, node_zero_default=none_i,
-                    node_default_left=none_u, node_cat_mask=none_u, node_right_keep=none_u,
-                    leaf_value=np.zeros(1))
+    forest = _forest(parse_model(_ONE_LEAF))
+    assert forest is not None  # one tree, one leaf: the kernel applies
     predict_raw_columns(forest, np.zeros((1, 1)))
 
 
 @njit(cache=True, nogil=True)
-def _predict_block(b: int, x: np.ndarray, tree_node_start: np.ndarray,
-                   tree_n_nodes: np.ndarray, tree_leaf_start: np.ndarray,
-                   node_feature: np.ndarray, node_kind: np.ndarray, node_threshold: np.ndarray,
-                   node_nan_left: np.ndarray, node_zero_default: np.ndarray,
-                   node_default_left: np.ndarray, node_cat_mask: np.ndarray,
-                   node_right_keep: np.ndarray, leaf_value: np.ndarray, block_rows: int,
-                   out: np.ndarray) -> None:
+def _predict_block(b: int, x: np.ndarray, trees: Trees, right_keep: np.ndarray,
+                   block_rows: int, out: np.ndarray) -> None:
     """Raw scores of rows ``b * block_rows ...`` of the feature-major ``x``: every split for
     the whole block, then the lowest remaining leaf bit of each row. The row loops have no
     data-dependent branches."""
@@ -262,37 +186,14 @@ def _predict_block(b: int, x: np.ndarray, tree_node_start: np.ndarray,
     acc = np.zeros(block_rows)
     words = np.empty(block_rows, dtype=np.uint64)
     zero = np.uint64(0)
-    one = np.uint64(1)
-    for t in range(tree_node_start.shape[0]):
+    leaf_value = trees.leaf_value
+    for t in range(trees.tree_node_start.shape[0]):
         words[:nb] = _ALL
-        for n in range(tree_node_start[t], tree_node_start[t] + tree_n_nodes[t]):
-            col = xt[node_feature[n]]
-            keep = node_right_keep[n]
-            if node_kind[n] == 1:
-                mask = node_cat_mask[n]
-                for i in range(nb):
-                    v = col[i]
-                    ok = (v > -1.0) & (v < 64.0)  # NaN, negative and large codes go right
-                    code = np.uint64(np.int64(v if ok else 0.0))
-                    left = np.uint64(ok) & ((mask >> code) & one)
-                    words[i] &= keep | (zero - left)
-            else:
-                thr = node_threshold[n]
-                nan_left = node_nan_left[n]
-                if node_zero_default[n]:
-                    default = node_default_left[n]
-                    for i in range(nb):
-                        v = col[i]
-                        left = np.uint64(v <= thr)
-                        left = default if v == 0.0 else left
-                        left = nan_left if v != v else left
-                        words[i] &= keep | (zero - left)
-                else:
-                    for i in range(nb):
-                        v = col[i]
-                        left = nan_left if v != v else np.uint64(v <= thr)
-                        words[i] &= keep | (zero - left)
-        base = tree_leaf_start[t]
+        start = trees.tree_node_start[t]
+        for n in range(start, start + trees.tree_n_nodes[t]):
+            # going right clears the leaves of the node's left subtree from a row's word
+            route_block_words(trees, n, xt, nb, words, right_keep[n])
+        base = trees.tree_leaf_start[t]
         for i in range(nb):
             w = words[i]
             lowest = w & (zero - w)
@@ -302,17 +203,9 @@ def _predict_block(b: int, x: np.ndarray, tree_node_start: np.ndarray,
 
 
 @njit(parallel=True, cache=True, nogil=True)
-def _predict_kernel(x: np.ndarray, tree_node_start: np.ndarray, tree_n_nodes: np.ndarray,
-                    tree_leaf_start: np.ndarray, node_feature: np.ndarray,
-                    node_kind: np.ndarray, node_threshold: np.ndarray,
-                    node_nan_left: np.ndarray, node_zero_default: np.ndarray,
-                    node_default_left: np.ndarray, node_cat_mask: np.ndarray,
-                    node_right_keep: np.ndarray, leaf_value: np.ndarray, block_rows: int,
+def _predict_kernel(x: np.ndarray, trees: Trees, right_keep: np.ndarray, block_rows: int,
                     out: np.ndarray) -> None:
     """Blocks of rows in parallel; one call in the parfor body keeps compilation cheap."""
     n_blocks = (x.shape[1] + block_rows - 1) // block_rows
     for b in prange(n_blocks):
-        _predict_block(np.int64(b), x, tree_node_start, tree_n_nodes, tree_leaf_start,
-                       node_feature, node_kind, node_threshold, node_nan_left,
-                       node_zero_default, node_default_left, node_cat_mask, node_right_keep,
-                       leaf_value, block_rows, out)
+        _predict_block(np.int64(b), x, trees, right_keep, block_rows, out)

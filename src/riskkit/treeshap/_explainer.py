@@ -20,7 +20,7 @@ from riskkit.treeshap._model import MAX_PATH_FEATURES, flatten_booster
 from riskkit.treeshap._plan import make_plan
 
 # Defaults measured on 300-tree, 31-leaf models of depth 6, 8 and unlimited (2-core Xeon,
-# AVX-512, 2 MiB L2 per core); see ``scaling_table``.
+# AVX-512, 2 MiB L2 per core) with riskkit.bench.scaling_table.
 # A leaf with more than 12 distinct path features (rare below depth ~12) costs O(k^2) per
 # row instead; its table would be 2^k x k doubles (>= 400 KB) and mostly cache misses.
 DEFAULT_MAX_TABLE_BITS = 12
@@ -77,8 +77,8 @@ class FastTreeShap:
         Largest subtree (in splits) and table (in doubles) merged into one unit; 0 splits
         means one table per leaf.
     num_iteration:
-        Passed to ``booster.dump_model``; ``None`` means the best iteration if there is one,
-        as ``booster.predict`` does.
+        Iterations to explain, passed to ``booster.model_to_string``: ``None`` means the
+        best iteration if there is one, as ``booster.predict`` does.
     block_rows:
         Rows per parallel work item.
     """
@@ -118,8 +118,8 @@ class FastTreeShap:
             leaf_tables=builder,
         )
         self._fallback = fallback_paths(m, self._plan) if background is not None else None
-        self._max_nodes = int(m.tree_n_nodes.max(initial=0))
-        self._max_k = int(m.leaf_k.max(initial=0))
+        self._max_nodes = int(m.trees.tree_n_nodes.max(initial=0))
+        self._max_k = int(m.paths.leaf_k.max(initial=0))
 
     @property
     def expected_value(self) -> float:
@@ -141,6 +141,7 @@ class FastTreeShap:
 
     @property
     def feature_names(self) -> list[str]:
+        """The model's features, in the order of the contributions' columns."""
         return list(self._m.feature_names)
 
     @property
@@ -149,8 +150,8 @@ class FastTreeShap:
         m, p = self._m, self._plan
         return {
             "n_trees": m.n_trees,
-            "n_leaves": len(m.leaf_k),
-            "max_leaves": int(m.tree_num_leaves.max(initial=1)),
+            "n_leaves": int(m.split_leaves.sum()),
+            "max_leaves": int(m.model.tree_n_leaves.max(initial=1)),
             "max_depth": int(m.tree_depth.max(initial=0)),
             "max_path_features": self._max_k,
             "units": len(p.unit_width),
@@ -163,57 +164,35 @@ class FastTreeShap:
     def contributions(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Per-feature contributions in raw score, plus the expected value in the last column.
 
-        Same layout as ``booster.predict(X, pred_contrib=True)``: shape
-        ``(n_rows, n_features + 1)``; each row sums to ``booster.predict(X, raw_score=True)``.
-        ``X`` is a DataFrame with the model's feature names (categoricals as pandas
-        ``category``) or a numeric array in the model's column order, with category codes.
+        Parameters
+        ----------
+        X:
+            A DataFrame with the model's feature names (categoricals as pandas
+            ``category``; columns matched by name) or a numeric array in the model's column
+            order, with category codes.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(n_rows, n_features + 1)``, the layout of
+            ``booster.predict(X, pred_contrib=True)``; each row sums to
+            ``booster.predict(X, raw_score=True)``.
+
+        Raises
+        ------
+        DataError
+            Columns or dtypes LightGBM would misread.
         """
         m = self._m
         x = to_matrix(X, m.feature_names, m.pandas_categorical)
         out = np.zeros((x.shape[0], m.n_features + 1), dtype=np.float64)
         p = self._plan
         fb = self._fallback
-        leaf_value = m.leaf_value if fb is None else fb.table_leaf_value
         if x.shape[0] and self._max_nodes:
-            contributions_kernel(
-                x,
-                m.tree_node_start,
-                m.tree_n_nodes,
-                m.node_feature,
-                m.node_kind,
-                m.node_threshold,
-                p.node_nan_left,
-                p.node_zero_missing,
-                p.node_default_left,
-                m.node_cat_start,
-                m.node_cat_len,
-                m.cat_words,
-                m.node_bit,
-                m.node_left,
-                m.node_right,
-                p.node_gshift,
-                p.node_groot,
-                p.node_gkeep,
-                p.node_unit_end,
-                p.leaf_unit,
-                p.unit_width,
-                p.unit_feat_start,
-                p.unit_feats,
-                p.unit_table_start,
-                p.unit_keep,
-                p.unit_leaf,
-                p.tables,
-                m.leaf_k,
-                m.leaf_feat_start,
-                m.leaf_feats,
-                m.leaf_zero,
-                leaf_value,
-                self._max_nodes,
-                self._max_k,
-                self._block_rows,
-                out,
-            )
+            paths = m.paths if fb is None else m.paths._replace(leaf_value=fb.table_leaf_value)
+            contributions_kernel(x, m.trees, paths, p, self._max_nodes, self._max_k,
+                                 self._block_rows, out)
         if fb is not None and self._background is not None:
-            add_fallback(m, p, fb, self._background, x, self._block_rows, out)
+            add_fallback(m, fb, self._background, x, self._block_rows, out)
         out[:, -1] = self.expected_value
         return out

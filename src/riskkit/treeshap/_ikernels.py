@@ -29,10 +29,33 @@ brute-force average over background rows to rounding.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
-from riskkit.treeshap._kernels import SHAPLEY_WEIGHTS, _decide
+from riskkit.trees import Splits, Trees, route_block
+from riskkit.treeshap._kernels import SHAPLEY_WEIGHTS
+from riskkit.treeshap._model import Paths
+
+
+class Histogram(NamedTuple):
+    """Per leaf, the distinct masks of the background rows and how many rows have each."""
+
+    start: np.ndarray  # int64 per leaf: first entry in mask / count
+    length: np.ndarray  # int64 per leaf: distinct masks
+    mask: np.ndarray  # int64
+    count: np.ndarray  # float64 (integers, exact)
+
+
+class FallbackPaths(NamedTuple):
+    """Leaves without a table and their root-to-leaf paths, for the per-row kernel."""
+
+    leaves: np.ndarray  # int64
+    path_start: np.ndarray  # int64
+    path_len: np.ndarray  # int64
+    path_node: np.ndarray  # int64
+    path_left: np.ndarray  # int64: 1 where the path goes left at that node
 
 
 @njit(cache=True)
@@ -63,45 +86,25 @@ def _count_masks(
 
 
 @njit(parallel=True, cache=True)
-def background_counts(
-    x: np.ndarray,
-    tree_node_start: np.ndarray,
-    tree_n_nodes: np.ndarray,
-    tree_leaf_start: np.ndarray,
-    node_feature: np.ndarray,
-    node_kind: np.ndarray,
-    node_threshold: np.ndarray,
-    node_nan_left: np.ndarray,
-    node_zero_missing: np.ndarray,
-    node_default_left: np.ndarray,
-    node_cat_start: np.ndarray,
-    node_cat_len: np.ndarray,
-    cat_words: np.ndarray,
-    node_bit: np.ndarray,
-    node_left: np.ndarray,
-    node_right: np.ndarray,
-    leaf_k: np.ndarray,
-    hist_start: np.ndarray,
-    hist_mask: np.ndarray,
-    hist_count: np.ndarray,
-    hist_len: np.ndarray,
-    block_rows: int,
-) -> None:
+def background_counts(x: np.ndarray, trees: Trees, paths: Paths, hist: Histogram,
+                      block_rows: int) -> None:
     """Per leaf, the distinct masks of the background rows and their counts.
 
     Trees run in parallel (each writes only its own leaves). Inside a tree, blocks of rows
-    pass their masks down in pre-order with the same split decisions as the explaining
-    kernel, so a background row is routed exactly as a row being explained.
+    pass their masks down in pre-order with the router the explaining kernel uses, so a
+    background row is routed exactly as a row being explained.
     """
     n_rows, n_feat = x.shape
-    for t in prange(tree_node_start.shape[0]):
-        count = tree_n_nodes[t]
+    length = hist.length  # bound outside the parallel loop: numba 0.6x loses a store made
+    for t in prange(trees.tree_node_start.shape[0]):  # through a tuple member inside it
+        count = trees.tree_n_nodes[t]
         if count == 0:
             continue
-        start = tree_node_start[t]
-        l0 = tree_leaf_start[t]
+        start = trees.tree_node_start[t]
+        l0 = trees.tree_leaf_start[t]
         leaf_masks = np.empty((count + 1, n_rows), dtype=np.int64)
         xt = np.empty((n_feat, block_rows))
+        splits = Splits(*trees[:6])
         masks = np.empty((count, block_rows), dtype=np.int64)
         dec = np.empty(block_rows, dtype=np.int64)
         for r0 in range(0, n_rows, block_rows):
@@ -112,45 +115,30 @@ def background_counts(
             masks[0, :nb] = -1
             for local in range(count):
                 n = start + local
-                _decide(
-                    n, xt, nb, dec, node_feature, node_kind, node_threshold, node_nan_left,
-                    node_zero_missing, node_default_left, node_cat_start, node_cat_len,
-                    cat_words,
-                )  # fmt: skip
-                bit = np.int64(1) << node_bit[n]
-                for side in range(2):
-                    child = node_left[n] if side == 0 else node_right[n]
-                    flip = 1 - side
-                    if child >= 0:
-                        target = masks[child - start]
-                        for i in range(nb):
-                            target[i] = masks[local, i] & ~(bit * (dec[i] ^ flip))
-                    else:
-                        target = leaf_masks[~child - l0]
-                        for i in range(nb):
-                            target[r0 + i] = masks[local, i] & ~(bit * (dec[i] ^ flip))
+                route_block(splits, n, xt, nb, dec)
+                bit = np.int64(1) << paths.node_bit[n]
+                for went_left in (1, 0):
+                    child = trees.node_left[n] if went_left else trees.node_right[n]
+                    target = masks[child - start] if child >= 0 else leaf_masks[~child - l0, r0:]
+                    for i in range(nb):
+                        target[i] = masks[local, i] & ~(bit * (dec[i] ^ went_left))
         for j in range(count + 1):
             leaf = l0 + j
-            full = (np.int64(1) << leaf_k[leaf]) - 1
-            hist_len[leaf] = _count_masks(
-                leaf_masks[j], full, hist_start[leaf], hist_mask, hist_count
-            )
+            full = (np.int64(1) << paths.leaf_k[leaf]) - 1
+            length[leaf] = _count_masks(leaf_masks[j], full, hist.start[leaf], hist.mask,
+                                        hist.count)
 
 
 @njit(parallel=True, cache=True)
-def leaf_tables(
-    leaves: np.ndarray,
-    table_start: np.ndarray,
-    leaf_k: np.ndarray,
-    leaf_value: np.ndarray,
-    hist_start: np.ndarray,
-    hist_mask: np.ndarray,
-    hist_count: np.ndarray,
-    hist_len: np.ndarray,
-    n_background: int,
-    out: np.ndarray,
-) -> None:
-    """Fill ``out[table_start[i] + a * k + j]``: leaf ``leaves[i]``'s table (module docstring)."""
+def leaf_tables(leaves: np.ndarray, table_start: np.ndarray, leaf_k: np.ndarray,
+                leaf_value: np.ndarray, hist_start: np.ndarray, hist_length: np.ndarray,
+                hist_mask: np.ndarray, hist_count: np.ndarray, n_background: int,
+                out: np.ndarray) -> None:
+    """Fill ``out[table_start[i] + a * k + j]``: leaf ``leaves[i]``'s table (module docstring).
+
+    The histogram comes as its four arrays (``*hist``): a tuple member used inside a
+    parallel loop costs numba more compile time than an array argument.
+    """
     weights = SHAPLEY_WEIGHTS
     for i in prange(leaves.shape[0]):
         leaf = leaves[i]
@@ -159,7 +147,7 @@ def leaf_tables(
         full = size - 1
         z = np.zeros((size, k + 1))
         hs = hist_start[leaf]
-        for e in range(hist_len[leaf]):
+        for e in range(hist_length[leaf]):
             b = hist_mask[hs + e]
             z[b, popcount(b)] += hist_count[hs + e]
         for bit in range(k):  # superset sums, one feature at a time
@@ -189,56 +177,6 @@ def leaf_tables(
                     out[row + j] = scale * total
                 else:
                     out[row + j] = negative
-
-
-@njit(parallel=True, cache=True)
-def fill_from_leaf_tables(
-    member_unit: np.ndarray,
-    member_leaf: np.ndarray,
-    member_map_start: np.ndarray,
-    member_map: np.ndarray,
-    member_step_start: np.ndarray,
-    member_step_len: np.ndarray,
-    steps: np.ndarray,
-    unit_kp: np.ndarray,
-    unit_d: np.ndarray,
-    unit_width: np.ndarray,
-    unit_table_start: np.ndarray,
-    leaf_k: np.ndarray,
-    leaf_table_start: np.ndarray,
-    leaf_table: np.ndarray,
-    tables: np.ndarray,
-) -> None:
-    """Unit tables as sums of their member leaves' tables (same layout as ``build_tables``).
-
-    Members are sorted by unit; one thread fills one unit's table.
-    """
-    n_members = member_unit.shape[0]
-    firsts = np.empty(n_members + 1, dtype=np.int64)
-    n_units = 0
-    for i in range(n_members):
-        if i == 0 or member_unit[i] != member_unit[i - 1]:
-            firsts[n_units] = i
-            n_units += 1
-    firsts[n_units] = n_members
-    for g in prange(n_units):
-        first, last = firsts[g], firsts[g + 1]
-        u = member_unit[first]
-        kp = unit_kp[u]
-        width = unit_width[u]
-        keep = (np.int64(1) << kp) - 1
-        for index in range(np.int64(1) << (kp + unit_d[u])):
-            row = unit_table_start[u] + index * width
-            for i in range(first, last):
-                leaf = member_leaf[i]
-                mask = (index & keep) | ~keep
-                for s in range(member_step_start[i], member_step_start[i] + member_step_len[i]):
-                    if ((index >> steps[s, 0]) & 1) != steps[s, 1]:
-                        mask &= ~(np.int64(1) << steps[s, 2])
-                k = leaf_k[leaf]
-                src = leaf_table_start[leaf] + (mask & ((np.int64(1) << k) - 1)) * k
-                for j in range(k):
-                    tables[row + member_map[member_map_start[i] + j]] += leaf_table[src + j]
 
 
 @njit(cache=True)
@@ -272,35 +210,9 @@ def _fallback_leaf(
 
 
 @njit(parallel=True, cache=True)
-def fallback_kernel(
-    x: np.ndarray,
-    fb_leaf: np.ndarray,
-    path_start: np.ndarray,
-    path_len: np.ndarray,
-    path_node: np.ndarray,
-    path_left: np.ndarray,
-    node_feature: np.ndarray,
-    node_kind: np.ndarray,
-    node_threshold: np.ndarray,
-    node_nan_left: np.ndarray,
-    node_zero_missing: np.ndarray,
-    node_default_left: np.ndarray,
-    node_cat_start: np.ndarray,
-    node_cat_len: np.ndarray,
-    cat_words: np.ndarray,
-    node_bit: np.ndarray,
-    leaf_k: np.ndarray,
-    leaf_feat_start: np.ndarray,
-    leaf_feats: np.ndarray,
-    leaf_value: np.ndarray,
-    hist_start: np.ndarray,
-    hist_mask: np.ndarray,
-    hist_count: np.ndarray,
-    hist_len: np.ndarray,
-    n_background: int,
-    block_rows: int,
-    out: np.ndarray,
-) -> None:
+def fallback_kernel(x: np.ndarray, fb: FallbackPaths, trees: Trees, paths: Paths,
+                    hist: Histogram, n_background: int, block_rows: int,
+                    out: np.ndarray) -> None:
     """Add the leaves too large for a table, row by row: O(distinct masks x k) per leaf.
 
     Only leaves whose table would exceed the size limits come here (rare: more than
@@ -315,27 +227,24 @@ def fallback_kernel(
         for i in range(nb):
             for f in range(n_feat):
                 xt[f, i] = x[r0 + i, f]
+        splits = Splits(*trees[:6])
         dec = np.empty(block_rows, dtype=np.int64)
         amask = np.empty(block_rows, dtype=np.int64)
-        for q in range(fb_leaf.shape[0]):
-            leaf = fb_leaf[q]
+        for q in range(fb.leaves.shape[0]):
+            leaf = fb.leaves[q]
             amask[:nb] = -1
-            for p in range(path_start[q], path_start[q] + path_len[q]):
-                n = path_node[p]
-                _decide(
-                    n, xt, nb, dec, node_feature, node_kind, node_threshold, node_nan_left,
-                    node_zero_missing, node_default_left, node_cat_start, node_cat_len,
-                    cat_words,
-                )  # fmt: skip
-                bit = np.int64(1) << node_bit[n]
-                went = path_left[p]
+            for p in range(fb.path_start[q], fb.path_start[q] + fb.path_len[q]):
+                n = fb.path_node[p]
+                route_block(splits, n, xt, nb, dec)
+                bit = np.int64(1) << paths.node_bit[n]
+                went = fb.path_left[p]
                 for i in range(nb):
                     amask[i] &= ~(bit * (dec[i] ^ went))
-            k = leaf_k[leaf]
+            k = paths.leaf_k[leaf]
             full = (np.int64(1) << k) - 1
-            scale = leaf_value[leaf] / n_background
+            scale = paths.leaf_value[leaf] / n_background
             for i in range(nb):
                 _fallback_leaf(
-                    amask[i] & full, k, scale, hist_start[leaf], hist_len[leaf], hist_mask,
-                    hist_count, leaf_feats, leaf_feat_start[leaf], out, r0 + i,
+                    amask[i] & full, k, scale, hist.start[leaf], hist.length[leaf], hist.mask,
+                    hist.count, paths.leaf_feats, paths.leaf_feat_start[leaf], out, r0 + i,
                 )  # fmt: skip

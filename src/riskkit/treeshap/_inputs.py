@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit.core.errors import DataError
-from riskkit.treeshap._kernels import ZERO_THRESHOLD
+from riskkit.trees import ZERO_THRESHOLD
 
 
 def _align_columns(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:

@@ -1,4 +1,5 @@
-"""Numba kernels: LightGBM's split decisions, per-leaf TreeSHAP, tables and the row loop.
+"""Numba kernels: per-leaf TreeSHAP, the tables of units and the row loop (rows are routed by
+:func:`riskkit.trees.route_block`, the router the predictor uses too).
 
 Hand-written rather than taken from shap or LightGBM because both evaluate TreeSHAP by a
 recursion over every tree for every row (O(leaves x depth^2) each); the point of this
@@ -20,6 +21,9 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from riskkit.trees import Splits, Trees, route_block
+from riskkit.treeshap._model import Members, Paths, TablePlan
+
 
 def _shapley_weights(k_max: int) -> np.ndarray:
     """``w[k, s] = s! (k - 1 - s)! / k!``: weight of a coalition of size s among k players."""
@@ -32,29 +36,6 @@ def _shapley_weights(k_max: int) -> np.ndarray:
 
 # Read by the kernels as a compile-time constant (numba freezes global arrays).
 SHAPLEY_WEIGHTS = _shapley_weights(64)
-
-# LightGBM's kZeroThreshold is the float 1e-35f; its dense-row reader drops values with
-# |v| <= kZeroThreshold (they read back as 0.0) and IsZero() uses the same bound.
-ZERO_THRESHOLD = float(np.float32(1e-35))
-# A categorical value is cast to a C int: outside (-1, 2^31) the cast is negative (x86
-# returns INT_MIN for NaN and out-of-range values), and negative codes always go right.
-_INT_LIMIT = 2147483648.0
-
-
-@njit(cache=True)
-def category_goes_left(v: float, cat_start: int, cat_len: int, cat_words: np.ndarray) -> bool:
-    """LightGBM's ``Tree::CategoricalDecision``: is the value's code in the left bitset?
-
-    NaN, negative and too-large values go right; others are truncated toward zero (as
-    ``static_cast<int>``), so -0.5 is code 0 and 2.7 is code 2.
-    """
-    if not (v > -1.0 and v < _INT_LIMIT):
-        return False
-    code = np.int64(v)
-    word = code >> 5
-    if word >= cat_len:
-        return False
-    return ((cat_words[cat_start + word] >> np.uint32(code & 31)) & np.uint32(1)) != 0
 
 
 @njit(cache=True)
@@ -113,218 +94,95 @@ def leaf_shap(
 
 
 @njit(cache=True)
-def _fill_unit(
-    first: int,
-    last: int,
-    member_unit: np.ndarray,
-    member_leaf: np.ndarray,
-    member_map_start: np.ndarray,
-    member_map: np.ndarray,
-    member_step_start: np.ndarray,
-    member_step_len: np.ndarray,
-    steps: np.ndarray,
-    unit_kp: np.ndarray,
-    unit_d: np.ndarray,
-    unit_width: np.ndarray,
-    unit_table_start: np.ndarray,
-    leaf_k: np.ndarray,
-    leaf_feat_start: np.ndarray,
-    leaf_zero: np.ndarray,
-    leaf_value: np.ndarray,
-    max_k: int,
-    tables: np.ndarray,
-) -> None:
-    """Fill the table of the unit whose members are ``first .. last - 1``."""
-    u = member_unit[first]
-    kp = unit_kp[u]
-    width = unit_width[u]
+def _fill_unit(first: int, last: int, members: Members, paths: Paths,
+               leaf_table_start: np.ndarray, leaf_table: np.ndarray, max_k: int,
+               tables: np.ndarray) -> None:
+    """Fill the table of the unit whose members are ``first .. last - 1``.
+
+    A member leaf with a table of its own (``leaf_table_start >= 0``: interventional
+    TreeSHAP) adds that table's row for its mask; the others add their path-dependent
+    values (:func:`leaf_shap`). ``steps[s] = (shift, went_left, bit)``: the member's path
+    goes through a group node whose decision is bit ``shift`` of the table index, so the
+    mask loses ``bit`` at the table rows where that decision went the other way.
+    """
+    u = members.unit[first]
+    kp = members.unit_kp[u]
+    width = members.unit_width[u]
     keep = (np.int64(1) << kp) - 1
     poly = np.empty(max_k + 2)
     scratch = np.empty(max(max_k, 1))
-    for index in range(np.int64(1) << (kp + unit_d[u])):
-        row = unit_table_start[u] + index * width
+    for index in range(np.int64(1) << (kp + members.unit_d[u])):
+        row = members.unit_table_start[u] + index * width
         for i in range(first, last):
-            leaf = member_leaf[i]
+            leaf = members.leaf[i]
             mask = (index & keep) | ~keep
-            for s in range(member_step_start[i], member_step_start[i] + member_step_len[i]):
-                went = (index >> steps[s, 0]) & 1
-                if went != steps[s, 1]:
-                    mask &= ~(np.int64(1) << steps[s, 2])
-            k = leaf_k[leaf]
-            leaf_shap(k, leaf_zero, leaf_feat_start[leaf], mask, leaf_value[leaf], poly, scratch)
-            for j in range(k):
-                tables[row + member_map[member_map_start[i] + j]] += scratch[j]
+            for s in range(members.step_start[i], members.step_start[i] + members.step_len[i]):
+                if ((index >> members.steps[s, 0]) & 1) != members.steps[s, 1]:
+                    mask &= ~(np.int64(1) << members.steps[s, 2])
+            k = paths.leaf_k[leaf]
+            targets = members.map[members.map_start[i]:]
+            src = leaf_table_start[leaf]
+            if src >= 0:
+                src += (mask & ((np.int64(1) << k) - 1)) * k
+                for j in range(k):
+                    tables[row + targets[j]] += leaf_table[src + j]
+            else:
+                leaf_shap(k, paths.leaf_zero, paths.leaf_feat_start[leaf], mask,
+                          paths.leaf_value[leaf], poly, scratch)
+                for j in range(k):
+                    tables[row + targets[j]] += scratch[j]
 
 
 @njit(parallel=True, cache=True)
-def build_tables(
-    member_unit: np.ndarray,
-    member_leaf: np.ndarray,
-    member_map_start: np.ndarray,
-    member_map: np.ndarray,
-    member_step_start: np.ndarray,
-    member_step_len: np.ndarray,
-    steps: np.ndarray,
-    unit_kp: np.ndarray,
-    unit_d: np.ndarray,
-    unit_width: np.ndarray,
-    unit_table_start: np.ndarray,
-    leaf_k: np.ndarray,
-    leaf_feat_start: np.ndarray,
-    leaf_zero: np.ndarray,
-    leaf_value: np.ndarray,
-    tables: np.ndarray,
-) -> None:
+def fill_tables(members: Members, paths: Paths, leaf_table_start: np.ndarray,
+                leaf_table: np.ndarray, tables: np.ndarray) -> None:
     """Fill every unit's table: row ``index`` sums its member leaves' contributions.
 
     Members are sorted by unit and each unit is filled by one thread, so no two threads
-    write the same table. ``steps[s] = (shift, went_left, bit)``: the member's path goes
-    through a group node whose decision is bit ``shift`` of the index.
+    write the same table. ``leaf_table_start`` is -1 for every leaf in path-dependent
+    TreeSHAP; interventional TreeSHAP passes the per-leaf tables of its background.
     """
-    n_members = member_unit.shape[0]
-    firsts = np.empty(n_members + 1, dtype=np.int64)
+    n_members = members.unit.shape[0]
+    firsts = np.empty(n_members + 1, dtype=np.int64)  # each unit's first member
     n_units = 0
     max_k = 0
     for i in range(n_members):
-        if i == 0 or member_unit[i] != member_unit[i - 1]:
+        if i == 0 or members.unit[i] != members.unit[i - 1]:
             firsts[n_units] = i
             n_units += 1
-        max_k = max(max_k, leaf_k[member_leaf[i]])
+        max_k = max(max_k, paths.leaf_k[members.leaf[i]])
     firsts[n_units] = n_members
     for g in prange(n_units):
-        _fill_unit(
-            firsts[g], firsts[g + 1], member_unit, member_leaf, member_map_start, member_map,
-            member_step_start, member_step_len, steps, unit_kp, unit_d, unit_width,
-            unit_table_start, leaf_k, leaf_feat_start, leaf_zero, leaf_value, max_k, tables,
-        )  # fmt: skip
+        _fill_unit(firsts[g], firsts[g + 1], members, paths, leaf_table_start, leaf_table,
+                   max_k, tables)
 
 
 @njit(cache=True)
-def _decide(
-    n: int,
-    xt: np.ndarray,
-    nb: int,
-    dec: np.ndarray,
-    node_feature: np.ndarray,
-    node_kind: np.ndarray,
-    node_threshold: np.ndarray,
-    node_nan_left: np.ndarray,
-    node_zero_missing: np.ndarray,
-    node_default_left: np.ndarray,
-    node_cat_start: np.ndarray,
-    node_cat_len: np.ndarray,
-    cat_words: np.ndarray,
-) -> None:
-    """``dec[i] = 1`` where row i goes left at node n, for a block of rows.
-
-    Numerical splits follow LightGBM's ``Tree::NumericalDecision``: with missing_type NaN,
-    NaN goes the default way; with Zero, NaN and zero do; with None, NaN is read as 0.0.
-    ``node_nan_left`` holds where NaN ends up in each case, and ``|v| <= 1e-35`` was set to
-    0.0 beforehand, so "is zero" is ``v == 0.0``. Written without data-dependent branches
-    so that LLVM vectorises the loop over rows.
-    """
-    col = xt[node_feature[n]]
-    if node_kind[n] == 0:
-        thr = node_threshold[n]
-        nan_left = node_nan_left[n]
-        if node_zero_missing[n]:
-            default = node_default_left[n]
-            for i in range(nb):
-                v = col[i]
-                d = np.int64(v <= thr)
-                d = nan_left if v != v else d
-                dec[i] = default if v == 0.0 else d
-        else:
-            for i in range(nb):
-                v = col[i]
-                dec[i] = nan_left if v != v else np.int64(v <= thr)
-    else:
-        start = node_cat_start[n]
-        length = node_cat_len[n]
-        for i in range(nb):
-            dec[i] = np.int64(category_goes_left(col[i], start, length, cat_words))
-
-
-@njit(cache=True)
-def _lookup(
-    u: int,
-    index: np.ndarray,
-    nb: int,
-    outt: np.ndarray,
-    unit_width: np.ndarray,
-    unit_feat_start: np.ndarray,
-    unit_feats: np.ndarray,
-    unit_table_start: np.ndarray,
-    unit_leaf: np.ndarray,
-    tables: np.ndarray,
-    leaf_k: np.ndarray,
-    leaf_feat_start: np.ndarray,
-    leaf_feats: np.ndarray,
-    leaf_zero: np.ndarray,
-    leaf_value: np.ndarray,
-    poly: np.ndarray,
-    scratch: np.ndarray,
-) -> None:
+def _lookup(u: int, index: np.ndarray, nb: int, outt: np.ndarray, plan: TablePlan,
+            paths: Paths, poly: np.ndarray, scratch: np.ndarray) -> None:
     """Add unit u's contributions for a block of rows (``index``: each row's table row)."""
-    ts = unit_table_start[u]
+    ts = plan.unit_table_start[u]
     if ts >= 0:
-        width = unit_width[u]
-        fs = unit_feat_start[u]
+        width = plan.unit_width[u]
+        fs = plan.unit_feat_start[u]
         for j in range(width):
-            target = outt[unit_feats[fs + j]]
+            target = outt[plan.unit_feats[fs + j]]
             base = ts + j
             for i in range(nb):
-                target[i] += tables[base + index[i] * width]
+                target[i] += plan.tables[base + index[i] * width]
     else:  # fallback: the table would be too large, so run the path algebra per row
-        leaf = unit_leaf[u]
-        k = leaf_k[leaf]
-        fs = leaf_feat_start[leaf]
+        leaf = plan.unit_leaf[u]
+        k = paths.leaf_k[leaf]
+        fs = paths.leaf_feat_start[leaf]
         for i in range(nb):
-            leaf_shap(k, leaf_zero, fs, index[i], leaf_value[leaf], poly, scratch)
+            leaf_shap(k, paths.leaf_zero, fs, index[i], paths.leaf_value[leaf], poly, scratch)
             for j in range(k):
-                outt[leaf_feats[fs + j], i] += scratch[j]
+                outt[paths.leaf_feats[fs + j], i] += scratch[j]
 
 
 @njit(cache=True)
-def _explain_block(
-    b: int,
-    x: np.ndarray,
-    tree_node_start: np.ndarray,
-    tree_n_nodes: np.ndarray,
-    node_feature: np.ndarray,
-    node_kind: np.ndarray,
-    node_threshold: np.ndarray,
-    node_nan_left: np.ndarray,
-    node_zero_missing: np.ndarray,
-    node_default_left: np.ndarray,
-    node_cat_start: np.ndarray,
-    node_cat_len: np.ndarray,
-    cat_words: np.ndarray,
-    node_bit: np.ndarray,
-    node_left: np.ndarray,
-    node_right: np.ndarray,
-    node_gshift: np.ndarray,
-    node_groot: np.ndarray,
-    node_gkeep: np.ndarray,
-    node_unit_end: np.ndarray,
-    leaf_unit: np.ndarray,
-    unit_width: np.ndarray,
-    unit_feat_start: np.ndarray,
-    unit_feats: np.ndarray,
-    unit_table_start: np.ndarray,
-    unit_keep: np.ndarray,
-    unit_leaf: np.ndarray,
-    tables: np.ndarray,
-    leaf_k: np.ndarray,
-    leaf_feat_start: np.ndarray,
-    leaf_feats: np.ndarray,
-    leaf_zero: np.ndarray,
-    leaf_value: np.ndarray,
-    max_nodes: int,
-    max_k: int,
-    block_rows: int,
-    out: np.ndarray,
-) -> None:
+def _explain_block(b: int, x: np.ndarray, trees: Trees, paths: Paths, plan: TablePlan,
+                   max_nodes: int, max_k: int, block_rows: int, out: np.ndarray) -> None:
     """Add every tree's contributions to rows ``b * block_rows ...`` of ``out``.
 
     The loops run tree, node, row: each step is a short loop over the block's rows
@@ -336,9 +194,10 @@ def _explain_block(
     r0 = b * block_rows
     nb = min(n_rows, r0 + block_rows) - r0
     xt = np.empty((n_feat, block_rows))
-    for i in range(nb):
+    for i in range(nb):  # the block feature-major, as the router reads it
         for f in range(n_feat):
             xt[f, i] = x[r0 + i, f]
+    splits = Splits(*trees[:6])
     outt = np.zeros((n_out, block_rows))
     masks = np.empty((max(max_nodes, 1), block_rows), dtype=np.int64)
     dec = np.empty(block_rows, dtype=np.int64)
@@ -346,101 +205,48 @@ def _explain_block(
     index = np.empty(block_rows, dtype=np.int64)
     poly = np.empty(max_k + 2)
     scratch = np.empty(max(max_k, 1))
-    for t in range(tree_node_start.shape[0]):
-        start = tree_node_start[t]
-        count = tree_n_nodes[t]
+    for t in range(trees.tree_node_start.shape[0]):
+        start = trees.tree_node_start[t]
+        count = trees.tree_n_nodes[t]
         if count == 0:
             continue
         masks[0, :nb] = -1
         for local in range(count):
             n = start + local
-            _decide(
-                n, xt, nb, dec, node_feature, node_kind, node_threshold, node_nan_left,
-                node_zero_missing, node_default_left, node_cat_start, node_cat_len, cat_words,
-            )  # fmt: skip
-            shift = node_gshift[n]
+            route_block(splits, n, xt, nb, dec)
+            shift = plan.node_gshift[n]
             if shift >= 0:  # inside a group: record the decision in the group's index
-                if node_groot[n]:
-                    keep = node_gkeep[n]
+                if plan.node_groot[n]:
+                    keep = plan.node_gkeep[n]
                     mine = masks[local]
                     for i in range(nb):
                         acc[i] = (mine[i] & keep) | (dec[i] << shift)
                 else:
                     for i in range(nb):
                         acc[i] |= dec[i] << shift
-                u = node_unit_end[n]
+                u = plan.node_unit_end[n]
                 if u >= 0:
-                    _lookup(
-                        u, acc, nb, outt, unit_width, unit_feat_start, unit_feats,
-                        unit_table_start, unit_leaf, tables, leaf_k, leaf_feat_start,
-                        leaf_feats, leaf_zero, leaf_value, poly, scratch,
-                    )  # fmt: skip
+                    _lookup(u, acc, nb, outt, plan, paths, poly, scratch)
                 continue
             # above the groups: pass the path mask on; the child not taken loses the bit
-            bit = np.int64(1) << node_bit[n]
-            mine = masks[local]
-            for side in range(2):
-                child = node_left[n] if side == 0 else node_right[n]
-                # left child: clear where the row went right (dec 0); right: where dec 1
-                flip = 1 - side
-                if child >= 0:
-                    target = masks[child - start]
-                    for i in range(nb):
-                        target[i] = mine[i] & ~(bit * (dec[i] ^ flip))
-                else:
-                    u = leaf_unit[~child]
-                    keep = unit_keep[u]
-                    for i in range(nb):
-                        index[i] = mine[i] & ~(bit * (dec[i] ^ flip)) & keep
-                    _lookup(
-                        u, index, nb, outt, unit_width, unit_feat_start, unit_feats,
-                        unit_table_start, unit_leaf, tables, leaf_k, leaf_feat_start,
-                        leaf_feats, leaf_zero, leaf_value, poly, scratch,
-                    )  # fmt: skip
+            bit = np.int64(1) << paths.node_bit[n]
+            for went_left in (1, 0):
+                child = trees.node_left[n] if went_left else trees.node_right[n]
+                u = plan.leaf_unit[~child] if child < 0 else -1
+                target = masks[child - start] if child >= 0 else index
+                keep = plan.unit_keep[u] if child < 0 else -1
+                for i in range(nb):
+                    target[i] = masks[local, i] & ~(bit * (dec[i] ^ went_left)) & keep
+                if child < 0:
+                    _lookup(u, index, nb, outt, plan, paths, poly, scratch)
     for i in range(nb):
         for f in range(n_feat):
             out[r0 + i, f] += outt[f, i]
 
 
 @njit(parallel=True, cache=True)
-def contributions_kernel(
-    x: np.ndarray,
-    tree_node_start: np.ndarray,
-    tree_n_nodes: np.ndarray,
-    node_feature: np.ndarray,
-    node_kind: np.ndarray,
-    node_threshold: np.ndarray,
-    node_nan_left: np.ndarray,
-    node_zero_missing: np.ndarray,
-    node_default_left: np.ndarray,
-    node_cat_start: np.ndarray,
-    node_cat_len: np.ndarray,
-    cat_words: np.ndarray,
-    node_bit: np.ndarray,
-    node_left: np.ndarray,
-    node_right: np.ndarray,
-    node_gshift: np.ndarray,
-    node_groot: np.ndarray,
-    node_gkeep: np.ndarray,
-    node_unit_end: np.ndarray,
-    leaf_unit: np.ndarray,
-    unit_width: np.ndarray,
-    unit_feat_start: np.ndarray,
-    unit_feats: np.ndarray,
-    unit_table_start: np.ndarray,
-    unit_keep: np.ndarray,
-    unit_leaf: np.ndarray,
-    tables: np.ndarray,
-    leaf_k: np.ndarray,
-    leaf_feat_start: np.ndarray,
-    leaf_feats: np.ndarray,
-    leaf_zero: np.ndarray,
-    leaf_value: np.ndarray,
-    max_nodes: int,
-    max_k: int,
-    block_rows: int,
-    out: np.ndarray,
-) -> None:
+def contributions_kernel(x: np.ndarray, trees: Trees, paths: Paths, plan: TablePlan,
+                         max_nodes: int, max_k: int, block_rows: int, out: np.ndarray) -> None:
     """Add every tree's contributions to ``out[:, :n_features]``, blocks of rows in parallel.
 
     The parallel loop only dispatches blocks: keeping the parfor body to one call makes
@@ -448,42 +254,5 @@ def contributions_kernel(
     """
     n_blocks = (x.shape[0] + block_rows - 1) // block_rows
     for b in prange(n_blocks):
-        _explain_block(
-            np.int64(b),  # one signature: prange may type b as uint64
-            x,
-            tree_node_start,
-            tree_n_nodes,
-            node_feature,
-            node_kind,
-            node_threshold,
-            node_nan_left,
-            node_zero_missing,
-            node_default_left,
-            node_cat_start,
-            node_cat_len,
-            cat_words,
-            node_bit,
-            node_left,
-            node_right,
-            node_gshift,
-            node_groot,
-            node_gkeep,
-            node_unit_end,
-            leaf_unit,
-            unit_width,
-            unit_feat_start,
-            unit_feats,
-            unit_table_start,
-            unit_keep,
-            unit_leaf,
-            tables,
-            leaf_k,
-            leaf_feat_start,
-            leaf_feats,
-            leaf_zero,
-            leaf_value,
-            max_nodes,
-            max_k,
-            block_rows,
-            out,
-        )
+        # np.int64: one signature, as prange may type b as uint64
+        _explain_block(np.int64(b), x, trees, paths, plan, max_nodes, max_k, block_rows, out)

@@ -19,39 +19,14 @@ unit's table is lowered until the total fits), so that memory goes where it save
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
-from riskkit.treeshap._ikernels import fill_from_leaf_tables
-from riskkit.treeshap._kernels import build_tables
-from riskkit.treeshap._model import MISSING_CODES, FlatEnsemble
+from riskkit.treeshap._kernels import fill_tables
+from riskkit.treeshap._model import FlatEnsemble, Members, TablePlan
 
 # leaves -> (table start per global leaf id, -1 where none; the tables' values)
 LeafTables = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
-
-
-@dataclass(frozen=True)
-class TablePlan:
-    """Per-node roles, per-unit tables and the flags the decision kernel needs."""
-
-    node_nan_left: np.ndarray  # int64 0/1: where NaN goes (after LightGBM's NaN->0 rule)
-    node_zero_missing: np.ndarray  # bool: missing_type Zero (0.0 goes the default way)
-    node_default_left: np.ndarray  # int64 0/1
-    node_gshift: np.ndarray  # int64: -1 outside groups, else bit of the decision in the index
-    node_groot: np.ndarray  # bool: first node of a group
-    node_gkeep: np.ndarray  # int64: prefix bits a group root keeps from its mask
-    node_unit_end: np.ndarray  # int64: unit looked up after this node (last of a group), or -1
-    leaf_unit: np.ndarray  # int64: unit of a leaf that hangs from an ungrouped node, or -1
-    unit_width: np.ndarray  # int64: features per table row
-    unit_feat_start: np.ndarray  # int64
-    unit_feats: np.ndarray  # int64
-    unit_table_start: np.ndarray  # int64, -1 for a fallback unit
-    unit_keep: np.ndarray  # int64: mask bits of a leaf unit's index
-    unit_leaf: np.ndarray  # int64: the leaf of a leaf unit, -1 for groups
-    tables: np.ndarray  # float64
-    table_leaves: int
-    group_count: int
 
 
 class _Planner:
@@ -63,12 +38,12 @@ class _Planner:
         self.max_bits = max_bits
         self.max_group_nodes = max_group_nodes
         self.max_entries = min(max_entries, cap)
-        n_nodes = len(m.node_feature)
+        n_nodes = len(m.trees.node_left)
         self.gshift = np.full(n_nodes, -1, dtype=np.int64)
         self.groot = np.zeros(n_nodes, dtype=np.bool_)
         self.gkeep = np.zeros(n_nodes, dtype=np.int64)
         self.unit_end = np.full(n_nodes, -1, dtype=np.int64)
-        self.leaf_unit = np.full(len(m.leaf_k), -1, dtype=np.int64)
+        self.leaf_unit = np.full(len(m.paths.leaf_k), -1, dtype=np.int64)
         # units
         self.width: list[int] = []
         self.feats: list[list[int]] = []
@@ -84,22 +59,22 @@ class _Planner:
 
     def subtree_stats(self, start: int, count: int) -> tuple[np.ndarray, list[set[int]]]:
         """Internal-node count and feature set of every subtree of one tree (post-order)."""
-        m = self.m
+        t = self.m.trees
         d = np.zeros(count, dtype=np.int64)
         sub: list[set[int]] = [set() for _ in range(count)]
         for local in range(count - 1, -1, -1):  # children have larger pre-order indices
             n = start + local
-            sub[local].add(int(m.node_feature[n]))
+            sub[local].add(int(t.node_feature[n]))
             d[local] = 1
-            for child in (m.node_left[n], m.node_right[n]):
+            for child in (t.node_left[n], t.node_right[n]):
                 if child >= 0:
                     d[local] += d[child - start]
                     sub[local] |= sub[child - start]
         return d, sub
 
-    def plan_tree(self, t: int) -> None:
-        m = self.m
-        start, count = int(m.tree_node_start[t]), int(m.tree_n_nodes[t])
+    def plan_tree(self, tree: int) -> None:
+        t = self.m.trees
+        start, count = int(t.tree_node_start[tree]), int(t.tree_n_nodes[tree])
         if count == 0:
             return
         d, sub = self.subtree_stats(start, count)
@@ -118,9 +93,9 @@ class _Planner:
             ):
                 self.add_group(n, int(d[local]), prefix, union, entries)
                 continue
-            feature = int(m.node_feature[n])
+            feature = int(t.node_feature[n])
             child_prefix = prefix if feature in prefix else (*prefix, feature)
-            for child in (m.node_right[n], m.node_left[n]):
+            for child in (t.node_right[n], t.node_left[n]):
                 if child >= 0:
                     stack.append((int(child), child_prefix))
                 else:
@@ -137,12 +112,12 @@ class _Planner:
         return len(self.width) - 1
 
     def leaf_features(self, leaf: int) -> list[int]:
-        m = self.m
-        fs = int(m.leaf_feat_start[leaf])
-        return [int(f) for f in m.leaf_feats[fs : fs + int(m.leaf_k[leaf])]]
+        p = self.m.paths
+        fs = int(p.leaf_feat_start[leaf])
+        return [int(f) for f in p.leaf_feats[fs : fs + int(p.leaf_k[leaf])]]
 
     def add_leaf_unit(self, leaf: int) -> None:
-        k = int(self.m.leaf_k[leaf])
+        k = int(self.m.paths.leaf_k[leaf])
         feats = self.leaf_features(leaf)
         entries = (1 << k) * k
         if k <= self.max_bits and entries <= self.cap:
@@ -156,7 +131,7 @@ class _Planner:
     def add_group(
         self, root: int, d: int, prefix: tuple[int, ...], union: list[int], entries: int
     ) -> None:
-        m = self.m
+        t, node_bit = self.m.trees, self.m.paths.node_bit
         kp = len(prefix)
         u = self.new_unit(union, kp, d, (1 << kp) - 1, -1, entries)
         position = {f: i for i, f in enumerate(union)}
@@ -169,8 +144,8 @@ class _Planner:
         stack: list[tuple[int, list[tuple[int, int, int]]]] = [(root, [])]
         while stack:
             n, steps = stack.pop()
-            shift, bit = kp + (n - root), int(m.node_bit[n])
-            for child, went_left in ((m.node_left[n], 1), (m.node_right[n], 0)):
+            shift, bit = kp + (n - root), int(node_bit[n])
+            for child, went_left in ((t.node_left[n], 1), (t.node_right[n], 0)):
                 path = [*steps, (shift, went_left, bit)]
                 if child >= 0:
                     stack.append((int(child), path))
@@ -187,22 +162,6 @@ def _i64(values: list[int]) -> np.ndarray:
 
 def _offsets(lengths: list[int]) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])[:-1].astype(np.int64)
-
-
-def decision_flags(m: FlatEnsemble) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(nan_left, zero_missing, default_left) per node, as the decision kernel reads them.
-
-    With missing_type None LightGBM reads NaN as 0.0, so NaN goes where 0.0 goes.
-    """
-    missing = m.node_missing
-    nan_left = np.where(
-        missing == MISSING_CODES["None"], m.node_threshold >= 0.0, m.node_default_left
-    )
-    return (
-        nan_left.astype(np.int64),
-        missing == MISSING_CODES["Zero"],
-        m.node_default_left.astype(np.int64),
-    )
 
 
 def make_plan(
@@ -236,30 +195,26 @@ def make_plan(
     members = sorted(p.members, key=lambda mem: mem[0])
     if members:
         # the subtree members, flattened once for whichever kernel fills the tables
-        member_args = (
-            _i64([mem[0] for mem in members]),
-            _i64([mem[1] for mem in members]),
-            _offsets([len(mem[2]) for mem in members]),
-            _i64([i for mem in members for i in mem[2]]),
-            _offsets([len(mem[3]) for mem in members]),
-            _i64([len(mem[3]) for mem in members]),
-            np.asarray([s for mem in members for s in mem[3]], dtype=np.int64).reshape(-1, 3),
-            _i64(p.kp),
-            _i64(p.d),
-            _i64(p.width),
-            table_start,
-            m.leaf_k,
+        group = Members(
+            unit=_i64([mem[0] for mem in members]),
+            leaf=_i64([mem[1] for mem in members]),
+            map_start=_offsets([len(mem[2]) for mem in members]),
+            map=_i64([i for mem in members for i in mem[2]]),
+            step_start=_offsets([len(mem[3]) for mem in members]),
+            step_len=_i64([len(mem[3]) for mem in members]),
+            steps=np.asarray([s for mem in members for s in mem[3]], dtype=np.int64).reshape(-1, 3),
+            unit_kp=_i64(p.kp),
+            unit_d=_i64(p.d),
+            unit_width=_i64(p.width),
+            unit_table_start=table_start,
         )
         if leaf_tables is not None:
-            leaf_start, leaf_data = leaf_tables(np.unique(member_args[1]))
-            fill_from_leaf_tables(*member_args, leaf_start, leaf_data, tables)
-        else:
-            build_tables(*member_args, m.leaf_feat_start, m.leaf_zero, m.leaf_value, tables)
-    nan_left, zero_missing, default_left = decision_flags(m)
+            leaf_start, leaf_data = leaf_tables(np.unique(group.leaf))
+        else:  # no leaf has a table of its own: path-dependent values
+            leaf_start = np.full(len(m.paths.leaf_k), -1, dtype=np.int64)
+            leaf_data = np.zeros(1)
+        fill_tables(group, m.paths, leaf_start, leaf_data, tables)
     return TablePlan(
-        node_nan_left=nan_left,
-        node_zero_missing=zero_missing,
-        node_default_left=default_left,
         node_gshift=p.gshift,
         node_groot=p.groot,
         node_gkeep=p.gkeep,

@@ -1,4 +1,5 @@
-"""Timing interventional FastTreeShap against shap and woodelf-explainer, side by side.
+"""The ``interventional`` section: interventional FastTreeShap against shap and
+woodelf-explainer, side by side.
 
 Neither reference explains LightGBM's categorical splits (shap's interventional kernel
 compares category codes with a threshold and fails its own additivity check; woodelf
@@ -17,7 +18,6 @@ construction included.
 from __future__ import annotations
 
 import importlib.util
-import time
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -26,26 +26,43 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from riskkit.bench.common import booster_matrix, fit_default, number, split_population
+from riskkit.bench.sizes import BenchSizes, best
+from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
-from riskkit.treeshap._explainer import FastTreeShap
+from riskkit.trees import CATEGORICAL, read_booster
+from riskkit.treeshap import FastTreeShap
 
 WOODELF_MISSING = "woodelf-explainer not installed (pip install 'riskkit[bench]'): skipped"
 
 
 def _best(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(max(repeats, 1)):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
+    """Fastest wall seconds of ``fn()`` over ``repeats`` calls, and a result."""
+    seconds, result, _ = best(lambda _: fn(), None, repeats)
+    return seconds, result
 
 
 def refit_without_categoricals(
     X_train: np.ndarray, y_train: np.ndarray, params: dict[str, Any], n_trees: int,
     feature_names: list[str],
 ) -> lgb.Booster:
-    """The same model with category codes as plain numbers: no categorical splits."""
+    """The same model with category codes as plain numbers: no categorical splits.
+
+    Parameters
+    ----------
+    X_train, y_train:
+        The rows and labels the model was trained on (category codes as numbers).
+    params:
+        Its LightGBM parameters (early stopping and the round count are dropped).
+    n_trees:
+        Boosting rounds: the model's tree count.
+    feature_names:
+        The model's feature names.
+
+    Returns
+    -------
+    lightgbm.Booster
+    """
     drop = {"n_estimators", "num_iterations", "num_boost_round", "early_stopping_rounds",
             "early_stopping", "categorical_feature", "metric"}
     clean = {k: v for k, v in params.items() if k not in drop and v is not None}
@@ -54,14 +71,19 @@ def refit_without_categoricals(
     return lgb.train({**clean, "verbosity": -1}, data, num_boost_round=n_trees)
 
 
-def _categorical_splits(booster: lgb.Booster) -> int:
-    found, stack = 0, [t["tree_structure"] for t in booster.dump_model()["tree_info"]]
-    while stack:
-        node = stack.pop()
-        if "split_index" in node:
-            found += node["decision_type"] == "=="
-            stack += [node["left_child"], node["right_child"]]
-    return found
+def categorical_splits(booster: lgb.Booster) -> int:
+    """How many splits of the booster are categorical.
+
+    Parameters
+    ----------
+    booster:
+        A LightGBM booster.
+
+    Returns
+    -------
+    int
+    """
+    return int(((read_booster(booster).trees.node_decision & CATEGORICAL) != 0).sum())
 
 
 def _ours(booster: lgb.Booster, bg: np.ndarray, X: np.ndarray, repeats: int) -> dict[str, Any]:
@@ -106,7 +128,7 @@ def _woodelf(booster: lgb.Booster, bg: np.ndarray, X: np.ndarray, names: list[st
     return {"values": values, "rows_per_s": len(X) / seconds}
 
 
-def interventional_benchmark(
+def benchmark_interventional(
     booster: lgb.Booster,
     X: np.ndarray,
     *,
@@ -158,8 +180,8 @@ def interventional_benchmark(
     has_woodelf = importlib.util.find_spec("woodelf") is not None
     out: dict[str, Any] = {
         "rows": len(explain), "shap_rows": len(head), "n_trees": booster.num_trees(),
-        "categorical_splits": _categorical_splits(booster),
-        "plain_categorical_splits": _categorical_splits(plain),
+        "categorical_splits": categorical_splits(booster),
+        "plain_categorical_splits": categorical_splits(plain),
         "woodelf": "ok" if has_woodelf else WOODELF_MISSING, "categorical": [], "plain": [],
     }
     for n_bg in backgrounds:
@@ -192,26 +214,47 @@ def interventional_benchmark(
     return out
 
 
-def _n(x: float) -> str:
-    return f"{x:,.0f}" if x >= 100 else f"{x:,.3g}"
+def interventional_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
+    """The ``interventional`` section: :func:`benchmark_interventional` on the default model
+    trained on riskkit's population.
+
+    Parameters
+    ----------
+    sizes:
+        Rows to train on and to explain, background sizes, shap's rows, repeats.
+    quiet:
+        Unused (the section shows no progress); every section takes it.
+
+    Returns
+    -------
+    dict
+        :func:`benchmark_interventional`'s figures.
+    """
+    train, valid, test = split_population(sizes.train_rows)
+    model = fit_default(train, valid)
+    return benchmark_interventional(
+        model.booster_, booster_matrix(model, test), X_train=booster_matrix(model, train),
+        y_train=train[F.TARGET].to_numpy(), params=model.params_, backgrounds=sizes.backgrounds,
+        rows=sizes.explain_rows, shap_rows=sizes.interventional_shap_rows, repeats=sizes.repeats)
 
 
 def interventional_lines(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
-    """(figure, riskkit, reference, ratio) lines for ``riskkit bench``'s table."""
+    """The (figure, riskkit, reference, ratio) rows :func:`benchmark_interventional`'s
+    figures print."""
     lines = []
     for cat, plain in zip(r["categorical"], r["plain"], strict=True):
         n = f"{cat['background']:,} bg"
-        lines.append((f"{n}, riskkit's model: rows/s; additivity ours, shap", _n(
+        lines.append((f"{n}, riskkit's model: rows/s; additivity ours, shap", number(
             cat["ours_rows_per_s"]), f"{cat['ours_additivity']:.0e}",
             f"shap {cat['shap_additivity']:.1e} (no categorical splits)"))
         lines.append((f"{n}, no cat. splits: rows/s vs shap interventional",
-                      _n(plain["ours_rows_per_s"]), _n(plain["shap_rows_per_s"]),
+                      number(plain["ours_rows_per_s"]), number(plain["shap_rows_per_s"]),
                       f"{plain['speedup_vs_shap']:,.0f}x, max diff "
                       f"{plain['max_abs_diff_shap']:.0e}"))
         if "woodelf_rows_per_s" in plain:
             lines.append((f"{n}, no cat. splits: rows/s (with setup) vs woodelf",
-                          _n(plain["ours_rows_per_s_with_setup"]),
-                          _n(plain["woodelf_rows_per_s"]),
+                          number(plain["ours_rows_per_s_with_setup"]),
+                          number(plain["woodelf_rows_per_s"]),
                           f"{plain['speedup_vs_woodelf']:,.1f}x, max diff "
                           f"{plain['max_abs_diff_woodelf']:.0e}"))
     if r["woodelf"] != "ok":

@@ -6,7 +6,7 @@ nothing about the moment they peak together. This samples the resident memory of
 whole process tree every ``interval_s`` seconds and keeps the highest total and the
 highest per process::
 
-    python -m riskkit.scale.measure riskkit generate --rows 5000000 --engine dask --out /tmp/X
+    python -m riskkit.bench.measure riskkit generate --rows 5000000 --engine dask --out /tmp/X
 
 Sampling can miss a spike shorter than the interval; each process's own peak is also
 recorded as the largest sample, so it is a lower bound of its true peak.
@@ -35,7 +35,21 @@ def _label(proc: psutil.Process) -> str:
 
 
 def run_measured(argv: Sequence[str], interval_s: float = 0.2) -> dict[str, Any]:
-    """Run ``argv`` to completion; its exit code, wall time and tree memory peaks (MiB)."""
+    """Run ``argv`` to completion; its exit code, wall time and tree memory peaks (MiB).
+
+    Parameters
+    ----------
+    argv:
+        The command and its arguments.
+    interval_s:
+        Seconds between two samples of the process tree's memory.
+
+    Returns
+    -------
+    dict
+        ``returncode``, ``wall_s``, ``peak_tree_mb`` (the highest total over the tree) and
+        ``peak_per_process_mb``: (MiB, label) per process, largest first.
+    """
     start = time.perf_counter()
     proc = subprocess.Popen(list(argv))
     root = psutil.Process(proc.pid)
@@ -67,9 +81,21 @@ def run_measured(argv: Sequence[str], interval_s: float = 0.2) -> dict[str, Any]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m riskkit.bench.measure COMMAND [ARG ...]``: the figures on stderr as JSON.
+
+    Parameters
+    ----------
+    argv:
+        The command to measure (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The command's exit code (2 without a command).
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help"):
-        print("usage: python -m riskkit.scale.measure COMMAND [ARG ...]", file=sys.stderr)
+        print("usage: python -m riskkit.bench.measure COMMAND [ARG ...]", file=sys.stderr)
         return 2
     result = run_measured(args)
     print(json.dumps(result, indent=1), file=sys.stderr)

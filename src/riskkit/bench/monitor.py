@@ -1,4 +1,4 @@
-"""The monitor's own benchmark: every monitoring table of a simulated book, timed.
+"""The ``monitor`` section: every monitoring table of a simulated book, timed.
 
 Why a ratio: seconds alone depend on the machine and on what else runs on it, so the
 monitor is timed beside two references measured in the same process on the same book:
@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from riskkit.bench.common import number
+from riskkit.bench.sizes import WORLD, BenchSizes
 from riskkit.core import features as F
 from riskkit.lifecycle.monitor.book import BOOK_COLUMNS, read_book
 from riskkit.lifecycle.monitor.tables import monitor_book
@@ -23,13 +25,27 @@ from riskkit.synth import World
 
 def benchmark_monitor(world: World, borrowers: int = 100_000, months: int = 36, seed: int = 0,
                       downturn_from: int | None = None) -> dict[str, Any]:
-    """Simulate a book of ``world`` (the default lender of that world, fitted first and not
-    timed), write its panel, then time reading it and computing every monitoring table.
+    """Simulate a book of ``world``, write its panel, then time reading it and computing
+    every monitoring table.
 
-    Returns ``simulate_s``, ``read_s`` (the book's arrays from ``panel.parquet``),
-    ``read_columns_s`` (the same columns with ``pandas.read_parquet`` alone: the floor),
-    ``tables_s`` (:func:`~.tables.monitor_book`), ``borrower_months_per_s`` of the tables
-    and ``tables_vs_simulate`` (their time as a share of the simulation's).
+    Parameters
+    ----------
+    world:
+        The truth the book is simulated in; its default lender
+        (:func:`riskkit.lifecycle.simulation.default_lender`) is fitted first, not timed.
+    borrowers, months, seed:
+        The simulation's size and seed.
+    downturn_from:
+        The month the downturn starts; None means a third of the way in.
+
+    Returns
+    -------
+    dict
+        ``simulate_s``, ``read_s`` (the book's arrays from ``panel.parquet``),
+        ``read_columns_s`` (the same columns with ``pandas.read_parquet`` alone: the floor),
+        ``tables_s`` (:func:`riskkit.lifecycle.monitor.monitor_book`),
+        ``borrower_months_per_s`` of the tables, ``tables_vs_simulate`` (their time as a
+        share of the simulation's), ``read_vs_floor`` and ``tables`` (how many were made).
     """
     model, policy = default_lender(world, seed)
     start = months // 3 if downturn_from is None else downturn_from
@@ -60,3 +76,31 @@ def benchmark_monitor(world: World, borrowers: int = 100_000, months: int = 36, 
         "read_vs_floor": read_s / floor_s,
         "tables": len(result.tables()),
     }
+
+
+def monitor_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
+    """The ``monitor`` section: :func:`benchmark_monitor` in the bench's ``WORLD``.
+
+    Parameters
+    ----------
+    sizes:
+        ``monitor_borrowers`` and ``monitor_months``.
+    quiet:
+        Unused (the section shows no progress); every section takes it.
+
+    Returns
+    -------
+    dict
+    """
+    return benchmark_monitor(WORLD, sizes.monitor_borrowers, sizes.monitor_months)
+
+
+def monitor_lines(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """The (figure, riskkit, reference, ratio) rows :func:`monitor_section`'s figures print."""
+    size = f"{r['borrowers']:,} x {r['months']}"
+    return [(f"monitor tables {size}: seconds vs the simulation's", f"{r['tables_s']:.2f}",
+             f"{r['simulate_s']:.2f}", f"{r['tables_vs_simulate']:.2f} of it"),
+            ("... reading the book vs reading its columns alone, s", f"{r['read_s']:.2f}",
+             f"{r['read_columns_s']:.2f}", f"{r['read_vs_floor']:.2f}x the floor"),
+            ("... borrower-months per second of the tables", number(r["borrower_months_per_s"]),
+             "", "")]
