@@ -155,6 +155,14 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
 
 
+class ForkedChildFailed(RuntimeError):
+    """The forked child of :func:`share_with_forked_child` failed (its error is printed there).
+
+    Why a class of its own: a caller that labels the child's failure must not catch the
+    ``RuntimeError`` its own work raises in this process.
+    """
+
+
 def share_with_forked_child(count: int, do: Callable[[int], None]) -> bool:
     """Do items ``0..count-1`` with a forked child: each process takes the next item nobody
     has taken (a shared counter) until none is left. False, doing nothing, where the
@@ -162,8 +170,9 @@ def share_with_forked_child(count: int, do: Callable[[int], None]) -> bool:
 
     Why fork: the items (figures, say) are already in this process's memory, and a forked
     child sees them without pickling; it must start no threads (it inherits none running).
-    A failure in the child is printed there and raised here as a RuntimeError once both
-    processes are done.
+    A failure in the child is printed there and raised here as :class:`ForkedChildFailed`
+    once both processes are done; an error of this process's own work is raised as it is
+    (after waiting for the child).
 
     Parameters
     ----------
@@ -206,8 +215,8 @@ def share_with_forked_child(count: int, do: Callable[[int], None]) -> bool:
     finally:
         child.join()
     if child.exitcode != 0:
-        raise RuntimeError(f"the forked child failed (exit code {child.exitcode}; its error "
-                           "is printed above)")
+        raise ForkedChildFailed(f"the forked child failed (exit code {child.exitcode}; its error "
+                                "is printed above)")
     return True
 
 
