@@ -102,3 +102,29 @@ def test_a_failure_in_the_forked_child_is_named_as_the_childs(capfd) -> None:
     with pytest.raises(ForkedChildFailed, match="forked child failed"):
         share_with_forked_child(4, do)
     assert "child broke" in capfd.readouterr().err
+
+
+def test_a_failure_in_the_parent_stops_the_child_taking_more_items() -> None:
+    """The parent is going to raise: the child must not go on drawing every remaining item
+    while the parent waits for it (fails before: the child did all 40)."""
+    from riskkit.core.machinery import share_with_forked_child
+
+    context = fork_context()
+    if context is None:
+        pytest.skip("no fork on this platform")
+    import os
+    import time
+    parent = os.getpid()
+    done_in_child = context.Value("i", 0)
+
+    def do(index: int) -> None:
+        if os.getpid() == parent:
+            time.sleep(0.2)  # the child has started taking items
+            raise KeyError("parent broke")
+        time.sleep(0.02)
+        with done_in_child.get_lock():
+            done_in_child.value += 1
+
+    with pytest.raises(KeyError, match="parent broke"):
+        share_with_forked_child(40, do)
+    assert done_in_child.value < 39

@@ -171,8 +171,8 @@ def share_with_forked_child(count: int, do: Callable[[int], None]) -> bool:
     Why fork: the items (figures, say) are already in this process's memory, and a forked
     child sees them without pickling; it must start no threads (it inherits none running).
     A failure in the child is printed there and raised here as :class:`ForkedChildFailed`
-    once both processes are done; an error of this process's own work is raised as it is
-    (after waiting for the child).
+    once both processes are done; an error of this process's own work is raised as it is,
+    after the child has finished the item it holds (it takes no further one).
 
     Parameters
     ----------
@@ -212,6 +212,10 @@ def share_with_forked_child(count: int, do: Callable[[int], None]) -> bool:
     child.start()
     try:
         take_until_done()
+    except BaseException:
+        with taken.get_lock():  # this process is about to raise: the child takes no more
+            taken.value = count
+        raise
     finally:
         child.join()
     if child.exitcode != 0:
