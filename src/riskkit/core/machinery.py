@@ -17,7 +17,8 @@ when and on which thread or process: every output that passes through it is pinn
   computed, claimed once per key, so two callers never compute the same thing twice and a
   failure leaves the cache (a retry computes anew).
 - :func:`process_pool` is a pool of fresh interpreters (``spawn``): a forked child would
-  inherit the parent's threads (tqdm's monitor, OpenMP pools) in whatever state they were in.
+  inherit, without the threads, the locks the parent's threads (tqdm's monitor, OpenMP
+  pools) held at that moment, and could wait on one of them forever.
   :func:`share_with_forked_child` is for the one place that forks on purpose (charts
   drawn from figures already in memory, by a child that starts no threads);
   :func:`fork_context` is that start method, or None where the platform cannot fork.
