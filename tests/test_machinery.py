@@ -55,3 +55,76 @@ def test_no_research_module_starts_threads_or_pools_itself() -> None:
         text = path.read_text(encoding="utf-8")
         offenders += [f"{rel}: {w}" for w in words if w in text]
     assert not offenders, offenders
+
+
+def test_a_runtime_error_of_the_parents_own_chart_keeps_its_type_and_message(tmp_path) -> None:
+    """Only the forked child's failure is reported as the child's: an error raised by this
+    process's own work reaches the caller as it was raised (fails before the fix: export_all
+    relabelled every RuntimeError "writing charts ... failed" and dropped its traceback)."""
+    from riskkit.charts import output
+
+    if fork_context() is None:
+        pytest.skip("no fork on this platform: nothing is shared with a child")
+
+    class Boom(RuntimeError):
+        pass
+
+    import os
+
+    from matplotlib.figure import Figure
+
+    parent = os.getpid()
+
+    class ParentFails(Figure):
+        def savefig(self, *args: object, **kwargs: object) -> None:
+            if os.getpid() == parent:
+                raise Boom("the parent's own figure")
+
+    figures = {name: ParentFails() for name in "abcd"}
+    with pytest.raises(Boom, match="the parent's own figure"):
+        output.export_all(figures, tmp_path, formats=("png",))
+
+
+def test_a_failure_in_the_forked_child_is_named_as_the_childs(capfd) -> None:
+    from riskkit.core.machinery import ForkedChildFailed, share_with_forked_child
+
+    if fork_context() is None:
+        pytest.skip("no fork on this platform")
+    import os
+    parent = os.getpid()
+
+    def do(index: int) -> None:
+        if os.getpid() != parent:
+            raise ValueError("child broke")
+        import time
+        time.sleep(0.05)  # let the child take an item
+
+    with pytest.raises(ForkedChildFailed, match="forked child failed"):
+        share_with_forked_child(4, do)
+    assert "child broke" in capfd.readouterr().err
+
+
+def test_a_failure_in_the_parent_stops_the_child_taking_more_items() -> None:
+    """The parent is going to raise: the child must not go on drawing every remaining item
+    while the parent waits for it (fails before: the child did all 40)."""
+    from riskkit.core.machinery import share_with_forked_child
+
+    context = fork_context()
+    if context is None:
+        pytest.skip("no fork on this platform")
+    import os
+    import time
+    parent = os.getpid()
+    done_in_child = context.Value("i", 0)
+
+    def do(index: int) -> None:
+        if os.getpid() == parent:
+            time.sleep(0.2)  # the child has started taking items
+            raise KeyError("parent broke")
+        time.sleep(0.02)
+        with done_in_child.get_lock():
+            done_in_child.value += 1
+
+    with pytest.raises(KeyError, match="parent broke"):
+        share_with_forked_child(40, do)
+    assert done_in_child.value < 39

@@ -484,6 +484,8 @@ def test_sentences_follow_the_numbers():
     (0.0015, 0.0134, "about a ninth of"),
     (0.125, 1.0, "about an eighth of"),
     (0.5, 1.0, "about half of"),
+    (0.8, 1.0, "about 80 % of"),  # between two thirds and the same: never "about 1/1 of"
+    (0.7, 1.0, "about 70 % of"),
     (1.0, 14.0, "about 1/14 of"),
     (1.03, 1.0, "about the same as"),
     (2.5, 1.0, "about 2.5 times"),
@@ -493,6 +495,11 @@ def test_sentences_follow_the_numbers():
 ])
 def test_fraction_of_says_the_ratio_in_words(value, reference, words):
     assert W.fraction_of(value, reference) == words
+
+
+def test_fraction_of_in_chinese_says_a_share_near_one_as_a_percentage():
+    assert W.fraction_of(0.8, 1.0, lang="zh") == "约80 %"
+    assert W.fraction_of(0.125, 1.0, lang="zh") == "约八分之一"
 
 
 # ----------------------------------------------------------------------------- input

@@ -315,3 +315,39 @@ def test_damaged_files_are_named(tmp_path: Path) -> None:
     with pytest.raises(RiskkitError, match=r"decisions\.parquet is damaged"):
         write_report(broken)
     assert not (broken / "report.html").exists()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_model_above_the_oracle_by_chance_is_not_said_to_be_below_it(run_dir: Path,
+                                                                        lang: str) -> None:
+    """Words from numbers: on a small test split the deployed model's AUC can exceed the
+    oracle's by chance; the summary and the discrimination section then say "above" with
+    the positive difference (fails before: "-0.004 below the oracle ... the most any model
+    can reach")."""
+    import dataclasses
+
+    from riskkit.reporting.sections.discrimination import discrimination_section
+    from riskkit.reporting.sections.summary import summary_section
+    from riskkit.reporting.view import Figures
+
+    view = load_view(run_dir, lang)
+    model = view.deployed
+    oracle = view.score("oracle", "test", "auc")
+    metrics = {**view.metrics, "models": {
+        **view.models, model: {**view.models[model],
+                               "test": {**view.models[model]["test"], "auc": oracle + 0.004}}}}
+    above = dataclasses.replace(view, metrics=metrics)
+    for page in (summary_section(above, Figures(above)),
+                 discrimination_section(above, Figures(above))):
+        words = " ".join(visible_text(page).split())
+        assert "-0.004" not in words and "−0.004" not in words
+        assert "0.004" in words
+    said = " ".join(visible_text(discrimination_section(above, Figures(above))).split())
+    if lang == "en":
+        assert re.search(r"0\.004\d* above the oracle", said)
+        assert "the most any model can reach" not in said
+    else:
+        assert re.search(r"高0\.004", said) and "低0.004" not in said and "低-" not in said
+    # the usual case keeps its words
+    usual = " ".join(visible_text(discrimination_section(view, Figures(view))).split())
+    assert ("below the oracle" if lang == "en" else "低") in usual

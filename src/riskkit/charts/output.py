@@ -18,7 +18,7 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import write_with
-from riskkit.core.machinery import share_with_forked_child
+from riskkit.core.machinery import ForkedChildFailed, share_with_forked_child
 
 FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
 _SOURCE_GID = "riskkit-source-line"
@@ -199,7 +199,7 @@ def export_all(figures: Mapping[str, Figure], folder: str | os.PathLike[str],
 
     try:
         shared = parallel and len(items) > 1 and share_with_forked_child(len(items), do)
-    except RuntimeError as error:
+    except ForkedChildFailed as error:
         raise RuntimeError(f"writing charts in {folder} failed: {error}") from None
     if not shared:
         for index in range(len(items)):

@@ -17,7 +17,8 @@ when and on which thread or process: every output that passes through it is pinn
   computed, claimed once per key, so two callers never compute the same thing twice and a
   failure leaves the cache (a retry computes anew).
 - :func:`process_pool` is a pool of fresh interpreters (``spawn``): a forked child would
-  inherit the parent's threads (tqdm's monitor, OpenMP pools) in whatever state they were in.
+  inherit, without the threads, the locks the parent's threads (tqdm's monitor, OpenMP
+  pools) held at that moment, and could wait on one of them forever.
   :func:`share_with_forked_child` is for the one place that forks on purpose (charts
   drawn from figures already in memory, by a child that starts no threads);
   :func:`fork_context` is that start method, or None where the platform cannot fork.
@@ -155,6 +156,14 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
 
 
+class ForkedChildFailed(RuntimeError):
+    """The forked child of :func:`share_with_forked_child` failed (its error is printed there).
+
+    Why a class of its own: a caller that labels the child's failure must not catch the
+    ``RuntimeError`` its own work raises in this process.
+    """
+
+
 def share_with_forked_child(count: int, do: Callable[[int], None]) -> bool:
     """Do items ``0..count-1`` with a forked child: each process takes the next item nobody
     has taken (a shared counter) until none is left. False, doing nothing, where the
@@ -162,8 +171,9 @@ def share_with_forked_child(count: int, do: Callable[[int], None]) -> bool:
 
     Why fork: the items (figures, say) are already in this process's memory, and a forked
     child sees them without pickling; it must start no threads (it inherits none running).
-    A failure in the child is printed there and raised here as a RuntimeError once both
-    processes are done.
+    A failure in the child is printed there and raised here as :class:`ForkedChildFailed`
+    once both processes are done; an error of this process's own work is raised as it is,
+    after the child has finished the item it holds (it takes no further one).
 
     Parameters
     ----------
@@ -203,11 +213,15 @@ def share_with_forked_child(count: int, do: Callable[[int], None]) -> bool:
     child.start()
     try:
         take_until_done()
+    except BaseException:
+        with taken.get_lock():  # this process is about to raise: the child takes no more
+            taken.value = count
+        raise
     finally:
         child.join()
     if child.exitcode != 0:
-        raise RuntimeError(f"the forked child failed (exit code {child.exitcode}; its error "
-                           "is printed above)")
+        raise ForkedChildFailed(f"the forked child failed (exit code {child.exitcode}; its error "
+                                "is printed above)")
     return True
 
 

@@ -93,9 +93,9 @@ def load_population(rows: int, seed: int, run_dir: str | os.PathLike[str] | None
     """The population a notebook studies: one of ``world``, or the cohort a run used.
 
     With ``run_dir`` the run's world (its ``world.json``, or for a run written by riskkit
-    0.2.0 the world its ``config.yaml`` describes) and seed are used (``seed`` and ``world``
-    here must then be left out or agree), and the first ``min(rows, data.rows)`` applicants
-    of its cohort are regenerated: generation is prefix-stable, so these are exactly the
+    0.2.0 the world its ``config.yaml`` describes) and seed are used (``seed`` here is then
+    ignored, and ``world``, if given, must be the run's), and the first
+    ``min(rows, data.rows)`` applicants of its cohort are regenerated: generation is prefix-stable, so these are exactly the
     run's first applicants, without reading any of its data. Without a run, ``world`` is
     required: the truth has no default.
     """

@@ -49,7 +49,8 @@ def fraction_of(value: float, reference: float, tolerance: float = 0.05,
                 lang: str = "en") -> str:
     """``value`` as a share of ``reference`` in words: "about an eighth of", "about half
     of", "about 2.5 times", "about the same as" (a ratio within ``tolerance`` of 1);
-    "1/14 of" beyond a tenth; "n/a" without a positive reference."""
+    "about 80 % of" between two thirds and that; "1/14 of" beyond a tenth; "n/a" without a
+    positive reference."""
     if not reference > 0 or not value >= 0:
         return MONITOR("na", lang)
     ratio = value / reference
@@ -60,6 +61,8 @@ def fraction_of(value: float, reference: float, tolerance: float = 0.05,
     if ratio == 0.0:
         return MONITOR("fraction.none", lang)
     n = round(1.0 / ratio)
+    if n == 1:  # between about two thirds and the tolerance: no fraction names it
+        return MONITOR("fraction.percent", lang, pct=share(ratio, 0, lang))
     if n in FRACTIONS:
         return MONITOR("fraction.named", lang, name=MONITOR(f"fraction.{n}", lang))
     return MONITOR("fraction.over", lang, n=n)

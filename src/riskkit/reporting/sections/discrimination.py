@@ -32,8 +32,9 @@ def discrimination_section(view: RunView, figs: Figures) -> str:
     if best:
         sentences.append(t("disc.best", best=view.model(best[0]), auc=fmt.sig(best[1], 4)))
     if auc is not None and oracle is not None and model != "oracle":
-        sentences.append(t("disc.gap", model=view.model(model), auc=fmt.sig(auc, 4),
-                           gap=fmt.sig(oracle - auc, 2 if abs(oracle - auc) < 0.001 else 3),
+        gap = oracle - auc  # above the oracle only by chance: said so, never "-x below"
+        sentences.append(t("disc.gap" if gap >= 0 else "disc.gap_above", model=view.model(model),
+                           auc=fmt.sig(auc, 4), gap=fmt.sig(abs(gap), 2 if abs(gap) < 0.001 else 3),
                            oracle=fmt.sig(oracle, 4)))
     elif auc is not None:
         sentences.append(t("disc.no_oracle", model=view.model(model), auc=fmt.sig(auc, 4)))
