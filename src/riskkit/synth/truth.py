@@ -267,7 +267,9 @@ def start_truth_fit(target_bad_rate: float, spec: WorldSpec) -> None:
     Why: drawing the 200,000-row reference sample is NumPy work that mostly runs without
     the GIL, so ``riskkit simulate`` starts it before importing the model stack (about a
     second of imports on one core); whoever asks for the truth next waits for this fit
-    (the lock of :func:`truth_model`) instead of starting another.
+    (the lock of :func:`truth_model`) instead of starting another. A fit that fails here is
+    not cached, so the next :func:`truth_model` call fits again and raises the error where
+    someone waits for the truth.
     """
     in_background(truth_model, target_bad_rate, 0.0, spec, name="truth")
 
