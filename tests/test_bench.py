@@ -244,3 +244,15 @@ def test_no_benchmark_code_outside_bench():
                     "riskkit.bench"):
                 found.append(f"{rel}: imports {node.module}")
     assert not found, found
+
+
+def test_fairness_section_at_tiny_size():
+    """The fairness section times both sides on the same applicants and reports their ratio
+    (what riskkit computes there equals the reference to the bit: tests/test_fairness.py)."""
+    sizes = dataclasses.replace(TINY, fairness_rows=3_000)
+    result = bench._guarded("fairness", lambda: bench.fairness_section(sizes, True))
+    assert result["status"] == "ok", result
+    assert result["rows"] == 3_000 and result["attributes"] == 4
+    assert result["ratio"] == pytest.approx(result["riskkit_s"] / result["reference_s"])
+    line = bench.format_report({"meta": {"cpus": 2, "load_avg_start": [0.0]}, "fairness": result})
+    assert "MetricFrame" in line and f"{result['ratio']:.3f}x" in line

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
 from riskkit import charts
+from riskkit.bench.fairness import reference_group_metrics
 from riskkit.core import features as F
 from riskkit.evaluate import fairness as FA
 
@@ -196,31 +195,6 @@ def test_intervals_are_seeded() -> None:
         one["adverse_impact"]["group"]["policy"]["low"]
 
 
-def reference_group_metrics(y: np.ndarray, approved: np.ndarray, pd_: np.ndarray,
-                            labels: pd.Series, true_pd: np.ndarray) -> pd.DataFrame:
-    """The group table as fairlearn's MetricFrame computes it (the code before issue 29)."""
-    from fairlearn.metrics import MetricFrame, count
-
-    def mean_where(values: np.ndarray, mask: np.ndarray) -> float:
-        return float(np.mean(values[mask])) if mask.any() else np.nan
-
-    def mean_of(y_true: np.ndarray, y_pred: np.ndarray, values: np.ndarray) -> float:
-        values = np.asarray(values, dtype=float)
-        return float(np.nanmean(values)) if np.isfinite(values).any() else np.nan
-
-    frame = MetricFrame(
-        metrics={"n": count,
-                 "approval_rate": lambda t, p: float(1.0 - np.mean(p)),
-                 "bad_rate_approved": lambda t, p: mean_where(np.asarray(t, float), p == 0),
-                 "tpr_decline": lambda t, p: mean_where(np.asarray(p, float), t == 1),
-                 "fpr_decline": lambda t, p: mean_where(np.asarray(p, float), t == 0),
-                 "mean_pd": mean_of, "mean_true_pd": mean_of},
-        y_true=y, y_pred=(~approved).astype(int),
-        sensitive_features=pd.Series(labels.astype(str).to_numpy(dtype=object), name="group"),
-        sample_params={"mean_pd": {"values": pd_}, "mean_true_pd": {"values": true_pd}})
-    return frame.by_group.reindex([str(c) for c in labels.cat.categories])
-
-
 def test_group_figures_equal_fairlearns_metricframe_bit_for_bit(population: pd.DataFrame) -> None:
     """The bincount figures are fairlearn's MetricFrame figures, to the last bit, on 20,000
     applicants grouped four ways (the check that the speed-up changed no number)."""
@@ -235,32 +209,3 @@ def test_group_figures_equal_fairlearns_metricframe_bit_for_bit(population: pd.D
         for key in theirs.columns:
             assert np.array_equal(ours[key].to_numpy(dtype=float),
                                   theirs[key].to_numpy(dtype=float), equal_nan=True), (attr, key)
-
-
-def test_split_fairness_is_far_faster_than_metricframe(population: pd.DataFrame) -> None:
-    """Issue 29: four attributes, intervals included, in a fraction of the time fairlearn's
-    MetricFrame takes for the group tables alone (measured in one process; 0.02-0.03x)."""
-    frame = population
-    n = len(frame)
-    y = frame[F.TARGET].to_numpy(dtype=float)
-    pd_ = frame["true_pd"].to_numpy()
-    knockout = np.where(frame["age"].to_numpy() > 55, "age_above_maximum", "").astype(object)
-    approved = (pd_ < np.quantile(pd_, 0.7)) & (knockout == "")
-
-    def ours() -> None:
-        FA.split_fairness(frame, y, approved, pd_, knockout, list(FA.SYNTHETIC_ATTRIBUTES),
-                          ["age_above_maximum"], credit_line=np.full(n, 1000.0),
-                          income=frame["monthly_income"].to_numpy())
-
-    def theirs() -> None:
-        for attr in FA.SYNTHETIC_ATTRIBUTES:
-            reference_group_metrics(y, approved, pd_, FA.group_labels(frame[attr], attr),
-                                    frame["true_pd"].to_numpy())
-
-    times: dict[str, list[float]] = {"ours": [], "theirs": []}
-    for _ in range(3):
-        for name, fn in (("ours", ours), ("theirs", theirs)):
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
-    assert min(times["ours"]) < 0.25 * min(times["theirs"]), times

@@ -22,7 +22,9 @@ after the other, and reports the ratio:
   (:mod:`riskkit.bench.interventional`);
 * ``validate_power`` -- ``riskkit validate-power`` at ``power_reps`` repetitions x
   ``power_sizes`` x six defects (one size each) on two processes, against its 15-minute
-  budget (issue 28: 200 x 4 x 6 on 2 cores; :mod:`riskkit.bench.validate_power`).
+  budget (issue 28: 200 x 4 x 6 on 2 cores; :mod:`riskkit.bench.validate_power`);
+* ``fairness`` -- the run's fairness tables (intervals included) against fairlearn's
+  ``MetricFrame`` group tables on the same applicants (:mod:`riskkit.bench.fairness`).
 
 The load average is recorded with the figures: a ratio measured while other processes
 compete for the cores is noisier. The generator's ratios are also given in CPU seconds.
@@ -44,6 +46,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from riskkit import __version__
+from riskkit.bench.fairness import fairness_lines, fairness_section
 from riskkit.bench.generator import generator_lines, generator_section
 from riskkit.bench.interventional import interventional_lines, interventional_section
 from riskkit.bench.lifecycle import lifecycle_lines, lifecycle_section
@@ -57,7 +60,7 @@ from riskkit.experiment import run_experiment
 from riskkit.experiment.config import resolve
 
 SECTIONS = ("shap", "generator", "lifecycle", "monitor", "run", "interventional",
-            "validate_power")
+            "validate_power", "fairness")
 
 
 def run_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
@@ -113,7 +116,8 @@ def format_report(results: dict[str, Any]) -> str:
     lines = [head, f"{'section':<10} {'figure':<62} {'riskkit':>12} {'reference':>12}  ratio"]
     formatters = {"shap": shap_lines, "generator": generator_lines,
                   "lifecycle": lifecycle_lines, "monitor": monitor_lines, "run": _run_lines,
-                  "interventional": interventional_lines, "validate_power": validate_power_lines}
+                  "interventional": interventional_lines, "validate_power": validate_power_lines,
+                  "fairness": fairness_lines}
     for name in [s for s in SECTIONS if s in results]:
         r = results[name]
         if r["status"] != "ok":
@@ -186,6 +190,7 @@ def run_bench(sizes: BenchSizes, sections: Sequence[str] = SECTIONS,
         "run": lambda: run_section(sizes, quiet),
         "interventional": lambda: interventional_section(sizes, quiet),
         "validate_power": lambda: validate_power_section(sizes, quiet),
+        "fairness": lambda: fairness_section(sizes, quiet),
     }
     disabled = logging.root.manager.disable
     logging.disable(max(disabled, logging.INFO))  # the sections' own progress logs: the
