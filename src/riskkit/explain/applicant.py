@@ -21,6 +21,7 @@ from riskkit.explain.inputs import check_applicants
 from riskkit.explain.reasons import reason_codes
 from riskkit.explain.recourse import _plain, recourse
 from riskkit.policy import APPROVED
+from riskkit.synth.personas import applicant_label
 from riskkit.texts import LANGS, Words
 
 
@@ -181,7 +182,7 @@ def human_review_text(applicant_id: Any, lang: str = "en") -> str:
     Parameters
     ----------
     applicant_id : object
-        The applicant number the letter quotes.
+        The applicant's number (a persona is quoted by its own id, :func:`applicant_label`).
     lang : {"en", "zh"}
         Language.
 
@@ -189,7 +190,7 @@ def human_review_text(applicant_id: Any, lang: str = "en") -> str:
     -------
     str
     """
-    return LETTERS("review", _check_lang(lang), id=applicant_id)
+    return LETTERS("review", _check_lang(lang), id=applicant_label(applicant_id))
 
 
 def format_text(explanation: Mapping[str, Any], lang: str = "en") -> str:
@@ -211,7 +212,7 @@ def format_text(explanation: Mapping[str, Any], lang: str = "en") -> str:
     w = LETTERS.texts(_check_lang(lang))
     sep, colon, semi = w["sep"], w["colon"], w["semi"]
     e = explanation
-    lines = [f"{w['applicant']} {e.get('applicant_id')}{sep}{w[e['decision']]}"]
+    lines = [f"{w['applicant']} {applicant_label(e.get('applicant_id'))}{sep}{w[e['decision']]}"]
     facts = [f"{w['pd']} {e['pd']:.1%}"]
     if e.get("score") is not None:
         facts.append(f"{w['score']} {e['score']:.0f}")
