@@ -50,3 +50,28 @@ def test_the_demo_prints_no_third_party_log_lines(tmp_path: Path) -> None:
     assert sorted(tmp_path.glob("chart_*.pdf")), "the stand-in run wrote no chart"
     assert lines == ["riskkit demo: error: stopped after the charts"], \
         f"{len(lines)} lines on stderr, e.g. {lines[:3]}"
+
+
+NUMBERS = {6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten", 11: "eleven", 12: "twelve",
+           13: "thirteen", 14: "fourteen"}
+
+
+def test_the_readmes_describe_the_notebooks_that_exist_and_their_outputs_are_ignored() -> None:
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    sources = sorted(p.name for p in (root / "notebooks").glob("[0-9][0-9]_*.py"))
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    said = re.search(r"`notebooks/` holds (\w+) stories", readme)
+    assert said and said.group(1) == NUMBERS[len(sources)], (said and said.group(1), len(sources))
+    for source in sources:
+        assert f" {source[:2]} " in readme.replace("\n", " "), f"README.md never names {source[:2]}"
+    listed = re.findall(r"^\| `(\d\d_\w+\.py)` \|", (root / "notebooks" / "README.md")
+                        .read_text(encoding="utf-8"), flags=re.M)
+    assert listed == sources
+    # what a notebook run from notebooks/ writes (fig_dir="figures", 07's sweep, its run)
+    written = ["notebooks/figures/01_population/x.png", "notebooks/07_sweeps/nb07-a/config.yaml",
+               "notebooks/runs/baseline-1/manifest.json"]
+    done = subprocess.run(["git", "-C", str(root), "check-ignore", *written],
+                          capture_output=True, text=True)
+    assert sorted(done.stdout.split()) == sorted(written), done.stdout
