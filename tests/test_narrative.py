@@ -79,8 +79,10 @@ def test_narrative_records_claims_and_tables() -> None:
                     decimals=1) == "does not change"
     assert say.pick(0.02, 0.0, ("grows", "shrinks", "does not change"), unit="%",
                     decimals=1) == "grows"
+    mixed = pd.DataFrame({"a": pd.Series([0.5, "x"], dtype=object), "b": [True, False]})
+    say.table(mixed, "mixed")  # numbers in an object column count; booleans and text do not
     record = json.loads(json.dumps(say.record()))
-    assert record["tables"]["t"] == [0.78, 0.79]
+    assert record["tables"]["t"] == [0.78, 0.79] and record["tables"]["mixed"] == [0.5]
     first = record["claims"][0]
     assert first["word"] == "loses to" and first["values"] == [0.78, 0.79] and first["table"] == "t"
     assert [c["word"] for c in record["claims"]] == ["loses to", "stayed", "does not change", "grows"]
@@ -106,3 +108,29 @@ def test_claims_published_in_a_notebook_are_read_back() -> None:
     assert list(narration.markdown_outputs(nb)) == ["Hello"]
     table = narration.as_table(pd.Series([1.0, 2.0], name="rate"))
     assert list(table.columns) == ["rate"] and "dtype" not in table.to_html()
+
+
+def test_check_claims_finds_a_word_its_numbers_contradict_and_a_number_not_in_its_table() -> None:
+    from riskkit.reporting.narration import check_claims
+
+    say = N.Narrative()
+    say.table(pd.DataFrame({"bias": [0.029, -0.01], "auc": [0.7827, 0.7847]}), "t")
+    say.gap(0.029, 0.0, table="t")
+    say.compare("free", 0.7827, "constrained", 0.7847, table="t")
+    say.pick(0.0, 0.0, ("grows", "shrinks", "does not change"), unit="%", decimals=1, table="t")
+    say.change(0.02, 0.03)
+    record = json.loads(json.dumps(say.record()))
+    assert check_claims(record) == []
+    tampered = json.loads(json.dumps(record))
+    tampered["claims"][0]["word"] = "under-predicts"   # notebook 08's old sign
+    tampered["claims"][1]["word"] = "beats"            # notebook 07's old silence
+    tampered["claims"][2]["word"] = "grows"            # notebook 05's "grows" next to 0.0 %
+    tampered["claims"][3]["values"] = [0.03, 0.02]
+    problems = check_claims(tampered)
+    assert len(problems) == 4 and "call for 'over-predicts'" in problems[0]
+    assert "call for 'loses to'" in problems[1] and "call for 'does not change'" in problems[2]
+    tampered = json.loads(json.dumps(record))
+    tampered["claims"][1]["values"] = [0.79, 0.7847]
+    tampered["claims"][1]["word"] = "beats"
+    assert check_claims(tampered) == ["'free (0.7827) loses to constrained (0.7847)': 0.79 is not "
+                                      "in table 't'"]

@@ -214,9 +214,18 @@ class Narrative:
 
     def table(self, frame: Any, name: str) -> Any:
         """Record the numbers of ``frame`` (a DataFrame or Series) as table ``name``; return it."""
-        numbers = frame.select_dtypes("number") if hasattr(frame, "select_dtypes") else frame
-        values = [float(v) for v in numbers.to_numpy().ravel().tolist()
-                  if v is not None and not isinstance(v, bool) and v == v]
+        # every cell that is a number, whatever its column's dtype: a frame assembled from
+        # rows (``frame.iloc[-1]`` of several runs) holds its numbers in object columns
+        values = []
+        for v in getattr(frame, "to_numpy", lambda: frame)().ravel().tolist():
+            if isinstance(v, bool) or not hasattr(v, "__float__"):
+                continue
+            try:
+                number = float(v)
+            except (TypeError, ValueError):
+                continue
+            if number == number:
+                values.append(number)
         self.tables[name] = values
         return frame
 
