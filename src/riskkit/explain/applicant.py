@@ -48,7 +48,8 @@ def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
     ``unit`` is the run's ``explain.unit``: ``"group"`` gives reasons by driver group.
 
     Keys: ``applicant_id, decision, pd, score, credit_line, knockout, reasons`` (knock-out
-    first, then scored reasons, each ``{rank, kind, feature, contribution, value, text_en,
+    first, then scored reasons -- none when a knock-out denied an applicant whose PD passed
+    the cut-off: they did not decide -- each ``{rank, kind, feature, contribution, value, text_en,
     text_zh}``), ``recourse`` (:meth:`Recourse.to_dict`, None when approved),
     ``recourse_verified`` and ``true_pd`` (the row's own ``true_pd`` when it has one,
     otherwise ``truth``'s; None for data of one's own). ``truth`` is the applicant's world's
@@ -93,6 +94,10 @@ def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
     first = decision.iloc[0]
     reasons = reason_codes(model, policy, one, decision, reference, max_reasons,
                            background=background, unit=unit)
+    if str(first["knockout"]) and float(first["pd"]) <= float(policy.cutoff):
+        # a knock-out decided alone: its score would have passed, so the score's reasons
+        # did not cause the denial and a letter must not give them
+        reasons = reasons[reasons["kind"] == "knockout"]
     reason_list = []
     for rec in reasons.to_dict("records"):
         item = {"rank": int(rec["rank"]), "kind": rec["kind"], "feature": rec["feature"],
