@@ -128,7 +128,7 @@ for ax, name in zip(fig.subplots(1, 2, sharey=True), ("scorecard", "lgbm"), stri
     charts.plot_reliability({f"{name} (raw)": (y, models[name].predict_pd(test, raw=True)),
                              f"{name} (calibrated)": (y, pds[name]),
                              "oracle": (y, pds["oracle"])}, ax=ax, lang=lang)
-    ax.set_title(f"{ax.get_title()}: {name}")
+    charts.retitle(ax, name)  # the title keeps its subject: "Calibration: lgbm"
 show(fig, "reliability")
 
 # %%

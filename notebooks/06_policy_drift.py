@@ -109,7 +109,7 @@ score_psi.round(4)
 
 # %%
 fig = charts.plot_psi(csi["downturn"], lang=lang)
-fig.axes[0].set_title(f"{fig.axes[0].get_title()}: downturn vs. training")
+charts.retitle(fig.axes[0], "downturn vs. training")
 show(fig, "csi_downturn")
 
 # %%

@@ -13,11 +13,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import PercentFormatter
 
 from riskkit.charts import PALETTE, RISK_UP, TRUTH, plot_line, resolve_lang
 from riskkit.texts import Words
+
+#: Model names as the report says them ("LightGBM", not "lgbm").
+NAMES = Words("report")
 
 #: The charts' words (the table keeps the config names; ``method.<name>`` says them).
 REJECT = Words("reject_inference")
@@ -28,6 +32,17 @@ def _axes(ax: Axes | None) -> tuple[Figure, Axes]:
         return ax.figure, ax  # type: ignore[return-value]
     fig = Figure(layout="constrained")
     return fig, fig.add_subplot()
+
+
+def _legend_below(fig: Figure, ax: Axes) -> None:
+    """The legend under the chart, never over the bars (in the lower right it covered the
+    longest ones); inside the axes only when drawing into a caller's layout."""
+    if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine) and len(fig.axes) == 1:
+        handles, labels = ax.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3),
+                   frameon=False)
+    else:
+        ax.legend(loc="best")
 
 
 def _label(name: str, lang: str = "en") -> str:
@@ -50,8 +65,8 @@ def plot_reject_bad_rates(table: pd.DataFrame, kind: str, ax: Axes | None = None
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel(REJECT("rejects_x", lang))
-    ax.set_title(REJECT("rejects_title", lang, kind=kind))
-    ax.legend(loc="lower right")
+    ax.set_title(REJECT("rejects_title", lang, kind=NAMES.get(f"model.{kind}", lang) or kind))
+    _legend_below(fig, ax)
     return fig
 
 
@@ -68,7 +83,7 @@ def plot_reject_metric(table: pd.DataFrame, column: str, title: str, xlabel: str
     for j, kind in enumerate(kinds):
         part = table[table["model"] == kind].set_index("method").reindex(methods)
         ax.barh(np.arange(len(methods)) + j * height, part[column].astype(float), height=height,
-                color=PALETTE[j % len(PALETTE)], label=kind)
+                color=PALETTE[j % len(PALETTE)], label=NAMES.get(f"model.{kind}", lang) or kind)
     if reference is not None:
         ax.axvline(reference, color=TRUTH, ls="--", label=reference_label)
     ax.set_yticks(np.arange(len(methods)) + height * (len(kinds) - 1) / 2,
@@ -83,7 +98,7 @@ def plot_reject_metric(table: pd.DataFrame, column: str, title: str, xlabel: str
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
     ax.set_xlabel(xlabel)
     ax.set_title(title)
-    ax.legend(loc="lower right")
+    _legend_below(fig, ax)
     return fig
 
 
