@@ -85,9 +85,9 @@ display(Markdown(
     + say.gap(acc["pred_bad_rate_rejects"], acc["true_bad_rate_rejects"], what="their PD",
               table="methods")
     + ". Over all applicants, "
-    + say.compare("its AUC", acc["auc_all"], "the same model fitted on everyone's outcomes, "
-                  "which no lender has,", full["auc_all"], decimals=3)
-    + "."))
+    + say.compare("its AUC", acc["auc_all"], "that of the same model fitted on everyone's "
+                  "outcomes", full["auc_all"], decimals=3)
+    + ", which no lender has."))
 
 # %% [markdown]
 # ## Every method against the truth
