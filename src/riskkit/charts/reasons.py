@@ -55,8 +55,8 @@ def plot_reason_accuracy(table: pd.DataFrame, column: str = "top3", *, aim: floa
     ax.set_xlim(0, 1)
     percent(ax.xaxis)
     stability = column.startswith("retrain")
-    ax.set(xlabel=CHARTS("reasons.stab_x" if stability else "acc_x", lang),
-           title=CHARTS("reasons.stab_title" if stability else "acc_title", lang))
+    ax.set(xlabel=CHARTS("reasons.stab_x" if stability else "reasons.acc_x", lang),
+           title=CHARTS("reasons.stab_title" if stability else "reasons.acc_title", lang))
     ax.legend(loc="lower right", fontsize="small")
     return fig
 
