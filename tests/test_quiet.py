@@ -75,3 +75,19 @@ def test_the_readmes_describe_the_notebooks_that_exist_and_their_outputs_are_ign
     done = subprocess.run(["git", "-C", str(root), "check-ignore", *written],
                           capture_output=True, text=True)
     assert sorted(done.stdout.split()) == sorted(written), done.stdout
+
+
+def test_running_notebooks_prints_one_bar_not_a_line_per_cell(tmp_path: Path, capsys) -> None:
+    """``make demo`` printed 178 lines, 115 of them papermill's nested per-cell bar (a line
+    per update when stderr is not a terminal); the suite's own bar counts notebooks."""
+    from riskkit.reporting import notebooks as nbr
+
+    for name in ("01_alpha", "02_beta"):
+        cells = "\n\n".join(f"# %%\nx{i} = {i}" for i in range(6))
+        (tmp_path / f"{name}.py").write_text(
+            f'# %% [markdown]\n# # {name}\n\n# %% tags=["parameters"]\nrows = 10\nseed = 1\n'
+            f'run_dir = None\nfig_dir = "figs"\nlang = "en"\n\n{cells}\n', encoding="utf-8")
+    nbr.run_notebooks(tmp_path / "out", rows=10, source_dir=tmp_path, quiet=False, timeout=120)
+    err = capsys.readouterr().err
+    assert "Executing" not in err, err[-500:]
+    assert err.count("\n") <= 4, err  # the bar redraws in place (\r); a line per notebook at most
