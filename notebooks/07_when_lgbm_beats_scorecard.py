@@ -72,7 +72,8 @@ row_grid = [rows] if quick else [rows, 4 * rows]
 grid = {"data.truth.interaction_strength": strengths, "data.rows": row_grid,
         "data.world": ["interacting"]}
 table = sweep.auc_gaps(sweep.run_sweep(base, grid, out, workers=workers, quiet=True))
-show = publisher(load_run(out / table["run"].iloc[-1]), fig_dir)
+# a chart of a sweep comes from all its runs; a chart of one run names that run
+show = publisher(None, fig_dir, source=f"riskkit · sweep {out.name} · {len(table)} runs · seed {seed}")
 show(plot_sweep_metric(table, "data.truth.interaction_strength",
                        ["scorecard_test_auc_gap", "lgbm_test_auc_gap"], by=["data.rows"],
                        ylabel="oracle AUC - model AUC (test)"), "auc_gap_by_interaction")
@@ -107,7 +108,7 @@ strongest = load_run(sweep.point_run(table, out, data__truth__interaction_streng
 test = strongest.decisions()
 test = test[test["split"] == "test"]
 curves = {m: (test["default_12m"], test[f"pd_{m}"]) for m in ("oracle", "scorecard", "lgbm")}
-show(charts.plot_strategy_curve(curves, lang=lang, approval_rate=0.75), "strategy_strongest")
+publisher(strongest, fig_dir)(charts.plot_strategy_curve(curves, lang=lang, approval_rate=0.75), "strategy_strongest")
 
 # %% [markdown]
 # ## 3 · What the monotone constraint costs when the truth is not monotone
@@ -120,7 +121,8 @@ show(charts.plot_strategy_curve(curves, lang=lang, approval_rate=0.75), "strateg
 # %%
 mono = sweep.run_sweep(base, {"models.lgbm.monotone": [True, False],
                               "data.world": ["nonmonotone"]}, out, workers=workers, quiet=True)
-show(plot_sweep_metric(mono, "models.lgbm.monotone", ["oracle_test_auc", "lgbm_test_auc"],
+publisher(None, fig_dir, source=f"riskkit · sweep {out.name} · {len(mono)} runs · seed {seed}")(
+    plot_sweep_metric(mono, "models.lgbm.monotone", ["oracle_test_auc", "lgbm_test_auc"],
                        ylabel="test AUC"), "monotone_cost")
 aucs = say.table(mono.set_index("models.lgbm.monotone")[["oracle_test_auc", "lgbm_test_auc"]],
                  "monotone")
@@ -146,8 +148,10 @@ for constrained in (True, False):
     grid_, ice, pdp = effects.partial_dependence(run.model("lgbm"), frame, feature, sample=300)
     _, _, true_pdp = effects.true_effect(frame, feature, grid_, sample=300,
                                          truth=run.world.truth())
-    show(charts.plot_pdp_ice(grid_, ice, pdp, true_pdp, feature=feature, lang=lang),
-         f"pdp_{feature}_{'monotone' if constrained else 'free'}")
+    fig = charts.plot_pdp_ice(grid_, ice, pdp, true_pdp, feature=feature, lang=lang)
+    charts.retitle(fig.axes[0], "monotone constraints on" if constrained else "unconstrained",
+                   sep=" — ")
+    publisher(run, fig_dir)(fig, f"pdp_{feature}_{'monotone' if constrained else 'free'}")
 
 # %% [markdown]
 # ## 4 · Do explanations stay true as the world gets harder?
@@ -158,7 +162,8 @@ for constrained in (True, False):
 # %%
 worlds = ["additive", "interacting", "nonmonotone"] + ([] if quick else ["threshold"])
 fidelity = sweep.run_sweep(base, {"data.world": worlds}, out, workers=workers, quiet=True)
-show(plot_sweep_metric(fidelity, "data.world", ["scorecard_test_fidelity_top3",
+publisher(None, fig_dir, source=f"riskkit · sweep {out.name} · {len(fidelity)} runs · seed {seed}")(
+    plot_sweep_metric(fidelity, "data.world", ["scorecard_test_fidelity_top3",
                                                  "lgbm_test_fidelity_top3"],
                        ylabel="top-3 reason fidelity (test denials)"), "fidelity_by_world")
 display(Markdown(f"Sweep folder: `{out}` ({len(list(out.glob('nb07-*')))} runs)."))
