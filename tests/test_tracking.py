@@ -173,3 +173,23 @@ def test_metric_names_and_settings() -> None:
     assert T.settings_from({"name": "n"}, track=True).experiment == "n"
     with pytest.raises(ConfigError, match=r"'tracking\.enabled' must be true or false"):
         T.settings_from({"tracking": {"enabled": "yes"}})
+
+
+def test_the_deployed_model_and_the_splits_are_logged(store: dict) -> None:
+    """The deployed LightGBM in MLflow's lightgbm flavour with its signature (no pickle),
+    and one dataset per split whose digest is the split's fingerprint."""
+    client = mlflow.tracking.MlflowClient(tracking_uri=store["uri"])
+    experiment = client.get_experiment_by_name("tracked").experiment_id
+    first = store["runs"][0]
+    run = next(r for r in client.search_runs([experiment])
+               if Path(r.data.tags["run_folder"]).name == first.name)
+    files = {Path(a.path).name for a in client.list_artifacts(run.info.run_id, "model")}
+    assert "MLmodel" in files and not [f for f in files if f.endswith((".pkl", ".pickle"))]
+    local = Path(client.download_artifacts(run.info.run_id, "model", str(store["folder"] / "dl")))
+    spec = yaml.safe_load((local / "MLmodel").read_text(encoding="utf-8"))
+    assert "lightgbm" in spec["flavors"] and spec["signature"]["inputs"]
+    model = mlflow.lightgbm.load_model(str(local))
+    assert model.num_feature() == len(json.loads(spec["signature"]["inputs"]))
+    card = read_json(first / "datacard.json")
+    logged = {d.dataset.digest: d for d in client.get_run(run.info.run_id).inputs.dataset_inputs}
+    assert set(logged) == {fp[:16] for fp in card["fingerprints"].values()}

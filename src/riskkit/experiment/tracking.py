@@ -8,19 +8,17 @@ params
     the resolved config, flattened (``data.rows``, ``models.lgbm.num_threads`` ...), the
     ``tracking:`` section left out;
 metrics
-    :func:`flatten_metrics` of ``metrics.json``, grouped by prefix with the headline first
-    and settings moved to params (:mod:`riskkit.experiment.tracking_layout`): ``<model>_<split>_<metric>``
-    (``lgbm_test_auc``, ``scorecard_oot_ks``), ``<model>_psi``, ``policy_approval_rate``,
-    ``policy_oot_bad_rate_approved``, ``lgbm_test_fidelity_top3``,
-    ``fairness_test_adverse_impact_ratio_age``, ``fairness_test_four_fifths_flag_age`` (0/1),
-    ``fairness_test_knockout_share_age_below_minimum``,
-    ``fairness_test_gender_female_approval_rate`` ...;
+    :func:`flatten_metrics` of ``metrics.json`` (``lgbm_test_auc``, ``scorecard_oot_ks``,
+    ``policy_approval_rate``, ``fairness_test_adverse_impact_ratio_age`` ...), the headline
+    first and the rest grouped by prefix, settings among them as params
+    (:mod:`.tracking_layout`);
 tags
     ``seed``, ``world`` (``data.world`` or ``baseline``), ``data_fingerprint`` (one digest of
     the splits' fingerprints; ``data_fingerprint.<split>`` each), ``git_commit`` (also as
     MLflow's ``mlflow.source.git.commit``), ``run_folder``;
 artifacts
-    ``figures/`` (PNG) and the whole run folder under ``run/``.
+    ``figures/`` (PNG), the whole run folder under ``run/``, ``model/`` (the deployed
+    LightGBM in MLflow's flavour) and the splits as datasets (:mod:`.tracking_model`).
 
 Where: ``--tracking-uri``, else the config's ``tracking.uri``, else MLflow's own default
 (``MLFLOW_TRACKING_URI``, or ``sqlite:///mlflow.db`` in the working folder: nothing to
@@ -54,6 +52,7 @@ from riskkit.core.errors import ConfigError, RiskkitError
 from riskkit.core.io import read_json
 from riskkit.experiment.tracking_check import bounded_retries, preflight
 from riskkit.experiment.tracking_layout import grouped_metrics, run_times, split_figures
+from riskkit.experiment.tracking_model import log_model_and_data
 
 __all__ = [
     "SweepTracker",
@@ -388,6 +387,7 @@ def track_run(run_dir: str | Path, settings: TrackingSettings, parent_run_id: st
         try:
             _log_batches(client, run_id, grouped, run_params(cfg) | settings_params, tags)
             _log_folder(client, run_id, folder)
+            log_model_and_data(client, run_id, folder, cfg)  # the LightGBM flavour, the splits
         except BaseException:
             client.set_terminated(run_id, "FAILED")
             raise
