@@ -8,6 +8,7 @@ the known truth is drawn in ``TRUTH``, dashed, as in every riskkit chart.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -122,8 +123,10 @@ def study_figures(table: pd.DataFrame, primary: str, lang: str = "en") -> dict[s
 
 def plot_loop(by_month: Mapping[str, pd.DataFrame], column: str, title: str, ylabel: str,
               percent_y: bool = True, truth: str | None = None,
-              ax: Axes | None = None, lang: str = "en") -> Figure:
-    """One month-by-month line per loop variant (e.g. without / with reject inference)."""
+              ax: Axes | None = None, lang: str = "en",
+              band: tuple[str, str] | None = None) -> Figure:
+    """One month-by-month line per loop variant (e.g. without / with reject inference);
+    ``band`` names the columns of each line's interval, drawn as a shaded band around it."""
     lang = resolve_lang(lang)
     frame = pd.DataFrame({name: part.set_index("month")[column]
                           for name, part in by_month.items()}).reset_index()
@@ -133,6 +136,13 @@ def plot_loop(by_month: Mapping[str, pd.DataFrame], column: str, title: str, yla
     ys = {name: _label(name, lang) for name in by_month}
     fig = plot_line(frame, "month", ys, title=title, ylabel=ylabel, xlabel=REJECT("month", lang),
                     percent_y=percent_y, marker="o", ax=ax)
+    if band is not None:
+        ax_ = fig.axes[0]
+        for line, part in zip(ax_.get_lines(), by_month.values(), strict=False):
+            if band[0] in part and band[1] in part:
+                ax_.fill_between(part["month"], pd.to_numeric(part[band[0]]),
+                                 pd.to_numeric(part[band[1]]), color=line.get_color(),
+                                 alpha=0.15, linewidth=0)
     if truth is not None:
         ax_ = fig.axes[0]
         ax_.plot(frame["month"], frame["truth"], color=TRUTH, ls="--", label=REJECT("truth", lang))
@@ -144,12 +154,12 @@ def loop_figures(by_month: Mapping[str, pd.DataFrame], lang: str = "en") -> dict
     """The retraining loop's charts: AUC, the rejects' PD bias, approval, the book's bad rate."""
     lang = resolve_lang(lang)
 
-    def loop(column: str, key: str, **options: bool) -> Figure:
+    def loop(column: str, key: str, **options: Any) -> Figure:
         return plot_loop(by_month, column, REJECT(f"loop.{key}_title", lang),
                          REJECT(f"loop.{key}_y", lang), lang=lang, **options)
 
     return {
-        "retrain_auc_all": loop("auc_all", "auc", percent_y=False),
+        "retrain_auc_all": loop("auc_all", "auc", percent_y=False, band=("auc_low", "auc_high")),
         "retrain_reject_bias": loop("reject_pd_bias", "bias"),
         "retrain_approval_rate": loop("approval_rate", "approval"),
         "retrain_book_bad_rate": loop("book_true_bad_rate", "book"),
