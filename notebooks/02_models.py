@@ -43,6 +43,7 @@ from riskkit import evaluate as ev
 from riskkit.core.features import TARGET
 from riskkit.evaluate import effects
 from riskkit.reporting.in_notebook import publisher, setup
+from riskkit.reporting.narration import as_table  # a Series shown as a table, not a repr
 
 lang = setup(lang)
 run = riskkit.experiment.ensure_run(run_dir, rows=rows, seed=seed)
@@ -128,7 +129,7 @@ for ax, name in zip(fig.subplots(1, 2, sharey=True), ("scorecard", "lgbm"), stri
     charts.plot_reliability({f"{name} (raw)": (y, models[name].predict_pd(test, raw=True)),
                              f"{name} (calibrated)": (y, pds[name]),
                              "oracle": (y, pds["oracle"])}, ax=ax, lang=lang)
-    ax.set_title(f"{ax.get_title()}: {name}")
+    charts.retitle(ax, name)  # the title keeps its subject: "Calibration: lgbm"
 show(fig, "reliability")
 
 # %%
@@ -145,8 +146,8 @@ calibration[["method", "slope", "intercept", "ece_test_before", "ece_test_after"
 # check on a downturn cohort.
 
 # %%
-pd.Series({name: entry["psi"] for name, entry in run.metrics["models"].items()},
-          name=f"score PSI ({run.metrics['models']['lgbm']['psi_reference']})").round(4)
+as_table(pd.Series({name: entry["psi"] for name, entry in run.metrics["models"].items()},
+                   name=f"score PSI ({run.metrics['models']['lgbm']['psi_reference']})").round(4))
 
 # %%
 csi = pd.read_csv(run.path / "tables" / "csi.csv").set_index("feature")["csi"]

@@ -52,6 +52,7 @@ from riskkit import charts
 from riskkit import explain as X
 from riskkit.core import features as F
 from riskkit.reporting.in_notebook import figure_title, publisher, setup
+from riskkit.reporting.narration import as_table  # a Series shown as a table, not a repr
 from riskkit.widgets import compare, what_if
 from riskkit.synth.personas import PERSONA_STORIES, persona
 
@@ -239,7 +240,7 @@ display(Markdown(
     f"the cut-off for **{above.mean():.0%}** of them, against {band_above:.0%} of the "
     f"{band.sum()} applicants approved as they are with a model PD in the same band "
     f"({proposals['new_pd'].min():.2%} to the cut-off)."))
-pd.Series(summary["not_found_reasons"], name="no recourse, because", dtype="int64")
+as_table(pd.Series(summary["not_found_reasons"], name="no recourse, because", dtype="int64"))
 
 # %% [markdown]
 # A recourse asks for the *smallest* sufficient change, so it lands just under the cut-off,

@@ -48,15 +48,18 @@ import riskkit
 import riskkit.experiment
 from riskkit import explain as X
 from riskkit.charts import lifecycle as LC
+from riskkit.core.narrative import Narrative
 from riskkit.lifecycle import analysis as LA
 from riskkit.lifecycle.simulation import simulate
 from riskkit.reporting.in_notebook import publisher, setup
+from riskkit.reporting.narration import publish_claims
 
 # %%
 text_lang = lang  # reasons in the storyline: HTML shows Chinese even where charts cannot
 lang = setup(lang)
 run = riskkit.experiment.ensure_run(run_dir, rows=rows, seed=seed)
 show = publisher(run, fig_dir)  # source line, PNG/SVG/PDF into fig_dir, displayed
+say = Narrative()  # every direction word below is chosen by the numbers it describes
 
 
 def cause_label(name):
@@ -227,10 +230,26 @@ contrast = LA.borrowed_once_then_ineligible(
              world=run.world))
 label = {None: "no downturn"} | {m: f"downturn from month {m}" for m in (downturn_from, other)
                                  if m is not None}
-pd.DataFrame({label[m]: {"cohort": c.summary["count"], "one-time on-time borrowers":
-                         c.summary["denominator"], "share who lost the line": c.summary["share"],
-                         "lender's tightening (share of causes)": c.summary["causes"][LA.LENDER_CAUSE]}
-              for m, c in ((downturn_from, cohort), (other, contrast))}).T.style.format(
+economies = say.table(pd.DataFrame({
+    label[m]: {"cohort": c.summary["count"], "one-time on-time borrowers": c.summary["denominator"],
+               "share who lost the line": c.summary["share"] or 0.0,
+               "lender's tightening (share of causes)": c.summary["causes"][LA.LENDER_CAUSE]}
+    for m, c in ((downturn_from, cohort), (other, contrast))}).T, "economies")
+calm, down = (economies.loc[label[m]] for m in (None, downturn_from if other is None else other))
+display(Markdown(
+    "From the quiet economy to the downturn, the share of one-time on-time borrowers who lost "
+    "their line "
+    + say.change(calm["share who lost the line"], down["share who lost the line"],
+                 table="economies")
+    + ", and the lender's tightening as a share of the causes "
+    + say.change(calm["lender's tightening (share of causes)"],
+                 down["lender's tightening (share of causes)"], table="economies")
+    + ": in the downturn the part the borrower cannot influence "
+    + say.pick(down["lender's tightening (share of causes)"],
+               calm["lender's tightening (share of causes)"],
+               ("grows", "shrinks", "does not change"), unit="%", decimals=1, table="economies")
+    + "."))
+economies.style.format(
     {"cohort": "{:,.0f}", "one-time on-time borrowers": "{:,.0f}", "share who lost the line": "{:.1%}",
      "lender's tightening (share of causes)": "{:.1%}"})
 
@@ -250,13 +269,19 @@ selection.T.style.format("{:.3f}", na_rep="n/a").format("{:,.0f}", subset=pd.Ind
 
 # %%
 only, everyone = selection.loc["approved_only"], selection.loc["everyone"]
+say.table(selection, "selection")
 display(Markdown(
     f"Among the rejected, the observed bad rate is **{only['observed_bad_rate_rejected']:.1%}**. "
     f"The model fitted on approved borrowers only predicts **{only['predicted_bad_rate_rejected']:.1%}** "
-    f"for them (AUC there {only['auc_rejected'] or float('nan'):.3f}), the model fitted on "
-    f"everyone {everyone['predicted_bad_rate_rejected']:.1%} (AUC {everyone['auc_rejected'] or float('nan'):.3f}). "
-    "A lender that retrains on its own book alone would think the applicants it turns away "
-    "far safer than they are: its model has never seen the risk that got them rejected."))
+    "for them: it "
+    + say.gap(only["predicted_bad_rate_rejected"], only["observed_bad_rate_rejected"],
+              what="their bad rate", table="selection")
+    + f" (AUC there {only['auc_rejected'] or float('nan'):.3f}); the model fitted on everyone "
+    + say.gap(everyone["predicted_bad_rate_rejected"], everyone["observed_bad_rate_rejected"],
+              what="it", table="selection")
+    + f" (AUC {everyone['auc_rejected'] or float('nan'):.3f}). A lender that retrains on its own "
+    "book alone has never seen the outcome of an applicant it turned away, so this gap is one "
+    "it cannot measure."))
 
 # %% [markdown]
 # ## Reading
@@ -267,7 +292,10 @@ display(Markdown(
 # * The features that cause it age out, so the borrower becomes eligible again by waiting;
 #   the reason codes say *which* features, but not *when* they expire. A lender could say
 #   both, or score a repaid loan as the good news it is.
-# * The lender's tightening is the part the borrower cannot influence at all; in a downturn
-#   it grows, and it is concentrated on borrowers near the cut-off.
+# * The lender's tightening is the part the borrower cannot influence at all; whether it
+#   grows in a downturn, and by how much, is the comparison of the two economies above.
 # * The lender cannot measure any of this from its own book alone: outcomes exist only for
 #   the approved, and a model refitted on them is blind exactly where it decides.
+
+# %% tags=["remove_cell"]
+publish_claims(say)  # every claim above with its numbers, for tests/test_notebook_claims.py

@@ -39,6 +39,7 @@ from riskkit.core.features import TARGET
 from riskkit.experiment.stages import fairness_all
 from riskkit.policy import drift
 from riskkit.reporting.in_notebook import publisher, setup
+from riskkit.reporting.narration import as_table  # a Series shown as a table, not a repr
 
 lang = setup(lang)
 run = riskkit.experiment.ensure_run(run_dir, rows=rows, seed=seed)
@@ -105,11 +106,11 @@ display(Markdown(
 
 # %%
 score_psi, csi = drift.stability(model, train, samples)
-score_psi.round(4)
+as_table(score_psi.round(4), "score PSI")
 
 # %%
 fig = charts.plot_psi(csi["downturn"], lang=lang)
-fig.axes[0].set_title(f"{fig.axes[0].get_title()}: downturn vs. training")
+charts.retitle(fig.axes[0], "downturn vs. training")
 show(fig, "csi_downturn")
 
 # %%

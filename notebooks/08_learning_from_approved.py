@@ -42,14 +42,17 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import riskkit.experiment
+from riskkit.core.narrative import Narrative
 from riskkit.rejectinf import run_study
 from riskkit.rejectinf import figures as RF
 from riskkit.rejectinf.loop import NEVER, simulate_retraining
 from riskkit.reporting.in_notebook import publisher, setup
+from riskkit.reporting.narration import publish_claims
 
 lang = setup(lang)
 run = riskkit.experiment.ensure_run(run_dir, rows=rows, seed=seed)
 show = publisher(run, fig_dir)  # source line, PNG/SVG/PDF into fig_dir, displayed
+say = Narrative()  # every direction word below is chosen by the numbers it describes
 
 # %% [markdown]
 # ## The accepted sample
@@ -70,16 +73,21 @@ section = {
 }
 study = run_study(run.data("train"), run.data("valid"), run.data("test"), section, seed,
                   world=run.world)
-table = study.table()
+table = say.table(study.table(), "methods")
 metrics = study.metrics()
 acc = metrics["methods"]["accepted_only"]
+full = metrics["reference"]["full_information"]["lgbm"]
 display(Markdown(
     f"The incumbent accepts {study.sample.train.accepted.mean():.0%} of the applicants. Its "
     f"rejects really default at **{acc['true_bad_rate_rejects']:.1%}** (mean true PD); a "
     f"LightGBM fitted on the accepted only predicts **{acc['pred_bad_rate_rejects']:.1%}** "
-    f"for them, and its AUC over all applicants is {acc['auc_all']:.3f} against "
-    f"{metrics['reference']['full_information']['lgbm']['auc_all']:.3f} for the same model "
-    "fitted on everyone's outcomes, which no lender has."))
+    f"for them: it "
+    + say.gap(acc["pred_bad_rate_rejects"], acc["true_bad_rate_rejects"], what="their PD",
+              table="methods")
+    + ". Over all applicants, "
+    + say.compare("its AUC", acc["auc_all"], "that of the same model fitted on everyone's "
+                  "outcomes", full["auc_all"], decimals=3)
+    + ", which no lender has."))
 
 # %% [markdown]
 # ## Every method against the truth
@@ -132,12 +140,21 @@ for name, fig in RF.loop_figures(loops).items():
     show(fig, name)
 
 # %%
-last = pd.DataFrame({name: frame.iloc[-1] for name, frame in loops.items()}).loc[
-    ["auc_all", "reject_pd_bias", "approval_rate", "book_true_bad_rate"]]
+last = say.table(pd.DataFrame({name: frame.iloc[-1] for name, frame in loops.items()}).loc[
+    ["auc_all", "reject_pd_bias", "approval_rate", "book_true_bad_rate"]], "loop")
+bias = last.loc["reject_pd_bias"]  # the model's mean PD for its rejects minus their true PD
 display(Markdown(
-    f"After {months} months: the lender retraining on its approved only has an AUC of "
-    f"{last.loc['auc_all', 'accepted_only']:.3f} on all applicants and under-predicts its "
-    f"rejects' PD by {-last.loc['reject_pd_bias', 'accepted_only']:.1%} points; with "
-    f"{loop_method}: {last.loc['auc_all', loop_method]:.3f} and "
-    f"{last.loc['reject_pd_bias', loop_method]:+.1%} points."))
+    f"After {months} months the lender retraining on its approved only has an AUC of "
+    f"{last.loc['auc_all', 'accepted_only']:.3f} on all applicants and "
+    + say.gap(bias["accepted_only"], 0.0, what="its rejects' PD", table="loop")
+    + f"; the one retraining with {loop_method} has an AUC of "
+    f"{last.loc['auc_all', loop_method]:.3f} and "
+    + say.gap(bias[loop_method], 0.0, what="its rejects' PD", table="loop")
+    + ". On AUC, "
+    + say.compare(loop_method, last.loc["auc_all", loop_method], "the accepted-only lender",
+                  last.loc["auc_all", "accepted_only"], decimals=3, table="loop")
+    + "."))
 last.style.format("{:.4f}")
+
+# %% tags=["remove_cell"]
+publish_claims(say)  # every claim above with its numbers, for tests/test_notebook_claims.py

@@ -271,3 +271,17 @@ def test_sync_creates_pairs_and_never_loses_edits(tmp_path: Path, capsys) -> Non
     target.write_text("{broken", encoding="utf-8")
     assert notebooks_sync.main(["--dir", str(tmp_path)]) == 2
     assert "delete it to regenerate it" in capsys.readouterr().err
+
+
+def test_a_chart_of_a_sweep_names_the_sweep_in_its_footer(tmp_path: Path) -> None:
+    """Notebook 07 credited every chart to one run of its sweep; a publisher takes the
+    footer it should print instead, and refuses to print none."""
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    fig.add_subplot().set_title("AUC gap by interaction strength")
+    nbk.publisher(None, tmp_path, source="riskkit · sweep 07_sweeps · 4 runs · seed 5")(fig, "gap")
+    assert any("sweep 07_sweeps" in t.get_text() for t in fig.texts)
+    assert (tmp_path / "gap.png").exists()
+    with pytest.raises(ConfigError, match="source line"):
+        nbk.publisher(None, tmp_path)

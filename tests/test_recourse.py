@@ -131,7 +131,12 @@ def test_an_age_knockout_has_no_recourse(world):
     row["age"] = 19
     result = recourse(world["model"], world["policy"], row, truth=BASELINE.truth())
     assert not result.found and not result.verified
-    assert "age_below_minimum" in result.reason
+    # the rule in words, never its code (the what-if panel printed "age_below_minimum")
+    assert "minimum age of 20" in result.reason and "age_below_minimum" not in result.reason
+    assert result.to_dict()["blocked"] == [{"rule": "age_below_minimum",
+                                            "text_en": "Below the product's minimum age of 20",
+                                            "text_zh": result.blocked[0]["text_zh"]}]
+    assert result.blocked[0]["text_zh"]
 
 
 def _row(**values: object) -> pd.DataFrame:

@@ -194,6 +194,14 @@ def test_the_retraining_loop_reports_month_by_month() -> None:
     for column in ("auc_all", "reject_pd_bias", "approval_rate", "book_true_bad_rate"):
         assert by_month[column].notna().all(), column
     assert list(by_month["retrained"]) == [False, True, False, True]
+    # each month's AUC with its 95 % DeLong interval (08's AUC by month swung 0.79-0.86
+    # with no interval), and the chart shades it
+    assert ((by_month["auc_low"] < by_month["auc_all"]) & (by_month["auc_all"] < by_month["auc_high"])).all()
+    assert (by_month["auc_high"] - by_month["auc_low"]).min() > 0.01
+    from riskkit.rejectinf.figures import loop_figures
+
+    auc = loop_figures({"never": by_month, "other": by_month})["retrain_auc_all"]
+    assert len([c for c in auc.axes[0].collections if len(c.get_paths())]) == 2
     assert list(by_month["model_version"]) == [0, 0, 1, 1]
     assert panel.months == 4
     with pytest.raises(ConfigError, match="unknown method"):

@@ -123,7 +123,7 @@ def test_data_are_design_values_and_names_come_from_the_registry(fitted, explana
         else:
             np.testing.assert_array_equal(exp.data[:, j], frame[feature].to_numpy(dtype=float))
     assert exp.display_data.shape == exp.values.shape
-    assert all(isinstance(v, str) and v for v in exp.display_data.ravel())
+    assert all(str(v) for v in exp.display_data.ravel())
 
 
 def test_lgbm_contributions_of_the_fast_and_native_engines_agree(fitted):
@@ -244,3 +244,64 @@ def test_same_explanation_same_figure_and_the_callers_random_state_is_kept(expla
     assert np.random.random() == expected
     for ca, cb in zip(a.axes[0].collections, b.axes[0].collections, strict=True):
         np.testing.assert_array_equal(ca.get_offsets(), cb.get_offsets())
+
+
+@pytest.mark.parametrize("kind", ["beeswarm", "heatmap"])
+def test_plot_and_export_work_without_a_style_set_first(explanations, kind, tmp_path):
+    """matplotlib's defaults, no use_style: beeswarm and heatmap raised ZeroDivisionError on
+    export (shap's colour bar took a gridspec with zero-height rows)."""
+    import matplotlib as mpl
+
+    with mpl.rc_context():
+        mpl.rcdefaults()
+        paths = charts.export_shap(explanations["lgbm"], kind, f"bare_{kind}", tmp_path,
+                                   formats=("png",))
+    assert paths[0].read_bytes().startswith(b"\x89PNG")
+
+
+def test_shaps_own_scatter_reads_numbers_and_the_waterfall_keeps_units(explanations):
+    """shap.plots.scatter straight on to_shap's object: a numeric axis, not one tick per
+    formatted income (it had 96 ticks for 150 applicants); the waterfall still says CNY."""
+    from riskkit.explain.shap_objects import Shown
+
+    exp = explanations["lgbm"]
+    column = exp[:, "Monthly income (CNY)"]
+    assert isinstance(column.display_data[0], Shown) and str(column.display_data[0]).endswith("CNY/month")
+    assert column.display_data[0] == str(column.display_data[0])
+    plt.figure()
+    try:
+        shap.plots.scatter(column, show=False)
+        ticks = [t.get_text() for t in plt.gca().get_xticklabels()]
+        plt.close("all")
+        shap.plots.scatter(exp[:, "Occupation"], show=False)
+        levels = {t.get_text() for t in plt.gca().get_xticklabels()}
+        plt.close("all")
+        shap.plots.waterfall(exp[0], show=False)
+        labels = [t.get_text() for t in plt.gcf().axes[0].get_yticklabels()]
+    finally:
+        plt.close("all")
+    assert 0 < len(ticks) < 15 and not any("CNY" in t for t in ticks)
+    assert levels & {"internet industry", "freelancer", "state-owned employer"}
+    assert any("CNY/month = Monthly income" in t for t in labels), labels
+
+
+@pytest.mark.filterwarnings("ignore:Glyph .* missing from font")
+def test_chinese_labels_get_the_installed_cjk_font(fitted, monkeypatch):
+    """shap draws with whatever family is in force; a Chinese label needs the CJK font on the
+    artist itself. The font finder is pointed at a font that exists on every machine."""
+    from matplotlib import font_manager
+
+    from riskkit.charts import shap_plots, style
+
+    path = Path(font_manager.findfont("DejaVu Sans"))
+    fake = style.CJKFont("DejaVu Sans", path, True)
+    monkeypatch.setattr(style, "find_cjk_font", lambda: fake)
+    monkeypatch.setattr(shap_plots, "find_cjk_font", lambda: fake)
+    model, frame = fitted["lgbm"]
+    exp = to_shap(model, frame, lang="zh")
+    fig = charts.plot_shap(exp, "beeswarm", lang="zh")
+    han = [t for ax in fig.axes for t in ax.get_yticklabels() if shap_plots._HAN.search(t.get_text())]
+    assert han, "no Chinese feature name on the beeswarm"
+    assert all(t.get_fontfamily()[0] == "DejaVu Sans" for t in han)
+    title = fig.axes[0].get_title(loc="left")
+    assert shap_plots._HAN.search(title)

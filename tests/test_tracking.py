@@ -34,7 +34,8 @@ def one_figure(*args: object, **kwargs: object) -> list[Path]:
     folder = Path(args[8])
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "fairness_approval.png").write_bytes(b"\x89PNG")
-    return [folder / "fairness_approval.png"]
+    (folder / "fairness_approval.svg").write_text("<svg/>", encoding="utf-8")
+    return [folder / "fairness_approval.png", folder / "fairness_approval.svg"]
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +77,7 @@ def test_two_runs_are_found_with_the_metrics_of_their_folders(
         assert row["metrics.lgbm_test_auc"] == metrics["models"]["lgbm"]["test"]["auc"]
         assert row["metrics.policy_approval_rate"] == metrics["policy"]["approval_rate"]
         fairness = metrics["fairness"]["splits"]["test"]
-        assert row["metrics.fairness_test_adverse_impact_ratio_age"] == pytest.approx(
+        assert row["metrics.fairness/fairness_test_adverse_impact_ratio_age"] == pytest.approx(
             fairness["adverse_impact_ratio"]["age"])
         assert row["params.data.rows"] == "1000" and row["tags.seed"] == "7"
         assert row["tags.world"] == "baseline" and row["status"] == "FINISHED"
@@ -93,6 +94,33 @@ def test_artifacts_hold_figures_and_the_run_folder(store: dict) -> None:
     assert {"run/metrics.json", "run/config.yaml", "run/manifest.json"} <= inside
     assert any(a.path.endswith("fairness_approval.png") for a in client.list_artifacts(run_id, "figures"))
     assert (store["folder"] / "mlartifacts").is_dir()  # beside the database, not in the cwd
+
+
+def test_the_ui_layout_headline_first_settings_as_params_real_duration_png_only(
+        store: dict) -> None:
+    """What an MLflow user sees: the deployed model's headline metrics un-prefixed (the
+    UI's first section) and everything else in groups (``fairness/...`` no longer buries the
+    AUC); settings (ECE bins, the target approval rate) as params, not metrics; the run's
+    duration from its stages (it was the 0.4 s the logging took); only PNG under figures/."""
+    client = mlflow.tracking.MlflowClient(tracking_uri=store["uri"])
+    experiment = client.get_experiment_by_name("tracked").experiment_id
+    first = store["runs"][0]
+    run = next(r for r in client.search_runs([experiment])
+               if Path(r.data.tags["run_folder"]).name == first.name)
+    names = list(run.data.metrics)
+    assert "lgbm_test_auc" in names and "policy_approval_rate" in names
+    plain = [n for n in names if "/" not in n]
+    assert plain and all(not n.startswith("fairness") for n in plain), plain
+    assert {n.split("/", 1)[0] for n in names if "/" in n} >= {"fairness", "models", "policy"}
+    assert not [n for n in names if n.endswith(("ece_bins", "cutoff_target"))]
+    assert run.data.params["setting.policy_cutoff_target"] == "0.75"
+    timings = read_json(first / "manifest.json")["timings_s"]
+    took = (run.info.end_time - run.info.start_time) / 1000
+    assert took == pytest.approx(sum(timings.values()), abs=1.0)
+    figures = [a.path for a in client.list_artifacts(run.info.run_id, "figures")]
+    assert figures and all(p.endswith(".png") for p in figures)
+    kept = [a.path for a in client.list_artifacts(run.info.run_id, "run/figures")]
+    assert any(p.endswith(".svg") for p in kept)
 
 
 def test_console_has_no_third_party_log_lines(store: dict) -> None:
@@ -145,3 +173,23 @@ def test_metric_names_and_settings() -> None:
     assert T.settings_from({"name": "n"}, track=True).experiment == "n"
     with pytest.raises(ConfigError, match=r"'tracking\.enabled' must be true or false"):
         T.settings_from({"tracking": {"enabled": "yes"}})
+
+
+def test_the_deployed_model_and_the_splits_are_logged(store: dict) -> None:
+    """The deployed LightGBM in MLflow's lightgbm flavour with its signature (no pickle),
+    and one dataset per split whose digest is the split's fingerprint."""
+    client = mlflow.tracking.MlflowClient(tracking_uri=store["uri"])
+    experiment = client.get_experiment_by_name("tracked").experiment_id
+    first = store["runs"][0]
+    run = next(r for r in client.search_runs([experiment])
+               if Path(r.data.tags["run_folder"]).name == first.name)
+    files = {Path(a.path).name for a in client.list_artifacts(run.info.run_id, "model")}
+    assert "MLmodel" in files and not [f for f in files if f.endswith((".pkl", ".pickle"))]
+    local = Path(client.download_artifacts(run.info.run_id, "model", str(store["folder"] / "dl")))
+    spec = yaml.safe_load((local / "MLmodel").read_text(encoding="utf-8"))
+    assert "lightgbm" in spec["flavors"] and spec["signature"]["inputs"]
+    model = mlflow.lightgbm.load_model(str(local))
+    assert model.num_feature() == len(json.loads(spec["signature"]["inputs"]))
+    card = read_json(first / "datacard.json")
+    logged = {d.dataset.digest: d for d in client.get_run(run.info.run_id).inputs.dataset_inputs}
+    assert set(logged) == {fp[:16] for fp in card["fingerprints"].values()}

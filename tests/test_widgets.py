@@ -213,3 +213,53 @@ def test_the_runner_sets_interactive_false_where_a_notebook_declares_it():
     assert "interactive" in nbr.declared_parameters(nb)
     nb = nbr.read_source(nbr.notebooks_dir() / "01_population.py")
     assert "interactive" not in nbr.declared_parameters(nb)  # papermill would warn
+
+
+# ----------------------------------------------------------------------------- issue 26
+def _px(width: str) -> int:
+    return int(width.removesuffix("px"))
+
+
+def test_compare_puts_the_panels_side_by_side_not_one_under_the_other(run):
+    """The comparison's row never wraps and each panel is narrow enough for two to share
+    JupyterLab's main area (about 1,000 px); a wrapping row of ~1,000 px panels stacked them."""
+    live = widgets.compare(run, interactive=True)
+    assert live.widget.layout.flex_flow == "row"
+    widths = [_px(p.widget.layout.width) for p in live.panels]
+    assert sum(widths) <= 1000, widths
+    for panel in live.panels:  # results first: the decision is visible without scrolling
+        assert panel.widget.children[1].children[0] is panel.decision_html
+
+
+def test_a_control_beyond_the_training_data_says_the_pd_is_an_extrapolation(run, context):
+    panel = widgets.what_if(run, "zhang_san", interactive=True, months=1, context=context)
+    label = F.get("applications_30d").label_en
+    assert not any(line.startswith(label) for line in panel.warning_lines())
+    box = panel.inputs["applications_30d"]
+    box.value = box.max
+    warned = [line for line in panel.warning_lines() if line.startswith(label)]
+    assert warned and "extrapolation" in warned[0], panel.warning_lines()
+    training = run.data("train")["applications_30d"]
+    assert f"only {(training >= box.max).sum():,} of {len(training):,}" in warned[0]
+    assert "Beyond the training data" in panel.warning_html.value
+    assert "Beyond the training data" in panel.snapshot_html()
+    zh = widgets.what_if(run, "zhang_san", interactive=False, months=1, lang="zh",
+                         changes={"applications_30d": box.max}, context=context)
+    assert any("外推" in line for line in zh.warning_lines())
+
+
+def test_a_knockout_is_explained_by_its_rule_alone_in_words(run, context):
+    """Aged 19 and approved by score: the rule decided, so the panel and the letter give
+    the rule, no score reasons, and recourse names the rule in words, not its code."""
+    young = persona("zhang_san", BASELINE).assign(age=19)
+    panel = widgets.what_if(run, young, interactive=False, months=1, context=context)
+    assert panel.result["pd"] <= run.policy().cutoff and panel.result["decision"] != APPROVED
+    assert [r["kind"] for r in panel.result["reasons"]] == ["knockout"]
+    assert panel.reason_lines() == ["[knock-out] Below the product's minimum age of 20"]
+    assert panel.recourse_lines() == [
+        "Denied by a rule no change can fix: Below the product's minimum age of 20"]
+    assert "age_below_minimum" not in panel.snapshot_html()
+    zh = widgets.what_if(run, young, interactive=False, months=1, lang="zh", context=context)
+    assert "age_below_minimum" not in zh.snapshot_html() and "20" in zh.recourse_lines()[0]
+    letter = riskkit.explain.format_text(panel.result, "en")
+    assert "minimum age of 20" in letter and "(+" not in letter and "(-" not in letter

@@ -17,6 +17,7 @@ import logging
 import sys
 from pathlib import Path
 
+from riskkit.cli_support import setup_logging
 from riskkit.core.errors import RiskkitError
 from riskkit.experiment import load_run, run_experiment
 from riskkit.experiment.config import load_config, resolve
@@ -39,8 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
-                        format="riskkit: %(message)s", stream=sys.stderr, force=True)
+    # the same filter as every riskkit command: fontTools, matplotlib and PIL only at WARNING,
+    # so the forked process that writes charts (riskkit.charts.export_all) inherits it and
+    # its PDF font subsetting no longer prints thousands of "riskkit:" lines
+    setup_logging(args.quiet)
     try:
         cfg = (load_config(args.config, rows=args.rows, seed=args.seed) if args.config.exists()
                else resolve({}, rows=args.rows, seed=args.seed))

@@ -17,6 +17,7 @@ Rules every chart follows, so they can be dropped into a report without touching
 heatmap and restyles it to these rules (``export_shap`` also writes it).
 """
 
+from riskkit.charts.checklist import figure_problems, fit_titles, retitle
 from riskkit.charts.effects import plot_approval_by_feature, plot_interaction
 from riskkit.charts.explain import (
     plot_contrib_vs_truth,
@@ -72,7 +73,9 @@ __all__ = [
     "export",
     "export_all",
     "export_shap",
+    "figure_problems",
     "find_cjk_font",
+    "fit_titles",
     "label",
     "plot_approval_by_feature",
     "plot_approval_by_group",
@@ -97,6 +100,7 @@ __all__ = [
     "plot_waterfall",
     "resolve_lang",
     "restyle_shap",
+    "retitle",
     "style_context",
     "use_style",
 ]

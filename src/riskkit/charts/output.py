@@ -16,6 +16,7 @@ import matplotlib
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
+from riskkit.charts.checklist import fit_titles
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import write_with
 from riskkit.core.machinery import ForkedChildFailed, share_with_forked_child
@@ -127,6 +128,7 @@ def export(
         raise ChartNameError(f"unknown export formats {unknown}; choose from {', '.join(FORMATS)}")
     check_name(name, formats)
     root = fig.get_figure(root=True) if isinstance(fig, SubFigure) else fig
+    fit_titles(root)  # a title too long for the page is wrapped, never cut off
     engine = root.get_layout_engine()
     try:
         return _save_all(root, name, folder, formats, dpi, engine)

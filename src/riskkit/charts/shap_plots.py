@@ -19,12 +19,13 @@ red and blue. :func:`plot_shap` gives them what every riskkit chart has:
 :func:`export_shap` adds the source line and writes PNG, SVG and PDF through
 :func:`riskkit.charts.export`. Call ``use_style`` (or ``style_context``) first, as for any
 riskkit chart: shap's artists take their font from the rcParams in force when they are
-drawn.
+drawn. Without a style the figure still draws and exports (matplotlib's defaults).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ from matplotlib.patches import Patch
 from matplotlib.text import Text
 
 from riskkit.charts.output import FORMATS, add_source_line, export
-from riskkit.charts.style import NEUTRAL, RISK_DOWN, RISK_UP, resolve_lang
+from riskkit.charts.style import NEUTRAL, RISK_DOWN, RISK_UP, find_cjk_font, resolve_lang
 from riskkit.core.mathx import sigmoid
 from riskkit.texts import Words
 
@@ -166,6 +167,32 @@ def _label(fig: Figure, kind: str, explanation: Any, lang: str) -> None:
                 other.set_ylabel(contrib)
 
 
+_HAN = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _cjk_texts(fig: Figure) -> int:
+    """Give every text of a figure with Chinese in it an installed CJK font; return how
+    many texts were set (0 when there is no Chinese, or no CJK font).
+
+    shap makes its labels (feature names, values, ticks) with the family in force when it
+    draws, which without ``use_style(lang="zh")`` has no Chinese glyphs: every label became
+    empty boxes. The family is set on the artists themselves (every text of the figure once
+    any has Chinese: a CJK font draws Latin too, and one family keeps the labels alike), so
+    the figure keeps it when shown or exported later under any rcParams.
+    """
+    font = find_cjk_font()
+    if font is None:
+        return 0
+    texts = list(fig.findobj(Text))
+    for ax in fig.axes:  # tick labels get their text from the formatter: ask for it
+        texts += [*ax.get_xticklabels(), *ax.get_yticklabels()]
+    if not any(_HAN.search(t.get_text()) for t in texts):
+        return 0
+    for artist in texts:
+        artist.set_fontfamily([font.name, "sans-serif"])
+    return len(texts)
+
+
 def restyle_shap(fig: Figure, kind: str, explanation: Any = None, lang: str = "en") -> Figure:
     """Give a figure shap drew the riskkit look (size, type, colours, title, labels).
 
@@ -193,6 +220,7 @@ def restyle_shap(fig: Figure, kind: str, explanation: Any = None, lang: str = "e
     _restyle_type(fig)
     if kind != "waterfall" or explanation is not None:
         _label(fig, kind, explanation, lang)
+    _cjk_texts(fig)
     fig.set_layout_engine("constrained")
     return fig
 
@@ -280,7 +308,10 @@ def plot_shap(explanation: Any, kind: str = "beeswarm", *, lang: str = "en",
     # drawing only, so the same explanation gives the same file and the caller's state stays
     state = np.random.get_state()
     np.random.seed(seed)
-    plt.figure()
+    # constrained from the start, whatever style is (or is not) in force: a colour bar shap
+    # adds to a figure without a layout engine takes a gridspec with zero-height rows, which
+    # the constrained layout applied afterwards divides by (ZeroDivisionError on export)
+    plt.figure(layout="constrained")
     try:
         _draw(kind, explanation, max_display, feature, row, dict(options))
         fig = plt.gcf()

@@ -398,6 +398,6 @@ def write_sweep_figures(table: pd.DataFrame, keys: Sequence[str], out: Path,
         for metric, cols in chart_columns(table).items():
             if math.isnan(float(table[cols].abs().max().max())):
                 continue
-            fig = plot_sweep_metric(table, keys[0], cols, by=list(keys[1:]), ylabel=metric)
+            fig = plot_sweep_metric(table, keys[0], cols, by=list(keys[1:]))  # labels in words
             paths += export(fig, f"sweep_{metric}", out / "figures", formats=formats)
     return paths

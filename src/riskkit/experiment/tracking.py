@@ -8,18 +8,17 @@ params
     the resolved config, flattened (``data.rows``, ``models.lgbm.num_threads`` ...), the
     ``tracking:`` section left out;
 metrics
-    :func:`flatten_metrics` of ``metrics.json``: ``<model>_<split>_<metric>``
-    (``lgbm_test_auc``, ``scorecard_oot_ks``), ``<model>_psi``, ``policy_approval_rate``,
-    ``policy_oot_bad_rate_approved``, ``lgbm_test_fidelity_top3``,
-    ``fairness_test_adverse_impact_ratio_age``, ``fairness_test_four_fifths_flag_age`` (0/1),
-    ``fairness_test_knockout_share_age_below_minimum``,
-    ``fairness_test_gender_female_approval_rate`` ...;
+    :func:`flatten_metrics` of ``metrics.json`` (``lgbm_test_auc``, ``scorecard_oot_ks``,
+    ``policy_approval_rate``, ``fairness_test_adverse_impact_ratio_age`` ...), the headline
+    first and the rest grouped by prefix, settings among them as params
+    (:mod:`.tracking_layout`);
 tags
     ``seed``, ``world`` (``data.world`` or ``baseline``), ``data_fingerprint`` (one digest of
     the splits' fingerprints; ``data_fingerprint.<split>`` each), ``git_commit`` (also as
     MLflow's ``mlflow.source.git.commit``), ``run_folder``;
 artifacts
-    ``figures/`` and the rest of the run folder under ``run/``.
+    ``figures/`` (PNG), the whole run folder under ``run/``, ``model/`` (the deployed
+    LightGBM in MLflow's flavour) and the splits as datasets (:mod:`.tracking_model`).
 
 Where: ``--tracking-uri``, else the config's ``tracking.uri``, else MLflow's own default
 (``MLFLOW_TRACKING_URI``, or ``sqlite:///mlflow.db`` in the working folder: nothing to
@@ -52,6 +51,8 @@ import yaml
 from riskkit.core.errors import ConfigError, RiskkitError
 from riskkit.core.io import read_json
 from riskkit.experiment.tracking_check import bounded_retries, preflight
+from riskkit.experiment.tracking_layout import grouped_metrics, run_times, split_figures
+from riskkit.experiment.tracking_model import log_model_and_data
 
 __all__ = [
     "SweepTracker",
@@ -325,12 +326,9 @@ def _log_batches(client: Any, run_id: str, metrics: Mapping[str, float],
 
 
 def _log_folder(client: Any, run_id: str, run_dir: Path) -> None:
-    figures = run_dir / "figures"
-    if figures.is_dir():
-        client.log_artifacts(run_id, str(figures), "figures")
+    for png in split_figures(run_dir):  # PNG on top; SVG and PDF with the run folder
+        client.log_artifact(run_id, str(png), "figures")
     for item in sorted(run_dir.iterdir()):
-        if item.name == "figures":
-            continue
         if item.is_dir():
             client.log_artifacts(run_id, str(item), f"run/{item.name}")
         else:
@@ -379,15 +377,21 @@ def track_run(run_dir: str | Path, settings: TrackingSettings, parent_run_id: st
         tags = run_tags(cfg, manifest, folder)
         if parent_run_id is not None:
             tags["mlflow.parentRunId"] = parent_run_id
-        run = client.create_run(_experiment_id(client, settings.experiment), run_name=folder.name)
+        start, end = run_times(folder, manifest)  # the run's own duration, not the logging's
+        run = client.create_run(_experiment_id(client, settings.experiment), start_time=start,
+                                run_name=folder.name)
         run_id = str(run.info.run_id)
+        grouped, settings_params = grouped_metrics(flatten_metrics(metrics),
+                                                   (cfg.get("policy") or {}).get("model"),
+                                                   tuple(metrics.get("models") or ()))
         try:
-            _log_batches(client, run_id, flatten_metrics(metrics), run_params(cfg), tags)
+            _log_batches(client, run_id, grouped, run_params(cfg) | settings_params, tags)
             _log_folder(client, run_id, folder)
+            log_model_and_data(client, run_id, folder, cfg)  # the LightGBM flavour, the splits
         except BaseException:
             client.set_terminated(run_id, "FAILED")
             raise
-        client.set_terminated(run_id, "FINISHED")
+        client.set_terminated(run_id, "FINISHED", end_time=end)
     log.info("tracked run %s as MLflow run %s (experiment %r, %s)", folder.name, run_id,
              settings.experiment, client.tracking_uri)
     return run_id

@@ -21,6 +21,7 @@ from riskkit.explain.inputs import check_applicants
 from riskkit.explain.reasons import reason_codes
 from riskkit.explain.recourse import _plain, recourse
 from riskkit.policy import APPROVED
+from riskkit.synth.personas import applicant_label
 from riskkit.texts import LANGS, Words
 
 
@@ -47,7 +48,8 @@ def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
     ``unit`` is the run's ``explain.unit``: ``"group"`` gives reasons by driver group.
 
     Keys: ``applicant_id, decision, pd, score, credit_line, knockout, reasons`` (knock-out
-    first, then scored reasons, each ``{rank, kind, feature, contribution, value, text_en,
+    first, then scored reasons -- none when a knock-out denied an applicant whose PD passed
+    the cut-off: they did not decide -- each ``{rank, kind, feature, contribution, value, text_en,
     text_zh}``), ``recourse`` (:meth:`Recourse.to_dict`, None when approved),
     ``recourse_verified`` and ``true_pd`` (the row's own ``true_pd`` when it has one,
     otherwise ``truth``'s; None for data of one's own). ``truth`` is the applicant's world's
@@ -92,6 +94,10 @@ def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
     first = decision.iloc[0]
     reasons = reason_codes(model, policy, one, decision, reference, max_reasons,
                            background=background, unit=unit)
+    if str(first["knockout"]) and float(first["pd"]) <= float(policy.cutoff):
+        # a knock-out decided alone: its score would have passed, so the score's reasons
+        # did not cause the denial and a letter must not give them
+        reasons = reasons[reasons["kind"] == "knockout"]
     reason_list = []
     for rec in reasons.to_dict("records"):
         item = {"rank": int(rec["rank"]), "kind": rec["kind"], "feature": rec["feature"],
@@ -181,7 +187,7 @@ def human_review_text(applicant_id: Any, lang: str = "en") -> str:
     Parameters
     ----------
     applicant_id : object
-        The applicant number the letter quotes.
+        The applicant's number (a persona is quoted by its own id, :func:`applicant_label`).
     lang : {"en", "zh"}
         Language.
 
@@ -189,7 +195,7 @@ def human_review_text(applicant_id: Any, lang: str = "en") -> str:
     -------
     str
     """
-    return LETTERS("review", _check_lang(lang), id=applicant_id)
+    return LETTERS("review", _check_lang(lang), id=applicant_label(applicant_id))
 
 
 def format_text(explanation: Mapping[str, Any], lang: str = "en") -> str:
@@ -211,7 +217,7 @@ def format_text(explanation: Mapping[str, Any], lang: str = "en") -> str:
     w = LETTERS.texts(_check_lang(lang))
     sep, colon, semi = w["sep"], w["colon"], w["semi"]
     e = explanation
-    lines = [f"{w['applicant']} {e.get('applicant_id')}{sep}{w[e['decision']]}"]
+    lines = [f"{w['applicant']} {applicant_label(e.get('applicant_id'))}{sep}{w[e['decision']]}"]
     facts = [f"{w['pd']} {e['pd']:.1%}"]
     if e.get("score") is not None:
         facts.append(f"{w['score']} {e['score']:.0f}")

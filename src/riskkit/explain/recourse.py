@@ -89,6 +89,9 @@ class Recourse:
     reason: str = ""
     #: model features no lever could change, and why (said in the letter)
     not_searched: dict[str, str] = field(default_factory=dict)
+    #: knock-out rules no change can fix: ``{"rule", "text_en", "text_zh"}`` each, so a
+    #: letter or a panel says the rule in words, never its code
+    blocked: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     new_row: pd.DataFrame | None = field(default=None, repr=False)
 
@@ -105,6 +108,7 @@ class Recourse:
             "true_pd_before": _plain(self.true_pd_before),
             "true_pd_after": _plain(self.true_pd_after), "reason": self.reason,
             "not_searched": dict(self.not_searched),
+            "blocked": [dict(b) for b in self.blocked],
         }
 
 
@@ -247,9 +251,9 @@ def _search(model: Any, policy: Any, row: pd.DataFrame, levers: list[Lever],
     return None
 
 
-def _unfixable_knockouts(policy: Any, row: pd.DataFrame, levers: list[Lever]) -> list[str]:
+def _unfixable_knockouts(policy: Any, row: pd.DataFrame, levers: list[Lever]) -> list[Any]:
     movable = changeable_features(levers)
-    return [rule.name for rule in policy.knockouts
+    return [rule for rule in policy.knockouts
             if rule.feature in row.columns and rule.hits(row).any() and rule.feature not in movable]
 
 
@@ -361,8 +365,10 @@ def recourse(model: Any, policy: Any, row: pd.DataFrame | pd.Series, *, truth: A
                            for n, why in result.not_searched.items())
     blocked = _unfixable_knockouts(policy, one, levers)
     if blocked:
-        result.reason = ("denied by knock-out rule(s) on features no change can fix: "
-                         + ", ".join(blocked))
+        result.blocked = [{"rule": r.name, "text_en": r.text_en, "text_zh": r.text_zh}
+                          for r in blocked]
+        result.reason = ("denied by knock-out rule(s) no change can fix: "
+                         + "; ".join(r.text_en for r in blocked))
     elif not levers:
         result.reason = ("nothing was searched: no feature of this model can be changed"
                          + (f"; not searched: {unsearched}" if unsearched else ""))

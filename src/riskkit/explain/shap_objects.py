@@ -116,12 +116,55 @@ def display_value(name: str, value: Any, lang: str = "en", registry: Any = None,
     return VALUES(key, lang, value=feat.format_value(value), unit=feat.unit)
 
 
+class Shown:
+    """A number as an applicant reads it (``"7,500 CNY/month"``) that still plots as a number.
+
+    Why not a plain string: ``shap.plots.scatter`` puts one x tick per distinct string of
+    ``display_data`` (an income became hundreds of ticks) and only plots on a numeric axis
+    when the display value is not a ``str``; ``shap.plots.waterfall`` prints ``str()`` of a
+    value that is not a number type. A ``Shown`` is neither a ``str`` nor a numpy number, so
+    the waterfall quotes it with its unit and the scatter reads the number. It compares
+    equal to its text.
+    """
+
+    __slots__ = ("text", "value")
+
+    def __init__(self, text: str, value: float) -> None:
+        self.text, self.value = text, value
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return repr(self.text)
+
+    def __float__(self) -> float:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.text, spec)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Shown):
+            return self.text == other.text
+        return isinstance(other, str) and self.text == other
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+
+#: Units whose few values read as levels (yes / no, a city tier): strings, category ticks.
+_LEVEL_UNITS = frozenset({"flag", "tier"})
+
+
 def display_frame(frame: pd.DataFrame, columns: list[str] | tuple[str, ...], lang: str = "en",
                   registry: Any = None) -> np.ndarray:
     """``display_value`` for every cell of ``frame[columns]``, as an object array (n x d).
 
-    Formatting runs once per distinct value of a column, not once per cell: a population
-    has far fewer distinct incomes or counts than rows.
+    Categories, flags and tiers are strings; every other number is a :class:`Shown`, its
+    text with its value, so shap's scatter puts it on a numeric axis. Formatting runs once
+    per distinct value of a column, not once per cell: a population has far fewer distinct
+    incomes or counts than rows.
     """
     out = np.empty((len(frame), len(columns)), dtype=object)
     for j, name in enumerate(columns):
@@ -129,9 +172,17 @@ def display_frame(frame: pd.DataFrame, columns: list[str] | tuple[str, ...], lan
             [None] * len(frame), index=frame.index, dtype=object)
         col = col.where(col.notna(), None)
         codes, uniques = pd.factorize(col, use_na_sentinel=True)
-        texts = np.array([display_value(name, u, lang, registry) for u in uniques]
-                         + [display_value(name, None, lang, registry)], dtype=object)
-        out[:, j] = texts[np.where(codes < 0, len(uniques), codes)]
+        feat = feature_entry(name, registry)
+        numeric = (feat is not None and not feat.is_categorical and feat.unit not in _LEVEL_UNITS
+                   and all(isinstance(u, (int, float, np.number)) for u in uniques))
+        texts = [display_value(name, u, lang, registry) for u in uniques]
+        missing = display_value(name, None, lang, registry)
+        if numeric:
+            texts = [Shown(t, float(u)) for t, u in zip(texts, uniques, strict=True)]
+            missing = Shown(missing, float("nan"))
+        table = np.empty(len(texts) + 1, dtype=object)
+        table[:] = [*texts, missing]
+        out[:, j] = table[np.where(codes < 0, len(uniques), codes)]
     return out
 
 
@@ -191,7 +242,8 @@ def to_shap(model: Any, X: pd.DataFrame, *, lang: str = "en", reference: Referen
     -------
     shap.Explanation
         ``values`` (n x d log-odds), ``base_values`` (n), ``data`` (n x d floats, category
-        codes), ``display_data`` (n x d strings with units), ``feature_names`` (labels).
+        codes), ``display_data`` (n x d: texts with units; numbers as :class:`Shown`, which
+        print with their unit and plot as numbers), ``feature_names`` (labels).
         ``values.sum(axis=1) + base_values`` equals ``model.predict_logit(X)`` to rounding.
     """
     import shap  # imported on use: it costs a second and most riskkit sessions never need it

@@ -335,6 +335,9 @@ def run_simulation(out_dir: str | os.PathLike[str], borrowers: int, months: int,
     paths.extend(export_all(figures, out / "figures"))
     summary["selection_bias"] = selection.reset_index().to_dict(orient="records")
     paths.append(write_json(out / SUMMARY_FILE, summary))
+    charts = [p for p in paths if p.parent == out / "figures"]
     for path in paths:
-        log.info("wrote %s", path)
+        if path not in charts:
+            log.info("wrote %s", path)
+    log.info("wrote %d chart files in %s", len(charts), out / "figures")  # one line, not 15
     return summary

@@ -8,16 +8,21 @@ the known truth is drawn in ``TRUTH``, dashed, as in every riskkit chart.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import PercentFormatter
 
 from riskkit.charts import PALETTE, RISK_UP, TRUTH, plot_line, resolve_lang
 from riskkit.texts import Words
+
+#: Model names as the report says them ("LightGBM", not "lgbm").
+NAMES = Words("report")
 
 #: The charts' words (the table keeps the config names; ``method.<name>`` says them).
 REJECT = Words("reject_inference")
@@ -28,6 +33,17 @@ def _axes(ax: Axes | None) -> tuple[Figure, Axes]:
         return ax.figure, ax  # type: ignore[return-value]
     fig = Figure(layout="constrained")
     return fig, fig.add_subplot()
+
+
+def _legend_below(fig: Figure, ax: Axes) -> None:
+    """The legend under the chart, never over the bars (in the lower right it covered the
+    longest ones); inside the axes only when drawing into a caller's layout."""
+    if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine) and len(fig.axes) == 1:
+        handles, labels = ax.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3),
+                   frameon=False)
+    else:
+        ax.legend(loc="best")
 
 
 def _label(name: str, lang: str = "en") -> str:
@@ -50,8 +66,8 @@ def plot_reject_bad_rates(table: pd.DataFrame, kind: str, ax: Axes | None = None
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel(REJECT("rejects_x", lang))
-    ax.set_title(REJECT("rejects_title", lang, kind=kind))
-    ax.legend(loc="lower right")
+    ax.set_title(REJECT("rejects_title", lang, kind=NAMES.get(f"model.{kind}", lang) or kind))
+    _legend_below(fig, ax)
     return fig
 
 
@@ -68,7 +84,7 @@ def plot_reject_metric(table: pd.DataFrame, column: str, title: str, xlabel: str
     for j, kind in enumerate(kinds):
         part = table[table["model"] == kind].set_index("method").reindex(methods)
         ax.barh(np.arange(len(methods)) + j * height, part[column].astype(float), height=height,
-                color=PALETTE[j % len(PALETTE)], label=kind)
+                color=PALETTE[j % len(PALETTE)], label=NAMES.get(f"model.{kind}", lang) or kind)
     if reference is not None:
         ax.axvline(reference, color=TRUTH, ls="--", label=reference_label)
     ax.set_yticks(np.arange(len(methods)) + height * (len(kinds) - 1) / 2,
@@ -83,7 +99,7 @@ def plot_reject_metric(table: pd.DataFrame, column: str, title: str, xlabel: str
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
     ax.set_xlabel(xlabel)
     ax.set_title(title)
-    ax.legend(loc="lower right")
+    _legend_below(fig, ax)
     return fig
 
 
@@ -107,8 +123,10 @@ def study_figures(table: pd.DataFrame, primary: str, lang: str = "en") -> dict[s
 
 def plot_loop(by_month: Mapping[str, pd.DataFrame], column: str, title: str, ylabel: str,
               percent_y: bool = True, truth: str | None = None,
-              ax: Axes | None = None, lang: str = "en") -> Figure:
-    """One month-by-month line per loop variant (e.g. without / with reject inference)."""
+              ax: Axes | None = None, lang: str = "en",
+              band: tuple[str, str] | None = None) -> Figure:
+    """One month-by-month line per loop variant (e.g. without / with reject inference);
+    ``band`` names the columns of each line's interval, drawn as a shaded band around it."""
     lang = resolve_lang(lang)
     frame = pd.DataFrame({name: part.set_index("month")[column]
                           for name, part in by_month.items()}).reset_index()
@@ -118,6 +136,13 @@ def plot_loop(by_month: Mapping[str, pd.DataFrame], column: str, title: str, yla
     ys = {name: _label(name, lang) for name in by_month}
     fig = plot_line(frame, "month", ys, title=title, ylabel=ylabel, xlabel=REJECT("month", lang),
                     percent_y=percent_y, marker="o", ax=ax)
+    if band is not None:
+        ax_ = fig.axes[0]
+        for line, part in zip(ax_.get_lines(), by_month.values(), strict=False):
+            if band[0] in part and band[1] in part:
+                ax_.fill_between(part["month"], pd.to_numeric(part[band[0]]),
+                                 pd.to_numeric(part[band[1]]), color=line.get_color(),
+                                 alpha=0.15, linewidth=0)
     if truth is not None:
         ax_ = fig.axes[0]
         ax_.plot(frame["month"], frame["truth"], color=TRUTH, ls="--", label=REJECT("truth", lang))
@@ -129,12 +154,12 @@ def loop_figures(by_month: Mapping[str, pd.DataFrame], lang: str = "en") -> dict
     """The retraining loop's charts: AUC, the rejects' PD bias, approval, the book's bad rate."""
     lang = resolve_lang(lang)
 
-    def loop(column: str, key: str, **options: bool) -> Figure:
+    def loop(column: str, key: str, **options: Any) -> Figure:
         return plot_loop(by_month, column, REJECT(f"loop.{key}_title", lang),
                          REJECT(f"loop.{key}_y", lang), lang=lang, **options)
 
     return {
-        "retrain_auc_all": loop("auc_all", "auc", percent_y=False),
+        "retrain_auc_all": loop("auc_all", "auc", percent_y=False, band=("auc_low", "auc_high")),
         "retrain_reject_bias": loop("reject_pd_bias", "bias"),
         "retrain_approval_rate": loop("approval_rate", "approval"),
         "retrain_book_bad_rate": loop("book_true_bad_rate", "book"),

@@ -41,6 +41,7 @@ from riskkit.rejectinf.figures import loop_figures
 from riskkit.rejectinf.methods import METHODS, fit_method
 from riskkit.rejectinf.sample import AcceptedSample, Incumbent, IncumbentSpec, LenderView
 from riskkit.synth import World
+from riskkit.validate.discrimination import Z95, delong
 
 log = logging.getLogger(__name__)
 
@@ -166,10 +167,17 @@ def _month_row(t: int, view: MonthView, y: np.ndarray, approved: np.ndarray,
                version: int) -> dict[str, Any]:
     p, true = np.asarray(view.pd, dtype=float), np.asarray(view.true_pd, dtype=float)
     denied = ~approved
+    both = len(np.unique(y)) == 2
+    # a month's AUC rests on that month's few defaults: its 95 % DeLong interval goes with
+    # it, so a chart of AUC by month shows how much of the swing is noise
+    half = Z95 * float(np.sqrt(delong(y, p)[1])) if both else None
+    auc = ev.auc(y, p) if both else None
     return {
         "month": t, "model_version": version, "retrained": False,
         "cutoff": float(view.lender.cutoff),
-        "auc_all": ev.auc(y, p) if len(np.unique(y)) == 2 else None,
+        "auc_all": auc,
+        "auc_low": None if half is None else max(0.0, auc - half),
+        "auc_high": None if half is None else min(1.0, auc + half),
         "approval_rate": float(approved.mean()),
         "reject_pred_pd": float(p[denied].mean()) if denied.any() else None,
         "reject_true_pd": float(true[denied].mean()) if denied.any() else None,

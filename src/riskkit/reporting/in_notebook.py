@@ -20,14 +20,18 @@ from riskkit.synth import World
 
 __all__ = ["figure_title", "load_population", "publisher", "setup"]
 
-def publisher(run: Any, fig_dir: str | os.PathLike[str]) -> Any:
+def publisher(run: Any, fig_dir: str | os.PathLike[str], source: str | None = None) -> Any:
     """``show(fig, name)`` for a notebook: the run's source line, PNG/SVG/PDF into
     ``fig_dir``, and the figure displayed as the cell's output.
 
-    Every notebook publishes its charts the same way, so the way lives here once.
+    Every notebook publishes its charts the same way, so the way lives here once. A chart
+    drawn from something other than one run (a sweep of many) passes its own ``source``
+    line and ``run=None``: a footer must name what the chart came from.
     """
-
-    source = f"riskkit · run {run.name} · seed {run.config['seed']}"
+    if source is None:
+        if run is None:
+            raise ConfigError("publisher needs a run or a source line for the charts' footer")
+        source = f"riskkit · run {run.name} · seed {run.config['seed']}"
 
     def show(fig: Any, name: str) -> None:
         charts.add_source_line(fig, source)

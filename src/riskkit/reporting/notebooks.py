@@ -284,7 +284,10 @@ def run_notebook(source: Path, out_dir: Path, parameters: dict[str, Any], quiet:
             parameters = {**parameters, INTERACTIVE_PARAMETER: False}
         executed = papermill.execute_notebook(
             nb, str(partial), parameters=parameters, language="python",
-            kernel_name=kernel_name, progress_bar=not quiet, cwd=str(out_dir),
+            # no per-cell bar: the suite's own bar counts notebooks, and papermill's nested
+            # bar printed a line per cell when stderr is not a terminal (115 of make demo's
+            # 178 lines)
+            kernel_name=kernel_name, progress_bar=False, cwd=str(out_dir),
             execution_timeout=timeout, config=_kernel_config())
     except Exception as exc:  # a cell error, a timeout, a dead kernel: report, go on
         result["error"] = _error_text(exc)

@@ -64,6 +64,15 @@ class RunContext:
         self.world = run_world_or_none(run)
         self.truth = None if self.world is None else self.world.truth(0)
         self.registry = getattr(run, "registry", None)
+        self._training: pd.DataFrame | None = None
+
+    @property
+    def training(self) -> pd.DataFrame:
+        """The rows the deployed model was fitted on (the run's ``train`` split), read once:
+        where a control leaves them, the panel says its PD is an extrapolation."""
+        if self._training is None:
+            self._training = self.run.data("train")
+        return self._training
 
     def truth_for(self, row: pd.DataFrame) -> Any:
         """The truth at the month of ``row``'s cohort: an out-of-time applicant (id offset

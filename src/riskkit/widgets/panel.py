@@ -15,7 +15,16 @@ import pandas as pd
 
 from riskkit.charts import RISK_DOWN, RISK_UP
 from riskkit.core.errors import ConfigError
-from riskkit.explain.whatif import MAX_MONTHS, Control, assess, controls, describe, what_if_row
+from riskkit.explain.shap_objects import display_value
+from riskkit.explain.whatif import (
+    MAX_MONTHS,
+    Control,
+    assess,
+    controls,
+    describe,
+    thin_support,
+    what_if_row,
+)
 from riskkit.policy import APPROVED
 from riskkit.synth.personas import PERSONAS
 from riskkit.texts import LANGS, Words
@@ -25,6 +34,9 @@ __all__ = ["WHATIF", "WhatIfComparison", "WhatIfPanel", "compare", "what_if"]
 
 WHATIF = Words("whatif")
 _LABEL_WIDTH = "250px"
+#: A panel in a comparison: results above the controls, narrow enough for two side by side
+#: in JupyterLab's main area (about 1,000 px) instead of wrapping one under the other.
+_COMPACT_LABEL_WIDTH, _COMPACT_WIDTH = "170px", "400px"
 
 
 class WhatIfPanel:
@@ -35,15 +47,19 @@ class WhatIfPanel:
     widget: an executed notebook would otherwise carry their state (and nbconvert a widget
     script) into a report that must load nothing. When live, ``widget`` is the panel and
     ``inputs`` (feature -> control), ``months_slider``, ``pd_html``, ``truth_html``,
-    ``decision_html``, ``line_html``, ``reasons_html`` and ``recourse_html`` its parts.
+    ``decision_html``, ``line_html``, ``reasons_html``, ``recourse_html`` and
+    ``warning_html`` (a control beyond the training data: :meth:`warning_lines`) its parts.
+    ``compact`` stacks the results above the controls in a narrow column, for
+    :func:`compare`.
     """
 
     def __init__(self, context: RunContext, row: pd.DataFrame, *, title: str = "",
                  lang: str = "en", interactive: bool | None = None, months: int = 0,
-                 changes: Mapping[str, Any] | None = None) -> None:
+                 changes: Mapping[str, Any] | None = None, compact: bool = False) -> None:
         if lang not in LANGS:
             raise ConfigError(f"lang must be 'en' or 'zh', got {lang!r}")
         self.context, self.row, self.title, self.lang = context, row, title, lang
+        self.compact = compact
         self.truth = context.truth_for(row)
         self.interactive = live_frontend(interactive)
         self.words = WHATIF.texts(lang)
@@ -108,32 +124,38 @@ class WhatIfPanel:
 
     # ------------------------------------------------------------------ live widgets
     def _build(self) -> None:
+        label_width = _COMPACT_LABEL_WIDTH if self.compact else _LABEL_WIDTH
+        width = _COMPACT_WIDTH if self.compact else "480px"
         self.months_slider = W.IntSlider(
             value=0, min=0, max=MAX_MONTHS, step=1, description=self.words["months"],
-            continuous_update=False, style={"description_width": _LABEL_WIDTH},
-            layout=W.Layout(width="480px"))
+            continuous_update=False, style={"description_width": label_width},
+            layout=W.Layout(width=width))
         self.months_slider.add_class("riskkit-months")
-        self.inputs: dict[str, W.Widget] = {spec.name: self._input(spec) for spec in self.specs}
+        self.inputs: dict[str, W.Widget] = {spec.name: self._input(spec, label_width, width)
+                                            for spec in self.specs}
         self.pd_html, self.truth_html, self.decision_html, self.line_html = (
             W.HTML() for _ in range(4))
-        self.reasons_html, self.recourse_html = W.HTML(), W.HTML()
-        for name in ("pd", "truth", "decision", "line", "reasons", "recourse"):
+        self.reasons_html, self.recourse_html, self.warning_html = W.HTML(), W.HTML(), W.HTML()
+        for name in ("pd", "truth", "decision", "line", "reasons", "recourse", "warning"):
             getattr(self, f"{name}_html").add_class(f"riskkit-{name}")
         self.months_slider.observe(self._on_months, names="value")
         for spec in self.specs:
             if spec.movable:
                 self.inputs[spec.name].observe(self._on_change(spec.name), names="value")
         head = W.HTML(f"<h3>{html.escape(self.title)}</h3>") if self.title else W.HTML()
-        results = W.VBox([self.decision_html, self.pd_html, self.truth_html, self.line_html,
-                          self.reasons_html, self.recourse_html],
+        results = W.VBox([self.decision_html, self.pd_html, self.truth_html, self.warning_html,
+                          self.line_html, self.reasons_html, self.recourse_html],
                          layout=W.Layout(min_width="320px", max_width="520px"))
         controls_box = W.VBox([self.months_slider, *self.inputs.values()])
-        self.widget = W.VBox([head, W.HBox([controls_box, results],
-                                           layout=W.Layout(flex_flow="row wrap"))])
+        if self.compact:
+            self.widget = W.VBox([head, results, controls_box], layout=W.Layout(width=width))
+        else:
+            self.widget = W.VBox([head, W.HBox([controls_box, results],
+                                               layout=W.Layout(flex_flow="row wrap"))])
 
-    def _input(self, spec: Control) -> W.Widget:
+    def _input(self, spec: Control, label_width: str, width: str) -> W.Widget:
         common = {"description": spec.label, "continuous_update": False,
-                  "style": {"description_width": _LABEL_WIDTH}, "layout": W.Layout(width="480px")}
+                  "style": {"description_width": label_width}, "layout": W.Layout(width=width)}
         if spec.kind == "count":
             box = W.IntSlider(value=int(spec.value), min=int(spec.low), max=int(spec.high),
                               step=1, **common)
@@ -191,6 +213,7 @@ class WhatIfPanel:
         self.line_html.value = f"{w['line']}: <b>{r['credit_line']:,.0f} {w['currency']}</b>"
         self.reasons_html.value = _list_html(w["reasons"], self.reason_lines(), w["none"])
         self.recourse_html.value = _list_html(w["recourse"], self.recourse_lines())
+        self.warning_html.value = _warning_html(w["thin_title"], self.warning_lines())
 
     # ------------------------------------------------------------------ words
     def reason_lines(self) -> list[str]:
@@ -204,11 +227,26 @@ class WhatIfPanel:
                 lines.append(f"{text} ({item['contribution']:+.2f})")
         return lines
 
+    def warning_lines(self) -> list[str]:
+        """One sentence per feature the panel has moved beyond the training data (where the
+        model's PD is an extrapolation: :func:`riskkit.explain.whatif.thin_support`)."""
+        ctx = self.context
+        labels = {spec.name: spec.label for spec in self.specs}
+        return [WHATIF("thin", self.lang, feature=labels.get(t["feature"], t["feature"]),
+                       value=display_value(t["feature"], t["value"], self.lang, ctx.registry),
+                       rows=f"{t['rows']:,}", total=f"{t['total']:,}")
+                for t in thin_support(self.current_row(), ctx.training, ctx.model.features_,
+                                      registry=ctx.registry)]
+
     def recourse_lines(self) -> list[str]:
-        """The verified recourse (or why there is none), in the panel's language."""
+        """The verified recourse (or why there is none), in the panel's language; a knock-out
+        no change can fix is named by its rule's text."""
         w, found = self.words, self.result.get("recourse")
         if not found:
             return [w["nothing"]]
+        if found.get("blocked"):
+            return [WHATIF("blocked", self.lang,
+                           rules="; ".join(b[f"text_{self.lang}"] for b in found["blocked"]))]
         if not found["found"]:
             return [f"{w['no_recourse']}: {found['reason']}"]
         lines = [a.get(f"text_{self.lang}", a["action"]) for a in found["actions"]]
@@ -248,6 +286,7 @@ class WhatIfPanel:
         title = f"<h3>{esc(self.title)}</h3>" if self.title else ""
         return (f"<div class='riskkit-what-if'>{title}<p><i>{esc(w['snapshot'])}</i></p>"
                 f"<table>{summary}</table>"
+                f"{_warning_html(w['thin_title'], self.warning_lines())}"
                 f"{_list_html(w['reasons'], self.reason_lines(), w['none'])}"
                 f"{_list_html(w['recourse'], self.recourse_lines())}"
                 f"<table><tr><th>{esc(w['feature'])}</th><th>{esc(w['value'])}</th>"
@@ -268,15 +307,31 @@ def _list_html(title: str, lines: Sequence[str], empty: str = "—") -> str:
     return f"<div><b>{html.escape(title)}</b>{body}</div>"
 
 
+def _warning_html(title: str, lines: Sequence[str]) -> str:
+    """The beyond-the-training-data warning, in the risk colour; empty when there is none."""
+    if not lines:
+        return ""
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    return (f"<div class='riskkit-thin' style='color:{RISK_UP}'><b>⚠ {html.escape(title)}</b>"
+            f"<ul>{items}</ul></div>")
+
+
 class WhatIfComparison:
-    """Several panels side by side (``panels``), live or as one static table row."""
+    """Several panels side by side (``panels``), live or as one static table row.
+
+    Live, the panels sit in one row that never wraps (``flex_flow="row"``; the row scrolls
+    sideways when the window is narrower): each is compact (results above controls), so
+    two fit JupyterLab's main area. Wrapping put the second panel under the first, about
+    25 controls further down, where no one compares anything.
+    """
 
     def __init__(self, panels: list[WhatIfPanel]) -> None:
         self.panels = panels
         self.interactive = all(p.interactive for p in panels)
         self.widget = None if not self.interactive else W.HBox(
             [p.widget for p in panels],
-            layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
+            layout=W.Layout(flex_flow="row", align_items="flex-start", overflow="auto",
+                            grid_gap="16px"))
 
     def snapshot_html(self) -> str:
         cells = "".join(f"<td style='vertical-align:top'>{p.snapshot_html()}</td>"
@@ -294,7 +349,7 @@ class WhatIfComparison:
 
 def what_if(run: Any, applicant: Any, *, lang: str = "en", interactive: bool | None = None,
             months: int = 0, changes: Mapping[str, Any] | None = None,
-            context: RunContext | None = None) -> WhatIfPanel:
+            context: RunContext | None = None, compact: bool = False) -> WhatIfPanel:
     """The what-if panel of one applicant, decided by ``run``'s deployed model and policy.
 
     Parameters
@@ -314,6 +369,8 @@ def what_if(run: Any, applicant: Any, *, lang: str = "en", interactive: bool | N
         Feature -> value to start from (movable features only).
     context : RunContext, optional
         The run's shared pieces, when several panels are built.
+    compact : bool
+        Results above the controls in a narrow column (:func:`compare` uses it).
 
     Returns
     -------
@@ -322,7 +379,7 @@ def what_if(run: Any, applicant: Any, *, lang: str = "en", interactive: bool | N
     """
     row, title = resolve_applicant(run, applicant)
     return WhatIfPanel(context or RunContext(run), row, title=title, lang=lang,
-                       interactive=interactive, months=months, changes=changes)
+                       interactive=interactive, months=months, changes=changes, compact=compact)
 
 
 def compare(run: Any, applicants: Sequence[Any] = PERSONAS, *, lang: str = "en",
@@ -347,5 +404,6 @@ def compare(run: Any, applicants: Sequence[Any] = PERSONAS, *, lang: str = "en",
     if not applicants:
         raise ConfigError("compare needs at least one applicant")
     context = RunContext(run)
-    return WhatIfComparison([what_if(run, a, lang=lang, interactive=interactive, context=context)
+    return WhatIfComparison([what_if(run, a, lang=lang, interactive=interactive, context=context,
+                                     compact=True)
                              for a in applicants])

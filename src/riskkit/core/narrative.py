@@ -1,0 +1,280 @@
+"""Sentences from numbers: the words that state a direction or a comparison, chosen by the values.
+
+The words themselves live in the text catalogue (section ``narrative`` of
+``riskkit/texts/en.yaml`` and ``zh.yaml``); this module only chooses among them.
+
+Why: a notebook's prose must hold for any seed and size, so a sentence that says "rose",
+"beats" or "under-predicts" cannot be typed ahead of the numbers it describes. Every such
+word comes from one of the functions here, which look at the values and pick it:
+
+* :func:`describe_change` -- "rose from 1.2 % to 1.8 %", "fell from ...", "stayed at ...";
+* :func:`describe_comparison` -- "LightGBM (0.783) loses to the scorecard (0.785)", with
+  "beats" and "ties with" (within a tolerance, or when both read the same when printed);
+* :func:`describe_gap` -- "under-predicts it by 2.9 points", "over-predicts ...",
+  "predicts it to within 0.1 points": a prediction against the truth, the sign spelt out,
+  never a minus sign in front of a word that already says which way.
+
+:class:`Narrative` does the same and keeps a record of every claim (its words, its numbers,
+the table they came from), so a test can re-read an executed notebook and check that no
+sentence contradicts the numbers beside it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from riskkit.texts import Words, check_lang
+
+__all__ = ["WORDS", "Claim", "Narrative", "change_word", "comparison_word", "describe_change",
+           "describe_comparison", "describe_gap", "fmt", "gap_word"]
+
+#: The catalogue section holding the words (``texts/en.yaml`` and ``zh.yaml``, ``narrative``).
+WORDS = Words("narrative")
+
+
+def _key(word: str) -> str:
+    """The catalogue key of a word (``"loses to"`` -> ``loses_to``)."""
+    return word.replace(" ", "_").replace("-", "_")
+
+
+def fmt(value: float, unit: str = "%", decimals: int = 1, lang: str = "en") -> str:
+    """A number as a sentence quotes it.
+
+    ``unit="%"``: a share (0.012 -> "1.2 %"); ``"pp"``: a difference of shares in percentage
+    points (0.029 -> "2.9 points", in ``lang``); ``""``: a plain number ("0.7827"); any other
+    unit is written after the number ("1,200 CNY").
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if unit == "%":
+        return f"{100 * value:.{decimals}f} %"
+    if unit == "pp":
+        return WORDS("points", lang, n=f"{100 * value:.{decimals}f}")
+    text = f"{value:,.{decimals}f}"
+    return f"{text} {unit}" if unit else text
+
+
+def _same(a: float, b: float, unit: str, decimals: int, tolerance: float) -> bool:
+    """Equal within ``tolerance``, or equal as printed: never "fell from 71.0 % to 71.0 %"."""
+    return abs(b - a) <= tolerance or fmt(a, unit, decimals) == fmt(b, unit, decimals)
+
+
+def change_word(before: float, after: float, *, unit: str = "%", decimals: int = 1,
+                tolerance: float = 0.0) -> str:
+    """``"rose"``, ``"fell"`` or ``"stayed"`` for a move from ``before`` to ``after``."""
+    if _same(before, after, unit, decimals, tolerance):
+        return "stayed"
+    return "rose" if after > before else "fell"
+
+
+def describe_change(before: float, after: float, *, unit: str = "%", decimals: int = 1,
+                    tolerance: float = 0.0, lang: str = "en") -> str:
+    """"rose from 1.2 % to 1.8 %", "fell from 1.8 % to 1.2 %" or "stayed at 1.8 %".
+
+    Parameters
+    ----------
+    before, after : float
+        The two values, in the order of time.
+    unit : str
+        How both are printed (:func:`fmt`): ``"%"`` for shares.
+    decimals : int
+        Decimals printed; two values that print the same "stayed".
+    tolerance : float
+        A move within it is no move.
+    lang : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    word = change_word(before, after, unit=unit, decimals=decimals, tolerance=tolerance)
+    return WORDS(_key(word), check_lang(lang), a=fmt(before, unit, decimals, lang),
+                 b=fmt(after, unit, decimals, lang))
+
+
+def comparison_word(value: float, other: float, *, higher_is_better: bool = True,
+                    unit: str = "", decimals: int = 4, tolerance: float = 0.0) -> str:
+    """``"beats"``, ``"loses to"`` or ``"ties with"``: ``value`` against ``other``."""
+    if _same(value, other, unit, decimals, tolerance):
+        return "ties with"
+    return "beats" if (value > other) == higher_is_better else "loses to"
+
+
+def describe_comparison(name: str, value: float, other_name: str, other: float, *,
+                        higher_is_better: bool = True, unit: str = "", decimals: int = 4,
+                        tolerance: float = 0.0, lang: str = "en") -> str:
+    """"LightGBM (0.7827) loses to the scorecard (0.7847)", or "beats", or "ties with".
+
+    Parameters
+    ----------
+    name, other_name : str
+        What is compared ("LightGBM", "the scorecard").
+    value, other : float
+        Their figures.
+    higher_is_better : bool
+        True for an AUC, False for a bad rate or a loss.
+    unit, decimals : str, int
+        How both are printed.
+    tolerance : float
+        A difference within it is a tie (so is one that does not show when printed).
+    lang : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    word = comparison_word(value, other, higher_is_better=higher_is_better, unit=unit,
+                           decimals=decimals, tolerance=tolerance)
+    return WORDS(_key(word), check_lang(lang), x=name, y=other_name, a=fmt(value, unit, decimals, lang),
+                 b=fmt(other, unit, decimals, lang))
+
+
+def gap_word(predicted: float, actual: float, *, unit: str = "pp", decimals: int = 1,
+             tolerance: float = 0.0) -> str:
+    """``"under-predicts"``, ``"over-predicts"`` or ``"matches"`` (within the tolerance)."""
+    if _same(predicted, actual, unit, decimals, tolerance):
+        return "matches"
+    return "under-predicts" if predicted < actual else "over-predicts"
+
+
+def describe_gap(predicted: float, actual: float, *, what: str = "", unit: str = "pp",
+                 decimals: int = 1, tolerance: float = 0.0, lang: str = "en") -> str:
+    """"under-predicts its rejects' PD by 2.9 points", "over-predicts ...", or "predicts
+    ... to within 0.1 points": the size of the gap, its direction in the verb.
+
+    Parameters
+    ----------
+    predicted, actual : float
+        A model's figure and the truth's (or the outcome's).
+    what : str
+        What is predicted ("its rejects' PD"); empty for none.
+    unit : str
+        How the gap is printed: ``"pp"`` (percentage points, the default for PDs), ``"%"``
+        or a plain unit.
+    decimals : int
+    tolerance : float
+        A gap within it "matches".
+    lang : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
+    word = gap_word(predicted, actual, unit=unit, decimals=decimals, tolerance=tolerance)
+    size = abs(predicted - actual)
+    if word == "matches":
+        size = max(size, 10.0 ** -decimals / (100 if unit in ("%", "pp") else 1))
+    spaced = f"{what} " if what and lang == "en" else what
+    return WORDS(_key(word), check_lang(lang), what=spaced, d=fmt(size, unit, decimals, lang))
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One sentence's claim: its kind and word, the numbers it rests on, and where they came
+    from (``table``: the name a :meth:`Narrative.table` recorded, or None)."""
+
+    kind: str
+    word: str
+    text: str
+    values: tuple[float, ...]
+    options: Mapping[str, Any]
+    table: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["values"] = [float(v) for v in self.values]
+        out["options"] = dict(self.options)
+        return out
+
+
+class Narrative:
+    """The sentence helpers, each call recorded as a :class:`Claim`.
+
+    A notebook makes one, builds every sentence that states a direction or a comparison with
+    it, registers the tables those sentences read (:meth:`table`), and publishes the record
+    at the end (:func:`riskkit.reporting.narration.publish_claims`), where a test re-checks
+    every word against its numbers and every number against its table.
+    """
+
+    def __init__(self, lang: str = "en") -> None:
+        check_lang(lang)
+        self.lang = lang
+        self.claims: list[Claim] = []
+        self.tables: dict[str, list[float]] = {}
+
+    def _record(self, kind: str, word: str, text: str, values: tuple[float, ...],
+                options: dict[str, Any], table: str | None) -> str:
+        if table is not None and table not in self.tables:
+            raise KeyError(f"no table {table!r} recorded; recorded: {', '.join(self.tables) or 'none'}")
+        self.claims.append(Claim(kind, word, text, tuple(float(v) for v in values), options, table))
+        return text
+
+    def table(self, frame: Any, name: str) -> Any:
+        """Record the numbers of ``frame`` (a DataFrame or Series) as table ``name``; return it."""
+        # every cell that is a number, whatever its column's dtype: a frame assembled from
+        # rows (``frame.iloc[-1]`` of several runs) holds its numbers in object columns
+        values = []
+        for v in getattr(frame, "to_numpy", lambda: frame)().ravel().tolist():
+            if isinstance(v, bool) or not hasattr(v, "__float__"):
+                continue
+            try:
+                number = float(v)
+            except (TypeError, ValueError):
+                continue
+            if number == number:
+                values.append(number)
+        self.tables[name] = values
+        return frame
+
+    def change(self, before: float, after: float, *, unit: str = "%", decimals: int = 1,
+               tolerance: float = 0.0, table: str | None = None) -> str:
+        """:func:`describe_change`, recorded."""
+        text = describe_change(before, after, unit=unit, decimals=decimals, tolerance=tolerance,
+                               lang=self.lang)
+        word = change_word(before, after, unit=unit, decimals=decimals, tolerance=tolerance)
+        return self._record("change", word, text, (before, after),
+                            {"unit": unit, "decimals": decimals, "tolerance": tolerance}, table)
+
+    def compare(self, name: str, value: float, other_name: str, other: float, *,
+                higher_is_better: bool = True, unit: str = "", decimals: int = 4,
+                tolerance: float = 0.0, table: str | None = None) -> str:
+        """:func:`describe_comparison`, recorded."""
+        text = describe_comparison(name, value, other_name, other,
+                                   higher_is_better=higher_is_better, unit=unit,
+                                   decimals=decimals, tolerance=tolerance, lang=self.lang)
+        word = comparison_word(value, other, higher_is_better=higher_is_better, unit=unit,
+                               decimals=decimals, tolerance=tolerance)
+        return self._record("compare", word, text, (value, other),
+                            {"unit": unit, "decimals": decimals, "tolerance": tolerance,
+                             "higher_is_better": higher_is_better}, table)
+
+    def gap(self, predicted: float, actual: float, *, what: str = "", unit: str = "pp",
+            decimals: int = 1, tolerance: float = 0.0, table: str | None = None) -> str:
+        """:func:`describe_gap`, recorded."""
+        text = describe_gap(predicted, actual, what=what, unit=unit, decimals=decimals,
+                            tolerance=tolerance, lang=self.lang)
+        word = gap_word(predicted, actual, unit=unit, decimals=decimals, tolerance=tolerance)
+        return self._record("gap", word, text, (predicted, actual),
+                            {"unit": unit, "decimals": decimals, "tolerance": tolerance}, table)
+
+    def pick(self, value: float, reference: float, words: tuple[str, str, str], *,
+             tolerance: float = 0.0, unit: str = "", decimals: int = 4,
+             table: str | None = None) -> str:
+        """One of three words of the caller's own, chosen by the numbers: ``words[0]`` when
+        ``value`` is above ``reference``, ``words[1]`` when below, ``words[2]`` when the
+        same (within ``tolerance``, or as printed). E.g. ``("grows", "shrinks", "does not
+        change")``. Recorded like the others."""
+        if _same(reference, value, unit, decimals, tolerance):
+            word = words[2]
+        else:
+            word = words[0] if value > reference else words[1]
+        return self._record("pick", word, word, (value, reference),
+                            {"unit": unit, "decimals": decimals, "tolerance": tolerance,
+                             "words": list(words)}, table)
+
+    def record(self) -> dict[str, Any]:
+        """Every claim and table, JSON-ready."""
+        return {"claims": [c.to_dict() for c in self.claims], "tables": dict(self.tables)}

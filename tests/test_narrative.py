@@ -1,0 +1,136 @@
+"""Words from numbers: every direction and comparison word is chosen by the values, both signs."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from riskkit.core import narrative as N
+
+
+@pytest.mark.parametrize(("before", "after", "expected"), [
+    (0.012, 0.018, "rose from 1.2 % to 1.8 %"),
+    (0.018, 0.012, "fell from 1.8 % to 1.2 %"),
+    (0.018, 0.018, "stayed at 1.8 %"),
+    (0.7100, 0.70996, "stayed at 71.0 %"),  # a move that does not show when printed
+])
+def test_describe_change_both_signs(before: float, after: float, expected: str) -> None:
+    assert N.describe_change(before, after) == expected
+
+
+def test_describe_change_units_tolerance_and_chinese() -> None:
+    assert N.describe_change(3.0, 5.0, unit="months", decimals=0) == "rose from 3 months to 5 months"
+    assert N.describe_change(0.50, 0.51, tolerance=0.02) == "stayed at 51.0 %"
+    assert N.describe_change(0.02, 0.01, lang="zh") == "从2.0 %降至1.0 %"
+    with pytest.raises(ValueError, match="lang"):
+        N.describe_change(1, 2, lang="fr")
+
+
+def test_words_come_from_the_catalogue_in_both_languages() -> None:
+    """Every word the helpers choose is a key of the ``narrative`` section, in en and zh."""
+    from riskkit.texts import catalogue
+
+    for word in ("rose", "fell", "stayed", "beats", "loses to", "ties with", "under-predicts",
+                 "over-predicts", "matches"):
+        assert N.WORDS.template(N._key(word), "en") and N.WORDS.template(N._key(word), "zh")
+    assert N.describe_gap(0.10, 0.129, what="拒绝者的PD", lang="zh") == "拒绝者的PD低估了2.9个百分点"
+    assert N.describe_comparison("甲", 0.8, "乙", 0.7, lang="zh") == "甲（0.8000）优于乙（0.7000）"
+    assert N.fmt(0.029, "pp", lang="zh") == "2.9个百分点"
+    assert set(catalogue("en")["narrative"]) == set(catalogue("zh")["narrative"])
+
+
+@pytest.mark.parametrize(("a", "b", "hib", "word"), [
+    (0.7847, 0.7827, True, "beats"), (0.7827, 0.7847, True, "loses to"),
+    (0.02, 0.03, False, "beats"), (0.03, 0.02, False, "loses to"),
+    (0.78471, 0.78469, True, "ties with"),
+])
+def test_comparison_both_ways(a: float, b: float, hib: bool, word: str) -> None:
+    assert N.comparison_word(a, b, higher_is_better=hib) == word
+    text = N.describe_comparison("LightGBM", a, "the scorecard", b, higher_is_better=hib)
+    assert text == f"LightGBM ({a:.4f}) {word} the scorecard ({b:.4f})"
+
+
+def test_comparison_tolerance_makes_a_tie() -> None:
+    assert N.comparison_word(0.80, 0.79, tolerance=0.02) == "ties with"
+    assert N.comparison_word(0.80, 0.79, tolerance=0.005) == "beats"
+
+
+@pytest.mark.parametrize(("pred", "true", "expected"), [
+    (0.10, 0.129, "under-predicts its rejects' PD by 2.9 points"),
+    (0.129, 0.10, "over-predicts its rejects' PD by 2.9 points"),
+    (0.1000, 0.1003, "predicts its rejects' PD to within 0.1 points"),
+])
+def test_gap_spells_the_sign_out(pred: float, true: float, expected: str) -> None:
+    assert N.describe_gap(pred, true, what="its rejects' PD") == expected
+    assert not re.search(r"[-+]\d", N.describe_gap(pred, true))  # the verb says which way
+
+
+def test_narrative_records_claims_and_tables() -> None:
+    say = N.Narrative()
+    table = say.table(pd.DataFrame({"auc": [0.78, 0.79], "name": ["a", "b"]}), "t")
+    assert list(table.columns) == ["auc", "name"]
+    text = say.compare("a", 0.78, "b", 0.79, table="t")
+    assert text == "a (0.7800) loses to b (0.7900)"
+    assert say.change(0.0, 0.0) == "stayed at 0.0 %"
+    assert say.pick(0.0, 0.0, ("grows", "shrinks", "does not change"), unit="%",
+                    decimals=1) == "does not change"
+    assert say.pick(0.02, 0.0, ("grows", "shrinks", "does not change"), unit="%",
+                    decimals=1) == "grows"
+    mixed = pd.DataFrame({"a": pd.Series([0.5, "x"], dtype=object), "b": [True, False]})
+    say.table(mixed, "mixed")  # numbers in an object column count; booleans and text do not
+    record = json.loads(json.dumps(say.record()))
+    assert record["tables"]["t"] == [0.78, 0.79] and record["tables"]["mixed"] == [0.5]
+    first = record["claims"][0]
+    assert first["word"] == "loses to" and first["values"] == [0.78, 0.79] and first["table"] == "t"
+    assert [c["word"] for c in record["claims"]] == ["loses to", "stayed", "does not change", "grows"]
+    with pytest.raises(KeyError, match="no table 'missing'"):
+        say.change(1, 2, table="missing")
+
+
+def test_claims_published_in_a_notebook_are_read_back() -> None:
+    import nbformat
+
+    from riskkit.reporting import narration
+
+    say = N.Narrative()
+    say.table(pd.DataFrame({"auc": [0.78, 0.79]}), "t")
+    say.compare("a", 0.78, "b", 0.79, table="t")
+    record = narration.publish_claims(say)  # no IPython shell here: returned, not shown
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={narration.CLAIMS_MIME: record}),
+                    nbformat.v4.new_output("display_data", data={"text/markdown": "Hello"})]
+    nb.cells = [nbformat.v4.new_markdown_cell("# t"), cell]
+    assert narration.read_claims(nb) == [record]
+    assert list(narration.markdown_outputs(nb)) == ["Hello"]
+    table = narration.as_table(pd.Series([1.0, 2.0], name="rate"))
+    assert list(table.columns) == ["rate"] and "dtype" not in table.to_html()
+
+
+def test_check_claims_finds_a_word_its_numbers_contradict_and_a_number_not_in_its_table() -> None:
+    from riskkit.reporting.narration import check_claims
+
+    say = N.Narrative()
+    say.table(pd.DataFrame({"bias": [0.029, -0.01], "auc": [0.7827, 0.7847]}), "t")
+    say.gap(0.029, 0.0, table="t")
+    say.compare("free", 0.7827, "constrained", 0.7847, table="t")
+    say.pick(0.0, 0.0, ("grows", "shrinks", "does not change"), unit="%", decimals=1, table="t")
+    say.change(0.02, 0.03)
+    record = json.loads(json.dumps(say.record()))
+    assert check_claims(record) == []
+    tampered = json.loads(json.dumps(record))
+    tampered["claims"][0]["word"] = "under-predicts"   # notebook 08's old sign
+    tampered["claims"][1]["word"] = "beats"            # notebook 07's old silence
+    tampered["claims"][2]["word"] = "grows"            # notebook 05's "grows" next to 0.0 %
+    tampered["claims"][3]["values"] = [0.03, 0.02]
+    problems = check_claims(tampered)
+    assert len(problems) == 4 and "call for 'over-predicts'" in problems[0]
+    assert "call for 'loses to'" in problems[1] and "call for 'does not change'" in problems[2]
+    tampered = json.loads(json.dumps(record))
+    tampered["claims"][1]["values"] = [0.79, 0.7847]
+    tampered["claims"][1]["word"] = "beats"
+    assert check_claims(tampered) == ["'free (0.7827) loses to constrained (0.7847)': 0.79 is not "
+                                      "in table 't'"]
