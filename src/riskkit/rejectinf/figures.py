@@ -20,9 +20,11 @@ from riskkit.charts import PALETTE, RISK_UP, TRUTH, plot_line
 
 #: Human labels of the methods (the table keeps the config names).
 METHOD_LABELS: dict[str, str] = {
-    "accepted_only": "accepted only", "reweighting": "reweighting (1/p accept)",
+    "accepted_only": "accepted only", "reweighting": "reweighting (score bands)",
+    "reweighting_oof": "reweighting (out-of-fold 1/p accept)",
     "hard_cutoff": "hard cut-off", "fuzzy": "fuzzy augmentation", "parcelling": "parcelling",
-    "extrapolation": "extrapolation", "self_learning": "bias-aware self-learning",
+    "extrapolation": "extrapolation", "self_learning": "shallow self-learning",
+    "heckman": "Heckman selection model",
     "full_information": "everyone's outcomes (no lender has)", "incumbent": "incumbent",
 }
 

@@ -1,6 +1,7 @@
 """The helper learners reject inference needs beside the credit models, from scikit-learn.
 
-* :func:`acceptance_model` -- p(accept | x) for reweighting: histogram gradient boosting,
+* :func:`acceptance_model` / :func:`acceptance_pipeline` -- p(accept | x) for reweighting
+  (fitted out of fold there: :mod:`riskkit.rejectinf.weighting`): histogram gradient boosting,
   because the incumbent's acceptance is a step function of its score (a scorecard's
   points are sums of bin steps), which trees fit and a linear model does not;
 * :func:`weak_learner` -- the L1-penalised logistic regression self-learning labels
@@ -53,15 +54,22 @@ def model_frame(frame: pd.DataFrame, features: tuple[str, ...] | None = None) ->
     return out[[*numeric, *cats]]
 
 
-def design_pipeline(features: tuple[str, ...] | None = None) -> ColumnTransformer:
-    """Impute + scale the numeric features, one-hot the categoricals on the registry levels."""
+def design_pipeline(features: tuple[str, ...] | None = None,
+                    drop_first: bool = False) -> ColumnTransformer:
+    """Impute + scale the numeric features, one-hot the categoricals on the registry levels.
+
+    ``drop_first`` leaves each categorical's first level out (the reference level), for a
+    regression with a constant whose design must have full rank (the probits of
+    :mod:`riskkit.rejectinf.heckman`).
+    """
     numeric, cats = _columns(features)
     levels = [[*map(str, F.get(n).categories or ()), "missing"] for n in cats]
     return ColumnTransformer([
         ("numeric", make_pipeline(SimpleImputer(strategy="median", add_indicator=True),
                                   StandardScaler()), numeric),
         ("categorical", OneHotEncoder(categories=levels, handle_unknown="ignore",
-                                      sparse_output=False), cats),
+                                      sparse_output=False,
+                                      drop="first" if drop_first else None), cats),
     ])
 
 
@@ -82,6 +90,14 @@ class FramePipeline:
             return self.pipeline.predict_proba(model_frame(frame, self.features))
 
 
+def acceptance_pipeline(seed: int) -> Pipeline:
+    """An unfitted p(accept | x) pipeline on model frames (:func:`model_frame`)."""
+    return Pipeline([("design", design_pipeline()),
+                     ("boost", HistGradientBoostingClassifier(
+                         max_iter=200, learning_rate=0.1, max_leaf_nodes=31,
+                         early_stopping=False, random_state=seed))])
+
+
 def acceptance_model(frame: pd.DataFrame, accepted: np.ndarray, seed: int) -> FramePipeline:
     """p(accept | x), fitted on the through-the-door rows ``frame`` (target: ``accepted``).
 
@@ -99,11 +115,7 @@ def acceptance_model(frame: pd.DataFrame, accepted: np.ndarray, seed: int) -> Fr
     FramePipeline
         ``predict_proba(frame)[:, 1]`` is the probability of acceptance.
     """
-    model = Pipeline([("design", design_pipeline()),
-                      ("boost", HistGradientBoostingClassifier(
-                          max_iter=200, learning_rate=0.1, max_leaf_nodes=31,
-                          early_stopping=False, random_state=seed))])
-    return FramePipeline(model).fit(frame, np.asarray(accepted, dtype=int))
+    return FramePipeline(acceptance_pipeline(seed)).fit(frame, np.asarray(accepted, dtype=int))
 
 
 def _l1_logistic(C: float) -> LogisticRegression:
