@@ -60,11 +60,18 @@ def model_for(kind: str, seed: int, model_params: dict[str, Any] | None = None) 
     return make_model(kind, **params)
 
 
-def folds(groups: np.ndarray, k: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """K (fit, held-out) row-index pairs; all rows of one applicant in the same fold."""
+def folds(groups: np.ndarray, y: np.ndarray, k: int, seed: int
+          ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """K (fit, held-out) row-index pairs; all rows of one applicant in the same fold.
+
+    Stratified: applicants are dealt round-robin in decreasing order of their (mean) label,
+    ties in a seeded random order, so each fold gets its share of the few bads.
+    """
     ids, inverse = np.unique(groups, return_inverse=True)
-    order = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(14, 9))).permutation(
+    mean_label = np.bincount(inverse, weights=y) / np.bincount(inverse)
+    shuffle = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(14, 9))).random(
         len(ids))
+    order = np.lexsort((shuffle, -mean_label))
     fold_of = np.empty(len(ids), dtype=np.int64)
     fold_of[order] = np.arange(len(ids)) % k
     row_fold = fold_of[inverse]
@@ -111,7 +118,7 @@ def fit_kind(kind: str, data: TrainingSet, seed: int,
         model = model_for(kind, seed, model_params).fit(data.X, data.y,
                                                         sample_weight=data.weight)
         return model, {}
-    splits = folds(_groups(data), CV_FOLDS, seed)
+    splits = folds(_groups(data), data.y, CV_FOLDS, seed)
     if kind == "logistic":
         return _fit_logistic(data, splits, seed, model_params)
     return _fit_lgbm(data, splits, seed, model_params)

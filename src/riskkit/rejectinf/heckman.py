@@ -105,8 +105,12 @@ class SelectionFit:
         return sm.add_constant(Z, has_constant="add") @ self.gamma
 
     def pd_if_rejected(self, X: np.ndarray, Z: np.ndarray) -> np.ndarray:
-        """``P(y = 1 | x, z, s = 0)``: the PD of an applicant the incumbent turned down."""
-        xb, zg = self.outcome_index(X), self.selection_index(Z)
+        """``P(y = 1 | x, z, s = 0)``: the PD of an applicant the incumbent turned down
+        (``Phi(x'b)`` when ``rho`` is 0: selection then tells nothing about the outcome)."""
+        xb = self.outcome_index(X)
+        if self.rho == 0.0:
+            return np.asarray(norm.cdf(xb), dtype=float)
+        zg = self.selection_index(Z)
         joint = norm.cdf(xb) - bivariate_normal_cdf(xb, zg, self.rho)
         return np.clip(joint / np.maximum(norm.cdf(-zg), 1e-300), 0.0, 1.0)
 
@@ -120,8 +124,9 @@ def _probit(y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, bool]:
 
 
 def _separated(s: np.ndarray, index: np.ndarray) -> bool:
-    """True when the selection index splits accepted from rejected without overlap."""
-    return bool(index[s == 1].min() > index[s == 0].max())
+    """True when ``index`` splits accepted from rejected without overlap (either way round)."""
+    acc, rej = index[s == 1], index[s == 0]
+    return bool(acc.min() > rej.max() or acc.max() < rej.min())
 
 
 def selection_probit(y: np.ndarray, X: np.ndarray, s: np.ndarray, Z: np.ndarray
@@ -144,13 +149,18 @@ def selection_probit(y: np.ndarray, X: np.ndarray, s: np.ndarray, Z: np.ndarray
     SelectionFit
     """
     s = np.asarray(s, dtype=int)
+    Z = np.asarray(Z, dtype=float)
     acc = s == 1
-    gamma, _ = _probit(s, Z)
     Xa = sm.add_constant(np.asarray(X, dtype=float)[acc], has_constant="add")
     ya = np.asarray(y)[acc].astype(int)
     naive, _ = _probit(ya, Xa[:, 1:])
+    # a cut-off on one recorded column (MAR) separates perfectly: the probit's estimates
+    # then run off to infinity (statsmodels only warns), so look before fitting
+    if any(_separated(s, Z[:, j]) for j in range(Z.shape[1])):
+        return SelectionFit(naive, np.full(Z.shape[1] + 1, np.nan), 0.0, False, True, naive)
+    gamma, _ = _probit(s, Z)
     zg = (sm.add_constant(Z, has_constant="add") @ gamma)
-    if _separated(s, zg):
+    if not np.isfinite(zg).all() or _separated(s, zg):
         return SelectionFit(naive, gamma, 0.0, False, True, naive)
     zg_a = zg[acc]
     start_b, _ = _probit(ya, np.column_stack([Xa[:, 1:], inverse_mills(zg_a)]))
