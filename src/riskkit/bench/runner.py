@@ -15,7 +15,10 @@ after the other, and reports the ratio:
   of the generator's rows per second;
 * ``run`` -- the stages of ``riskkit run`` at a small size, as shares of the total;
 * ``interventional`` -- interventional FastTreeShap vs shap and woodelf-explainer
-  (:func:`riskkit.treeshap.interventional_benchmark`).
+  (:func:`riskkit.treeshap.interventional_benchmark`);
+* ``reject_inference`` -- not a timing: riskkit's reject-inference methods beside the
+  rejectkit package's on ``configs/reject_inference.yaml``, graded by the truth
+  (:mod:`riskkit.bench.rejectinf`; needs the ``bench`` extra).
 
 The load average is recorded with the figures: a ratio measured while other processes
 compete for the cores is noisier. The generator's ratios are also given in CPU seconds.
@@ -40,6 +43,7 @@ from tqdm.auto import tqdm
 
 from riskkit import __version__
 from riskkit.bench.generator import generator_section
+from riskkit.bench.rejectinf import reject_inference_lines, reject_inference_section
 from riskkit.bench.sizes import FULL, QUICK, SEED, BenchSizes
 from riskkit.bench.sizes import best as _best
 from riskkit.core import features as F
@@ -53,7 +57,7 @@ from riskkit.scale.train import encode_partition
 from riskkit.synth import generate
 from riskkit.treeshap import FastTreeShap, interventional_benchmark, interventional_lines
 
-SECTIONS = ("shap", "generator", "lifecycle", "run", "interventional")
+SECTIONS = ("shap", "generator", "lifecycle", "run", "interventional", "reject_inference")
 # ----------------------------------------------------------------------------- shap
 def _split(rows: int) -> tuple[Any, Any, Any]:
 
@@ -269,7 +273,8 @@ def format_report(results: dict[str, Any]) -> str:
     lines = [head, f"{'section':<10} {'figure':<62} {'riskkit':>12} {'reference':>12}  ratio"]
     formatters = {"shap": _shap_lines, "generator": _generator_lines,
                   "lifecycle": _lifecycle_lines, "run": _run_lines,
-                  "interventional": interventional_lines}
+                  "interventional": interventional_lines,
+                  "reject_inference": reject_inference_lines}
     for name in [s for s in SECTIONS if s in results]:
         r = results[name]
         if r["status"] != "ok":
@@ -319,6 +324,7 @@ def run_bench(sizes: BenchSizes, sections: Sequence[str] = SECTIONS,
             sizes, quiet, results.get("generator", {}).get("generate_rows_per_s")),
         "run": lambda: run_section(sizes, quiet),
         "interventional": lambda: interventional_section(sizes, quiet),
+        "reject_inference": lambda: reject_inference_section(sizes, quiet),
     }
     disabled = logging.root.manager.disable
     logging.disable(max(disabled, logging.INFO))  # the sections' own progress logs: the

@@ -27,12 +27,14 @@ class BenchSizes:
     repeats: int = 1  # best of n timings
     backgrounds: tuple[int, ...] = (100, 1000)  # interventional: background rows
     interventional_shap_rows: int = 20  # rows shap's interventional explainer explains
+    reject_rows: int = 100_000  # reject inference: rows of configs/reject_inference.yaml
 
 
 QUICK = BenchSizes(train_rows=100_000, explain_rows=20_000, shap_rows=2_000,
                    settings=((15, 4), (31, 6), (63, 8)), scaling_rows=10_000,
                    scaling_shap_rows=1_000, generator_rows=1_000_000,
-                   lifecycle_borrowers=20_000, lifecycle_months=12, run_rows=5_000)
+                   lifecycle_borrowers=20_000, lifecycle_months=12, run_rows=5_000,
+                   reject_rows=20_000)
 FULL = BenchSizes(train_rows=200_000, explain_rows=40_000, shap_rows=4_000,
                   settings=((7, 3), (15, 4), (31, 6), (31, 8), (63, 8), (127, -1)),
                   scaling_rows=20_000, scaling_shap_rows=2_000, generator_rows=1_000_000,
