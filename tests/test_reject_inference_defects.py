@@ -19,8 +19,7 @@ import pytest
 
 import riskkit
 from riskkit.experiment import config as C
-from riskkit.rejectinf import METHODS, IncumbentSpec, accepted_sample, fit_method, run_studies
-from riskkit.rejectinf.study import section_model_params
+from riskkit.rejectinf import METHODS, IncumbentSpec, accepted_sample, fit_method
 
 WEAK = ("monthly_income", "income_volatility", "applications_90d", "overdue_count_24m",
         "max_dpd_24m", "debt_to_income", "credit_history_months")
@@ -55,7 +54,10 @@ def test_reweighting_weights_stand_for_the_rejects(sample, lgbm_base) -> None:
     w = np.concatenate([aug.train.weight, aug.valid.weight])
     n_ttd = len(sample.train.frame) + len(sample.valid.frame)
     # the accepted stand for every applicant: their weights add up to the whole door
-    assert w.sum() == pytest.approx(n_ttd, rel=1e-9)
+    # (exactly, unless a band's acceptance rate was floored)
+    if aug.info["floored_bands"] == 0:
+        assert w.sum() == pytest.approx(n_ttd, rel=1e-9)
+    assert w.sum() > 0.9 * n_ttd
     assert (w < 1.05).mean() < 0.5  # the old in-sample fit gave 95 % of them weight < 1.05
     oof = METHODS["reweighting_oof"](sample, lgbm_base, seed=3)
     assert oof.info["share_weight_below_1_05"] < 0.9 and oof.info["mean_weight"] > 1.2
@@ -90,6 +92,10 @@ def test_hard_cutoff_labels_the_rejects_at_their_expected_bad_rate(population, s
 
 
 def test_the_runs_models_and_features_sections_reach_the_fits(population) -> None:
+    # imported here so that, on the code before this change, only this test fails on it
+    from riskkit.rejectinf import run_studies
+    from riskkit.rejectinf.study import section_model_params
+
     features = ["monthly_income", "income_volatility", "overdue_count_24m", "max_dpd_24m",
                 "debt_to_income", "applications_90d", "occupation"]
     cfg = C.resolve({"features": features,

@@ -1,9 +1,12 @@
 """The helper learners reject inference needs beside the credit models, from scikit-learn.
 
 * :func:`acceptance_model` / :func:`acceptance_pipeline` -- p(accept | x) for reweighting
-  (fitted out of fold there: :mod:`riskkit.rejectinf.weighting`): histogram gradient boosting,
-  because the incumbent's acceptance is a step function of its score (a scorecard's
-  points are sums of bin steps), which trees fit and a linear model does not;
+  (fitted out of fold there: :mod:`riskkit.rejectinf.weighting`): an L2 logistic
+  regression, the propensity model of Crook & Banasik (2004). Not a flexible learner: the
+  incumbent's acceptance is a deterministic step function of its score, which gradient
+  boosting recovers even out of fold (p ~ 1 for almost every accepted applicant, weights
+  ~ 1), while the smooth logistic propensity gives the accepted near the cut-off, who
+  resemble the rejects, the weight of those they stand for;
 * :func:`weak_learner` -- the L1-penalised logistic regression self-learning labels
   rejects with (Kozodoi et al. use a weak, *different* learner so that the final model's
   own errors are not fed back into its training data);
@@ -24,7 +27,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -91,11 +93,10 @@ class FramePipeline:
 
 
 def acceptance_pipeline(seed: int) -> Pipeline:
-    """An unfitted p(accept | x) pipeline on model frames (:func:`model_frame`)."""
+    """An unfitted p(accept | x) pipeline on model frames (:func:`model_frame`): L2 logistic
+    regression on the design matrix (lbfgs: deterministic; ``seed`` kept for the signature)."""
     return Pipeline([("design", design_pipeline()),
-                     ("boost", HistGradientBoostingClassifier(
-                         max_iter=200, learning_rate=0.1, max_leaf_nodes=31,
-                         early_stopping=False, random_state=seed))])
+                     ("logit", LogisticRegression(C=1.0, solver="lbfgs", max_iter=2000))])
 
 
 def acceptance_model(frame: pd.DataFrame, accepted: np.ndarray, seed: int) -> FramePipeline:
@@ -108,7 +109,7 @@ def acceptance_model(frame: pd.DataFrame, accepted: np.ndarray, seed: int) -> Fr
     accepted : array of bool
         The incumbent's decisions.
     seed : int
-        The booster's random state (no early stopping, so no random validation split).
+        Kept for the signature (the fit is deterministic).
 
     Returns
     -------

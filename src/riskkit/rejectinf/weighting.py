@@ -12,7 +12,11 @@ The bands span the whole through-the-door range of the accepted-only model's sco
 (Siddiqi bands on "the score", and the incumbent's own score would not do: a
 deterministic cut-off on it leaves bands with rejects and no accepts at all, the
 no-overlap case in which reweighting cannot work). A band with fewer than
-``min_accepts`` accepted applicants is pooled with its safer neighbour.
+``min_accepts`` accepted applicants is pooled with its safer neighbour, and a band's
+acceptance rate is floored at ``min_probability`` (weights at most ``1 /
+min_probability``, as in the acceptance-model variant): the usual trimming of inverse
+probability weights (Cole & Hernan 2008, *Am. J. Epidemiology* 168), without which a
+riskiest band accepting one applicant in seventy lets a handful of rows steer the fit.
 
 The acceptance-model variant weights by ``1 / p(accept | x)`` with ``p`` predicted *out
 of fold*: an acceptance model fitted and evaluated on the same rows reproduces the
@@ -43,7 +47,8 @@ ACCEPTANCE_FOLDS = 5
 
 
 def band_weights(score: np.ndarray, accepted: np.ndarray, bands: int,
-                 min_accepts: int = 50) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 min_accepts: int = 50, min_probability: float = 0.0
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Siddiqi's band weights over the through-the-door applicants.
 
     Parameters
@@ -56,12 +61,15 @@ def band_weights(score: np.ndarray, accepted: np.ndarray, bands: int,
         Equal-count bands of ``score`` over all applicants.
     min_accepts : int
         A band with fewer accepted applicants is pooled with its safer neighbour.
+    min_probability : float
+        Floor of a band's acceptance rate (0: none).
 
     Returns
     -------
     weight : array
-        ``(accepted + rejected) / accepted`` of each applicant's (pooled) band; meaningful
-        for the accepted (the weights sum over them to the number of applicants).
+        ``(accepted + rejected) / accepted`` of each applicant's (pooled) band, at most
+        ``1 / min_probability``; meaningful for the accepted (without the floor the
+        weights sum over them to the number of applicants).
     band : array of int
         Each applicant's pooled band.
     rates : array
@@ -85,12 +93,13 @@ def band_weights(score: np.ndarray, accepted: np.ndarray, bands: int,
     total = np.bincount(pooled)
     acc = np.bincount(pooled[accepted], minlength=len(total))
     rate = acc / np.maximum(total, 1)
-    weight = np.where(acc[pooled] > 0, total[pooled] / np.maximum(acc[pooled], 1), 0.0)
+    floored = np.maximum(rate, min_probability)
+    weight = np.where(acc[pooled] > 0, 1.0 / np.maximum(floored[pooled], 1e-12), 0.0)
     return weight, pooled, rate
 
 
 def reweighting(sample: AcceptedSample, base: CreditModel, *, seed: int = 0, bands: int = 10,
-                min_accepts: int = 50) -> Augmented:
+                min_accepts: int = 50, min_probability: float = 0.05) -> Augmented:
     """Weight each accepted applicant by ``(accepted + rejected) / accepted`` of its score band.
 
     Bands: equal-count bands of the accepted-only model's PD over *all* applicants of the
@@ -99,10 +108,13 @@ def reweighting(sample: AcceptedSample, base: CreditModel, *, seed: int = 0, ban
     the band) and that every band has accepted applicants (overlap).
     """
     bands = check_bands("reweighting.bands", bands)
+    if not 0.0 <= min_probability < 1.0:
+        raise ConfigError(f"reject_inference.params.reweighting.min_probability must lie in "
+                          f"[0, 1), got {min_probability!r}")
     views = (sample.train, sample.valid)
     score = np.concatenate([base.predict_pd(v.frame) for v in views])
     accepted = np.concatenate([v.accepted for v in views])
-    weight, _, rate = band_weights(score, accepted, bands, min_accepts)
+    weight, _, rate = band_weights(score, accepted, bands, min_accepts, min_probability)
     n_train = len(sample.train.frame)
     sets = []
     for view, w in ((sample.train, weight[:n_train]), (sample.valid, weight[n_train:])):
@@ -111,6 +123,8 @@ def reweighting(sample: AcceptedSample, base: CreditModel, *, seed: int = 0, ban
     w_acc = weight[accepted]
     return Augmented(sets[0], sets[1], {
         "scheme": "score bands", "bands": len(rate), "band_acceptance_rates": rate.tolist(),
+        "min_probability": min_probability,
+        "floored_bands": int((rate < min_probability).sum()),
         "mean_weight": float(w_acc.mean()), "max_weight": float(w_acc.max()),
         "share_weight_below_1_05": float((w_acc < 1.05).mean())})
 
