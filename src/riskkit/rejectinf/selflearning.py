@@ -15,7 +15,10 @@ back into its data), and only the rejects it is most *confident* about are label
 2. **the confidence rule, fixed once** -- the first weak learner, fitted on the accepted,
    scores the eligible rejects, and sets the share of bads among the labels once:
    ``bad_share = theta *`` its mean PD over them (``theta`` is the papers' imbalance
-   parameter: a learner fitted on accepts understates rejects' risk);
+   parameter, which they tune: ``theta > 1`` says a learner fitted on accepts understates
+   rejects' risk. The default is 1: hard labels on the most confident rejects already
+   make the final model separate them sharply, and at ``theta = 2`` the rejects' predicted
+   bad rate came out at twice their true one);
 3. **rounds** -- refit the weak learner on the accepted plus the rejects labelled so far;
    draw ``sample_share`` of the still-unlabelled eligible rejects; label the most
    confident of the drawn by percentile: the ``label_share * bad_share`` highest-PD ones
@@ -44,7 +47,7 @@ from riskkit.rejectinf.learners import design_pipeline, model_frame, weak_learne
 from riskkit.rejectinf.sample import LenderView
 
 DEFAULTS: dict[str, Any] = {"rounds": 3, "sample_share": 0.8, "label_share": 0.3,
-                            "theta": 2.0, "filter_low": 0.02, "filter_high": 0.98, "C": 0.1}
+                            "theta": 1.0, "filter_low": 0.02, "filter_high": 0.98, "C": 0.1}
 
 
 def _settings(params: dict[str, Any]) -> dict[str, Any]:
