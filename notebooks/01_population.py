@@ -28,6 +28,8 @@
 rows = 20_000
 seed = 7
 run_dir = None
+world = "baseline"  # the shape of the truth when no run is given (a run brings its own)
+bad_rate = 0.04
 fig_dir = "_executed/figures/01_population"
 lang = "en"
 
@@ -37,9 +39,10 @@ from IPython.display import Markdown, display
 from riskkit.charts import export
 from riskkit.charts import population as pc
 from riskkit.reporting.notebooks import load_population, setup
+from riskkit.synth import World
 
 lang = setup(lang)
-pop = load_population(rows, seed, run_dir)
+pop = load_population(rows, seed, run_dir, world=None if run_dir else World(world, bad_rate))
 
 # %% [markdown]
 # ## Data card

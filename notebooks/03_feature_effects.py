@@ -50,18 +50,17 @@ import riskkit.experiment
 from riskkit import charts
 from riskkit import explain as X
 from riskkit.evaluate import effects
-from riskkit.experiment.splits import run_world
 from riskkit.reporting.notebooks import publisher, setup
 
 lang = setup(lang)
 run = riskkit.experiment.ensure_run(run_dir, rows=rows, seed=seed)
 show = publisher(run, fig_dir)  # source line, PNG/SVG/PDF into fig_dir, displayed
-display(Markdown(f"Data drawn in {run_world(run.config).label()}."))
+display(Markdown(f"Data drawn in {run.world.label()}."))
 
 
 # %%
 model = run.model(run.deployed_model_name)
-truth = effects.truth_for(run.config)  # the true risk function the run's data came from
+truth = run.world.truth()  # the true risk function the run's data came from
 test, valid = run.data("test"), run.data("valid")
 sample = min(1000, len(test))  # ICE rows: enough for a stable mean, few enough to draw
 contrib = effects.model_contributions(model, test)  # once, for every dependence chart

@@ -63,7 +63,7 @@ show = publisher(run, fig_dir)  # source line, PNG/SVG/PDF into fig_dir, display
 
 # %%
 model, policy = run.model(run.deployed_model_name), run.policy()
-truth = run.model("oracle").truth_  # the run's own true risk function
+truth = run.world.truth()  # the run's own true risk function
 test, valid = run.data("test"), run.data("valid")
 decisions = run.decisions()
 test_dec = decisions[decisions["split"] == "test"].reset_index(drop=True)
@@ -73,7 +73,8 @@ denied = np.flatnonzero(test_dec["decision"].to_numpy() == "denied")
 
 # %%
 picked = np.sort(np.random.default_rng(seed).choice(denied, min(examples, len(denied)), replace=False))
-applicants = {"Zhang San": persona("zhang_san"), "Li Si": persona("li_si")} | {
+applicants = {"Zhang San": persona("zhang_san", run.world),
+              "Li Si": persona("li_si", run.world)} | {
     f"Applicant {test.iloc[i][F.ID_COLUMN]}": test.iloc[[i]].reset_index(drop=True) for i in picked}
 display(Markdown(
     f"Deployed: **{run.deployed_model_name}**, PD cut-off **{policy.cutoff:.2%}**. Of "

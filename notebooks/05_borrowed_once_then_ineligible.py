@@ -77,7 +77,8 @@ def cause_label(name):
 
 # %%
 model, policy = run.model(run.deployed_model_name), run.policy()
-panel = simulate(borrowers, months, seed, model=model, policy=policy, downturn_from=downturn_from)
+panel = simulate(borrowers, months, seed, model=model, policy=policy, downturn_from=downturn_from,
+                 world=run.world)
 cohort = LA.borrowed_once_then_ineligible(panel)
 by_month = pd.DataFrame(panel.summary["by_month"]).set_index("month")
 display(Markdown(
@@ -150,7 +151,7 @@ display(Markdown(
 # %%
 valid = run.data("valid")
 reference = X.approved_reference(valid, policy.decide(valid, model.predict_pd(valid)))
-story = LA.storyline("zhang_san", months, model, policy, seed,
+story = LA.storyline("zhang_san", months, model, policy, seed, world=run.world,
                      cutoffs=panel.summary["cutoff_by_month"], reference=reference,
                      downturn_from=downturn_from, lang=text_lang)
 table = story.table.assign(changes=story.table["changes"].map("; ".join))
@@ -222,7 +223,8 @@ by_month[["downturn", "cutoff", "approval_rate", "observed_overdue_here", "expec
 # %%
 other = months // 2 if downturn_from is None else None
 contrast = LA.borrowed_once_then_ineligible(
-    simulate(borrowers, months, seed, model=model, policy=policy, downturn_from=other))
+    simulate(borrowers, months, seed, model=model, policy=policy, downturn_from=other,
+             world=run.world))
 label = {None: "no downturn"} | {m: f"downturn from month {m}" for m in (downturn_from, other)
                                  if m is not None}
 pd.DataFrame({label[m]: {"cohort": c.summary["count"], "one-time on-time borrowers":

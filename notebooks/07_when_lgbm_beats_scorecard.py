@@ -111,7 +111,7 @@ for constrained in (True, False):
     frame = run.data("test")
     grid_, ice, pdp = effects.partial_dependence(run.model("lgbm"), frame, feature, sample=300)
     _, _, true_pdp = effects.true_effect(frame, feature, grid_, sample=300,
-                                         truth=effects.truth_for(run.config))
+                                         truth=run.world.truth())
     show(charts.plot_pdp_ice(grid_, ice, pdp, true_pdp, feature=feature, lang=lang),
          f"pdp_{feature}_{'monotone' if constrained else 'free'}")
 

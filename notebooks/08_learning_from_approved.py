@@ -76,7 +76,8 @@ section = {
     "selection": ["mar", "mnar"],
     "peer": importlib.util.find_spec("rejectkit") is not None,  # the bench extra
 }
-studies = run_studies(run.data("train"), run.data("valid"), run.data("test"), section, seed)
+studies = run_studies(run.data("train"), run.data("valid"), run.data("test"), section, seed,
+                      world=run.world)
 study = studies["mar"]
 table = study.table()
 metrics = study.metrics()
@@ -152,9 +153,9 @@ for sel, s in studies.items():
 
 # %%
 n_loop = borrowers or max(1_000, rows // 4)
-loops = {NEVER: simulate_retraining(n_loop, months, seed, None)[1],
-         "accepted_only": simulate_retraining(n_loop, months, seed, retrain_every)[1],
-         loop_method: simulate_retraining(n_loop, months, seed, retrain_every, loop_method)[1]}
+loops = {name: simulate_retraining(n_loop, months, seed, every, method, world=run.world)[1]
+         for name, every, method in ((NEVER, None, None), ("accepted_only", retrain_every, None),
+                                     (loop_method, retrain_every, loop_method))}
 for name, fig in RF.loop_figures(loops).items():
     show(fig, name)
 

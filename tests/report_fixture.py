@@ -48,12 +48,42 @@ def _split(auc: float, ks: float, ece: float) -> dict[str, float]:
             "ece": ece}
 
 
+def _graded(basis: str, top3: float, n: int) -> dict[str, Any]:
+    """A ``like_for_like`` block as the reasons stage writes it."""
+    return {"background": basis, "background_rows": 1000, "top1": top3 - 0.1,
+            "top2": top3 - 0.05, "top3": top3, "top4": top3 + 0.01, "first_reason": top3 - 0.1,
+            "first_reason_in_true_top3": 0.93, "sign_agreement": 0.88,
+            "reasons_raise_true_risk": 0.97, "rank_correlation": 0.81, "mae_logit": 0.061,
+            "mae_pd": 0.0031, "reason_size_error_logit": 0.11, "reason_size_error_pd": 0.006,
+            "n_rows": n, "n_scored": n - 3}
+
+
 def _groups(levels: dict[str, float]) -> dict[str, dict[str, float]]:
     return {lvl: {"n": 200 + 10 * i, "approval_rate": rate, "bad_rate_approved": 0.015 + 0.002 * i,
                   "tpr_decline": 0.7 - 0.05 * i, "fpr_decline": 0.25 + 0.02 * i,
-                  "mean_pd": 0.04 + 0.004 * i, "mean_true_pd": 0.041 + 0.001 * i}
+                  "mean_pd": 0.04 + 0.004 * i, "mean_true_pd": 0.041 + 0.001 * i,
+                  "n_passers": 180 + 10 * i, "approval_rate_passers": min(1.0, rate + 0.1),
+                  "n_approved": round((200 + 10 * i) * rate), "mean_line": 9000.0 + 400 * i,
+                  "line_per_income": 1.2 - 0.05 * i}
             for i, (lvl, rate) in enumerate(levels.items())}
 
+
+def _ratio(ratio: float | None, low: float | None, high: float | None, status: str,
+           reason: str | None = None) -> dict[str, Any]:
+    return {"ratio": ratio, "low": low, "high": high, "status": status, "reason": reason,
+            "lowest": None, "highest": None, "left_out": [], "interval": "bca"}
+
+
+IMPACT: dict[str, Any] = {
+    "gender": {"policy": _ratio(0.70 / 0.73, 0.91, 0.99, "not flagged"),
+               "passers": _ratio(0.97, 0.93, 1.0, "not flagged")},
+    "age_band": {"policy": _ratio(0.48 / 0.76, 0.55, 0.72, "flagged"),
+                 "passers": _ratio(0.93, 0.85, 0.99, "not flagged")},
+    "occupation": {"policy": _ratio(0.41 / 0.86, 0.40, 0.56, "flagged"),
+                   "passers": _ratio(0.50, 0.42, 0.58, "flagged")},
+    "city_tier": {"policy": _ratio(0.57 / 0.75, 0.66, 0.86, "not flagged"),
+                  "passers": _ratio(None, None, None, "not measured", "too_few_groups")},
+}
 
 FAIRNESS: dict[str, Any] = {
     "model": "lgbm", "attributes": ["gender", "age_band", "occupation", "city_tier"],
@@ -61,13 +91,18 @@ FAIRNESS: dict[str, Any] = {
         "groups": {"gender": _groups({"female": 0.73, "male": 0.70}),
                    "age_band": _groups({"18-24": 0.48, "25-34": 0.74, "35-44": 0.76, "45-55": 0.72}),
                    "occupation": _groups({"state_owned": 0.86, "freelancer": 0.55, "student": 0.41}),
-                   "city_tier": _groups({"1": 0.75, "2": 0.72, "3": 0.69})},
-        "adverse_impact_ratio": {"gender": 0.70 / 0.73, "age_band": 0.48 / 0.76,
-                                 "occupation": 0.41 / 0.86, "city_tier": 0.69 / 0.75},
+                   "city_tier": _groups({"1": 0.75, "2": 0.72, "3": 0.57})},
+        "adverse_impact_ratio": {a: r["policy"]["ratio"] for a, r in IMPACT.items()},
         "four_fifths_flag": {"gender": False, "age_band": True, "occupation": True,
                              "city_tier": False},
+        "adverse_impact": copy.deepcopy(IMPACT),
+        "line_ratio": {"gender": 1.15 / 1.2, "age_band": 1.05 / 1.2, "occupation": 1.1 / 1.2,
+                       "city_tier": 1.1 / 1.2},
         "knockout_share": {"age_below_minimum": 0.104, "age_above_maximum": 0.042,
-                           "currently_overdue": 0.031}} for split in ("test", "oot")},
+                           "currently_overdue": 0.031},
+        "interval": {"method": "bca", "level": 0.95, "replicates": 2000, "stratified_by": "group",
+                     "seed": [7, 0], "min_group": 30, "source": "Efron & Tibshirani (1993)"}}
+        for split in ("test", "oot")},
 }
 
 REJECT_INFERENCE: dict[str, Any] = {"methods": {
@@ -113,7 +148,25 @@ METRICS: dict[str, Any] = {
                          "interventional": {"fidelity_top3": 0.7412, "rank_correlation": 0.8231,
                                             "null_attribution_share": 0.0009,
                                             "additivity_max_err": 4.44e-15,
-                                            "background_rows": 1000}}},
+                                            "background_rows": 1000},
+                         # like for like on its own denials, and stability (issue 27)
+                         "letter_unit": "group", "letter_fidelity_top3": 0.9012,
+                         "like_for_like": _graded("approved", 0.7841, 1146),
+                         "like_for_like_groups": _graded("approved", 0.9012, 1146),
+                         "stability": {
+                             "background_redraw": {"same_top3": 0.9512, "same_first": 0.9811,
+                                                   "same_top3_groups": 0.9733,
+                                                   "same_first_groups": 0.9902, "n_rows": 1146},
+                             "retrain": {"seeds": [8], "same_top3": 0.8815, "same_first": 0.9512,
+                                         "same_top3_groups": 0.9301,
+                                         "same_first_groups": 0.9744, "n_rows": 1146,
+                                         "per_seed": []}}},
+                "scorecard": {"fidelity_top3": 0.7001, "additivity_max_err": 2.2e-15,
+                              "null_attribution_share": 0.002, "rank_correlation": 0.77,
+                              "n_denied": 1150, "letter_unit": "group",
+                              "letter_fidelity_top3": 0.7712,
+                              "like_for_like": _graded("best bin", 0.6421, 1150),
+                              "like_for_like_groups": _graded("best bin", 0.7712, 1150)}},
     "fairness": FAIRNESS,
     "reject_inference": REJECT_INFERENCE,
     "latency": {"p50_ms": 1.25, "p99_ms": 7.5},  # a section the report does not know yet

@@ -67,7 +67,7 @@ from riskkit.charts.population import plot_bad_rate_by_segment
 from riskkit.reporting.notebooks import load_population, setup
 
 setup(lang)
-plot_bad_rate_by_segment(load_population(rows, seed), "occupation")
+plot_bad_rate_by_segment(load_population(rows, seed, world=World("baseline", 0.04)), "occupation")
 '''
 
 

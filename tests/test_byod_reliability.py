@@ -257,13 +257,13 @@ def test_recourse_searches_a_users_own_features_from_their_registry_entries() ->
     model = _Model()
     model.registry_ = Registry([_entry("x_data", "actionable", "increasing"),
                                 _entry("fixed", "immutable", "none")])
-    found = recourse(model, policy, row)
+    found = recourse(model, policy, row, truth=None)
     assert found.found and found.verified
     assert [c["feature"] for c in found.changes] == ["x_data"] and found.changes[0]["to"] == 2
     assert found.not_searched == {"fixed": "cannot be changed"}
     model.registry_ = Registry([_entry("x_data", "immutable", "increasing"),
                                 _entry("fixed", "actionable", "none")])
-    stuck = recourse(model, policy, row)
+    stuck = recourse(model, policy, row, truth=None)
     assert not stuck.found
     assert stuck.reason.startswith("nothing was searched")
     assert "x_data (cannot be changed)" in stuck.reason

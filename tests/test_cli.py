@@ -87,9 +87,11 @@ def test_generate_refuses_a_population_that_cannot_fit(tmp_path, capsys):
 
 def test_size_estimate_scales_one_measured_block(tmp_path):
     from riskkit.core.errors import ConfigError
+    from riskkit.synth import World
     from riskkit.synth.store import check_room, size_estimate
 
-    small, mid, big = size_estimate(1000), size_estimate(10**6), size_estimate(10**9)
+    world = World("baseline", 0.04)
+    small, mid, big = (size_estimate(n, 7, world) for n in (1000, 10**6, 10**9))
     assert 20 < small["disk_bytes"] / 1000 < 2000  # tens to hundreds of bytes per row
     assert big["disk_bytes"] / 10**9 == pytest.approx(mid["disk_bytes"] / 10**6)
     assert big["memory_bytes"] > 10**10  # the data card's AUC keeps 5 bytes a row at least

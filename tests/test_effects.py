@@ -9,12 +9,18 @@ from matplotlib.figure import Figure
 
 from riskkit import charts
 from riskkit.core import features as F
+from riskkit.core.errors import ConfigError
 from riskkit.evaluate import effects
+from riskkit.experiment import config as C
+from riskkit.experiment.splits import run_world
 from riskkit.models import LGBMModel, OracleModel
 from riskkit.policy import Policy, drift
+from riskkit.synth import World
 
 NOTEBOOK_FEATURES = ["income_volatility", "applications_30d", "applications_90d", "loans_12m",
                      "active_platforms", "overdue_count_24m", "max_dpd_24m"]
+
+BASELINE = World("baseline", 0.04)  # the world these tests draw from
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +32,7 @@ def splits(population: pd.DataFrame) -> dict[str, pd.DataFrame]:
 @pytest.fixture(scope="module")
 def oracle(splits) -> OracleModel:
     tr = splits["train"]
-    return OracleModel().fit(tr, tr[F.TARGET])
+    return OracleModel(world=BASELINE).fit(tr, tr[F.TARGET])
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +71,8 @@ def test_grids_follow_the_feature_kind(population):
 def test_the_oracles_partial_dependence_is_the_true_effect(oracle, splits, feature, output):
     test = splits["test"]
     grid, ice, pdp = effects.partial_dependence(oracle, test, feature, sample=300, output=output)
-    grid_t, ice_t, pdp_t = effects.true_effect(test, feature, grid, sample=300, output=output)
+    grid_t, ice_t, pdp_t = effects.true_effect(test, feature, grid, sample=300, output=output,
+                                                 truth=BASELINE.truth())
     assert list(grid) == list(grid_t)
     np.testing.assert_allclose(ice, ice_t, rtol=0, atol=1e-12)
     np.testing.assert_allclose(pdp, pdp_t, rtol=0, atol=1e-12)
@@ -121,23 +128,24 @@ def test_monotonicity_violations_are_detected(splits):
 
 def test_interaction_truth_is_steeper_in_volatile_industries(oracle, splits):
     table = effects.interaction(oracle, splits["test"], sample=200, n_grid=8,
-                                levels=["state_owned", "freelancer"])
+                                levels=["state_owned", "freelancer"], truth=oracle.truth_)
     np.testing.assert_allclose(table["model"], table["truth"], atol=1e-12)
     rise = table.groupby("occupation")["truth"].agg(lambda s: s.iloc[-1] - s.iloc[0])
     assert rise["freelancer"] > rise["state_owned"] > 0
     assert set(table.columns) == {"occupation", "income_volatility", "model", "truth"}
 
 
-def test_truth_for_a_run_config_is_the_oracles_truth(oracle):
-    config = {"data": {"bad_rate": 0.04, "scenario": "baseline"}}
-    assert effects.truth_for(config) == oracle.truth_
-    downturn = effects.truth_for({"data": {"bad_rate": 0.04, "scenario": "downturn"}})
+def test_a_run_config_s_world_truth_is_the_oracles_truth(oracle):
+    config = C.resolve({"data": {"bad_rate": 0.04, "scenario": "baseline"}})
+    assert run_world(config).truth() == oracle.truth_
+    downturn = run_world(C.resolve({"data": {"bad_rate": 0.04, "scenario": "downturn"}})).truth()
     assert downturn.macro_logit > 0 and downturn.intercept == oracle.truth_.intercept
 
 
 def test_effect_summary_and_oracle_gap(oracle, lgbm, splits):
     test = splits["test"]
-    summary = effects.effect_summary(oracle, test, ["income_volatility", "max_dpd_24m"], sample=200)
+    summary = effects.effect_summary(oracle, test, ["income_volatility", "max_dpd_24m"], sample=200,
+                                     truth=oracle.truth_)
     assert (summary["rmse_vs_truth"] < 1e-12).all() and (summary["true_effect"] > 0).all()
     assert (summary["monotonicity_violations"] == 0).all()
     gap = effects.oracle_gap({"oracle": oracle, "lgbm": lgbm}, test, approval_rate=0.75)
@@ -154,10 +162,13 @@ def test_dependence_pairs_model_and_true_contributions(lgbm, splits):
     assert list(dep.columns) == ["value", "model", "truth"] and len(dep) == 500
     np.testing.assert_allclose(dep["truth"], test[F.contrib_column("active_platforms")])
     np.testing.assert_allclose(dep["model"], lgbm.contributions(test)["active_platforms"])
-    # without the true_contrib__ columns the truth is recomputed, exactly
+    # without the true_contrib__ columns the frame's world's truth recomputes them, exactly;
+    # without that truth there is nothing to recompute them from
     bare = test.drop(columns=[c for c in test.columns if c.startswith(F.CONTRIB_PREFIX)])
-    np.testing.assert_allclose(effects.dependence(lgbm, bare, "active_platforms")["truth"],
-                               dep["truth"], atol=1e-12)
+    again = effects.dependence(lgbm, bare, "active_platforms", truth=BASELINE.truth())
+    np.testing.assert_allclose(again["truth"], dep["truth"], atol=1e-12)
+    with pytest.raises(ConfigError, match="needs the frame's truth"):
+        effects.dependence(lgbm, bare, "active_platforms")
 
 
 # ----------------------------------------------------------------------------- approvals
@@ -195,7 +206,7 @@ def test_effect_charts_return_figures(oracle, lgbm, policy, splits):
     table = effects.approval_by_feature(test, dec, "loans_12m", reference=dec)
     fig = charts.plot_approval_by_feature(table, "loans_12m")
     assert isinstance(fig, Figure) and fig.axes[0].get_title()
-    inter = effects.interaction(oracle, test, sample=50, n_grid=5)
+    inter = effects.interaction(oracle, test, sample=50, n_grid=5, truth=oracle.truth_)
     fig = charts.plot_interaction(inter)
     assert isinstance(fig, Figure) and len(fig.axes[0].get_lines()) == 2 * len(F.OCCUPATIONS)
 
@@ -204,7 +215,7 @@ def test_effect_charts_return_figures(oracle, lgbm, policy, splits):
 @pytest.fixture(scope="module")
 def downturn() -> pd.DataFrame:
     cfg = {"seed": 11, "data": {"rows": 20_000, "bad_rate": 0.04, "split": {"test": 0.2}}}
-    return drift.downturn_cohort(cfg)
+    return drift.downturn_cohort(BASELINE, cfg["seed"], 4000)
 
 
 def test_downturn_cohort_is_riskier_and_its_own(downturn, population):

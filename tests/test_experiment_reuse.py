@@ -12,7 +12,7 @@ import pytest
 from riskkit.core import features as F
 from riskkit.experiment import config as C
 from riskkit.experiment import ensure, runner
-from riskkit.experiment.splits import population_splits
+from riskkit.experiment.splits import population_splits, run_world
 from riskkit.experiment.stages import decide_all, evaluate_all
 from riskkit.models import OracleModel
 
@@ -23,7 +23,7 @@ def test_the_oracle_of_a_downturn_cohort_carries_the_downturn_shift() -> None:
                      "models": {"scorecard": {"enabled": False}, "lgbm": {"enabled": False}},
                      "policy": {"model": "oracle"}})
     splits = population_splits(cfg)
-    oracle = OracleModel(bad_rate=cfg["data"]["bad_rate"], scenario="baseline")
+    oracle = OracleModel(world=run_world(cfg))
     models = {"oracle": oracle.fit(splits["train"], splits["train"][F.TARGET])}
     _, decisions = decide_all(cfg, models, splits)
     oot = decisions[decisions["split"] == "oot"]
@@ -35,7 +35,8 @@ def test_the_oracle_of_a_downturn_cohort_carries_the_downturn_shift() -> None:
     metrics, _ = evaluate_all(cfg, models, splits)
     oot_metrics = metrics["models"]["oracle"]["oot"]
     assert abs(oot_metrics["ece"]) < 0.02  # calibrated on the cohort it describes
-    assert models["oracle"].scenario == "baseline"  # the fitted oracle itself is unchanged
+    assert models["oracle"].month == 0  # the fitted oracle itself is unchanged
+    assert models["oracle"].truth_.macro_logit == 0.0
 
 
 @pytest.fixture(scope="module")

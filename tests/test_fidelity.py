@@ -13,10 +13,13 @@ from riskkit.core import features as F
 from riskkit.explain import contributions, explain_metrics, fidelity, null_features
 from riskkit.models import make_model
 from riskkit.policy import Policy
+from riskkit.synth import World
 
 ROWS = 30_000
 METRIC_KEYS = {"fidelity_top3", "additivity_max_err", "null_attribution_share",
                "rank_correlation", "n_denied"}
+
+BASELINE = World("baseline", 0.04)  # the world these tests draw from
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +28,7 @@ def world() -> dict[str, object]:
     a, b = int(0.6 * ROWS), int(0.8 * ROWS)
     train, valid, test = frame.iloc[:a], frame.iloc[a:b], frame.iloc[b:]
     # a quicker LightGBM than the default (fewer, larger steps)
-    params = {"lgbm": {"params": {"learning_rate": 0.1}}}
+    params = {"lgbm": {"params": {"learning_rate": 0.1}}, "oracle": {"world": BASELINE}}
     models = {name: make_model(name, **params.get(name, {})).fit(
         train, train[F.TARGET], X_valid=valid, y_valid=valid[F.TARGET]) for name in ("lgbm", "scorecard", "oracle")}
     decisions = {}

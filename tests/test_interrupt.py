@@ -20,6 +20,9 @@ import pytest
 from riskkit.core.errors import RunError
 from riskkit.experiment import INCOMPLETE_PREFIX
 from riskkit.experiment.runfolder import MANIFEST, load_run
+from riskkit.synth import World
+
+BASELINE = World("baseline", 0.04)  # the world these tests draw from
 
 
 def _default_signals() -> None:
@@ -148,7 +151,8 @@ def test_generate_converts_blocks_to_arrow_off_the_main_thread(tmp_path: Path,
         return pa.Table.from_pandas(*args, **kwargs)
 
     monkeypatch.setattr(store, "pa", SimpleNamespace(Table=SimpleNamespace(from_pandas=from_pandas)))
-    store.write_population(tmp_path / "pop", rows=70_000, seed=1, quiet=True)
+    store.write_population(tmp_path / "pop", rows=70_000, seed=1, world=BASELINE,
+                           quiet=True)
     assert threads == [False, False]  # two blocks, both converted on the writer thread
 
 

@@ -19,21 +19,24 @@ from riskkit.lifecycle.benchmark import benchmark_lifecycle
 from riskkit.lifecycle.state import income_history, init_state, roll_month, slot, state_frame
 from riskkit.models import make_model
 from riskkit.policy import Policy
+from riskkit.synth import World
 
 BORROWERS, MONTHS, SEED = 3_000, 12, 5
+
+BASELINE = World("baseline", 0.04)  # the world these tests draw from
 
 
 @pytest.fixture(scope="module")
 def lender():
     """The oracle with a fitted default policy: no training, so the tests stay fast."""
     pop = riskkit.generate(10_000, seed=101)
-    model = make_model("oracle").fit(pop, pop[F.TARGET])
+    model = make_model("oracle", world=BASELINE).fit(pop, pop[F.TARGET])
     return model, Policy.from_config({}).fit(pop, model.predict_pd(pop), pop[F.TARGET])
 
 
 @pytest.fixture(scope="module")
 def panel(lender):
-    return L.simulate(BORROWERS, MONTHS, SEED, *lender, downturn_from=6)
+    return L.simulate(BORROWERS, MONTHS, SEED, *lender, downturn_from=6, world=BASELINE)
 
 
 def mat(panel, column):
@@ -58,10 +61,10 @@ def test_compact_dtypes(panel):
 
 
 def test_same_seed_same_panel_other_seed_other_panel(panel, lender):
-    again = L.simulate(BORROWERS, MONTHS, SEED, *lender, downturn_from=6)
+    again = L.simulate(BORROWERS, MONTHS, SEED, *lender, downturn_from=6, world=BASELINE)
     pd.testing.assert_frame_equal(panel.frame, again.frame)
     assert panel.summary == again.summary
-    other = L.simulate(BORROWERS, MONTHS, SEED + 1, *lender, downturn_from=6)
+    other = L.simulate(BORROWERS, MONTHS, SEED + 1, *lender, downturn_from=6, world=BASELINE)
     assert not panel.frame["drawn"].equals(other.frame["drawn"])
 
 
@@ -244,7 +247,7 @@ def test_lender_tightens_on_significant_excess_and_relaxes_without_it(lender):
 
 
 def test_lender_tightens_in_a_downturn(lender):
-    run = L.simulate(20_000, 9, 8, *lender, downturn_from=2)
+    run = L.simulate(20_000, 9, 8, *lender, downturn_from=2, world=BASELINE)
     cut = run.summary["cutoff_by_month"]
     assert cut[:3] == [run.summary["base_cutoff"]] * 3
     assert cut[-1] < run.summary["base_cutoff"]
@@ -253,12 +256,14 @@ def test_lender_tightens_in_a_downturn(lender):
 
 
 def test_fixed_lender_never_moves(lender):
-    fixed = L.simulate(1_000, 6, 2, *lender, downturn_from=1, cutoff_rule="fixed")
+    fixed = L.simulate(1_000, 6, 2, *lender, downturn_from=1, cutoff_rule="fixed",
+                       world=BASELINE)
     assert len(set(fixed.summary["cutoff_by_month"])) == 1
 
 
 def test_bad_rate_rule_keeps_the_cutoff_at_or_below_the_policy(lender):
-    run = L.simulate(1_000, 6, 2, *lender, downturn_from=1, cutoff_rule="bad_rate")
+    run = L.simulate(1_000, 6, 2, *lender, downturn_from=1, cutoff_rule="bad_rate",
+                     world=BASELINE)
     assert max(run.summary["cutoff_by_month"]) <= run.summary["base_cutoff"] + 1e-12
 
 
@@ -268,12 +273,20 @@ def test_bad_rate_rule_keeps_the_cutoff_at_or_below_the_policy(lender):
 def test_bad_arguments_are_config_errors(kwargs, lender):
     args = {"borrowers": 100, "months": 2, "seed": 1, **kwargs}
     with pytest.raises(ConfigError):
-        L.simulate(args.pop("borrowers"), args.pop("months"), args.pop("seed"), *lender, **args)
+        L.simulate(args.pop("borrowers"), args.pop("months"), args.pop("seed"), *lender,
+                   world=BASELINE, **args)
 
 
 def test_model_without_policy_is_refused(lender):
     with pytest.raises(ConfigError):
-        L.simulate(100, 2, 1, model=lender[0])
+        L.simulate(100, 2, 1, model=lender[0], world=BASELINE)
+
+
+def test_a_simulation_needs_its_world(lender):
+    with pytest.raises(TypeError):
+        L.simulate(100, 2, 1, *lender)  # type: ignore[call-arg]
+    with pytest.raises(ConfigError, match="needs the World"):
+        L.simulate(100, 2, 1, *lender, world="baseline")
 
 
 def test_simulate_from_run_uses_the_runs_deployed_lender(lender):
@@ -288,8 +301,10 @@ def test_simulate_from_run_uses_the_runs_deployed_lender(lender):
             return lender[1]
 
         deployed_model_name = "scorecard"
+        world = World("interacting", 0.08)
 
     panel = L.simulate_from_run(FakeRun(), 200, 2, 4)
+    assert panel.summary["world"] == FakeRun.world.to_dict()
     assert calls == ["scorecard"] and len(panel.frame) == 400
     assert panel.model is lender[0]
 
@@ -305,8 +320,8 @@ def test_write_and_read_back(panel, tmp_path):
 
 
 def test_benchmark_reports_speed_and_memory(monkeypatch, lender):
-    monkeypatch.setattr(L, "default_lender", lambda seed: lender)
-    result = benchmark_lifecycle(borrowers=500, months=3)
+    monkeypatch.setattr(L, "default_lender", lambda world, seed: lender)
+    result = benchmark_lifecycle(BASELINE, borrowers=500, months=3)
     assert result["borrower_months_per_s"] > 0 and result["seconds"] > 0
     assert result["peak_rss_mb"] >= result["added_rss_mb"] >= 0
     assert result["panel_mb"] > 0

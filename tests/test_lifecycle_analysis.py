@@ -20,6 +20,7 @@ from riskkit.lifecycle import simulation as L
 from riskkit.lifecycle.story import before_story
 from riskkit.models import make_model
 from riskkit.policy import Policy
+from riskkit.synth import World
 
 #: A young internet worker with a volatile income and little history, written out here so
 #: the storyline is tested without riskkit.synth.personas.
@@ -32,6 +33,8 @@ APPLICANT: dict[str, object] = {
     "credit_utilization": 0.55, "deposit_assets": 3_000.0, "has_housing_fund": 0,
     "requested_amount": 3_000.0, "loan_purpose": "consumption",
 }
+
+BASELINE = World("baseline", 0.04)  # the world these tests draw from
 
 
 def applicant_row(**changes: object) -> pd.DataFrame:
@@ -54,13 +57,13 @@ def no_open_figures():
 def lender():
     """The oracle with a fitted default policy: true risk, no training time."""
     pop = riskkit.generate(10_000, seed=101)
-    model = make_model("oracle").fit(pop, pop[F.TARGET])
+    model = make_model("oracle", world=BASELINE).fit(pop, pop[F.TARGET])
     return model, Policy.from_config({}).fit(pop, model.predict_pd(pop), pop[F.TARGET])
 
 
 @pytest.fixture(scope="module")
 def panel(lender):
-    return L.simulate(4_000, 12, 7, *lender)
+    return L.simulate(4_000, 12, 7, *lender, world=BASELINE)
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +161,7 @@ def test_an_unrepaid_or_repeated_borrower_is_not_in_the_cohort(panel, lender):
 
 # ----------------------------------------------------------------------------- storyline
 def test_storyline_borrow_once_repay_then_line_goes_to_zero(lender):
-    story = LA.storyline(applicant_row(), 6, *lender, seed=0)
+    story = LA.storyline(applicant_row(), 6, *lender, seed=0, world=BASELINE)
     table = story.table
     assert len(table) == 6
     first = story.borrowed_month
@@ -179,10 +182,10 @@ def test_storyline_borrow_once_repay_then_line_goes_to_zero(lender):
 
 
 def test_storyline_is_deterministic_and_uses_the_given_cutoffs(lender):
-    one = LA.storyline(applicant_row(), 4, *lender, seed=3)
-    two = LA.storyline(applicant_row(), 4, *lender, seed=3)
+    one = LA.storyline(applicant_row(), 4, *lender, seed=3, world=BASELINE)
+    two = LA.storyline(applicant_row(), 4, *lender, seed=3, world=BASELINE)
     pd.testing.assert_frame_equal(one.table, two.table)
-    strict = LA.storyline(applicant_row(), 4, *lender, seed=3, cutoffs=[0.001] * 4)
+    strict = LA.storyline(applicant_row(), 4, *lender, seed=3, cutoffs=[0.001] * 4, world=BASELINE)
     assert (strict.table["credit_line"] == 0).all() and strict.borrowed_month is None
 
 
@@ -194,14 +197,14 @@ def test_storyline_starts_before_the_story():
 
 def test_storyline_refuses_bad_rows(lender):
     with pytest.raises(DataError):
-        LA.storyline(pd.concat([applicant_row(), applicant_row()]), 4, *lender)
+        LA.storyline(pd.concat([applicant_row(), applicant_row()]), 4, *lender, world=BASELINE)
     with pytest.raises(DataError):
-        LA.storyline(applicant_row().drop(columns=["loans_12m"]), 4, *lender)
+        LA.storyline(applicant_row().drop(columns=["loans_12m"]), 4, *lender, world=BASELINE)
 
 
 def test_zhang_san_persona_storyline(lender):
     pytest.importorskip("riskkit.synth.personas")
-    story = LA.storyline("zhang_san", 6, *lender, seed=0)
+    story = LA.storyline("zhang_san", 6, *lender, seed=0, world=BASELINE)
     assert story.persona == "zhang_san"
     assert story.borrowed_month is not None and story.lost_line_month is not None
 
@@ -211,11 +214,12 @@ def test_an_unknown_persona_is_an_error_never_another_borrowers_story(tmp_path, 
     """`persona="wang_wu"` used to tell the first cohort member's story under that name."""
     with pytest.raises(ConfigError, match="unknown persona 'wang_wu'; known personas: "
                                           "zhang_san, li_si"):
-        LA.storyline("wang_wu", 4, *lender)
-    monkeypatch.setattr(L, "default_lender", lambda seed, rows=50_000: lender)
+        LA.storyline("wang_wu", 4, *lender, world=BASELINE)
+    monkeypatch.setattr(L, "default_lender", lambda world, seed, rows=50_000: lender)
     out = tmp_path / "sim"
     with pytest.raises(ConfigError, match="known personas: zhang_san, li_si"):
-        LA.run_simulation(out, 300, 3, 3, quiet=True, persona="wang_wu")
+        LA.run_simulation(out, 300, 3, 3, quiet=True, persona="wang_wu",
+                          world=BASELINE)
     assert not out.exists()  # refused before the simulation ran
 
 
@@ -239,7 +243,7 @@ def test_selection_bias_from_a_panel(panel):
 
 # ----------------------------------------------------------------------------- charts + files
 def test_figures(panel, cohort, lender):
-    story = LA.storyline(applicant_row(), 5, *lender)
+    story = LA.storyline(applicant_row(), 5, *lender, world=BASELINE)
     summary = {**panel.summary, "borrowed_once_then_ineligible": cohort.summary,
                "cohort_flow": cohort.flow, "downturn_from": 4}
     figures = LA.lifecycle_figures(panel, summary, story)
@@ -252,9 +256,10 @@ def test_figures(panel, cohort, lender):
 
 
 def test_run_simulation_writes_everything(tmp_path, monkeypatch, lender):
-    monkeypatch.setattr(L, "default_lender", lambda seed, rows=50_000: lender)
+    monkeypatch.setattr(L, "default_lender", lambda world, seed, rows=50_000: lender)
     out = tmp_path / "sim"
-    summary = LA.run_simulation(out, 3_000, 8, 3, downturn_from=4, quiet=True)
+    summary = LA.run_simulation(out, 3_000, 8, 3, downturn_from=4, quiet=True,
+                                world=BASELINE)
     assert (out / "panel.parquet").is_file() and (out / "summary.json").is_file()
     assert (out / LA.COHORT_FILE).is_file()
     for name in ("persona_credit_line", "cohort_flow", "approval_and_cutoff"):

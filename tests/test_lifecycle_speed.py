@@ -16,11 +16,14 @@ from riskkit.lifecycle import analysis as A
 from riskkit.lifecycle import lender as LL
 from riskkit.lifecycle import simulation as L
 from riskkit.models._forest import flatten, predict_raw
+from riskkit.synth import World
 from riskkit.synth import truth as T
 
 #: ``content_hash`` of the panel below, computed with the code of commit dcff3fd (before the
 #: numba predictor, on LightGBM's own predict): a change of any value, dtype or column fails.
 PINNED_PANEL = "7a18abe5b1a1d3c21f4fe8a144ef58bccac095895f18b6cd1db83a10b364acf4"
+
+BASELINE = World("baseline", 0.04)  # the world these tests draw from
 
 
 def content_hash(frame: pd.DataFrame) -> str:
@@ -40,7 +43,7 @@ def content_hash(frame: pd.DataFrame) -> str:
 
 @pytest.fixture(scope="module")
 def lender():
-    return L.default_lender(11, rows=6_000)
+    return L.default_lender(BASELINE, 11, rows=6_000)
 
 
 @pytest.fixture(scope="module")
@@ -103,14 +106,14 @@ def test_forest_declines_trees_it_cannot_evaluate(booster):
 
 def test_lgbm_model_scores_as_lightgbm_does(lender):
     model, _ = lender
-    frame = L.generate(3_000, seed=12)
+    frame = BASELINE.generate(3_000, 12)
     raw = model.booster_.predict(model._matrix(model._prepare(frame)), raw_score=True)
     assert model._forest is not None
     assert np.array_equal(model.predict_logit(frame), model.calibration_.apply(raw))
 
 
 def test_panel_is_the_one_the_code_gave_before_it_was_made_fast(lender):
-    panel = L.simulate(2_000, 6, 11, *lender, downturn_from=3)
+    panel = L.simulate(2_000, 6, 11, *lender, downturn_from=3, world=BASELINE)
     assert content_hash(panel.frame) == PINNED_PANEL
 
 
@@ -123,7 +126,7 @@ def test_panel_bytes_do_not_depend_on_the_thread_count(lender, tmp_path):
     try:
         for k in (1, threads):
             numba.set_num_threads(k)
-            panel = L.simulate(2_000, 4, 13, *lender)
+            panel = L.simulate(2_000, 4, 13, *lender, world=BASELINE)
             files.append(panel.write_frame(tmp_path / f"threads{k}").read_bytes())
     finally:
         numba.set_num_threads(before)
@@ -135,8 +138,8 @@ def test_run_simulation_streams_the_panel_write_frame_writes(lender, tmp_path, m
     and the selection-bias models fitted from month 0 alone give the same table."""
     monkeypatch.setattr(A, "simulate", lambda *a, **k: L.simulate(*a, **{**k, "model": lender[0],
                                                                         "policy": lender[1]}))
-    summary = A.run_simulation(tmp_path / "run", 1_500, 5, 11, quiet=True)
-    panel = L.simulate(1_500, 5, 11, *lender)
+    summary = A.run_simulation(tmp_path / "run", 1_500, 5, 11, quiet=True, world=BASELINE)
+    panel = L.simulate(1_500, 5, 11, *lender, world=BASELINE)
     written = panel.write_frame(tmp_path / "direct")
     assert (tmp_path / "run" / L.PANEL_FILE).read_bytes() == written.read_bytes()
     expected = A.selection_bias_experiment(panel, seed=11).reset_index().to_dict(orient="records")
@@ -150,41 +153,45 @@ def test_a_lender_started_early_is_the_lender_fitted_directly(monkeypatch) -> No
     fits on a thread; ``default_lender`` then returns that fit, the same trees and cut-off a
     direct fit gives; a failed fit leaves the cache so that a retry fits anew."""
     monkeypatch.setattr(LL, "_LENDERS", {})
-    LL.start_default_lender(13, rows=4_000)
-    early_model, early_policy = LL.default_lender(13, rows=4_000)
-    assert LL.default_lender(13, rows=4_000)[0] is early_model  # cached, not refitted
+    LL.start_default_lender(BASELINE, 13, rows=4_000)
+    early_model, early_policy = LL.default_lender(BASELINE, 13, rows=4_000)
+    assert LL.default_lender(BASELINE, 13, rows=4_000)[0] is early_model  # cached, not refitted
     monkeypatch.setattr(LL, "_LENDERS", {})
-    model, policy = LL.default_lender(13, rows=4_000)
+    model, policy = LL.default_lender(BASELINE, 13, rows=4_000)
     assert early_model.booster_.model_to_string() == model.booster_.model_to_string()
     assert early_policy.cutoff == policy.cutoff
 
-    def broken(population, seed, model):
+    def broken(population, seed, model, world):
         raise RuntimeError("no fit")
 
     monkeypatch.setattr(LL, "_fit_lender", broken)
-    LL.start_default_lender(14, rows=4_000)
+    LL.start_default_lender(BASELINE, 14, rows=4_000)
     with pytest.raises(RuntimeError, match="no fit"):
-        LL.default_lender(14, rows=4_000)
-    assert (14, 4_000, "lgbm") not in LL._LENDERS
+        LL.default_lender(BASELINE, 14, rows=4_000)
+    assert (BASELINE, 14, 4_000, "lgbm") not in LL._LENDERS
 
 
 def test_releasing_the_reference_sample_keeps_every_truth() -> None:
     """The lifecycle lets the 200,000-row reference sample go once its truths are fitted; a
     truth fitted afterwards draws the same sample again and is the same truth."""
-    before = T.truth_model(0.07, 0.3)
+    spec = BASELINE.spec
+    before = T.truth_model(0.07, 0.3, spec)
     T.release_reference_sample()
     assert T.reference_features.cache_info().currsize == 0
-    assert T.truth_model(0.07, 0.3) is before  # fitted truths stay cached
+    hits = T._cached_truth.cache_info().hits
+    assert T.truth_model(0.07, 0.3, spec) == before
+    assert T._cached_truth.cache_info().hits == hits + 1  # fitted truths stay cached
     T._cached_truth.cache_clear()
-    assert T.truth_model(0.07, 0.3) == before  # a refit from the redrawn sample
+    assert T.truth_model(0.07, 0.3, spec) == before  # a refit from the redrawn sample
 
 
 def test_a_truth_fit_started_early_is_the_truth_asked_for_later() -> None:
     """``riskkit simulate`` starts the truth's fit on a thread before importing the models;
     asking for the truth then waits for that fit and gets the truth a direct fit gives."""
+    spec = BASELINE.spec
     T._cached_truth.cache_clear()
-    T.start_truth_fit(0.055)
-    early = T.truth_model(0.055)
-    assert T.truth_model(0.055) is early
+    T.start_truth_fit(0.055, spec)
+    early = T.truth_model(0.055, 0.0, spec)
+    assert T.truth_model(0.055, 0.0, spec) is early
     T._cached_truth.cache_clear()
-    assert T.truth_model(0.055) == early
+    assert T.truth_model(0.055, 0.0, spec) == early

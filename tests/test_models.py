@@ -24,9 +24,17 @@ from riskkit.models import (
     make_model,
 )
 from riskkit.models.calibration import PlattScaling, fit_platt
+from riskkit.synth import World
 
 ROWS = 30_000
 TARGET = F.TARGET
+
+BASELINE = World("baseline", 0.04)  # the world these tests draw from
+
+
+def _world(name: str) -> dict:
+    """The oracle stands for a world; the fitted models need none."""
+    return {"world": BASELINE} if name == "oracle" else {}
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +47,7 @@ def splits() -> dict[str, pd.DataFrame]:
 @pytest.fixture(scope="module")
 def fitted(splits: dict[str, pd.DataFrame]) -> dict[str, object]:
     tr, va = splits["train"], splits["valid"]
-    return {name: make_model(name).fit(tr, tr[TARGET], X_valid=va, y_valid=va[TARGET]) for name in MODEL_NAMES}
+    return {name: make_model(name, **_world(name)).fit(tr, tr[TARGET], X_valid=va, y_valid=va[TARGET]) for name in MODEL_NAMES}
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)
@@ -124,13 +132,13 @@ def test_oracle_is_the_truth_and_reads_only_features(fitted, splits):
 
 def test_oracle_records_its_truth_and_scenario(splits):
     tr = splits["train"]
-    downturn = OracleModel(scenario="downturn").fit(tr, tr[TARGET])
-    baseline = OracleModel().fit(tr, tr[TARGET])
+    downturn = OracleModel(world=World("baseline", 0.04, scenario="downturn")).fit(tr, tr[TARGET])
+    baseline = OracleModel(world=BASELINE).fit(tr, tr[TARGET])
     shift = downturn.predict_logit(tr.head(50)) - baseline.predict_logit(tr.head(50))
     np.testing.assert_allclose(shift, 0.25, atol=1e-9)  # the downturn's macro shift
     assert baseline.observed_bad_rate_ == pytest.approx(tr[TARGET].mean())
     with pytest.raises(ConfigError):
-        OracleModel(features=["monthly_income"]).fit(tr, tr[TARGET])
+        OracleModel(world=BASELINE, features=["monthly_income"]).fit(tr, tr[TARGET])
 
 
 @pytest.mark.parametrize("name", MODEL_NAMES)

@@ -19,10 +19,13 @@ import riskkit
 from riskkit.core.errors import ConfigError, RiskkitError, RunError
 from riskkit.reporting import notebooks as nbr
 from riskkit.reporting import sync as notebooks_sync
+from riskkit.synth import World
 
 SOURCES = sorted(p for p in nbr.notebooks_dir().iterdir() if nbr.SOURCE_PATTERN.fullmatch(p.name))
 PARAMETERS = {"rows", "seed", "run_dir", "fig_dir", "lang"}
 MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "pdf": b"%PDF-"}
+
+BASELINE = World("baseline", 0.04)  # the world these tests draw from
 
 
 def _assigned(source: str) -> set[str]:
@@ -105,6 +108,11 @@ def test_notebook_runs_headless_and_writes_its_outputs(source: Path, suite_out: 
     assert any("image/png" in o.get("data", {}) for o in outputs), "no chart was shown"
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and "rows = 3000" in injected[0].source
+    if source.stem == "10_how_true_are_our_reasons":  # the analyst's answer, from the numbers
+        markdown = [o["data"]["text/markdown"] for o in outputs
+                    if "text/markdown" in o.get("data", {})]
+        assert any(m.startswith("Use ") and "top-3 reasons are true ones" in m for m in markdown)
+        assert any("training rows" in m for m in markdown)
 
     page = Path(result["html"]).read_text(encoding="utf-8")
     assert "<script" not in page and 'src="http' not in page and 'href="http' not in page
@@ -202,7 +210,7 @@ def test_notebook_sources_are_found_from_the_repo() -> None:
 
 
 def test_load_population_fresh_or_from_a_run(tmp_path: Path) -> None:
-    fresh = nbr.load_population(300, seed=4)
+    fresh = nbr.load_population(300, seed=4, world=BASELINE)
     assert len(fresh) == 300
     run = tmp_path / "run"
     run.mkdir()

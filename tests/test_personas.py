@@ -21,13 +21,13 @@ from riskkit.explain import (
 )
 from riskkit.models import make_model
 from riskkit.policy import Policy
+from riskkit.synth import World
 from riskkit.synth.personas import PERSONA_STORIES, PERSONAS, all_personas, persona
-from riskkit.synth.population import add_truth
-from riskkit.synth.scenarios import get_scenario
-from riskkit.synth.truth import truth_model
 
 ROWS = 40_000
 RIGHT_KIND = {"borrowing_frequency", "multi_platform", "income_stability"}
+
+BASELINE = World("baseline", 0.04)  # the world these tests draw from
 
 
 @pytest.fixture(scope="module")
@@ -45,33 +45,36 @@ def world() -> dict[str, object]:
 def test_persona_rows_look_like_generated_rows():
     generated = riskkit.generate(5, seed=1)
     for name, applicant_id in zip(PERSONAS, (-1, -2), strict=True):
-        row = persona(name)
+        row = persona(name, BASELINE)
         assert len(row) == 1 and row[F.ID_COLUMN].iloc[0] == applicant_id
         expected = [c for c in F.population_columns() if c != F.TARGET]
         assert list(row.columns) == expected
         for column in expected:
             assert row[column].dtype == generated[column].dtype, column
         assert row[list(F.MODEL_FEATURES)].notna().sum().sum() >= len(F.MODEL_FEATURES) - 1
-        assert persona(name) is not persona(name)  # a fresh frame every time
+        assert persona(name, BASELINE) is not persona(name, BASELINE)  # a fresh frame every time
         for lang in ("en", "zh"):
             assert len(PERSONA_STORIES[name][lang]) > 50
 
 
 def test_persona_truth_is_the_generators_truth():
     for name in PERSONAS:
-        row = persona(name)
+        row = persona(name, BASELINE)
         features = row[[F.ID_COLUMN, *(f.name for f in F.FEATURES)]]
-        again = add_truth(features, get_scenario("baseline"), 0.04)
+        again = BASELINE.add_truth(features)
         pd.testing.assert_frame_equal(row, again)
-        assert row["true_logit"].iloc[0] == pytest.approx(truth_model().logit(row)[0])
+        assert row["true_logit"].iloc[0] == pytest.approx(BASELINE.truth().logit(row)[0])
         contrib = row[[F.contrib_column(n) for n in F.MODEL_FEATURES]].to_numpy().sum()
-        assert contrib + truth_model().base_logit == pytest.approx(row["true_logit"].iloc[0])
+        assert contrib + BASELINE.truth().base_logit == pytest.approx(row["true_logit"].iloc[0])
+        # the same features in another world carry that world's truth
+        other = persona(name, World("interacting", 0.08))
+        assert other["true_logit"].iloc[0] != pytest.approx(row["true_logit"].iloc[0])
     with pytest.raises(KeyError, match="zhang_san"):
-        persona("wang_wu")
+        persona("wang_wu", BASELINE)
 
 
 def test_the_stories_are_in_the_rows():
-    zhang, li = persona("zhang_san").iloc[0], persona("li_si").iloc[0]
+    zhang, li = persona("zhang_san", BASELINE).iloc[0], persona("li_si", BASELINE).iloc[0]
     assert zhang["age"] == 25 and zhang["occupation"] == "internet_industry"
     assert zhang["income_volatility"] == pytest.approx(0.4) and zhang["has_housing_fund"] == 0
     assert zhang["applications_30d"] >= 4 and zhang["applications_90d"] >= zhang["applications_30d"]
@@ -85,8 +88,8 @@ def test_the_stories_are_in_the_rows():
 def test_personas_are_denied_for_borrowing_or_income_stability_with_a_verified_recourse(
         world, name):
     model, policy, reference = world["model"], world["policy"], world["reference"]
-    row = persona(name)
-    explanation = explain_applicant(model, policy, row, reference)
+    row = persona(name, BASELINE)
+    explanation = explain_applicant(model, policy, row, reference, truth=BASELINE.truth())
     json.dumps(explanation, ensure_ascii=False)
     assert explanation["decision"] == "denied" and explanation["knockout"] is None
     assert explanation["applicant_id"] == row[F.ID_COLUMN].iloc[0]
@@ -103,13 +106,14 @@ def test_personas_are_denied_for_borrowing_or_income_stability_with_a_verified_r
     assert "DENIED" in english and scored[0]["text_en"] in english
     assert "拒绝" in chinese and scored[0]["text_zh"] in chinese
     assert help_["actions"][0]["text_en"] in english and help_["actions"][0]["text_zh"] in chinese
-    bare = explain_applicant(model, policy, row, reference, lang_texts=False)
+    bare = explain_applicant(model, policy, row, reference, lang_texts=False,
+                             truth=BASELINE.truth())
     assert all("text_en" not in r for r in bare["reasons"])
 
 
 def test_zhang_san_only_has_to_stop_applying_for_a_while(world):
-    explanation = explain_applicant(world["model"], world["policy"], persona("zhang_san"),
-                                    world["reference"])
+    explanation = explain_applicant(world["model"], world["policy"], persona("zhang_san", BASELINE),
+                                    world["reference"], truth=BASELINE.truth())
     help_ = explanation["recourse"]
     assert help_["wait_months"] >= 1
     changed = {c["feature"] for c in help_["changes"]}
@@ -121,14 +125,14 @@ def test_zhang_san_only_has_to_stop_applying_for_a_while(world):
 def test_explanation_figures(world):
     model, test, decisions = world["model"], world["test"], world["decisions"]
     reasons = reason_codes(model, world["policy"], test, decisions, world["reference"])
-    figures = explanation_figures(model, test, decisions, reasons, all_personas())
+    figures = explanation_figures(model, test, decisions, reasons, all_personas(BASELINE))
     assert set(figures) == {"waterfall_zhang_san", "waterfall_li_si", "reason_frequency",
                             "contrib_vs_truth"}
     bars = figures["waterfall_li_si"].axes[0].patches
     widths = np.array([p.get_width() for p in bars])
     colours = {to_hex(p.get_facecolor()) for p, w in zip(bars, widths, strict=True) if w > 0}
     assert to_hex(RISK_UP) in colours
-    by_name = explanation_figures(model, test, decisions, None, {"li": persona("li_si")})
+    by_name = explanation_figures(model, test, decisions, None, {"li": persona("li_si", BASELINE)})
     assert "waterfall_li" in by_name and "reason_frequency" in by_name
 
 
@@ -140,6 +144,7 @@ def test_explain_in_run_uses_the_runs_model_policy_and_data(world):
             self.manifest = {"data_fingerprints": {"valid": "x", "test": "y"}}
             self.deployed_model_name = "lgbm"
             self.path = "fake"
+            self.world = BASELINE
 
         def model(self, name):
             assert name == "lgbm"

@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 
 import riskkit
 from riskkit.core import features as F
-from riskkit.synth import BLOCK_ROWS, fingerprint, truth_model
-from riskkit.synth.population import iter_blocks
+from riskkit.synth import BLOCK_ROWS, World, fingerprint
 
 
 def test_same_seed_same_rows(population):
@@ -34,7 +33,7 @@ def test_rows_do_not_depend_on_how_many_were_asked_for():
 
 def test_blocks_can_be_generated_out_of_order():
     whole = riskkit.generate(rows=2 * BLOCK_ROWS, seed=3)
-    second = next(iter_blocks(2 * BLOCK_ROWS, seed=3, start_block=1))
+    second = next(World("baseline", 0.04).iter_blocks(2 * BLOCK_ROWS, 3, start_block=1))
     pd.testing.assert_frame_equal(whole.iloc[BLOCK_ROWS:].reset_index(drop=True), second)
 
 
@@ -73,7 +72,7 @@ def test_mechanism_not_independent_draws(population):
 
 def test_contributions_add_up(population):
     contrib = population[[F.contrib_column(n) for n in F.MODEL_FEATURES]].sum(axis=1)
-    base = truth_model().base_logit
+    base = World("baseline", 0.04).truth().base_logit
     np.testing.assert_allclose(contrib, population["true_logit"] - base, atol=1e-9)
     np.testing.assert_allclose(population["true_pd"], 1 / (1 + np.exp(-population["true_logit"])))
 
@@ -109,7 +108,7 @@ def test_downturn_is_riskier():
     assert down["true_pd"].mean() > 1.3 * base["true_pd"].mean()
     assert down["income_volatility"].median() > base["income_volatility"].median()
     # contributions stay measured against the baseline reference
-    base_logit = truth_model(0.04, 0.25).base_logit
+    base_logit = World("baseline", 0.04, scenario="downturn").truth().base_logit
     contrib = down[[F.contrib_column(n) for n in F.MODEL_FEATURES]].sum(axis=1)
     np.testing.assert_allclose(contrib, down["true_logit"] - base_logit, atol=1e-9)
 

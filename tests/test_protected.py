@@ -35,6 +35,19 @@ def test_the_synthetic_registry_cannot_be_changed() -> None:
     ("mortgage", None), ("usage_pct", None), ("percentage", None), ("stage", None),
     ("account_age_months", None), ("age_of_oldest_trade", None), ("housing", None),
     ("月收入", None),
+    # race and ethnicity under short names and codes (issue 24)
+    ("race_cd", "race"), ("RACE_CD", "race"), ("raceCd", "race"), ("racecd", "race"),
+    ("race1", "race"), ("applicant_race_1", "race"), ("ethnic", "race"), ("ethnicity", "race"),
+    ("ethnic_code", "race"), ("derived_ethnicity", "race"), ("eth", "race"), ("ETH_CODE", "race"),
+    ("ethn", "race"), ("hispanic", "race"), ("hisp_flag", "race"), ("latino", "race"),
+    ("minority", "race"), ("minority_ind", "race"), ("race_eth", "race"), ("种族", "race"),
+    ("人种", "race"), ("民族代码", "race"),
+    # ordinary names that contain those letters, and Ether or ownership, not people
+    ("trace", None), ("trace_score", None), ("grace_period", None), ("grace", None),
+    ("embrace", None), ("racing", None), ("raceway", None), ("ethanol", None),
+    ("ethanol_spend", None), ("ethics", None), ("method", None), ("ethernet", None),
+    ("teeth", None), ("wealth", None), ("eth_balance", None), ("eth_wallet_usd", None),
+    ("minority_interest", None), ("place_cd", None),
 ])
 def test_names_are_detected_as_protected(name: str, kind: str | None) -> None:
     assert protected_kind(name) == kind
@@ -124,3 +137,28 @@ def test_detection_can_be_switched_off_per_column(tmp_path: Path) -> None:
     assert "sex" in prep.config["features"] and not prep.registry["sex"].protected
     assert "apps" not in prep.config["features"] and prep.registry["apps"].protected
     assert any("config says it is not one" in n for n in prep.notes)
+
+
+def test_race_codes_are_protected_and_the_notes_say_why(tmp_path: Path) -> None:
+    """A file with race and ethnicity under codes, beside columns whose names only contain
+    those letters: the codes are protected (not model features, never reasons) and the
+    notes name the word that made each one so; the others stay ordinary features."""
+    data = tmp_path / "loans.csv"
+    frame = extract(1100)
+    rng = np.random.default_rng(3)
+    frame["race_cd"] = rng.integers(1, 6, len(frame))
+    frame["ETH_CODE"] = rng.choice(["H", "N"], len(frame))
+    frame["grace_period"] = rng.integers(0, 30, len(frame))
+    frame["trace_score"] = rng.random(len(frame))
+    frame.to_csv(data, index=False)
+    prep = byod.prepare(data, "bad", config_path=None)
+    for name in ("race_cd", "ETH_CODE"):
+        assert prep.registry[name].protected and name not in prep.config["features"]
+        assert prep.registry[name].extra["protected_kind"] == "race"
+    for name in ("grace_period", "trace_score"):
+        assert not prep.registry[name].protected and name in prep.config["features"]
+    notes = "\n".join(prep.notes)
+    assert ("protected attribute 'race_cd': its name denotes race (the word 'race' in "
+            "'race_cd')") in notes
+    assert "(the word 'eth' in 'ETH_CODE')" in notes
+    assert "grace_period" not in " ".join(n for n in prep.notes if "protected" in n)

@@ -18,8 +18,11 @@ from riskkit.explain import additivity_error, approved_reference, contributions,
 from riskkit.explain.texts import reason_text, reason_texts, value_text
 from riskkit.models import make_model
 from riskkit.policy import Policy
+from riskkit.synth import World
 
 ROWS = 30_000
+
+BASELINE = World("baseline", 0.04)  # the world these tests draw from
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +31,7 @@ def world() -> dict[str, object]:
     a, b = int(0.6 * ROWS), int(0.8 * ROWS)
     train, valid, test = frame.iloc[:a], frame.iloc[a:b], frame.iloc[b:]
     # a quicker LightGBM than the default (fewer, larger steps)
-    params = {"lgbm": {"params": {"learning_rate": 0.1}}}
+    params = {"lgbm": {"params": {"learning_rate": 0.1}}, "oracle": {"world": BASELINE}}
     models = {name: make_model(name, **params.get(name, {})).fit(
         train, train[F.TARGET], X_valid=valid, y_valid=valid[F.TARGET]) for name in ("oracle", "scorecard", "lgbm")}
     policies, decisions = {}, {}
@@ -74,7 +77,8 @@ def test_reason_table_is_ranked_truthful_and_complete(world, name):
     reasons = reason_codes(model, policy, test, decisions, reference)
     pd.testing.assert_frame_equal(test, before)  # the caller's frame is never written to
     assert list(reasons.columns) == ["applicant_id", "rank", "kind", "feature", "value",
-                                     "contribution", "text_en", "text_zh"]
+                                     "contribution", "text_en", "text_zh", "group"]
+    assert (reasons["group"] == reasons["feature"].map(lambda f: F.get(f).group)).all()
     denied_ids = set(test.loc[decisions["decision"] == "denied", "applicant_id"])
     assert set(reasons["applicant_id"]) <= denied_ids
     assert len(set(reasons["applicant_id"])) >= 0.95 * len(denied_ids)
@@ -95,6 +99,7 @@ def test_reason_table_is_ranked_truthful_and_complete(world, name):
     by_id = contrib.set_axis(test["applicant_id"].to_numpy())
     for applicant, group in list(scored.groupby("applicant_id"))[:200]:
         row = by_id.loc[applicant]
+        row = row[[c for c in row.index if F.SYNTHETIC.may_cite(c)]]  # never city_tier
         expected = row[row > 0].sort_values(ascending=False, kind="stable").index[:4]
         assert list(group["feature"]) == list(expected)
         values = test.set_index("applicant_id").loc[applicant, list(group["feature"])]
@@ -170,9 +175,25 @@ def test_reasons_never_name_a_protected_attribute(world, values, max_reasons, st
     assert (reasons["contribution"] > 0).all()
     per = reasons.groupby("applicant_id").size()
     assert per.max() <= max_reasons if len(per) else True
-    expected = (contrib.drop(columns=list(F.PROTECTED)).to_numpy() > 0).sum(axis=1)
+    never = [f.name for f in F.FEATURES if not F.SYNTHETIC.may_cite(f.name)]
+    expected = (contrib.drop(columns=never).to_numpy() > 0).sum(axis=1)
     counts = per.reindex(test["applicant_id"], fill_value=0).to_numpy()
     np.testing.assert_array_equal(counts, np.minimum(expected, max_reasons))
+
+
+def test_a_feature_scored_but_not_citable_is_never_a_reason(world) -> None:
+    """Issue 24: city_tier may be scored (the model uses it) but never cited. Even when an
+    explanation gives it the largest contribution of every applicant, no reason names it,
+    in either language, and the next feature takes its place."""
+    test = world["test"].iloc[:20]
+    decisions = pd.DataFrame({"decision": "denied"}, index=test.index)
+    contrib = pd.DataFrame(0.0, columns=list(F.MODEL_FEATURES), index=test.index)
+    contrib["city_tier"], contrib["monthly_income"] = 5.0, 1.0
+    reasons = reason_codes(None, None, test, decisions, None, 4, contributions=contrib)
+    assert F.get("city_tier").citable is False and not F.SYNTHETIC.may_cite("city_tier")
+    assert set(reasons["feature"]) == {"monthly_income"} and len(reasons) == 20
+    assert not reasons["text_en"].str.contains("city").any()
+    assert not reasons["text_zh"].str.contains("城市").any()
 
 
 def test_texts_quote_readable_values_in_both_languages():

@@ -16,10 +16,13 @@ from riskkit.explain import format_text, recourse, recourse_many, recourse_summa
 from riskkit.explain.levers import apply_levers, levers_for, row_values
 from riskkit.models import make_model
 from riskkit.policy import Policy
+from riskkit.synth import World
 
 ROWS = 20_000
 IMMUTABLE = [f.name for f in F.FEATURES if f.kind == "immutable"]
 TIME_DECAYING = [f.name for f in F.FEATURES if f.kind == "time_decaying"]
+
+BASELINE = World("baseline", 0.04)  # the world these tests draw from
 
 
 @pytest.fixture(scope="module")
@@ -97,14 +100,15 @@ def test_recourse_follows_the_rules_for_any_denied_applicant(world, position):
     denied = world["denied"]
     row = denied.iloc[[position % len(denied)]]
     before = row.copy()
-    result = recourse(world["model"], world["policy"], row)
+    result = recourse(world["model"], world["policy"], row, truth=BASELINE.truth())
     pd.testing.assert_frame_equal(row, before)  # never written to
     check_recourse_rules(row, result, world["model"], world["policy"])
 
 
 def test_most_denied_applicants_get_a_verified_recourse_that_lowers_the_true_pd(world):
     results = recourse_many(world["model"], world["policy"], world["denied"],
-                            pd.Series(["denied"] * len(world["denied"])), n=15, seed=3)
+                            pd.Series(["denied"] * len(world["denied"])), n=15, seed=3,
+                            truth=BASELINE.truth())
     summary = recourse_summary(results)
     assert summary["n"] == 15
     assert summary["share_found"] >= 0.7
@@ -116,8 +120,8 @@ def test_most_denied_applicants_get_a_verified_recourse_that_lowers_the_true_pd(
 
 def test_a_series_row_gives_the_same_recourse(world):
     row = world["denied"].iloc[[5]]
-    as_frame = recourse(world["model"], world["policy"], row)
-    as_series = recourse(world["model"], world["policy"], row.iloc[0])
+    as_frame = recourse(world["model"], world["policy"], row, truth=BASELINE.truth())
+    as_series = recourse(world["model"], world["policy"], row.iloc[0], truth=BASELINE.truth())
     assert as_series.to_dict() | {"applicant_id": None} == as_frame.to_dict() | {"applicant_id": None}
     assert as_series.applicant_id == as_frame.applicant_id
 
@@ -125,7 +129,7 @@ def test_a_series_row_gives_the_same_recourse(world):
 def test_an_age_knockout_has_no_recourse(world):
     row = world["denied"].iloc[[0]].copy()
     row["age"] = 19
-    result = recourse(world["model"], world["policy"], row)
+    result = recourse(world["model"], world["policy"], row, truth=BASELINE.truth())
     assert not result.found and not result.verified
     assert "age_below_minimum" in result.reason
 
@@ -215,25 +219,29 @@ def test_a_recourse_that_fools_the_model_but_not_the_truth_is_flagged():
                    "recourse": result.to_dict()}
     assert "not the true PD" in format_text(explanation, "en")
     # the real truth agrees that more savings lower the risk
-    honest = recourse(SavingsModel(), policy, row)
+    honest = recourse(SavingsModel(), policy, row, truth=BASELINE.truth())
     assert honest.lowers_true_pd is True
+    # with no truth (data of one's own) nothing is claimed about the true PD
+    unknown = recourse(SavingsModel(), policy, row, truth=None)
+    assert unknown.lowers_true_pd is None and unknown.true_pd_before is None
 
 
 def test_limits_are_respected_and_reported(world):
     denied = world["denied"]
     scored = denied[~world["policy"].knockout_mask(denied)]
     heavy = scored.iloc[[int(np.argmax(world["model"].predict_pd(scored)))]]
-    result = recourse(world["model"], world["policy"], heavy, max_changes=1, max_wait_months=0)
+    result = recourse(world["model"], world["policy"], heavy, max_changes=1, max_wait_months=0,
+                      truth=BASELINE.truth())
     if result.found:
         assert result.n_changes == 1 and result.wait_months == 0
     else:
         assert "at most 1 changes within 0 months" in result.reason
     with pytest.raises(Exception, match="max_changes"):
-        recourse(world["model"], world["policy"], heavy, max_changes=0)
+        recourse(world["model"], world["policy"], heavy, max_changes=0, truth=None)
 
 
 def test_an_approved_applicant_needs_nothing(world):
     test, model, policy = world["test"], world["model"], world["policy"]
     approved = test[policy.decide(test, model.predict_pd(test))["decision"] == "approved"]
-    result = recourse(model, policy, approved.iloc[[0]])
+    result = recourse(model, policy, approved.iloc[[0]], truth=BASELINE.truth())
     assert result.found and result.verified and not result.changes

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import riskkit
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError
 from riskkit.core.io import read_json
@@ -35,6 +34,7 @@ from riskkit.rejectinf import (
     run_study,
 )
 from riskkit.rejectinf.loop import simulate_retraining
+from riskkit.synth import World
 
 WEAK = ("monthly_income", "income_volatility", "applications_90d", "overdue_count_24m",
         "max_dpd_24m", "debt_to_income", "credit_history_months")
@@ -42,17 +42,19 @@ WEAK = ("monthly_income", "income_volatility", "applications_90d", "overdue_coun
 FAST = {"lgbm": {"params": {"learning_rate": 0.2, "min_child_samples": 50}},
         "scorecard": {"features": list(WEAK)}, "logistic": {"C": 0.1}}
 
+BASELINE = World("baseline", 0.04)  # the world these tests draw from
+
 
 @pytest.fixture(scope="module")
 def population() -> pd.DataFrame:
-    return riskkit.generate(rows=9000, seed=11)
+    return BASELINE.generate(9000, 11)
 
 
 @pytest.fixture(scope="module")
 def sample(population: pd.DataFrame):
     train, valid, test = population.iloc[:5000], population.iloc[5000:6500], population.iloc[6500:]
     spec = IncumbentSpec(model="scorecard", features=WEAK, rows=3000, acceptance_rate=0.5)
-    return accepted_sample(train, valid, test, spec, seed=3)
+    return accepted_sample(train, valid, test, spec, seed=3, world=BASELINE)
 
 
 def test_the_lender_sees_no_outcome_and_no_truth_for_its_rejects(sample) -> None:
@@ -152,7 +154,7 @@ SECTION = {"incumbent": {"features": list(WEAK), "rows": 3000}, "models": ["scor
 
 def test_a_study_grades_every_method_and_beats_accepted_only(population) -> None:
     study = run_study(population.iloc[:5000], population.iloc[5000:6500],
-                      population.iloc[6500:], SECTION, seed=3,
+                      population.iloc[6500:], SECTION, seed=3, world=BASELINE,
                       model_params={"scorecard": FAST["scorecard"]})
     metrics = study.metrics()
     assert set(metrics["methods"]) == {"accepted_only", "extrapolation"}
@@ -202,8 +204,8 @@ def test_two_runs_of_the_same_config_are_identical(tmp_path: Path) -> None:
 
 
 def test_the_retraining_loop_reports_month_by_month() -> None:
-    lender = default_lender(5, rows=4000, model="lgbm")
-    panel, by_month = simulate_retraining(1500, 4, 5, 2, "extrapolation", model=lender[0],
+    lender = default_lender(BASELINE, 5, rows=4000, model="lgbm")
+    panel, by_month = simulate_retraining(1500, 4, 5, 2, "extrapolation", world=BASELINE, model=lender[0],
                                           policy=lender[1])
     assert list(by_month["month"]) == [0, 1, 2, 3]
     for column in ("auc_all", "reject_pd_bias", "approval_rate", "book_true_bad_rate"):
@@ -212,4 +214,4 @@ def test_the_retraining_loop_reports_month_by_month() -> None:
     assert list(by_month["model_version"]) == [0, 0, 1, 1]
     assert panel.months == 4
     with pytest.raises(ConfigError, match="unknown method"):
-        simulate_retraining(100, 1, 5, 1, "magic", model=lender[0], policy=lender[1])
+        simulate_retraining(100, 1, 5, 1, "magic", world=BASELINE, model=lender[0], policy=lender[1])

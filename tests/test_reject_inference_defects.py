@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import riskkit
 from riskkit.experiment import config as C
 from riskkit.rejectinf import METHODS, IncumbentSpec, accepted_sample, fit_method
+from riskkit.synth import World
 
+BASELINE = World("baseline", 0.04)  # the world these tests draw from
 WEAK = ("monthly_income", "income_volatility", "applications_90d", "overdue_count_24m",
         "max_dpd_24m", "debt_to_income", "credit_history_months")
 SMALL_LGBM = {"params": {"learning_rate": 0.1, "min_child_samples": 50}}
@@ -28,14 +29,14 @@ SMALL_LGBM = {"params": {"learning_rate": 0.1, "min_child_samples": 50}}
 
 @pytest.fixture(scope="module")
 def population() -> pd.DataFrame:
-    return riskkit.generate(rows=12_000, seed=11)
+    return BASELINE.generate(12_000, 11)
 
 
 @pytest.fixture(scope="module")
 def sample(population: pd.DataFrame):
     spec = IncumbentSpec(model="scorecard", features=WEAK, rows=3000, acceptance_rate=0.5)
     return accepted_sample(population.iloc[:7000], population.iloc[7000:9000],
-                           population.iloc[9000:], spec, seed=3)
+                           population.iloc[9000:], spec, seed=3, world=BASELINE)
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +107,7 @@ def test_the_runs_models_and_features_sections_reach_the_fits(population) -> Non
                "models": ["scorecard", "lgbm", "logistic"]}
     study = run_studies(population.iloc[:7000], population.iloc[7000:9000],
                         population.iloc[9000:], section, seed=3,
-                        model_params=section_model_params(cfg))["mar"]
+                        world=BASELINE, model_params=section_model_params(cfg))["mar"]
     for kind, models in study.models.items():
         for model in models.values():
             assert list(model.features_) == features, kind

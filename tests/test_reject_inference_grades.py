@@ -14,9 +14,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-import riskkit
 from riskkit.rejectinf import METHODS, MODEL_KINDS, run_studies
+from riskkit.synth import World
 
+BASELINE = World("baseline", 0.04)  # the world these tests draw from
 WEAK = ["monthly_income", "income_volatility", "applications_90d", "overdue_count_24m",
         "max_dpd_24m", "debt_to_income", "credit_history_months"]
 SECTION = {"incumbent": {"features": WEAK, "rows": 4000}, "selection": ["mar", "mnar"],
@@ -26,9 +27,9 @@ PARAMS = {"lgbm": {"params": {"learning_rate": 0.2, "min_child_samples": 50}}}
 
 @pytest.fixture(scope="module")
 def tables() -> dict[str, pd.DataFrame]:
-    pop = riskkit.generate(rows=10_000, seed=11)
+    pop = BASELINE.generate(10_000, 11)
     studies = run_studies(pop.iloc[:6000], pop.iloc[6000:8000], pop.iloc[8000:], SECTION,
-                          seed=5, model_params=PARAMS)
+                          seed=5, world=BASELINE, model_params=PARAMS)
     return {sel: study.table().set_index(["model", "method"]) for sel, study in studies.items()}
 
 

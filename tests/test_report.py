@@ -121,7 +121,8 @@ def test_summary_figures_equal_metrics_json(run_dir: Path, pages: dict[str, str]
         name = F.get(feature).label("en") + (" (knock-out)" if kind == "knockout" else "")
         assert f"{name} {fmt.percent(count / len(first))}" in summary
     # fairness flags: the attributes flagged in metrics.json, with their AIR
-    assert "below four-fifths: Age band (AIR 0.632); Occupation (AIR 0.477)" in summary
+    assert ("interval below four-fifths: Age band (AIR 0.632, 95% interval 0.550 to 0.720; "
+            "among knock-out passers 0.930); Occupation (AIR 0.477") in summary
 
 
 def test_summary_without_fairness_says_so(tmp_path: Path) -> None:
@@ -166,10 +167,21 @@ def test_figures_are_numbered_and_interpreted_from_the_numbers(pages: dict[str, 
     assert "Zz custom" in appendix and TEXTS["fig.no_text"]["en"] in appendix
     # fairness: per-attribute sentences from metrics.json["fairness"]
     fair = " ".join(visible_text(section_html(page, "fairness")).split())
-    assert "Approval rates by Age band range from 48.0% (18-24) to 76.0% (35-44)" in fair
-    assert "below the four-fifths line" in fair and "state-owned employer" in fair
+    assert ("Under the whole policy, approval rates by Age band range from 48.0% (18-24) to "
+            "76.0% (35-44): an adverse impact ratio of 0.632 (95% interval 0.550 to 0.720), "
+            "flagged: the whole interval lies below four-fifths") in fair
+    assert ("Among applicants who pass the knock-out rules (the model's part), they range from "
+            "58.0% (18-24) to 86.0% (35-44): a ratio of 0.930") in fair
+    assert "The knock-out rules lower the ratio: 0.930 among passers, 0.632 for the policy" in fair
+    # a ratio below four-fifths whose interval reaches above it is not flagged, and says so
+    assert "not flagged: below four-fifths at the estimate, but the interval reaches 0.860" in fair
+    assert ("The adverse impact ratio among knock-out passers by City tier is not measured: "
+            "fewer than two groups have 30 or more knock-out passers") in fair
     assert "“Below the product's minimum age of 20” causes 10.4% of declines" in fair
-    assert "tier 2" in fair and "CNY" not in fair  # rates in percent, never money
+    assert "state-owned employer" in fair and "tier 2" in fair
+    assert "the mean credit line ranges from 9,000 CNY (female) to 9,400 CNY (male)" in fair
+    assert "line per yuan of monthly income from 1.15 (male) to 1.20 (female)" in fair
+    assert "73.0%" in fair and "0.730" not in fair  # rates in percent, ratios as numbers
     ri = " ".join(visible_text(section_html(page, "reject_inference")).split())
     assert "Parcelling ranks the rejected applicants best (AUC on rejects 0.7300)" in ri
 
@@ -190,7 +202,8 @@ def test_the_chinese_report_has_no_english_prose(pages: dict[str, str]) -> None:
     body = page.split('<section id="appendix"', 1)[0]  # config and manifest are quoted as is
     words = set(re.findall(r"[A-Za-z]{3,}", visible_text(body)))
     allowed = {"LightGBM", "AUC", "ECE", "CSI", "PSI", "ROC", "Brier", "Platt", "Hanley",
-               "McNeil", "SHA", "riskkit", "base", "lang", "figures", "thin", "file", "Gini"}
+               "McNeil", "SHA", "riskkit", "base", "lang", "figures", "thin", "file", "Gini",
+               "BCa", "Efron", "Tibshirani", "CFR"}  # a method and its sources, cited as named
     assert words <= allowed, sorted(words - allowed)
     assert '<html lang="zh-CN">' in page
     for phrase in ("摘要", "上线模型", "不利影响比", "模型卡", "如何复现", "人工复核"):

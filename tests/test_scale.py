@@ -39,10 +39,13 @@ from riskkit.scale import (  # noqa: E402
     write_population_dask,
 )
 from riskkit.scale.score import CONTRIB_PREFIX, read_scores  # noqa: E402
+from riskkit.synth import World  # noqa: E402
 
 ROWS = 3 * BLOCK_ROWS + 1234
 SMALL = BLOCK_ROWS + 3000  # scoring and training: two partitions of one block or less
 SEED = 5
+
+BASELINE = World("baseline", 0.04)  # the world these tests draw from
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +72,7 @@ def reference() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def local_out(tmp_path_factory):
     out = tmp_path_factory.mktemp("local")
-    card = write_population(out, ROWS, SEED, quiet=True)
+    card = write_population(out, ROWS, SEED, BASELINE, quiet=True)
     return out, card
 
 
@@ -81,14 +84,14 @@ def small(reference) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def dask_out(client, tmp_path_factory):
     out = tmp_path_factory.mktemp("dask")
-    write_population_dask(out, SMALL, SEED, scheduler=client, partition_blocks=1, quiet=True)
+    write_population_dask(out, SMALL, SEED, BASELINE, scheduler=client, partition_blocks=1, quiet=True)
     return out
 
 
 @pytest.fixture(scope="module")
 def small_local_out(tmp_path_factory):
     out = tmp_path_factory.mktemp("small")
-    write_population(out, SMALL, SEED, quiet=True)
+    write_population(out, SMALL, SEED, BASELINE, quiet=True)
     return out
 
 
@@ -117,7 +120,7 @@ def test_partition_plan_covers_every_block_once():
 def test_dask_engine_equals_in_process(client, reference, local_out, tmp_path,
                                        partition_blocks, n_parts):
     _, local_card = local_out
-    card = write_population_dask(tmp_path, ROWS, SEED, scheduler=client.scheduler.address,
+    card = write_population_dask(tmp_path, ROWS, SEED, BASELINE, scheduler=client.scheduler.address,
                                  partition_blocks=partition_blocks, quiet=True)
     assert card == local_card  # same keys and values: fingerprint, bad rate, oracle AUC ...
     assert read_json(tmp_path / "datacard.json") == card
@@ -133,8 +136,8 @@ def test_dask_engine_equals_in_process(client, reference, local_out, tmp_path,
 
 
 def test_rerun_leaves_no_stale_partitions(client, tmp_path):
-    write_population_dask(tmp_path, SMALL, SEED, scheduler=client, partition_blocks=1, quiet=True)
-    write_population_dask(tmp_path, 1000, SEED + 1, scheduler=client, quiet=True)
+    write_population_dask(tmp_path, SMALL, SEED, BASELINE, scheduler=client, partition_blocks=1, quiet=True)
+    write_population_dask(tmp_path, 1000, SEED + 1, BASELINE, scheduler=client, quiet=True)
     folder = tmp_path / POPULATION_FILE
     assert [p.name for p in folder.iterdir()] == ["part-00000.parquet"]
     pd.testing.assert_frame_equal(pd.read_parquet(folder), riskkit.generate(1000, seed=SEED + 1))
@@ -159,7 +162,7 @@ def worker_processes() -> set[int]:
 
 def test_own_local_cluster_is_started_and_closed(tmp_path):
     before = worker_processes()
-    card = write_population_dask(tmp_path, 3000, 2, n_workers=1, quiet=True)
+    card = write_population_dask(tmp_path, 3000, 2, BASELINE, n_workers=1, quiet=True)
     assert worker_processes() <= before  # its worker process is gone
     assert card["rows"] == 3000
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / POPULATION_FILE),
@@ -170,7 +173,7 @@ def test_own_local_cluster_is_started_and_closed(tmp_path):
 def test_bad_scheduler_address_is_a_clear_error(client, tmp_path, address):
     start = time.perf_counter()
     with pytest.raises(ConfigError, match=f"Dask scheduler at '{address}'"):
-        write_population_dask(tmp_path, 1000, 1, scheduler=address, connect_timeout_s=1,
+        write_population_dask(tmp_path, 1000, 1, BASELINE, scheduler=address, connect_timeout_s=1,
                               quiet=True)
     assert time.perf_counter() - start < 5
     assert not (tmp_path / POPULATION_FILE).exists()

@@ -25,10 +25,11 @@ from riskkit.charts.shap_plots import KINDS
 from riskkit.core import features as F
 from riskkit.core.registry import Registry
 from riskkit.experiment import byod
-from riskkit.experiment.stages import shap_beeswarms
+from riskkit.experiment.run_figures import shap_beeswarms
 from riskkit.explain import display_value, to_shap
 from riskkit.explain.shap_objects import additivity_gap, design_values
 from riskkit.models import make_model
+from riskkit.synth import World
 
 ROWS = 3000
 EXPLAINED = 150
@@ -37,6 +38,8 @@ MODELS = ("oracle", "scorecard", "lgbm", "byod")
 SCORECARD_FEATURES = ("occupation", "monthly_income", "income_volatility", "applications_30d",
                       "active_platforms", "overdue_count_24m", "credit_utilization",
                       "months_since_last_overdue")
+
+BASELINE = World("baseline", 0.04)  # the world these tests draw from
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +81,7 @@ def fitted(splits: dict[str, pd.DataFrame], byod_model: tuple[object, pd.DataFra
            ) -> dict[str, tuple[object, pd.DataFrame]]:
     tr, va, te = splits["train"], splits["valid"], splits["test"]
     out: dict[str, tuple[object, pd.DataFrame]] = {}
-    params_of = {"oracle": {}, "lgbm": {"params": {"n_estimators": 80}},
+    params_of = {"oracle": {"world": BASELINE}, "lgbm": {"params": {"n_estimators": 80}},
                  "scorecard": {"features": SCORECARD_FEATURES}}  # binning is the slow part
     for name in ("oracle", "scorecard", "lgbm"):
         params = params_of[name]

@@ -11,8 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from riskkit.core import features as F
-from riskkit.synth import truth
+from riskkit.synth import World, truth
 from riskkit.synth.draws import draw_reference_features
+
+#: The conftest population's world.
+BASELINE = World("baseline", 0.04)
 
 
 def _brute_force_shapley(model: truth.TruthModel, row: pd.DataFrame, players: list[str],
@@ -44,7 +47,7 @@ def _brute_force_shapley(model: truth.TruthModel, row: pd.DataFrame, players: li
 def test_closed_form_equals_brute_force_shapley(population):
     """Same background for both: a small one keeps the brute force quick."""
     background = draw_reference_features(2_000, seed=99)
-    model = truth.fit_truth(background)
+    model = truth.fit_truth(background, 0.04, 0.0, BASELINE.spec)
     players = ["occupation", "income_volatility", "monthly_income"]
     for i in [0, 7, 123]:
         row = population.iloc[[i]][list(background.columns)].reset_index(drop=True)
@@ -67,7 +70,7 @@ def test_truth_is_monotone_in_registry_direction(population, i, feature, step):
         return
     sign = 1 if F.get(feature).direction == "increasing" else -1
     moved.loc[0, feature] = value + step * max(abs(value), 1.0)
-    before, after = truth.truth_model().logit(row)[0], truth.truth_model().logit(moved)[0]
+    before, after = BASELINE.truth().logit(row)[0], BASELINE.truth().logit(moved)[0]
     assert sign * (after - before) >= -1e-12
 
 
@@ -79,7 +82,7 @@ def test_volatility_hurts_more_in_volatile_industries(population):
         low["occupation"] = pd.Categorical([occ], categories=F.OCCUPATIONS)
         high["occupation"] = low["occupation"]
         low["income_volatility"], high["income_volatility"] = 0.05, 0.5
-        m = truth.truth_model()
+        m = BASELINE.truth()
         effect[occ] = m.logit(high)[0] - m.logit(low)[0]
     assert effect["freelancer"] > effect["state_owned"] + 0.2
 

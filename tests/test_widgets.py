@@ -8,7 +8,7 @@ flip his decision.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import ipywidgets as W
 import numpy as np
@@ -23,15 +23,20 @@ from riskkit.models import make_model
 from riskkit.policy import APPROVED, Policy
 from riskkit.reporting import notebooks as nbr
 from riskkit.reporting import widgets
+from riskkit.synth import World
 from riskkit.synth.personas import persona
 
 ROWS = 3000
+
+BASELINE = World("baseline", 0.04)  # the world these tests draw from
 
 
 class StubRun:
     """What a what-if panel reads from a run folder, without writing one."""
 
     deployed_model_name = "lgbm"
+    world = BASELINE
+    config: ClassVar[dict[str, Any]] = {"data": {"oot": {"months_later": 12}}}
 
     def __init__(self, models: dict[str, Any], policy: Policy, valid: pd.DataFrame) -> None:
         self._models, self._policy, self._valid = models, policy, valid
@@ -58,9 +63,9 @@ class StubRun:
 def run() -> StubRun:
     frame = riskkit.generate(ROWS, seed=17)
     train, valid = frame.iloc[:2000], frame.iloc[2000:]
-    models = {name: make_model(name).fit(train, train[F.TARGET], X_valid=valid, y_valid=valid[F.TARGET])
-              for name in ("oracle", "lgbm")}
-    zhang = persona("zhang_san")
+    models = {name: make_model(name, **({"world": BASELINE} if name == "oracle" else {})).fit(
+        train, train[F.TARGET], X_valid=valid, y_valid=valid[F.TARGET]) for name in ("oracle", "lgbm")}
+    zhang = persona("zhang_san", BASELINE)
     now = float(models["lgbm"].predict_pd(zhang)[0])
     later = float(models["lgbm"].predict_pd(whatif.what_if_row(zhang, {}, 1))[0])
     assert later < now, "a month of waiting (applications age out) must lower the PD"
@@ -74,7 +79,7 @@ def context(run: StubRun) -> widgets.RunContext:
 
 # ----------------------------------------------------------------------------- logic
 def test_controls_follow_the_registry():
-    specs = {c.name: c for c in whatif.controls(persona("zhang_san"))}
+    specs = {c.name: c for c in whatif.controls(persona("zhang_san", BASELINE))}
     for name in ("age", "gender", "occupation", "city_tier", "has_housing_fund", "loan_purpose"):
         assert specs[name].kind == "locked", name
     for name in ("overdue_count_24m", "max_dpd_24m", "months_since_last_overdue",
@@ -93,12 +98,12 @@ def test_controls_follow_the_registry():
 
 
 def test_a_missing_value_stays_missing():
-    row = persona("zhang_san").assign(credit_utilization=np.nan)
+    row = persona("zhang_san", BASELINE).assign(credit_utilization=np.nan)
     assert {c.name: c for c in whatif.controls(row)}["credit_utilization"].kind == "locked"
 
 
 def test_waiting_ages_the_history_as_recourse_does():
-    row = persona("li_si").assign(overdue_count_24m=2, max_dpd_24m=40,
+    row = persona("li_si", BASELINE).assign(overdue_count_24m=2, max_dpd_24m=40,
                                   months_since_last_overdue=20.0)
     assert "true_pd" in row.columns
     one, three, four = (whatif.what_if_row(row, {}, m) for m in (1, 3, 4))
@@ -112,7 +117,7 @@ def test_waiting_ages_the_history_as_recourse_does():
 
 
 def test_changes_respect_what_may_move():
-    row = persona("zhang_san")
+    row = persona("zhang_san", BASELINE)
     edited = whatif.what_if_row(row, {"applications_30d": 2, "monthly_income": 9000.0})
     assert edited["applications_30d"].iloc[0] == 2 and edited["monthly_income"].iloc[0] == 9000
     assert whatif.what_if_row(row, {"applications_30d": 9})["applications_90d"].iloc[0] == 9
@@ -189,7 +194,7 @@ def test_side_by_side_view_of_the_two_personas(run):
 def test_applicants_are_personas_ids_or_rows(run):
     row, title = widgets.resolve_applicant(run, int(run.data("valid")[F.ID_COLUMN].iloc[0]))
     assert len(row) == 1 and title.startswith("Applicant ")
-    assert widgets.resolve_applicant(run, persona("li_si"))[1] == "Li Si"
+    assert widgets.resolve_applicant(run, persona("li_si", BASELINE))[1] == "Li Si"
     with pytest.raises(ConfigError, match="persona"):
         widgets.resolve_applicant(run, "wang_wu")
 

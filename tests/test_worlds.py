@@ -14,9 +14,9 @@ from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.experiment import config as C
 from riskkit.models import make_model
-from riskkit.synth import fingerprint, generate, truth, write_population
+from riskkit.synth import World, fingerprint, generate, truth, write_population
 from riskkit.synth.draws import draw_reference_features
-from riskkit.synth.worlds import WORLD_NAMES, canonical_name, get_world, world_spec
+from riskkit.synth.worlds import WORLD_NAMES, canonical_name, get_shape, world_spec
 
 WORLDS = ["baseline", "additive", "interacting", "nonmonotone", "threshold",
           "interacting+nonmonotone+threshold"]
@@ -69,8 +69,8 @@ def test_closed_form_equals_brute_force_shapley_in_every_world(population, world
     """Players: every feature of a product term (so no interaction partner is held fixed)
     plus two features with one-feature terms only; the background is small for speed."""
     background = draw_reference_features(120, seed=99)
-    model = truth.fit_truth(background, world=world)
-    players = get_world(world).interacting_features()
+    model = truth.fit_truth(background, 0.04, 0.0, world_spec(world))
+    players = get_shape(world).interacting_features()
     players += [f for f in ("applications_90d", "credit_utilization", "max_dpd_24m")
                 if f not in players][:2]
     for i in [0, 123]:
@@ -89,7 +89,7 @@ def populations() -> dict[str, pd.DataFrame]:
 @pytest.mark.parametrize("world", WORLDS)
 def test_contributions_add_up_and_oracle_auc_is_on_target(populations, world):
     pop = populations[world]
-    model = truth.truth_model(world=world)
+    model = truth.truth_model(0.04, 0.0, world)
     contrib = pop[[F.contrib_column(f) for f in F.MODEL_FEATURES]].sum(axis=1).to_numpy()
     assert np.max(np.abs(contrib - (pop["true_logit"].to_numpy() - model.base_logit))) <= 1e-9
     assert abs(roc_auc_score(pop[F.TARGET], pop["true_pd"]) - 0.83) <= 0.02
@@ -113,22 +113,21 @@ def test_nonmonotone_world_runs_against_the_registry_somewhere():
     one = row.copy()
     one["applications_90d"] = 1
     for world, sign in (("additive", 1), ("nonmonotone", -1)):
-        m = truth.truth_model(world=world)
+        m = truth.truth_model(0.04, 0.0, world)
         assert sign * (m.logit(one)[0] - m.logit(row)[0]) > 0, world
 
 
 def test_interaction_strength_zero_is_the_additive_world():
     ref = draw_reference_features(3000, seed=4)
-    flat = truth.truth_model(world=world_spec("interacting", {"interaction_strength": 0}))
-    add = truth.truth_model(world="additive")
+    flat = truth.truth_model(0.04, 0.0, world_spec("interacting", {"interaction_strength": 0}))
+    add = truth.truth_model(0.04, 0.0, "additive")
     assert np.allclose(flat.logit(ref), add.logit(ref), atol=1e-4)
-    strong = truth.truth_model(world=world_spec("interacting", {"interaction_strength": 2}))
-    assert strong.signal < truth.truth_model(world="interacting").signal  # re-solved
+    strong = truth.truth_model(0.04, 0.0, world_spec("interacting", {"interaction_strength": 2}))
+    assert strong.signal < truth.truth_model(0.04, 0.0, "interacting").signal  # re-solved
 
 
 def test_label_noise_keeps_bad_rate_and_target_auc():
-    spec = world_spec("additive", {"label_noise": 0.1})
-    pop = generate(rows=40_000, seed=5, world=spec)
+    pop = generate(rows=40_000, seed=5, world=World("additive", 0.04, label_noise=0.1))
     assert abs(pop[F.TARGET].mean() - 0.04) < 0.006
     assert abs(roc_auc_score(pop[F.TARGET], pop["true_pd"]) - 0.83) <= 0.02
     clean = generate(rows=40_000, seed=5, world="additive")
@@ -148,7 +147,7 @@ def test_world_names_and_dials_are_validated():
     with pytest.raises(ConfigError, match="interaction_strength"):
         world_spec("additive", {"interaction_strength": True})
     with pytest.raises(ConfigError, match="cannot reach an oracle AUC"):
-        truth.truth_model(world=world_spec("additive", {"label_noise": 0.5, "target_auc": 0.95}))
+        truth.truth_model(0.04, 0.0, world_spec("additive", {"label_noise": 0.5, "target_auc": 0.95}))
 
 
 def test_config_keys_are_checked_and_named():
@@ -165,13 +164,14 @@ def test_config_keys_are_checked_and_named():
 
 
 def test_data_card_writes_the_formula(tmp_path):
-    card = write_population(tmp_path, rows=2000, seed=1, world="interacting", quiet=True)
+    card = write_population(tmp_path, rows=2000, seed=1, world=World("interacting", 0.04),
+                            quiet=True)
     world = card["world"]
     assert world["name"] == "interacting" and world["interaction_strength"] == 1.0
     assert "log1p(applications_30d)" in world["formula"] and "true_logit = " in world["formula"]
-    model = truth.truth_model(world="interacting")
+    model = truth.truth_model(0.04, 0.0, "interacting")
     inter = [t for t in world["terms"] if t["term"] == "interaction"]
-    assert len(inter) == len(get_world("interacting").products)
+    assert len(inter) == len(get_shape("interacting").products)
     assert world["terms"][0]["coefficient"] == pytest.approx(model.intercept)
 
 
@@ -188,5 +188,5 @@ def test_unconstrained_lgbm_drops_the_registry_constraints():
 def test_logit_alone_is_evaluates_sum_bit_for_bit(world):
     """TruthModel.logit skips the contributions; the log-odds must be evaluate's, exactly."""
     frame = generate(3_000, seed=9)
-    model = truth.truth_model(world=world)
+    model = truth.truth_model(0.04, 0.0, world)
     assert np.array_equal(model.logit(frame), model.evaluate(frame)[0])

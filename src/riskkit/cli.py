@@ -14,53 +14,30 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from riskkit.core.errors import ConfigError, RiskkitError
+from riskkit.cli_support import (
+    Handler,
+    Terminated,
+    fairness_line,
+    metric_text,
+    run_handler,
+    setup_logging,
+)
+from riskkit.core.argtypes import OneLineParser, non_negative_int, positive_int, rate
+from riskkit.core.errors import ConfigError
 
 log = logging.getLogger("riskkit")
 
-Handler = Callable[[argparse.Namespace], int]
+#: The name older tests and callers use for the logging set-up.
+_setup_logging = setup_logging
 
 #: Longest lifecycle simulation without ``--force``: the simulated borrowers keep their age,
 #: occupation and city for the whole run, which stays plausible for a few years, not decades.
 MAX_MONTHS = 120
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (the usage itself is under --help)."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def _whole_number(minimum: int, wording: str) -> Callable[[str], int]:
-    """An argparse type for whole numbers >= ``minimum`` (``1_000`` accepted)."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text.replace("_", ""))
-        except ValueError:
-            value = minimum - 1
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected {wording}, got {text!r}")
-        return value
-
-    return parse
-
-
-positive_int = _whole_number(1, "a positive whole number")
-non_negative_int = _whole_number(0, "a whole number >= 0")
-
-
-#: Libraries that log font subsetting and lookups at INFO (about 1,500 lines a fit).
-QUIET_LOGGERS = ("fontTools", "matplotlib", "PIL")
-
-
-def _setup_logging(quiet: bool) -> None:
-    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
-                        format="riskkit: %(message)s", stream=sys.stderr, force=True)
-    for name in QUIET_LOGGERS:  # only riskkit's own decisions at INFO
-        logging.getLogger(name).setLevel(logging.WARNING)
+__all__ = ["OneLineParser", "build_parser", "main", "non_negative_int", "positive_int", "rate"]
 
 
 # ----------------------------------------------------------------------------- generate
@@ -71,7 +48,8 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rows", type=positive_int, default=200_000, help="applicants (default 200000)")
     p.add_argument("--seed", type=non_negative_int, default=7, help="random seed (default 7)")
     p.add_argument("--scenario", default="baseline", help="baseline | downturn")
-    p.add_argument("--bad-rate", type=float, default=None, help="target bad rate (default 0.04)")
+    p.add_argument("--bad-rate", type=rate, default=None,
+                   help="target bad rate: 0.04 or 4%% (default 0.04)")
     p.add_argument("--world", default="baseline",
                    help="shape of the true log-odds: baseline | additive | interacting | "
                         "nonmonotone | threshold, or a '+' combination (default baseline)")
@@ -89,32 +67,27 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from riskkit.synth import DEFAULT_BAD_RATE, get_scenario, write_population
+    from riskkit.synth import DEFAULT_BAD_RATE, World, write_population
     from riskkit.synth.store import CHECK_FROM_ROWS, check_room, size_estimate
-    from riskkit.synth.worlds import world_spec
 
-    get_scenario(args.scenario)  # fail before any work on a misspelt scenario
-    world = world_spec(args.world)
-    bad_rate = DEFAULT_BAD_RATE if args.bad_rate is None else args.bad_rate
+    # every part of the world is checked before any work (a misspelt scenario or shape)
+    world = World(args.world, DEFAULT_BAD_RATE if args.bad_rate is None else args.bad_rate,
+                  scenario=args.scenario)
     if args.rows >= CHECK_FROM_ROWS and not args.force:
-        check_room(size_estimate(args.rows, args.seed, args.scenario, bad_rate, world=world),
-                   args.out)
+        check_room(size_estimate(args.rows, args.seed, world), args.out)
     if args.engine == "dask":
         from riskkit.scale import write_population_dask
 
-        card = write_population_dask(args.out, rows=args.rows, seed=args.seed,
-                                     scenario=args.scenario, bad_rate=bad_rate,
+        card = write_population_dask(args.out, rows=args.rows, seed=args.seed, world=world,
                                      scheduler=args.scheduler,
-                                     partition_blocks=args.partition_blocks, quiet=args.quiet,
-                                     world=world)
+                                     partition_blocks=args.partition_blocks, quiet=args.quiet)
     else:
-        card = write_population(args.out, rows=args.rows, seed=args.seed,
-                                scenario=args.scenario, bad_rate=bad_rate, quiet=args.quiet,
-                                world=world)
+        card = write_population(args.out, rows=args.rows, seed=args.seed, world=world,
+                                quiet=args.quiet)
     auc = card["oracle_auc"]
     auc_text = "n/a (one class)" if auc is None else f"{auc:.3f}"
     print(f"{card['rows']:,} applicants, bad rate {card['bad_rate']:.2%}, "
-          f"oracle AUC {auc_text}, world {world.name} -> {args.out}")
+          f"oracle AUC {auc_text}, {world.label()} -> {args.out}")
     return 0
 
 
@@ -144,9 +117,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"run written to {path}")
     for name, entry in run.metrics["models"].items():
         test = entry.get("test", {})
-        print(f"  {name:<10} test AUC {test.get('auc', float('nan')):.4f}  "
-              f"KS {test.get('ks', float('nan')):.4f}  ECE {test.get('ece', float('nan')):.4f}  "
-              f"PSI {entry.get('psi', float('nan')):.4f}")
+        print(f"  {name:<10} test AUC {metric_text(test.get('auc'))}  "
+              f"KS {metric_text(test.get('ks'))}  ECE {metric_text(test.get('ece'))}  "
+              f"PSI {metric_text(entry.get('psi'))}")
+    fairness = fairness_line(run.metrics)
+    if fairness:
+        print(fairness)
     pol = run.metrics.get("policy", {})
     if pol:
         print(f"  policy     approval rate {pol.get('approval_rate', 0):.1%}, bad rate among "
@@ -206,6 +182,8 @@ def _add_compare(sub: argparse._SubParsersAction) -> None:
     p.add_argument("run_a", type=Path)
     p.add_argument("run_b", type=Path)
     p.add_argument("--all", action="store_true", help="also rows where nothing differs")
+    p.epilog = ("status: same, differs, or not measured (in A, in B or in neither: too few "
+                "rows, one class); runs of the same name are labelled by their folders")
     p.set_defaults(handler=_cmd_compare)
 
 
@@ -215,11 +193,14 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from riskkit.experiment.runfolder import compare
 
     table = compare(args.run_a, args.run_b)
-    if not args.all:
-        table = table[table["diff"].fillna(1) != 0]
+    print("\n".join(table.attrs["header"]))
+    compared = len(table)
+    if not args.all:  # "not measured" rows stay: not measured is not "no difference"
+        table = table[table["status"] != "same"]
     with pd.option_context("display.max_rows", None, "display.width", 160,
                            "display.float_format", "{:.6g}".format):
-        print(table.to_string(index=False) if len(table) else "no metric differs")
+        print(table.to_string(index=False) if len(table)
+              else f"no metric differs (all {compared} measured in both runs and equal)")
     return 0
 
 
@@ -261,7 +242,14 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true",
                    help=f"simulate more than {MAX_MONTHS} months anyway")
     p.add_argument("--seed", type=non_negative_int, default=3)
-    p.add_argument("--run", type=Path, default=None, help="score with this run's model and policy")
+    p.add_argument("--run", type=Path, default=None,
+                   help="score with this run's model and policy, in the run's world")
+    p.add_argument("--world", default=None,
+                   help="shape of the truth without --run: baseline (default), additive, "
+                        "interacting, nonmonotone, threshold or a '+' combination")
+    p.add_argument("--bad-rate", type=rate, default=None,
+                   help="target bad rate of the world without --run: 0.04 or 4%% "
+                        "(default 0.04)")
     p.add_argument("--downturn-from", type=non_negative_int, default=None,
                    help="month from which the downturn scenario applies")
     p.add_argument("--retrain-every", type=positive_int, default=None, metavar="K",
@@ -281,13 +269,21 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
                           "change occupation, so decades of months describe nobody real")
     if args.reject_inference is not None and args.retrain_every is None:
         raise ConfigError("--reject-inference needs --retrain-every K")
-    if args.retrain_every is not None:
-        return _cmd_retrain(args)
+    if args.retrain_every is not None and args.retrain_every >= args.months:
+        raise ConfigError(f"--retrain-every {args.retrain_every} with --months {args.months}: "
+                          "the lender would never refit, so every variant would equal the "
+                          f"model never retrained; give K below {args.months}")
+    from riskkit.synth import DEFAULT_BAD_RATE, World
 
-    # Helper threads (the lender's LightGBM fit, the panel's encoder, the selection-bias
-    # fits) come back to Python between C calls and wait for the main thread to let go of
-    # the GIL: up to the switch interval each time (5 ms by default, 162 times per fit).
-    # A tenth of it: the lender's fit 1.7-1.95 s -> 1.45-1.5 s beside the imports.
+    if args.run is not None and (args.world is not None or args.bad_rate is not None):
+        raise ConfigError("--run simulates in the run's own world; drop --world/--bad-rate")
+    world = None if args.run is not None else World(
+        args.world or "baseline", DEFAULT_BAD_RATE if args.bad_rate is None else args.bad_rate)
+    if args.retrain_every is not None:
+        return _cmd_retrain(args, world)
+
+    # helper threads (the lender's fit, the panel's encoder) wait up to the GIL switch
+    # interval each time they return from C: a tenth of it, the lender's fit 1.7 -> 1.45 s
     sys.setswitchinterval(0.0005)
     run = None
     if args.run is not None:
@@ -297,17 +293,19 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     else:
         from riskkit.synth.truth import start_truth_fit
 
-        start_truth_fit()  # the truth's reference sample is drawn while the models import
+        # the truth's reference sample is drawn while the models import
+        start_truth_fit(world.bad_rate, world.spec)
         from riskkit.lifecycle.lender import start_default_lender
 
         # the default lender trains (LightGBM, no GIL) while the charts are imported below
-        start_default_lender(args.seed)
+        start_default_lender(world, args.seed)
     from riskkit.lifecycle.analysis import run_simulation
 
     summary = run_simulation(args.out, args.borrowers, args.months, args.seed, run=run,
-                             downturn_from=args.downturn_from, quiet=args.quiet)
+                             world=world, downturn_from=args.downturn_from, quiet=args.quiet)
     cohort = summary["borrowed_once_then_ineligible"]
-    print(f"{args.borrowers:,} borrowers x {args.months} months -> {args.out}")
+    print(f"{args.borrowers:,} borrowers x {args.months} months of {summary['world_label']} "
+          f"-> {args.out}")
     print(f"  borrowed once, repaid on time, then ineligible: {cohort['count']:,} "
           f"({cohort['share']:.1%} of one-time borrowers who repaid on time)")
     for cause, share in sorted(cohort["causes"].items(), key=lambda kv: -kv[1]):
@@ -320,13 +318,13 @@ def _mean(values: list[float | None]) -> float:
     return sum(kept) / len(kept) if kept else float("nan")
 
 
-def _cmd_retrain(args: argparse.Namespace) -> int:
+def _cmd_retrain(args: argparse.Namespace, world: Any) -> int:
     from riskkit.rejectinf.loop import run_retraining
 
     if args.run is not None:
         raise ConfigError("--retrain-every starts from the default lender; drop --run")
     summary = run_retraining(args.out, args.borrowers, args.months, args.seed,
-                             args.retrain_every, args.reject_inference,
+                             args.retrain_every, args.reject_inference, world=world,
                              downturn_from=args.downturn_from, quiet=args.quiet)
     block = summary["retraining"]
     print(f"{args.borrowers:,} borrowers x {args.months} months, retraining every "
@@ -452,10 +450,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (``kill PID``) as an exception, so that it unwinds like Ctrl-C."""
-
-
 def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated
 
@@ -464,36 +458,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.quiet = bool(getattr(args, "quiet", False))
-    _setup_logging(args.quiet)
+    setup_logging(args.quiet)
     handler: Handler = args.handler
     # `kill PID` would end the process without running any clean-up code and leave a
     # temporary file or a staging folder; raised as an exception it unwinds like Ctrl-C.
     on_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _raise_terminated) if on_main else None
     try:
-        return _run(args, handler)
+        return run_handler(args, handler)
     finally:
         if on_main and previous is not None:
             signal.signal(signal.SIGTERM, previous)
-
-
-def _run(args: argparse.Namespace, handler: Handler) -> int:
-    """The handler, with every riskkit error, OS error and interrupt as one line."""
-    try:
-        return handler(args)
-    except RiskkitError as exc:
-        print(f"riskkit {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
-        print(f"riskkit {args.command}: error:{where} {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    except Terminated:
-        print(f"riskkit {args.command}: terminated", file=sys.stderr)
-        return 143
-    except KeyboardInterrupt:
-        print(f"riskkit {args.command}: interrupted", file=sys.stderr)
-        return 130
 
 
 if __name__ == "__main__":

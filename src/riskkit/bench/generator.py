@@ -18,11 +18,11 @@ from riskkit.bench.sizes import (
     GENERATOR_FLOOR_TARGET,
     GENERATOR_PEAK_TARGET_MB,
     SEED,
+    WORLD,
     BenchSizes,
 )
 from riskkit.bench.sizes import best as _best
-from riskkit.synth import BLOCK_ROWS, generate, population, write_population
-from riskkit.synth.scenarios import get_scenario
+from riskkit.synth import BLOCK_ROWS, population, write_population
 
 
 # ----------------------------------------------------------------------------- generator
@@ -53,8 +53,8 @@ def record_block_draws(seed: int = SEED) -> _RecordingGenerator:
     so the count is measured from the generator itself, not restated here.
     """
 
-    scenario = get_scenario("baseline")
-    population.generate_block(seed, scenario, 0, 0.04, 1)  # the truth's (cached) reference
+    scenario = WORLD.scenario_at(0)
+    population.generate_block(seed, scenario, 0, WORLD.bad_rate, 1, WORLD.spec)  # fit the truth
     recorders: list[_RecordingGenerator] = []
     real = population.block_rng
 
@@ -63,7 +63,7 @@ def record_block_draws(seed: int = SEED) -> _RecordingGenerator:
         return recorders[-1]
 
     with mock.patch.object(population, "block_rng", recording):
-        population.generate_block(seed, scenario, 0, 0.04)
+        population.generate_block(seed, scenario, 0, WORLD.bad_rate, BLOCK_ROWS, WORLD.spec)
     if len(recorders) != 1 or not recorders[0].calls:
         raise RuntimeError("could not record the generator's draws (block_rng not used?)")
     return recorders[0]
@@ -82,10 +82,11 @@ _PEAK_SCRIPT = textwrap.dedent("""
     import json, sys, time
     import psutil
     from riskkit.scale._parts import peak_rss_mb
+    from riskkit.bench.sizes import WORLD
     from riskkit.synth import write_population
     baseline = psutil.Process().memory_info().rss / 2**20
     start = time.perf_counter()
-    write_population(sys.argv[1], int(sys.argv[2]), 7, quiet=True)
+    write_population(sys.argv[1], int(sys.argv[2]), 7, WORLD, quiet=True)
     seconds = time.perf_counter() - start
     print(json.dumps({"seconds": seconds, "peak_mb": peak_rss_mb(), "baseline_mb": baseline}))
 """)
@@ -118,10 +119,10 @@ def generator_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
     floor_s, _, floor_cpu = _best(lambda b: replay_draws(recorder, b), blocks,
                                   max(sizes.repeats, 3))
     # best of 2 at least: a first call at full size pays ~1.5x (fresh memory pages)
-    gen_s, _, gen_cpu = _best(lambda n: len(generate(n, seed=SEED)), rows, max(sizes.repeats, 2))
+    gen_s, _, gen_cpu = _best(lambda n: len(WORLD.generate(n, SEED)), rows, max(sizes.repeats, 2))
     with tempfile.TemporaryDirectory(prefix="riskkit-bench-") as tmp:
         parquet_s, _, parquet_cpu = _best(
-            lambda n: write_population(Path(tmp) / "p", n, SEED, quiet=True), rows,
+            lambda n: write_population(Path(tmp) / "p", n, SEED, WORLD, quiet=True), rows,
             max(sizes.repeats, 2))
         memory = peak_memory_of_writing(rows, Path(tmp) / "child")
     return {

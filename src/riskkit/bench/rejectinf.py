@@ -19,7 +19,7 @@ from riskkit.bench.sizes import BenchSizes
 from riskkit.core.errors import ConfigError
 from riskkit.core.paths import repo_root
 from riskkit.experiment.config import resolve
-from riskkit.experiment.splits import population_splits
+from riskkit.experiment.splits import population_splits, run_world
 from riskkit.rejectinf.peer import PEER_MODEL
 from riskkit.rejectinf.study import run_studies, section_model_params
 
@@ -35,10 +35,10 @@ def reject_inference_section(sizes: BenchSizes, quiet: bool = True) -> dict[str,
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     cfg = resolve(raw, rows=sizes.reject_rows)
     section = {**cfg["reject_inference"], "peer": True}
-    splits = population_splits(cfg)
+    world = run_world(cfg)
+    splits = population_splits(cfg, world)
     studies = run_studies(splits["train"], splits["valid"], splits["test"], section,
-                          cfg["seed"], bad_rate=cfg["data"]["bad_rate"],
-                          scenario=cfg["data"]["scenario"], quiet=quiet,
+                          cfg["seed"], world=world, quiet=quiet,
                           model_params=section_model_params(cfg))
     out: dict[str, Any] = {"rows": sizes.reject_rows, "seed": cfg["seed"], "config": CONFIG}
     for sel, study in studies.items():

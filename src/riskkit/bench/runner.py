@@ -44,7 +44,7 @@ from tqdm.auto import tqdm
 from riskkit import __version__
 from riskkit.bench.generator import generator_section
 from riskkit.bench.rejectinf import reject_inference_lines, reject_inference_section
-from riskkit.bench.sizes import FULL, QUICK, SEED, BenchSizes
+from riskkit.bench.sizes import FULL, QUICK, SEED, WORLD, BenchSizes
 from riskkit.bench.sizes import best as _best
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
@@ -54,14 +54,13 @@ from riskkit.experiment.config import resolve
 from riskkit.lifecycle.benchmark import benchmark_lifecycle
 from riskkit.models import LGBMModel
 from riskkit.scale.train import encode_partition
-from riskkit.synth import generate
 from riskkit.treeshap import FastTreeShap, interventional_benchmark, interventional_lines
 
 SECTIONS = ("shap", "generator", "lifecycle", "run", "interventional", "reject_inference")
 # ----------------------------------------------------------------------------- shap
 def _split(rows: int) -> tuple[Any, Any, Any]:
 
-    pop = generate(rows, seed=SEED)
+    pop = WORLD.generate(rows, SEED)
     a, b = int(rows * 0.6), int(rows * 0.8)
     return pop.iloc[:a], pop.iloc[a:b], pop.iloc[b:].reset_index(drop=True)
 
@@ -180,7 +179,7 @@ def interventional_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, A
 def lifecycle_section(sizes: BenchSizes, quiet: bool = True,
                       generator_rows_per_s: float | None = None) -> dict[str, Any]:
     """The lifecycle simulation's own benchmark: borrower-months per second."""
-    result = dict(benchmark_lifecycle(sizes.lifecycle_borrowers, sizes.lifecycle_months))
+    result = dict(benchmark_lifecycle(WORLD, sizes.lifecycle_borrowers, sizes.lifecycle_months))
     rate = result.get("borrower_months_per_s")
     if rate and generator_rows_per_s:
         result["vs_generator"] = float(rate) / generator_rows_per_s

@@ -7,7 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from riskkit.synth import DEFAULT_BAD_RATE, World
+
 SEED = 20_261_130
+#: The world every benchmark draws its applicants from (stated, not defaulted).
+WORLD = World("baseline", DEFAULT_BAD_RATE)
 
 
 @dataclass(frozen=True)

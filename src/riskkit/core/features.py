@@ -51,7 +51,10 @@ FEATURES: tuple[Feature, ...] = (
     _F("city_tier", "int", "tier", "City tier of residence (1 = largest cities)",
        "居住城市等级（1 = 一线城市）", "none", "immutable", "profile",
        "Lives in a tier-{value} city", "居住在{value}线城市", fmt="{:.0f}",
-       lower=1, upper=4, label_en="City tier", label_zh="城市等级"),
+       lower=1, upper=4, label_en="City tier", label_zh="城市等级",
+       # where someone lives stands in for who they are (a geographic proxy), and the truth
+       # gives it no effect: a model may score it, no letter may cite it
+       citable=False),
     _F("monthly_income", "float", "CNY/month", "Average monthly income over the last 12 months",
        "近12个月平均月收入", "decreasing", "actionable", "repayment_capacity",
        "Documented income is {value} CNY a month; among approved applicants the median is {reference} CNY",

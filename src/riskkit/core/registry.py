@@ -50,6 +50,12 @@ class Feature:
     ``reason_en`` / ``reason_zh`` are templates filled with ``{value}`` (the applicant's own
     value, formatted with ``fmt``) and ``{reference}`` (the median among approved applicants)
     so that a reason code always quotes a number the applicant recognises.
+
+    ``citable=False`` marks a feature a model may score but no reason may cite: no reason
+    code, denial letter, recourse text or what-if panel names it, and no knock-out rule may
+    read it (a rule's decline is its own reason). Where a lender may not state a feature to
+    an applicant -- a geographic attribute that stands in for a protected one, say -- it
+    can still be measured, but never given as why.
     """
 
     name: str
@@ -75,6 +81,7 @@ class Feature:
     label_en: str = ""
     label_zh: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    citable: bool = True
 
     @property
     def monotone_sign(self) -> int:
@@ -186,6 +193,12 @@ class Registry(Mapping[str, Feature]):
         """Names of the categorical entries."""
         return tuple(f.name for f in self._features if f.is_categorical)
 
+    def may_cite(self, name: str) -> bool:
+        """True when ``name`` may be given as a reason: a registry feature, not protected,
+        and citable (see :class:`Feature`)."""
+        feat = self._by_name.get(name)
+        return feat is not None and not feat.protected and feat.citable
+
     def is_model_feature(self, name: str) -> bool:
         """True when ``name`` is in the registry and marked a model feature (see
         :attr:`model_features`)."""
@@ -235,7 +248,7 @@ class Registry(Mapping[str, Feature]):
                 "description_en": f.description_en, "description_zh": f.description_zh,
                 "direction": f.direction, "kind": f.kind, "group": f.group,
                 "model_feature": f.model_feature, "protected": f.protected,
-                "categories": list(f.categories) if f.categories else None,
+                "citable": f.citable, "categories": list(f.categories) if f.categories else None,
             })
         return out
 

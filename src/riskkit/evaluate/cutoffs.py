@@ -173,6 +173,7 @@ def swap_set(
     p_b: MetricInput,
     approval_rate: float,
     names: tuple[str, str] = ("scorecard", "lgbm"),
+    eligible: MetricInput | None = None,
 ) -> pd.DataFrame:
     """Swap-set analysis of two models run at the same approval rate.
 
@@ -181,9 +182,13 @@ def swap_set(
     y, p_a, p_b
         Outcomes and the two models' PDs.
     approval_rate
-        Target approval rate of both models (:func:`cutoff_for_approval_rate`).
+        Target approval rate of both models (:func:`cutoff_for_approval_rate`), among the
+        ``eligible`` applicants.
     names
         The two models' names, for the row labels.
+    eligible
+        True for applicants the cut-off sees (those who pass a policy's knock-out rules);
+        the others are approved by neither. None: everyone is eligible.
 
     Returns
     -------
@@ -194,8 +199,11 @@ def swap_set(
     """
     yy, pa = check_inputs(y, p_a)
     _, pb = check_inputs(y, p_b)
-    a_ok = pa <= cutoff_for_approval_rate(pa, approval_rate)
-    b_ok = pb <= cutoff_for_approval_rate(pb, approval_rate)
+    ok = np.ones(yy.size, dtype=bool) if eligible is None else np.asarray(eligible, dtype=bool)
+    if ok.shape != yy.shape:
+        raise DataError("metric input", [f"eligible has {ok.size} entries for {yy.size} outcomes"])
+    a_ok = ok & (pa <= cutoff_for_approval_rate(pa[ok], approval_rate)) if ok.any() else ok
+    b_ok = ok & (pb <= cutoff_for_approval_rate(pb[ok], approval_rate)) if ok.any() else ok
     a, b = names
     groups = {
         "approved by both": (True, True),

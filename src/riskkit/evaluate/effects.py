@@ -4,7 +4,8 @@ A model that ranks applicants well can still tell the wrong story about *why*: c
 teams, regulators and applicants all read effects ("one more lending platform costs this
 much PD"). riskkit knows the true risk function, so every effect here is computed twice,
 with the same rows and the same grid: once through the model, once through
-``truth_model().logit`` on the very same modified rows. Any gap on a chart is then the
+the run's own true risk function (``world.truth().logit``, passed in: there is no default
+truth) on the very same modified rows. Any gap on a chart is then the
 model's, never a difference in how the two curves were made.
 
 * :func:`partial_dependence` / :func:`true_effect`: ICE curves for a seeded sample of rows
@@ -33,9 +34,7 @@ from riskkit import evaluate as ev
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError
 from riskkit.core.mathx import sigmoid
-from riskkit.synth.scenarios import get_scenario
-from riskkit.synth.truth import TruthModel, truth_model
-from riskkit.synth.worlds import world_spec
+from riskkit.synth.truth import TruthModel
 
 Output = Literal["pd", "logit"]
 Predict = Callable[[pd.DataFrame], np.ndarray]
@@ -105,14 +104,6 @@ def feature_grid(values: pd.Series, feature: str, n_grid: int = 20,
             return np.arange(lo, hi + 1)
         return np.unique(np.round(np.linspace(lo, hi, n_grid)))
     return np.unique(np.quantile(x, np.linspace(*quantiles, n_grid)))
-
-
-def truth_for(config: Mapping[str, Any]) -> TruthModel:
-    """The true risk function a run's data were drawn from (its bad rate and scenario), so
-    true curves sit on the same PD level as the run's calibrated models."""
-    data = config["data"]
-    return truth_model(float(data["bad_rate"]), get_scenario(data["scenario"]).macro_logit,
-                       world_spec(data.get("world", "baseline"), data.get("truth")))
 
 
 # ----------------------------------------------------------------------------- ICE / PD
@@ -187,19 +178,25 @@ def partial_dependence(model: Any, frame: pd.DataFrame, feature: str, grid: Any 
 
 def true_effect(frame: pd.DataFrame, feature: str, grid: Any = None, n_grid: int = 20,
                 sample: int | None = 2000, seed: int = 0, output: Output = "pd",
-                truth: TruthModel | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                *, truth: TruthModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The same ``(grid, ice, pdp)`` as :func:`partial_dependence`, through the true risk
-    function (``truth``, default ``truth_model()``: the baseline at a 4 % bad rate; pass
-    ``run.model("oracle").truth_`` for a run's own truth)."""
-    source = truth if truth is not None else truth_model()
-    return _curves(_predictor(source.logit, output), frame, feature, grid, n_grid, sample, seed,
-                   ())
+    function ``truth`` of the frame's world (``run.world.truth()``; required: a default
+    would put the baseline world's curve beside another world's model)."""
+    return _curves(_predictor(_required(truth).logit, output), frame, feature, grid, n_grid,
+                   sample, seed, ())
+
+
+def _required(truth: TruthModel | None) -> TruthModel:
+    if truth is None:
+        raise ConfigError("the true effect needs the frame's truth (truth=run.world.truth()); "
+                          "data of your own has none")
+    return truth
 
 
 def interaction(model: Any, frame: pd.DataFrame, feature: str = "income_volatility",
                 by: str = "occupation", grid: Any = None, levels: Sequence[Any] | None = None,
                 n_grid: int = 15, sample: int | None = 1000, seed: int = 0,
-                output: Output = "logit", truth: TruthModel | None = None) -> pd.DataFrame:
+                output: Output = "logit", *, truth: TruthModel) -> pd.DataFrame:
     """Two-way partial dependence: ``feature`` over its grid with ``by`` set to each level
     for every sampled row, through the model and through the truth.
 
@@ -255,31 +252,35 @@ def model_contributions(model: Any, frame: pd.DataFrame) -> pd.DataFrame:
     return model.contributions(frame)
 
 
-def true_contributions(frame: pd.DataFrame, features: Sequence[str]) -> pd.DataFrame:
-    """The exact true contributions: the frame's ``true_contrib__*`` columns when present,
-    else computed from its features (an edited or re-scored frame)."""
+def true_contributions(frame: pd.DataFrame, features: Sequence[str],
+                       truth: TruthModel | None = None) -> pd.DataFrame:
+    """The exact true contributions: the frame's ``true_contrib__*`` columns when present
+    (written by its world), else computed from its features by ``truth`` (an edited or
+    re-scored frame: then ``truth``, the frame's world's, is required)."""
     cols = {f: F.contrib_column(f) for f in features}
     if all(c in frame.columns for c in cols.values()):
         return pd.DataFrame({f: frame[c].to_numpy(dtype=float) for f, c in cols.items()},
                             index=frame.index)
-    _, contrib = truth_model().evaluate(frame)
+    _, contrib = _required(truth).evaluate(frame)
     return pd.DataFrame({f: contrib[f] for f in features}, index=frame.index)
 
 
 def dependence(model: Any, frame: pd.DataFrame, feature: str,
-               contributions: pd.DataFrame | None = None) -> pd.DataFrame:
+               contributions: pd.DataFrame | None = None,
+               truth: TruthModel | None = None) -> pd.DataFrame:
     """Feature value vs. the model's contribution and the true one (``value, model, truth``),
     the input of :func:`riskkit.charts.plot_dependence`.
 
-    ``contributions`` (the model's, for ``frame``) saves recomputing them per feature.
+    ``contributions`` (the model's, for ``frame``) saves recomputing them per feature;
+    ``truth`` is needed only for a frame without ``true_contrib__*`` columns.
     """
     contrib = contributions if contributions is not None else model_contributions(model, frame)
     if len(contrib) != len(frame):
         raise DataError("contributions", [f"have {len(contrib)} rows but the frame has {len(frame)}"])
-    truth = true_contributions(frame, [feature])[feature]
+    true = true_contributions(frame, [feature], truth)[feature]
     return pd.DataFrame({"value": frame[feature].to_numpy(),
                          "model": contrib[feature].to_numpy(dtype=float),
-                         "truth": truth.to_numpy(dtype=float)}, index=frame.index)
+                         "truth": true.to_numpy(dtype=float)}, index=frame.index)
 
 
 # ----------------------------------------------------------------------------- approvals
@@ -377,7 +378,7 @@ def _bin_order(data: pd.DataFrame, feature: str) -> list[str]:
 # ----------------------------------------------------------------------------- summaries
 def effect_summary(model: Any, frame: pd.DataFrame, features: Sequence[str],
                    sample: int | None = 1000, seed: int = 0, n_grid: int = 20,
-                   truth: TruthModel | None = None) -> pd.DataFrame:
+                   *, truth: TruthModel) -> pd.DataFrame:
     """One row per feature: the model's and the true effect across the grid (log-odds, low
     end to high end), the RMSE between the two partial-dependence curves after centring
     (a level shift is not a disagreement about the effect) and the monotonicity violations.

@@ -309,7 +309,7 @@ def cross_validate(data: str | os.PathLike[str], target: str, *, folds: int = 5,
         prep = _assemble(raw, split, user, source, None, seed, protected)
         frame, cfg = prep.frame, prep.config
         train, valid, test = (frame.iloc[split[s]] for s in SPLITS)
-        for name, model in build_models(cfg, Registry(prep.registry.values())).items():
+        for name, model in build_models(cfg, Registry(prep.registry.values()), world=None).items():
             model.fit(train, train[F.TARGET].to_numpy(), X_valid=valid,
                       y_valid=valid[F.TARGET].to_numpy())
             scores.setdefault(name, []).append(ev.auc(test[F.TARGET], model.predict_pd(test)))

@@ -43,7 +43,7 @@ import pandas as pd
 from riskkit.core.errors import ConfigError
 from riskkit.core.features import Feature
 from riskkit.data.ingest import Dataset
-from riskkit.data.protected import detect_protected
+from riskkit.data.protected import detect_protected, protected_reason
 from riskkit.data.schema import SchemaOptions
 from riskkit.experiment import config as C
 from riskkit.policy import LineRule
@@ -265,7 +265,7 @@ def mark_protected(registry: Mapping[str, Feature], dataset: Dataset, section: A
         if name not in detected and choice is None:
             continue
         kind = detected.get(name, "declared")
-        why = (f"its name denotes {kind.replace('_', ' ')}" if name in detected
+        why = ((protected_reason(column) or protected_reason(name)) if name in detected
                else "declared in the config's protected:")
         as_feature = choice == "feature" or name in named
         out[name] = replace(feat, protected=True, model_feature=as_feature, kind="immutable",

@@ -18,14 +18,35 @@ from typing import Any
 import yaml
 
 from riskkit.core.errors import ConfigError
+from riskkit.experiment.checks import (
+    check_model_params,
+    check_tracking,
+    read_natural_values,
+    share_hint,
+)
 from riskkit.explain.background import BACKGROUND_MODES, DEFAULT_BACKGROUND_ROWS
+from riskkit.explain.groups import UNITS
+from riskkit.models.ebm import EBM_INTERACTIONS, EBM_RESERVED
+from riskkit.models.gbm import INTERACTIONS as LGBM_INTERACTIONS
+from riskkit.policy.rules import MISSING_INCOME, MISSING_OUTCOMES
 from riskkit.rejectinf import DEFAULTS as REJECT_INFERENCE_DEFAULTS
 from riskkit.rejectinf import check_section as check_reject_inference
 from riskkit.synth.scenarios import SCENARIOS
+from riskkit.synth.world import MAX_DRIFT
 from riskkit.synth.worlds import DIALS, world_spec
 
+#: The economy's drift between the development sample and the out-of-time cohort, as a
+#: share of a downturn per year: small, so PSI, CSI and the out-of-time AUC measure a real
+#: (modest) change rather than sampling noise.
+DEFAULT_OOT_DRIFT = 0.25
+#: Latest out-of-time cohort: ten years on, the horizon ``riskkit simulate`` keeps too. Far
+#: beyond it the drifted economy leaves every number range (an income multiplier of
+#: 0.92 ** (drift * months / 12) underflows; 10**6 months is an OverflowError in the draw).
+MAX_OOT_MONTHS = 120
+
 #: Sections whose content is free-form (checked by the component that reads it).
-FREE_FORM = {("features",), ("models", "lgbm", "params"), ("models", "scorecard", "binning_params"),
+FREE_FORM = {("features",), ("models", "lgbm", "params"), ("models", "ebm", "params"),
+             ("models", "scorecard", "binning_params"),
              ("models", "scorecard", "feature_binning_params"), ("policy", "knockouts"),
              ("models", "scorecard", "special_codes"), ("reject_inference", "params")}
 
@@ -40,8 +61,12 @@ DEFAULTS: dict[str, Any] = {
         "world": "baseline",
         "truth": {k: d[0] for k, d in DIALS.items()},
         "split": {"train": 0.6, "valid": 0.2, "test": 0.2},
-        # a later cohort, drawn from its own seed, optionally under another scenario
-        "oot": {"rows": 50_000, "scenario": "baseline", "seed_offset": 1000},
+        # a later cohort, drawn from its own seed `months_later` months on in the world's
+        # calendar (optionally under another scenario); `drift`: the share of a downturn the
+        # economy and the population move per year (0 or none: a second draw of the same
+        # population, which measures sampling noise only)
+        "oot": {"rows": 50_000, "scenario": "baseline", "seed_offset": 1000,
+                "months_later": 12, "drift": DEFAULT_OOT_DRIFT},
     },
     "models": {
         "oracle": {"enabled": True},
@@ -51,21 +76,36 @@ DEFAULTS: dict[str, Any] = {
         # one thread: runs are deterministic either way, and on a small shared machine
         # (2 cores, tests in parallel) more threads than cores slow LightGBM down tenfold
         # monotone: False fits without the registry's monotone constraints
+        # interactions: free | additive | groups (LightGBM's interaction_constraints: none,
+        # one feature per tree path, or one driver group per path)
         "lgbm": {"enabled": True, "calibrate": True, "monotone": True, "params": None,
-                 "num_threads": 1,
+                 "num_threads": 1, "interactions": "free",
                  "contrib_engine": "fast", "base_score": 600, "base_odds": 50, "pdo": 20},
+        # an Explainable Boosting Machine (interpret): additive tables, exact reasons;
+        # interactions: additive | groups (pairs within a driver group) | a number of pairs
+        "ebm": {"enabled": False, "calibrate": True, "interactions": "additive",
+                "monotone": False, "outer_bags": 8, "n_jobs": 1, "params": None,
+                "base_score": 600, "base_odds": 50, "pdo": 20},
     },
     "policy": {
         "model": "lgbm",
         "cutoff": {"method": "approval_rate", "value": 0.75},
         "knockouts": None,
         "line": None,
+        # a knock-out rule's outcome on a missing value (decline, refer, pass; a rule's own
+        # missing: overrides it), and an approval with a missing income (refer, minimum)
+        "missing": {"knockouts": "decline", "income": "refer"},
     },
     # background: what a tree model's reasons are measured against (riskkit.explain.background):
     # approved = the approved applicants of train ("why you, compared with those we approve"),
     # reference = the truth's reference sample, none = path-dependent TreeSHAP
+    # unit: feature | group (a letter's reasons by driver group: "borrowing frequency");
+    # stability: retrain_seeds refits the deployed model once per seed (opt-in: it costs a
+    # fit each) and compares its reasons; background_redraw draws the background again
     "explain": {"max_reasons": 4, "recourse_sample": 40, "splits": ["test", "oot"],
-                "background": "approved", "background_rows": DEFAULT_BACKGROUND_ROWS},
+                "background": "approved", "background_rows": DEFAULT_BACKGROUND_ROWS,
+                "unit": "feature",
+                "stability": {"retrain_seeds": [], "background_redraw": True}},
     # segment column for performance by segment (skipped when the data has no such column)
     "evaluate": {"segment": "occupation"},
     # model features; None means the registry's built-in model features
@@ -134,7 +174,7 @@ class _Checks:
                 strict: bool = False) -> None:
         ok = _is_number(value) and (low < value < high if strict else low <= value <= high)
         self.expect(key, value, ok, f"{what} {'strictly ' if strict else ''}between {low:g} "
-                                    f"and {high:g}")
+                                    f"and {high:g}{share_hint(key)}")
 
     def positive(self, key: str, value: Any, what: str = "a number > 0") -> None:
         self.expect(key, value, _is_number(value) and value > 0, what)
@@ -156,6 +196,17 @@ def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
     check.whole("data.rows", data["rows"], 1000)
     check.whole("data.oot.rows", data["oot"]["rows"], 0)
     check.whole("data.oot.seed_offset", data["oot"]["seed_offset"], 0)
+    later = data["oot"]["months_later"]
+    check.expect("data.oot.months_later", later, _is_int(later) and 1 <= later <= MAX_OOT_MONTHS,
+                 f"a whole number of months from 1 to {MAX_OOT_MONTHS}")
+    drift = data["oot"]["drift"]
+    if check.expect("data.oot.drift", drift, drift is None or drift == "none"
+                    or (_is_number(drift) and 0 <= drift <= MAX_DRIFT),
+                    f"a share of a downturn per year between 0 and {MAX_DRIFT:g} "
+                    f"(0.25 or 25%), or none"):
+        # none, null and 0 are one setting (no drift): one spelling in config.yaml, so a
+        # sweep over them runs once
+        data["oot"]["drift"] = 0.0 if drift is None or drift == "none" else float(drift)
     split = data["split"]
     shares = [split.get(k) for k in ("train", "valid", "test")]
     check.expect("data.split", split, all(_is_number(v) and v > 0 for v in shares)
@@ -164,7 +215,8 @@ def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
 
     for key, scen in (("data.scenario", data["scenario"]),
                       ("data.oot.scenario", data["oot"]["scenario"])):
-        check.expect(key, scen, scen in SCENARIOS, f"one of {', '.join(SCENARIOS)}")
+        check.expect(key, scen, isinstance(scen, str) and scen in SCENARIOS,
+                     f"one of {', '.join(SCENARIOS)}")
     try:
         world_spec(data["world"], data["truth"])
     except ConfigError as exc:
@@ -174,7 +226,10 @@ def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
     check.flag("models.lgbm.monotone", cfg["models"]["lgbm"]["monotone"])
     enabled = [m for m, spec in cfg["models"].items() if spec.get("enabled", True)]
     check.expect("policy.model", cfg["policy"]["model"], cfg["policy"]["model"] in enabled,
-                 f"an enabled model ({', '.join(enabled)})")
+                 f"an enabled model ({', '.join(enabled)})"
+                 + (f"; models.{cfg['policy']['model']}.enabled is false"
+                    if isinstance(cfg["policy"]["model"], str) and cfg["policy"]["model"] in cfg["models"]
+                    else ""))
     _check_policy(cfg["policy"], check)
     explain = cfg["explain"]
     check.whole("explain.max_reasons", explain["max_reasons"], 1)
@@ -182,6 +237,14 @@ def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
     check.expect("explain.background", explain["background"],
                  explain["background"] in BACKGROUND_MODES, f"one of {', '.join(BACKGROUND_MODES)}")
     check.whole("explain.background_rows", explain["background_rows"], 1)
+    check.expect("explain.unit", explain["unit"], explain["unit"] in UNITS,
+                 f"one of {', '.join(UNITS)}")
+    seeds = explain["stability"]["retrain_seeds"]
+    check.expect("explain.stability.retrain_seeds", seeds, isinstance(seeds, list)
+                 and all(_is_int(s) and s >= 0 for s in seeds) and cfg["seed"] not in seeds
+                 and len(set(seeds)) == len(seeds),
+                 f"a list of distinct whole numbers >= 0 other than the run's seed ({cfg['seed']})")
+    check.flag("explain.stability.background_redraw", explain["stability"]["background_redraw"])
     splits = explain["splits"]
     check.expect("explain.splits", splits, isinstance(splits, list)
                  and not set(splits) - {"train", "valid", "test", "oot"},
@@ -225,12 +288,26 @@ def _check_models(models: dict[str, Any], check: _Checks) -> None:
     params = gbm["params"]
     check.expect("models.lgbm.params", params, params is None or isinstance(params, Mapping),
                  "a mapping of LightGBM parameters")
+    check.expect("models.lgbm.interactions", gbm["interactions"],
+                 gbm["interactions"] in LGBM_INTERACTIONS, ", ".join(LGBM_INTERACTIONS))
+    ebm = models["ebm"]
+    pairs = ebm["interactions"]
+    check.expect("models.ebm.interactions", pairs, pairs in EBM_INTERACTIONS
+                 or (_is_int(pairs) and pairs >= 0),
+                 f"{' or '.join(EBM_INTERACTIONS)} or a whole number of pairs >= 0")
+    check.flag("models.ebm.monotone", ebm["monotone"])
+    check.whole("models.ebm.outer_bags", ebm["outer_bags"], 1)
+    check.whole("models.ebm.n_jobs", ebm["n_jobs"], 1)
+    check.expect("models.ebm.params", ebm["params"], ebm["params"] is None
+                 or (isinstance(ebm["params"], Mapping) and not set(ebm["params"]) & EBM_RESERVED),
+                 "a mapping of interpret EBM parameters other than "
+                 f"{', '.join(sorted(EBM_RESERVED))} (riskkit sets those)")
 
 
 def _check_policy(policy: dict[str, Any], check: _Checks) -> None:
     cut = policy["cutoff"]
     method = cut.get("method")
-    if check.expect("policy.cutoff.method", method, method in CUTOFF_VALUE,
+    if check.expect("policy.cutoff.method", method, isinstance(method, str) and method in CUTOFF_VALUE,
                     ", ".join(CUTOFF_VALUE)):
         check.between("policy.cutoff.value", cut.get("value"), 0, 1, CUTOFF_VALUE[method],
                       strict=True)
@@ -249,9 +326,17 @@ def _check_policy(policy: dict[str, Any], check: _Checks) -> None:
         if "max_line" in line:
             check.expect("policy.line.max_line", high, _is_number(high) and _is_number(low)
                          and high >= low, f"an amount >= policy.line.min_line ({low!r})")
+    missing = policy["missing"]
+    check.expect("policy.missing.knockouts", missing["knockouts"],
+                 missing["knockouts"] in MISSING_OUTCOMES, ", ".join(MISSING_OUTCOMES))
+    check.expect("policy.missing.income", missing["income"], missing["income"] in MISSING_INCOME,
+                 ", ".join(MISSING_INCOME))
     rules = policy["knockouts"]
     if isinstance(rules, Mapping):
         for rule, spec in rules.items():
+            if isinstance(spec, Mapping) and "missing" in spec:
+                check.expect(f"policy.knockouts.{rule}.missing", spec["missing"],
+                             spec["missing"] in MISSING_OUTCOMES, ", ".join(MISSING_OUTCOMES))
             if isinstance(spec, Mapping):  # its shape and feature are checked by the policy
                 if "op" in spec:
                     check.expect(f"policy.knockouts.{rule}.op", spec["op"],
@@ -268,6 +353,7 @@ def resolve(user: Mapping[str, Any] | None = None, *, source: str = "config",
     if user is not None and not isinstance(user, Mapping):
         raise ConfigError(f"{source}: expected a mapping of settings at the top level, got {type(user).__name__}")
     cfg = _merge(DEFAULTS, user or {}, (), errors)
+    read_natural_values(cfg, DEFAULTS, FREE_FORM)  # "5%", "20,000", "0.5" as the numbers
     if rows is not None:
         cfg["data"]["rows"] = rows
         cfg["data"]["oot"]["rows"] = min(cfg["data"]["oot"]["rows"], max(rows // 4, 1000))
@@ -275,6 +361,8 @@ def resolve(user: Mapping[str, Any] | None = None, *, source: str = "config",
         cfg["seed"] = seed
     if not errors:
         _check_values(cfg, errors)
+        errors.extend(check_model_params(cfg))  # against LightGBM's and optbinning's own lists
+        errors.extend(check_tracking(cfg["tracking"]))
     if errors:
         raise ConfigError(f"{source}: " + "; ".join(errors))
     return cfg

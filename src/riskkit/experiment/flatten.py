@@ -10,7 +10,8 @@ Names:
 * ``explain.<model>.<metric>`` -> ``<model>_test_<metric>`` (explanations are measured on
   the test split's denials: ``lgbm_test_fidelity_top3``); a tree model's fidelity measured
   against the truth's reference sample, ``explain.<model>.interventional.<metric>`` ->
-  ``<model>_test_interventional_<metric>``;
+  ``<model>_test_interventional_<metric>``; every nested block alike
+  (``lgbm_test_like_for_like_top3``, ``lgbm_test_stability_retrain_same_top3``);
 * ``policy.<metric>`` (test) -> ``policy_<metric>``; ``policy.oot.<metric>`` ->
   ``policy_oot_<metric>``.
 
@@ -42,6 +43,14 @@ def _leaves(prefix: str, section: Mapping[str, Any], out: dict[str, float]) -> N
             out[f"{prefix}_{key}"] = number
 
 
+def _nested(prefix: str, section: Mapping[str, Any], out: dict[str, float]) -> None:
+    """Numbers of ``section`` and of the mappings in it, names joined by ``_``."""
+    _leaves(prefix, section, out)
+    for key, value in section.items():
+        if isinstance(value, Mapping):
+            _nested(f"{prefix}_{key}", value, out)
+
+
 def flatten_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:
     """Flatten a run's metrics into ``<model>_<split>_<metric>`` names (see the module doc).
 
@@ -64,9 +73,7 @@ def flatten_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:
                 out[f"{model}_{key}"] = number
     for model, entry in (metrics.get("explain") or {}).items():
         if isinstance(entry, Mapping):
-            _leaves(f"{model}_test", entry, out)
-            if isinstance(entry.get("interventional"), Mapping):
-                _leaves(f"{model}_test_interventional", entry["interventional"], out)
+            _nested(f"{model}_test", entry, out)
     policy = metrics.get("policy") or {}
     _leaves("policy", {k: v for k, v in policy.items() if k not in SPLITS}, out)
     for split in SPLITS:

@@ -23,16 +23,16 @@ import pandas as pd
 import yaml
 
 from riskkit import __version__
-from riskkit.core.errors import RunError
+from riskkit.core.errors import ConfigError, RunError
 from riskkit.core.features import SYNTHETIC
 from riskkit.core.io import read_json, write_json
 from riskkit.core.paths import repo_root
 from riskkit.core.registry import Registry
-from riskkit.experiment.splits import population_splits
+from riskkit.experiment.splits import WORLD_FILE, population_splits, run_world
 from riskkit.explain.background import BACKGROUND_FILE
 from riskkit.models import load_model
 from riskkit.policy import Policy
-from riskkit.synth import fingerprint
+from riskkit.synth import World, fingerprint
 
 MANIFEST = "manifest.json"
 PACKAGES = ("numpy", "pandas", "pyarrow", "scikit-learn", "scipy", "lightgbm", "shap",
@@ -133,6 +133,40 @@ class Run:
         loading it changes nothing another run computes."""
         return read_run_registry(self.path)
 
+    @cached_property
+    def world(self) -> World:
+        """The World a synthetic run's data came from: its ``world.json``; a run written by
+        riskkit 0.2.0 has none, and its world is rebuilt from its ``config.yaml`` (those
+        runs drew their out-of-time cohort without drift).
+
+        Raises
+        ------
+        RunError
+            For a run of a user's own data (it has no synthetic world), or a damaged file.
+        """
+        path = self.path / WORLD_FILE
+        if path.is_file():
+            try:
+                return World.from_dict(read_json(path), str(path))
+            except (ValueError, ConfigError) as exc:
+                raise RunError(f"{path} is damaged: {exc}") from None
+        if self.manifest.get("data_stored") or (self.path / REGISTRY_FILE).is_file():
+            raise RunError(f"run {self.path} was fitted on data of your own: it has no "
+                           "synthetic world (no truth to check against)")
+        try:
+            return run_world(self.config)
+        except (KeyError, TypeError, ConfigError) as exc:
+            raise RunError(f"run {self.path}: cannot rebuild its world from config.yaml "
+                           f"({exc})") from None
+
+    @property
+    def world_label(self) -> str:
+        """The run's world in words, or what it is instead (data of one's own)."""
+        try:
+            return self.world.label()
+        except RunError:
+            return "data of your own (no synthetic world)"
+
     def policy(self) -> Any:
 
         return Policy.from_dict(read_json(self.path / "models" / "policy.json"))
@@ -154,7 +188,7 @@ class Run:
         if stored.exists():
             return pd.read_parquet(stored)
 
-        splits = _regenerated(self.path, json.dumps(self.config, sort_keys=True))
+        splits = _regenerated(self.path, json.dumps(self.config, sort_keys=True), self.world)
         frame = splits[split]
         if fingerprint(frame) != expected[split]:
             raise RunError(f"run {self.path}: regenerating split {split!r} gave different data "
@@ -198,13 +232,14 @@ class Run:
 _SPLIT_CACHE: dict[tuple[str, str], dict[str, pd.DataFrame]] = {}
 
 
-def _regenerated(path: Path, config_key: str) -> dict[str, pd.DataFrame]:
-    """Regenerate a run's splits once per process (several calls ask for several splits)."""
+def _regenerated(path: Path, config_key: str, world: World) -> dict[str, pd.DataFrame]:
+    """Regenerate a run's splits in its world, once per process (several calls ask for
+    several splits)."""
 
     key = (str(path), config_key)
     if key not in _SPLIT_CACHE:
         _SPLIT_CACHE.clear()
-        _SPLIT_CACHE[key] = population_splits(json.loads(config_key))
+        _SPLIT_CACHE[key] = population_splits(json.loads(config_key), world)
     return _SPLIT_CACHE[key]
 
 
@@ -291,23 +326,79 @@ def read_run_registry(folder: str | os.PathLike[str]) -> Registry:
 
 
 def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
+    """Numbers, flags (booleans) and not-measured figures (None) of a metrics tree."""
     if isinstance(value, dict):
         for k, v in value.items():
             _flatten(f"{prefix}.{k}" if prefix else str(k), v, out)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+    elif value is None or isinstance(value, (int, float)):
         out[prefix] = value
 
 
+def run_labels(path_a: Path, path_b: Path, name_a: str, name_b: str) -> tuple[str, str]:
+    """Column labels for two runs: their names, or, when the names are equal, the shortest
+    end of their paths that tells them apart (``runs/baseline-...`` vs ``old/baseline-...``)."""
+    if name_a != name_b:
+        return name_a, name_b
+    a, b = path_a.resolve(), path_b.resolve()
+    if a == b:
+        raise ConfigError(f"{path_a} and {path_b} are the same run folder: a run compared "
+                          "with itself differs in nothing by construction")
+    for k in range(2, max(len(a.parts), len(b.parts)) + 1):
+        la, lb = "/".join(a.parts[-k:]), "/".join(b.parts[-k:])
+        if la != lb:
+            return la, lb
+    return str(a), str(b)
+
+
+def _status(x: Any, y: Any) -> str:
+    if x is None and y is None:
+        return "not measured"
+    if x is None or y is None:
+        return "not measured in " + ("A" if x is None else "B")
+    if isinstance(x, float) and isinstance(y, float) and x != x and y != y:
+        return "not measured"
+    return "same" if x == y else "differs"
+
+
 def compare(run_a: str | os.PathLike[str], run_b: str | os.PathLike[str]) -> pd.DataFrame:
-    """Every numeric metric of two runs side by side, with the difference B - A."""
+    """Every metric of two runs side by side, with B - A and what the comparison found.
+
+    ``status`` is ``same``, ``differs``, ``not measured`` (neither run could measure it:
+    too few rows, one class), or ``not measured in A`` / ``in B``; a figure neither run
+    measured is never reported as "no difference". Flags (true/false) compare as values.
+    Runs of the same name are labelled by the end of their paths.
+
+    The table's ``attrs["worlds"]`` names each run's world, ``attrs["same_world"]`` says
+    whether they are the same and ``attrs["header"]`` says both in lines to print first:
+    two runs of different worlds differ partly because their truths do, which a reader
+    must know before reading a difference as a model's.
+    """
     a, b = load_run(run_a), load_run(run_b)
+    label_a, label_b = run_labels(Path(run_a), Path(run_b), a.name, b.name)
     flat_a: dict[str, Any] = {}
     flat_b: dict[str, Any] = {}
     _flatten("", a.metrics, flat_a)
     _flatten("", b.metrics, flat_b)
     keys = list(dict.fromkeys([*flat_a, *flat_b]))
-    table = pd.DataFrame({"metric": keys, a.name: [flat_a.get(k) for k in keys],
-                          b.name: [flat_b.get(k) for k in keys]})
-    table["diff"] = pd.to_numeric(table[b.name], errors="coerce") - pd.to_numeric(
-        table[a.name], errors="coerce")
+    table = pd.DataFrame({"metric": keys, label_a: [flat_a.get(k) for k in keys],
+                          label_b: [flat_b.get(k) for k in keys]})
+    numeric = [not isinstance(flat_a.get(k), bool) and not isinstance(flat_b.get(k), bool)
+               for k in keys]
+    table["diff"] = (pd.to_numeric(table[label_b].where(numeric), errors="coerce")
+                     - pd.to_numeric(table[label_a].where(numeric), errors="coerce"))
+    table["status"] = [_status(flat_a.get(k), flat_b.get(k)) for k in keys]
+    table.attrs["worlds"] = {label_a: a.world_label, label_b: b.world_label}
+    table.attrs["same_world"] = _world_or_none(a) == _world_or_none(b)
+    table.attrs["header"] = [f"{label}: {run.world_label}"
+                             for label, run in ((label_a, a), (label_b, b))] + (
+        [] if table.attrs["same_world"] else
+        ["these runs come from different worlds: part of every difference below is the "
+         "truth's, not the models'"])
     return table
+
+
+def _world_or_none(run: Run) -> World | None:
+    try:
+        return run.world
+    except RunError:
+        return None

@@ -5,7 +5,7 @@ resolves the policy, decides, explains the denials, draws every chart and writes
 folder per the contract in DESIGN.md::
 
     runs/<name>-<YYYYmmdd-HHMMSS>/
-      config.yaml  manifest.json  metrics.json  datacard.json
+      config.yaml  manifest.json  metrics.json  datacard.json  world.json
       models/<model>/...  models/policy.json
       decisions.parquet  reasons.parquet  tables/*.csv  figures/*.png|svg|pdf
 
@@ -31,13 +31,16 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from riskkit.core.errors import ConfigError
+from riskkit.core.errors import ConfigError, RiskkitError
 from riskkit.core.io import write_json, write_parquet, write_text
 from riskkit.core.registry import Registry
 from riskkit.experiment import config as C
 from riskkit.experiment import tracking
+from riskkit.experiment.checks import check_measurable
+from riskkit.experiment.deployed import swap_set_at_policy
+from riskkit.experiment.run_figures import write_figures
 from riskkit.experiment.runfolder import write_manifest
-from riskkit.experiment.splits import population_splits
+from riskkit.experiment.splits import WORLD_FILE, population_splits, run_world
 from riskkit.experiment.stages import (
     decide_all,
     evaluate_all,
@@ -47,7 +50,6 @@ from riskkit.experiment.stages import (
     parquet_safe,
     policy_metrics,
     run_datacard,
-    write_figures,
     write_with_csv,
 )
 from riskkit.explain.background import BACKGROUND_FILE
@@ -134,28 +136,36 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
     try:
         with staging_folder(runs, cfg["name"]) as tmp:
             with stages.stage("data"):
-                splits = data if data is not None else population_splits(cfg)
+                world = None if data is not None else run_world(cfg)
+                splits = data if data is not None else population_splits(cfg, world)
                 fingerprints = {k: fingerprint(v) for k, v in splits.items()}
+                if world is not None:
+                    write_json(tmp / WORLD_FILE, world.to_dict())
+                    log.info("data from %s", world.label())
             with stages.stage("fit"):
-                models = fit_all(cfg, splits, tmp / "models", quiet, registry)
+                models = fit_all(cfg, splits, tmp / "models", quiet, registry, world=world)
             with stages.stage("evaluate"):
                 metrics, tables = evaluate_all(cfg, models, splits)
             with stages.stage("policy"):
                 policy, decisions = decide_all(cfg, models, splits)
                 write_json(tmp / "models" / "policy.json", policy.to_dict())
                 metrics["policy"] = policy_metrics(policy, decisions, cfg)
+                swap = swap_set_at_policy(models, splits, decisions)
+                if swap is not None:  # at the deployed approval rate, after the decisions
+                    tables["swap_set"] = swap
             with stages.stage("fairness"):
                 metrics["fairness"], tables["fairness"] = fairness_all(cfg, policy, splits,
                                                                        decisions, registry)
             with stages.stage("explain"):
                 reasons, explain_metrics, explain_extra = explain_all(cfg, models, policy,
-                                                                      splits, decisions)
+                                                                      splits, decisions,
+                                                                      world=world)
                 metrics["explain"] = explain_metrics
             if reject_inference:
                 with stages.stage("reject_inference"):
                     metrics["reject_inference"], tables["reject_inference"] = \
                         reject_inference_all(cfg, splits, tmp / "figures",
-                                             f"{cfg['name']}-{stamp}", quiet)
+                                             f"{cfg['name']}-{stamp}", quiet, world=world)
             with stages.stage("figures"):
                 if cfg["figures"].get("enabled", True):
                     write_figures(cfg, models, policy, splits, decisions, reasons, tables,
@@ -170,7 +180,8 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
                     write_with_csv(tmp / "tables" / f"{name}.csv", table)
                 write_json(tmp / "metrics.json", metrics)
                 write_text(tmp / "config.yaml", C.dump(cfg))
-                write_json(tmp / "datacard.json", run_datacard(cfg, splits, fingerprints))
+                write_json(tmp / "datacard.json", run_datacard(cfg, splits, fingerprints,
+                                                               world=world))
                 if data is not None:
                     for split, frame in splits.items():
                         write_parquet(tmp / "data" / f"{split}.parquet", frame)
@@ -193,8 +204,20 @@ def run_from_config(path: str | os.PathLike[str], runs_dir: str | os.PathLike[st
     cfg = C.load_config(path, rows=rows, seed=seed)
     if cfg["data"]["rows"] < 1000:
         raise ConfigError("a run needs at least 1000 rows")
+    unmeasurable = check_measurable(cfg)
+    if unmeasurable:
+        raise ConfigError(f"{path}: " + "; ".join(unmeasurable))
     settings = tracking.settings_from(cfg, track, tracking_uri)  # checked before the run
     final = run_experiment(cfg, runs_dir, quiet)
     if settings.enabled:
-        tracking.track_run(final, settings)
+        track_kept(final, settings)
     return final
+
+
+def track_kept(final: Path, settings: tracking.TrackingSettings) -> str:
+    """Track a complete run; a failure says the run is complete and where (nothing is lost)."""
+    try:
+        return tracking.track_run(final, settings)
+    except RiskkitError as exc:
+        raise RiskkitError(f"run written to {final} and complete; only its tracking failed: "
+                           f"{exc}") from None

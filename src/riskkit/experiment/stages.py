@@ -15,26 +15,23 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from riskkit import charts
 from riskkit import evaluate as ev
 from riskkit import explain as X
 from riskkit.core import features as F
+from riskkit.core.errors import ConfigError
 from riskkit.core.io import write_text
 from riskkit.core.registry import Registry
 from riskkit.evaluate import fairness as FA
-from riskkit.experiment.splits import run_world
-from riskkit.explain.shap_objects import to_shap
+from riskkit.experiment.reasons_stage import explain_section
+from riskkit.experiment.splits import oot_month
 from riskkit.models import CreditModel, make_model
 from riskkit.policy import APPROVED, Policy
-from riskkit.synth import get_scenario, truth_model
-from riskkit.synth.personas import PERSONAS, persona
+from riskkit.synth import World
 from riskkit.synth.store import world_card
 
 log = logging.getLogger(__name__)
 
 TRUTH_MODEL = "oracle"
-#: Applicants in a run's shap beeswarm (a seeded sample of the test split).
-SHAP_SAMPLE_ROWS = 1000
 
 
 def _xy(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
@@ -42,7 +39,8 @@ def _xy(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def fit_all(cfg: dict[str, Any], splits: dict[str, pd.DataFrame], models_dir: Path,
-            quiet: bool = True, registry: Registry | None = None) -> dict[str, CreditModel]:
+            quiet: bool = True, registry: Registry | None = None, *,
+            world: World | None) -> dict[str, CreditModel]:
     """Fit every enabled model on train (valid for early stopping and calibration), save it.
 
     Parameters
@@ -57,17 +55,22 @@ def fit_all(cfg: dict[str, Any], splits: dict[str, pd.DataFrame], models_dir: Pa
         No progress bar.
     registry:
         The registry the features come from (``None``: the synthetic world's).
+    world:
+        The World the data were drawn from (each model carries it as ``world_``; the
+        oracle stands for it), or None for a user's own data (which has no oracle).
 
     Returns
     -------
     dict
         Fitted models by name.
     """
-    models = build_models(cfg, registry)
+    models = build_models(cfg, registry, world=world)
     X, y = _xy(splits["train"])
     Xv, yv = _xy(splits["valid"])
     for name, model in tqdm(models.items(), desc="fit", unit="model", disable=quiet, leave=False):
         model.fit(X, y, X_valid=Xv, y_valid=yv)
+        if world is not None:
+            model.world_ = world
         model.save(models_dir / name)
         log.info("fitted %s", name)
     return models
@@ -75,19 +78,27 @@ def fit_all(cfg: dict[str, Any], splits: dict[str, pd.DataFrame], models_dir: Pa
 
 def models_for(cfg: dict[str, Any], models: dict[str, CreditModel],
                split: str) -> dict[str, CreditModel]:
-    """The models that score ``split``: everyone as fitted, except that the oracle of an
-    out-of-time cohort drawn under another scenario carries that scenario's macro shift
-    (the truth there), so its PDs, metrics and decisions are the true ones."""
+    """The models that score ``split``: everyone as fitted, except that the oracle of the
+    out-of-time cohort stands for the calendar month that cohort was drawn at (its
+    economy's macro shift: another scenario, or drift), so its PDs, metrics and decisions
+    are the true ones there."""
     oracle = models.get(TRUTH_MODEL)
-    scenario = cfg.get("data", {}).get("oot", {}).get("scenario")
-    if split != "oot" or oracle is None or scenario in (None, getattr(oracle, "scenario", None)):
+    if split != "oot" or oracle is None:
         return models
-    return {**models, TRUTH_MODEL: oracle.for_scenario(scenario)}  # type: ignore[attr-defined]
+    later = oracle.at_month(oot_month(cfg))  # type: ignore[attr-defined]
+    if later.truth_.macro_logit == oracle.truth_.macro_logit:  # type: ignore[attr-defined]
+        return models
+    return {**models, TRUTH_MODEL: later}
 
 
 def evaluate_all(cfg: dict[str, Any], models: dict[str, CreditModel],
                  splits: dict[str, pd.DataFrame]) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    """metrics.json's ``models`` section and the evaluation tables."""
+    """metrics.json's ``models`` section and the evaluation tables.
+
+    Under label noise the oracle predicts the recorded outcome (the ceiling any model can
+    reach on the recorded labels); the noiseless true PD's figures against the same
+    recorded labels are kept beside it as ``models.oracle.true_pd``.
+    """
     metrics: dict[str, Any] = {"models": {}}
     tables: dict[str, pd.DataFrame] = {}
     reference = "oot" if "oot" in splits else "test"
@@ -97,6 +108,11 @@ def evaluate_all(cfg: dict[str, Any], models: dict[str, CreditModel],
             if split in splits:
                 p = models_for(cfg, models, split)[name].predict_pd(splits[split])
                 entry[split] = ev.classification_metrics(splits[split][F.TARGET], p)
+        if name == TRUTH_MODEL and getattr(model, "world_", None) is not None \
+                and model.world_.label_noise > 0:
+            entry["true_pd"] = {split: ev.classification_metrics(splits[split][F.TARGET],
+                                                                 splits[split]["true_pd"])
+                                for split in ("test", "oot") if split in splits}
         train_score = model.points(splits["train"])
         entry["psi"] = ev.psi(train_score, models_for(cfg, models, reference)[name].points(
             splits[reference]))
@@ -115,11 +131,6 @@ def evaluate_all(cfg: dict[str, Any], models: dict[str, CreditModel],
     tables["csi"] = csi.rename("csi").rename_axis("feature").reset_index()
     metrics["stability"] = {"csi_reference": f"train vs {reference}",
                             "csi_max": float(csi.max()), "csi_max_feature": str(csi.idxmax())}
-    if {"scorecard", "lgbm"} <= set(models):
-        test = splits["test"]
-        rate = cfg["policy"]["cutoff"]["value"] if cfg["policy"]["cutoff"]["method"] == "approval_rate" else 0.75
-        tables["swap_set"] = ev.swap_set(test[F.TARGET], models["scorecard"].predict_pd(test),
-                                         models["lgbm"].predict_pd(test), rate).reset_index()
     if "scorecard" in models:
         tables["points_table"] = models["scorecard"].points_table()
     return metrics, tables
@@ -163,6 +174,7 @@ def decide_all(cfg: dict[str, Any], models: dict[str, CreditModel],
         part["decision"] = decision["decision"].to_numpy()
         part["knockout"] = decision["knockout"].to_numpy()
         part["credit_line"] = decision["credit_line"].to_numpy()
+        part["missing_value"] = decision["missing_value"].to_numpy()
         if F.TARGET in frame:
             part[F.TARGET] = frame[F.TARGET].to_numpy()
         parts.append(part)
@@ -190,18 +202,23 @@ def fairness_all(cfg: dict[str, Any], policy: Policy, splits: dict[str, pd.DataF
                  decisions: pd.DataFrame,
                  registry: Registry | None = None) -> tuple[dict[str, Any], pd.DataFrame]:
     """metrics.json's ``fairness`` section and ``tables/fairness.csv``: the deployed
-    model's decisions on test and oot by group (:mod:`riskkit.evaluate.fairness`)."""
+    model's decisions and lines on test and oot by group, for the policy and among
+    knock-out passers, with bootstrap intervals seeded by the run's seed and the split
+    (:mod:`riskkit.evaluate.fairness`)."""
     model = cfg["policy"]["model"]
     attributes, kinds = fairness_attributes(splits["test"], registry or F.SYNTHETIC)
     rules = [rule.name for rule in policy.knockouts]
     entries: dict[str, Any] = {}
-    for split in ("test", "oot"):
+    for index, split in enumerate(("test", "oot")):
         if split not in splits:
             continue
-        part = decisions[decisions["split"] == split]
+        part, frame = decisions[decisions["split"] == split], splits[split]
+        income = frame["monthly_income"].to_numpy(dtype=float, na_value=np.nan) \
+            if "monthly_income" in frame.columns else None
         entries[split] = FA.split_fairness(
-            splits[split], part[F.TARGET].to_numpy(), (part["decision"] == APPROVED).to_numpy(),
-            part[f"pd_{model}"].to_numpy(), part["knockout"].to_numpy(), attributes, rules, kinds)
+            frame, part[F.TARGET].to_numpy(), (part["decision"] == APPROVED).to_numpy(),
+            part[f"pd_{model}"].to_numpy(), part["knockout"].to_numpy(), attributes, rules, kinds,
+            credit_line=part["credit_line"].to_numpy(), income=income, seed=(cfg["seed"], index))
     section = FA.fairness_section(model, attributes, entries)
     log.info("fairness by %s; four-fifths flags on test: %s", ", ".join(attributes) or "nothing",
              ", ".join(a for a, f in entries.get("test", {}).get("four_fifths_flag", {}).items()
@@ -210,8 +227,8 @@ def fairness_all(cfg: dict[str, Any], policy: Policy, splits: dict[str, pd.DataF
 
 
 def explain_all(cfg: dict[str, Any], models: dict[str, CreditModel], policy: Policy,
-                splits: dict[str, pd.DataFrame], decisions: pd.DataFrame
-                ) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
+                splits: dict[str, pd.DataFrame], decisions: pd.DataFrame, *,
+                world: World | None) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
     """Reason codes for denied applicants, and fidelity / additivity per model.
 
     A tree model's reasons are measured against ``explain.background`` (drawn from the
@@ -235,12 +252,12 @@ def explain_all(cfg: dict[str, Any], models: dict[str, CreditModel], policy: Pol
         splits["valid"], deployed.predict_pd(splits["valid"])), deployed.registry_)
     background, truth_sample = _backgrounds(cfg, models, splits, decisions)
     reasons = X.reason_codes(deployed, policy, frame, dec, reference,
-                             max_reasons=cfg["explain"]["max_reasons"], background=background)
-    test = splits["test"]
-    test_dec = decisions[decisions["split"] == "test"].reset_index(drop=True)
-    metrics = X.explain_metrics(models, test, test_dec, reference_background=truth_sample) \
-        if "true_pd" in test else {}
-    extra = {"reference": reference, "frame": frame, "decisions": dec, "background": background}
+                             max_reasons=cfg["explain"]["max_reasons"], background=background,
+                             unit=cfg["explain"]["unit"])
+    metrics = explain_section(cfg, models, policy, splits, decisions, background, truth_sample,
+                              world=world)
+    extra = {"reference": reference, "frame": frame, "decisions": dec, "background": background,
+             "world": world}
     return reasons, metrics, extra
 
 
@@ -251,9 +268,11 @@ def _backgrounds(cfg: dict[str, Any], models: dict[str, CreditModel],
     trees = [m for m in models.values() if X.has_background_mode(m)]
     if not trees:
         return None, None
-    features = list(dict.fromkeys(f for m in trees for f in m.features_))
     rows, seed, train = cfg["explain"]["background_rows"], cfg["seed"], splits["train"]
     truth = "true_pd" in train
+    # the truth reads every model feature: its background must carry them all
+    features = list(dict.fromkeys([*(f for m in trees for f in m.features_),
+                                   *(F.MODEL_FEATURES if truth else ())]))
     background = X.draw_background(
         cfg["explain"]["background"], train,
         decisions[decisions["split"] == "train"].reset_index(drop=True),
@@ -263,123 +282,9 @@ def _backgrounds(cfg: dict[str, Any], models: dict[str, CreditModel],
     return background, sample
 
 
-def write_figures(cfg: dict[str, Any], models: dict[str, CreditModel], policy: Policy,
-                  splits: dict[str, pd.DataFrame], decisions: pd.DataFrame,
-                  reasons: pd.DataFrame, tables: dict[str, pd.DataFrame],
-                  explain_extra: dict[str, Any], folder: Path, run_label: str) -> list[Path]:
-    """Every chart of a run as PNG, SVG and PDF, in the report (or slides) style."""
-    lang = cfg["figures"]["lang"]
-    with charts.style_context(cfg["figures"]["variant"], lang):
-        return _draw_and_export(cfg, models, splits, decisions, reasons, tables, explain_extra,
-                                folder, run_label, lang)
-
-
-def _draw_and_export(cfg: dict[str, Any], models: dict[str, CreditModel],
-                     splits: dict[str, pd.DataFrame], decisions: pd.DataFrame,
-                     reasons: pd.DataFrame, tables: dict[str, pd.DataFrame],
-                     explain_extra: dict[str, Any], folder: Path, run_label: str,
-                     lang: str) -> list[Path]:
-
-    source = f"riskkit · run {run_label} · seed {cfg['seed']}"
-    test = splits["test"]
-    y = test[F.TARGET]
-    preds = {name: m.predict_pd(test) for name, m in models.items()}
-    figs: dict[str, Any] = {
-        "roc": charts.plot_roc({n: (y, p) for n, p in preds.items()}, lang=lang),
-        "gains": charts.plot_gains({n: (y, p) for n, p in preds.items()}, lang=lang),
-        "strategy_curve": charts.plot_strategy_curve({n: (y, p) for n, p in preds.items()},
-                                                     lang=lang,
-                                                     approval_rate=_approval(decisions)),
-    }
-    reliability: dict[str, Any] = {}
-    for name, m in models.items():
-        if m.calibration_.applied:
-            reliability[f"{name} (raw)"] = (y, m.predict_pd(test, raw=True))
-            reliability[f"{name} (calibrated)"] = (y, preds[name])
-        else:
-            reliability[name] = (y, preds[name])
-    figs["reliability"] = charts.plot_reliability(reliability, lang=lang)
-    for name, m in models.items():
-        if name == TRUTH_MODEL:
-            continue
-        figs[f"ks_{name}"] = charts.plot_ks(y, preds[name], lang=lang)
-        figs[f"score_distribution_{name}"] = charts.plot_score_distribution(y, m.points(test), lang=lang)
-        if f"segments_{name}" in tables:
-            seg = tables[f"segments_{name}"]
-            figs[f"segments_{name}"] = charts.plot_segment_metrics(seg.set_index(seg.columns[0]),
-                                                                   lang=lang)
-    if len(tables.get("fairness", ())):
-        figs["fairness_approval"] = charts.plot_approval_by_group(tables["fairness"], "test",
-                                                                  lang=lang)
-    figs["csi"] = charts.plot_psi(tables["csi"].set_index("feature")["csi"], lang=lang)
-    if "swap_set" in tables:
-        figs["swap_set"] = charts.plot_swap_set(tables["swap_set"], lang=lang)
-    figs.update(_explanation_figures(cfg, models, explain_extra, reasons, lang))
-    figs.update(shap_beeswarms(models, test, lang=lang, seed=cfg["seed"]))
-    for fig in figs.values():
-        charts.add_source_line(fig, source)
-    # drawing is most of a small run's time: a forked process draws half of the charts
-    return charts.export_all(figs, folder,
-                             formats=tuple(cfg["figures"].get("formats", charts.FORMATS)))
-
-
-def _explanation_figures(cfg: dict[str, Any], models: dict[str, CreditModel],
-                         explain_extra: dict[str, Any], reasons: pd.DataFrame,
-                         lang: str) -> dict[str, Any]:
-    """Waterfalls for the personas (synthetic runs) and one denied applicant, reason
-    frequency, and contributions against the truth."""
-
-    frame, dec = explain_extra["frame"], explain_extra["decisions"]
-    rows: dict[str, pd.DataFrame] = {}
-    if "true_pd" in frame.columns:
-        rows = {name: persona(name) for name in PERSONAS}
-    denied = np.flatnonzero(dec["decision"].to_numpy() == "denied")
-    if len(denied):
-        rows["denied_example"] = frame.iloc[[denied[0]]].reset_index(drop=True)
-    return X.explanation_figures(models[cfg["policy"]["model"]], frame, dec, reasons, rows,
-                                 lang=lang, seed=cfg["seed"])
-
-
-def shap_beeswarms(models: dict[str, CreditModel], frame: pd.DataFrame, *, lang: str = "en",
-                   seed: int = 0, rows: int = SHAP_SAMPLE_ROWS) -> dict[str, Any]:
-    """``shap_beeswarm_<model>``: shap's beeswarm of every fitted model, riskkit-styled.
-
-    Parameters
-    ----------
-    models : dict of str to CreditModel
-        The run's models; the oracle is left out (its beeswarm is the truth's, which the
-        contributions-vs-truth chart already sets against the model).
-    frame : pandas.DataFrame
-        Applicants to explain (the test split); a seeded sample of ``rows`` of them, because
-        a beeswarm of more dots says nothing more and its SVG and PDF grow with every dot.
-    lang : {"en", "zh"}
-        Language of feature names and labels.
-    seed : int
-        Seed of the sample (the run's seed: same run, same figure).
-    rows : int
-        Largest sample drawn.
-
-    Returns
-    -------
-    dict of str to matplotlib.figure.Figure
-        One restyled beeswarm per model, for the figure stage to export.
-    """
-    sample = frame
-    if len(frame) > rows:
-        take = np.sort(np.random.default_rng(seed).choice(len(frame), rows, replace=False))
-        sample = frame.iloc[take]
-    return {f"shap_beeswarm_{name}": charts.plot_shap(to_shap(model, sample, lang=lang),
-                                                      "beeswarm", lang=lang)
-            for name, model in models.items() if name != TRUTH_MODEL}
-
-
-def _approval(decisions: pd.DataFrame) -> float:
-    test = decisions[decisions["split"] == "test"]
-    return float((test["decision"] == "approved").mean())
-
-
 # ----------------------------------------------------------------------------- building blocks
-def build_models(cfg: dict[str, Any], registry: Registry | None = None) -> dict[str, CreditModel]:
+def build_models(cfg: dict[str, Any], registry: Registry | None = None, *,
+                 world: World | None) -> dict[str, CreditModel]:
     """Unfitted models from the ``models:`` section (only enabled ones, in a fixed order).
 
     Parameters
@@ -387,8 +292,9 @@ def build_models(cfg: dict[str, Any], registry: Registry | None = None) -> dict[
     cfg:
         The resolved run config.
     registry:
-        The registry the models' features are described in (``None``: the synthetic one;
-        the oracle always uses the synthetic world's truth).
+        The registry the models' features are described in (``None``: the synthetic one).
+    world:
+        The World the oracle stands for; None (a user's own data) when no oracle is enabled.
 
     Returns
     -------
@@ -401,10 +307,11 @@ def build_models(cfg: dict[str, Any], registry: Registry | None = None) -> dict[
         if not spec.get("enabled", True):
             continue
         if name == "oracle":
-            spec = run_world(cfg)
-            params = {"bad_rate": cfg["data"]["bad_rate"], "scenario": cfg["data"]["scenario"],
-                      "world": spec.name, "truth": spec.dials()}
-        elif name == "lgbm":
+            if world is None:
+                raise ConfigError("models.oracle needs the World the data came from; data "
+                                  "of your own has none: disable the oracle")
+            params = {"world": world}
+        elif name in ("lgbm", "ebm"):
             params.setdefault("seed", cfg["seed"])
         if name != "oracle" and cfg.get("features"):
             params["features"] = tuple(cfg["features"])
@@ -432,7 +339,8 @@ def policy_metrics(policy: Policy, decisions: pd.DataFrame, cfg: dict[str, Any])
     """Approval rate, bad rate among approved and lines, on the test and oot splits."""
     out: dict[str, Any] = {"model": cfg["policy"]["model"], "cutoff_pd": policy.cutoff,
                            "cutoff_method": policy.cutoff_method,
-                           "cutoff_target": policy.cutoff_target}
+                           "cutoff_target": policy.cutoff_target,
+                           "missing_values": policy.missing_choices()}
     for split in ("test", "oot"):
         part = decisions[decisions["split"] == split]
         if part.empty:
@@ -445,6 +353,7 @@ def policy_metrics(policy: Policy, decisions: pd.DataFrame, cfg: dict[str, Any])
             "knockout_rate": float((part["knockout"] != "").mean()),
             "mean_credit_line": float(part.loc[approved, "credit_line"].mean()) if approved.any() else 0.0,
             "total_credit_line": float(part["credit_line"].sum()),
+            **policy.missing_counts(part),
         }
         if split == "test":
             out.update(stats)
@@ -454,19 +363,19 @@ def policy_metrics(policy: Policy, decisions: pd.DataFrame, cfg: dict[str, Any])
 
 
 def run_datacard(cfg: dict[str, Any], splits: dict[str, pd.DataFrame],
-                 fingerprints: dict[str, str]) -> dict[str, Any]:
+                 fingerprints: dict[str, str], *, world: World | None) -> dict[str, Any]:
     rows = {k: len(v) for k, v in splits.items()}
     bad = {k: float(v[F.TARGET].mean()) for k, v in splits.items() if F.TARGET in v}
     card: dict[str, Any] = {"name": cfg["name"], "seed": cfg["seed"], "rows": rows,
                             "bad_rate": bad, "fingerprints": fingerprints,
                             "scenario": cfg["data"].get("scenario"),
                             "oot_scenario": cfg["data"].get("oot", {}).get("scenario")}
-    if "true_pd" in next(iter(splits.values())):
-
-        scen = get_scenario(cfg["data"]["scenario"])
-        truth = truth_model(cfg["data"]["bad_rate"], scen.macro_logit, run_world(cfg))
+    if world is not None:
+        truth = world.truth(0)
         card["base_logit"] = truth.base_logit
-        card["world"] = world_card(truth)
+        card["world"] = world_card(truth, world)
+        card["oot_month"] = oot_month(cfg) if "oot" in splits else None
+        card["oot_drift"] = world.drift
         card["oracle_auc"] = {k: ev.auc(v[F.TARGET], v["true_pd"]) for k, v in splits.items()}
         card["features"] = F.describe()
     return card

@@ -45,6 +45,7 @@ from riskkit.charts.sweep import plot_sweep_metric
 from riskkit.core.errors import ConfigError, RiskkitError
 from riskkit.core.io import write_parquet, write_text
 from riskkit.experiment import config as C
+from riskkit.experiment.checks import check_measurable
 from riskkit.experiment.flatten import flatten_metrics
 from riskkit.experiment.runner import INCOMPLETE_PREFIX, run_experiment
 
@@ -120,6 +121,9 @@ def point_configs(user: Mapping[str, Any], grid: Mapping[str, Sequence[Any]],
                   source: str = "config") -> list[dict[str, Any]]:
     """Every point's resolved config (all validated before anything runs).
 
+    Every point is checked, and the problems of all invalid points are reported together
+    in one error, each naming its point, key and value.
+
     Parameters
     ----------
     user : mapping
@@ -134,16 +138,47 @@ def point_configs(user: Mapping[str, Any], grid: Mapping[str, Sequence[Any]],
     list of dict
         One resolved config per point, named ``<name>-<point>``.
     """
-    out = []
-    for point in grid_points(grid):
+    out, problems = [], []
+    points = grid_points(grid)
+    for point in points:
         raw = copy.deepcopy(dict(user))
         for key, value in point.items():
             set_dotted(raw, key, value)
         where = f"{source} with " + ", ".join(f"{k}={v!r}" for k, v in point.items())
-        cfg = C.resolve(raw, source=where)
+        try:
+            cfg = C.resolve(raw, source=where)
+        except ConfigError as exc:
+            problems.append(str(exc))
+            continue
+        unmeasurable = check_measurable(cfg)
+        if unmeasurable:
+            problems.append(f"{where}: " + "; ".join(unmeasurable))
+            continue
         cfg["name"] = f"{cfg['name']}-{_slug(point)}"
         out.append(cfg)
+    if problems:
+        head = f"{len(problems)} of {len(points)} sweep points are invalid: " if len(points) > 1 else ""
+        raise ConfigError(head + " | ".join(problems))
     return out
+
+
+def distinct_points(configs: Sequence[dict[str, Any]], points: Sequence[dict[str, Any]]
+                    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    """The points whose resolved configs differ, the first of each kept; and how many merged.
+
+    ``0.5`` and ``"0.5"``, or a LightGBM parameter under two spellings, resolve to one
+    configuration, which a sweep runs once.
+    """
+    seen: set[str] = set()
+    kept_configs, kept_points = [], []
+    for cfg, point in zip(configs, points, strict=True):
+        key = config_key(yaml.safe_load(C.dump(cfg)))
+        if key in seen:
+            continue
+        seen.add(key)
+        kept_configs.append(cfg)
+        kept_points.append(point)
+    return kept_configs, kept_points, len(configs) - len(kept_configs)
 
 
 # ----------------------------------------------------------------------------- resume
@@ -236,8 +271,10 @@ def run_sweep(user: Mapping[str, Any], grid: Mapping[str, Sequence[Any]],
         One row per point (see the module doc).
     """
     out_dir = Path(out).resolve()
-    configs = point_configs(user, grid, source)
-    points = grid_points(grid)
+    configs, points, merged = distinct_points(point_configs(user, grid, source), grid_points(grid))
+    if merged:
+        log.info("%d grid point(s) resolve to the same configuration as another: each "
+                 "distinct configuration runs once", merged)
     out_dir.mkdir(parents=True, exist_ok=True)
     for folder in remove_stale_staging(out_dir):
         log.info("removed %s, left by a run that was killed", folder.name)

@@ -51,6 +51,7 @@ import yaml
 
 from riskkit.core.errors import ConfigError, RiskkitError
 from riskkit.core.io import read_json
+from riskkit.experiment.tracking_check import bounded_retries, preflight
 
 __all__ = [
     "SweepTracker",
@@ -115,8 +116,11 @@ def settings_from(cfg: Mapping[str, Any], track: bool | None = None,
     if on and importlib.util.find_spec("mlflow") is None:
         raise ConfigError("tracking needs MLflow, which is not installed: "
                           "pip install 'riskkit[tracking]'")
-    return TrackingSettings(enabled=on, uri=uri or conf_uri,
-                            experiment=name or str(cfg.get("name") or "riskkit"))
+    settings = TrackingSettings(enabled=on, uri=uri or conf_uri,
+                                experiment=name or str(cfg.get("name") or "riskkit"))
+    if on:  # a store that is down is found now, in seconds, not after the run
+        preflight(settings.uri, settings.experiment)
+    return settings
 
 
 # ----------------------------------------------------------------------------- flattening
@@ -281,8 +285,10 @@ def run_tags(cfg: Mapping[str, Any], manifest: Mapping[str, Any], run_dir: Path)
 
 # ----------------------------------------------------------------------------- MLflow
 def _quiet() -> None:
+    # urllib3 logs each retry as a WARNING: riskkit reports the failure itself, once
     for name in _QUIET:
-        logging.getLogger(name).setLevel(logging.WARNING)
+        logging.getLogger(name).setLevel(logging.ERROR)
+    bounded_retries()
 
 
 def _client(settings: TrackingSettings) -> Any:

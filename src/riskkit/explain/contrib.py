@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit.core.errors import ConfigError
+from riskkit.explain.inputs import check_columns
 
 Reference = Literal["best", "mean"]
 Engine = Literal["auto", "native", "fast"]
@@ -40,9 +41,9 @@ def _is_lgbm(model: Any) -> bool:
 def has_background_mode(model: Any) -> bool:
     """Whether ``model`` can be explained against a background population.
 
-    Only tree models can: exact interventional TreeSHAP needs the trees. The scorecard is
-    additive per feature and keeps its own reference (best bin or training mean), and the
-    oracle's contributions are the truth's, against the truth's reference population.
+    LightGBM (exact interventional TreeSHAP), the EBM (exact per table) and the oracle (the
+    truth's closed form, :mod:`riskkit.synth.background`) can. The scorecard keeps its own
+    reference (best bin or training mean): its letters speak in points below the best bin.
 
     Parameters
     ----------
@@ -53,7 +54,7 @@ def has_background_mode(model: Any) -> bool:
     -------
     bool
     """
-    return _is_lgbm(model)
+    return callable(getattr(model, "background_contributions", None))
 
 
 def _is_scorecard(model: Any) -> bool:
@@ -84,8 +85,8 @@ def contributions(model: Any, frame: pd.DataFrame, *, reference: Reference = "be
     ``reference`` matters only for the scorecard (see the module docstring); ``engine``
     only for LightGBM: ``"auto"`` uses FastTreeShap when available, ``"native"`` always
     LightGBM's ``pred_contrib``, ``"fast"`` insists on FastTreeShap.
-    ``background`` (tree models only) switches to exact interventional TreeSHAP measured
-    against that population, e.g. the approved applicants ("why you, compared with those
+    ``background`` (models with a background mode: :func:`has_background_mode`) switches to
+    exact interventional Shapley values (TreeSHAP for LightGBM) measured against that population, e.g. the approved applicants ("why you, compared with those
     we approve"); the base is then its mean calibrated log-odds. Without it (default) the
     values are path-dependent TreeSHAP, as before.
     Positive values raise the risk of default. The frame's index is kept.
@@ -94,11 +95,17 @@ def contributions(model: Any, frame: pd.DataFrame, *, reference: Reference = "be
         raise ConfigError(f"reference must be 'best' or 'mean', got {reference!r}")
     if engine not in ("auto", "native", "fast"):
         raise ConfigError(f"engine must be 'auto', 'native' or 'fast', got {engine!r}")
+    needed = list(getattr(model, "features_", ()))
+    check_columns(frame, needed, "frame")  # the frame the user passed, by its argument name
     if background is not None:
-        if not _is_lgbm(model):
-            raise ConfigError(f"background= needs a tree model; {getattr(model, 'name', model)!r}"
-                              " explains itself against its own reference")
-        if engine == "native":
+        check_columns(background, needed, "background")
+        if not len(background):
+            raise ConfigError("background: needs at least one applicant row")
+        if not has_background_mode(model):
+            raise ConfigError(f"background= needs a model with a background mode (lgbm, ebm, "
+                              f"oracle); {getattr(model, 'name', model)!r} explains itself "
+                              "against its own reference")
+        if engine == "native" and _is_lgbm(model):
             raise ConfigError("background= needs engine 'auto' or 'fast': LightGBM's "
                               "pred_contrib has no interventional mode")
         return model.background_contributions(frame, background)

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from riskkit.charts import plot_contrib_vs_truth, plot_reason_frequency, plot_waterfall
 from riskkit.core import features as F
-from riskkit.explain.contrib import contributions
+from riskkit.explain.contrib import contributions, has_background_mode
 from riskkit.explain.reasons import approved_reference, reason_codes
 from riskkit.synth.personas import PERSONA_IDS
 
@@ -38,6 +38,30 @@ def _named_rows(persona_rows: Mapping[str, pd.DataFrame] | pd.DataFrame | None
     return out
 
 
+def letter_waterfall(model: Any, rows: pd.DataFrame,
+                     background: pd.DataFrame | None) -> tuple[pd.DataFrame, float]:
+    """(contributions, base) a letter quotes: what :func:`reason_codes` ranks.
+
+    A model with a background mode is measured against ``background`` when there is one;
+    the scorecard against its best bins; otherwise path-dependently.
+
+    Parameters
+    ----------
+    model:
+        The deployed model.
+    rows:
+        Applicants to draw.
+    background:
+        The run's background, or None.
+
+    Returns
+    -------
+    (pandas.DataFrame, float)
+    """
+    usable = background if background is not None and has_background_mode(model) else None
+    return contributions(model, rows, background=usable)
+
+
 def reason_counts(reasons: pd.DataFrame) -> pd.Series:
     """Denials each feature was a reason for (an applicant counted once per feature)."""
     unique = reasons.drop_duplicates(["applicant_id", "feature"])
@@ -47,8 +71,13 @@ def reason_counts(reasons: pd.DataFrame) -> pd.Series:
 def explanation_figures(model: Any, frame: pd.DataFrame, decisions: pd.DataFrame,
                         reasons: pd.DataFrame | None,
                         persona_rows: Mapping[str, pd.DataFrame] | pd.DataFrame | None,
-                        *, lang: str = "en", seed: int = 0) -> dict[str, Figure]:
+                        *, lang: str = "en", seed: int = 0,
+                        background: pd.DataFrame | None = None) -> dict[str, Figure]:
     """``waterfall_<persona>`` per persona, ``reason_frequency`` and ``contrib_vs_truth``.
+
+    ``background`` is the population the letters measure from (a run's
+    ``explain.background``): each waterfall draws the contributions the letter of that
+    applicant quotes (:func:`letter_waterfall`), so a chart and a letter never disagree.
 
     ``reasons`` is :func:`reason_codes`' table for ``frame`` (if None, the scored reasons
     are computed here; knock-outs need the policy and are then not counted).
@@ -58,14 +87,15 @@ def explanation_figures(model: Any, frame: pd.DataFrame, decisions: pd.DataFrame
     """
     figures: dict[str, Figure] = {}
     for name, row in _named_rows(persona_rows).items():
-        contrib, base = contributions(model, row)
+        contrib, base = letter_waterfall(model, row, background)
         values = row.iloc[0][[c for c in contrib.columns if c in row.columns]]
         figures[f"waterfall_{name}"] = plot_waterfall(contrib.iloc[0], base, values=values,
                                                       lang=lang)
     if reasons is None:
         # without the policy only the scored reasons can be counted
         reasons = reason_codes(model, None, frame, decisions,
-                               approved_reference(frame, decisions, model.registry_), lang="en")
+                               approved_reference(frame, decisions, model.registry_), lang="en",
+                               background=background)
     if len(reasons):
         figures["reason_frequency"] = plot_reason_frequency(reason_counts(reasons), lang=lang)
     truth_cols = [F.contrib_column(n) for n in F.MODEL_FEATURES]

@@ -12,29 +12,48 @@ backgrounds existed) is explained path-dependently, as it was then.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
+from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, RunError
-from riskkit.evaluate.effects import truth_for
+from riskkit.core.features import TARGET
 from riskkit.explain.applicant import explain_applicant, format_text
+from riskkit.explain.contrib import has_background_mode
+from riskkit.explain.likeforlike import letter_basis, truth_check
 from riskkit.explain.reasons import approved_reference
 from riskkit.models.world import require_synthetic_features
 from riskkit.synth.personas import PERSONAS, persona
 
 
-def _applicant_row(run: Any, applicant: str | int) -> Any:
+def _applicant_row(run: Any, applicant: str | int, world: Any) -> tuple[Any, int]:
+    """The applicant's row and the calendar month of its cohort (0, or the out-of-time
+    cohort's month), whose truth its true PD must come from."""
     text = str(applicant).strip()
     if text in PERSONAS:
-        return persona(text)
+        if world is None:
+            raise ConfigError(f"the persona {text!r} lives in a synthetic world; run "
+                              f"{run.path} was fitted on data of your own")
+        return persona(text, world), 0
     try:
         applicant_id = int(text.replace("_", ""))
     except ValueError:
         raise ConfigError(f"--applicant must be a whole-number id or one of "
                           f"{', '.join(PERSONAS)}, got {applicant!r}") from None
-    row, _ = run.applicant(applicant_id)
-    return row
+    row, split = run.applicant(applicant_id)
+    if split != "oot":
+        return row, 0
+    return row, int(run.config["data"]["oot"].get("months_later", 12))
+
+
+def run_world_or_none(run: Any) -> Any:
+    """``run.world``, or None for a run of one's own data (no truth to check against)."""
+    try:
+        return run.world
+    except RunError:
+        return None
 
 
 def _reference(run: Any, model: Any, policy: Any) -> dict[str, Any]:
@@ -68,16 +87,71 @@ def explain_in_run(run: Any, applicant: str | int, *,
     tuple
         The explanation as a dict, and as readable text.
     """
-    model = run.model(model_name or run.deployed_model_name)
+    deployed = run.deployed_model_name
+    model = run.model(model_name or deployed)
     policy = run.policy()
+    if (model_name or deployed) != deployed:
+        # another model decides with its own cut-off, chosen as the deployed policy chose its
+        # own (same method and target on the validation split), never the deployed PD line
+        policy = model_policy(run, model, policy)
     if str(applicant).strip() in PERSONAS:
         require_synthetic_features(model, f"the persona {str(applicant).strip()!r}", str(run.path))
-    row = _applicant_row(run, applicant)
-    # the truth of the run's own world (a generated run), so recourse's true PD is right
-    config = getattr(run, "config", None) or {}
-    truth = truth_for(config) if "scenario" in config.get("data", {}) else None
+    # the truth of the run's own world at the applicant's month, so recourse's true PD is
+    # the applicant's; a run of one's own data has none
+    world = run_world_or_none(run)
+    row, month = _applicant_row(run, applicant, world)
+    truth = None if world is None else world.truth(month)
     recorded = getattr(run, "explain_background", None)
     background = recorded() if callable(recorded) else None
+    unit = (getattr(run, "config", None) or {}).get("explain", {}).get("unit", "feature")
     explanation = explain_applicant(model, policy, row, _reference(run, model, policy),
-                                    truth=truth, background=background)
-    return explanation, format_text(explanation, lang=lang)
+                                    truth=truth, background=background, unit=unit)
+    explanation["cutoff"] = cutoff_note(model_name or deployed, deployed, policy)
+    if truth is not None and all(name in row.columns for name in F.MODEL_FEATURES):
+        explanation["truth_check"] = _truth_check(run, model, row, background, truth,
+                                                  explanation, unit)
+    text = format_text(explanation, lang=lang)
+    return explanation, f"{text}\n{explanation['cutoff']['text_' + lang]}"
+
+
+def _truth_check(run: Any, model: Any, row: Any, background: Any, truth: Any,
+                 explanation: dict[str, Any], unit: str) -> dict[str, Any]:
+    """The letter against the truth measured from the letter's own comparison group."""
+    ex = run.config.get("explain", {})
+    needs_train = background is None or not has_background_mode(model)
+    basis = letter_basis(model, background, str(ex.get("background", "approved")),
+                         run.data("train") if needs_train else None,
+                         rows=int(ex.get("background_rows", 1000)), seed=int(run.config["seed"]))
+    key = "group" if unit == "group" else "feature"
+    letter = [str(r[key]) for r in explanation["reasons"] if r["kind"] == "scored"]
+    check = truth_check(model, row, basis, truth, letter, unit=unit)
+    entry = (getattr(run, "metrics", None) or {}).get("explain", {}).get(model.name, {})
+    check["run_letter_fidelity_top3"] = entry.get("letter_fidelity_top3")
+    return check
+
+
+def model_policy(run: Any, model: Any, policy: Any) -> Any:
+    """``policy`` with the cut-off ``model`` gets when chosen the way the run chose its own."""
+    if policy.cutoff_method == "fixed":
+        return policy
+    frame = run.data("valid")
+    y = frame[TARGET].to_numpy() if TARGET in frame.columns else None
+    return replace(policy, cutoff=None).fit(frame, model.predict_pd(frame), y)
+
+
+def cutoff_note(name: str, deployed: str, policy: Any) -> dict[str, Any]:
+    """Which cut-off decided, as data and as a sentence in English and Chinese."""
+    own = name == deployed
+    how = {"approval_rate": ("approval rate", "批准率"), "bad_rate": ("bad rate", "坏账率"),
+           "fixed": ("fixed PD", "固定违约概率")}[policy.cutoff_method]
+    target = f"{policy.cutoff_target:.1%}"
+    en = (f"Cut-off: PD {policy.cutoff:.2%}, {name}'s own ({how[0]} {target} on the "
+          f"validation split{', as the run deployed it' if own else '; the run deployed ' + deployed})")
+    zh = (f"阈值：违约概率{policy.cutoff:.2%}，{name}自身的阈值（验证集{how[1]}{target}"
+          f"{'，即运行部署的阈值' if own else '；运行部署的是' + deployed}）")
+    if policy.cutoff_method == "fixed":
+        en = f"Cut-off: PD {policy.cutoff:.2%}, the policy's fixed PD line (the same for every model)"
+        zh = f"阈值：违约概率{policy.cutoff:.2%}，政策的固定阈值（所有模型相同）"
+    return {"model": name, "deployed": deployed, "pd": float(policy.cutoff),
+            "method": policy.cutoff_method, "target": float(policy.cutoff_target),
+            "text_en": en, "text_zh": zh}

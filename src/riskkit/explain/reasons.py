@@ -3,12 +3,13 @@
 For every denied applicant the table lists
 
 1. each knock-out rule the applicant hits, in the policy's order, with the policy's own
-   sentence (a knock-out is the decisive reason: no score would have approved them). The
+   sentence (a rule that declined a *missing* value says the information was missing) (a knock-out is the decisive reason: no score would have approved them). The
    product's age limits are such rules: they are stated as the eligibility rule they are,
    in the policy's words, rather than hidden -- but a protected attribute is never offered
    as a *scored* reason;
 2. at most ``max_reasons`` scored reasons: the model features with the largest *positive*
-   log-odds contributions (the ones that raised the risk), never a protected attribute,
+   log-odds contributions (the ones that raised the risk), never a protected attribute nor
+   a feature the registry marks not citable (``city_tier``: scored, never a reason),
    each quoting the applicant's own value and, where the template has one, the median among
    approved applicants (``approved_reference``) so the applicant can see the gap.
 
@@ -39,11 +40,12 @@ from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError
 from riskkit.core.registry import Registry
 from riskkit.explain.contrib import Reference, contributions, has_background_mode
+from riskkit.explain.groups import check_unit, group_contributions, group_label, leading_features
 from riskkit.explain.texts import check_langs, reason_texts, reference_value
-from riskkit.policy import APPROVED, DENIED
+from riskkit.policy import APPROVED, DENIED, REFERRED
 
 REASON_COLUMNS: tuple[str, ...] = ("applicant_id", "rank", "kind", "feature", "value",
-                                   "contribution", "text_en", "text_zh")
+                                   "contribution", "text_en", "text_zh", "group")
 
 
 def _decision_array(frame: pd.DataFrame, decisions: pd.DataFrame | pd.Series) -> np.ndarray:
@@ -63,7 +65,7 @@ def _decision_array(frame: pd.DataFrame, decisions: pd.DataFrame | pd.Series) ->
         raise DataError("decisions", ["applicant_id differs from the applicants' frame row by "
                                       "row; pass decisions in the frame's order"])
     values = np.asarray(column.astype(str))
-    unknown = set(np.unique(values)) - {APPROVED, DENIED}
+    unknown = set(np.unique(values)) - {APPROVED, DENIED, REFERRED}
     if unknown:
         raise DataError("decisions", [f"unknown decisions {sorted(unknown)[:5]}"])
     return values
@@ -120,20 +122,34 @@ def _denied_contributions(model: Any, frame: pd.DataFrame, rows: np.ndarray,
                                       f"applicants) or {len(rows)} (the denied ones)"])
 
 
-def _knockout_hits(policy: Any, denied: pd.DataFrame) -> list[tuple[Any, np.ndarray]]:
-    hits: list[tuple[Any, np.ndarray]] = []
+def _knockout_hits(policy: Any, denied: pd.DataFrame,
+                   registry: Registry) -> list[tuple[Any, np.ndarray, dict[str, str]]]:
+    """Each rule with the denied applicants it declines and its sentence by language: the
+    rule's own where the value breaks it, "the information is missing" where the rule
+    declined a missing value (:mod:`riskkit.policy.rules`, "Missing values")."""
+    hits: list[tuple[Any, np.ndarray, dict[str, str]]] = []
     if policy is None:
         return hits
     for rule in policy.knockouts:
-        if rule.feature in denied.columns:
-            hit = np.asarray(rule.hits(denied), dtype=bool)
-            if hit.any():
-                hits.append((rule, hit))
+        if rule.feature not in denied.columns:
+            continue
+        hit = np.asarray(rule.hits(denied), dtype=bool)
+        if hit.any():
+            hits.append((rule, hit, {"en": rule.text_en, "zh": rule.text_zh}))
+        if getattr(rule, "missing", "pass") == "decline":
+            gap = np.asarray(rule.missing_mask(denied), dtype=bool)
+            if gap.any():
+                feat = registry.get(rule.feature)
+                en = feat.description_en if feat is not None else rule.feature
+                zh = feat.description_zh if feat is not None else rule.feature
+                hits.append((rule, gap, {lg: rule.missing_text(en, zh, lg) for lg in ("en", "zh")}))
     return hits
 
 
 def scored_features(columns: Sequence[str], registry: Registry = F.SYNTHETIC) -> list[str]:
-    """Contribution columns that may be named as a reason: registry features, not protected.
+    """Contribution columns that may be named as a reason: registry features, not protected,
+    citable (:meth:`riskkit.core.registry.Registry.may_cite`; ``city_tier`` is scored, never
+    cited).
 
     Parameters
     ----------
@@ -146,7 +162,8 @@ def scored_features(columns: Sequence[str], registry: Registry = F.SYNTHETIC) ->
     -------
     list of str
     """
-    return [c for c in columns if c in registry and not registry[c].protected]
+    return [c for c in columns if c in registry and not registry[c].protected
+            and registry[c].citable]
 
 
 def reason_codes(model: Any, policy: Any, frame: pd.DataFrame,
@@ -154,7 +171,7 @@ def reason_codes(model: Any, policy: Any, frame: pd.DataFrame,
                  max_reasons: int = 4, lang: str | tuple[str, ...] = ("en", "zh"), *,
                  contributions: pd.DataFrame | None = None,
                  contrib_reference: Reference = "best",
-                 background: pd.DataFrame | None = None) -> pd.DataFrame:
+                 background: pd.DataFrame | None = None, unit: str = "feature") -> pd.DataFrame:
     """One row per reason per denied applicant, knock-outs first, then scored reasons.
 
     Parameters
@@ -183,15 +200,22 @@ def reason_codes(model: Any, policy: Any, frame: pd.DataFrame,
         interventional TreeSHAP: "compared with these applicants"; see
         :mod:`riskkit.explain.background`). Models without a background mode (scorecard,
         oracle) ignore it, so one call serves whichever model a run deploys.
+    unit:
+        ``"feature"`` (default): each scored reason is one feature; ``"group"``: each is a
+        driver group (:mod:`riskkit.explain.groups`), ranked by the group's total
+        contribution, quoting its leading feature's value and sentence after the group's
+        name ("Borrowing frequency: 5 credit applications in the last 30 days; ...").
 
     Returns
     -------
     pandas.DataFrame
         Columns ``applicant_id, rank, kind ("knockout"|"scored"), feature, value,
-        contribution, text_<lang>...``; ``contribution`` is the log-odds contribution (NaN
-        for a knock-out). Rows are ordered by the applicant's position in ``frame``, then
-        ``rank`` (1 = first).
+        contribution, text_<lang>..., group``; ``contribution`` is the log-odds contribution
+        (NaN for a knock-out; the group's total for a group reason), ``feature`` the feature
+        quoted. Rows are ordered by the applicant's position in ``frame``, then ``rank``
+        (1 = first).
     """
+    check_unit(unit)
     langs = check_langs(lang)
     registry: Registry = getattr(model, "registry_", F.SYNTHETIC)
     if not isinstance(max_reasons, int | np.integer) or max_reasons < 0:
@@ -206,7 +230,7 @@ def reason_codes(model: Any, policy: Any, frame: pd.DataFrame,
     ko_pos, ko_rank, ko_feature, ko_value = [], [], [], []
     ko_text: dict[str, list[np.ndarray]] = {lg: [] for lg in langs}
     n_knockouts = np.zeros(n, dtype=np.int64)
-    for rule, hit in _knockout_hits(policy, denied):
+    for rule, hit, sentence in _knockout_hits(policy, denied, registry):
         where = np.flatnonzero(hit)
         n_knockouts[where] += 1
         ko_pos.append(where)
@@ -214,8 +238,7 @@ def reason_codes(model: Any, policy: Any, frame: pd.DataFrame,
         ko_feature.append(np.full(len(where), rule.feature, dtype=object))
         ko_value.append(denied[rule.feature].to_numpy(dtype=object)[where])
         for lg in langs:
-            ko_text[lg].append(np.full(len(where), rule.text_zh if lg == "zh" else rule.text_en,
-                                       dtype=object))
+            ko_text[lg].append(np.full(len(where), sentence[lg], dtype=object))
 
     # -- scored reasons: the largest positive contributions, protected attributes never
     sc_pos = np.empty(0, dtype=np.int64)
@@ -227,9 +250,11 @@ def reason_codes(model: Any, policy: Any, frame: pd.DataFrame,
         contrib = _denied_contributions(model, frame, rows, contributions, contrib_reference,
                                         background)
         names = scored_features(list(contrib.columns), registry)
-        values = contrib[names].to_numpy(dtype=float)
+        units = group_contributions(contrib[names], registry) if unit == "group" \
+            else contrib[names]
+        values = units.to_numpy(dtype=float)
         ranked = np.where(np.isfinite(values) & (values > 0), values, -np.inf)
-        k = min(max_reasons, len(names))
+        k = min(max_reasons, values.shape[1])
         order = np.argsort(-ranked, axis=1, kind="stable")[:, :k]
         top = np.take_along_axis(ranked, order, axis=1)
         keep = np.isfinite(top)
@@ -237,17 +262,24 @@ def reason_codes(model: Any, policy: Any, frame: pd.DataFrame,
         cols = order[pos, slot]
         sc_pos, sc_contrib = pos, top[pos, slot]
         sc_rank = n_knockouts[pos] + slot + 1
-        sc_feature = np.asarray(names, dtype=object)[cols]
+        if unit == "group":
+            sc_feature = leading_features(contrib[names], registry).to_numpy()[pos, cols]
+        else:
+            sc_feature = np.asarray(names, dtype=object)[cols]
         sc_value = np.empty(len(pos), dtype=object)
         sc_text = {lg: np.empty(len(pos), dtype=object) for lg in langs}
-        for j in np.unique(cols):
-            name = names[j]
-            at = np.flatnonzero(cols == j)
+        for name in dict.fromkeys(sc_feature):
+            at = np.flatnonzero(sc_feature == name)
             raw = denied[name].to_numpy(dtype=object)[pos[at]]
             sc_value[at] = raw
             for lg in langs:
-                sc_text[lg][at] = reason_texts(name, raw, reference_value(reference, name), lg,
-                                               registry)
+                text = reason_texts(name, raw, reference_value(reference, name), lg, registry)
+                if unit == "group":
+                    head = group_label(registry[name].group, lg)
+                    head = head[:1].upper() + head[1:]
+                    text = np.asarray([f"{head}{'：' if lg == 'zh' else ': '}{t}" for t in text],
+                                      dtype=object)
+                sc_text[lg][at] = text
 
     def cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
         return np.concatenate(parts).astype(dtype) if parts else np.empty(0, dtype=dtype)
@@ -265,6 +297,8 @@ def reason_codes(model: Any, policy: Any, frame: pd.DataFrame,
     }
     for lg in langs:
         table[f"text_{lg}"] = np.concatenate([cat(ko_text[lg], object), sc_text[lg]])
+    table["group"] = np.asarray([registry[f].group if f in registry else "" for f in
+                                 table["feature"]], dtype=object)
     out = pd.DataFrame(table)
     out["value"] = out["value"].astype(object)
     sort = np.lexsort((table["rank"], position))

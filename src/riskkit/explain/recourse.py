@@ -19,7 +19,7 @@ Search (:func:`recourse`), for one denied applicant:
    months costs 0.25, paying off half the debt 0.5, settling an overdue 0.25.
 4. The winner is **verified**: the changed row alone is re-scored by the model and
    ``policy.decide`` must say "approved". It is also scored before and after by the true
-   risk function (``truth``, default :func:`riskkit.synth.truth.truth_model`):
+   risk function (``truth``: the applicant's world's, ``world.truth()``; no default):
    ``lowers_true_pd`` is False when the change fools the model but not the truth.
 
 ``found`` is False, with ``reason``, when nothing within ``max_changes`` changes and
@@ -59,7 +59,6 @@ from riskkit.explain.levers import (
     row_values,
 )
 from riskkit.policy import APPROVED, DENIED
-from riskkit.synth.truth import truth_model
 
 #: Coarse levels per lever by the number of levers combined (stage 1 uses every waiting month).
 COARSE_LEVELS: dict[int, int] = {1: 48, 2: 10, 3: 6}
@@ -255,7 +254,7 @@ def _unfixable_knockouts(policy: Any, row: pd.DataFrame, levers: list[Lever]) ->
 
 
 def _true_pd(truth: Any, frame: pd.DataFrame) -> float | None:
-    if any(name not in frame.columns for name in F.MODEL_FEATURES):
+    if truth is None or any(name not in frame.columns for name in F.MODEL_FEATURES):
         return None
     return float(sigmoid(np.asarray(truth.logit(frame), dtype=float)[0]))
 
@@ -296,15 +295,18 @@ def _describe(row: pd.DataFrame, new_row: pd.DataFrame, levers: list[Lever],
     return changes, actions, wait
 
 
-def recourse(model: Any, policy: Any, row: pd.DataFrame | pd.Series, *, truth: Any = None,
+def recourse(model: Any, policy: Any, row: pd.DataFrame | pd.Series, *, truth: Any,
              max_changes: int = 3, max_wait_months: int = 24,
              amount_floor: float | None = None) -> Recourse:
     """The fewest, then least-effort, realistic changes that get ``row`` approved.
 
     ``model`` needs ``predict_pd``; ``policy`` is a fitted :class:`riskkit.policy.Policy`;
-    ``truth`` anything with ``logit(frame)`` (default: the baseline truth). The requested
-    amount is never lowered below ``amount_floor`` (default: the policy's smallest credit
-    line, 500 CNY). The caller's row is never modified.
+    ``truth`` is the true risk function of the applicant's world (anything with
+    ``logit(frame)``: ``run.world.truth()``), or None for data of one's own, where no truth
+    is known and ``lowers_true_pd`` stays None. It has no default: a proposal checked
+    against another world's truth would look verified and be wrong. The requested amount
+    is never lowered below ``amount_floor`` (default: the policy's smallest credit line,
+    500 CNY). The caller's row is never modified.
     """
     started = time.perf_counter()
     if not isinstance(max_changes, int | np.integer) or max_changes < 1:
@@ -314,7 +316,6 @@ def recourse(model: Any, policy: Any, row: pd.DataFrame | pd.Series, *, truth: A
     registry = getattr(model, "registry_", F.SYNTHETIC)
     one = _one_row(row, registry)
     applicant = one[F.ID_COLUMN].iloc[0] if F.ID_COLUMN in one.columns else None
-    truth = truth_model() if truth is None else truth
     if amount_floor is None:
         amount_floor = float(getattr(getattr(policy, "line_rule", None), "min_line",
                                      DEFAULT_AMOUNT_FLOOR))
@@ -379,11 +380,12 @@ def _finish(result: Recourse, model: Any, policy: Any, one: pd.DataFrame, levers
 
 def recourse_many(model: Any, policy: Any, frame: pd.DataFrame,
                   decisions: pd.DataFrame | pd.Series | None = None, *, n: int = 200,
-                  seed: int = 0, truth: Any = None, max_changes: int = 3,
+                  seed: int = 0, truth: Any, max_changes: int = 3,
                   max_wait_months: int = 24) -> list[Recourse]:
     """Recourse for a seeded sample of ``n`` denied applicants (all, if fewer).
 
-    Without ``decisions`` the model and policy decide ``frame`` first.
+    Without ``decisions`` the model and policy decide ``frame`` first; ``truth`` as for
+    :func:`recourse` (required: the applicants' world's truth, or None for one's own data).
     """
     if decisions is None:
         p = np.asarray(model.predict_pd(frame), dtype=float)
@@ -394,7 +396,6 @@ def recourse_many(model: Any, policy: Any, frame: pd.DataFrame,
     denied = np.flatnonzero(np.asarray(column.astype(str)) == DENIED)
     if len(denied) > n:
         denied = np.sort(np.random.default_rng(seed).choice(denied, n, replace=False))
-    truth = truth_model() if truth is None else truth
     return [recourse(model, policy, frame.iloc[[i]], truth=truth, max_changes=max_changes,
                      max_wait_months=max_wait_months) for i in denied]
 

@@ -35,6 +35,7 @@ import pandas as pd
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.explain.applicant import explain_applicant
+from riskkit.explain.inputs import check_applicants, check_change
 from riskkit.explain.levers import apply_levers, levers_for, row_values
 from riskkit.explain.shap_objects import display_value, feature_entry
 
@@ -204,6 +205,7 @@ def what_if_row(row: pd.DataFrame, changes: Mapping[str, Any] | None = None,
     one is a :class:`ConfigError` naming it. Counts are stored as whole numbers, the 90-day
     application count is kept at least the 30-day one, and the truth columns are dropped.
     """
+    check_applicants(_one(row), registry, "what-if applicant")
     aged = age(row, months)
     out = aged.copy()
     for name, value in (changes or {}).items():
@@ -214,10 +216,12 @@ def what_if_row(row: pd.DataFrame, changes: Mapping[str, Any] | None = None,
                 feat.kind == "time_decaying" and feat.group == HISTORY_GROUP):
             raise ConfigError(f"what-if change of {name!r}: it is {feat.kind} and cannot be "
                               "moved (overdue history moves only with the months waited)")
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if feat.dtype == "int" and number and float(value) != round(float(value)):
+            raise ConfigError(f"what-if change of {name!r}: counts move by whole numbers, "
+                              f"got {value!r}")
+        check_change(name, value, registry)  # a value an applicant can have, or the range
         if feat.dtype == "int":
-            if float(value) != round(float(value)):
-                raise ConfigError(f"what-if change of {name!r}: counts move by whole numbers, "
-                                  f"got {value!r}")
             out[name] = np.array([round(float(value))], dtype=np.int64)
         else:
             out[name] = np.array([float(value)], dtype=float)
@@ -228,9 +232,10 @@ def what_if_row(row: pd.DataFrame, changes: Mapping[str, Any] | None = None,
 
 
 def assess(model: Any, policy: Any, row: pd.DataFrame, reference: Mapping[str, Any] | None,
-           *, truth: Any = None) -> dict[str, Any]:
+           *, truth: Any) -> dict[str, Any]:
     """The edited applicant re-decided: :func:`explain_applicant`'s dict (PD, decision,
-    credit line, reasons en/zh, recourse, true PD), nothing else recomputed."""
+    credit line, reasons en/zh, recourse, true PD), nothing else recomputed. ``truth`` is
+    the applicant's world's (None for data of one's own): required, never a default."""
     return explain_applicant(model, policy, row, reference, truth=truth)
 
 

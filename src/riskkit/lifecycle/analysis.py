@@ -36,6 +36,7 @@ import pandas as pd
 from riskkit.charts import export_all
 from riskkit.charts.lifecycle import lifecycle_figures as figures
 from riskkit.core import features as F
+from riskkit.core.errors import ConfigError
 from riskkit.core.io import write_json, write_parquet
 from riskkit.core.mathx import ratio_logit
 from riskkit.core.memory import release_freed_memory
@@ -53,6 +54,7 @@ from riskkit.lifecycle.simulation import (
 from riskkit.lifecycle.story import Storyline, persona_frame, storyline
 from riskkit.models import make_model
 from riskkit.policy import DEFAULT_KNOCKOUTS
+from riskkit.synth import World
 from riskkit.synth.personas import persona as make_persona
 
 log = logging.getLogger(__name__)
@@ -167,7 +169,8 @@ def borrowed_once_then_ineligible(panel: Panel, horizon: int = 3, model: Any = N
 
 def selection_bias_experiment(data: Panel | pd.DataFrame, model: str = "lgbm", seed: int = 0,
                               lender: tuple[Any, Any] | None = None,
-                              test_share: float = 0.5) -> pd.DataFrame:
+                              test_share: float = 0.5, *,
+                              world: World | None = None) -> pd.DataFrame:
     """A model trained only on approved borrowers vs one trained on everyone, both scored on
     everyone (held-out rows): AUC overall and in the rejected region, and calibration in the
     large there (mean predicted PD minus the observed bad rate).
@@ -175,7 +178,8 @@ def selection_bias_experiment(data: Panel | pd.DataFrame, model: str = "lgbm", s
     From a panel: month-0 borrowers and the lender's month-0 decisions; each gets a 12-month
     outcome drawn from its true PD (the outcome everyone would have had -- only a simulation
     knows the rejected borrowers' outcomes). From a population frame: its ``default_12m``,
-    and decisions by ``lender`` (default: :func:`riskkit.lifecycle.simulation.default_lender`).
+    and decisions by ``lender`` (default: :func:`riskkit.lifecycle.simulation.default_lender`
+    of ``world``, which is then required: the frame's world).
     """
 
     if isinstance(data, Panel):
@@ -183,7 +187,10 @@ def selection_bias_experiment(data: Panel | pd.DataFrame, model: str = "lgbm", s
                                      test_share)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7_002,)))
     rows = data.reset_index(drop=True)
-    fitted, policy = lender or default_lender(seed)
+    if lender is None and world is None:
+        raise ConfigError("selection_bias_experiment on a population frame needs its lender "
+                          "or the World it came from (for the default lender)")
+    fitted, policy = lender or default_lender(world, seed)
     approved = policy.decide(rows, fitted.predict_pd(rows))["decision"].to_numpy() == "approved"
     y = rows[F.TARGET].to_numpy().astype(int)
     return _selection_fits(rows, approved, y, model, seed, test_share, rng)
@@ -262,18 +269,25 @@ def lifecycle_figures(panel: Panel, summary: dict[str, Any],
 def run_simulation(out_dir: str | os.PathLike[str], borrowers: int, months: int, seed: int,
                    run: Any = None,
                    downturn_from: int | None = None, quiet: bool = False, *,
-                   persona: str = "zhang_san", horizon: int = 3) -> dict[str, Any]:
+                   world: World | None = None, persona: str = "zhang_san",
+                   horizon: int = 3) -> dict[str, Any]:
     """Simulate, analyse and write everything ``riskkit simulate`` promises; return the summary.
 
     Writes ``panel.parquet``, ``summary.json``, ``cohort.parquet`` and ``figures/*.{png,svg,
     pdf}`` under ``out_dir``. The persona's storyline runs with the simulation's lender and
     its month-by-month cut-offs, so it happens inside the same economy. ``run`` is a loaded
-    run whose deployed model and policy are the lender (default: a lender fitted here).
+    run whose deployed model and policy are the lender, in the run's world; without a run,
+    ``world`` (required then) and a lender fitted here.
     """
     out = Path(out_dir)
+    if (run is None) == (world is None):
+        raise ConfigError("give a run (its world comes with it) or a world, not both or neither")
+    world = run.world if run is not None else world
+    if downturn_from is not None:
+        world = world.with_downturn(int(downturn_from))
     # before any work: an unknown persona is an error listing the known ones, never another
     # borrower's story told under the name that was asked for
-    subject = persona_frame(persona, make_persona)
+    subject = persona_frame(persona, lambda name: make_persona(name, world))
     # While the months run, two jobs use the second core: panel.parquet is encoded row
     # group by row group as its rows become final, and the selection-bias models (LightGBM,
     # one thread, no GIL while it fits) are fitted once month 0 is over. Neither changes what
@@ -292,16 +306,15 @@ def run_simulation(out_dir: str | os.PathLike[str], borrowers: int, months: int,
                 panel = simulate_from_run(run, borrowers, months, seed, downturn_from, quiet,
                                           sink=sink)
             else:
-                panel = simulate(borrowers, months, seed, downturn_from=downturn_from,
-                                 quiet=quiet, sink=sink)
+                panel = simulate(borrowers, months, seed, quiet=quiet, world=world, sink=sink)
             release_freed_memory()  # the months' scratch arrays, before the cohort's own
             # the last row groups are still being encoded: the cohort is explained meanwhile
             cohort = borrowed_once_then_ineligible(panel, horizon)
             month0 = panel.frame.iloc[: panel.borrowers]  # month-major: month 0 comes first
             reference = approved_reference(month0, month0["decision"].astype(str))
             story = storyline(subject, max(2, min(months, 6)), panel.model, panel.policy,
-                              seed, cutoffs=panel.summary["cutoff_by_month"],
-                              reference=reference, downturn_from=downturn_from)
+                              seed, world=world, cutoffs=panel.summary["cutoff_by_month"],
+                              reference=reference)
             story.persona = persona
             summary = {**panel.summary,
                        "borrowed_once_then_ineligible": cohort.summary, "cohort_flow": cohort.flow,

@@ -9,9 +9,10 @@ import numba
 import psutil
 
 from riskkit.lifecycle.simulation import default_lender, simulate
+from riskkit.synth import World
 
 
-def benchmark_lifecycle(borrowers: int = 100_000, months: int = 24, seed: int = 0,
+def benchmark_lifecycle(world: World, borrowers: int = 100_000, months: int = 24, seed: int = 0,
                         downturn_from: int | None = None) -> dict[str, float]:
     """Time :func:`simulate` (the lender is fitted beforehand, not timed) and its memory.
 
@@ -23,7 +24,7 @@ def benchmark_lifecycle(borrowers: int = 100_000, months: int = 24, seed: int = 
     it) and ``borrower_months_per_cpu_s`` the rate per CPU second.
     """
     process = psutil.Process()
-    model, policy = default_lender(seed)
+    model, policy = default_lender(world, seed)
     before = process.memory_info().rss
     peak = [before]
     done = threading.Event()
@@ -36,7 +37,8 @@ def benchmark_lifecycle(borrowers: int = 100_000, months: int = 24, seed: int = 
     sampler.start()
     wall, cpu = time.perf_counter(), time.process_time()
     panel = simulate(borrowers, months, seed, model, policy,
-                     downturn_from=months // 2 if downturn_from is None else downturn_from)
+                     downturn_from=months // 2 if downturn_from is None else downturn_from,
+                     world=world)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     done.set()
     sampler.join()

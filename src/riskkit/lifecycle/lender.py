@@ -21,7 +21,7 @@ from riskkit.core.errors import ConfigError
 from riskkit.core.mathx import ratio_logit, sigmoid
 from riskkit.models import make_model
 from riskkit.policy import Decisions, Policy
-from riskkit.synth.population import generate
+from riskkit.synth import World
 
 CutoffRule = Literal["recalibrate", "bad_rate", "fixed"]
 CUTOFF_RULES: tuple[str, ...] = ("recalibrate", "bad_rate", "fixed")
@@ -96,27 +96,33 @@ class Lender:
 
 
 
-_LENDERS: dict[tuple[int, int, str], Future[tuple[Any, Any]]] = {}
+LenderKey = tuple[World, int, int, str]
+_LENDERS: dict[LenderKey, Future[tuple[Any, Any]]] = {}
 _LENDERS_LOCK = threading.Lock()
 
 
-def default_lender(seed: int, rows: int = 50_000, model: str = "lgbm") -> tuple[Any, Any]:
-    """A quick lender: ``model`` and a default Policy fitted on a generated baseline population.
+def default_lender(world: World, seed: int, rows: int = 50_000,
+                   model: str = "lgbm") -> tuple[Any, Any]:
+    """A quick lender: ``model`` and a default Policy fitted on a population of ``world``.
 
-    The training population uses seed ``seed + 1_000_003`` so it never shares rows with a
-    simulation seeded ``seed``; 70% trains, 30% validates (early stopping, Platt calibration
-    and the policy's cut-off: 75% approval among applicants passing the knock-outs). Cached
-    per process, because tests and notebooks ask for the same lender repeatedly; a fit
-    begun by :func:`start_default_lender` is waited for, not repeated.
+    The training population (month 0 of ``world``) uses seed ``seed + 1_000_003`` so it
+    never shares rows with a simulation seeded ``seed``; 70% trains, 30% validates (early
+    stopping, Platt calibration and the policy's cut-off: 75% approval among applicants
+    passing the knock-outs). Cached per process and world, because tests and notebooks ask
+    for the same lender repeatedly; a fit begun by :func:`start_default_lender` is waited
+    for, not repeated.
     """
-    key = (int(seed), int(rows), model)
+    world = world.without_calendar()  # the rows are drawn at month 0: one lender serves all
+    key = (world, int(seed), int(rows), model)
     fitting, mine = _claim(key)
     if mine:
-        _settle(fitting, key, lambda: _fit_lender(_training_rows(key[0], key[1]), key[0], model))
+        _settle(fitting, key, lambda: _fit_lender(_training_rows(world, key[1], key[2]), key[1],
+                                                  model, world))
     return fitting.result()
 
 
-def start_default_lender(seed: int, rows: int = 50_000, model: str = "lgbm") -> None:
+def start_default_lender(world: World, seed: int, rows: int = 50_000,
+                         model: str = "lgbm") -> None:
     """Draw the default lender's training rows here, then fit it on a background thread.
 
     Why: ``riskkit simulate`` calls this as soon as the modules the fit needs are loaded, so
@@ -128,23 +134,25 @@ def start_default_lender(seed: int, rows: int = 50_000, model: str = "lgbm") -> 
 
     Parameters
     ----------
-    seed, rows, model
+    world, seed, rows, model
         As for :func:`default_lender`.
     """
-    key = (int(seed), int(rows), model)
+    world = world.without_calendar()
+    key = (world, int(seed), int(rows), model)
     fitting, mine = _claim(key)
     if not mine:
         return
     try:
-        population = _training_rows(key[0], key[1])
+        population = _training_rows(world, key[1], key[2])
     except BaseException as error:
         _fail(fitting, key, error)
         raise
     threading.Thread(target=_settle, name="lender", daemon=True,
-                     args=(fitting, key, lambda: _fit_lender(population, key[0], model))).start()
+                     args=(fitting, key,
+                           lambda: _fit_lender(population, key[1], model, world))).start()
 
 
-def _claim(key: tuple[int, int, str]) -> tuple[Future[tuple[Any, Any]], bool]:
+def _claim(key: LenderKey) -> tuple[Future[tuple[Any, Any]], bool]:
     """The cache entry of this lender, and whether the caller must fit it."""
     with _LENDERS_LOCK:
         if key in _LENDERS:
@@ -153,7 +161,7 @@ def _claim(key: tuple[int, int, str]) -> tuple[Future[tuple[Any, Any]], bool]:
         return _LENDERS[key], True
 
 
-def _settle(fitting: Future[tuple[Any, Any]], key: tuple[int, int, str],
+def _settle(fitting: Future[tuple[Any, Any]], key: LenderKey,
             fit: Callable[[], tuple[Any, Any]]) -> None:
     """Fit the lender into ``fitting``."""
     try:
@@ -162,7 +170,7 @@ def _settle(fitting: Future[tuple[Any, Any]], key: tuple[int, int, str],
         _fail(fitting, key, error)
 
 
-def _fail(fitting: Future[tuple[Any, Any]], key: tuple[int, int, str],
+def _fail(fitting: Future[tuple[Any, Any]], key: LenderKey,
           error: BaseException) -> None:
     """A failed fit leaves the cache, so a retry fits anew."""
     with _LENDERS_LOCK:
@@ -170,17 +178,18 @@ def _fail(fitting: Future[tuple[Any, Any]], key: tuple[int, int, str],
     fitting.set_exception(error)
 
 
-def _training_rows(seed: int, rows: int) -> pd.DataFrame:
-    return generate(rows, seed=seed + 1_000_003)
+def _training_rows(world: World, seed: int, rows: int) -> pd.DataFrame:
+    return world.generate(rows, seed + 1_000_003)
 
 
-def _fit_lender(pop: pd.DataFrame, seed: int, model: str) -> tuple[Any, Any]:
+def _fit_lender(pop: pd.DataFrame, seed: int, model: str, world: World) -> tuple[Any, Any]:
     cut = int(0.7 * len(pop))
     train, valid = pop.iloc[:cut], pop.iloc[cut:]
     # one thread: deterministic, and fast when other processes share the cores
     params = {"seed": seed, "num_threads": 1} if model == "lgbm" else {}
     fitted = make_model(model, **params).fit(train, train[F.TARGET], X_valid=valid,
                                              y_valid=valid[F.TARGET])
+    fitted.world_ = world
     policy = Policy.from_config({}).fit(valid, fitted.predict_pd(valid),
                                         valid[F.TARGET].to_numpy())
     return fitted, policy

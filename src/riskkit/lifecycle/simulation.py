@@ -42,7 +42,7 @@ The lender (:mod:`riskkit.lifecycle.lender`) moves its cut-off (``cutoff_rule``)
   borrowers stays at its month-0 level (tightens for a worse portfolio, too);
 * ``"fixed"`` -- never move.
 
-A simulated month-0 population is exactly ``riskkit.generate(borrowers, seed)``'s features,
+A simulated month-0 population is exactly ``world.generate(borrowers, seed)``'s features,
 stored as float32 (ratios differ from the generator's float64 in the 8th digit); the panel
 stores exactly what the lender scored, so any panel row re-scores to its recorded PD.
 """
@@ -86,9 +86,10 @@ from riskkit.lifecycle.state import LifecycleState, init_state, roll_month, stat
 from riskkit.models import warm_up_predictor
 from riskkit.models.world import require_synthetic_features
 from riskkit.policy import Decisions
-from riskkit.synth.population import check_arguments, generate
-from riskkit.synth.scenarios import Scenario, get_scenario
-from riskkit.synth.truth import DEFAULT_BAD_RATE, release_reference_sample, truth_model
+from riskkit.synth import World
+from riskkit.synth.population import check_arguments
+from riskkit.synth.scenarios import Scenario
+from riskkit.synth.truth import release_reference_sample
 
 log = logging.getLogger(__name__)
 
@@ -162,27 +163,33 @@ class Panel:
 # ------------------------------------------------------------------------ simulation
 @dataclass(frozen=True)
 class Environment:
-    """What month ``t`` looks like: the scenario in force and the truth it implies."""
+    """What month ``t`` looks like in a world: the economy then and the truth it implies."""
 
     month: int
-    scenario: Scenario
-    baseline: Scenario
-    bad_rate: float
+    world: World
+
+    @property
+    def scenario(self) -> Scenario:
+        """The economy at this month (the named scenario in force, drifted)."""
+        return self.world.scenario_at(self.month)
+
+    @property
+    def baseline(self) -> Scenario:
+        """The economy at month 0, which the borrowers were drawn in (incomes move
+        relative to it)."""
+        return self.world.scenario_at(0)
 
     @property
     def downturn(self) -> bool:
-        return self.scenario.name != self.baseline.name
+        return self.world.in_downturn(self.month)
 
     def true_logit(self, frame: pd.DataFrame) -> np.ndarray:
-        return truth_model(self.bad_rate, self.scenario.macro_logit).logit(frame)
+        return self.world.truth(self.month).logit(frame)
 
 
-def environment(month: int, downturn_from: int | None, bad_rate: float) -> Environment:
-    """Baseline before ``downturn_from``, the ``downturn`` scenario from it on."""
-    base = get_scenario("baseline")
-    scen = get_scenario("downturn") if downturn_from is not None and month >= downturn_from \
-        else base
-    return Environment(month, scen, base, float(bad_rate))
+def environment(month: int, world: World) -> Environment:
+    """Month ``month`` of ``world``'s calendar (its scenario changes and drift)."""
+    return Environment(int(month), world)
 
 
 def _recorder(n: int, months: int) -> dict[str, np.ndarray]:
@@ -197,19 +204,22 @@ def _recorder(n: int, months: int) -> dict[str, np.ndarray]:
 
 def simulate(borrowers: int, months: int, seed: int, model: Any = None, policy: Any = None,
              downturn_from: int | None = None, quiet: bool = True, *,
-             bad_rate: float = DEFAULT_BAD_RATE, cutoff_rule: CutoffRule = "recalibrate",
+             world: World, cutoff_rule: CutoffRule = "recalibrate",
              behaviour: Behaviour | None = None,
              on_month: Callable[..., None] | None = None,
              sink: Callable[[int, RowSource], None] | None = None) -> Panel:
-    """Simulate ``borrowers`` for ``months`` months; return the panel.
+    """Simulate ``borrowers`` of ``world`` for ``months`` months; return the panel.
 
-    Without ``model``/``policy`` the lender is :func:`default_lender` (seeded by ``seed``),
-    fitted on a background thread while the borrowers are generated (LightGBM trains
-    without the GIL; the two share nothing, so the result is the same).
-    ``downturn_from=K`` switches the scenario knobs to ``downturn`` from month K (more and
-    deeper income shocks, lower incomes, more strain, and a macro shift of the TRUE risk no
-    feature shows); the lender reacts through ``cutoff_rule``. The same arguments give the
-    same panel.
+    ``world`` is the truth and the economy month by month: the borrowers are drawn from it
+    at month 0, their outcomes come from its true risk each month, and its calendar (a
+    scenario change, drift) moves incomes, strain and the macro shift of the true risk.
+    Without ``model``/``policy`` the lender is :func:`default_lender` of the same world
+    (seeded by ``seed``), fitted on a background thread while the borrowers are generated
+    (LightGBM trains without the GIL; the two share nothing, so the result is the same).
+    ``downturn_from=K`` is ``world.with_downturn(K)``: the ``downturn`` scenario from month
+    K (more and deeper income shocks, lower incomes, more strain, and a macro shift of the
+    TRUE risk no feature shows); the lender reacts through ``cutoff_rule``. The same
+    arguments give the same panel.
 
     ``on_month(t, lender, frame, decisions, pd, true_pd)`` is called at the end of each
     month (the retraining loop of :mod:`riskkit.rejectinf` refits the lender there).
@@ -218,23 +228,27 @@ def simulate(borrowers: int, months: int, seed: int, model: Any = None, policy: 
     e.g. :class:`riskkit.core.parquet_stream.ParquetStream.rows_done`, which encodes the
     panel file while the simulation runs.
     """
-    check_arguments(borrowers, seed, bad_rate)
+    if not isinstance(world, World):
+        raise ConfigError(f"simulate needs the World its borrowers live in, got {world!r}")
+    check_arguments(borrowers, seed, world.bad_rate)
     if not isinstance(months, (int, np.integer)) or isinstance(months, bool) or months < 1:
         raise ConfigError(f"months must be a positive whole number, got {months!r}")
-    if downturn_from is not None and int(downturn_from) < 0:
-        raise ConfigError(f"downturn_from must be a month >= 0, got {downturn_from!r}")
+    if downturn_from is not None:
+        if not isinstance(downturn_from, (int, np.integer)) or int(downturn_from) < 0:
+            raise ConfigError(f"downturn_from must be a month >= 0, got {downturn_from!r}")
+        world = world.with_downturn(int(downturn_from))
     if (model is None) != (policy is None):
         raise ConfigError("give both model and policy, or neither (for the default lender)")
     check_cutoff_rule(cutoff_rule)  # before the lender and the borrowers are made
-    _fit_truths(months, downturn_from, bad_rate)
+    _fit_truths(world)
     if model is None:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lender") as pool:
-            fitting = pool.submit(default_lender, seed)
+            fitting = pool.submit(default_lender, world, seed)
             warm_up_predictor()  # ready before the lender's first prediction needs it
-            state = init_state(generate(borrowers, seed=seed), month_rng(seed, -1, 0))
+            state = init_state(world.generate(borrowers, seed), month_rng(seed, -1, 0))
             model, policy = fitting.result()
     else:
-        state = init_state(generate(borrowers, seed=seed), month_rng(seed, -1, 0))
+        state = init_state(world.generate(borrowers, seed), month_rng(seed, -1, 0))
     behaviour = behaviour or Behaviour()
     lender = Lender(model, policy, cutoff_rule)
     release_freed_memory()  # what fitting the lender and generating the rows freed
@@ -244,7 +258,7 @@ def simulate(borrowers: int, months: int, seed: int, model: Any = None, policy: 
     knock_names: list[str] = ["", *(r.name for r in policy.knockouts)]
     summary_rows: list[dict[str, float]] = []
     for t in tqdm(range(months), desc="lifecycle", unit="month", disable=quiet, leave=False):
-        env = environment(t, downturn_from, bad_rate)
+        env = environment(t, world)
         frame = state_frame(state)
         pd_, decision = lender.review(frame)
         true_pd = sigmoid(env.true_logit(frame))
@@ -277,19 +291,15 @@ def simulate(borrowers: int, months: int, seed: int, model: Any = None, policy: 
             on_month(t, lender, frame, decision.to_frame(frame.index), pd_, true_pd)
         roll_month(state, income, settled, acts)
     panel = _assemble(rec, feature_cols, n, knock_names, 0, n * months)
-    summary = _summary(borrowers, months, seed, downturn_from, lender, behaviour, bad_rate,
-                       summary_rows, model)
+    summary = _summary(borrowers, months, seed, world, lender, behaviour, summary_rows, model)
     return Panel(panel, summary, model, policy)
 
 
-def _fit_truths(months: int, downturn_from: int | None, bad_rate: float) -> None:
-    """Fit every truth the simulation will ask for (the generator's, each scenario's), then
-    let the reference sample they come from go (~50 MB less peak memory)."""
-    truth_model()  # the generator's, for the borrowers and the default lender's rows
-    switch = [downturn_from] if downturn_from is not None and downturn_from < months else []
-    for t in (0, *switch):
-        env = environment(t, downturn_from, bad_rate)
-        truth_model(env.bad_rate, env.scenario.macro_logit)
+def _fit_truths(world: World) -> None:
+    """Fit the world's truth (one fit serves every month: a month's macro shift only adds
+    to the log-odds), then let the reference sample it comes from go (~50 MB less peak
+    memory)."""
+    world.truth(0)
     release_reference_sample()
 
 
@@ -384,13 +394,13 @@ def _month_summary(t: int, env: Environment, cutoff: float, decision: Decisions,
     }
 
 
-def _summary(borrowers: int, months: int, seed: int, downturn_from: int | None, lender: Lender,
-             behaviour: Behaviour, bad_rate: float, rows: list[dict[str, float]],
-             model: Any) -> dict[str, Any]:
+def _summary(borrowers: int, months: int, seed: int, world: World, lender: Lender,
+             behaviour: Behaviour, rows: list[dict[str, float]], model: Any) -> dict[str, Any]:
     by_month = {key: [row[key] for row in rows] for key in rows[0]}
     return {
         "borrowers": int(borrowers), "months": int(months), "seed": int(seed),
-        "downturn_from": downturn_from, "bad_rate": bad_rate, "cutoff_rule": lender.rule,
+        "downturn_from": world.downturn_from, "bad_rate": world.bad_rate,
+        "world": world.to_dict(), "world_label": world.label(), "cutoff_rule": lender.rule,
         "model": getattr(model, "name", type(model).__name__),
         "base_cutoff": lender.base_cutoff,
         "approval_rate_by_month": by_month["approval_rate"],
@@ -403,23 +413,27 @@ def _summary(borrowers: int, months: int, seed: int, downturn_from: int | None, 
 def simulate_from_run(run: Any, borrowers: int, months: int, seed: int,
                       downturn_from: int | None = None, quiet: bool = True,
                       **kwargs: Any) -> Panel:
-    """Simulate with a saved experiment's lender: the model its policy deployed and the policy.
+    """Simulate with a saved experiment's lender, in the experiment's world.
 
     Parameters
     ----------
     run:
-        A loaded run (:func:`riskkit.load_run`): anything with ``model(name)``, ``policy()``
-        and ``deployed_model_name``. Passed in loaded, so the lifecycle never reads run
-        folders itself (the experiment layer sits above it).
+        A loaded run (:func:`riskkit.load_run`): anything with ``model(name)``, ``policy()``,
+        ``deployed_model_name`` and ``world``. Passed in loaded, so the lifecycle never
+        reads run folders itself (the experiment layer sits above it). The borrowers live in
+        ``run.world`` (its shape, dials, bad rate and calendar), the world the lender's
+        model was fitted in.
     borrowers, months, seed, downturn_from, quiet, **kwargs:
-        As for :func:`simulate`.
+        As for :func:`simulate` (``world`` comes from the run).
 
     Returns
     -------
     Panel
     """
+    if "world" in kwargs:
+        raise ConfigError("a run's simulation takes the run's world; do not pass another")
     model = run.model(run.deployed_model_name)
     require_synthetic_features(model, "the lifecycle simulation",
                                str(getattr(run, "path", "the run")))
     return simulate(borrowers, months, seed, model=model, policy=run.policy(),
-                    downturn_from=downturn_from, quiet=quiet, **kwargs)
+                    downturn_from=downturn_from, quiet=quiet, world=run.world, **kwargs)

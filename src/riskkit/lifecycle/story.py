@@ -26,11 +26,12 @@ import pandas as pd
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError
 from riskkit.explain import approved_reference
+from riskkit.explain.reasons import scored_features
 from riskkit.explain.texts import reason_text
 from riskkit.lifecycle.behaviour import MonthActions, draw_income, settle_loans
 from riskkit.lifecycle.simulation import default_lender, environment, month_rng
 from riskkit.lifecycle.state import THIS_LENDER, init_state, roll_month, slot, state_frame
-from riskkit.synth import generate
+from riskkit.synth import World
 from riskkit.synth.personas import persona as make_persona
 
 #: Feature columns a storyline table shows next to the decision.
@@ -80,10 +81,12 @@ class Storyline:
         return "\n".join(lines)
 
 
-def resolve_persona(persona: str | pd.DataFrame | pd.Series) -> tuple[str, pd.DataFrame]:
-    """A name and a one-row frame: a persona name, a one-row frame, or a row as a Series."""
+def resolve_persona(persona: str | pd.DataFrame | pd.Series,
+                    world: World) -> tuple[str, pd.DataFrame]:
+    """A name and a one-row frame: a persona name (with ``world``'s truth), a one-row
+    frame, or a row as a Series."""
     if isinstance(persona, str):
-        return persona, persona_frame(persona, make_persona)
+        return persona, persona_frame(persona, lambda name: make_persona(name, world))
     frame = persona.to_frame().T if isinstance(persona, pd.Series) else persona
     if len(frame) != 1:
         raise DataError("persona", [f"expected one row, got {len(frame)}"])
@@ -136,7 +139,8 @@ def _reasons(model: Any, frame: pd.DataFrame, decision: pd.Series, policy: Any,
     if decision["knockout"]:
         rule = policy.rule(decision["knockout"])
         reasons.append(rule.text_zh if lang == "zh" else rule.text_en)
-    for name in contrib[contrib > 0].sort_values(ascending=False).index[:top]:
+    raising = contrib[contrib > 0].sort_values(ascending=False).index
+    for name in scored_features(list(raising), getattr(model, "registry_", F.SYNTHETIC))[:top]:
         value = frame[name].iloc[0]
         text = reason_text(name, None if pd.isna(value) else value, reference.get(name), lang)
         reasons.append(f"{text} (+{contrib[name]:.2f} log-odds)")
@@ -158,7 +162,8 @@ def _changes(before: pd.Series | None, after: pd.Series, cut_before: float | Non
 
 
 def storyline(persona: str | pd.DataFrame | pd.Series = "zhang_san", months: int = 6,
-              model: Any = None, policy: Any = None, seed: int = 0, *, borrow: float = 50.0,
+              model: Any = None, policy: Any = None, seed: int = 0, *, world: World,
+              borrow: float = 50.0,
               shop: int | None = None, reapply: int = 3, cutoffs: Sequence[float] | None = None,
               downturn_from: int | None = None, income: str = "steady",
               reference: Mapping[str, Any] | None = None, top: int = 3,
@@ -182,16 +187,18 @@ def storyline(persona: str | pd.DataFrame | pd.Series = "zhang_san", months: int
         raise ConfigError(f"a storyline needs at least 2 months, got {months}")
     if (model is None) != (policy is None):
         raise ConfigError("give both model and policy, or neither (for the default lender)")
+    if downturn_from is not None:
+        world = world.with_downturn(int(downturn_from))
     if model is None:
-        model, policy = default_lender(seed)
-    name, row = resolve_persona(persona)
+        model, policy = default_lender(world, seed)
+    name, row = resolve_persona(persona, world)
     missing = [f.name for f in F.FEATURES if f.name not in row.columns]
     if missing:
         raise DataError("persona", [f"missing registry columns {missing}"])
     shop = max(int(row["applications_30d"].iloc[0]) - 1, 0) if shop is None else int(shop)
     if start == "before_story":
         row = before_story(row)
-    reference = reference if reference is not None else default_reference(model, policy)
+    reference = reference if reference is not None else default_reference(model, policy, world)
     state = init_state(row, month_rng(seed, -1, 5))
     # the older applications were made in the month before the story (not earlier), so
     # they are still inside the 90-day window when the line is lost, as in the persona row
@@ -209,7 +216,7 @@ def storyline(persona: str | pd.DataFrame | pd.Series = "zhang_san", months: int
         decision = policy.with_cutoff(cut).decide(frame, pd_).iloc[0]
         reasons, contrib = _reasons(model, frame, decision, policy, reference, top, lang)
         line = float(decision["credit_line"])
-        env = environment(t, downturn_from, 0.04)
+        env = environment(t, world)
         # steady: this month earns what the month leaving the window earned, so income
         # features stay put and the story isolates what borrowing does
         month_income = (state.inc_ring[:, slot(t, 12)].copy() if income == "steady"
@@ -258,12 +265,12 @@ def _plain(value: Any) -> Any:
 _REFERENCES: dict[int, dict[str, Any]] = {}
 
 
-def default_reference(model: Any, policy: Any, rows: int = 20_000,
+def default_reference(model: Any, policy: Any, world: World, rows: int = 20_000,
                       seed: int = 20_261_130) -> dict[str, Any]:
-    """Medians among approved applicants of a generated baseline population (cached)."""
+    """Medians among approved applicants of a population of ``world`` (cached)."""
 
-    key = id(model) ^ hash(float(policy.cutoff))
+    key = hash((id(model), float(policy.cutoff), world.without_calendar()))
     if key not in _REFERENCES:
-        pop = generate(rows, seed=seed)
+        pop = world.without_calendar().generate(rows, seed)
         _REFERENCES[key] = approved_reference(pop, policy.decide(pop, model.predict_pd(pop)))
     return _REFERENCES[key]

@@ -1,4 +1,5 @@
-"""Credit-scoring models behind one interface: the oracle, a WoE scorecard and LightGBM.
+"""Credit-scoring models behind one interface: the oracle, a WoE scorecard, LightGBM and an
+Explainable Boosting Machine.
 
 Every model fits on ``(X, y, X_valid, y_valid)``, predicts calibrated log-odds / PD /
 points, explains its log-odds additively (``contributions(X).sum(axis=1) +
@@ -15,15 +16,17 @@ from riskkit.core.registry import Registry
 from riskkit.models._forest import warm_up as warm_up_predictor
 from riskkit.models.base import MODEL_FILE, CreditModel, PointsScaling, read_model_json
 from riskkit.models.calibration import PlattScaling, ece, fit_platt, fit_platt_monotone
+from riskkit.models.ebm import EBMModel
 from riskkit.models.gbm import LGBMModel
 from riskkit.models.oracle import OracleModel
 from riskkit.models.scorecard import FeatureBins, ScorecardModel
 
-MODEL_NAMES: tuple[str, ...] = ("oracle", "scorecard", "lgbm")
+MODEL_NAMES: tuple[str, ...] = ("oracle", "scorecard", "lgbm", "ebm")
 MODEL_CLASSES: dict[str, type[CreditModel]] = {
     "oracle": OracleModel,
     "scorecard": ScorecardModel,
     "lgbm": LGBMModel,
+    "ebm": EBMModel,
 }
 
 
@@ -64,6 +67,7 @@ __all__ = [
     "MODEL_FILE",
     "MODEL_NAMES",
     "CreditModel",
+    "EBMModel",
     "FeatureBins",
     "LGBMModel",
     "OracleModel",

@@ -9,7 +9,10 @@ pickle:
 * ``contributions(X)`` and ``expected_value()`` with
   ``contributions(X).sum(axis=1) + expected_value() == predict_logit(X)`` (to ~1e-12);
 * ``save(folder)`` / ``load(folder)`` through a JSON sidecar ``model.json`` whose
-  ``"kind"`` tells :func:`riskkit.models.load_model` which class to rebuild.
+  ``"kind"`` tells :func:`riskkit.models.load_model` which class to rebuild;
+* ``world_``: the :class:`riskkit.synth.World` a model fitted on synthetic data was fitted
+  in (set by whoever fits it on a world's data, kept in ``model.json``); absent for a
+  model of a user's own data.
 
 Inputs are validated and copied into a fresh frame holding only the model features
 (categoricals re-coded to the levels recorded at fit time), so a caller's DataFrame is never
@@ -37,6 +40,7 @@ from riskkit.core.mathx import sigmoid
 from riskkit.core.registry import Registry
 from riskkit.models.calibration import PlattScaling, calibration_report, fit_platt_monotone
 from riskkit.models.frames import category_levels, check_target, check_weight, prepare_frame
+from riskkit.synth.world import World
 
 MODEL_FILE = "model.json"
 FORMAT_VERSION = 1
@@ -384,7 +388,7 @@ class CreditModel(BaseEstimator, ABC):
         target = Path(folder)
         target.mkdir(parents=True, exist_ok=True)
         state, paths = self._state(target)
-        params = self.get_params(deep=False)
+        params = self._json_params(self.get_params(deep=False))
         params.pop("registry", None)
         if params.get("features") is not None:
             params["features"] = list(params["features"])
@@ -404,8 +408,19 @@ class CreditModel(BaseEstimator, ABC):
         if self.registry is not None and self.registry is not F.SYNTHETIC:
             used = set(self.features_)
             payload["registry"] = [r for r in self.registry_.to_records() if r["name"] in used]
+        if getattr(self, "world_", None) is not None:
+            payload["world"] = self.world_.to_dict()
         paths.append(write_json(target / MODEL_FILE, payload))
         return paths
+
+    def _json_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``get_params`` as JSON can hold them (a subclass with a value parameter converts it)."""
+        return params
+
+    @classmethod
+    def _params_from_saved(cls, params: dict[str, Any]) -> dict[str, Any]:
+        """Saved parameters as this version's ``__init__`` takes them (older layouts)."""
+        return params
 
     @classmethod
     def load(cls, folder: str | Path, registry: Registry | None = None) -> Self:
@@ -430,14 +445,16 @@ class CreditModel(BaseEstimator, ABC):
         try:
             if registry is None and payload.get("registry"):
                 registry = Registry.from_records(payload["registry"])
-            model = cls(**payload["params"], registry=registry)
+            model = cls(**cls._params_from_saved(payload["params"]), registry=registry)
+            if payload.get("world") is not None:
+                model.world_ = World.from_dict(payload["world"], f"{folder}/{MODEL_FILE}")
             model.classes_ = np.array([0, 1])
             model.features_ = tuple(payload["features"])
             model.levels_ = {k: list(v) for k, v in payload["levels"].items()}
             model.calibration_ = PlattScaling.from_dict(payload["calibration"])
             model.calibration_report_ = payload["calibration_report"]
             model._restore(payload["state"], Path(folder))
-        except (KeyError, TypeError, ValueError, OSError) as exc:
+        except (KeyError, TypeError, ValueError, OSError, ConfigError) as exc:
             raise RunError(f"{folder}: damaged model files ({type(exc).__name__}: {exc})") from exc
         return model
 

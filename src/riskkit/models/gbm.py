@@ -11,6 +11,11 @@ Choices and why:
   recorded at fit time, never as pandas dtypes: a frame whose categories come in another
   order is re-coded by value, and an unknown level is refused instead of being scored as
   some other level;
+* ``interactions``: ``"free"`` (default: any split under any other), ``"additive"`` (each
+  tree path uses one feature: a sum of one-feature effects, so every contribution is that
+  feature's own effect) or ``"groups"`` (a path stays within one driver group of the
+  registry, so interactions never mix two reasons a letter names apart), through LightGBM's
+  ``interaction_constraints``; a ``params`` entry of that name wins;
 * ``deterministic=True``, ``force_row_wise=True``, a fixed ``seed`` and a fixed thread
   count: fitting twice gives the same trees;
 * after early stopping the booster is rebuilt from its own text dump cut at the best
@@ -60,6 +65,8 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "lambda_l2": 1.0,
 }
 CONTRIB_ENGINES = ("lightgbm", "fast")
+#: Values of ``interactions`` (see the module docstring).
+INTERACTIONS = ("free", "additive", "groups")
 BOOSTER_FILE = "booster.txt"
 
 
@@ -70,6 +77,7 @@ class LGBMModel(CreditModel):
 
     def __init__(self, *, params: dict[str, Any] | None = None, seed: int = 7,
                  num_threads: int = 2, contrib_engine: str = "lightgbm", monotone: bool = True,
+                 interactions: str = "free",
                  features: tuple[str, ...] | list[str] | None = None, calibrate: bool = True,
                  base_score: float = 600.0, base_odds: float = 50.0, pdo: float = 20.0,
                  registry: Registry | None = None) -> None:
@@ -80,8 +88,29 @@ class LGBMModel(CreditModel):
         self.num_threads = num_threads
         self.contrib_engine = contrib_engine
         self.monotone = monotone
+        self.interactions = interactions
 
     # ----------------------------------------------------------------- fitting
+    def interaction_constraints(self) -> list[list[int]] | None:
+        """LightGBM's ``interaction_constraints`` for ``interactions`` (None: unconstrained).
+
+        Returns
+        -------
+        list of list of int or None
+            Feature indices (in ``features_`` order) allowed to meet on one tree path.
+        """
+        if self.interactions not in INTERACTIONS:
+            raise ConfigError(f"lgbm interactions must be one of {', '.join(INTERACTIONS)}, "
+                              f"got {self.interactions!r}")
+        if self.interactions == "free":
+            return None
+        if self.interactions == "additive":
+            return [[j] for j in range(len(self.features_))]
+        groups: dict[str, list[int]] = {}
+        for j, name in enumerate(self.features_):
+            groups.setdefault(self.registry_[name].group, []).append(j)
+        return list(groups.values())
+
     def _train_params(self) -> tuple[dict[str, Any], int, int | None]:
         merged = {**DEFAULT_PARAMS, **(self.params or {})}
         objective = merged.pop("objective", "binary")
@@ -89,6 +118,9 @@ class LGBMModel(CreditModel):
             raise ConfigError(f"lgbm objective must be 'binary', got {objective!r}")
         rounds = int(merged.pop("n_estimators"))
         patience = merged.pop("early_stopping_rounds")
+        constraints = self.interaction_constraints()
+        if constraints is not None:
+            merged.setdefault("interaction_constraints", constraints)
         train = {
             "objective": "binary", "verbosity": -1, "deterministic": True,
             "force_row_wise": True, "seed": int(self.seed), "num_threads": int(self.num_threads),

@@ -413,6 +413,26 @@ class ScorecardModel(CreditModel):
         check_is_fitted(self, "calibration_")
         return self._calibrated_base(self._raw_base(reference))
 
+    def best_bin_mask(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Whether each applicant's value lies in each feature's lowest-risk bin: the
+        reference ``contributions(reference="best")`` measures from (a bin with the same WoE
+        as the best counts as best: it scores the same).
+
+        Parameters
+        ----------
+        X:
+            Applicants.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Booleans, one column per model feature, ``X``'s index.
+        """
+        Xt = self._prepare(X)
+        return pd.DataFrame({name: self.bins_[name].transform(_column(Xt, name, self.registry_))
+                             == self.woe_best_[j] for j, name in enumerate(self.features_)},
+                            index=Xt.index)
+
     def assign_bins(self, X: pd.DataFrame) -> pd.DataFrame:
         """Bin label of every applicant for every feature (labels as in ``points_table``)."""
         Xt = self._prepare(X)

@@ -6,10 +6,14 @@ from riskkit.policy.rules import (
     APPROVED,
     DEFAULT_KNOCKOUTS,
     DENIED,
+    MISSING_INCOME,
+    MISSING_OUTCOMES,
+    REFERRED,
     Decisions,
     KnockoutRule,
     LineRule,
     Policy,
 )
 
-__all__ = ['APPROVED', 'DEFAULT_KNOCKOUTS', 'DENIED', 'Decisions', 'KnockoutRule', 'LineRule', 'Policy']
+__all__ = ['APPROVED', 'DEFAULT_KNOCKOUTS', 'DENIED', 'MISSING_INCOME', 'MISSING_OUTCOMES', 'REFERRED',
+           'Decisions', 'KnockoutRule', 'LineRule', 'Policy']

@@ -28,7 +28,7 @@ from riskkit import evaluate as ev
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError
 from riskkit.policy import APPROVED, Policy
-from riskkit.synth import generate
+from riskkit.synth import World
 
 #: Approval-rate targets of the cut-off menu.
 APPROVAL_TARGETS: tuple[float, ...] = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9)
@@ -39,18 +39,33 @@ DEFAULT_LGD = 0.75
 DOWNTURN_ID_OFFSET = 2_000_000_000
 
 
-def downturn_cohort(config: Mapping[str, Any], rows: int | None = None, seed_offset: int = 2000,
+def downturn_cohort(world: World, seed: int, rows: int, *, seed_offset: int = 2000,
                     scenario: str = "downturn") -> pd.DataFrame:
-    """A later cohort of applicants under ``scenario``, for a run's ``config``.
+    """A cohort of applicants of a run's ``world`` with ``scenario`` in force.
 
-    Same bad-rate calibration as the run, its own seed (``seed + seed_offset``) so no
-    applicant repeats, ids offset by two billion. ``rows`` defaults to the run's test size.
+    The run's own truth (shape, dials, label noise, bad-rate calibration) with the economy
+    turned: the policy-drift analysis asks what the *same* world looks like in a downturn,
+    so the cohort must not come from another world. Its own seed (``seed + seed_offset``) so
+    no applicant repeats, ids offset by two billion.
+
+    Parameters
+    ----------
+    world : World
+        The run's world (``run.world``).
+    seed : int
+        The run's seed.
+    rows : int
+        Applicants to draw (e.g. the run's test size).
+    seed_offset : int
+        Added to ``seed``.
+    scenario : str
+        The scenario in force for the whole cohort.
+
+    Returns
+    -------
+    pandas.DataFrame
     """
-    data = config["data"]
-    if rows is None:
-        rows = max(1000, round(data["rows"] * data["split"]["test"]))
-    cohort = generate(rows=int(rows), seed=int(config["seed"]) + seed_offset, scenario=scenario,
-                      bad_rate=float(data["bad_rate"]))
+    cohort = world.with_scenario(scenario).generate(int(rows), int(seed) + seed_offset)
     cohort[F.ID_COLUMN] = cohort[F.ID_COLUMN] + DOWNTURN_ID_OFFSET
     return cohort
 

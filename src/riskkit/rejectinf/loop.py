@@ -40,6 +40,7 @@ from riskkit.models import CreditModel
 from riskkit.rejectinf.figures import loop_figures
 from riskkit.rejectinf.methods import METHODS, fit_method
 from riskkit.rejectinf.sample import AcceptedSample, Incumbent, IncumbentSpec, LenderView
+from riskkit.synth import World
 
 log = logging.getLogger(__name__)
 
@@ -179,9 +180,9 @@ def _month_row(t: int, view: MonthView, y: np.ndarray, approved: np.ndarray,
 
 
 def simulate_retraining(borrowers: int, months: int, seed: int, retrain_every: int | None,
-                        method: str | None = None, *, model: Any = None, policy: Any = None,
-                        downturn_from: int | None = None, quiet: bool = True,
-                        **loop: Any) -> tuple[Panel, pd.DataFrame]:
+                        method: str | None = None, *, world: World, model: Any = None,
+                        policy: Any = None, downturn_from: int | None = None,
+                        quiet: bool = True, **loop: Any) -> tuple[Panel, pd.DataFrame]:
     """One lifecycle simulation whose lender retrains every ``retrain_every`` months.
 
     Parameters
@@ -192,8 +193,11 @@ def simulate_retraining(borrowers: int, months: int, seed: int, retrain_every: i
         None: the lender never retrains (the reference).
     method : str or None
         Reject-inference method used at each refit (None: approved only).
+    world : World
+        The borrowers' world (its truth gives their outcomes).
     model, policy : optional
-        The starting lender (default: the simulation's default lender for ``seed``).
+        The starting lender (default: the simulation's default lender of ``world`` for
+        ``seed``).
     downturn_from : int, optional
         As in the simulation.
     quiet : bool
@@ -214,15 +218,15 @@ def simulate_retraining(borrowers: int, months: int, seed: int, retrain_every: i
         raise ConfigError(f"--reject-inference: unknown method {method!r}; expected one of "
                           f"{', '.join(METHODS)}")
     if model is None:
-        model, policy = default_lender(seed)
+        model, policy = default_lender(world, seed)
     hook = Retrainer(retrain_every, method, seed, **loop)
     panel = simulate(borrowers, months, seed, model=model, policy=policy,
-                     downturn_from=downturn_from, quiet=quiet, on_month=hook)
+                     downturn_from=downturn_from, quiet=quiet, world=world, on_month=hook)
     return panel, pd.DataFrame(hook.rows)
 
 
 def run_retraining(out_dir: str | os.PathLike[str], borrowers: int, months: int, seed: int,
-                   retrain_every: int, method: str | None = None, *,
+                   retrain_every: int, method: str | None = None, *, world: World,
                    downturn_from: int | None = None, quiet: bool = False,
                    **loop: Any) -> dict[str, Any]:
     """``riskkit simulate --retrain-every K [--reject-inference METHOD]``: write and summarise.
@@ -240,7 +244,7 @@ def run_retraining(out_dir: str | os.PathLike[str], borrowers: int, months: int,
     by_month: dict[str, pd.DataFrame] = {}
     panel: Panel | None = None
     for name, every, chosen in variants:
-        panel, frame = simulate_retraining(borrowers, months, seed, every, chosen,
+        panel, frame = simulate_retraining(borrowers, months, seed, every, chosen, world=world,
                                            downturn_from=downturn_from, quiet=quiet, **loop)
         by_month[name] = frame
         log.info("%s: mean AUC %.4f, rejects' PD bias %+.4f", name, frame["auc_all"].mean(),

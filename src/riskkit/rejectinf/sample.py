@@ -44,7 +44,7 @@ from riskkit import evaluate as ev
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.models import CreditModel, make_model
-from riskkit.synth import generate
+from riskkit.synth import World
 
 #: Share of the incumbent's older cohort it was validated (calibrated) on.
 INCUMBENT_VALID_SHARE = 0.3
@@ -52,6 +52,12 @@ INCUMBENT_VALID_SHARE = 0.3
 SELECTIONS: tuple[str, ...] = ("mar", "mnar")
 #: Random-stream index of the private signal's draws (one sub-stream per frame).
 HIDDEN_STREAM = 14_003
+
+
+def _is_number(value: Any) -> bool:
+    """A finite int or float that is not a bool (``True`` is not a correlation)."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and bool(np.isfinite(value)))
 
 
 @dataclass(frozen=True)
@@ -92,30 +98,31 @@ class IncumbentSpec:
     hidden_weight: float = 0.5
 
     def __post_init__(self) -> None:
+        # each problem names its key in the ``reject_inference:`` section
         problems = []
         if self.model not in ("scorecard", "lgbm"):
-            problems.append(f"model must be 'scorecard' or 'lgbm', got {self.model!r}")
-        if not 0.0 < float(self.acceptance_rate) < 1.0:
+            problems.append(f"incumbent.model must be 'scorecard' or 'lgbm', got {self.model!r}")
+        if not (_is_number(self.acceptance_rate) and 0.0 < float(self.acceptance_rate) < 1.0):
             problems.append(f"acceptance_rate must lie strictly between 0 and 1, "
                             f"got {self.acceptance_rate!r}")
         if not isinstance(self.rows, int) or isinstance(self.rows, bool) or self.rows < 1000:
-            problems.append(f"rows must be a whole number >= 1000, got {self.rows!r}")
+            problems.append(f"incumbent.rows must be a whole number >= 1000, got {self.rows!r}")
         if self.selection not in SELECTIONS:
             problems.append(f"selection must be one of {', '.join(SELECTIONS)}, "
                             f"got {self.selection!r}")
-        if not (isinstance(self.hidden_correlation, (int, float))
+        if not (_is_number(self.hidden_correlation)
                 and 0.0 < float(self.hidden_correlation) <= 1.0):
             problems.append(f"mnar.correlation must lie in (0, 1], got "
                             f"{self.hidden_correlation!r}")
-        if not (isinstance(self.hidden_weight, (int, float)) and float(self.hidden_weight) > 0):
+        if not (_is_number(self.hidden_weight) and float(self.hidden_weight) > 0):
             problems.append(f"mnar.weight must be a number > 0, got {self.hidden_weight!r}")
         if self.features is not None:
             bad = [f for f in self.features if not F.is_model_feature(f)]
             if bad or not self.features:
-                problems.append(f"features must be a non-empty list of model features; "
-                                f"not model features: {bad}")
+                problems.append(f"incumbent.features must be a non-empty list of model "
+                                f"features; not model features: {bad}")
         if problems:
-            raise ConfigError("reject_inference.incumbent: " + "; ".join(problems))
+            raise ConfigError("; ".join(f"reject_inference.{p}" for p in problems))
 
     @property
     def hidden_scale(self) -> float:
@@ -210,19 +217,18 @@ class Incumbent:
         return self.logit(frame) + self.scale * np.asarray(hidden, dtype=float) <= self.cut_logit
 
 
-def older_cohort(spec: IncumbentSpec, seed: int, *, bad_rate: float,
-                 scenario: str) -> pd.DataFrame:
-    """The incumbent's older cohort: the one place reject inference generates a population.
+def older_cohort(spec: IncumbentSpec, seed: int, *, world: World) -> pd.DataFrame:
+    """The incumbent's older cohort: the one place reject inference draws a population.
 
-    (When the run's ``World`` arrives, this is the call to port: ``world.generate``.)
+    It is drawn from the run's ``world`` (calendar month 0) with its own seed,
+    ``seed + spec.seed_offset``, so the incumbent learned the truth today's applicants
+    follow but saw none of them.
     """
-    return generate(rows=spec.rows, seed=seed + spec.seed_offset, scenario=scenario,
-                    bad_rate=bad_rate)
+    return world.generate(spec.rows, seed + spec.seed_offset)
 
 
 def fit_incumbent(spec: IncumbentSpec, applicants: pd.DataFrame, seed: int, *,
-                  bad_rate: float = 0.04, scenario: str = "baseline",
-                  hidden: np.ndarray | None = None) -> Incumbent:
+                  world: World, hidden: np.ndarray | None = None) -> Incumbent:
     """Fit the incumbent on its older cohort; set its cut-off on ``applicants``.
 
     Parameters
@@ -234,8 +240,9 @@ def fit_incumbent(spec: IncumbentSpec, applicants: pd.DataFrame, seed: int, *,
         the cut-off accepts ``spec.acceptance_rate`` of them).
     seed : int
         The run's seed; the older cohort uses ``seed + spec.seed_offset``.
-    bad_rate, scenario : float, str
-        Of the older cohort (the same world as today's unless a caller says otherwise).
+    world : World
+        The world today's applicants come from; the older cohort is drawn from it (at
+        calendar month 0, its own seed), so the incumbent learned the same truth.
     hidden : array, optional
         The applicants' private signal (MNAR only).
 
@@ -243,7 +250,7 @@ def fit_incumbent(spec: IncumbentSpec, applicants: pd.DataFrame, seed: int, *,
     -------
     Incumbent
     """
-    old = older_cohort(spec, seed, bad_rate=bad_rate, scenario=scenario)
+    old = older_cohort(spec, seed, world=world)
     cut = round((1 - INCUMBENT_VALID_SHARE) * len(old))
     train, valid = old.iloc[:cut], old.iloc[cut:]
     params: dict[str, Any] = {}
@@ -344,8 +351,7 @@ class AcceptedSample:
 
 
 def accepted_sample(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame,
-                    spec: IncumbentSpec, seed: int, *, bad_rate: float = 0.04,
-                    scenario: str = "baseline") -> AcceptedSample:
+                    spec: IncumbentSpec, seed: int, *, world: World) -> AcceptedSample:
     """Build the accepted sample from three through-the-door frames.
 
     Parameters
@@ -359,8 +365,8 @@ def accepted_sample(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame
     seed : int
         Seed of the incumbent's older cohort (plus ``spec.seed_offset``) and of the
         private signal's draws.
-    bad_rate, scenario : float, str
-        Of the older cohort.
+    world : World
+        The applicants' world, which the incumbent's older cohort is drawn from.
 
     Returns
     -------
@@ -373,8 +379,7 @@ def accepted_sample(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame
                   for i, f in enumerate(frames)]
     ttd = pd.concat([train, valid], ignore_index=True)
     ttd_hidden = None if hidden[0] is None else np.concatenate([hidden[0], hidden[1]])
-    incumbent = fit_incumbent(spec, ttd, seed, bad_rate=bad_rate, scenario=scenario,
-                              hidden=ttd_hidden)
+    incumbent = fit_incumbent(spec, ttd, seed, world=world, hidden=ttd_hidden)
     test = test.reset_index(drop=True)
     return AcceptedSample(incumbent, lender_view(train, incumbent, hidden[0]),
                           lender_view(valid, incumbent, hidden[1]), test,

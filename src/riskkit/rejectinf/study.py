@@ -48,6 +48,7 @@ from riskkit.rejectinf.methods import (
 from riskkit.rejectinf.peer import PEER_MODEL, peer_grades
 from riskkit.rejectinf.sample import SELECTIONS, AcceptedSample, IncumbentSpec, accepted_sample
 from riskkit.rejectinf.summary import summarise
+from riskkit.synth import World
 
 log = logging.getLogger(__name__)
 
@@ -73,17 +74,60 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+def with_defaults(section: dict[str, Any]) -> dict[str, Any]:
+    """``section`` over :data:`DEFAULTS`, the ``incumbent`` and ``mnar`` mappings key by key
+    (a caller who sets only ``incumbent.rows`` keeps the default model and seed offset)."""
+    cfg = {**DEFAULTS, **section}
+    for key in ("incumbent", "mnar"):
+        if isinstance(section.get(key), dict):
+            cfg[key] = {**DEFAULTS[key], **section[key]}
+    return cfg
+
+
+def _check_types(section: dict[str, Any]) -> list[str]:
+    """Types first, so that a wrong one is a line naming its key, not a TypeError."""
+    problems = []
+    rate = section.get("acceptance_rate")
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < 1:
+        problems.append(f"reject_inference.acceptance_rate = {rate!r}: expected a share "
+                        "strictly between 0 and 1 (0.5 or 50%)")
+    mnar = section.get("mnar")
+    if mnar is not None and not isinstance(mnar, dict):
+        problems.append(f"reject_inference.mnar = {mnar!r}: expected a mapping "
+                        "(correlation, weight)")
+    inc = section.get("incumbent")
+    if not isinstance(inc, dict):
+        return [*problems, f"reject_inference.incumbent = {inc!r}: expected a mapping"]
+    for key, low in (("rows", 1000), ("seed_offset", 0)):
+        value = inc.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            problems.append(f"reject_inference.incumbent.{key} = {value!r}: expected a whole "
+                            f"number >= {low:,}")
+    feats = inc.get("features")
+    if feats is not None and (not isinstance(feats, list) or not all(isinstance(f, str)
+                                                                       for f in feats)):
+        problems.append(f"reject_inference.incumbent.features = {feats!r}: expected a list "
+                        "of model features")
+    return problems
+
+
 def check_section(section: dict[str, Any]) -> list[str]:
     """Problems with a resolved ``reject_inference:`` section (empty when it is valid)."""
-    problems = []
-    try:
-        IncumbentSpec.from_config(section)
-    except ConfigError as exc:
-        problems.append(str(exc))
-    try:
-        check_methods(list(section.get("methods") or []))
-    except (ConfigError, TypeError) as exc:
-        problems.append(str(exc))
+    problems = _check_types(section)
+    if not problems:  # the spec's own checks assume the types are right
+        try:
+            IncumbentSpec.from_config(section)
+        except ConfigError as exc:
+            problems.append(str(exc))
+    methods = section.get("methods")
+    if not isinstance(methods, list) or not all(isinstance(m, str) for m in methods):
+        problems.append(f"reject_inference.methods = {methods!r}: expected a list of method "
+                        f"names ({', '.join(METHODS)})")
+    else:
+        try:
+            check_methods(list(methods))
+        except ConfigError as exc:
+            problems.append(str(exc))
     kinds = section.get("models")
     if not isinstance(kinds, list) or not kinds or set(kinds) - set(MODEL_KINDS):
         problems.append(f"reject_inference.models must be a non-empty list of "
@@ -160,8 +204,8 @@ class Study:
 
 
 def run_study(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame,
-              section: dict[str, Any], seed: int, *, bad_rate: float = 0.04,
-              scenario: str = "baseline", quiet: bool = True, selection: str | None = None,
+              section: dict[str, Any], seed: int, *, world: World, quiet: bool = True,
+              selection: str | None = None,
               model_params: dict[str, dict[str, Any]] | None = None) -> Study:
     """Run a reject-inference study on three through-the-door frames, for one selection.
 
@@ -176,8 +220,8 @@ def run_study(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame,
         The ``reject_inference:`` settings (missing keys take :data:`DEFAULTS`).
     seed : int
         Seeds the incumbent's cohort, every random step of the methods, and LightGBM.
-    bad_rate, scenario : float, str
-        Of the incumbent's older cohort.
+    world : World
+        The applicants' world (the incumbent's older cohort is drawn from it).
     quiet : bool
         No progress bar.
     selection : str, optional
@@ -189,13 +233,12 @@ def run_study(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame,
     -------
     Study
     """
-    cfg = {**DEFAULTS, **section}
+    cfg = with_defaults(section)
     problems = check_section(cfg)
     if problems:
         raise ConfigError("; ".join(problems))
     spec = IncumbentSpec.from_config(cfg, selection)
-    sample = accepted_sample(train, valid, test, spec, seed, bad_rate=bad_rate,
-                             scenario=scenario)
+    sample = accepted_sample(train, valid, test, spec, seed, world=world)
     log.info("incumbent %s (%s) accepts %.1f%% (PD cut-off %.4f)", spec.model, spec.selection,
              100 * sample.train.accepted.mean(), sample.incumbent.cutoff)
     methods = check_methods(cfg["methods"])
@@ -240,7 +283,7 @@ def run_study(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame,
 def run_studies(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame,
                 section: dict[str, Any], seed: int, **kwargs: Any) -> dict[str, Study]:
     """One :func:`run_study` per setting of the section's ``selection`` list, in its order."""
-    cfg = {**DEFAULTS, **section}
+    cfg = with_defaults(section)
     problems = check_section(cfg)
     if problems:
         raise ConfigError("; ".join(problems))
@@ -262,7 +305,8 @@ def section_model_params(cfg: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def run_section(cfg: dict[str, Any], splits: dict[str, pd.DataFrame], folder: Path,
-                run_label: str, quiet: bool = True) -> tuple[dict[str, Any], pd.DataFrame]:
+                run_label: str, quiet: bool = True, *,
+                world: World | None) -> tuple[dict[str, Any], pd.DataFrame]:
     """A run's ``reject_inference:`` stage: metrics.json's block, its table, its figures.
 
     Parameters
@@ -278,18 +322,19 @@ def run_section(cfg: dict[str, Any], splits: dict[str, pd.DataFrame], folder: Pa
         For the figures' source line.
     quiet : bool
         No progress bar.
+    world : World or None
+        The run's world (None: a user's own data, which reject inference cannot grade).
 
     Returns
     -------
     metrics : dict
     table : DataFrame
     """
-    if "true_pd" not in splits["test"].columns:
+    if world is None or "true_pd" not in splits["test"].columns:
         raise ConfigError("reject_inference needs synthetic data with the truth (true_pd); "
                           "set reject_inference.enabled: false for this data")
     studies = run_studies(splits["train"], splits["valid"], splits["test"],
-                          cfg["reject_inference"], cfg["seed"], bad_rate=cfg["data"]["bad_rate"],
-                          scenario=cfg["data"]["scenario"], quiet=quiet,
+                          cfg["reject_inference"], cfg["seed"], world=world, quiet=quiet,
                           model_params=section_model_params(cfg))
     first = next(iter(studies.values()))
     table = pd.concat([s.table() for s in studies.values()], ignore_index=True)

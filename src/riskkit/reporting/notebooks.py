@@ -25,6 +25,7 @@ interpreter. :func:`check_kernel` fails early, with the command that fixes it, w
 from __future__ import annotations
 
 import ast
+import json
 import logging
 import os
 import re
@@ -38,12 +39,13 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-import riskkit
 from riskkit import charts
 from riskkit.charts import resolve_lang, use_style
 from riskkit.core.errors import ConfigError, RiskkitError, RunError
 from riskkit.core.io import write_text
 from riskkit.core.paths import repo_root
+from riskkit.experiment.splits import WORLD_FILE, run_world
+from riskkit.synth import World
 
 log = logging.getLogger(__name__)
 
@@ -431,28 +433,34 @@ def _ipython() -> Any | None:
 
 
 def load_population(rows: int, seed: int, run_dir: str | os.PathLike[str] | None = None,
-                    scenario: str = "baseline") -> Any:
-    """The population a notebook studies: fresh, or the cohort an experiment run used.
+                    world: World | None = None) -> Any:
+    """The population a notebook studies: one of ``world``, or the cohort a run used.
 
-    With ``run_dir`` the run's ``config.yaml`` gives seed, scenario and bad rate (``seed``
-    and ``scenario`` here are ignored), and the first ``min(rows, data.rows)`` applicants
+    With ``run_dir`` the run's world (its ``world.json``, or for a run written by riskkit
+    0.2.0 the world its ``config.yaml`` describes) and seed are used (``seed`` and ``world``
+    here must then be left out or agree), and the first ``min(rows, data.rows)`` applicants
     of its cohort are regenerated: generation is prefix-stable, so these are exactly the
-    run's first applicants, without reading any of its data.
+    run's first applicants, without reading any of its data. Without a run, ``world`` is
+    required: the truth has no default.
     """
     import yaml
 
-
     if run_dir is None:
-        return riskkit.generate(rows=rows, seed=seed, scenario=scenario)
+        if world is None:
+            raise ConfigError("load_population needs a run folder or the World to draw from")
+        return world.generate(rows, seed)
     path = Path(run_dir) / "config.yaml"
     try:
         cfg = yaml.safe_load(path.read_text(encoding="utf-8"))
         data = cfg["data"]
-        return riskkit.generate(rows=min(rows, int(data["rows"])), seed=int(cfg["seed"]),
-                                scenario=str(data.get("scenario", "baseline")),
-                                bad_rate=float(data.get("bad_rate", 0.04)))
+        stored = Path(run_dir) / WORLD_FILE
+        own = (World.from_dict(json.loads(stored.read_text(encoding="utf-8")), str(stored))
+               if stored.is_file() else run_world(cfg))
+        if world is not None and world.without_calendar() != own.without_calendar():
+            raise ConfigError(f"{run_dir} comes from {own.label()}, not {world.label()}")
+        return own.generate(min(rows, int(data["rows"])), int(cfg["seed"]))
     except FileNotFoundError:
         raise RunError(f"{path} is missing: {run_dir} is not a run folder") from None
-    except (yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+    except (yaml.YAMLError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
         raise RunError(f"{path} is damaged or describes no synthetic population "
                        f"({type(exc).__name__}: {exc})") from None

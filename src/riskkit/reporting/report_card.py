@@ -14,7 +14,7 @@ from typing import Any
 from riskkit.reporting import report_format as fmt
 from riskkit.reporting.report_html import esc, table
 from riskkit.reporting.report_sections import figure_title, hanley_mcneil_se
-from riskkit.reporting.report_summary import fairness_flags, summary_facts
+from riskkit.reporting.report_summary import fairness_summary, summary_facts
 from riskkit.reporting.report_view import Figures, RunView
 
 __all__ = ["HANDLED", "appendix_section", "limitations", "model_card_section",
@@ -94,15 +94,7 @@ def model_card_section(view: RunView, figs: Figures) -> str:
     calib = (view.models.get(view.deployed) or {}).get("calibration") or {}
     method = view.value_text(str(calib.get("method", "none"))) if isinstance(calib, Mapping) else ""
     rows = {s: view.card_value("rows", s) for s in ("train", "valid", "test", "oot")}
-    flagged, lowest = fairness_flags(view)
-    if "fairness" not in view.metrics:
-        fairness = t("not_computed")
-    elif flagged:
-        fairness = t("sum.fair_flags", flags=view.join(semi=True, items=[
-            t("sum.fair_flag", attr=view.attribute(a), air=fmt.sig(v)) for a, v in flagged]))
-    else:
-        fairness = t("sum.fair_none", air=fmt.sig(lowest[1]) if lowest else fmt.DASH,
-                     attr=view.attribute(lowest[0]) if lowest else fmt.DASH)
+    fairness = fairness_summary(view)[0]
     items = [
         (t("mc.use"), t("mc.use_v")),
         (t("mc.model"), t("mc.model_v", model=view.model(f["model"]), method=method,

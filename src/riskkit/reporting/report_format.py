@@ -23,7 +23,8 @@ __all__ = ["DASH", "humanise", "integer", "metric", "money", "number", "percent"
 DASH = "–"
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 #: Keys (or key suffixes) whose values are probabilities or shares: shown in percent.
-_PERCENT_WORDS = ("rate", "share", "pd", "tpr", "fpr", "fidelity", "capture", "target", "top3")
+_PERCENT_WORDS = ("rate", "share", "pd", "tpr", "fpr", "fidelity", "capture", "target", "top1",
+                  "top2", "top3", "top4", "first", "agreement", "same", "raise")
 #: Keys shown with 4 significant digits (ranking metrics compared in the 3rd decimal).
 _FOUR_DIGITS = ("auc", "gini", "ks", "brier", "log_loss", "auc_all", "auc_rejects")
 _COUNT_KEYS = ("n", "n_rows", "n_denied", "rows", "count", "approved", "applicants", "seed",
@@ -152,8 +153,8 @@ def metric(key: str, value: Any, lang: str = "en", yes_no: tuple[str, str] = ("y
     if last.startswith("ece") and not last.endswith("bins"):
         return pp(value, lang)
     words = last.split("_")
-    if "line" in words:  # credit_line, mean_credit_line (never "decline")
-        return money(value, lang)
+    if "line" in words and not {"per", "ratio"} & set(words):  # credit_line, mean_line
+        return money(value, lang)  # (never "decline"; a line per yuan of income is a ratio)
     if last in _COUNT_KEYS or last.startswith("n_"):
         return integer(value)
     if last in _FOUR_DIGITS:

@@ -18,6 +18,7 @@ from riskkit.explain import format_text
 from riskkit.policy import APPROVED
 from riskkit.reporting import report_format as fmt
 from riskkit.reporting.report_html import esc, table
+from riskkit.reporting.report_reasons import reasons_accuracy_section
 from riskkit.reporting.report_sections import place
 from riskkit.reporting.report_summary import first_reasons
 from riskkit.reporting.report_view import Figures, RunView
@@ -25,7 +26,7 @@ from riskkit.reporting.report_view import Figures, RunView
 __all__ = ["denial_letter", "explanations_section", "policy_section"]
 
 POLICY_KEYS = ("approval_rate", "bad_rate_approved", "bad_rate_denied", "knockout_rate",
-               "mean_credit_line", "total_credit_line")
+               "referral_rate", "missing_decided_rate", "mean_credit_line", "total_credit_line")
 
 
 def _policy(view: RunView) -> Mapping[str, Any]:
@@ -62,6 +63,9 @@ def policy_section(view: RunView, figs: Figures) -> str:
                            brd=fmt.percent(policy.get("bad_rate_denied")),
                            declined=fmt.percent(denied.mean()),
                            caught=fmt.percent(denied[bad].mean() if bad.any() else float("nan"))))
+    missing = _missing_sentence(view, policy)
+    if missing:
+        sentences.append(missing)
     parts.append(view.para(*sentences))
     rows = [[view.label(k), view.fmt(k, policy.get(k)), *([view.fmt(k, oot.get(k))] if oot else [])]
             for k in POLICY_KEYS if k in policy or k in oot]
@@ -104,6 +108,23 @@ def policy_section(view: RunView, figs: Figures) -> str:
 
     parts.append(place(view, figs, ("strategy", "segments"), interpret))
     return "".join(parts)
+
+
+def _missing_sentence(view: RunView, policy: Mapping[str, Any]) -> str:
+    """The policy's choices for missing values and how often they decided (runs that say)."""
+    choices = policy.get("missing_values")
+    if not isinstance(choices, Mapping) or "missing_decided_rate" not in policy:
+        return ""
+    rules = {str(r): str(o) for r, o in (choices.get("knockouts") or {}).items()}
+    outcomes = set(rules.values())
+    if len(outcomes) <= 1:  # one choice for every rule (a policy without rules: the default)
+        ko = view.t(f"pol.miss.{outcomes.pop() if outcomes else 'decline'}")
+    else:
+        ko = view.t("pol.miss.mixed", rules=view.join(
+            [f"{view.knockout(r)}: {view.t(f'pol.miss.{o}')}" for r, o in rules.items()]))
+    return view.t("pol.missing", ko=ko, income=view.t(f"pol.inc.{choices.get('income', 'refer')}"),
+                  share=fmt.percent(policy.get("missing_decided_rate")),
+                  referred=fmt.percent(policy.get("referral_rate")))
 
 
 def _decisions(view: RunView) -> str:
@@ -153,6 +174,7 @@ def explanations_section(view: RunView, figs: Figures) -> str:
                            [[view.model(m), *(view.fmt(k, rec.get(k)) for k in keys)]
                             for m, rec in records.items()]))
     parts.append(_interventional(view, records))
+    parts.append(reasons_accuracy_section(view, records))
     first = first_reasons(view)
     if len(first):
         parts.append(f"<h3>{esc(t('sub.reasons'))}</h3>")
@@ -162,7 +184,8 @@ def explanations_section(view: RunView, figs: Figures) -> str:
         parts.append(table([view.label("feature"), view.label("declined"), view.label("share")],
                            [[r.label, fmt.integer(r.count), fmt.percent(r.share)]
                             for r in first.head(10).itertuples()]))
-    fid = mine.get("fidelity_top3")
+    # the waterfalls draw what the letters quote: their accuracy like for like, when measured
+    fid = mine.get("letter_fidelity_top3", mine.get("fidelity_top3"))
 
     def interpret(stem: str, prefix: str) -> str:
         if prefix == "reason_frequency" and view.reasons is not None and len(view.reasons):

@@ -64,8 +64,17 @@ def data_section(view: RunView, figs: Figures) -> str:
     scenario = view.value_text(str(card.get("scenario") or data.get("scenario") or "baseline"))
     oot_scenario = view.value_text(str(card.get("oot_scenario") or scenario))
     if view.synthetic:
-        parts.append(view.para(t("data.world", world=view.world_text, scenario=scenario,
-                                  oot=oot_scenario)))
+        world = (card.get("world") or {}).get("value") or {}
+        dials = world.get("dials") or {}
+        sentences = [t("data.world", world=view.world_text, scenario=scenario, oot=oot_scenario)]
+        if world:
+            sentences.append(t("data.truth", bad=fmt.percent(world.get("bad_rate")),
+                               noise=fmt.number(dials.get("label_noise", 0.0))))
+        if view.card_value("rows", "oot") is not None:
+            drift = float(card.get("oot_drift") or 0.0)  # 0.2.0 runs: a second draw, no drift
+            sentences.append(t("data.oot_later", months=card.get("oot_month"),
+                               drift=fmt.number(drift)) if drift > 0 else t("data.oot_same"))
+        parts.append(view.para(*sentences))
     else:
         reg = view.registry_file or {}
         parts.append(view.para(t("data.byod", source=reg.get("source", "?"),

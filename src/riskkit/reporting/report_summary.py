@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from riskkit.evaluate.impact import FOUR_FIFTHS, MIN_GROUP
 from riskkit.reporting import report_format as fmt
 from riskkit.reporting.report_html import esc
 from riskkit.reporting.report_view import RunView
@@ -33,10 +34,13 @@ __all__ = [
     "FOUR_FIFTHS",
     "GAP_CLOSE",
     "GAP_LARGE",
+    "MIN_GROUP",
     "PSI_SHIFT",
     "PSI_STABLE",
     "calibration_verdict",
     "ece_noise",
+    "fairness_flags",
+    "fairness_summary",
     "first_reasons",
     "gap_verdict",
     "render_summary",
@@ -50,7 +54,6 @@ ECE_FLOOR = 0.005
 ECE_NOISE_MULTIPLE = 2.0
 GAP_CLOSE = 0.01
 GAP_LARGE = 0.03
-FOUR_FIFTHS = 0.8
 DEFAULT_ECE_BINS = 10
 
 
@@ -147,19 +150,64 @@ def fairness_split(view: RunView) -> tuple[str, Mapping[str, Any]] | None:
     return name, splits[name]
 
 
-def fairness_flags(view: RunView) -> tuple[list[tuple[str, float]], tuple[str, float] | None]:
-    """(flagged attributes with their AIR, the lowest AIR) on the fairness split."""
+def _policy_record(part: Mapping[str, Any], attr: str) -> dict[str, Any]:
+    """The policy's ratio record of ``attr`` (a run made before intervals: its ratio and
+    flag, as ``"flagged"`` / ``"not flagged"``; ``"not measured"`` when it has no ratio)."""
+    found = ((part.get("adverse_impact") or {}).get(attr) or {}).get("policy")
+    if isinstance(found, Mapping):
+        return dict(found)
+    air = (part.get("adverse_impact_ratio") or {}).get(attr)
+    air = float(air) if isinstance(air, (int, float)) and not isinstance(air, bool) else None
+    flag = (part.get("four_fifths_flag") or {}).get(attr)
+    flag = bool(flag) if flag is not None else (air is not None and air < FOUR_FIFTHS)
+    return {"ratio": air, "low": None, "high": None,
+            "status": "not measured" if air is None else ("flagged" if flag else "not flagged")}
+
+
+def fairness_flags(view: RunView) -> tuple[list[tuple[str, dict[str, Any], float | None]],
+                                            tuple[str, float] | None, list[str]]:
+    """(flagged attributes with their policy record and passers' ratio, the lowest measured
+    policy ratio, the attributes not measured) on the fairness split. Flagged means the
+    run's verdict: the whole interval below four-fifths (:mod:`riskkit.evaluate.impact`)."""
     found = fairness_split(view)
     if found is None:
-        return [], None
+        return [], None, []
     part = found[1]
-    airs = {a: float(v) for a, v in (part.get("adverse_impact_ratio") or {}).items()
-            if isinstance(v, (int, float))}
-    flags = part.get("four_fifths_flag") or {}
-    flagged = [(a, airs.get(a, float("nan"))) for a in airs
-               if bool(flags.get(a, airs[a] < FOUR_FIFTHS))]
-    lowest = min(airs.items(), key=lambda kv: kv[1]) if airs else None
-    return flagged, lowest
+    attrs = list(dict.fromkeys([*(part.get("adverse_impact") or {}),
+                                *(part.get("adverse_impact_ratio") or {})]))
+    flagged, ratios, unmeasured = [], {}, []
+    for attr in attrs:
+        record = _policy_record(part, attr)
+        if record.get("status") == "not measured" or record.get("ratio") is None:
+            unmeasured.append(attr)
+            continue
+        ratios[attr] = float(record["ratio"])
+        if record.get("status") == "flagged":
+            passers = (((part.get("adverse_impact") or {}).get(attr) or {}).get("passers") or {})
+            flagged.append((attr, record, passers.get("ratio")))
+    lowest = min(ratios.items(), key=lambda kv: kv[1]) if ratios else None
+    return flagged, lowest, unmeasured
+
+
+def fairness_summary(view: RunView) -> tuple[str, str]:
+    """The summary's fairness words and verdict (``bad`` / ``good`` / ``none``)."""
+    t = view.t
+    if "fairness" not in view.metrics:
+        return t("not_computed"), "none"
+    flagged, lowest, unmeasured = fairness_flags(view)
+    if flagged:
+        text = t("sum.fair_flags", flags=view.join(semi=True, items=[
+            t("sum.fair_flag", attr=view.attribute(a), air=fmt.sig(rec.get("ratio")),
+              low=fmt.sig(rec.get("low")), high=fmt.sig(rec.get("high")), pas=fmt.sig(pas))
+            for a, rec, pas in flagged]))
+    elif lowest:
+        text = t("sum.fair_none", air=fmt.sig(lowest[1]), attr=view.attribute(lowest[0]))
+    else:
+        text = ""
+    if unmeasured:
+        more = t("sum.fair_unmeasured", attrs=view.join([view.attribute(a) for a in unmeasured]))
+        text = view.join(semi=True, items=[x for x in (text, more) if x])
+    return text, ("bad" if flagged else "good" if lowest else "none")
 
 
 def summary_facts(view: RunView) -> dict[str, Any]:
@@ -233,17 +281,8 @@ def render_summary(view: RunView) -> str:
     rows.append((view.t("sum.drivers"), view.join(semi=True, items=[
         view.t("sum.driver", feature=r.label, share=fmt.percent(r.share))
         for r in drivers.itertuples()]) or view.t("not_computed"), ""))
-    flagged, lowest = fairness_flags(view)
-    if "fairness" not in view.metrics:
-        rows.append((view.t("sum.fairness"), view.t("not_computed"), _badge(view, "none")))
-    elif flagged:
-        rows.append((view.t("sum.fairness"), view.t("sum.fair_flags", flags=view.join(semi=True, items=[
-            view.t("sum.fair_flag", attr=view.attribute(a), air=fmt.sig(v)) for a, v in flagged])),
-            _badge(view, "bad", "fair")))
-    else:
-        rows.append((view.t("sum.fairness"), view.t(
-            "sum.fair_none", air=fmt.sig(lowest[1]) if lowest else fmt.DASH,
-            attr=view.attribute(lowest[0]) if lowest else fmt.DASH), _badge(view, "good", "fair")))
+    fair_text, fair_verdict = fairness_summary(view)
+    rows.append((view.t("sum.fairness"), fair_text, _badge(view, fair_verdict, "fair")))
     body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td><td>{badge}</td></tr>"
                    for k, v, badge in rows)
     return (f'<div class="summary"><table><tbody>{body}</tbody></table>'

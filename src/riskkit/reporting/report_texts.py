@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from riskkit.reporting.report_fairness_texts import FAIRNESS_TEXTS
 from riskkit.reporting.report_format import humanise
+from riskkit.reporting.report_texts_reasons import REASON_TEXTS
 
 __all__ = ["LANGS", "TEXTS", "humanise", "label", "text"]
 
@@ -41,6 +43,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "k.bad_rate_denied": {"en": "Bad rate among declined", "zh": "拒绝客户坏账率"},
     "k.knockout_rate": {"en": "Declined by knock-out rules", "zh": "因硬性规则被拒比例"},
     "k.mean_credit_line": {"en": "Mean credit line (approved)", "zh": "平均授信额度（获批）"},
+    "k.referral_rate": {"en": "Referred to a credit officer", "zh": "转人工审核比例"},
+    "k.missing_decided_rate": {"en": "Decided by a missing value", "zh": "因信息缺失而决定的比例"},
     "k.total_credit_line": {"en": "Total credit granted", "zh": "授信总额"},
     "k.cutoff_pd": {"en": "PD cut-off", "zh": "违约概率阈值"},
     "k.cutoff_method": {"en": "Cut-off chosen by", "zh": "阈值确定方式"},
@@ -71,9 +75,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "k.fpr_decline": {"en": "True goods declined", "zh": "真实好客户被拒比例"},
     "k.mean_pd": {"en": "Mean model PD", "zh": "模型平均违约概率"},
     "k.mean_true_pd": {"en": "Mean true PD", "zh": "平均真实违约概率"},
-    "k.adverse_impact_ratio": {"en": "Adverse impact ratio", "zh": "不利影响比"},
-    "k.four_fifths_flag": {"en": "Below four-fifths", "zh": "低于五分之四"},
-    "k.knockout_share": {"en": "Share of declines", "zh": "占拒绝比例"},
     "k.auc_all": {"en": "AUC, all applicants", "zh": "AUC（全部申请人）"},
     "k.auc_rejects": {"en": "AUC, rejected applicants", "zh": "AUC（被拒申请人）"},
     "k.pred_bad_rate_rejects": {"en": "Predicted bad rate, rejected", "zh": "预测坏账率（被拒申请人）"},
@@ -185,10 +186,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "sub.features": {"en": "Features", "zh": "特征"},
     "sub.reasons": {"en": "Most frequent first reason for decline (test)", "zh": "最常见的首要拒绝原因（测试集）"},
     "sub.letter": {"en": "A denial letter as the applicant receives it", "zh": "申请人收到的拒绝通知书示例"},
-    "sub.knockouts": {"en": "Declines by knock-out rule", "zh": "各硬性规则导致的拒绝"},
     "sub.decisions": {"en": "Decisions by sample", "zh": "各样本的审批结果"},
-    "sub.air": {"en": "Adverse impact ratio by attribute", "zh": "各属性的不利影响比"},
-    "sub.by": {"en": "By {attr} ({split})", "zh": "按{attr}（{split}）"},
     "sub.metrics_other": {"en": "Other figures of the run", "zh": "本次运行的其他指标"},
     "sub.charts_other": {"en": "Other charts", "zh": "其他图表"},
     "sub.config": {"en": "Configuration (config.yaml, as the run resolved it)",
@@ -230,11 +228,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "sum.drivers": {"en": "Top drivers of declines", "zh": "主要拒绝原因"},
     "sum.driver": {"en": "{feature} {share}", "zh": "{feature} {share}"},
     "sum.knockout": {"en": "{feature} (knock-out)", "zh": "{feature}（硬性规则）"},
-    "sum.fairness": {"en": "Fairness flags", "zh": "公平性警示"},
-    "sum.fair_none": {"en": "no attribute below four-fifths; lowest adverse impact ratio {air} ({attr})",
-                      "zh": "没有属性低于五分之四；最低不利影响比为{air}（{attr}）"},
-    "sum.fair_flags": {"en": "below four-fifths: {flags}", "zh": "低于五分之四：{flags}"},
-    "sum.fair_flag": {"en": "{attr} (AIR {air})", "zh": "{attr}（不利影响比{air}）"},
     "not_computed": {"en": "not computed for this run", "zh": "本次运行未计算"},
     "v.good": {"en": "good", "zh": "良好"},
     "v.watch": {"en": "watch", "zh": "关注"},
@@ -249,10 +242,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "v.gap.good": {"en": "close to the truth", "zh": "接近真实"},
     "v.gap.watch": {"en": "moderate gap", "zh": "差距中等"},
     "v.gap.bad": {"en": "large gap", "zh": "差距较大"},
-    "v.fair.good": {"en": "no flag", "zh": "无警示"},
-    "v.fair.bad": {"en": "flagged", "zh": "有警示"},
-    "sum.thresholds": {"en": "Verdicts: PSI and CSI below 0.1 stable, 0.1 to 0.25 watch, above 0.25 shift. ECE within the tolerance (the larger of 0.5 pp and twice the ECE a perfectly calibrated model shows by chance at this sample size) is well calibrated, up to twice the tolerance watch, above miscalibrated. Gap to the oracle below 0.01 AUC close, 0.01 to 0.03 moderate, above large. Four-fifths: a group's approval rate below 80% of the best-treated group's.",
-                       "zh": "判定标准：PSI与CSI低于0.1为稳定，0.1至0.25需关注，高于0.25为显著偏移。ECE在容许范围内（取0.5个百分点与该样本量下完全校准模型因随机性产生的ECE的两倍中较大者）为校准良好，不超过容许范围两倍为需关注，否则为校准失准。与真值模型的AUC差距低于0.01为接近真实，0.01至0.03为中等，高于0.03为较大。五分之四规则：某群体批准率低于待遇最好群体的80%。"},
+    "sum.thresholds": {"en": "Verdicts: PSI and CSI below 0.1 stable, 0.1 to 0.25 watch, above 0.25 shift. ECE within the tolerance (the larger of 0.5 pp and twice the ECE a perfectly calibrated model shows by chance at this sample size) is well calibrated, up to twice the tolerance watch, above miscalibrated. Gap to the oracle below 0.01 AUC close, 0.01 to 0.03 moderate, above large. Four-fifths: flagged when the 95% bootstrap interval of the lowest group's approval rate over the best-treated group's lies wholly below 0.8.",
+                       "zh": "判定标准：PSI与CSI低于0.1为稳定，0.1至0.25需关注，高于0.25为显著偏移。ECE在容许范围内（取0.5个百分点与该样本量下完全校准模型因随机性产生的ECE的两倍中较大者）为校准良好，不超过容许范围两倍为需关注，否则为校准失准。与真值模型的AUC差距低于0.01为接近真实，0.01至0.03为中等，高于0.03为较大。五分之四规则：最低群体批准率与待遇最好群体批准率之比的95%自助法区间整体低于0.8时给出警示。"},
     "lang.en": {"en": "English", "zh": "英文"},
     "lang.zh": {"en": "Chinese", "zh": "中文"},
     "stage.data": {"en": "data", "zh": "数据"},
@@ -289,6 +280,9 @@ TEXTS: dict[str, dict[str, str]] = {
                    "zh": "申请人为合成数据，来自{world}模拟世界的{scenario}情景；跨时间样本来自{oot}情景。每位申请人的真实违约概率已知，真值模型和解释一致性检验均基于此。"},
     "data.byod": {"en": "The applicants come from the file {source} (outcome column {target}); their true PD is unknown, so there is no oracle.",
                   "zh": "申请人来自文件{source}（结果列{target}）；真实违约概率未知，因此没有真值模型。"},
+    "data.truth": {"en": "The world's target bad rate is {bad}; a share {noise} of recorded outcomes carry no information (label noise).", "zh": "该世界的目标坏账率为{bad}；记录结果中有{noise}的比例不含信息（标签噪声）。"},
+    "data.oot_later": {"en": "The out-of-time cohort was drawn {months} months later in the world's calendar, with the economy drifting {drift} of the way to a downturn a year: its stability and out-of-time figures measure a real, modest change.", "zh": "跨时间样本取自该世界日历上{months}个月之后，经济每年向衰退漂移{drift}：其稳定性与跨时间指标衡量的是真实而温和的变化。"},
+    "data.oot_same": {"en": "The out-of-time cohort is a second draw of the same population (no drift): its PSI and CSI measure sampling noise only.", "zh": "跨时间样本是同一总体的第二次抽样（无漂移）：其PSI与CSI只反映抽样误差。"},
     "data.splits": {"en": "The models were fitted on {train} applicants and tested on {test}; the out-of-time sample has {oot}.",
                     "zh": "模型在{train}名申请人上训练，在{test}名申请人上测试；跨时间样本共{oot}名。"},
     "data.drift": {"en": "The bad rate is {train} in training and {oot} out of time ({delta}).",
@@ -347,6 +341,14 @@ TEXTS: dict[str, dict[str, str]] = {
                    "zh": "批准客户坏账率为{bra}，被拒客户为{brd}：拒绝{declined}的申请人，挡住了{caught}的坏客户。"},
     "pol.ko": {"en": "The knock-out that fires most is “{rule}” ({n} applicants, {share} of test).",
                "zh": "触发最多的硬性规则是“{rule}”（{n}人，占测试集{share}）。"},
+    "pol.missing": {"en": "Missing values are a stated policy choice: a knock-out rule {ko} an application whose value is missing, and an approval with a missing income is {income}. On test, a missing value decided {share} of applications and {referred} were referred to a credit officer.",
+                    "zh": "信息缺失的处理是明确的策略选择：硬性规则所需信息缺失时{ko}，收入缺失的获批申请{income}。测试集中，{share}的申请因信息缺失而决定，{referred}转人工审核。"},
+    "pol.miss.decline": {"en": "declines", "zh": "拒绝申请"},
+    "pol.miss.refer": {"en": "refers to a credit officer", "zh": "转人工审核"},
+    "pol.miss.pass": {"en": "waives itself for", "zh": "不适用该规则"},
+    "pol.miss.mixed": {"en": "treats by its own setting ({rules})", "zh": "按各规则自身设置处理（{rules}）"},
+    "pol.inc.refer": {"en": "referred until the income is proven", "zh": "在收入得到证明前转人工审核"},
+    "pol.inc.minimum": {"en": "given the product's minimum line", "zh": "获得产品最低额度"},
     "pol.splits": {"en": "Approval rates by sample range from {lo} ({lo_split}) to {hi} ({hi_split}).",
                    "zh": "各样本批准率从{lo}（{lo_split}）到{hi}（{hi_split}）不等。"},
     "fig.strategy.text": {"en": "Approving more applicants raises the bad rate among them: {lo} at 50% approval, {hi} at 90%. The chosen policy approves {appr} with a bad rate of {bra}.",
@@ -372,27 +374,6 @@ TEXTS: dict[str, dict[str, str]] = {
                     "zh": "本次运行没有写出可供报告解读该图表的数据。"},
     "exp.letter": {"en": "Applicant {id} is one of {n} declined on test. The letter lists the reasons the run recorded and closes with how to ask for a human review.",
                    "zh": "申请人{id}是测试集{n}名被拒者之一。通知书列出运行记录的拒绝原因，并在结尾说明如何申请人工复核。"},
-    # ---------------------------------------------------------------- fairness
-    "fair.absent": {"en": "Fairness was not computed for this run: its metrics.json has no fairness figures. Decisions by gender, age or other protected groups have not been assessed.",
-                    "zh": "本次运行未计算公平性：其指标文件中没有公平性数据。尚未评估按性别、年龄或其他受保护群体的决策差异。"},
-    "fair.intro": {"en": "Decisions of {model} by {attrs}, on {splits}. Protected attributes are not model inputs; the question is whether decisions differ by group anyway, through features that correlate with them.",
-                   "zh": "{model}按{attrs}的决策，样本：{splits}。受保护属性不是模型输入；这里考察的是决策是否仍通过与之相关的特征而在群体间存在差异。"},
-    "fair.air": {"en": "The lowest adverse impact ratio is {air} ({attr}, {split}); {k} of {n} attribute and sample pairs fall below four-fifths.",
-                 "zh": "最低的不利影响比为{air}（{attr}，{split}）；{n}个属性与样本组合中有{k}个低于五分之四。"},
-    "fair.appr": {"en": "Approval rates by {attr} range from {lo} ({lo_lvl}) to {hi} ({hi_lvl}): an adverse impact ratio of {air}, {verdict}.",
-                  "zh": "按{attr}划分，批准率从{lo}（{lo_lvl}）到{hi}（{hi_lvl}）：不利影响比为{air}，{verdict}。"},
-    "fair.below": {"en": "below the four-fifths line", "zh": "低于五分之四标准"},
-    "fair.above": {"en": "above the four-fifths line", "zh": "高于五分之四标准"},
-    "fair.bad": {"en": "Among approved, the bad rate ranges from {lo} ({lo_lvl}) to {hi} ({hi_lvl}).",
-                 "zh": "批准客户中，坏账率从{lo}（{lo_lvl}）到{hi}（{hi_lvl}）。"},
-    "fair.rates": {"en": "The decline catches {tlo} to {thi} of true bads across groups, and declines {flo} to {fhi} of true goods.",
-                   "zh": "各群体中，拒绝决策挡住了{tlo}至{thi}的真实坏客户，同时拒绝了{flo}至{fhi}的真实好客户。"},
-    "fair.pd": {"en": "The model's mean PD is furthest from the true PD for {lvl}: {pd} against {true}.",
-                "zh": "模型平均违约概率与真实值偏差最大的是{lvl}：{pd}对{true}。"},
-    "fair.ko": {"en": "“{rule}” causes {share} of declines; knock-out rules together cause {total}.",
-                "zh": "“{rule}”导致了{share}的拒绝；硬性规则合计导致{total}。"},
-    "fig.fairness.text": {"en": "The lowest adverse impact ratio is {air} ({attr}).",
-                          "zh": "最低的不利影响比为{air}（{attr}）。"},
     # ---------------------------------------------------------------- reject inference
     "ri.best": {"en": "{method} ranks the rejected applicants best (AUC on rejects {auc}); {worst} worst ({low}).",
                 "zh": "{method}对被拒申请人的排序最好（被拒申请人AUC {auc}）；{worst}最差（{low}）。"},
@@ -444,7 +425,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "mc.reproduce": {"en": "How to reproduce", "zh": "如何复现"},
     "mc.reproduce_v": {"en": "On the same code version, the run's own config (random seed {seed}) gives the same data, byte for byte (the data fingerprints below), and the same metrics:",
                        "zh": "在相同代码版本下，使用本次运行自身的配置（随机种子{seed}）可逐字节复现相同数据（数据指纹见下）和相同指标："},
+    # ---------------------------------------------------------------- fairness
+    **FAIRNESS_TEXTS,
 }
+TEXTS.update(REASON_TEXTS)  # the reason-accuracy part's words, kept apart for size
 
 
 def label(key: str, lang: str = "en", default: str | None = None) -> str:

@@ -42,8 +42,10 @@ import numpy as np
 import pandas as pd
 
 from riskkit.charts import RISK_DOWN, RISK_UP
-from riskkit.core.errors import ConfigError, RunError
+from riskkit.core.errors import ConfigError
+from riskkit.experiment import OOT_ID_OFFSET
 from riskkit.explain import approved_reference
+from riskkit.explain.in_run import run_world_or_none
 from riskkit.explain.whatif import MAX_MONTHS, Control, assess, controls, describe, what_if_row
 from riskkit.policy import APPROVED
 from riskkit.reporting.notebooks import HEADLESS_ENV
@@ -53,6 +55,7 @@ WORDS: dict[str, dict[str, str]] = {
     "en": {"months": "Months waited", "pd": "PD", "true_pd": "true PD", "cutoff": "cut-off",
            "decision": "Decision", "line": "Credit line", "reasons": "Top reasons",
            "recourse": "What would have to change", "approved": "APPROVED", "denied": "DENIED",
+           "referred": "REFERRED",
            "locked": "fixed", "aged": "moves with months waited", "movable": "movable",
            "feature": "Feature", "value": "Value", "control": "Control",
            "none": "none", "no_recourse": "No realistic change found",
@@ -62,7 +65,7 @@ WORDS: dict[str, dict[str, str]] = {
            "fools": "lowers the model's PD but not the true PD", "currency": "CNY"},
     "zh": {"months": "等待月数", "pd": "违约概率", "true_pd": "真实违约概率", "cutoff": "阈值",
            "decision": "决定", "line": "授信额度", "reasons": "主要原因",
-           "recourse": "需要做出的改变", "approved": "批准", "denied": "拒绝",
+           "recourse": "需要做出的改变", "approved": "批准", "denied": "拒绝", "referred": "转人工审核",
            "locked": "不可改变", "aged": "随等待月数变化", "movable": "可调整",
            "feature": "特征", "value": "取值", "control": "控件",
            "none": "无", "no_recourse": "未找到可行的改变", "nothing": "已获批准，无需改变",
@@ -112,20 +115,36 @@ class RunContext:
         # reason codes quote the median approved applicant of the validation split, as the run does
         self.reference = approved_reference(
             self.data, self.policy.decide(self.data, self.model.predict_pd(self.data)))
-        try:
-            self.truth = run.model("oracle").truth_
-        except (RunError, AttributeError):
-            self.truth = None  # a bring-your-own-data run has no truth
+        # the run's world, whose truth the true PDs come from (None: data of one's own)
+        self.world = run_world_or_none(run)
+        self.truth = None if self.world is None else self.world.truth(0)
         self.registry = getattr(run, "registry", None)
+
+    def truth_for(self, row: pd.DataFrame) -> Any:
+        """The truth at the month of ``row``'s cohort: an out-of-time applicant (id offset
+        by :data:`OOT_ID_OFFSET`) lives at the run's out-of-time month, whose economy may
+        have moved; everyone else at month 0."""
+        if self.world is None:
+            return None
+        key = row["applicant_id"].iloc[0] if "applicant_id" in row.columns else 0
+        later = int(self.run.config["data"]["oot"].get("months_later", 12))
+        return self.world.truth(later if key >= OOT_ID_OFFSET else 0)
 
 
 def resolve_applicant(run: Any, applicant: Any) -> tuple[pd.DataFrame, str]:
-    """(one-row frame, title) for a persona name, an applicant id of the run, or a row."""
+    """(one-row frame, title) for a persona name (in the run's world), an applicant id of
+    the run, or a row."""
+    if isinstance(applicant, str) and applicant.strip().isdigit():
+        applicant = int(applicant.strip())  # an id typed as text, e.g. from a text box
     if isinstance(applicant, str):
         if applicant not in PERSONAS:
             raise ConfigError(f"unknown applicant {applicant!r}: give a persona "
                               f"({', '.join(PERSONAS)}), an applicant id or a one-row DataFrame")
-        return persona(applicant), applicant.replace("_", " ").title()
+        world = run_world_or_none(run)
+        if world is None:
+            raise ConfigError(f"the persona {applicant!r} lives in a synthetic world; this run "
+                              "was fitted on data of your own")
+        return persona(applicant, world), applicant.replace("_", " ").title()
     if isinstance(applicant, pd.DataFrame):
         if len(applicant) != 1:
             raise ConfigError(f"applicant: expected a one-row DataFrame, got {len(applicant)} rows")
@@ -157,6 +176,7 @@ class WhatIfPanel:
         if lang not in WORDS:
             raise ConfigError(f"lang must be 'en' or 'zh', got {lang!r}")
         self.context, self.row, self.title, self.lang = context, row, title, lang
+        self.truth = context.truth_for(row)
         self.interactive = live_frontend(interactive)
         self.words = WORDS[lang]
         self.specs: list[Control] = controls(row, context.model.features_, data=context.data,
@@ -189,18 +209,23 @@ class WhatIfPanel:
         A new ``months`` first resets the counts to the aged applicant's, then ``changes``
         (feature -> value, movable features only) apply.
         """
+        # on copies first: a bad value is refused with the panel as it was
+        new_months, values = self.months, dict(self.values)
         if months is not None:
-            self.months = int(months)
-            aged = what_if_row(self.row, {}, self.months)
+            new_months = months
+            aged = what_if_row(self.row, {}, new_months)  # 0 to 24 whole months, or refused
             for spec in self.specs:
                 if spec.kind == "count":
-                    self.values[spec.name] = int(aged[spec.name].iloc[0])
+                    values[spec.name] = int(aged[spec.name].iloc[0])
         for name, value in (changes or {}).items():
-            if name not in self.values:
+            if name not in values:
                 raise ConfigError(f"what-if: {name!r} is not a movable control of this panel "
                                   "(locked, aged or unknown)")
-            self.values[name] = value
-        what_if_row(self.row, self.changes(), self.months)  # bad values fail before any change
+            values[name] = value
+        aged = what_if_row(self.row, {}, new_months)
+        what_if_row(self.row, {k: v for k, v in values.items()
+                               if k in (changes or {}) or v != aged[k].iloc[0]}, new_months)
+        self.months, self.values = int(new_months), values
         self._push()
         return self.refresh()
 
@@ -208,7 +233,7 @@ class WhatIfPanel:
         """Re-decide the applicant as the panel describes them (and redraw, when live)."""
         ctx = self.context
         self.result = assess(ctx.model, ctx.policy, self.current_row(), ctx.reference,
-                             truth=ctx.truth)
+                             truth=self.truth)
         if self.widget is not None:
             self._draw_results()
         return self.result

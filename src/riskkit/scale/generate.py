@@ -40,7 +40,6 @@ from riskkit.scale._parts import (
     write_table_parts,
 )
 from riskkit.synth.population import BLOCK_ROWS, check_arguments, generate_block
-from riskkit.synth.scenarios import get_scenario
 from riskkit.synth.store import (
     DATACARD_FILE,
     POPULATION_FILE,
@@ -48,8 +47,7 @@ from riskkit.synth.store import (
     block_digest,
     prepare_out_dir,
 )
-from riskkit.synth.truth import DEFAULT_BAD_RATE
-from riskkit.synth.worlds import WorldSpec, world_spec
+from riskkit.synth.world import World
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -79,22 +77,22 @@ def block_stats(block: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def write_partition(folder: str, index: int, rows: int, seed: int, scenario: str,
-                    bad_rate: float, first_block: int, stop_block: int,
-                    world: WorldSpec | None = None) -> dict[str, Any]:
-    """Task run on a worker: generate blocks ``[first_block, stop_block)`` into one part file.
+def write_partition(folder: str, index: int, rows: int, seed: int, world: World, month: int,
+                    first_block: int, stop_block: int) -> dict[str, Any]:
+    """Task run on a worker: generate blocks ``[first_block, stop_block)`` of ``world`` at
+    calendar ``month`` into one part file.
 
     Blocks are written as they are made (one row group each) under a temporary name that
     is renamed when the file is complete.
     """
     start = time.perf_counter()
-    scen = get_scenario(scenario)
+    scen = world.scenario_at(month)
     stats: list[dict[str, Any]] = []
 
     def tables() -> Iterator[pa.Table]:
         for block in range(first_block, stop_block):
             take = min(BLOCK_ROWS, rows - block * BLOCK_ROWS)
-            frame = generate_block(seed, scen, block, bad_rate, take, world)
+            frame = generate_block(seed, scen, block, world.bad_rate, take, world.spec)
             stats.append(block_stats(frame))
             yield pa.Table.from_pandas(frame, preserve_index=False)
 
@@ -104,13 +102,12 @@ def write_partition(folder: str, index: int, rows: int, seed: int, scenario: str
             **process_stats()}
 
 
-def write_population_dask(out: str | os.PathLike[str], rows: int, seed: int,
-                          scenario: str = "baseline", bad_rate: float = DEFAULT_BAD_RATE,
+def write_population_dask(out: str | os.PathLike[str], rows: int, seed: int, world: World,
                           scheduler: str | Client | None = None, partition_blocks: int = 4,
-                          quiet: bool = False, *, n_workers: int | None = None,
-                          connect_timeout_s: float | None = None,
-                          world: str | WorldSpec | None = None) -> dict[str, Any]:
-    """Generate ``rows`` applicants on Dask into ``out/population.parquet/part-*.parquet``.
+                          quiet: bool = False, *, month: int = 0, n_workers: int | None = None,
+                          connect_timeout_s: float | None = None) -> dict[str, Any]:
+    """Generate ``rows`` applicants of ``world`` on Dask into
+    ``out/population.parquet/part-*.parquet``.
 
     Returns the data card, also written to ``out/datacard.json``; it is the card
     :func:`riskkit.synth.write_population` writes for the same arguments, key for key and
@@ -121,9 +118,8 @@ def write_population_dask(out: str | os.PathLike[str], rows: int, seed: int,
     bounds the wait for an address (10 s). ``out`` must be on storage the workers share
     with this machine.
     """
-    check_arguments(rows, seed, bad_rate)
-    get_scenario(scenario)
-    spec = world_spec(world)
+    check_arguments(rows, seed, world.bad_rate)
+    world.scenario_at(month)
     plan = partition_plan(rows, partition_blocks)
     out_dir = Path(out).resolve()  # workers have their own working directory
     prepare_out_dir(out_dir)
@@ -133,8 +129,7 @@ def write_population_dask(out: str | os.PathLike[str], rows: int, seed: int,
     with dask_client(scheduler, n_workers=n_workers, **extra) as client, \
             staged_folder(target) as stage:
         futures = [client.submit(write_partition, str(stage), index, int(rows), int(seed),
-                                 scenario, float(bad_rate), first, stop, spec, pure=False,
-                                 priority=-index)
+                                 world, int(month), first, stop, pure=False, priority=-index)
                    for index, (first, stop) in enumerate(plan)]
         results: dict[int, dict[str, Any]] = {}
         for future in completed(futures, "generate", quiet):
@@ -142,7 +137,7 @@ def write_population_dask(out: str | os.PathLike[str], rows: int, seed: int,
             results[result["index"]] = result
             future.release()
         check_parts(stage, [part_name(i) for i in range(len(plan))])
-    card = _card(results, seed, scenario, bad_rate, spec)
+    card = _card(results, seed, world, month)
     write_json(out_dir / DATACARD_FILE, card)
     peaks = worker_peak_mb(results.values())
     log.info("wrote %s rows in %d partitions to %s in %.1f s (workers' peak memory %s MB)",
@@ -151,8 +146,8 @@ def write_population_dask(out: str | os.PathLike[str], rows: int, seed: int,
     return card
 
 
-def _card(results: dict[int, dict[str, Any]], seed: int, scenario: str,
-          bad_rate: float, world: WorldSpec | None = None) -> dict[str, Any]:
+def _card(results: dict[int, dict[str, Any]], seed: int, world: World,
+          month: int) -> dict[str, Any]:
     """Feed the blocks' stats to CardBuilder in block order, as the in-process writer does."""
     builder = CardBuilder()
     for index in sorted(results):
@@ -163,4 +158,4 @@ def _card(results: dict[int, dict[str, Any]], seed: int, scenario: str,
             builder.digests.append(block["digest"])
             builder.outcomes.append(block["y"])
             builder.pds.append(block["p"])
-    return builder.card(seed, scenario, bad_rate, world)
+    return builder.card(seed, world, month)

@@ -22,9 +22,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit.core import features as F
-from riskkit.synth.population import add_truth
-from riskkit.synth.scenarios import get_scenario
-from riskkit.synth.truth import DEFAULT_BAD_RATE
+from riskkit.synth.world import World
 
 PERSONAS: tuple[str, ...] = ("zhang_san", "li_si")
 PERSONA_IDS: dict[str, int] = {"zhang_san": -1, "li_si": -2}
@@ -91,14 +89,29 @@ def _typed(values: dict[str, Any], applicant_id: int) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-def persona(name: str) -> pd.DataFrame:
-    """A new one-row frame for a persona: id, every registry feature, the truth columns."""
+def persona(name: str, world: World, month: int = 0) -> pd.DataFrame:
+    """A new one-row frame for a persona: id, every registry feature, the truth columns.
+
+    Parameters
+    ----------
+    name : str
+        ``zhang_san`` or ``li_si``.
+    world : World
+        The world whose truth the row carries (a run's ``run.world``): the persona's
+        features are the same in every world, their true PD and contributions are not.
+    month : int
+        Calendar month of that world's economy.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     if name not in _VALUES:
         raise KeyError(f"unknown persona {name!r}; known personas: {', '.join(PERSONAS)}")
     row = _typed(_VALUES[name], PERSONA_IDS[name])
-    return add_truth(row, get_scenario("baseline"), DEFAULT_BAD_RATE)
+    return world.add_truth(row, month)
 
 
-def all_personas() -> pd.DataFrame:
-    """Every persona, one row each, in ``PERSONAS`` order."""
-    return pd.concat([persona(name) for name in PERSONAS], ignore_index=True)
+def all_personas(world: World) -> pd.DataFrame:
+    """Every persona in ``world``, one row each, in ``PERSONAS`` order."""
+    return pd.concat([persona(name, world) for name in PERSONAS], ignore_index=True)

@@ -33,19 +33,24 @@ from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.core.mathx import sigmoid
 from riskkit.synth.draws import OCC_SHOCK_PROB, block_rng, draw_features
-from riskkit.synth.scenarios import Scenario, get_scenario
-from riskkit.synth.truth import DEFAULT_BAD_RATE, truth_model
-from riskkit.synth.worlds import WorldSpec, world_spec
+from riskkit.synth.scenarios import Scenario
+from riskkit.synth.truth import truth_model
+from riskkit.synth.worlds import WorldSpec
 
 BLOCK_ROWS = 65_536
 
 __all__ = ["BLOCK_ROWS", "OCC_SHOCK_PROB", "add_truth", "block_rng", "check_arguments",
-           "draw_features", "generate", "generate_block", "iter_blocks"]
+           "draw_features", "generate_block", "iter_blocks"]
+
 
 def add_truth(frame: pd.DataFrame, scenario: Scenario, bad_rate: float,
-              world: str | WorldSpec | None = None) -> pd.DataFrame:
-    """Append true_logit, true_pd and true_contrib__* columns (returns a new frame)."""
-    model = truth_model(bad_rate, scenario.macro_logit, world)
+              spec: WorldSpec) -> pd.DataFrame:
+    """Append true_logit, true_pd and true_contrib__* columns (returns a new frame).
+
+    Every argument is required: the truth of ``spec`` at ``bad_rate`` with ``scenario``'s
+    macro shift. :class:`riskkit.synth.world.World` is the usual caller.
+    """
+    model = truth_model(bad_rate, scenario.macro_logit, spec)
     logit, contrib = model.evaluate(frame)
     extra = {"true_logit": logit, "true_pd": sigmoid(logit)}
     extra.update({F.contrib_column(k): contrib[k] for k in F.MODEL_FEATURES})
@@ -53,9 +58,8 @@ def add_truth(frame: pd.DataFrame, scenario: Scenario, bad_rate: float,
 
 
 def generate_block(seed: int, scenario: Scenario, block: int, bad_rate: float,
-                   rows: int = BLOCK_ROWS, world: str | WorldSpec | None = None) -> pd.DataFrame:
+                   rows: int, spec: WorldSpec) -> pd.DataFrame:
     """Generate one full block (or its first ``rows`` rows) with truth and outcome."""
-    spec = world_spec(world)
     rng = block_rng(seed, scenario, block)
     frame = draw_features(rng, BLOCK_ROWS, scenario)
     frame = add_truth(frame, scenario, bad_rate, spec)
@@ -80,35 +84,17 @@ def check_arguments(rows: int, seed: int, bad_rate: float) -> None:
         raise ConfigError(f"bad rate must lie between 0.001 and 0.5, got {bad_rate!r}")
 
 
-def iter_blocks(rows: int, seed: int, scenario: str = "baseline",
-                bad_rate: float = DEFAULT_BAD_RATE, quiet: bool = True,
-                start_block: int = 0,
-                world: str | WorldSpec | None = None) -> Iterator[pd.DataFrame]:
-    """Yield the population block by block (bounded memory for large populations)."""
+def iter_blocks(rows: int, seed: int, scenario: Scenario, bad_rate: float, spec: WorldSpec,
+                quiet: bool = True, start_block: int = 0) -> Iterator[pd.DataFrame]:
+    """Yield the population block by block (bounded memory for large populations).
+
+    ``scenario`` is the economy the applicants are drawn in (a named scenario, or one a
+    drifting calendar moved: :meth:`riskkit.synth.world.World.scenario_at`); its random
+    stream index keeps two scenarios' draws apart.
+    """
     check_arguments(rows, seed, bad_rate)
-    scen = get_scenario(scenario)
-    spec = world_spec(world)
     n_blocks = -(-rows // BLOCK_ROWS)
     for block in tqdm(range(start_block, n_blocks), desc="generate", unit="block",
                       disable=quiet, leave=False):
         take = min(BLOCK_ROWS, rows - block * BLOCK_ROWS)
-        yield generate_block(seed, scen, block, bad_rate, take, spec)
-
-
-def generate(rows: int = 100_000, seed: int = 7, scenario: str = "baseline",
-             bad_rate: float = DEFAULT_BAD_RATE, quiet: bool = True,
-             world: str | WorldSpec | None = None) -> pd.DataFrame:
-    """Generate a borrower population with its ground truth.
-
-    ``world`` names the shape of the true log-odds (:mod:`riskkit.synth.worlds`; default
-    ``baseline``), or is a :class:`~riskkit.synth.worlds.WorldSpec` with its dials.
-
-    Returns a DataFrame with ``applicant_id``, every registry feature, ``default_12m``,
-    ``true_logit``, ``true_pd`` and ``true_contrib__<feature>`` for each model feature.
-    The same ``(rows, seed, scenario, bad_rate)`` gives the same frame on any machine, and
-    the first k rows of a larger population equal a population of k rows.
-    """
-    blocks = list(iter_blocks(rows, seed, scenario, bad_rate, quiet, world=world))
-    frame = blocks[0] if len(blocks) == 1 else pd.concat(blocks, ignore_index=True)
-    return frame
-
+        yield generate_block(seed, scenario, block, bad_rate, take, spec)

@@ -28,10 +28,9 @@ from riskkit import __version__
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import atomic_path, write_json
-from riskkit.synth.population import BLOCK_ROWS, check_arguments, iter_blocks
-from riskkit.synth.scenarios import get_scenario
-from riskkit.synth.truth import DEFAULT_BAD_RATE, TruthModel, truth_model
-from riskkit.synth.worlds import WorldSpec, world_spec
+from riskkit.synth.population import BLOCK_ROWS, check_arguments
+from riskkit.synth.truth import TruthModel
+from riskkit.synth.world import World
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +87,7 @@ class CardBuilder:
         self.outcomes.append(y)
         self.pds.append(p)
 
-    def card(self, seed: int, scenario: str, bad_rate: float,
-             world: str | WorldSpec | None = None) -> dict[str, Any]:
+    def card(self, seed: int, world: World, month: int = 0) -> dict[str, Any]:
         outer = hashlib.sha256()
         for d in self.digests:
             outer.update(d)
@@ -99,14 +97,14 @@ class CardBuilder:
         y = np.concatenate(self.outcomes)
         p = np.concatenate(self.pds)
         oracle_auc = float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None
-        scen = get_scenario(scenario)
-        truth = truth_model(bad_rate, scen.macro_logit, world)
+        truth = world.truth(month)
         return {
             "rows": self.rows,
             "seed": seed,
-            "scenario": scenario,
-            "world": world_card(truth),
-            "target_bad_rate": bad_rate,
+            "scenario": world.scenario_name_at(month),
+            "month": month,
+            "world": world_card(truth, world),
+            "target_bad_rate": world.bad_rate,
             "bad_rate": self.bads / max(self.rows, 1),
             "mean_true_pd": self.pd_sum / max(self.rows, 1),
             "base_logit": truth.base_logit,
@@ -121,11 +119,13 @@ class CardBuilder:
         }
 
 
-def world_card(truth: TruthModel) -> dict[str, Any]:
+def world_card(truth: TruthModel, world: World) -> dict[str, Any]:
     """What a data card says about the world: its name, dials, signal and true log-odds
-    as a readable formula (and term by term, for a program)."""
+    as a readable formula (and term by term, for a program), and the World itself
+    (``world["value"]``: :meth:`World.to_dict`, enough to rebuild it)."""
     return {"name": truth.spec.name, **truth.spec.dials(), "signal": truth.signal,
-            "formula": truth.formula_text(), "terms": truth.formula()}
+            "formula": truth.formula_text(), "terms": truth.formula(),
+            "value": world.to_dict()}
 
 
 def prepare_out_dir(out: Path) -> None:
@@ -144,26 +144,41 @@ def prepare_out_dir(out: Path) -> None:
         raise ConfigError(f"output folder {out} is not writable: {exc.strerror}") from None
 
 
-def write_population(out: str | os.PathLike[str], rows: int, seed: int,
-                     scenario: str = "baseline", bad_rate: float = DEFAULT_BAD_RATE,
-                     quiet: bool = False, world: str | WorldSpec | None = None) -> dict[str, Any]:
-    """Generate ``rows`` applicants into ``out/population.parquet`` + ``out/datacard.json``.
+def write_population(out: str | os.PathLike[str], rows: int, seed: int, world: World,
+                     month: int = 0, quiet: bool = False) -> dict[str, Any]:
+    """Generate ``rows`` applicants of ``world`` at calendar ``month`` into
+    ``out/population.parquet`` + ``out/datacard.json``.
 
-    ``world`` (name or spec with dials; default baseline) shapes the true log-odds.
+    Parameters
+    ----------
+    out : path
+        The output folder (created).
+    rows, seed : int
+        Size and seed.
+    world : World
+        The world the applicants come from (no default: the truth is a value the caller has).
+    month : int
+        Calendar month of the cohort.
+    quiet : bool
+        No progress bar.
+
+    Returns
+    -------
+    dict
+        The data card.
     """
     out_dir = Path(out)
-    check_arguments(rows, seed, bad_rate)
-    get_scenario(scenario)
-    spec = world_spec(world)
+    check_arguments(rows, seed, world.bad_rate)
     prepare_out_dir(out_dir)
-    blocks = iter_blocks(rows, seed, scenario, bad_rate, quiet, world=spec)
+    blocks = world.iter_blocks(rows, seed, month, quiet)
     builder = CardBuilder()
     target = out_dir / POPULATION_FILE
     with atomic_path(target) as tmp:
         _stream_blocks(blocks, tmp, builder)
-    card = builder.card(seed, scenario, bad_rate, spec)
+    card = builder.card(seed, world, month)
     write_json(out_dir / DATACARD_FILE, card)
-    log.info("wrote %s rows to %s and %s", f"{rows:,}", target, out_dir / DATACARD_FILE)
+    log.info("wrote %s rows of %s to %s and %s", f"{rows:,}", world.label(), target,
+             out_dir / DATACARD_FILE)
     return card
 
 
@@ -218,9 +233,7 @@ MAX_HOURS = 24.0
 MEMORY_BYTES_PER_ROW = 2 * 5 + 3 * 8
 
 
-def size_estimate(rows: int, seed: int = 7, scenario: str = "baseline",
-                  bad_rate: float = DEFAULT_BAD_RATE,
-                  world: str | WorldSpec | None = None) -> dict[str, float]:
+def size_estimate(rows: int, seed: int, world: World) -> dict[str, float]:
     """Disk, memory and time a population of ``rows`` needs, from one measured block.
 
     One block of 65,536 rows is generated, converted and compressed exactly as the writer
@@ -228,7 +241,7 @@ def size_estimate(rows: int, seed: int = 7, scenario: str = "baseline",
 
     Parameters
     ----------
-    rows, seed, scenario, bad_rate, world
+    rows, seed, world
         The request, as for :func:`write_population`.
 
     Returns
@@ -237,10 +250,9 @@ def size_estimate(rows: int, seed: int = 7, scenario: str = "baseline",
         ``rows``, ``disk_bytes``, ``memory_bytes``, ``seconds`` and the measured
         ``rows_per_second``.
     """
-    check_arguments(rows, seed, bad_rate)
+    check_arguments(rows, seed, world.bad_rate)
     start = time.perf_counter()
-    block = next(iter_blocks(min(rows, BLOCK_ROWS), seed, scenario, bad_rate, quiet=True,
-                             world=world))
+    block = next(world.iter_blocks(min(rows, BLOCK_ROWS), seed, quiet=True))
     sink = pa.BufferOutputStream()
     pq.write_table(pa.Table.from_pandas(block, preserve_index=False), sink, compression="zstd")
     elapsed = max(time.perf_counter() - start, 1e-6)

@@ -35,7 +35,7 @@ or on how generation was chunked.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -63,6 +63,8 @@ __all__ = ["DEFAULT_BAD_RATE", "INTERACTION_SLOPE", "NO_CARD_UTILISATION", "OCCU
 
 REFERENCE_ROWS = 200_000
 REFERENCE_SEED = 20_261_129
+#: The bad rate configs and the command line start from; never a default of a function
+#: that needs the truth (those take a World, which says its bad rate).
 DEFAULT_BAD_RATE = 0.04
 #: Largest signal the solver tries before calling a target AUC unreachable.
 MAX_SIGNAL = 5.0
@@ -76,7 +78,7 @@ def _terms(spec: WorldSpec, frame: pd.DataFrame, signal: float
     coef * f``; the signal and coefficient sit on the product's right factor), so the
     baseline world reproduces its earlier bytes exactly.
     """
-    world = spec.world
+    world = spec.shape
     main: dict[str, np.ndarray] = {}
     for piece in world.pieces:
         value = piece.coef * piece.fn(frame)
@@ -96,12 +98,6 @@ def _terms(spec: WorldSpec, frame: pd.DataFrame, signal: float
     return terms, products
 
 
-def main_effects(frame: pd.DataFrame, spec: WorldSpec | None = None,
-                 signal: float = SIGNAL) -> dict[str, np.ndarray]:
-    """One-feature terms g_j(x_j) of the true log-odds, for every model feature."""
-    return _terms(spec or WorldSpec(), frame, signal)[0]
-
-
 @dataclass(frozen=True)
 class TruthModel:
     """The true risk function of one world with its reference expectations and intercept."""
@@ -111,8 +107,8 @@ class TruthModel:
     mean_terms: dict[str, float]
     mean_products: tuple[tuple[float, float, float], ...]  # (E[a], E[b], E[ab]) per product
     target_bad_rate: float
-    spec: WorldSpec = field(default_factory=WorldSpec)
-    signal: float = SIGNAL
+    spec: WorldSpec
+    signal: float
 
     @property
     def base_logit(self) -> float:
@@ -134,6 +130,13 @@ class TruthModel:
         logit = self.intercept + self.macro_logit + sum(terms.values()) + sum(prods)
         return np.asarray(logit, dtype=float), contrib
 
+    def terms(self, frame: pd.DataFrame
+              ) -> tuple[dict[str, np.ndarray], list[tuple[str, str, np.ndarray, np.ndarray]]]:
+        """The true log-odds term by term on ``frame``: ({feature: sum of its one-feature
+        pieces}, [(left, right, a, b) per product a * b]), signal and dials applied; what
+        :mod:`riskkit.synth.background` needs to rebase the contributions on any sample."""
+        return _terms(self.spec, frame, self.signal)
+
     def logit(self, frame: pd.DataFrame) -> np.ndarray:
         """The true log-odds alone: :meth:`evaluate`'s sum, without the contributions (the
         lifecycle asks for 100,000 borrowers' log-odds every month and never for these)."""
@@ -147,7 +150,7 @@ class TruthModel:
 
     def formula(self) -> list[dict[str, object]]:
         """The true log-odds term by term, coefficients with the signal and dials applied."""
-        world = self.spec.world
+        world = self.spec.shape
         rows: list[dict[str, object]] = [{"term": "intercept", "features": [],
                                           "coefficient": self.intercept, "expression": "1"}]
         if self.macro_logit:
@@ -227,14 +230,15 @@ def solve_signal(spec: WorldSpec, reference: pd.DataFrame, target_bad_rate: floa
     return float(brentq(gap, 1e-3, MAX_SIGNAL, xtol=1e-6))
 
 
-def fit_truth(reference: pd.DataFrame, target_bad_rate: float = DEFAULT_BAD_RATE,
-              macro_logit: float = 0.0, world: str | WorldSpec | None = None) -> TruthModel:
-    """The truth of ``world`` against ``reference``, with an intercept giving
+def fit_truth(reference: pd.DataFrame, target_bad_rate: float, macro_logit: float,
+              spec: WorldSpec) -> TruthModel:
+    """The truth of the world ``spec`` against ``reference``, with an intercept giving
     ``target_bad_rate`` on it (and, outside the default baseline, the signal solved for the
     world's target AUC)."""
     if not 0.001 <= target_bad_rate <= 0.5:
         raise ValueError(f"target bad rate {target_bad_rate!r} must lie between 0.001 and 0.5")
-    spec = world_spec(world)
+    if not isinstance(spec, WorldSpec):
+        raise TypeError(f"the truth needs a WorldSpec, got {spec!r}")
     signal = SIGNAL if spec.is_default_baseline else solve_signal(spec, reference, target_bad_rate)
     terms, products = _terms(spec, reference, signal)
     f0 = sum(terms.values()) + sum(a * b for _, _, a, b in products)
@@ -256,15 +260,15 @@ def reference_features() -> pd.DataFrame:
     return draw_reference_features(REFERENCE_ROWS, REFERENCE_SEED)
 
 
-def start_truth_fit(target_bad_rate: float = DEFAULT_BAD_RATE) -> None:
-    """Begin fitting :func:`truth_model` ``(target_bad_rate)`` on a background thread.
+def start_truth_fit(target_bad_rate: float, spec: WorldSpec) -> None:
+    """Begin fitting :func:`truth_model` ``(target_bad_rate, 0, spec)`` on a background thread.
 
     Why: drawing the 200,000-row reference sample is NumPy work that mostly runs without
     the GIL, so ``riskkit simulate`` starts it before importing the model stack (about a
     second of imports on one core); whoever asks for the truth next waits for this fit
     (the lock of :func:`truth_model`) instead of starting another.
     """
-    threading.Thread(target=truth_model, args=(target_bad_rate,), name="truth",
+    threading.Thread(target=truth_model, args=(target_bad_rate, 0.0, spec), name="truth",
                      daemon=True).start()
 
 
@@ -281,14 +285,23 @@ def release_reference_sample() -> None:
 
 
 @lru_cache(maxsize=64)
-def _cached_truth(target_bad_rate: float, macro_logit: float, spec: WorldSpec) -> TruthModel:
-    return fit_truth(reference_features(), target_bad_rate, macro_logit, spec)
+def _cached_truth(target_bad_rate: float, spec: WorldSpec) -> TruthModel:
+    return fit_truth(reference_features(), target_bad_rate, 0.0, spec)
 
 
-def truth_model(target_bad_rate: float = DEFAULT_BAD_RATE, macro_logit: float = 0.0,
-                world: str | WorldSpec | None = None) -> TruthModel:
-    """The truth of ``world`` (default: baseline) against the baseline reference sample,
-    cached per bad rate, macro shift and world spec. Threads asking at once wait for one fit
-    (the lifecycle fits its lender on a thread while generating its borrowers)."""
+def truth_model(target_bad_rate: float, macro_logit: float, world: WorldSpec) -> TruthModel:
+    """The truth of the world ``world`` at ``target_bad_rate`` with the macro shift
+    ``macro_logit``, against the baseline reference sample.
+
+    Every argument is required: the truth has no default world. Callers outside
+    :mod:`riskkit.synth` ask a :class:`riskkit.synth.world.World` (``world.truth(month)``),
+    which knows all three. The fit (signal and intercept) does not depend on the macro
+    shift, which only adds to the log-odds, so it is cached per bad rate and world spec and
+    every macro shift (a drifting economy asks for one a month) costs nothing. Threads
+    asking at once wait for one fit (the lifecycle fits its lender on a thread while
+    generating its borrowers).
+    """
     with _TRUTH_LOCK:
-        return _cached_truth(float(target_bad_rate), float(macro_logit), world_spec(world))
+        fitted = _cached_truth(float(target_bad_rate), world_spec(world))
+    macro = float(macro_logit)
+    return fitted if macro == fitted.macro_logit else replace(fitted, macro_logit=macro)

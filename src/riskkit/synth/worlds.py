@@ -288,8 +288,11 @@ THRESHOLDS: tuple[Piece, ...] = (
 
 # ----------------------------------------------------------------------------- worlds
 @dataclass(frozen=True)
-class World:
-    """The terms of one world's true log-odds (before the overall signal)."""
+class Shape:
+    """The terms of one world's true log-odds (before the overall signal): its *shape*.
+
+    A :class:`riskkit.synth.world.World` is a shape plus its dials, bad rate and calendar.
+    """
 
     name: str
     pieces: tuple[Piece, ...]
@@ -327,16 +330,16 @@ def canonical_name(name: str) -> str:
     return "+".join(chosen) or "additive"
 
 
-def get_world(name: str) -> World:
-    """The world called ``name`` (a combination joins the extra terms of its parts)."""
+def get_shape(name: str) -> Shape:
+    """The shape called ``name`` (a combination joins the extra terms of its parts)."""
     canon = canonical_name(name)
     if canon == "baseline":
-        return World("baseline", MAIN, (OCCUPATION_X_VOLATILITY,))
+        return Shape("baseline", MAIN, (OCCUPATION_X_VOLATILITY,))
     parts = canon.split("+")
     pieces = MAIN + (NONMONOTONE if "nonmonotone" in parts else ()) + (
         THRESHOLDS if "threshold" in parts else ())
     products = INTERACTIONS if "interacting" in parts else ()
-    return World(canon, pieces, products, INTERACTING_MAIN_WEIGHT if products else 1.0)
+    return Shape(canon, pieces, products, INTERACTING_MAIN_WEIGHT if products else 1.0)
 
 
 @dataclass(frozen=True)
@@ -351,8 +354,8 @@ class WorldSpec:
     target_auc: float = 0.83
 
     @property
-    def world(self) -> World:
-        return get_world(self.name)
+    def shape(self) -> Shape:
+        return get_shape(self.name)
 
     @property
     def is_default_baseline(self) -> bool:

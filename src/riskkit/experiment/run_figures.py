@@ -1,0 +1,142 @@
+"""The figures stage of a run: every chart a run writes, drawn and exported in one place.
+
+Split from :mod:`riskkit.experiment.stages` (the stages that compute), because drawing is a
+job of its own: it reads what the other stages produced and writes files, nothing else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from riskkit import charts
+from riskkit import explain as X
+from riskkit.core import features as F
+from riskkit.experiment.stages import TRUTH_MODEL
+from riskkit.explain.shap_objects import to_shap
+from riskkit.models import CreditModel
+from riskkit.policy import Policy
+from riskkit.synth.personas import PERSONAS, persona
+
+#: Applicants in a run's shap beeswarm (a seeded sample of the test split).
+SHAP_SAMPLE_ROWS = 1000
+
+
+def write_figures(cfg: dict[str, Any], models: dict[str, CreditModel], policy: Policy,
+                  splits: dict[str, pd.DataFrame], decisions: pd.DataFrame,
+                  reasons: pd.DataFrame, tables: dict[str, pd.DataFrame],
+                  explain_extra: dict[str, Any], folder: Path, run_label: str) -> list[Path]:
+    """Every chart of a run as PNG, SVG and PDF, in the report (or slides) style."""
+    lang = cfg["figures"]["lang"]
+    with charts.style_context(cfg["figures"]["variant"], lang):
+        return _draw_and_export(cfg, models, splits, decisions, reasons, tables, explain_extra,
+                                folder, run_label, lang)
+
+
+def _draw_and_export(cfg: dict[str, Any], models: dict[str, CreditModel],
+                     splits: dict[str, pd.DataFrame], decisions: pd.DataFrame,
+                     reasons: pd.DataFrame, tables: dict[str, pd.DataFrame],
+                     explain_extra: dict[str, Any], folder: Path, run_label: str,
+                     lang: str) -> list[Path]:
+
+    source = f"riskkit · run {run_label} · seed {cfg['seed']}"
+    test = splits["test"]
+    y = test[F.TARGET]
+    preds = {name: m.predict_pd(test) for name, m in models.items()}
+    figs: dict[str, Any] = {
+        "roc": charts.plot_roc({n: (y, p) for n, p in preds.items()}, lang=lang),
+        "gains": charts.plot_gains({n: (y, p) for n, p in preds.items()}, lang=lang),
+        "strategy_curve": charts.plot_strategy_curve({n: (y, p) for n, p in preds.items()},
+                                                     lang=lang,
+                                                     approval_rate=_approval(decisions)),
+    }
+    reliability: dict[str, Any] = {}
+    for name, m in models.items():
+        if m.calibration_.applied:
+            reliability[f"{name} (raw)"] = (y, m.predict_pd(test, raw=True))
+            reliability[f"{name} (calibrated)"] = (y, preds[name])
+        else:
+            reliability[name] = (y, preds[name])
+    figs["reliability"] = charts.plot_reliability(reliability, lang=lang)
+    for name, m in models.items():
+        if name == TRUTH_MODEL:
+            continue
+        figs[f"ks_{name}"] = charts.plot_ks(y, preds[name], lang=lang)
+        figs[f"score_distribution_{name}"] = charts.plot_score_distribution(y, m.points(test), lang=lang)
+        if f"segments_{name}" in tables:
+            seg = tables[f"segments_{name}"]
+            figs[f"segments_{name}"] = charts.plot_segment_metrics(seg.set_index(seg.columns[0]),
+                                                                   lang=lang)
+    if len(tables.get("fairness", ())):
+        figs["fairness_approval"] = charts.plot_approval_by_group(tables["fairness"], "test",
+                                                                  lang=lang)
+    figs["csi"] = charts.plot_psi(tables["csi"].set_index("feature")["csi"], lang=lang)
+    if "swap_set" in tables:
+        figs["swap_set"] = charts.plot_swap_set(tables["swap_set"], lang=lang)
+    figs.update(_explanation_figures(cfg, models, explain_extra, reasons, lang))
+    figs.update(shap_beeswarms(models, test, lang=lang, seed=cfg["seed"]))
+    for fig in figs.values():
+        charts.add_source_line(fig, source)
+    # drawing is most of a small run's time: a forked process draws half of the charts
+    return charts.export_all(figs, folder,
+                             formats=tuple(cfg["figures"].get("formats", charts.FORMATS)))
+
+
+def _explanation_figures(cfg: dict[str, Any], models: dict[str, CreditModel],
+                         explain_extra: dict[str, Any], reasons: pd.DataFrame,
+                         lang: str) -> dict[str, Any]:
+    """Waterfalls for the personas (synthetic runs) and one denied applicant, reason
+    frequency, and contributions against the truth."""
+
+    frame, dec = explain_extra["frame"], explain_extra["decisions"]
+    rows: dict[str, pd.DataFrame] = {}
+    world = explain_extra.get("world")
+    if world is not None:
+        rows = {name: persona(name, world) for name in PERSONAS}
+    denied = np.flatnonzero(dec["decision"].to_numpy() == "denied")
+    if len(denied):
+        rows["denied_example"] = frame.iloc[[denied[0]]].reset_index(drop=True)
+    return X.explanation_figures(models[cfg["policy"]["model"]], frame, dec, reasons, rows,
+                                 lang=lang, seed=cfg["seed"],
+                                 background=explain_extra.get("background"))
+
+
+def shap_beeswarms(models: dict[str, CreditModel], frame: pd.DataFrame, *, lang: str = "en",
+                   seed: int = 0, rows: int = SHAP_SAMPLE_ROWS) -> dict[str, Any]:
+    """``shap_beeswarm_<model>``: shap's beeswarm of every fitted model, riskkit-styled.
+
+    Parameters
+    ----------
+    models : dict of str to CreditModel
+        The run's models; the oracle is left out (its beeswarm is the truth's, which the
+        contributions-vs-truth chart already sets against the model).
+    frame : pandas.DataFrame
+        Applicants to explain (the test split); a seeded sample of ``rows`` of them, because
+        a beeswarm of more dots says nothing more and its SVG and PDF grow with every dot.
+    lang : {"en", "zh"}
+        Language of feature names and labels.
+    seed : int
+        Seed of the sample (the run's seed: same run, same figure).
+    rows : int
+        Largest sample drawn.
+
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+        One restyled beeswarm per model, for the figure stage to export.
+    """
+    sample = frame
+    if len(frame) > rows:
+        take = np.sort(np.random.default_rng(seed).choice(len(frame), rows, replace=False))
+        sample = frame.iloc[take]
+    return {f"shap_beeswarm_{name}": charts.plot_shap(to_shap(model, sample, lang=lang),
+                                                      "beeswarm", lang=lang)
+            for name, model in models.items() if name != TRUTH_MODEL}
+
+
+def _approval(decisions: pd.DataFrame) -> float:
+    test = decisions[decisions["split"] == "test"]
+    return float((test["decision"] == "approved").mean())

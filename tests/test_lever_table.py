@@ -1,0 +1,117 @@
+"""The lever table, the learning curve and the words built from them (no runs needed).
+
+Fail on the code before issue 27: ``riskkit.experiment.levers`` and
+``riskkit.reporting.report_reasons`` did not exist.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from riskkit.core.errors import ConfigError
+from riskkit.experiment import config as C
+from riskkit.experiment.levers import (
+    LEVERS,
+    definitions_table,
+    lever_config,
+    lever_table,
+    recommend,
+    row_grid,
+    rows_sentence,
+    rows_to_reach,
+)
+from riskkit.reporting.report_reasons import compare_word
+
+
+def _runs() -> pd.DataFrame:
+    """Flattened sweep rows as :func:`run_levers` collects them, for two levers."""
+    def rec(lever, model, auc, f3, g3, same, same_g):
+        return {"lever": lever, "deployed": model, "data.world": "baseline", "train_rows": 1200,
+                "run": f"r-{lever}", f"{model}_test_auc": auc,
+                f"{model}_test_like_for_like_top3": f3,
+                f"{model}_test_like_for_like_groups_top3": g3,
+                f"{model}_test_stability_retrain_same_top3": same,
+                f"{model}_test_stability_retrain_same_top3_groups": same_g}
+    return pd.DataFrame([rec("lgbm", "lgbm", 0.8336, 0.74, 0.87, 0.76, 0.88),
+                         rec("ebm", "ebm", 0.8338, 0.83, 0.90, 0.91, 0.93),
+                         rec("lgbm_additive", "lgbm", 0.8290, 0.75, 0.95, 0.90, 0.95)])
+
+
+def test_lever_table_reads_both_units_and_the_auc_cost() -> None:
+    table = lever_table(_runs(), ["data.world"])
+    assert len(table) == 6 and set(table["unit"]) == {"feature", "group"}
+    ebm = table[(table["lever"] == "ebm") & (table["unit"] == "group")].iloc[0]
+    assert ebm["top3"] == 0.90 and ebm["retrain_same_top3"] == 0.93
+    assert ebm["auc_cost"] == pytest.approx(0.8336 - 0.8338)
+    assert table[table["lever"] == "lgbm"]["auc_cost"].eq(0).all()
+
+
+def test_recommend_picks_the_most_accurate_lever_that_keeps_auc_and_reasons() -> None:
+    table = lever_table(_runs(), ["data.world"])
+    text = recommend(table)
+    # lgbm_additive is more accurate by group but costs 0.0046 AUC: not chosen
+    assert text.startswith("Use ebm with reasons by driver group: 90.0% of its letters'")
+    assert "gains 0.0002 AUC over the default LightGBM" in text
+    assert "reaching the 85.0% aim" in text and "93.0% of denied applicants" in text
+    # with a looser AUC budget the other lever wins, and the verb follows the sign
+    loose = recommend(table, auc_tolerance=0.01)
+    assert loose.startswith("Use lgbm_additive") and "costs 0.0046 AUC" in loose
+    # nothing qualifies: the most accurate is named with what it misses
+    strict = recommend(table, stability=0.99, target=0.96)
+    assert "short of the 96.0% aim" in strict
+    assert "No lever meets every condition" in strict and "after a refit" in strict
+
+
+def test_rows_to_reach_reproduces_an_exact_power_law() -> None:
+    """err = 0.5 * n^-0.5: 90 % accuracy (err 0.1) at n = (0.5 / 0.1)^2 = 25."""
+    n = np.array([4.0, 16.0, 64.0])
+    acc = 1 - 0.5 * n ** -0.5
+    assert rows_to_reach(n, acc, 0.9) == pytest.approx(25.0, rel=1e-9)
+    assert rows_to_reach(n, acc[::-1], 0.9) is None  # getting worse with rows: no answer
+    assert rows_to_reach([10.0], [0.8], 0.9) is None
+
+
+def test_rows_sentence_follows_the_numbers() -> None:
+    curve = pd.DataFrame({"train_rows": [12_000, 120_000], "top3": [0.85, 0.88]})
+    below = rows_sentence(curve, 300_000.0, 0.9)
+    assert below.startswith("At 120,000 training rows, 88.0% of the letters' top-3 reasons "
+                            "are true (below the 90.0% aim).")
+    assert "about 300,000 training rows (2.5 times as many) would reach it" in below
+    above = rows_sentence(curve.assign(top3=[0.88, 0.92]), 50_000.0, 0.9)
+    assert "(at or above the 90.0% aim)" in above and "about 50,000 rows" in above
+    assert "not shown to reach the aim" in rows_sentence(curve, None, 0.9)
+
+
+def test_row_grid_and_lever_configs() -> None:
+    assert row_grid(20_000, 200_000) == [20_000, 43_000, 93_000, 200_000]
+    assert row_grid(3000, 1000) == [3000]
+    for lever in LEVERS:
+        cfg = C.resolve(lever_config({"name": "x"}, lever, retrain_seed=8))
+        assert cfg["explain"]["stability"]["retrain_seeds"] == [8]
+        assert cfg["policy"]["model"] in ("lgbm", "ebm")
+    with pytest.raises(ConfigError, match="unknown lever"):
+        lever_config({}, "gam", retrain_seed=None)
+
+
+def test_definitions_table_lists_the_three_ways() -> None:
+    metrics = {"explain": {"lgbm": {"fidelity_top3": 0.73,
+                                    "interventional": {"fidelity_top3": 0.71},
+                                    "like_for_like": {"top3": 0.74, "background": "approved"},
+                                    "like_for_like_groups": {"top3": 0.87}}}}
+    row = definitions_table(metrics).iloc[0]
+    assert (row["own_reference"], row["interventional_reference"], row["like_for_like"],
+            row["like_for_like_groups"], row["basis"]) == (0.73, 0.71, 0.74, 0.87, "approved")
+
+
+class _View:
+    def t(self, key: str) -> str:
+        return {"cmp.higher": "higher than", "cmp.lower": "lower than",
+                "cmp.same": "about the same as"}[key]
+
+
+def test_compare_word_has_both_signs() -> None:
+    assert compare_word(_View(), 0.90, 0.80) == "higher than"
+    assert compare_word(_View(), 0.80, 0.90) == "lower than"
+    assert compare_word(_View(), 0.801, 0.80) == "about the same as"
