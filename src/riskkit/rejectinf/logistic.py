@@ -13,8 +13,9 @@ The design, in NumPy so that the fitted model saves as JSON (no pickle): every n
 feature median-imputed, a 0/1 missing indicator where the training rows had missing
 values, then standardised with the (weighted) training mean and standard deviation;
 every categorical one-hot on the levels recorded at fit time (an unknown or missing
-level is all zeros). The L2 penalty ``C`` is scikit-learn's; the reject-inference fits
-choose it by cross-validation (:func:`riskkit.rejectinf.fitting.fit_kind`).
+level is all zeros). The L2 penalty ``C`` is scikit-learn's (``None``: no penalty, the
+maximum-likelihood fit); the reject-inference fits choose it by the rule of
+:func:`riskkit.rejectinf.fitting.fit_kind`.
 
 Contributions are exact for a linear model: feature ``j`` contributes
 ``sum_k coef_k * (z_k - zbar_k)`` over its design columns ``k`` (the standardised value,
@@ -33,6 +34,7 @@ from sklearn.linear_model import LogisticRegression
 
 from riskkit.core.registry import Registry
 from riskkit.models import CreditModel
+from riskkit.models.frames import category_levels
 
 
 def _weighted_moments(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
@@ -46,15 +48,17 @@ class LogisticModel(CreditModel):
 
     Parameters
     ----------
-    C : float
-        Inverse L2 penalty (scikit-learn's meaning); smaller shrinks more.
+    C : float or None
+        Inverse L2 penalty (scikit-learn's meaning); smaller shrinks more. None fits by
+        maximum likelihood with no penalty (scikit-learn's ``C=np.inf``), kept as ``null``
+        in ``model.json``.
     features, calibrate, base_score, base_odds, pdo, registry
         As every riskkit model (:class:`riskkit.models.CreditModel`).
     """
 
     name = "logistic"
 
-    def __init__(self, *, C: float = 1.0, features: tuple[str, ...] | list[str] | None = None,
+    def __init__(self, *, C: float | None = 1.0, features: tuple[str, ...] | list[str] | None = None,
                  calibrate: bool = True, base_score: float = 600.0, base_odds: float = 50.0,
                  pdo: float = 20.0, registry: Registry | None = None) -> None:
         super().__init__(features=features, calibrate=calibrate, base_score=base_score,
@@ -62,6 +66,19 @@ class LogisticModel(CreditModel):
         self.C = C
 
     # ----------------------------------------------------------------- design
+    def design_width(self, X: pd.DataFrame) -> int:
+        """Columns the design of a fit on ``X`` would have (before fitting): a categorical's
+        levels, a number's one column plus its missing indicator where ``X`` has gaps."""
+        features = self._resolve_features()
+        levels = category_levels(features, X, self.registry_)
+        width = 0
+        for name in features:
+            if name in levels:
+                width += len(levels[name])
+            else:
+                width += 1 + int(X[name].isna().any())
+        return width
+
     def _design(self, X: pd.DataFrame) -> np.ndarray:
         """Rows x design columns, in :attr:`columns_` order."""
         blocks = []
@@ -105,7 +122,8 @@ class LogisticModel(CreditModel):
         w = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
         self._fit_design(X, w)
         Z = self._design(X)
-        lr = LogisticRegression(C=float(self.C), solver="lbfgs", max_iter=2000, tol=1e-6)
+        C = np.inf if self.C is None else float(self.C)
+        lr = LogisticRegression(C=C, solver="lbfgs", max_iter=2000, tol=1e-6)
         lr.fit(Z, y, sample_weight=w)
         self.coef_ = lr.coef_[0].astype(float)
         self.intercept_ = float(lr.intercept_[0])

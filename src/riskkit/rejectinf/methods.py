@@ -14,10 +14,19 @@ sets (:mod:`riskkit.rejectinf.augment`) for the fit rows and the validation rows
 * ``self_learning``: :mod:`riskkit.rejectinf.selflearning`;
 * ``heckman`` (the probit with sample selection): :mod:`riskkit.rejectinf.heckman`.
 
-Methods that label the rejects with a model use the ``accepted_only`` model of the same
-kind (``base``), as a credit team would: the model it would have deployed without reject
-inference. Every method states what it assumes; none can be checked on real data, which is
-why riskkit grades them against the truth (:mod:`riskkit.rejectinf.grading`).
+The methods that label the rejects with a model (:data:`LABELLING`: hard cut-off, fuzzy,
+parcelling, extrapolation) score them with Siddiqi's *known good/bad* model, whatever
+kind the new model is: a logistic regression fitted on the accepted applicants
+(:func:`fit_labeller`). Siddiqi (2006, ch. 6) builds the known good/bad scorecard by
+logistic regression on the accepts and infers the rejects from its score before the final
+scorecard is built on accepts and inferred rejects together; Anderson (2007, ch. 10) does
+the same. A logistic model is linear in each feature, so it carries the slopes it learnt
+among the accepted into the rejected region, where a tree model is flat beyond its last
+split and a scorecard's outer bin pools the accepted tail with the rejects -- the
+labeller's job is exactly that extrapolation. Reweighting's bands use the accepted-only
+model of the same kind (``base``). Every method states what it assumes; none can be
+checked on real data, which is why riskkit grades them against the truth
+(:mod:`riskkit.rejectinf.grading`).
 """
 
 from __future__ import annotations
@@ -100,7 +109,11 @@ METHODS: MappingProxyType[str, Method] = MappingProxyType({
     "heckman": heckman,
 })
 #: Methods that need the accepted-only model of the same kind.
-NEEDS_BASE: tuple[str, ...] = ("reweighting", "hard_cutoff", "fuzzy", "parcelling")
+NEEDS_BASE: tuple[str, ...] = ("reweighting",)
+#: Methods that label the rejects with the known good/bad model (:func:`fit_labeller`).
+LABELLING: tuple[str, ...] = ("hard_cutoff", "fuzzy", "parcelling", "extrapolation")
+#: The known good/bad model's kind (Siddiqi 2006, ch. 6: a logistic regression).
+LABELLER_KIND = "logistic"
 #: The reference no lender has: a model fitted on everyone's outcome (graded like a method).
 FULL_INFORMATION = "full_information"
 
@@ -122,9 +135,47 @@ def full_information(sample: AcceptedSample, truth_train: np.ndarray, truth_vali
                      TrainingSet(sample.valid.frame, np.asarray(truth_valid, dtype=np.int64)))
 
 
+def labeller_params(model_params: dict[str, Any] | None) -> dict[str, Any]:
+    """The known good/bad model's settings from another kind's: the run's ``features`` only
+    (a LightGBM's or scorecard's own settings mean nothing to a logistic regression)."""
+    features = (model_params or {}).get("features")
+    return {} if features is None else {"features": features}
+
+
+def fit_labeller(sample: AcceptedSample, seed: int,
+                 model_params: dict[str, Any] | None = None) -> FittedMethod:
+    """Siddiqi's known good/bad model: a logistic regression on the accepted applicants.
+
+    Siddiqi, N. (2006), *Credit Risk Scorecards*, Wiley, ch. 6: the known good/bad
+    scorecard, a logistic regression fitted on the accepts, scores the rejects, and its
+    score drives simple and fuzzy augmentation and parcelling; Anderson, R. (2007), *The
+    Credit Scoring Toolkit*, Oxford UP, ch. 10, likewise for extrapolation. The same fit
+    as the ``logistic`` kind's ``accepted_only`` row (maximum likelihood unless the
+    accepted hold too few bads: :func:`riskkit.rejectinf.fitting.penalty_rule`), used for
+    every model kind so that each kind's final model learns from the same inferred labels.
+
+    Parameters
+    ----------
+    sample : AcceptedSample
+        The lender's data.
+    seed : int
+        Seeds the cross-validation folds (when the penalty is cross-validated).
+    model_params : dict, optional
+        The logistic kind's settings (``features``, ``C``).
+
+    Returns
+    -------
+    FittedMethod
+        The ``accepted_only`` fit of kind ``logistic``.
+    """
+    return fit_method("accepted_only", sample, LABELLER_KIND, base=None, seed=seed,
+                      model_params=model_params)
+
+
 def fit_method(name: str, sample: AcceptedSample, kind: str, *, base: CreditModel | None,
                seed: int, params: dict[str, Any] | None = None,
-               model_params: dict[str, Any] | None = None) -> FittedMethod:
+               model_params: dict[str, Any] | None = None,
+               labeller: CreditModel | None = None) -> FittedMethod:
     """Run one method and fit one model of ``kind`` on its output.
 
     Parameters
@@ -143,6 +194,9 @@ def fit_method(name: str, sample: AcceptedSample, kind: str, *, base: CreditMode
         The method's own settings (e.g. ``{"factor": 2.0}``).
     model_params : dict, optional
         Settings of the model (the ``models:`` section's, and ``features``).
+    labeller : CreditModel, optional
+        The known good/bad model the :data:`LABELLING` methods score the rejects with
+        (:func:`fit_labeller`); fitted here, with ``model_params``' features, when not given.
 
     Returns
     -------
@@ -151,12 +205,18 @@ def fit_method(name: str, sample: AcceptedSample, kind: str, *, base: CreditMode
     method = METHODS[check_methods([name])[0]]
     if base is None and name in NEEDS_BASE:
         raise ConfigError(f"reject inference method {name!r} needs the accepted-only model")
+    extra: dict[str, Any] = {}
+    if name in LABELLING:
+        if labeller is None:
+            labeller = fit_labeller(sample, seed, labeller_params(model_params)).model
+        base, extra = labeller, {"labeller": f"{LABELLER_KIND} accepted_only"}
     try:
         aug = method(sample, base, seed=seed, **(params or {}))
     except TypeError as exc:
         raise ConfigError(f"reject_inference.params.{name}: {exc}") from None
     model, tuning = fit_training_sets(kind, aug, seed, model_params)
-    return FittedMethod(name, kind, model, {**aug.info, **tuning}, len(aug.train) + len(aug.valid))
+    return FittedMethod(name, kind, model, {**extra, **aug.info, **tuning},
+                        len(aug.train) + len(aug.valid))
 
 
 def fit_training_sets(kind: str, aug: Augmented, seed: int,
@@ -166,8 +226,9 @@ def fit_training_sets(kind: str, aug: Augmented, seed: int,
     return fit_kind(kind, merged(aug.train, aug.valid), seed, model_params)
 
 
-__all__ = ["FULL_INFORMATION", "METHODS", "MODEL_KINDS", "NEEDS_BASE", "Augmented",
-           "FittedMethod", "TrainingSet", "accepted_only", "accepted_rows", "check_methods",
-           "extrapolation", "fit_method", "fit_training_sets", "full_information", "fuzzy",
+__all__ = ["FULL_INFORMATION", "LABELLER_KIND", "LABELLING", "METHODS", "MODEL_KINDS",
+           "NEEDS_BASE", "Augmented", "FittedMethod", "TrainingSet", "accepted_only",
+           "accepted_rows", "check_methods", "extrapolation", "fit_labeller", "fit_method",
+           "fit_training_sets", "full_information", "fuzzy",
            "hard_cutoff", "heckman", "model_for", "parcelling", "reweighting", "reweighting_oof",
            "self_learning", "with_fuzzy_labels", "with_hard_labels"]

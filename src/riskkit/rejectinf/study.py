@@ -14,7 +14,8 @@ and the results table; :func:`run_section` runs every setting of the section's
                          ece_all, approval_rate, bad_rate_approved, reject_error_pt, ...}},
      "by_model": {"logistic" | "scorecard" | "lgbm": {NAME: {...same keys...}}},
      "reference": {"full_information": {KIND: {...}}},
-     "info": {KIND: {NAME: what the method decided (thresholds, weights, tuning)}},
+     "info": {KIND: {NAME: what the method decided (thresholds, weights, tuning)},
+              "labeller": the known good/bad model's tuning (the labelling methods')},
      "by_selection": {"mar" | "mnar": {...this block for that setting...}},
      "peer": {NAME: {...same keys...}},          # rejectkit, when peer: true
      "summary": {SELECTION: {"best", "accepted_only", "sentence", "literature"}}}
@@ -38,9 +39,12 @@ from riskkit.rejectinf.figures import study_figures
 from riskkit.rejectinf.grading import deployment_cutoff, grade, results_table
 from riskkit.rejectinf.methods import (
     FULL_INFORMATION,
+    LABELLER_KIND,
+    LABELLING,
     METHODS,
     MODEL_KINDS,
     check_methods,
+    fit_labeller,
     fit_method,
     fit_training_sets,
     full_information,
@@ -242,7 +246,7 @@ def run_study(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame,
     log.info("incumbent %s (%s) accepts %.1f%% (PD cut-off %.4f)", spec.model, spec.selection,
              100 * sample.train.accepted.mean(), sample.incumbent.cutoff)
     methods = check_methods(cfg["methods"])
-    if "accepted_only" in methods:  # the base of the model-labelling methods: fit it first
+    if "accepted_only" in methods:  # reweighting's base (same kind): fit it first
         methods = ["accepted_only", *[m for m in methods if m != "accepted_only"]]
     if cfg["reference"] and FULL_INFORMATION not in methods:
         methods.append(FULL_INFORMATION)
@@ -251,6 +255,11 @@ def run_study(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame,
     models: dict[str, dict[str, CreditModel]] = {}
     grades: dict[str, dict[str, dict[str, Any]]] = {}
     info: dict[str, Any] = {}
+    # Siddiqi's known good/bad model labels the rejects for every kind: fitted once
+    kgb = (fit_labeller(sample, seed, (model_params or {}).get(LABELLER_KIND))
+           if set(methods) & set(LABELLING) else None)
+    if kgb is not None:
+        info["labeller"] = {"kind": LABELLER_KIND, "method": "accepted_only", **kgb.info}
     steps = [(kind, m) for kind in cfg["models"] for m in methods]
     for kind, name in tqdm(steps, desc=f"reject inference ({spec.selection})", unit="model",
                            disable=quiet, leave=False):
@@ -261,8 +270,12 @@ def run_study(train: pd.DataFrame, valid: pd.DataFrame, test: pd.DataFrame,
             info.setdefault(kind, {})[name] = tuning
         else:
             base = models.get(kind, {}).get("accepted_only")
-            fitted = fit_method(name, sample, kind, base=base, seed=seed,
-                                params=params.get(name), model_params=kind_params)
+            if kgb is not None and (kind, name) == (LABELLER_KIND, "accepted_only"):
+                fitted = kgb  # the same fit: the labeller is the logistic accepted-only model
+            else:
+                fitted = fit_method(name, sample, kind, base=base, seed=seed,
+                                    params=params.get(name), model_params=kind_params,
+                                    labeller=None if kgb is None else kgb.model)
             model = fitted.model
             info.setdefault(kind, {})[name] = fitted.info
         models.setdefault(kind, {})[name] = model
