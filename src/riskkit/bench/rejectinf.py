@@ -22,6 +22,7 @@ from riskkit.experiment.config import resolve
 from riskkit.experiment.splits import population_splits, run_world
 from riskkit.rejectinf.peer import PEER_MODEL
 from riskkit.rejectinf.study import run_studies, section_model_params
+from riskkit.rejectinf.summary import single_row
 
 CONFIG = "configs/reject_inference.yaml"
 
@@ -53,6 +54,7 @@ def reject_inference_section(sizes: BenchSizes, quiet: bool = True) -> dict[str,
             "peer_best_error": _best(peer, "reject_abs_error", lowest=True),
             "peer_best_auc": _best(peer, "auc_all", lowest=False),
             "peer_accepted_only": _row(peer[peer["method"] == "accepted_only"]),
+            "single_row": single_row(study.grades, study.peer),
         }
     return out
 
@@ -89,4 +91,11 @@ def reject_inference_lines(r: dict[str, Any]) -> list[tuple[str, str, str, str]]
                           f"{peer['method']})", fmt.format(ours[column]),
                           fmt.format(peer[column]), "riskkit better" if better else
                           "rejectkit better or equal"))
+        one = s.get("single_row") or {}
+        if one.get("error_to_beat") is not None:
+            top = (one["rows"] or [{}])[0]
+            lines.append((f"{sel.upper()} one row better on both (error < "
+                          f"{one['error_to_beat']:.2%}, AUC > {one['auc_to_beat']:.4f})",
+                          f"{top['model']}/{top['method']}" if top else "none",
+                          "-", "riskkit better" if top else "no single row"))
     return lines

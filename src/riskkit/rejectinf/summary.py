@@ -41,6 +41,53 @@ def _pt(x: float) -> str:
     return f"{100 * x:.2f} pt"
 
 
+#: The references issue 24's done criterion names: a logistic regression on the accepted.
+REFERENCE_KIND = "logistic"
+
+
+def single_row(grades: dict[str, dict[str, dict[str, Any]]],
+               peer: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The riskkit rows (one model kind and method each) that beat every reference on both
+    the rejects' bad-rate error and the AUC over all applicants.
+
+    The references: every rejectkit method (so its best on each measure) and the logistic
+    regression fitted on the accepted only (riskkit's ``logistic / accepted_only`` and
+    rejectkit's baseline). A row must have a smaller error than the smallest reference
+    error *and* a larger AUC than the largest reference AUC.
+
+    Returns
+    -------
+    dict
+        ``error_to_beat``, ``auc_to_beat`` (None without references), ``rows`` (model,
+        method, error, AUC; smallest error first) and ``sentence``.
+    """
+    refs = list(peer.values())
+    own_ref = grades.get(REFERENCE_KIND, {}).get("accepted_only")
+    if own_ref is not None:
+        refs.append(own_ref)
+    if not refs:
+        return {"error_to_beat": None, "auc_to_beat": None, "rows": [], "sentence": ""}
+    err_bar = min(g["reject_abs_error"] for g in refs)
+    auc_bar = max(g["auc_all"] for g in refs)
+    rows = sorted(({"model": k, "method": m, "reject_abs_error": g["reject_abs_error"],
+                    "auc_all": g["auc_all"]}
+                   for k, ms in grades.items() for m, g in ms.items()
+                   if m != "full_information" and g["reject_abs_error"] < err_bar
+                   and g["auc_all"] > auc_bar),
+                  key=lambda r: r["reject_abs_error"])
+    against = (f"the best reference ({_pt(err_bar)} error, AUC {auc_bar:.4f}: "
+               f"{'rejectkit and ' if peer else ''}the logistic regression on the accepted)")
+    if rows:
+        top = rows[0]
+        sentence = (f"{len(rows)} row(s) beat {against} on both measures; the first, "
+                    f"{top['model']} / {top['method']}, has {_pt(top['reject_abs_error'])} "
+                    f"and AUC {top['auc_all']:.4f}")
+    else:
+        sentence = f"no single row beats {against} on both measures"
+    return {"error_to_beat": err_bar, "auc_to_beat": auc_bar, "rows": rows,
+            "sentence": sentence}
+
+
 def summarise(grades: dict[str, dict[str, dict[str, Any]]], peer: dict[str, dict[str, Any]],
               selection: str) -> dict[str, Any]:
     """The best method by the rejects' bad-rate error and by AUC, the accepted-only
@@ -101,5 +148,8 @@ def summarise(grades: dict[str, dict[str, dict[str, Any]]], peer: dict[str, dict
                      f"({best_auc[0]} / {best_auc[1]}), is "
                      f"{compare(best_auc[2]['auc_all'], p_auc[1]['auc_all'])} rejectkit's best "
                      f"{p_auc[1]['auc_all']:.4f} ({p_auc[0]})")
+    out["single_row"] = single_row(grades, peer)
+    if out["single_row"]["sentence"]:
+        words.append(f"; {out['single_row']['sentence']}")
     out["sentence"] = "".join(words) + "."
     return out
