@@ -38,7 +38,7 @@ from IPython.display import Markdown, display
 
 from riskkit.charts import export
 from riskkit.charts import population as pc
-from riskkit.reporting.notebooks import load_population, setup
+from riskkit.reporting.in_notebook import load_population, setup
 from riskkit.synth import World
 
 lang = setup(lang)

@@ -42,7 +42,7 @@ from riskkit import charts
 from riskkit import evaluate as ev
 from riskkit.core.features import TARGET
 from riskkit.evaluate import effects
-from riskkit.reporting.notebooks import publisher, setup
+from riskkit.reporting.in_notebook import publisher, setup
 
 lang = setup(lang)
 run = riskkit.experiment.ensure_run(run_dir, rows=rows, seed=seed)

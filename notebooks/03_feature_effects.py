@@ -50,7 +50,7 @@ import riskkit.experiment
 from riskkit import charts
 from riskkit import explain as X
 from riskkit.evaluate import effects
-from riskkit.reporting.notebooks import publisher, setup
+from riskkit.reporting.in_notebook import publisher, setup
 
 lang = setup(lang)
 run = riskkit.experiment.ensure_run(run_dir, rows=rows, seed=seed)

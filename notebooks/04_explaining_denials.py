@@ -38,6 +38,7 @@ run_dir = None
 fig_dir = "figures"
 lang = "en"
 examples = 3  # random denied applicants explained next to the two personas
+recourse_sample = 40  # denied applicants of the test split the recourse search is tried on
 interactive = True  # live what-if panel; the headless runner sets False (a static snapshot)
 
 # %%
@@ -50,7 +51,7 @@ import riskkit.experiment
 from riskkit import charts
 from riskkit import explain as X
 from riskkit.core import features as F
-from riskkit.reporting.notebooks import figure_title, publisher, setup
+from riskkit.reporting.in_notebook import figure_title, publisher, setup
 from riskkit.widgets import compare, what_if
 from riskkit.synth.personas import PERSONA_STORIES, persona
 
@@ -206,13 +207,13 @@ table.style.format({c: "{:.2%}" for c in ("old_pd", "new_pd", "true_pd_before", 
                    | {"effort": "{:.2f}"}, na_rep="")
 
 # %% [markdown]
-# The same search on a seeded sample of the test split's denied applicants (the run
-# config's `explain.recourse_sample`) says how often an honest recourse exists, and how
-# often the model's way out is not a way out in truth.
+# The same search on a seeded sample of the test split's denied applicants (the
+# notebook's `recourse_sample` parameter) says how often an honest recourse exists, and
+# how often the model's way out is not a way out in truth.
 
 # %%
-sample = run.config["explain"]["recourse_sample"]
-results = X.recourse_many(model, policy, test, test_dec, n=sample, seed=seed, truth=truth)
+results = X.recourse_many(model, policy, test, test_dec, n=recourse_sample, seed=seed,
+                          truth=truth)
 summary = X.recourse_summary(results)
 proposals = pd.DataFrame([{"applicant": r.applicant_id, "n_changes": r.n_changes, "new_pd": r.new_pd,
                            "true_pd_before": r.true_pd_before, "true_pd_after": r.true_pd_after,

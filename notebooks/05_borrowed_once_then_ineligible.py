@@ -50,7 +50,7 @@ from riskkit import explain as X
 from riskkit.charts import lifecycle as LC
 from riskkit.lifecycle import analysis as LA
 from riskkit.lifecycle.simulation import simulate
-from riskkit.reporting.notebooks import publisher, setup
+from riskkit.reporting.in_notebook import publisher, setup
 
 # %%
 text_lang = lang  # reasons in the storyline: HTML shows Chinese even where charts cannot

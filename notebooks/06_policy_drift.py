@@ -38,7 +38,7 @@ from riskkit import charts
 from riskkit.core.features import TARGET
 from riskkit.experiment.stages import fairness_all
 from riskkit.policy import drift
-from riskkit.reporting.notebooks import publisher, setup
+from riskkit.reporting.in_notebook import publisher, setup
 
 lang = setup(lang)
 run = riskkit.experiment.ensure_run(run_dir, rows=rows, seed=seed)

@@ -47,13 +47,13 @@ from riskkit.charts.sweep import plot_sweep_metric
 from riskkit.evaluate import effects
 from riskkit.experiment import sweep
 from riskkit.experiment.runfolder import load_run
-from riskkit.reporting.notebooks import publisher, setup
+from riskkit.reporting.in_notebook import publisher, setup
 
 lang = setup(lang)
 quick = rows < 10_000  # the test suite's small size: the fewest points that tell the story
 out = Path(sweep_dir) if sweep_dir else Path(fig_dir).parent / "07_sweeps"
 base = {"name": "nb07", "seed": seed, "data": {"rows": rows, "oot": {"rows": max(rows // 4, 1000)}},
-        "explain": {"recourse_sample": 5}, "figures": {"enabled": False}}
+        "figures": {"enabled": False}}
 strengths = [0.0, 1.0] if quick else [0.0, 0.5, 1.0, 2.0]
 row_grid = [rows] if quick else [rows, 4 * rows]
 

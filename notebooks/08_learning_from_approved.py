@@ -51,7 +51,7 @@ import riskkit.experiment
 from riskkit.rejectinf import run_studies
 from riskkit.rejectinf import figures as RF
 from riskkit.rejectinf.loop import NEVER, simulate_retraining
-from riskkit.reporting.notebooks import publisher, setup
+from riskkit.reporting.in_notebook import publisher, setup
 
 lang = setup(lang)
 run = riskkit.experiment.ensure_run(run_dir, rows=rows, seed=seed)

@@ -47,14 +47,14 @@ from IPython.display import Markdown, display
 from riskkit.charts.reasons import plot_accuracy_vs_rows, plot_auc_cost, plot_reason_accuracy
 from riskkit.experiment import levers as L
 from riskkit.experiment.runfolder import load_run
-from riskkit.reporting.notebooks import publisher, setup
+from riskkit.reporting.in_notebook import publisher, setup
 
 lang = setup(lang)
 quick = rows < 10_000  # the test suite's small size: the fewest runs that tell the story
 out = Path(sweep_dir) if sweep_dir else Path(fig_dir).parent / "10_levers"
 base = {"name": "nb10", "seed": seed, "data": {"rows": rows, "oot": {"rows": max(rows // 4, 1000)}},
         "models": {"ebm": {"outer_bags": 2 if quick else 8}},
-        "explain": {"recourse_sample": 0, "splits": ["test"]}, "figures": {"enabled": False}}
+        "explain": {"splits": ["test"]}, "figures": {"enabled": False}}
 levers = ["lgbm", "lgbm_groups", "ebm"] if quick else list(L.LEVERS)
 worlds = ["baseline"] if quick else ["baseline", "interacting"]
 

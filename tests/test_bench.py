@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -18,6 +19,9 @@ pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 TINY = BenchSizes(train_rows=5000, explain_rows=1000, shap_rows=200, settings=((7, 3), (31, 6)),
                   scaling_rows=500, scaling_shap_rows=100, generator_rows=BLOCK_ROWS + 10,
                   lifecycle_borrowers=300, lifecycle_months=3, run_rows=1000)
+
+
+TINY_MONITOR = dataclasses.replace(TINY, monitor_borrowers=600, monitor_months=6)
 
 
 def positive(x: float) -> bool:
@@ -74,6 +78,18 @@ def test_an_unknown_section_is_a_config_error():
         main(quiet=True, sizes=TINY, sections=("gpu",))
 
 
+def test_monitor_section_at_tiny_size(capsys):
+    result = bench._guarded("monitor", lambda: bench.monitor_section(TINY_MONITOR, True))
+    assert result["status"] == "ok", result.get("traceback")
+    for key in ("simulate_s", "read_s", "read_columns_s", "tables_s", "borrower_months_per_s",
+                "tables_vs_simulate", "read_vs_floor"):
+        assert positive(result[key]), key
+    assert result["tables"] >= 12
+    lines = bench.format_report({"meta": {"cpus": 2, "load_avg_start": [0.0]},
+                                 "monitor": result})
+    assert "monitor tables 600 x 6" in lines and "of it" in lines
+
+
 def test_lifecycle_and_run_sections_at_tiny_size():
     life = bench._guarded("lifecycle", lambda: bench.lifecycle_section(TINY, True, 1e6))
     assert life["status"] == "ok"
@@ -102,3 +118,14 @@ def test_reject_inference_lines_name_the_better_package_either_way():
     assert lines[0][1] == "0.20%" and lines[1][2] == "0.8220"
     lines = reject_inference_lines(result(0.009, 0.008, 0.820, 0.822))
     assert [v for *_, v in lines] == ["rejectkit better or equal"] * 2
+
+
+def test_validate_power_section_at_tiny_size():
+    sizes = BenchSizes(**{**TINY.__dict__, "power_reps": 2, "power_sizes": (200,),
+                          "power_pool": 3000})
+    out = bench._guarded("validate_power", lambda: bench.validate_power_section(sizes, True))
+    assert out["status"] == "ok", out.get("reason")
+    assert out["samples"] == 2 * 1 * 6 and out["defects"] == 6
+    assert positive(out["seconds"]) and out["share_of_budget"] == out["seconds"] / 900
+    assert "validate-power 2 reps x 1 sizes x 6 defects" in bench.format_report(
+        {"meta": {"cpus": 2, "load_avg_start": [0.0]}, "validate_power": out})

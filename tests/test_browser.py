@@ -64,7 +64,8 @@ lang = "en"
 
 # %%
 from riskkit.charts.population import plot_bad_rate_by_segment
-from riskkit.reporting.notebooks import load_population, setup
+from riskkit.reporting.in_notebook import load_population, setup
+from riskkit.synth import World
 
 setup(lang)
 plot_bad_rate_by_segment(load_population(rows, seed, world=World("baseline", 0.04)), "occupation")
@@ -226,7 +227,7 @@ def what_if_lab(tmp_path: Path) -> Iterator[dict[str, object]]:
     """Lab over notebook 04 pointed at a fresh small run, and the wait that flips Zhang San."""
     from riskkit.experiment import ensure_run
     from riskkit.reporting.notebooks import notebooks_dir
-    from riskkit.reporting.widgets import what_if
+    from riskkit.widgets import what_if
 
     run = ensure_run(None, rows=WHAT_IF_ROWS, seed=WHAT_IF_SEED, runs_dir=tmp_path / "runs")
     panel = what_if(run, "zhang_san", interactive=False)

@@ -204,7 +204,8 @@ def test_german_credit_example_config_resolves() -> None:
     prep = byod.prepare(path, "creditability", bad_label="bad", config_path=config)
     assert prep.config["name"] == "german_credit"
     assert prep.config["evaluate"]["segment"] == "housing"
-    assert prep.config["policy"]["cutoff"] == {"method": "approval_rate", "value": 0.7}
+    assert prep.config["policy"]["cutoff"] == {"method": "approval_rate", "value": 0.7,
+                                               "confidence": 0.95}
     assert prep.registry["age_in_years"].kind == "immutable"
     assert prep.registry["duration_in_month"].kind == "actionable"
     # 'none' is a level, not a missing value: telephone keeps both of its levels

@@ -22,7 +22,6 @@ from PIL import Image
 from riskkit import charts as ch
 from riskkit import evaluate as ev
 from riskkit.charts import style
-from riskkit.core import texts as _text
 from riskkit.core.errors import RiskkitError
 from riskkit.styles import style_path
 
@@ -282,12 +281,6 @@ def test_outline_detection(tmp_path: Path) -> None:
     assert style.outline_is_truetype(ttf)
     assert not style.outline_is_truetype(otf)
     assert not style.outline_is_truetype(ttc)
-
-
-def test_every_chart_string_has_both_languages() -> None:
-    for key, (en, zh) in _text.TEXT.items():
-        assert en.strip() and zh.strip(), key
-        assert en.count("{") == zh.count("{"), key
 
 
 def test_dependence_shows_missing_rows_as_their_own_strip(data) -> None:

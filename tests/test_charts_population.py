@@ -183,10 +183,5 @@ def test_chinese_labels_when_a_cjk_font_exists(population: pd.DataFrame) -> None
         warnings.simplefilter("ignore")
         lang = resolve_lang("zh")
     fig = pc.plot_truth_by_quantile(population, ["applications_30d"], lang="zh")
-    expected = pc.TEXT["quantile_title"][1 if lang == "zh" else 0]
+    expected = pc.CHARTS("population.quantile_title", lang)
     assert fig.get_suptitle() == expected
-
-
-def test_every_string_has_both_languages() -> None:
-    for key, (en, zh) in pc.TEXT.items():
-        assert en and zh, key

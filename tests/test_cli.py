@@ -51,8 +51,8 @@ def test_unwritable_output_folder(tmp_path):
     assert "not writable" in done.stderr and "Traceback" not in done.stderr
 
 
-COMMANDS = ("generate", "run", "compare", "explain", "simulate", "fit", "notebooks", "report",
-            "bench")
+COMMANDS = ("generate", "run", "compare", "explain", "simulate", "monitor", "fit", "notebooks",
+            "report", "bench", "validate", "validate-power")
 
 
 def test_help_lists_every_command():

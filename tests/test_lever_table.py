@@ -1,7 +1,7 @@
 """The lever table, the learning curve and the words built from them (no runs needed).
 
 Fail on the code before issue 27: ``riskkit.experiment.levers`` and
-``riskkit.reporting.report_reasons`` did not exist.
+``riskkit.reporting.sections.reason_accuracy`` (then report_reasons) did not exist.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from riskkit.experiment.levers import (
     rows_sentence,
     rows_to_reach,
 )
-from riskkit.reporting.report_reasons import compare_word
+from riskkit.reporting.sections.reason_accuracy import compare_word
 
 
 def _runs() -> pd.DataFrame:

@@ -193,6 +193,20 @@ def test_init_state_reproduces_the_rows():
             np.testing.assert_allclose(left.to_numpy(float), right.to_numpy(float), rtol=1e-6)
 
 
+def test_days_past_due_follow_the_delinquency_ladder(panel):
+    """End-of-month days past due: 0 when no delinquency is open (next month's
+    ``current_overdue`` is 0), a new delinquency at 1-29 days, an open one 30 days older
+    (to at most 180) unless it cured and a new one opened in the same month."""
+    dpd, current = mat(panel, "days_past_due"), mat(panel, "current_overdue")
+    np.testing.assert_array_equal(dpd[:-1] > 0, current[1:] > 0)
+    start = np.vstack([np.where(current[0] > 0, mat(panel, "max_dpd_24m")[0], 0), dpd[:-1]])
+    aged = np.minimum(start + 30, 180)
+    fresh = (dpd >= 1) & (dpd <= 29)
+    assert ((dpd == 0) | (dpd == aged) | fresh).all()
+    assert ((dpd == aged) & (start > 0)).any() and (fresh & (start > 0)).any()
+    assert (dpd > 90).any()  # some delinquencies reach default within the panel
+
+
 # ----------------------------------------------------------------------------- money
 def test_repaid_borrower_debt_returns_to_what_it_was(panel):
     debt, drawn, other = mat(panel, "outstanding_debt"), mat(panel, "drawn"), mat(panel,

@@ -246,7 +246,7 @@ def test_a_model_of_a_users_own_columns_is_refused_for_the_synthetic_world_in_on
     missing column (568 characters for a real credit file)."""
     from types import SimpleNamespace
 
-    from riskkit.models.world import require_synthetic_features
+    from riskkit.models.synthetic_features import require_synthetic_features
 
     own = SimpleNamespace(features_=tuple(f"column_{i}" for i in range(40)))
     with pytest.raises(ConfigError) as exc:

@@ -17,6 +17,7 @@ import pytest
 
 import riskkit
 from riskkit.core.errors import ConfigError, RiskkitError, RunError
+from riskkit.reporting import in_notebook as nbk
 from riskkit.reporting import notebooks as nbr
 from riskkit.reporting import sync as notebooks_sync
 from riskkit.synth import World
@@ -210,20 +211,20 @@ def test_notebook_sources_are_found_from_the_repo() -> None:
 
 
 def test_load_population_fresh_or_from_a_run(tmp_path: Path) -> None:
-    fresh = nbr.load_population(300, seed=4, world=BASELINE)
+    fresh = nbk.load_population(300, seed=4, world=BASELINE)
     assert len(fresh) == 300
     run = tmp_path / "run"
     run.mkdir()
     with pytest.raises(RunError, match=r"config\.yaml is missing"):
-        nbr.load_population(300, seed=4, run_dir=run)
+        nbk.load_population(300, seed=4, run_dir=run)
     (run / "config.yaml").write_text(
         "seed: 4\ndata: {rows: 200, scenario: baseline, bad_rate: 0.04}\n", encoding="utf-8")
-    from_run = nbr.load_population(300, seed=99, run_dir=run)
+    from_run = nbk.load_population(300, seed=99, run_dir=run)
     assert len(from_run) == 200  # never more than the run had; its seed wins
     assert from_run.equals(fresh.head(200))
     (run / "config.yaml").write_text("seed: [\n", encoding="utf-8")
     with pytest.raises(RunError, match="damaged"):
-        nbr.load_population(300, seed=4, run_dir=run)
+        nbk.load_population(300, seed=4, run_dir=run)
 
 
 def test_setup_outside_jupyter_applies_the_style() -> None:
@@ -231,13 +232,13 @@ def test_setup_outside_jupyter_applies_the_style() -> None:
     from matplotlib.figure import Figure
 
     with mpl.rc_context():
-        assert nbr.setup("en") == "en"
+        assert nbk.setup("en") == "en"
         assert mpl.rcParams["axes.titlelocation"] == "left"
     fig = Figure()
     fig.add_subplot().set_title("Bad rate")
-    assert nbr.figure_title(fig) == "Bad rate"
+    assert nbk.figure_title(fig) == "Bad rate"
     fig.suptitle("Overall")
-    assert nbr.figure_title(fig) == "Overall"
+    assert nbk.figure_title(fig) == "Overall"
 
 
 def test_sync_creates_pairs_and_never_loses_edits(tmp_path: Path, capsys) -> None:

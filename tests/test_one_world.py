@@ -29,11 +29,13 @@ from riskkit.experiment.runfolder import MANIFEST, _sha256
 from riskkit.experiment.splits import run_world
 from riskkit.explain import recourse
 from riskkit.explain.in_run import explain_in_run
+from riskkit.lifecycle.analysis import run_simulation
+from riskkit.lifecycle.monitor.book import read_book
 from riskkit.lifecycle.simulation import simulate_from_run
 from riskkit.models import make_model
 from riskkit.policy import drift
 from riskkit.rejectinf import sample as S
-from riskkit.reporting.notebooks import load_population
+from riskkit.reporting.in_notebook import load_population
 from riskkit.reporting.report import write_report
 from riskkit.synth import DEFAULT_BAD_RATE, SCENARIOS, World, fingerprint, truth_model
 from riskkit.synth.personas import persona
@@ -198,6 +200,14 @@ def test_simulate_from_the_run_lives_in_its_world(odd_run) -> None:
     assert panel.summary["world"] == ODD.to_dict()
 
 
+def test_simulate_run_carries_the_run_s_world_and_grades_to_the_monitor(odd_run,
+                                                                       tmp_path: Path) -> None:
+    summary = run_simulation(tmp_path / "sim", 2000, 2, 3, run=odd_run, quiet=True)
+    assert summary["world"] == ODD.to_dict() and summary["master_scale"] == odd_run.master_scale()
+    book = read_book(tmp_path / "sim")
+    assert list(book.scale.edges) == pytest.approx(odd_run.master_scale()["boundaries"])
+
+
 def test_reject_inference_draws_the_incumbent_s_cohort_from_the_run_s_world(odd_run,
                                                                             monkeypatch) -> None:
     applicants = odd_run.data("train")  # before the spy: regenerating the run draws too
@@ -270,8 +280,9 @@ DECISIONS_0_2_0 = "a50823bd8d5b0f5c2494b032df7cb4ef638c160ba92f76d418e0b1ed6cb8f
 
 def _base_small(drift_value: object) -> dict:
     return C.resolve({"name": "base_small", "seed": 7,
-                      "data": {"rows": 8000, "oot": {"rows": 2000, "scenario": "baseline",
-                                                     "seed_offset": 1000, "drift": drift_value}},
+                      "data": {"rows": 8000, "valid_roles": "shared",
+                               "oot": {"rows": 2000, "scenario": "baseline",
+                                       "seed_offset": 1000, "drift": drift_value}},
                       "figures": {"enabled": False}})
 
 
@@ -279,6 +290,9 @@ def test_no_drift_gives_riskkit_0_2_0_s_decisions_and_drift_moves_the_oot(tmp_pa
     still = load_run(run_experiment(_base_small(0), tmp_path, quiet=True))
     decisions = still.decisions()
     assert not decisions.pop("missing_value").any()
+    # issue 28 added each applicant's grade on the master scale: the pin holds for the
+    # columns 0.2.0 wrote
+    assert decisions.pop("grade").between(1, 10).all()
     assert fingerprint(decisions) == DECISIONS_0_2_0
     none = C.resolve({"data": {"oot": {"drift": None}}})
     assert run_world(none).drift == 0.0

@@ -145,6 +145,8 @@ def test_explain_in_run_uses_the_runs_model_policy_and_data(world):
             self.deployed_model_name = "lgbm"
             self.path = "fake"
             self.world = BASELINE
+            self.config = {"seed": 0, "explain": {}}
+            self.metrics: dict = {}
 
         def model(self, name):
             assert name == "lgbm"

@@ -15,7 +15,7 @@ import riskkit
 from riskkit.core import features as F
 from riskkit.core.errors import DataError
 from riskkit.explain import additivity_error, approved_reference, contributions, reason_codes
-from riskkit.explain.texts import reason_text, reason_texts, value_text
+from riskkit.explain.wording import reason_text, reason_texts, value_text
 from riskkit.models import make_model
 from riskkit.policy import Policy
 from riskkit.synth import World

@@ -33,7 +33,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cfg = C.resolve({
         "name": "reasons", "seed": 5, "data": {"rows": 5000, "oot": {"rows": 1000}},
         "models": {"ebm": {"enabled": True, "outer_bags": 2}},
-        "explain": {"recourse_sample": 0, "background_rows": 300, "unit": "group",
+        "explain": {"background_rows": 300, "unit": "group",
                     "stability": {"retrain_seeds": [8]}},
         "figures": {"enabled": False}})
     return run_experiment(cfg, tmp_path_factory.mktemp("runs"), quiet=True)

@@ -33,7 +33,7 @@ from riskkit.rejectinf import (
     grade,
     run_study,
 )
-from riskkit.rejectinf.loop import simulate_retraining
+from riskkit.rejectinf.loop import retraining_lines, simulate_retraining
 from riskkit.synth import World
 
 WEAK = ("monthly_income", "income_volatility", "applications_90d", "overdue_count_24m",
@@ -191,7 +191,7 @@ def test_two_runs_of_the_same_config_are_identical(tmp_path: Path) -> None:
     cfg = C.resolve({"name": "ri", "data": {"rows": 4000, "oot": {"rows": 0}},
                      "features": list(WEAK),
                      "models": {"oracle": {"enabled": False}, "lgbm": {"enabled": False}},
-                     "policy": {"model": "scorecard"}, "explain": {"recourse_sample": 0},
+                     "policy": {"model": "scorecard"},
                      "figures": {"formats": ["svg"]},
                      "reject_inference": {**SECTION, "enabled": True, "reference": False,
                                           "fidelity": False}})
@@ -215,3 +215,20 @@ def test_the_retraining_loop_reports_month_by_month() -> None:
     assert panel.months == 4
     with pytest.raises(ConfigError, match="unknown method"):
         simulate_retraining(100, 1, 5, 1, "magic", world=BASELINE, model=lender[0], policy=lender[1])
+
+
+def test_retraining_lines_print_each_variants_mean_and_last_month() -> None:
+    """What ``riskkit simulate --retrain-every`` prints, from a summary written out by hand:
+    the mean leaves out a month without a figure (None), the last month is the last."""
+    rows = {"auc_all": [0.70, 0.80], "reject_pd_bias": [None, 0.02],
+            "approval_rate": [0.5, 0.7], "book_true_bad_rate": [0.02, 0.04]}
+    summary = {"borrowers": 1500, "months": 2, "retraining": {
+        "retrain_every": 1, "variants": ["never", "accepted_only"],
+        "by_month": {"never": rows, "accepted_only": {**rows, "reject_pd_bias": [-0.01, -0.03]}}}}
+    lines = retraining_lines(summary, "sim")
+    assert lines[0] == "1,500 borrowers x 2 months, retraining every 1 months -> sim"
+    assert lines[2].split() == ["never", "0.7500", "+0.0200", "60.0%", "3.00%", "last:", "AUC",
+                                "0.8000,", "bias", "+0.0200"]
+    assert lines[3].split()[:3] == ["accepted_only", "0.7500", "-0.0200"]
+    assert lines[3].endswith("bias -0.0300")
+

@@ -347,7 +347,7 @@ def test_explain_with_another_model_uses_its_own_cutoff(small_run: Path) -> None
 # ----------------------------------------------------------------------------- bounded inputs
 def test_what_if_refuses_values_no_applicant_can_have(small_run: Path) -> None:
     # main: -4 applications and an income of -5,000 were scored; "8k" was a ValueError
-    from riskkit.reporting.widgets import what_if
+    from riskkit.widgets import what_if
 
     run = load_run(small_run)
     panel = what_if(run, "zhang_san", interactive=False)

@@ -18,7 +18,7 @@ from riskkit.experiment.flatten import flatten_metrics
 
 TINY = {"name": "tiny", "data": {"rows": 2000, "oot": {"rows": 1000}},
         "models": {"lgbm": {"params": {"n_estimators": 60}}},
-        "explain": {"recourse_sample": 2}, "figures": {"enabled": False, "formats": ["png"]}}
+        "figures": {"enabled": False, "formats": ["png"]}}
 GRID = {"data.world": ["additive", "interacting"]}
 
 

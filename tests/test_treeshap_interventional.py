@@ -247,7 +247,7 @@ def test_default_contributions_unchanged_and_bad_calls_refused(riskkit_model: An
     assert base == pytest.approx(native_base, abs=TOL)
     with pytest.raises(ConfigError, match="pred_contrib"):
         contributions(model, test, engine="native", background=train.iloc[:10])
-    with pytest.raises(ConfigError, match="tree model"):
+    with pytest.raises(ConfigError, match="background mode"):
         contributions(object(), test, background=train.iloc[:10])
 
 

@@ -16,13 +16,13 @@ import pandas as pd
 import pytest
 
 import riskkit
+from riskkit import widgets
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, RunError
 from riskkit.explain import whatif
 from riskkit.models import make_model
 from riskkit.policy import APPROVED, Policy
 from riskkit.reporting import notebooks as nbr
-from riskkit.reporting import widgets
 from riskkit.synth import World
 from riskkit.synth.personas import persona
 

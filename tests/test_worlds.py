@@ -159,8 +159,8 @@ def test_config_keys_are_checked_and_named():
         C.resolve({"data": {"truth": {"strength": 1}}})
     with pytest.raises(ConfigError, match=r"'data.world'.*unknown world 'wavy'"):
         C.resolve({"data": {"world": "wavy"}})
-    with pytest.raises(ConfigError, match=r"models\.lgbm\.monotone = 'no': expected true or false"):
-        C.resolve({"models": {"lgbm": {"monotone": "no"}}})
+    with pytest.raises(ConfigError, match=r"models\.lgbm\.monotone = 'maybe': expected true or false"):
+        C.resolve({"models": {"lgbm": {"monotone": "maybe"}}})
 
 
 def test_data_card_writes_the_formula(tmp_path):

@@ -26,6 +26,7 @@ from riskkit.cli_support import (
 )
 from riskkit.core.argtypes import OneLineParser, non_negative_int, positive_int, rate
 from riskkit.core.errors import ConfigError
+from riskkit.reporting.cli import add_validate_commands  # riskkit validate, validate-power
 
 log = logging.getLogger("riskkit")
 
@@ -313,31 +314,31 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _mean(values: list[float | None]) -> float:
-    kept = [v for v in values if v is not None]
-    return sum(kept) / len(kept) if kept else float("nan")
-
-
 def _cmd_retrain(args: argparse.Namespace, world: Any) -> int:
-    from riskkit.rejectinf.loop import run_retraining
+    from riskkit.rejectinf.loop import retraining_lines, run_retraining
 
     if args.run is not None:
         raise ConfigError("--retrain-every starts from the default lender; drop --run")
     summary = run_retraining(args.out, args.borrowers, args.months, args.seed,
                              args.retrain_every, args.reject_inference, world=world,
                              downturn_from=args.downturn_from, quiet=args.quiet)
-    block = summary["retraining"]
-    print(f"{args.borrowers:,} borrowers x {args.months} months, retraining every "
-          f"{args.retrain_every} months -> {args.out}")
-    print(f"  {'variant':<18} {'AUC all':>8} {'rejects PD bias':>16} {'approval':>9} "
-          f"{'book true bad':>14}   (mean over months; last month)")
-    for name in block["variants"]:
-        rows = block["by_month"][name]
-        mean = {k: _mean(rows[k]) for k in ("auc_all", "reject_pd_bias", "approval_rate",
-                                            "book_true_bad_rate")}
-        print(f"  {name:<18} {mean['auc_all']:>8.4f} {mean['reject_pd_bias']:>+16.4f} "
-              f"{mean['approval_rate']:>9.1%} {mean['book_true_bad_rate']:>14.2%}   "
-              f"last: AUC {rows['auc_all'][-1]:.4f}, bias {rows['reject_pd_bias'][-1]:+.4f}")
+    print("\n".join(retraining_lines(summary, args.out)))
+    return 0
+
+
+# ----------------------------------------------------------------------------- monitor
+def _add_monitor(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("monitor", help="vintages, roll rates, migrations, PSI, lifetime PD",
+                       description="Monitor a riskkit simulate folder: tables and charts "
+                                   "into SIM_DIR/monitor/, figures into its summary.json.")
+    p.add_argument("sim_dir", type=Path, help="a folder written by riskkit simulate")
+    p.set_defaults(handler=_cmd_monitor)
+
+
+def _cmd_monitor(args: argparse.Namespace) -> int:
+    from riskkit.lifecycle.monitor.folder import report_lines, run_monitor
+
+    print("\n".join(report_lines(run_monitor(args.sim_dir), args.sim_dir)))
     return 0
 
 
@@ -431,8 +432,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    _add_generate, _add_run, _add_sweep, _add_compare, _add_explain, _add_simulate, _add_fit,
-    _add_notebooks, _add_report, _add_bench,
+    _add_generate, _add_run, _add_sweep, _add_compare, _add_explain, _add_simulate,
+    _add_monitor, _add_fit, _add_notebooks, _add_report, _add_bench, add_validate_commands,
 ]
 
 

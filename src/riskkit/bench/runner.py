@@ -13,12 +13,17 @@ after the other, and reports the ratio:
   bare NumPy; and the peak memory of writing N rows, in a child process;
 * ``lifecycle`` -- borrower-months per second of the lifecycle simulation, as a multiple
   of the generator's rows per second;
+* ``monitor`` -- every table of ``riskkit monitor`` on a simulated book (100,000 borrowers x
+  36 months in full), as a share of the simulation's time and in borrower-months per second;
 * ``run`` -- the stages of ``riskkit run`` at a small size, as shares of the total;
 * ``interventional`` -- interventional FastTreeShap vs shap and woodelf-explainer
   (:func:`riskkit.treeshap.interventional_benchmark`);
 * ``reject_inference`` -- not a timing: riskkit's reject-inference methods beside the
   rejectkit package's on ``configs/reject_inference.yaml``, graded by the truth
   (:mod:`riskkit.bench.rejectinf`; needs the ``bench`` extra).
+* ``validate_power`` -- ``riskkit validate-power`` at ``power_reps`` repetitions x
+  ``power_sizes`` x six defects (one size each) on two processes, against its 15-minute
+  budget (issue 28: 200 x 4 x 6 on 2 cores).
 
 The load average is recorded with the figures: a ratio measured while other processes
 compete for the cores is noisier. The generator's ratios are also given in CPU seconds.
@@ -44,19 +49,26 @@ from tqdm.auto import tqdm
 from riskkit import __version__
 from riskkit.bench.generator import generator_section
 from riskkit.bench.rejectinf import reject_inference_lines, reject_inference_section
-from riskkit.bench.sizes import FULL, QUICK, SEED, WORLD, BenchSizes
+from riskkit.bench.sizes import FULL, POWER_BUDGET_S, QUICK, SEED, WORLD, BenchSizes
 from riskkit.bench.sizes import best as _best
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import read_json, write_json
 from riskkit.experiment import run_experiment
 from riskkit.experiment.config import resolve
+from riskkit.experiment.power_study import pool_spec
 from riskkit.lifecycle.benchmark import benchmark_lifecycle
+from riskkit.lifecycle.monitor.benchmark import benchmark_monitor
 from riskkit.models import LGBMModel
 from riskkit.scale.train import encode_partition
 from riskkit.treeshap import FastTreeShap, interventional_benchmark, interventional_lines
+from riskkit.validate import Cell, run_power
 
-SECTIONS = ("shap", "generator", "lifecycle", "run", "interventional", "reject_inference")
+SECTIONS = ("shap", "generator", "lifecycle", "monitor", "run", "interventional",
+            "validate_power", "reject_inference")
+#: The six defects the validate-power section studies, one size each.
+POWER_CELLS = (("none", 0.0), ("pd_scale", 0.85), ("grade_scale", 0.7), ("lost_driver", 0.5),
+               ("drift", 0.25), ("correlation", 0.02))
 # ----------------------------------------------------------------------------- shap
 def _split(rows: int) -> tuple[Any, Any, Any]:
 
@@ -186,6 +198,11 @@ def lifecycle_section(sizes: BenchSizes, quiet: bool = True,
     return result
 
 
+def monitor_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
+    """Every monitoring table of a simulated book, against the simulation that made it."""
+    return benchmark_monitor(WORLD, sizes.monitor_borrowers, sizes.monitor_months)
+
+
 def run_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
     """Time per stage of a default ``riskkit run`` at ``run_rows`` rows, and its share."""
 
@@ -199,6 +216,29 @@ def run_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
     return {"rows": sizes.run_rows, "oot_rows": cfg["data"]["oot"]["rows"], "total_s": total,
             "wall_s": wall, "stages": {name: {"seconds": s, "share": s / total}
                                        for name, s in timings.items()}}
+
+
+def validate_power_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
+    """Seconds of a power study of six defects, as a share of the issue's 15-minute budget."""
+    cfg = resolve({"name": "bench", "seed": SEED % 1000,
+                   "validate": {"power": {"pool_rows": sizes.power_pool}}})
+    cells = [Cell(kind, size) for kind, size in POWER_CELLS]
+    start = time.perf_counter()
+    study = run_power(pool_spec(cfg), cells, sizes.power_sizes, sizes.power_reps, cfg["seed"],
+                      alpha=cfg["validate"]["alpha"], thresholds=cfg["validate"]["thresholds"],
+                      workers=2, quiet=quiet)
+    seconds = time.perf_counter() - start
+    samples = sizes.power_reps * len(sizes.power_sizes) * len(cells)
+    # on 2 free cores: half the CPU seconds, or the longest task if it alone takes longer
+    two_cores = max(study.meta["cpu_seconds"] / 2, study.meta["longest_task_cpu_seconds"])
+    return {"seconds": seconds, "budget_s": POWER_BUDGET_S, "share_of_budget": seconds / POWER_BUDGET_S,
+            "cpu_seconds": study.meta["cpu_seconds"], "two_core_seconds": two_cores,
+            "two_core_share_of_budget": two_cores / POWER_BUDGET_S,
+            "reps": sizes.power_reps, "sizes": list(sizes.power_sizes), "defects": len(cells),
+            "pool_rows": sizes.power_pool, "samples": samples,
+            "applicants_per_s": sizes.power_reps * sum(sizes.power_sizes) * len(cells) / seconds,
+            "false_alarm_jeffreys_portfolio": float(study.rates.query(
+                "kind == 'none' and test == 'jeffreys_portfolio'")["rate"].mean())}
 
 
 # ----------------------------------------------------------------------------- report
@@ -258,10 +298,30 @@ def _lifecycle_lines(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             (f"peak memory, MB ({memory})", _n(float(r.get(memory, "nan"))), "", "")]
 
 
+def _monitor_lines(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    size = f"{r['borrowers']:,} x {r['months']}"
+    return [(f"monitor tables {size}: seconds vs the simulation's", f"{r['tables_s']:.2f}",
+             f"{r['simulate_s']:.2f}", f"{r['tables_vs_simulate']:.2f} of it"),
+            ("... reading the book vs reading its columns alone, s", f"{r['read_s']:.2f}",
+             f"{r['read_columns_s']:.2f}", f"{r['read_vs_floor']:.2f}x the floor"),
+            ("... borrower-months per second of the tables", _n(r["borrower_months_per_s"]),
+             "", "")]
+
+
 def _run_lines(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     shares = ", ".join(f"{k} {v['share']:.0%}" for k, v in r["stages"].items())
     return [(f"run at {r['rows']:,} rows: share of {r['total_s']:.1f} s per stage", shares,
              "", "")]
+
+
+def _power_lines(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    return [(f"validate-power {r['reps']} reps x {len(r['sizes'])} sizes x {r['defects']} "
+             "defects, s vs budget", f"{r['seconds']:,.0f}", f"{r['budget_s']:,.0f}",
+             f"{r['share_of_budget']:.2f} of the budget"),
+            ("... in CPU seconds / 2 (two free cores; immune to other load)",
+             f"{r['two_core_seconds']:,.0f}", f"{r['budget_s']:,.0f}",
+             f"{r['two_core_share_of_budget']:.2f} of the budget"),
+            ("... applicants scored and tested per second", _n(r["applicants_per_s"]), "", "")]
 
 
 def format_report(results: dict[str, Any]) -> str:
@@ -271,8 +331,8 @@ def format_report(results: dict[str, Any]) -> str:
             f"{meta['load_avg_start'][0]:.1f} -> {meta.get('load_avg_end', [float('nan')])[0]:.1f}")
     lines = [head, f"{'section':<10} {'figure':<62} {'riskkit':>12} {'reference':>12}  ratio"]
     formatters = {"shap": _shap_lines, "generator": _generator_lines,
-                  "lifecycle": _lifecycle_lines, "run": _run_lines,
-                  "interventional": interventional_lines,
+                  "lifecycle": _lifecycle_lines, "monitor": _monitor_lines, "run": _run_lines,
+                  "interventional": interventional_lines, "validate_power": _power_lines,
                   "reject_inference": reject_inference_lines}
     for name in [s for s in SECTIONS if s in results]:
         r = results[name]
@@ -321,8 +381,10 @@ def run_bench(sizes: BenchSizes, sections: Sequence[str] = SECTIONS,
         "generator": lambda: generator_section(sizes, quiet),
         "lifecycle": lambda: lifecycle_section(
             sizes, quiet, results.get("generator", {}).get("generate_rows_per_s")),
+        "monitor": lambda: monitor_section(sizes, quiet),
         "run": lambda: run_section(sizes, quiet),
         "interventional": lambda: interventional_section(sizes, quiet),
+        "validate_power": lambda: validate_power_section(sizes, quiet),
         "reject_inference": lambda: reject_inference_section(sizes, quiet),
     }
     disabled = logging.root.manager.disable

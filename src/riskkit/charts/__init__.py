@@ -55,6 +55,7 @@ from riskkit.charts.style import (
     use_style,
 )
 from riskkit.charts.timeline import plot_line
+from riskkit.charts.validation import plot_false_alarms, plot_power
 
 __all__ = [
     "FORMATS",
@@ -77,11 +78,13 @@ __all__ = [
     "plot_approval_by_group",
     "plot_contrib_vs_truth",
     "plot_dependence",
+    "plot_false_alarms",
     "plot_gains",
     "plot_interaction",
     "plot_ks",
     "plot_line",
     "plot_pdp_ice",
+    "plot_power",
     "plot_psi",
     "plot_reason_frequency",
     "plot_reliability",

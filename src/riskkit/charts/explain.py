@@ -20,7 +20,9 @@ from riskkit.charts._axes import new_axes, percent
 from riskkit.charts.style import NEUTRAL, RISK_DOWN, RISK_UP, TRUTH, label, resolve_lang
 from riskkit.core import features as registry
 from riskkit.core.mathx import logit, sigmoid
-from riskkit.core.texts import text
+from riskkit.texts import Words
+
+CHARTS = Words("charts")
 
 
 def _value_text(name: str, value: object) -> str:
@@ -41,6 +43,24 @@ def plot_waterfall(
     Reads top to bottom: the average applicant, then the ``max_features`` largest
     contributions (the rest folded into one bar), then this applicant. Bars that raise risk
     are ``RISK_UP``, bars that lower it ``RISK_DOWN``; the top axis translates log-odds to PD.
+
+    Parameters
+    ----------
+    contributions : pandas.Series
+        The applicant's contributions (log-odds) by feature.
+    base : float
+        The base log-odds (the average applicant).
+    values : pandas.Series, optional
+        The applicant's feature values, quoted in the labels.
+    max_features : int
+        Bars shown before the rest are folded into one.
+    lang, ax
+        Labels' language; axes to draw into (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The waterfall, top to bottom, with the PD scale on top.
     """
     lang = resolve_lang(lang)
     contrib = pd.Series(contributions, dtype=float)
@@ -57,7 +77,7 @@ def plot_waterfall(
         rows.append((text_label, float(contrib[name])))
     rest = order[max_features:]
     if len(rest):
-        rows.append((text("others", lang, n=len(rest)), float(contrib[rest].sum())))
+        rows.append((CHARTS("others", lang, n=len(rest)), float(contrib[rest].sum())))
 
     fig, ax = new_axes(ax)
     final = base + float(contrib.sum())
@@ -74,7 +94,7 @@ def plot_waterfall(
     last = len(rows) + 1
     ax.plot([running, running], [last - 1.33, last], color=NEUTRAL, lw=0.8)
     ax.plot([final], [last], marker="D", color="black")
-    names = [text("base_row", lang), *(r[0] for r in rows), text("final_row", lang)]
+    names = [CHARTS("base_row", lang), *(r[0] for r in rows), CHARTS("final_row", lang)]
     ax.set_yticks(range(last + 1), names)
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
@@ -82,22 +102,37 @@ def plot_waterfall(
     edges = np.r_[base, base + np.cumsum([c for _, c in rows])]
     pad = 0.15 * max(float(np.ptp(edges)), 0.1)
     ax.set_xlim(edges.min() - pad, edges.max() + pad)
-    ax.set_xlabel(text("wf_x", lang))
-    title = text("wf_title", lang, base=f"{sigmoid(base):.1%}", final=f"{sigmoid(final):.1%}")
+    ax.set_xlabel(CHARTS("wf_x", lang))
+    title = CHARTS("wf_title", lang, base=f"{sigmoid(base):.1%}", final=f"{sigmoid(final):.1%}")
     ax.set_title(title)
     top = ax.secondary_xaxis("top", functions=(sigmoid, logit))
-    top.set_xlabel(text("wf_top", lang))
+    top.set_xlabel(CHARTS("wf_top", lang))
     top.xaxis.set_major_locator(MaxNLocator(nbins=5))
     percent(top.xaxis)
-    ax.legend(handles=[Patch(color=RISK_UP, label=text("raises", lang)),
-                       Patch(color=RISK_DOWN, label=text("lowers", lang))], loc="best")
+    ax.legend(handles=[Patch(color=RISK_UP, label=CHARTS("raises", lang)),
+                       Patch(color=RISK_DOWN, label=CHARTS("lowers", lang))], loc="best")
     return fig
 
 
 def plot_reason_frequency(
     counts: pd.Series, top: int = 15, ax: Axes | None = None, lang: str = "en"
 ) -> Figure:
-    """How often each reason (feature name or reason text) was given, most frequent on top."""
+    """How often each reason (feature name or reason text) was given, most frequent on top.
+
+    Parameters
+    ----------
+    counts : pandas.Series
+        Denials per reason.
+    top : int
+        Most reasons shown.
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Horizontal bars, most frequent on top.
+    """
     lang = resolve_lang(lang)
     series = pd.Series(counts, dtype=float)
     if series.empty:
@@ -115,7 +150,7 @@ def plot_reason_frequency(
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
     ax.margins(x=0.15)
-    ax.set(title=text("reason_title", lang), xlabel=text("reason_x", lang))
+    ax.set(title=CHARTS("reason_title", lang), xlabel=CHARTS("reason_x", lang))
     return fig
 
 
@@ -141,6 +176,24 @@ def plot_contrib_vs_truth(
     ``center`` both sides are centred per feature first: SHAP values average zero over the
     data while the truth is measured from its own reference point, and a constant offset is
     not a disagreement about the feature's effect.
+
+    Parameters
+    ----------
+    model_contrib : pandas.DataFrame
+        The model's contributions, one column per feature.
+    true_contrib : pandas.DataFrame
+        The truth's contributions (plain or ``true_contrib__`` names).
+    features : sequence of str, optional
+        The features shown (default: the columns both have).
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
+    center : bool
+        Centre both sides per feature before the mean absolute value.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Paired bars per feature, sorted by the truth.
     """
     lang = resolve_lang(lang)
     names = list(features) if features is not None else list(model_contrib.columns)
@@ -153,13 +206,13 @@ def plot_contrib_vs_truth(
     table = pd.DataFrame({"model": model_imp, "truth": true_imp}).sort_values("truth", ascending=False)
     fig, ax = new_axes(ax)
     positions = np.arange(len(table))
-    ax.barh(positions - 0.2, table["model"], height=0.4, label=text("model", lang))
+    ax.barh(positions - 0.2, table["model"], height=0.4, label=CHARTS("model", lang))
     ax.barh(positions + 0.2, table["truth"], height=0.4, color=TRUTH, alpha=0.75,
-            label=text("truth", lang))
+            label=CHARTS("truth", lang))
     ax.set_yticks(positions, [label(n, lang) for n in table.index])
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
-    ax.set(title=text("cvt_title", lang), xlabel=text("cvt_x", lang))
+    ax.set(title=CHARTS("cvt_title", lang), xlabel=CHARTS("cvt_x", lang))
     ax.legend(loc="lower right")
     return fig
 
@@ -182,6 +235,30 @@ def plot_dependence(
     in grey as a strip left of the observed values, with their true effect. At most
     ``max_points`` points are scattered (a seeded sample) so PDFs and SVGs stay small; the
     truth uses every row.
+
+    Parameters
+    ----------
+    x : array-like
+        The feature's values.
+    contrib : array-like
+        The model's contributions of that feature, row by row.
+    true_contrib : array-like, optional
+        The truth's contributions, drawn as its curve.
+    feature : str
+        The feature, for the label.
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
+    center : bool
+        Centre the truth on the model's mean, so shapes are compared.
+    max_points : int
+        Most points scattered.
+    seed : int
+        Seed of the scattered sample.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The scatter, the missing-value strip and the true effect.
     """
     lang = resolve_lang(lang)
     xs = x.reset_index(drop=True) if isinstance(x, pd.Series) else pd.Series(np.asarray(x))
@@ -210,7 +287,7 @@ def plot_dependence(
     shown = rng.choice(idx, max_points, replace=False) if idx.size > max_points else idx
     jitter = 0.0 if numeric else rng.uniform(-0.15, 0.15, shown.size)
     ax.scatter(xv[shown] + jitter, cs.to_numpy()[shown], s=6, alpha=0.35, linewidths=0,
-               label=text("model", lang))
+               label=CHARTS("model", lang))
     missing_rows = np.flatnonzero(~present)
     if missing_rows.size and idx.size:
         lo, hi = float(np.nanmin(xv)), float(np.nanmax(xv))
@@ -220,18 +297,18 @@ def plot_dependence(
         spread = 0.02 * max(hi - lo, 1.0)
         ax.scatter(at + rng.uniform(-spread, spread, few.size), cs.to_numpy()[few], s=6, alpha=0.35,
                    linewidths=0, color=NEUTRAL,
-                   label=f"{text('missing', lang)} (n={missing_rows.size:,})")
+                   label=f"{CHARTS('missing', lang)} (n={missing_rows.size:,})")
         if ts is not None:
             ax.plot([at], [ts.to_numpy()[missing_rows].mean()], ls="none", marker="_",
                     markersize=14, mew=2, color=TRUTH)
     if ts is not None:
         truth = pd.DataFrame({"x": xv[idx], "t": ts.to_numpy()[idx]}).groupby("x")["t"].mean()
         style = {"ls": "--"} if numeric else {"ls": "none", "marker": "_", "markersize": 18, "mew": 2}
-        ax.plot(truth.index, truth.to_numpy(), color=TRUTH, label=text("truth", lang), **style)
+        ax.plot(truth.index, truth.to_numpy(), color=TRUTH, label=CHARTS("truth", lang), **style)
     ax.axhline(0, color=NEUTRAL, lw=0.8)
     feature_label = label(feature, lang) if feature else "x"
-    ax.set(title=text("dep_title", lang, feature=feature_label), xlabel=feature_label,
-           ylabel=text("contrib_y", lang))
+    ax.set(title=CHARTS("dep_title", lang, feature=feature_label), xlabel=feature_label,
+           ylabel=CHARTS("contrib_y", lang))
     ax.legend(loc="best")
     return fig
 
@@ -253,6 +330,32 @@ def plot_pdp_ice(
     ``ice`` is (n_rows, len(grid)). ``output`` says what the curves are: ``"pd"`` (shown as
     percentages) or ``"log-odds"``. At most ``max_ice_lines`` ICE curves are drawn (a seeded
     sample) because hundreds of lines only add ink and file size.
+
+    Parameters
+    ----------
+    grid : array-like
+        Feature values the curves are evaluated at.
+    ice : array-like
+        One curve per row, shape (n_rows, len(grid)).
+    pdp : array-like
+        Their mean.
+    true_curve : array-like, optional
+        The truth's curve on the same grid.
+    feature : str
+        The feature, for the label.
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
+    output : {"pd", "log-odds"}
+        What the curves are.
+    max_ice_lines : int
+        Most individual curves drawn.
+    seed : int
+        Seed of the drawn curves.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The mean over a sample of individual curves, truth dashed.
     """
     lang = resolve_lang(lang)
     if output not in ("pd", "log-odds"):
@@ -268,17 +371,17 @@ def plot_pdp_ice(
         else np.arange(len(curves))
     for j, row in enumerate(rows):
         ax.plot(g, curves[row], color=NEUTRAL, lw=0.6, alpha=0.35,
-                label=text("ice", lang) if j == 0 else None)
-    ax.plot(g, mean, lw=2.2, label=text("pdp", lang))
+                label=CHARTS("ice", lang) if j == 0 else None)
+    ax.plot(g, mean, lw=2.2, label=CHARTS("pdp", lang))
     if true_curve is not None:
         ax.plot(g, np.asarray(true_curve, dtype=float), color=TRUTH, ls="--", lw=1.8,
-                label=text("truth", lang))
+                label=CHARTS("truth", lang))
     feature_label = label(feature, lang) if feature else "x"
-    ax.set(title=text("pdp_title", lang, feature=feature_label), xlabel=feature_label)
+    ax.set(title=CHARTS("pdp_title", lang, feature=feature_label), xlabel=feature_label)
     if output == "pd":
-        ax.set_ylabel(text("pd_axis", lang))
+        ax.set_ylabel(CHARTS("pd_axis", lang))
         percent(ax.yaxis)
     else:
-        ax.set_ylabel(text("logodds_y", lang))
+        ax.set_ylabel(CHARTS("logodds_y", lang))
     ax.legend(loc="best")
     return fig

@@ -24,28 +24,11 @@ from matplotlib.patches import Patch
 from riskkit.charts._axes import new_axes, percent
 from riskkit.charts.style import NEUTRAL, RISK_DOWN, WARN, label, resolve_lang
 from riskkit.evaluate.fairness import FOUR_FIFTHS, MIN_GROUP
+from riskkit.texts import Words
 
 __all__ = ["plot_approval_by_group"]
 
-TEXT: dict[str, tuple[str, str]] = {
-    "title": ("Approval rate by group ({split})", "各群体批准率（{split}）"),
-    "x": ("Approved (%)", "批准率（%）"),
-    "mark": ("Four fifths of the highest rate", "最高批准率的五分之四"),
-    "below": ("Below four fifths", "低于五分之四"),
-    "small": ("fewer than {n} applicants: not in the ratio", "少于{n}人：不计入比率"),
-    "estimate": ("Below at the estimate only (interval reaches 4/5)", "仅点估计低于五分之四"),
-    "passers": ("Among knock-out passers", "通过硬性规则者"),
-    "air": ("AIR {air} {verdict}", "不利影响比 {air} {verdict}"),
-    "passers_air": ("passers {air} {verdict}", "通过者 {air} {verdict}"),
-    "flagged": ("flagged", "警示"),
-    "not flagged": ("no flag", "无警示"),
-    "not measured": ("not measured", "未能测量"),
-}
-
-
-def _t(key: str, lang: str, **fields: object) -> str:
-    en, zh = TEXT[key]
-    return (zh if lang == "zh" else en).format(**fields)
+CHARTS = Words("charts")
 
 
 def plot_approval_by_group(table: pd.DataFrame, split: str = "test", ax: Axes | None = None,
@@ -113,11 +96,11 @@ def plot_approval_by_group(table: pd.DataFrame, split: str = "test", ax: Axes | 
             ax.annotate(f"{rate:.0%} (n={int(n):,})", (end, y_pos), xytext=(5, 0),
                         textcoords="offset points", va="center", fontsize="x-small")
         ticks.extend(str(g) for g in part["group"])
-        note = f"{label(str(attr), lang)} · " + _t(
-            "air", lang, air=_ratio_text(part, "adverse_impact_ratio", "air_low", "air_high"),
+        note = f"{label(str(attr), lang)} · " + CHARTS(
+            "fairness.air", lang, air=_ratio_text(part, "adverse_impact_ratio", "air_low", "air_high"),
             verdict=_verdict(status, lang))
         if "air_passers" in part.columns:
-            note += " · " + _t("passers_air", lang, air=_ratio_text(
+            note += " · " + CHARTS("fairness.passers_air", lang, air=_ratio_text(
                 part, "air_passers", "air_passers_low", "air_passers_high"),
                 verdict=_verdict(_first(part, "four_fifths_passers"), lang))
         ax.annotate(note, (0.0, head), xycoords=("axes fraction", "data"), ha="left",
@@ -125,16 +108,16 @@ def plot_approval_by_group(table: pd.DataFrame, split: str = "test", ax: Axes | 
     ax.set_yticks([y for _, ys in layout for y in ys], ticks, fontsize="small")
     ax.set_ylim(layout[-1][1][-1] + 0.8, layout[0][0] - 0.8)
     percent(ax.xaxis, 0)
-    ax.set(xlim=(0, 1.18), title=_t("title", lang, split=split), xlabel=_t("x", lang))
-    handles = [Line2D([], [], ls="--", color="black", lw=1, label=_t("mark", lang)),
-               Patch(color=WARN, label=_t("below", lang))]
+    ax.set(xlim=(0, 1.18), title=CHARTS("fairness.title", lang, split=split), xlabel=CHARTS("fairness.x", lang))
+    handles = [Line2D([], [], ls="--", color="black", lw=1, label=CHARTS("fairness.mark", lang)),
+               Patch(color=WARN, label=CHARTS("fairness.below", lang))]
     if pale:
-        handles.append(Patch(color=WARN, alpha=0.4, label=_t("estimate", lang)))
+        handles.append(Patch(color=WARN, alpha=0.4, label=CHARTS("fairness.estimate", lang)))
     if passers_drawn:
         handles.append(Line2D([], [], ls="", marker="D", color="black", ms=3.5,
-                              label=_t("passers", lang)))
+                              label=CHARTS("fairness.passers", lang)))
     if (rows["n"] < MIN_GROUP).any():
-        handles.append(Patch(color=NEUTRAL, label=_t("small", lang, n=MIN_GROUP)))
+        handles.append(Patch(color=NEUTRAL, label=CHARTS("fairness.small", lang, n=MIN_GROUP)))
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=2,
               fontsize="x-small", frameon=False)
     ax.grid(axis="y", visible=False)
@@ -170,4 +153,6 @@ def _ratio_text(part: pd.DataFrame, ratio: str, low: str, high: str) -> str:
 
 
 def _verdict(status: str | None, lang: str) -> str:
-    return _t(status, lang) if status in ("flagged", "not flagged", "not measured") else ""
+    if status not in ("flagged", "not flagged", "not measured"):
+        return ""
+    return CHARTS(f"fairness.{status.replace(' ', '_')}", lang)

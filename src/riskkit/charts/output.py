@@ -42,6 +42,20 @@ def add_source_line(fig: Figure | SubFigure, text: str, fontsize: float = 6.5) -
 
     Calling it again replaces the line. Under constrained layout the axes are shrunk to make
     room, so the line never sits on top of tick labels.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure or SubFigure
+        The chart.
+    text : str
+        The source line.
+    fontsize : float
+        Its size in points.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``fig``, with the line.
     """
     root = fig.get_figure(root=True) if isinstance(fig, SubFigure) else fig
     for old in [t for t in root.texts if t.get_gid() == _SOURCE_GID]:
@@ -91,6 +105,24 @@ def export(
     placeholder draw the figure once more before each save: the five lifecycle charts
     4.1-4.5 s -> 3.1-3.3 s on a loaded machine, then 1.56 -> 1.38 s, same bytes); the
     figure's layout engine is back in place afterwards.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The chart.
+    name : str
+        File name without suffix.
+    folder : path
+        Where the files go (created if needed).
+    formats : sequence of str
+        Any of ``png``, ``svg``, ``pdf``.
+    dpi : int
+        Resolution of the PNG.
+
+    Returns
+    -------
+    list of Path
+        The files written, in ``formats`` order.
     """
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:

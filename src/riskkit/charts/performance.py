@@ -18,11 +18,26 @@ from matplotlib.patches import Patch
 from riskkit import evaluate as ev
 from riskkit.charts._axes import ModelInputs, check_models, is_probability, new_axes, percent
 from riskkit.charts.style import NEUTRAL, RISK_DOWN, RISK_UP, WARN, label, resolve_lang
-from riskkit.core.texts import text
+from riskkit.texts import Words
+
+CHARTS = Words("charts")
 
 
 def plot_roc(curves: ModelInputs, ax: Axes | None = None, lang: str = "en") -> Figure:
-    """ROC curves of one or more models, ``{name: (y, p)}``, with AUC and Gini in the legend."""
+    """ROC curves of one or more models, ``{name: (y, p)}``, with AUC and Gini in the legend.
+
+    Parameters
+    ----------
+    curves : mapping
+        ``{model name: (y, p)}``, one curve each.
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The curves, AUC and Gini in the legend.
+    """
     check_models(curves, "curves")
     lang = resolve_lang(lang)
     fig, ax = new_axes(ax)
@@ -30,9 +45,9 @@ def plot_roc(curves: ModelInputs, ax: Axes | None = None, lang: str = "en") -> F
         points = ev.roc_curve_points(y, p)
         area = ev.auc(y, p)
         ax.plot(points["fpr"], points["tpr"], label=f"{name} (AUC {area:.3f}, Gini {2 * area - 1:.3f})")
-    ax.plot([0, 1], [0, 1], ls="--", lw=1, color=NEUTRAL, label=text("random", lang))
-    ax.set(xlim=(0, 1), ylim=(0, 1), title=text("roc_title", lang),
-           xlabel=text("roc_x", lang), ylabel=text("roc_y", lang))
+    ax.plot([0, 1], [0, 1], ls="--", lw=1, color=NEUTRAL, label=CHARTS("random", lang))
+    ax.set(xlim=(0, 1), ylim=(0, 1), title=CHARTS("roc_title", lang),
+           xlabel=CHARTS("roc_x", lang), ylabel=CHARTS("roc_y", lang))
     percent(ax.xaxis)
     percent(ax.yaxis)
     ax.legend(loc="lower right")
@@ -43,23 +58,40 @@ def _score_axis(ax: Axes, values: np.ndarray, score_label: str | None, lang: str
     if score_label is not None:
         ax.set_xlabel(score_label)
     elif is_probability(values):
-        ax.set_xlabel(text("pd_axis", lang))
+        ax.set_xlabel(CHARTS("pd_axis", lang))
         percent(ax.xaxis)
     else:
-        ax.set_xlabel(text("score_axis", lang))
+        ax.set_xlabel(CHARTS("score_axis", lang))
 
 
 def plot_ks(
     y: Any, p: Any, ax: Axes | None = None, lang: str = "en", score_label: str | None = None
 ) -> Figure:
-    """Cumulative score distributions of goods and bads, with the KS gap marked."""
+    """Cumulative score distributions of goods and bads, with the KS gap marked.
+
+    Parameters
+    ----------
+    y : array-like
+        Outcomes, 1 for a bad.
+    p : array-like
+        The PDs (or scores) compared.
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
+    score_label : str, optional
+        The x axis's label (default: the PD axis).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Both cumulative distributions and the KS gap.
+    """
     lang = resolve_lang(lang)
     fig, ax = new_axes(ax)
     table = ev.ks_table(y, p)
     ax.step(table["score"], table["cum_good_share"], where="post", color=RISK_DOWN,
-            label=text("goods", lang))
+            label=CHARTS("goods", lang))
     ax.step(table["score"], table["cum_bad_share"], where="post", color=RISK_UP,
-            label=text("bads", lang))
+            label=CHARTS("bads", lang))
     at = int(np.argmax(np.abs(table["gap"].to_numpy())))
     row = table.iloc[at]
     ax.vlines(row["score"], row["cum_bad_share"], row["cum_good_share"], color="black", lw=1.2)
@@ -67,7 +99,7 @@ def plot_ks(
     ax.annotate(f"KS = {abs(row['gap']):.3f}", (row["score"], middle), xytext=(6, 0),
                 textcoords="offset points", va="center",
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85})
-    ax.set(ylim=(0, 1.02), title=text("ks_title", lang), ylabel=text("ks_y", lang))
+    ax.set(ylim=(0, 1.02), title=CHARTS("ks_title", lang), ylabel=CHARTS("ks_y", lang))
     percent(ax.yaxis)
     _score_axis(ax, table["score"].to_numpy(), score_label, lang)
     ax.legend(loc="lower right")
@@ -84,6 +116,20 @@ def plot_reliability(
 
     Values may be ``reliability_table`` frames or ``(y, p)`` pairs; use several entries for
     before / after calibration. Error bars are the tables' 95 % Wilson intervals.
+
+    Parameters
+    ----------
+    tables : mapping
+        ``{label: reliability_table frame or (y, p)}``.
+    n_bins : int
+        Equal-frequency bins of a ``(y, p)`` pair.
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Predicted against observed, with Wilson intervals and the diagonal.
     """
     check_models(tables, "tables")
     lang = resolve_lang(lang)
@@ -99,9 +145,9 @@ def plot_reliability(
         ax.errorbar(x, obs, yerr=err, marker="o", capsize=2, label=name)
         top = max(top, float(x.max()), float(obs.max()))
     limit = min(1.0, top * 1.05) if top > 0 else 1.0
-    ax.plot([0, limit], [0, limit], ls="--", lw=1, color=NEUTRAL, label=text("perfect", lang))
-    ax.set(xlim=(0, limit), ylim=(0, limit), title=text("rel_title", lang),
-           xlabel=text("rel_x", lang), ylabel=text("rel_y", lang))
+    ax.plot([0, limit], [0, limit], ls="--", lw=1, color=NEUTRAL, label=CHARTS("perfect", lang))
+    ax.set(xlim=(0, limit), ylim=(0, limit), title=CHARTS("rel_title", lang),
+           xlabel=CHARTS("rel_x", lang), ylabel=CHARTS("rel_y", lang))
     percent(ax.xaxis)
     percent(ax.yaxis)
     ax.legend(loc="upper left")
@@ -120,6 +166,24 @@ def plot_score_distribution(
 
     Per-group shares (not counts) because bads are usually a few percent of a book: on a
     count scale their distribution would be a flat line along the axis.
+
+    Parameters
+    ----------
+    y : array-like
+        Outcomes, 1 = defaulted.
+    score : array-like
+        The score or PD histogrammed.
+    bins : int
+        Histogram bins.
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
+    score_label : str, optional
+        What the histograms are of, under the x axis (default: the PD axis).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two histograms, each in shares of its own group.
     """
     lang = resolve_lang(lang)
     yy, ss = ev.check_inputs(y, score)
@@ -130,10 +194,10 @@ def plot_score_distribution(
         if not values.size:
             continue
         weights = np.full(values.size, 1.0 / values.size)
-        name = f"{text(key, lang)} (n={values.size:,})"
+        name = f"{CHARTS(key, lang)} (n={values.size:,})"
         ax.hist(values, bins=edges, weights=weights, color=colour, alpha=0.35, label=name)
         ax.hist(values, bins=edges, weights=weights, color=colour, histtype="step", lw=1.2)
-    ax.set(title=text("dist_title", lang), ylabel=text("dist_y", lang))
+    ax.set(title=CHARTS("dist_title", lang), ylabel=CHARTS("dist_y", lang))
     percent(ax.yaxis)
     _score_axis(ax, ss, score_label, lang)
     ax.legend()
@@ -143,7 +207,22 @@ def plot_score_distribution(
 def plot_gains(
     models: ModelInputs, n_bins: int = 10, ax: Axes | None = None, lang: str = "en"
 ) -> Figure:
-    """Cumulative gains: share of all bads caught when declining the riskiest x % first."""
+    """Cumulative gains: share of all bads caught when declining the riskiest x % first.
+
+    Parameters
+    ----------
+    models : mapping
+        ``{model name: (y, p)}``, one gains curve each.
+    n_bins : int
+        Score bands along the x axis.
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Cumulative capture of bads against the share declined.
+    """
     check_models(models)
     lang = resolve_lang(lang)
     fig, ax = new_axes(ax)
@@ -151,9 +230,9 @@ def plot_gains(
         table = ev.gains_table(y, p, n_bins=n_bins)
         ax.plot(np.r_[0.0, table["cum_share"]], np.r_[0.0, table["cum_capture"]], marker="o",
                 label=f"{name} (top decile lift {table['lift'].iloc[0]:.2f})")
-    ax.plot([0, 1], [0, 1], ls="--", lw=1, color=NEUTRAL, label=text("random", lang))
-    ax.set(xlim=(0, 1), ylim=(0, 1.02), title=text("gains_title", lang),
-           xlabel=text("gains_x", lang), ylabel=text("gains_y", lang))
+    ax.plot([0, 1], [0, 1], ls="--", lw=1, color=NEUTRAL, label=CHARTS("random", lang))
+    ax.set(xlim=(0, 1), ylim=(0, 1.02), title=CHARTS("gains_title", lang),
+           xlabel=CHARTS("gains_x", lang), ylabel=CHARTS("gains_y", lang))
     percent(ax.xaxis)
     percent(ax.yaxis)
     ax.legend(loc="lower right")
@@ -171,6 +250,22 @@ def plot_strategy_curve(
 
     With ``approval_rate`` the chart also marks each model's bad rate at that policy, the
     comparison a credit committee actually makes.
+
+    Parameters
+    ----------
+    models : mapping
+        ``{model name: (y, p)}``, one strategy curve each.
+    n_points : int
+        Approval rates evaluated.
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
+    approval_rate : float, optional
+        A policy's approval rate, marked on every curve.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Bad rate of the approved against approval rate.
     """
     check_models(models)
     lang = resolve_lang(lang)
@@ -188,8 +283,8 @@ def plot_strategy_curve(
             ax.plot([approved.mean()], [rate], marker="o", color=line.get_color())
     if approval_rate is not None:
         ax.axvline(approval_rate, ls=":", lw=1, color=NEUTRAL)
-    ax.set(xlim=(0, 1), ylim=(0, None), title=text("strategy_title", lang),
-           xlabel=text("approval_x", lang), ylabel=text("approved_bad_y", lang))
+    ax.set(xlim=(0, 1), ylim=(0, None), title=CHARTS("strategy_title", lang),
+           xlabel=CHARTS("approval_x", lang), ylabel=CHARTS("approved_bad_y", lang))
     percent(ax.xaxis)
     percent(ax.yaxis)
     ax.legend(loc="upper left")
@@ -202,7 +297,22 @@ def plot_psi(
     ax: Axes | None = None,
     lang: str = "en",
 ) -> Figure:
-    """Horizontal bars of PSI / CSI per feature, coloured stable / watch / shifted."""
+    """Horizontal bars of PSI / CSI per feature, coloured stable / watch / shifted.
+
+    Parameters
+    ----------
+    csi : pandas.Series
+        PSI or CSI by feature.
+    thresholds : tuple of float
+        Where "watch" and "shifted" start.
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One coloured bar per feature.
+    """
     lang = resolve_lang(lang)
     if not isinstance(csi, pd.Series) or csi.empty:
         raise ValueError("csi must be a non-empty pandas Series of PSI values indexed by feature")
@@ -214,12 +324,12 @@ def plot_psi(
     for x in thresholds:
         ax.axvline(x, ls="--", lw=1, color="black", alpha=0.6)
     handles = [
-        Patch(color=NEUTRAL, label=f"{text('stable', lang)} (< {low:g})"),
-        Patch(color=WARN, label=f"{text('watch', lang)} ({low:g}–{high:g})"),
-        Patch(color=RISK_UP, label=f"{text('shifted', lang)} (≥ {high:g})"),
+        Patch(color=NEUTRAL, label=f"{CHARTS('stable', lang)} (< {low:g})"),
+        Patch(color=WARN, label=f"{CHARTS('watch', lang)} ({low:g}–{high:g})"),
+        Patch(color=RISK_UP, label=f"{CHARTS('shifted', lang)} (≥ {high:g})"),
     ]
     ax.legend(handles=handles, loc="lower right")
-    ax.set(title=text("psi_title", lang), xlabel=text("psi_x", lang), ylabel=text("feature", lang))
+    ax.set(title=CHARTS("psi_title", lang), xlabel=CHARTS("psi_x", lang), ylabel=CHARTS("feature", lang))
     ax.grid(axis="y", visible=False)
     return fig
 
@@ -234,28 +344,42 @@ def plot_segment_metrics(
 
     Segments whose metric is NaN (too small, one class) show "n/a" rather than a zero bar
     that would read as a useless model.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        :func:`riskkit.evaluate.metrics_by_segment`'s table.
+    metrics : sequence of str
+        The columns drawn.
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Grouped bars per segment, n/a where a metric was not computed.
     """
     lang = resolve_lang(lang)
     missing = [m for m in (*metrics, "count") if m not in df.columns]
     if missing:
         raise ValueError(f"segment table lacks columns {missing}; pass metrics_by_segment output")
     fig, ax = new_axes(ax)
-    names = [text("missing", lang) if pd.isna(k) else str(k) for k in df.index]
+    names = [CHARTS("missing", lang) if pd.isna(k) else str(k) for k in df.index]
     ticks = [f"{n} (n={int(c):,})" for n, c in zip(names, df["count"], strict=True)]
     positions = np.arange(len(df))
     height = 0.8 / len(metrics)
     for i, metric in enumerate(metrics):
         offset = positions - 0.4 + height * (i + 0.5)
         values = df[metric].to_numpy(dtype=float)
-        metric_name = text(metric, lang) if metric in ("auc", "gini", "ks", "bad_rate", "mean_pd") else metric
+        metric_name = CHARTS(metric, lang) if metric in ("auc", "gini", "ks", "bad_rate", "mean_pd") else metric
         ax.barh(offset, np.nan_to_num(values), height=height, label=metric_name)
         for y_pos, v in zip(offset, values, strict=True):
-            ax.annotate(text("n_a", lang) if np.isnan(v) else f"{v:.2f}", (0 if np.isnan(v) else v, y_pos),
+            ax.annotate(CHARTS("n_a", lang) if np.isnan(v) else f"{v:.2f}", (0 if np.isnan(v) else v, y_pos),
                         xytext=(3, 0), textcoords="offset points", va="center", fontsize="small")
     ax.set_yticks(positions, ticks)
     ax.invert_yaxis()
-    ax.set(xlim=(0, 1), title=text("segment_title", lang), xlabel=text("segment_x", lang),
-           ylabel=text("segment_y", lang))
+    ax.set(xlim=(0, 1), title=CHARTS("segment_title", lang), xlabel=CHARTS("segment_x", lang),
+           ylabel=CHARTS("segment_y", lang))
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower right")
     return fig
@@ -267,6 +391,19 @@ def plot_swap_set(table: pd.DataFrame, ax: Axes | None = None, lang: str = "en")
     ``table`` is :func:`riskkit.evaluate.swap_set` output (``group`` as index or column).
     The groups approved by only one model are the ones a model change swaps in and out; their
     bad rates say whether the swap is worth it.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`riskkit.evaluate.swap_set`'s table: one row per group (approved by both,
+        by one model only, by neither), ``group`` as index or column.
+    ax, lang
+        As every riskkit chart: axes to draw into (None: a new figure), labels' language.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Share and bad rate of each swap group, side by side.
     """
     lang = resolve_lang(lang)
     frame = table.set_index("group") if "group" in table.columns else table
@@ -279,11 +416,11 @@ def plot_swap_set(table: pd.DataFrame, ax: Axes | None = None, lang: str = "en")
     colours = [RISK_DOWN, WARN, WARN, NEUTRAL][: len(names)]
     ax.barh(names, shares, color=colours)
     for y_pos, (share, rate) in enumerate(zip(shares, frame["bad_rate"], strict=True)):
-        rate_text = text("n_a", lang) if pd.isna(rate) else f"{rate:.1%}"
-        ax.annotate(f"{share:.1f}% · " + text("swap_bad", lang, rate=rate_text), (share, y_pos),
+        rate_text = CHARTS("n_a", lang) if pd.isna(rate) else f"{rate:.1%}"
+        ax.annotate(f"{share:.1f}% · " + CHARTS("swap_bad", lang, rate=rate_text), (share, y_pos),
                     xytext=(3, 0), textcoords="offset points", va="center", fontsize="small")
     ax.invert_yaxis()
-    ax.set(title=text("swap_title", lang), xlabel=text("swap_x", lang),
+    ax.set(title=CHARTS("swap_title", lang), xlabel=CHARTS("swap_x", lang),
            xlim=(0, max(shares.max() * 1.45, 1.0)))
     ax.grid(axis="y", visible=False)
     return fig

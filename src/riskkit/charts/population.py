@@ -33,6 +33,7 @@ from riskkit.charts.style import (
     resolve_lang,
 )
 from riskkit.core import features as registry
+from riskkit.texts import Words
 
 #: The drivers notebook 01 shows the truth for (the design's "why is my line zero" story).
 KEY_DRIVERS: tuple[str, ...] = (
@@ -42,31 +43,7 @@ KEY_DRIVERS: tuple[str, ...] = (
 DISCRETE_MAX = 25
 _Z = 1.959963984540054  # two-sided 95 % normal quantile
 
-TEXT: dict[str, tuple[str, str]] = {
-    "bad_rate": ("Observed bad rate", "实际坏账率"),
-    "bad_rate_axis": ("Bad rate, 12 months (%)", "12个月坏账率（%）"),
-    "true_pd": ("Mean true PD", "平均真实违约概率"),
-    "overall": ("All applicants: {rate}", "全体申请人：{rate}"),
-    "segment_title": ("Bad rate by {segment}", "按{segment}的坏账率"),
-    "share_axis": ("Applicants (%)", "申请人占比（%）"),
-    "dist_title": ("Who applies: distribution of key features", "申请人画像：主要特征分布"),
-    "clipped": ("top {pct} not shown", "未显示最高{pct}"),
-    "missing": ("{pct} missing", "缺失{pct}"),
-    "quantile_title": ("True PD by quantile of each driver", "各风险驱动因素分位组的真实违约概率"),
-    "pd_axis": ("PD / bad rate (%)", "违约概率 / 坏账率（%）"),
-    "contrib_title": ("True contributions to the log-odds of default", "各特征对违约对数几率的真实贡献"),
-    "contrib_axis": ("Mean contribution (log-odds): raising and lowering parts",
-                     "平均贡献（对数几率）：增加与降低风险部分"),
-    "raises": ("Raises risk", "增加风险"),
-    "lowers": ("Lowers risk", "降低风险"),
-    "no_effect": ("no true effect", "无真实效应"),
-}
-
-
-def _t(key: str, lang: str, **fields: object) -> str:
-    en, zh = TEXT[key]
-    template = zh if lang == "zh" else en
-    return template.format(**fields) if fields else template
+CHARTS = Words("charts")
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str]) -> None:
@@ -203,19 +180,19 @@ def plot_bad_rate_by_segment(
     rate = table["bad_rate"].to_numpy()
     err = np.vstack([rate - table["ci_low"].to_numpy(), table["ci_high"].to_numpy() - rate])
     ax.barh(pos, rate, xerr=err, color=RISK_UP, alpha=0.75, capsize=2,
-            error_kw={"lw": 0.8}, label=_t("bad_rate", lang))
+            error_kw={"lw": 0.8}, label=CHARTS("population.bad_rate", lang))
     if table["mean_true_pd"].notna().any():
         # markers only: a line between unordered segments would suggest a trend
         ax.plot(table["mean_true_pd"].to_numpy(), pos, ls="none", marker="D", color=TRUTH,
-                label=_t("true_pd", lang))
+                label=CHARTS("population.true_pd", lang))
     overall = float(pop[target].mean())
     ax.axvline(overall, ls=":", lw=1, color=NEUTRAL,
-               label=_t("overall", lang, rate=f"{overall:.1%}"))
+               label=CHARTS("population.overall", lang, rate=f"{overall:.1%}"))
     ax.set_yticks(pos, ticks)
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
-    ax.set(title=_t("segment_title", lang, segment=_lower_first(label(by, lang))),
-           xlabel=_t("bad_rate_axis", lang), ylabel=label(by, lang), xlim=(0, None))
+    ax.set(title=CHARTS("population.segment_title", lang, segment=_lower_first(label(by, lang))),
+           xlabel=CHARTS("population.bad_rate_axis", lang), ylabel=label(by, lang), xlim=(0, None))
     percent(ax.xaxis, decimals=1)
     # below the axes: inside, it would cover the bar of the riskiest segment
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=3)
@@ -259,10 +236,10 @@ def _draw_distribution(ax: Axes, series: pd.Series, lang: str, clip: float) -> N
                 color=PALETTE[0])
         percent(ax.yaxis, decimals=0)
         if shown.size < values.size:
-            notes.append(_t("clipped", lang, pct=f"{1 - shown.size / values.size:.0%}"))
+            notes.append(CHARTS("population.clipped", lang, pct=f"{1 - shown.size / values.size:.0%}"))
     missing = 1 - present.size / max(series.size, 1)
     if missing > 0:
-        notes.append(_t("missing", lang, pct=f"{missing:.0%}"))
+        notes.append(CHARTS("population.missing", lang, pct=f"{missing:.0%}"))
     if notes:
         ax.annotate("; ".join(notes), (1, 1), xycoords="axes fraction", ha="right", va="top",
                     fontsize="x-small", color="#555555")
@@ -289,7 +266,7 @@ def plot_distributions(
     fig, axes = _grid(len(columns), ncols, 1.7)
     for ax, column in zip(axes, columns, strict=True):
         _draw_distribution(ax, pop[column], lang, clip)
-    fig.suptitle(_t("dist_title", lang), x=0.01, ha="left", fontweight="bold")
+    fig.suptitle(CHARTS("population.dist_title", lang), x=0.01, ha="left", fontweight="bold")
     return fig
 
 
@@ -323,16 +300,16 @@ def plot_truth_by_quantile(
         rate = table["bad_rate"].to_numpy()
         err = np.vstack([rate - table["ci_low"].to_numpy(), table["ci_high"].to_numpy() - rate])
         ax.errorbar(pos, rate, yerr=err, fmt="o", color=RISK_UP, capsize=2, lw=0.8,
-                    label=_t("bad_rate", lang))
+                    label=CHARTS("population.bad_rate", lang))
         ax.plot(pos, table["mean_true_pd"].to_numpy(), ls="--", marker="D", color=TRUTH,
-                label=_t("true_pd", lang))
+                label=CHARTS("population.true_pd", lang))
         ax.set_xticks(pos, [str(k) for k in table.index], fontsize="x-small")
         ax.set_title(label(column, lang), fontsize="small", loc="left")
         ax.set_ylim(0, None)
         percent(ax.yaxis, decimals=0)
-    axes[0].set_ylabel(_t("pd_axis", lang))
+    axes[0].set_ylabel(CHARTS("population.pd_axis", lang))
     axes[0].legend(loc="upper left", fontsize="x-small")
-    fig.suptitle(_t("quantile_title", lang), x=0.01, ha="left", fontweight="bold")
+    fig.suptitle(CHARTS("population.quantile_title", lang), x=0.01, ha="left", fontweight="bold")
     return fig
 
 
@@ -374,16 +351,16 @@ def plot_true_contributions(
         ax = fig.add_subplot()
     fig, ax = new_axes(ax)
     names = [label(n, lang) for n in table.index]
-    ax.barh(names, table["raises"], color=RISK_UP, label=_t("raises", lang))
-    ax.barh(names, table["lowers"], color=RISK_DOWN, label=_t("lowers", lang))
+    ax.barh(names, table["raises"], color=RISK_UP, label=CHARTS("population.raises", lang))
+    ax.barh(names, table["lowers"], color=RISK_DOWN, label=CHARTS("population.lowers", lang))
     for y, mean_abs in enumerate(table["mean_abs"]):
         if mean_abs == 0:
-            ax.annotate(_t("no_effect", lang), (0, y), xytext=(4, 0), textcoords="offset points",
+            ax.annotate(CHARTS("population.no_effect", lang), (0, y), xytext=(4, 0), textcoords="offset points",
                         va="center", fontsize="x-small", color="#555555")
     ax.axvline(0, color="#444444", lw=0.8)
     ax.grid(axis="y", visible=False)
     ax.tick_params(axis="y", labelsize="x-small")
-    ax.set(title=_t("contrib_title", lang), xlabel=_t("contrib_axis", lang))
+    ax.set(title=CHARTS("population.contrib_title", lang), xlabel=CHARTS("population.contrib_axis", lang))
     ax.legend(loc="lower right")
     return fig
 

@@ -14,29 +14,11 @@ from matplotlib.figure import Figure
 
 from riskkit.charts._axes import new_axes, percent
 from riskkit.charts.style import NEUTRAL, PALETTE, TRUTH, resolve_lang
+from riskkit.texts import Words
 
 __all__ = ["plot_accuracy_vs_rows", "plot_auc_cost", "plot_reason_accuracy"]
 
-TEXT: dict[str, tuple[str, str]] = {
-    "acc_title": ("Letters' top-3 reasons that are true, like for like",
-                  "通知书前三原因与真实一致率（同口径）"),
-    "acc_x": ("Top-3 agreement with the truth (%)", "前三原因一致率（%）"),
-    "stab_x": ("Same top-3 reasons after a refit (%)", "重新训练后前三原因不变（%）"),
-    "stab_title": ("Reasons that survive a refit with another seed", "换随机种子重新训练后原因不变"),
-    "aim": ("aim {aim:.0%}", "目标 {aim:.0%}"),
-    "feature": ("by feature", "按特征"),
-    "group": ("by driver group", "按驱动因素组"),
-    "rows_title": ("Accuracy against training rows", "准确率与训练样本量"),
-    "rows_x": ("Training rows (log scale)", "训练样本量（对数刻度）"),
-    "needed": ("{rows:,.0f} rows reach the aim", "约{rows:,.0f}行可达目标"),
-    "cost_title": ("What each lever costs in AUC", "各方案的AUC代价"),
-    "cost_x": ("AUC lost against the default LightGBM", "相对默认LightGBM损失的AUC"),
-}
-
-
-def _t(key: str, lang: str, **fields: object) -> str:
-    en, zh = TEXT[key]
-    return (zh if lang == "zh" else en).format(**fields)
+CHARTS = Words("charts")
 
 
 def plot_reason_accuracy(table: pd.DataFrame, column: str = "top3", *, aim: float | None = 0.85,
@@ -65,16 +47,16 @@ def plot_reason_accuracy(table: pd.DataFrame, column: str = "top3", *, aim: floa
     for k, unit in enumerate(("feature", "group")):
         part = table[table["unit"] == unit].set_index("lever").reindex(levers)
         ax.barh(y + (k - 0.5) * 0.38, part[column].to_numpy(dtype=float), height=0.36,
-                color=PALETTE[k], label=_t(unit, lang))
+                color=PALETTE[k], label=CHARTS(f"reasons.{unit}", lang))
     if aim is not None:
-        ax.axvline(aim, color=TRUTH, linestyle="--", label=_t("aim", lang, aim=aim))
+        ax.axvline(aim, color=TRUTH, linestyle="--", label=CHARTS("reasons.aim", lang, aim=aim))
     ax.set_yticks(y, levers)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     percent(ax.xaxis)
     stability = column.startswith("retrain")
-    ax.set(xlabel=_t("stab_x" if stability else "acc_x", lang),
-           title=_t("stab_title" if stability else "acc_title", lang))
+    ax.set(xlabel=CHARTS("reasons.stab_x" if stability else "acc_x", lang),
+           title=CHARTS("reasons.stab_title" if stability else "acc_title", lang))
     ax.legend(loc="lower right", fontsize="small")
     return fig
 
@@ -106,14 +88,14 @@ def plot_accuracy_vs_rows(table: pd.DataFrame, rows: str = "data.rows", *, aim: 
     for k, unit in enumerate(("feature", "group")):
         part = table[table["unit"] == unit].sort_values(rows)
         ax.plot(part[rows].to_numpy(dtype=float), part["top3"].to_numpy(dtype=float),
-                marker="o", color=PALETTE[k], label=_t(unit, lang))
-    ax.axhline(aim, color=TRUTH, linestyle="--", label=_t("aim", lang, aim=aim))
+                marker="o", color=PALETTE[k], label=CHARTS(f"reasons.{unit}", lang))
+    ax.axhline(aim, color=TRUTH, linestyle="--", label=CHARTS("reasons.aim", lang, aim=aim))
     if needed is not None and np.isfinite(needed):
         ax.plot([needed], [aim], marker="x", color=NEUTRAL, linestyle="none",
-                label=_t("needed", lang, rows=needed))
+                label=CHARTS("reasons.needed", lang, rows=needed))
     ax.set_xscale("log")
     percent(ax.yaxis)
-    ax.set(xlabel=_t("rows_x", lang), ylabel=_t("acc_x", lang), title=_t("rows_title", lang))
+    ax.set(xlabel=CHARTS("reasons.rows_x", lang), ylabel=CHARTS("reasons.acc_x", lang), title=CHARTS("reasons.rows_title", lang))
     ax.legend(loc="lower right", fontsize="small")
     return fig
 
@@ -140,12 +122,12 @@ def plot_auc_cost(table: pd.DataFrame, *, tolerance: float = 0.003, ax: Axes | N
     for k, unit in enumerate(("feature", "group")):
         part = table[table["unit"] == unit]
         ax.scatter(part["auc_cost"].to_numpy(dtype=float), part["top3"].to_numpy(dtype=float),
-                   color=PALETTE[k], label=_t(unit, lang), zorder=3)
+                   color=PALETTE[k], label=CHARTS(f"reasons.{unit}", lang), zorder=3)
         for rec in part.itertuples():
             ax.annotate(str(rec.lever), (float(rec.auc_cost), float(rec.top3)),
                         textcoords="offset points", xytext=(4, 3), fontsize="x-small")
     ax.axvline(tolerance, color=TRUTH, linestyle="--")
     percent(ax.yaxis)
-    ax.set(xlabel=_t("cost_x", lang), ylabel=_t("acc_x", lang), title=_t("cost_title", lang))
+    ax.set(xlabel=CHARTS("reasons.cost_x", lang), ylabel=CHARTS("reasons.acc_x", lang), title=CHARTS("reasons.cost_title", lang))
     ax.legend(loc="lower right", fontsize="small")
     return fig

@@ -41,7 +41,9 @@ from matplotlib.text import Text
 from riskkit.charts.output import FORMATS, add_source_line, export
 from riskkit.charts.style import NEUTRAL, RISK_DOWN, RISK_UP, resolve_lang
 from riskkit.core.mathx import sigmoid
-from riskkit.core.texts import text
+from riskkit.texts import Words
+
+CHARTS = Words("charts")
 
 KINDS: tuple[str, ...] = ("waterfall", "beeswarm", "bar", "scatter", "heatmap")
 #: Tallest a restyled shap figure may get (inches): a long beeswarm still fits an A4 page.
@@ -132,33 +134,33 @@ def _main_axes(fig: Figure) -> Any:
 
 def _label(fig: Figure, kind: str, explanation: Any, lang: str) -> None:
     ax = _main_axes(fig)
-    contrib = text("contrib_y", lang)
+    contrib = CHARTS("contrib_y", lang)
     if kind == "waterfall":
         base = float(np.asarray(explanation.base_values).reshape(-1)[0])
         final = base + float(np.sum(explanation.values))
-        ax.set_title(text("wf_title", lang, base=f"{sigmoid(base):.1%}",
+        ax.set_title(CHARTS("wf_title", lang, base=f"{sigmoid(base):.1%}",
                           final=f"{sigmoid(final):.1%}"), loc="left")
-        ax.set_xlabel(text("wf_x", lang), labelpad=14)  # below shap's E[f(X)] tick
+        ax.set_xlabel(CHARTS("wf_x", lang), labelpad=14)  # below shap's E[f(X)] tick
     elif kind == "beeswarm":
-        ax.set_title(text("shap_beeswarm_title", lang), loc="left")
+        ax.set_title(CHARTS("shap_beeswarm_title", lang), loc="left")
         ax.set_xlabel(contrib)
         for other in fig.axes:
             if other is not ax and other.get_ylabel():  # the colour bar
-                other.set_ylabel(text("shap_value_bar", lang))
+                other.set_ylabel(CHARTS("shap_value_bar", lang))
     elif kind == "bar":
-        ax.set_title(text("shap_bar_title", lang), loc="left")
-        ax.set_xlabel(text("cvt_x", lang))
+        ax.set_title(CHARTS("shap_bar_title", lang), loc="left")
+        ax.set_xlabel(CHARTS("cvt_x", lang))
         if np.ndim(explanation.values) == 2:  # mean |contribution|: a size, neither up nor down
             for artist in ax.patches:
                 artist.set_color(NEUTRAL)
             for artist in ax.texts:
                 artist.set_color(mpl.rcParams["text.color"])
     elif kind == "scatter":
-        ax.set_title(text("dep_title", lang, feature=ax.get_xlabel()), loc="left")
+        ax.set_title(CHARTS("dep_title", lang, feature=ax.get_xlabel()), loc="left")
         ax.set_ylabel(contrib)
     elif kind == "heatmap":
-        ax.set_title(text("shap_heatmap_title", lang), loc="left")
-        ax.set_xlabel(text("shap_heatmap_x", lang))
+        ax.set_title(CHARTS("shap_heatmap_title", lang), loc="left")
+        ax.set_xlabel(CHARTS("shap_heatmap_x", lang))
         for other in fig.axes:
             if other is not ax and other.get_ylabel():
                 other.set_ylabel(contrib)
@@ -205,7 +207,7 @@ def _draw(kind: str, explanation: Any, max_display: int, feature: Any, row: int,
     elif kind == "beeswarm":
         shap.plots.beeswarm(explanation, max_display=max_display,
                             color=options.pop("color", mpl.colormaps[mpl.rcParams["image.cmap"]]),
-                            color_bar_label=text("shap_value_bar", "en"), **common, **options)
+                            color_bar_label=CHARTS("shap_value_bar", "en"), **common, **options)
     elif kind == "bar":
         shap.plots.bar(explanation, max_display=max_display, **common, **options)
     elif kind == "scatter":

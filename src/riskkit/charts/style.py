@@ -108,7 +108,18 @@ _warned = False
 
 
 def resolve_lang(lang: str) -> str:
-    """The language charts will actually use: ``"zh"`` only when a CJK font is installed."""
+    """The language charts will actually use: ``"zh"`` only when a CJK font is installed.
+
+    Parameters
+    ----------
+    lang : {"en", "zh"}
+        The language asked for (anything else is a ValueError).
+
+    Returns
+    -------
+    str
+        ``lang``, or ``"en"`` for ``"zh"`` without a CJK font (warned once).
+    """
     global _warned
     if lang not in LANGS:
         raise ValueError(f"unknown chart language {lang!r}; choose one of {', '.join(LANGS)}")
@@ -131,6 +142,18 @@ def use_style(variant: str = "report", lang: str = "en") -> list[str]:
     Returns the style names applied, e.g. ``["riskkit.styles.report"]``. Any installed CJK
     font is added to the sans-serif list: first for ``lang="zh"``, last (as a glyph
     fallback for the odd Chinese name in an English chart) otherwise.
+
+    Parameters
+    ----------
+    variant : {"report", "slides"}
+        The style sheet.
+    lang : {"en", "zh"}
+        Language the charts will use (``zh`` puts a CJK font first).
+
+    Returns
+    -------
+    list of str
+        The style names applied.
     """
     if variant not in VARIANTS:
         raise ValueError(f"unknown style variant {variant!r}; choose one of {', '.join(VARIANTS)}")
@@ -160,7 +183,20 @@ def _has_bold(family: str) -> bool:
 
 @contextmanager
 def style_context(variant: str = "report", lang: str = "en") -> Iterator[list[str]]:
-    """``use_style`` for the duration of a ``with`` block; rcParams are restored after."""
+    """``use_style`` for the duration of a ``with`` block; rcParams are restored after.
+
+    Parameters
+    ----------
+    variant : {"report", "slides"}
+        The style sheet.
+    lang : {"en", "zh"}
+        Language the charts will use.
+
+    Yields
+    ------
+    list of str
+        The style names applied.
+    """
     with mpl.rc_context():
         yield use_style(variant, lang)
 
@@ -170,6 +206,17 @@ def label(feature_name: str, lang: str = "en") -> str:
 
     Names outside the registry (engineered columns, reason texts) are returned unchanged, so
     a chart of an experimental feature still draws.
+
+    Parameters
+    ----------
+    feature_name : str
+        A registry feature, or any other column name.
+    lang : {"en", "zh"}
+        Language of the label.
+
+    Returns
+    -------
+    str
     """
     lang = resolve_lang(lang)
     feature = features.REGISTRY.get(feature_name)

@@ -46,6 +46,32 @@ def plot_line(
     ``ys`` is a column, a list of columns, or ``{column: legend label}``. ``events`` is
     ``{label: x}`` or ``[(x, label), ...]``. ``title`` and ``ylabel`` are required because a
     monitoring chart without them (and a unit in the label) cannot be read on its own.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The data.
+    x : str
+        Column along the x axis.
+    ys : str, sequence of str or mapping
+        Column(s) drawn, or ``{column: legend label}``.
+    title, ylabel : str
+        Title and y-axis label (with its unit).
+    xlabel : str, optional
+        The x axis's label (default: ``x``).
+    events : mapping or sequence, optional
+        Vertical markers, ``{label: x}`` or ``[(x, label), ...]``.
+    percent_y : bool
+        Show the y axis in percent.
+    marker : str, optional
+        Matplotlib marker of the lines.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (None: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The lines and markers.
     """
     columns: Mapping[str, str]
     if isinstance(ys, str):

@@ -27,20 +27,19 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Literal
 
+from riskkit.texts import LANGS, Words
+
 Direction = Literal["increasing", "decreasing", "none"]
 Kind = Literal["actionable", "time_decaying", "immutable"]
 Dtype = Literal["int", "float", "category"]
 
-GROUPS: dict[str, dict[str, str]] = {
-    "borrowing_frequency": {"en": "borrowing frequency", "zh": "借款频率"},
-    "multi_platform": {"en": "multi-platform borrowing", "zh": "多头借贷"},
-    "income_stability": {"en": "income stability", "zh": "收入稳定性"},
-    "repayment_capacity": {"en": "repayment capacity", "zh": "还款能力"},
-    "overdue_history": {"en": "overdue history", "zh": "逾期记录"},
-    "debt": {"en": "debt burden", "zh": "负债水平"},
-    "profile": {"en": "applicant profile", "zh": "基本信息"},
-    "loan": {"en": "loan request", "zh": "借款申请"},
-}
+#: The driver groups a feature belongs to, with their words ("borrowing frequency" /
+#: "借款频率") from the text catalogue's ``groups`` section.
+GROUP_NAMES: tuple[str, ...] = ("borrowing_frequency", "multi_platform", "income_stability",
+                                "repayment_capacity", "overdue_history", "debt", "profile",
+                                "loan")
+GROUPS: dict[str, dict[str, str]] = {name: {lang: Words("groups")(name, lang) for lang in LANGS}
+                                     for name in GROUP_NAMES}
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ from riskkit.data.schema import ColumnInfo, InferredSchema, SchemaOptions
 from riskkit.data.target import map_target, map_target_problems
 from riskkit.data.validate import ScoringWarning
 from riskkit.data.values import name_list, safe_name, safe_names
+from riskkit.texts import Words
 
 __all__ = [
     "Dataset",
@@ -69,12 +70,9 @@ __all__ = [
 
 KINDS: tuple[str, ...] = ("actionable", "time_decaying", "immutable")
 DIRECTIONS: tuple[str, ...] = ("increasing", "decreasing", "none")
+DATA = Words("data")
 _P_DIRECTION = 0.01
 _MIN_ROWS_DIRECTION = 30
-_REASON_EN = "{feature} is {value}; among approved applicants the median is {reference}"
-_REASON_ZH = "{feature}为{value}；获批申请人的中位数为{reference}"
-_REASON_CAT_EN = "{feature} is {value}"
-_REASON_CAT_ZH = "{feature}为{value}"
 
 
 # --------------------------------------------------------------------------- registry
@@ -119,7 +117,7 @@ def _feature(
     extra = {"source_column": info.name, "role": info.role}
     if info.role == "categorical":
         direction = "none"
-        reason_en, reason_zh = _REASON_CAT_EN, _REASON_CAT_ZH
+        reason = "reason_category"
         fmt = "{}"
     else:
         x = values.to_numpy(dtype="float64")
@@ -127,14 +125,13 @@ def _feature(
         extra |= {"spearman_rho": f"{rho:.4f}", "p_value": f"{p:.3g}"}
         if np.isfinite(x).any():  # the range recourse may move within (training rows only)
             extra |= {"train_min": repr(float(np.nanmin(x))), "train_max": repr(float(np.nanmax(x)))}
-        reason_en, reason_zh = _REASON_EN, _REASON_ZH
+        reason = "reason"
         typical = np.nanmedian(np.abs(x)) if np.isfinite(x).any() else 0.0
         fmt = "{:,.0f}" if info.dtype == "int" or typical >= 100 else "{:,.2f}"
     direction = direction_of.get(info.feature, direction)
     label_en = label_zh = info.name
     if info.role == "date":
-        label_en = f"{info.name} (days before {info.reference})"
-        label_zh = f"{info.name}（距{info.reference}天数）"
+        label_en, label_zh = DATA.pair("date_label", name=info.name, reference=info.reference)
         extra["reference_date"] = str(info.reference)
     return Feature(
         name=info.feature,
@@ -145,8 +142,8 @@ def _feature(
         direction=direction,  # type: ignore[arg-type]
         kind=kind_of.get(info.feature, "actionable"),  # type: ignore[arg-type]
         group="data",
-        reason_en=reason_en.replace("{feature}", display),
-        reason_zh=reason_zh.replace("{feature}", display),
+        reason_en=DATA.template(reason, "en").replace("{feature}", display),
+        reason_zh=DATA.template(reason, "zh").replace("{feature}", display),
         fmt=fmt,
         categories=info.levels if info.role == "categorical" else None,
         step=1.0 if info.dtype == "int" else 0.0,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from riskkit.evaluate.cutoffs import (
-    approval_rate_at,
     cutoff_for_approval_rate,
     cutoff_for_bad_rate,
     strategy_curve,
@@ -11,13 +10,10 @@ from riskkit.evaluate.cutoffs import (
 )
 from riskkit.evaluate.metrics import (
     LOG_LOSS_EPS,
-    MISSING,
-    PSI_EPS,
     auc,
     brier,
     check_inputs,
     classification_metrics,
-    csi,
     ece,
     gains_table,
     gini,
@@ -25,9 +21,9 @@ from riskkit.evaluate.metrics import (
     ks_table,
     log_loss,
     metrics_by_segment,
-    psi,
     reliability_table,
     roc_curve_points,
 )
+from riskkit.evaluate.stability import MISSING, PSI_EPS, csi, psi
 
-__all__ = ['LOG_LOSS_EPS', 'MISSING', 'PSI_EPS', 'approval_rate_at', 'auc', 'brier', 'check_inputs', 'classification_metrics', 'csi', 'cutoff_for_approval_rate', 'cutoff_for_bad_rate', 'ece', 'gains_table', 'gini', 'ks', 'ks_table', 'log_loss', 'metrics_by_segment', 'psi', 'reliability_table', 'roc_curve_points', 'strategy_curve', 'swap_set']
+__all__ = ['LOG_LOSS_EPS', 'MISSING', 'PSI_EPS', 'auc', 'brier', 'check_inputs', 'classification_metrics', 'csi', 'cutoff_for_approval_rate', 'cutoff_for_bad_rate', 'ece', 'gains_table', 'gini', 'ks', 'ks_table', 'log_loss', 'metrics_by_segment', 'psi', 'reliability_table', 'roc_curve_points', 'strategy_curve', 'swap_set']

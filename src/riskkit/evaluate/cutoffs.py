@@ -8,12 +8,17 @@ The rule, everywhere in riskkit (the policy, the strategy curve, the swap set, t
 * **ties move together**: applicants with the same PD are approved or declined as a whole,
   because ``pd <= cutoff`` cannot split them. A binned scorecard gives many equal PDs, so
   this is not a corner case;
-* for an **approval-rate target** the cut-off is the largest observed PD whose approval
-  rate is **at most** the target (never above it; below it by at most one applicant when
-  there are no ties, by the size of the tie at the margin when there are);
+* for an **approval-rate target** the budget is the target rounded **up** to a whole
+  applicant (``ceil(rate * n)``), and the cut-off is the largest observed PD that approves
+  at most that budget: above the target by less than one applicant's share when there are
+  no ties, below it by up to the size of the tie at the margin when there are;
 * for a **bad-rate target** the cut-off is the largest observed PD at which the bad rate
   among the approved is at most the target. The in-sample bad rate is not monotone in the
-  cut-off, so every distinct PD is checked and the most generous feasible one wins.
+  cut-off, so every distinct PD is checked and the most generous feasible one wins. That
+  most generous point is chosen *because* the sample's bads fell luckily there, so on new
+  applicants the approved book misses its target more often than not; with a
+  ``confidence`` the rule asks instead that the one-sided Clopper-Pearson upper bound of the
+  approved bad rate be at most the target, a margin for the sample's error.
 
 Why a module of its own: the policy once picked a *position* in a sorted list while its
 ``decide`` approved everyone at or below that PD, so on tied PDs the approved book was
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.stats import beta
 
 from riskkit.core.errors import DataError
 from riskkit.evaluate.metrics import MetricInput, _check_bins, _to_float, check_inputs
@@ -51,27 +57,8 @@ def _finite_scores(p: MetricInput) -> np.ndarray:
     return pp
 
 
-def approval_rate_at(p: MetricInput, cutoff: float) -> float:
-    """Share of ``p`` approved by ``p <= cutoff`` (the rule every cut-off here is meant for).
-
-    Parameters
-    ----------
-    p
-        Predicted PDs.
-    cutoff
-        A PD cut-off.
-
-    Returns
-    -------
-    float
-        The approval rate, in [0, 1].
-    """
-    pp = _finite_scores(p)
-    return float(np.mean(pp <= cutoff))
-
-
 def cutoff_for_approval_rate(p: MetricInput, rate: float) -> float:
-    """Largest observed PD whose policy ``p <= cutoff`` approves at most the target.
+    """Largest observed PD whose policy ``p <= cutoff`` approves at most ``ceil(rate * n)``.
 
     The budget is ``ceil(rate * n)`` applicants: the target rounded up to a whole applicant,
     which is what riskkit's cut-off has always given on distinct PDs (so existing runs keep
@@ -106,8 +93,17 @@ def cutoff_for_approval_rate(p: MetricInput, rate: float) -> float:
     return float(cut)
 
 
-def cutoff_for_bad_rate(y: MetricInput, p: MetricInput, bad_rate: float) -> float:
+def cutoff_for_bad_rate(y: MetricInput, p: MetricInput, bad_rate: float,
+                        confidence: float | None = None) -> float:
     """Largest observed PD at which the approved book's bad rate is <= ``bad_rate``.
+
+    Without ``confidence`` the approved book's *observed* bad rate is compared with the
+    target. With it, the one-sided ``confidence`` upper bound of that rate (Clopper &
+    Pearson 1934, "The use of confidence or fiducial limits illustrated in the case of the
+    binomial", Biometrika 26: the ``confidence`` quantile of Beta(k + 1, n - k) for k bads
+    among n approved) must be; the cut-off chosen on a sample then keeps the true bad rate
+    of the approved at or below the target with about that confidence, where the observed
+    rate's most generous point would exceed it on new data about half the time or more.
 
     Parameters
     ----------
@@ -117,6 +113,8 @@ def cutoff_for_bad_rate(y: MetricInput, p: MetricInput, bad_rate: float) -> floa
         Their predicted PDs.
     bad_rate
         Target bad rate among the approved.
+    confidence
+        None, or the one-sided confidence of the margin (e.g. 0.95).
 
     Returns
     -------
@@ -126,11 +124,19 @@ def cutoff_for_bad_rate(y: MetricInput, p: MetricInput, bad_rate: float) -> floa
     """
     if not 0.0 <= bad_rate <= 1.0:
         raise DataError("metric input", [f"bad rate must be in [0, 1], got {bad_rate!r}"])
+    if confidence is not None and not 0.0 < confidence < 1.0:
+        raise DataError("metric input", [f"confidence must be in (0, 1), got {confidence!r}"])
     yy, pp = check_inputs(y, p)
     sorted_p, cum_bads = _sorted_cumulative(yy, pp)
     scores = np.unique(sorted_p)
     approved = np.searchsorted(sorted_p, scores, side="right")
-    feasible = np.flatnonzero(cum_bads[approved - 1] / approved <= bad_rate + RATE_TOLERANCE)
+    bads = cum_bads[approved - 1]
+    if confidence is None:
+        rate = bads / approved
+    else:  # the Clopper-Pearson upper bound (1 when every approved applicant is bad)
+        rate = np.where(bads < approved,
+                        beta.ppf(confidence, bads + 1, np.maximum(approved - bads, 1)), 1.0)
+    feasible = np.flatnonzero(rate <= bad_rate + RATE_TOLERANCE)
     return float(scores[feasible[-1]]) if feasible.size else _below(sorted_p)
 
 

@@ -11,7 +11,6 @@ caller learns that ``y`` has NaN *and* ``p`` is out of range from a single messa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -24,12 +23,6 @@ from riskkit.core.errors import DataError
 #: Probabilities are clipped to [LOG_LOSS_EPS, 1 - LOG_LOSS_EPS] before the log loss, so a
 #: single confident mistake (p = 0 for a bad) costs ~34.5 nats instead of infinity.
 LOG_LOSS_EPS = 1e-15
-#: Floor for bin shares in PSI / CSI. A bin that is empty in one sample would make
-#: ln(actual/expected) infinite; 1e-4 (0.01 %) is the customary floor in credit-risk practice
-#: and keeps one empty bin from dominating while still flagging real shifts loudly.
-PSI_EPS = 1e-4
-#: Key of the missing-value bin in CSI tables.
-MISSING = "<missing>"
 
 MetricInput = Any  # anything np.asarray / pd.Series accepts
 
@@ -53,6 +46,20 @@ def check_inputs(
     """Validate an outcome/score pair; return them as (0/1 int array, float array).
 
     Public so that charts and reports validate exactly as the metrics do.
+
+    Parameters
+    ----------
+    y, p : array-like
+        An outcome vector and the scores or PDs paired with it, by position.
+    probability : bool
+        Require ``p`` within [0, 1].
+    both_classes : bool
+        Require both goods and bads.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(y as 0/1 ints, p as floats)``; a DataError names every problem.
     """
     yy, pp = _to_float(y), _to_float(p)
     problems: list[str] = []
@@ -95,13 +102,35 @@ def _quantile_codes(p: np.ndarray, n_bins: int) -> np.ndarray:
 
 
 def auc(y: MetricInput, p: MetricInput) -> float:
-    """Area under the ROC curve (sklearn's ``roc_auc_score``); needs goods and bads."""
+    """Area under the ROC curve (sklearn's ``roc_auc_score``); needs goods and bads.
+
+    Parameters
+    ----------
+    y, p : array-like
+        Outcomes (1 = bad) and the PDs or scores they are ranked by.
+
+    Returns
+    -------
+    float
+        0.5 for a random ranking, 1 for a perfect one.
+    """
     yy, pp = check_inputs(y, p, both_classes=True)
     return float(skm.roc_auc_score(yy, pp))
 
 
 def gini(y: MetricInput, p: MetricInput) -> float:
-    """Gini coefficient (accuracy ratio) ``2 * AUC - 1``, the number credit teams quote."""
+    """Gini coefficient (accuracy ratio) ``2 * AUC - 1``, the number credit teams quote.
+
+    Parameters
+    ----------
+    y, p : array-like
+        Outcomes (1 = bad) and the PDs or scores ranked.
+
+    Returns
+    -------
+    float
+        0 for a random ranking, 1 for a perfect one.
+    """
     return 2.0 * auc(y, p) - 1.0
 
 
@@ -127,19 +156,51 @@ def ks(y: MetricInput, p: MetricInput) -> float:
 
     Same number as ``scipy.stats.ks_2samp(p[y == 1], p[y == 0]).statistic`` (the tests check
     it); computed from :func:`ks_table` so the statistic and the KS chart can never disagree.
+
+    Parameters
+    ----------
+    y, p : array-like
+        Outcomes (1 = bad) and the scores whose two distributions are compared.
+
+    Returns
+    -------
+    float
+        Between 0 and 1.
     """
     yy, pp = check_inputs(y, p, both_classes=True)
     return float(np.abs(_cumulative_shares(yy, pp)["gap"]).max())
 
 
 def brier(y: MetricInput, p: MetricInput) -> float:
-    """Mean squared error of the PD (sklearn's ``brier_score_loss``)."""
+    """Mean squared error of the PD (sklearn's ``brier_score_loss``).
+
+    Parameters
+    ----------
+    y, p : array-like
+        Outcomes (1 = bad) and the PDs, whose squared errors are averaged.
+
+    Returns
+    -------
+    float
+        0 for perfect foresight.
+    """
     yy, pp = check_inputs(y, p, probability=True)
     return float(skm.brier_score_loss(yy, pp, labels=[0, 1]))
 
 
 def log_loss(y: MetricInput, p: MetricInput) -> float:
-    """Mean negative log-likelihood in nats; ``p`` clipped to ``LOG_LOSS_EPS`` first."""
+    """Mean negative log-likelihood in nats; ``p`` clipped to ``LOG_LOSS_EPS`` first.
+
+    Parameters
+    ----------
+    y, p : array-like
+        Outcomes (1 = bad) and the PDs whose likelihood is taken.
+
+    Returns
+    -------
+    float
+        Nats per applicant.
+    """
     yy, pp = check_inputs(y, p, probability=True)
     clipped = np.clip(pp, LOG_LOSS_EPS, 1.0 - LOG_LOSS_EPS)
     return float(skm.log_loss(yy, clipped, labels=[0, 1]))
@@ -152,6 +213,18 @@ def ece(y: MetricInput, p: MetricInput, n_bins: int = 10) -> float:
     equal-width bins would put almost every applicant in the first bin and leave the upper
     bins with a handful of noisy borrowers. Equal-frequency bins give every bin the same
     statistical weight. Tied predictions always share a bin (see ``_quantile_codes``).
+
+    Parameters
+    ----------
+    y, p : array-like
+        Outcomes (1 = bad) and the PDs whose calibration is measured.
+    n_bins : int
+        Equal-frequency bins of ``p``.
+
+    Returns
+    -------
+    float
+        A share (0.005 = half a percentage point).
     """
     _check_bins(n_bins)
     yy, pp = check_inputs(y, p, probability=True)
@@ -164,7 +237,18 @@ def ece(y: MetricInput, p: MetricInput, n_bins: int = 10) -> float:
 
 
 def classification_metrics(y: MetricInput, p: MetricInput) -> dict[str, float]:
-    """The headline metrics of a PD model as plain floats (JSON- and table-ready)."""
+    """The headline metrics of a PD model as plain floats (JSON- and table-ready).
+
+    Parameters
+    ----------
+    y, p : array-like
+        Outcomes (1 = bad) and the model's PDs on one split.
+
+    Returns
+    -------
+    dict
+        ``auc``, ``gini``, ``ks``, ``brier``, ``log_loss``, ``ece``.
+    """
     return {
         "auc": auc(y, p),
         "gini": gini(y, p),
@@ -175,111 +259,6 @@ def classification_metrics(y: MetricInput, p: MetricInput) -> dict[str, float]:
     }
 
 
-# --------------------------------------------------------------------------- stability
-
-
-def _psi_from_counts(expected: np.ndarray, actual: np.ndarray, eps: float) -> float:
-    e = np.maximum(expected / max(expected.sum(), 1.0), eps)
-    a = np.maximum(actual / max(actual.sum(), 1.0), eps)
-    return float(np.sum((a - e) * np.log(a / e)))
-
-
-def _numeric_counts(
-    expected: np.ndarray, actual: np.ndarray, n_bins: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Counts per quantile bin of ``expected`` plus a final missing-value bin.
-
-    Inner edges are the expected sample's deciles (for ``n_bins=10``), deduplicated, with
-    open outer bins ``(-inf, q1]`` and ``(q_last, +inf)`` so out-of-range values in the
-    actual sample are counted, not dropped. Bins are right-closed, so a point mass at the
-    minimum (e.g. many zero counts) stays in the first bin.
-    """
-    e_ok, a_ok = expected[~np.isnan(expected)], actual[~np.isnan(actual)]
-    if e_ok.size:
-        inner = np.unique(np.quantile(e_ok, np.linspace(0.0, 1.0, n_bins + 1)[1:-1]))
-    else:
-        inner = np.array([])
-    k = inner.size + 1
-    ce = np.bincount(np.searchsorted(inner, e_ok, side="left"), minlength=k)
-    ca = np.bincount(np.searchsorted(inner, a_ok, side="left"), minlength=k)
-    ce = np.append(ce, expected.size - e_ok.size)
-    ca = np.append(ca, actual.size - a_ok.size)
-    return ce.astype(float), ca.astype(float)
-
-
-def psi(
-    expected: MetricInput, actual: MetricInput, n_bins: int = 10, eps: float = PSI_EPS
-) -> float:
-    """Population stability index of ``actual`` against ``expected`` (e.g. train vs. OOT).
-
-    ``sum((a_i - e_i) * ln(a_i / e_i))`` over bins cut at the expected sample's quantiles,
-    with a missing-value bin and a floor of ``eps`` on every share (see ``PSI_EPS``).
-    Always >= 0 and exactly 0 for identical samples. Usual reading: < 0.1 stable,
-    0.1-0.25 worth a look, > 0.25 shifted.
-    """
-    _check_bins(n_bins)
-    e, a = _to_float(expected), _to_float(actual)
-    problems = [f"{n} is empty" for n, v in (("expected", e), ("actual", a)) if v.size == 0]
-    if problems:
-        raise DataError("psi input", problems)
-    return _psi_from_counts(*_numeric_counts(e, a, n_bins), eps)
-
-
-def _is_categorical(series: pd.Series) -> bool:
-    dtype = series.dtype
-    return (
-        isinstance(dtype, pd.CategoricalDtype)
-        or pd.api.types.is_bool_dtype(dtype)
-        or not pd.api.types.is_numeric_dtype(dtype)
-    )
-
-
-def _categorical_counts(expected: pd.Series, actual: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    e = expected.astype(object).where(expected.notna(), MISSING).astype(str).value_counts()
-    a = actual.astype(object).where(actual.notna(), MISSING).astype(str).value_counts()
-    keys = sorted(set(e.index) | set(a.index))
-    return (
-        e.reindex(keys, fill_value=0).to_numpy(dtype=float),
-        a.reindex(keys, fill_value=0).to_numpy(dtype=float),
-    )
-
-
-def csi(
-    train_frame: pd.DataFrame,
-    other_frame: pd.DataFrame,
-    columns: Sequence[str] | None = None,
-    n_bins: int = 10,
-    eps: float = PSI_EPS,
-) -> pd.Series:
-    """Characteristic stability index: PSI of each feature, train vs. another sample.
-
-    Numeric columns use :func:`psi` (quantile bins of the training column plus a missing
-    bin); categorical, string and boolean columns compare category shares directly, with
-    missing values as their own category and categories unseen in training counted against
-    the ``eps`` floor. ``columns=None`` means every column the two frames share.
-    """
-    _check_bins(n_bins)
-    if columns is None:
-        columns = [c for c in train_frame.columns if c in other_frame.columns]
-    problems = [
-        f"column {c!r} is missing from the {which} frame"
-        for c in columns
-        for which, frame in (("train", train_frame), ("other", other_frame))
-        if c not in frame.columns
-    ]
-    if problems:
-        raise DataError("csi input", problems)
-    values = {}
-    for col in columns:
-        tr, ot = train_frame[col], other_frame[col]
-        if _is_categorical(tr) or _is_categorical(ot):
-            counts = _categorical_counts(tr, ot)
-        else:
-            counts = _numeric_counts(_to_float(tr), _to_float(ot), n_bins)
-        values[col] = _psi_from_counts(*counts, eps)
-    return pd.Series(values, name="csi", dtype=float)
-
-
 # --------------------------------------------------------------------------- tables
 
 
@@ -288,6 +267,19 @@ def reliability_table(y: MetricInput, p: MetricInput, n_bins: int = 10) -> pd.Da
 
     ``ci_low`` / ``ci_high`` are 95 % Wilson intervals for the observed rate (scipy's
     ``binomtest``), so a chart can show which gaps are noise.
+
+    Parameters
+    ----------
+    y, p : array-like
+        Outcomes (1 = bad) and the PDs binned.
+    n_bins : int
+        Equal-frequency bins.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per bin: ``count``, ``mean_pd``, ``observed_rate``, the bin's PD range and
+        the rate's 95 % interval (``ci_low``, ``ci_high``).
     """
     _check_bins(n_bins)
     yy, pp = check_inputs(y, p, probability=True)
@@ -309,7 +301,18 @@ def reliability_table(y: MetricInput, p: MetricInput, n_bins: int = 10) -> pd.Da
 
 
 def roc_curve_points(y: MetricInput, p: MetricInput) -> pd.DataFrame:
-    """ROC curve (sklearn's ``roc_curve``): false- and true-positive rate per threshold."""
+    """ROC curve (sklearn's ``roc_curve``): false- and true-positive rate per threshold.
+
+    Parameters
+    ----------
+    y, p : array-like
+        Outcomes (1 = bad) and the scores; every distinct score is a threshold.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``fpr``, ``tpr``, ``threshold``.
+    """
     yy, pp = check_inputs(y, p, both_classes=True)
     fpr, tpr, thresholds = skm.roc_curve(yy, pp)
     return pd.DataFrame({"fpr": fpr, "tpr": tpr, "threshold": thresholds})
@@ -320,6 +323,16 @@ def ks_table(y: MetricInput, p: MetricInput) -> pd.DataFrame:
 
     Columns: ``score, bads, goods, cum_bad_share, cum_good_share, gap`` where
     ``gap = cum_good_share - cum_bad_share``; ``max(|gap|)`` is :func:`ks`.
+
+    Parameters
+    ----------
+    y, p : array-like
+        Outcomes (1 = bad) and the scores cumulated.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per distinct score.
     """
     yy, pp = check_inputs(y, p, both_classes=True)
     return _cumulative_shares(yy, pp)
@@ -331,6 +344,18 @@ def gains_table(y: MetricInput, p: MetricInput, n_bins: int = 10) -> pd.DataFram
     ``cum_capture`` is the share of all bads found by declining deciles 1..d, ``lift`` the
     bin's bad rate over the overall bad rate and ``cum_lift`` the same for deciles 1..d.
     Ties in ``p`` share a bin, so heavy ties give fewer than ``n_bins`` rows.
+
+    Parameters
+    ----------
+    y, p : array-like
+        Outcomes (1 = bad) and the PDs that order the applicants.
+    n_bins : int
+        Score bands (deciles by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per band, riskiest first.
     """
     _check_bins(n_bins)
     yy, pp = check_inputs(y, p)
@@ -362,6 +387,20 @@ def metrics_by_segment(
 
     A segment with fewer than ``min_count`` rows or only one class gets NaN for AUC and KS
     instead of an error, so one thin segment never breaks a whole monitoring report.
+
+    Parameters
+    ----------
+    y, p : array-like
+        Outcomes (1 = bad) and PDs of every applicant.
+    segment : array-like
+        Each applicant's segment.
+    min_count : int
+        Fewest rows a segment needs for AUC and KS.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per segment: ``count``, ``bads``, ``bad_rate``, ``mean_pd``, ``auc``, ``ks``.
     """
     yy, pp = check_inputs(y, p)
     seg = segment if isinstance(segment, pd.Series) else pd.Series(np.asarray(segment))

@@ -34,6 +34,8 @@ from riskkit.rejectinf import check_section as check_reject_inference
 from riskkit.synth.scenarios import SCENARIOS
 from riskkit.synth.world import MAX_DRIFT
 from riskkit.synth.worlds import DIALS, world_spec
+from riskkit.validate import DEFAULTS as VALIDATE_DEFAULTS
+from riskkit.validate import check_section as check_validate
 
 #: The economy's drift between the development sample and the out-of-time cohort, as a
 #: share of a downturn per year: small, so PSI, CSI and the out-of-time AUC measure a real
@@ -61,6 +63,10 @@ DEFAULTS: dict[str, Any] = {
         "world": "baseline",
         "truth": {k: d[0] for k, d in DIALS.items()},
         "split": {"train": 0.6, "valid": 0.2, "test": 0.2},
+        # separate: the validation split is shared out in thirds to early stopping, the
+        # calibration and the cut-off (evaluate.roles.validation_roles); shared: all
+        # three on the same rows, as riskkit 0.2.0 did
+        "valid_roles": "separate",
         # a later cohort, drawn from its own seed `months_later` months on in the world's
         # calendar (optionally under another scenario); `drift`: the share of a downturn the
         # economy and the population move per year (0 or none: a second draw of the same
@@ -80,7 +86,7 @@ DEFAULTS: dict[str, Any] = {
         # one feature per tree path, or one driver group per path)
         "lgbm": {"enabled": True, "calibrate": True, "monotone": True, "params": None,
                  "num_threads": 1, "interactions": "free",
-                 "contrib_engine": "fast", "base_score": 600, "base_odds": 50, "pdo": 20},
+                 "base_score": 600, "base_odds": 50, "pdo": 20},
         # an Explainable Boosting Machine (interpret): additive tables, exact reasons;
         # interactions: additive | groups (pairs within a driver group) | a number of pairs
         "ebm": {"enabled": False, "calibrate": True, "interactions": "additive",
@@ -89,7 +95,9 @@ DEFAULTS: dict[str, Any] = {
     },
     "policy": {
         "model": "lgbm",
-        "cutoff": {"method": "approval_rate", "value": 0.75},
+        # confidence: a bad-rate cut-off keeps the approved book's Clopper-Pearson upper
+        # bound at the target (null: its observed rate, the most generous in-sample point)
+        "cutoff": {"method": "approval_rate", "value": 0.75, "confidence": 0.95},
         "knockouts": None,
         "line": None,
         # a knock-out rule's outcome on a missing value (decline, refer, pass; a rule's own
@@ -102,7 +110,7 @@ DEFAULTS: dict[str, Any] = {
     # unit: feature | group (a letter's reasons by driver group: "borrowing frequency");
     # stability: retrain_seeds refits the deployed model once per seed (opt-in: it costs a
     # fit each) and compares its reasons; background_redraw draws the background again
-    "explain": {"max_reasons": 4, "recourse_sample": 40, "splits": ["test", "oot"],
+    "explain": {"max_reasons": 4, "splits": ["test", "oot"],
                 "background": "approved", "background_rows": DEFAULT_BACKGROUND_ROWS,
                 "unit": "feature",
                 "stability": {"retrain_seeds": [], "background_redraw": True}},
@@ -116,6 +124,9 @@ DEFAULTS: dict[str, Any] = {
     "tracking": {"enabled": False, "uri": None, "experiment": None},
     # learning from the approved only: incumbent lender, methods, graded by the truth
     "reject_inference": copy.deepcopy(REJECT_INFERENCE_DEFAULTS),
+    # ---- validation battery (riskkit.validate): master scale, traffic-light thresholds,
+    # the power study's defects and sizes; `riskkit validate`, `riskkit validate-power`
+    "validate": copy.deepcopy(VALIDATE_DEFAULTS),
 }
 
 
@@ -199,6 +210,8 @@ def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
     later = data["oot"]["months_later"]
     check.expect("data.oot.months_later", later, _is_int(later) and 1 <= later <= MAX_OOT_MONTHS,
                  f"a whole number of months from 1 to {MAX_OOT_MONTHS}")
+    check.expect("data.valid_roles", data["valid_roles"],
+                 data["valid_roles"] in ("separate", "shared"), "separate or shared")
     drift = data["oot"]["drift"]
     if check.expect("data.oot.drift", drift, drift is None or drift == "none"
                     or (_is_number(drift) and 0 <= drift <= MAX_DRIFT),
@@ -233,7 +246,6 @@ def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
     _check_policy(cfg["policy"], check)
     explain = cfg["explain"]
     check.whole("explain.max_reasons", explain["max_reasons"], 1)
-    check.whole("explain.recourse_sample", explain["recourse_sample"], 0)
     check.expect("explain.background", explain["background"],
                  explain["background"] in BACKGROUND_MODES, f"one of {', '.join(BACKGROUND_MODES)}")
     check.whole("explain.background_rows", explain["background_rows"], 1)
@@ -251,6 +263,7 @@ def _check_values(cfg: dict[str, Any], errors: list[str]) -> None:
                  "a list of train, valid, test, oot")
     check.flag("figures.enabled", cfg["figures"]["enabled"])
     errors.extend(check_reject_inference(cfg["reject_inference"]))
+    errors.extend(check_validate(cfg["validate"]))  # the validation battery's own checks
     segment = cfg["evaluate"]["segment"]
     check.expect("evaluate.segment", segment, segment is None or isinstance(segment, str),
                  "a column name")
@@ -283,8 +296,6 @@ def _check_models(models: dict[str, Any], check: _Checks) -> None:
                   "a share of rows", strict=True)
     gbm = models["lgbm"]
     check.whole("models.lgbm.num_threads", gbm["num_threads"], 1)
-    check.expect("models.lgbm.contrib_engine", gbm["contrib_engine"],
-                 gbm["contrib_engine"] in ("lightgbm", "fast"), "lightgbm or fast")
     params = gbm["params"]
     check.expect("models.lgbm.params", params, params is None or isinstance(params, Mapping),
                  "a mapping of LightGBM parameters")
@@ -311,6 +322,10 @@ def _check_policy(policy: dict[str, Any], check: _Checks) -> None:
                     ", ".join(CUTOFF_VALUE)):
         check.between("policy.cutoff.value", cut.get("value"), 0, 1, CUTOFF_VALUE[method],
                       strict=True)
+    confidence = cut.get("confidence")
+    check.expect("policy.cutoff.confidence", confidence, confidence is None
+                 or (_is_number(confidence) and 0.5 <= confidence < 1),
+                 "a probability between 0.5 and 1 (e.g. 0.95), or null")
     line = policy["line"]
     if line is not None and check.expect("policy.line", line, isinstance(line, Mapping),
                                          "a mapping"):

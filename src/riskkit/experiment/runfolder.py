@@ -28,6 +28,7 @@ from riskkit.core.features import SYNTHETIC
 from riskkit.core.io import read_json, write_json
 from riskkit.core.paths import repo_root
 from riskkit.core.registry import Registry
+from riskkit.experiment.grading import MASTER_SCALE_FILE
 from riskkit.experiment.splits import WORLD_FILE, population_splits, run_world
 from riskkit.explain.background import BACKGROUND_FILE
 from riskkit.models import load_model
@@ -167,6 +168,12 @@ class Run:
         except RunError:
             return "data of your own (no synthetic world)"
 
+    def master_scale(self) -> dict[str, Any] | None:
+        """The run's master scale (``models/master_scale.json``: PD grade boundaries), or
+        None for a run made before master scales."""
+        file = self.path / "models" / MASTER_SCALE_FILE
+        return read_json(file) if file.is_file() else None
+
     def policy(self) -> Any:
 
         return Policy.from_dict(read_json(self.path / "models" / "policy.json"))
@@ -244,7 +251,18 @@ def _regenerated(path: Path, config_key: str, world: World) -> dict[str, pd.Data
 
 
 def verify(path: Path) -> dict[str, Any]:
-    """Return the manifest of a complete, undamaged run, or raise RunError saying what's wrong."""
+    """Return the manifest of a complete, undamaged run, or raise RunError saying what's wrong.
+
+    Parameters
+    ----------
+    path : Path
+        A run folder.
+
+    Returns
+    -------
+    dict
+        The run's manifest, after every file it lists matched its SHA-256.
+    """
     if not path.exists():
         raise RunError(f"run folder {path} does not exist")
     if not path.is_dir():
@@ -372,6 +390,17 @@ def compare(run_a: str | os.PathLike[str], run_b: str | os.PathLike[str]) -> pd.
     whether they are the same and ``attrs["header"]`` says both in lines to print first:
     two runs of different worlds differ partly because their truths do, which a reader
     must know before reading a difference as a model's.
+
+    Parameters
+    ----------
+    run_a, run_b : path
+        Two run folders.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per metric: ``metric``, one column per run (labelled by name), ``diff``
+        (B - A) and ``status``; ``attrs`` as above.
     """
     a, b = load_run(run_a), load_run(run_b)
     label_a, label_b = run_labels(Path(run_a), Path(run_b), a.name, b.name)

@@ -38,6 +38,7 @@ from riskkit.experiment import config as C
 from riskkit.experiment import tracking
 from riskkit.experiment.checks import check_measurable
 from riskkit.experiment.deployed import swap_set_at_policy
+from riskkit.experiment.grading import MASTER_SCALE_FILE, master_scale
 from riskkit.experiment.run_figures import write_figures
 from riskkit.experiment.runfolder import write_manifest
 from riskkit.experiment.splits import WORLD_FILE, population_splits, run_world
@@ -68,7 +69,22 @@ def _stamp() -> str:
 
 
 def final_run_path(runs_dir: Path, name: str, stamp: str) -> Path:
-    """``<runs>/<name>-<stamp>``, with ``-2``, ``-3`` ... if that exists: never overwrite."""
+    """``<runs>/<name>-<stamp>``, with ``-2``, ``-3`` ... if that exists: never overwrite.
+
+    Parameters
+    ----------
+    runs_dir : Path
+        Where runs are kept.
+    name : str
+        The experiment's name.
+    stamp : str
+        The run's time stamp (``YYYYmmdd-HHMMSS``).
+
+    Returns
+    -------
+    Path
+        A folder name no run has yet.
+    """
     candidate = runs_dir / f"{name}-{stamp}"
     k = 2
     while candidate.exists():
@@ -79,7 +95,20 @@ def final_run_path(runs_dir: Path, name: str, stamp: str) -> Path:
 
 @contextmanager
 def staging_folder(runs_dir: Path, name: str) -> Iterator[Path]:
-    """A hidden folder to build a run in; removed if the run fails."""
+    """A hidden folder to build a run in; removed if the run fails.
+
+    Parameters
+    ----------
+    runs_dir : Path
+        The folder the finished run will be renamed into.
+    name : str
+        The experiment's name (part of the hidden folder's).
+
+    Yields
+    ------
+    Path
+        The hidden folder; the caller renames it into place when the run is complete.
+    """
     prepare_out_dir(runs_dir)
     tmp = runs_dir / f"{INCOMPLETE_PREFIX}{name}-{_stamp()}-{os.getpid()}"
     tmp.mkdir()
@@ -127,6 +156,26 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
 
     ``data`` lets ``riskkit fit`` pass its own splits (bring-your-own-data); they are then
     stored in the run (``data/<split>.parquet``) because they cannot be regenerated.
+
+    Parameters
+    ----------
+    cfg : dict
+        A resolved config (:func:`riskkit.experiment.config.resolve`).
+    runs_dir : path
+        Where the run folder goes.
+    quiet : bool
+        No progress bar or info logs.
+    data : dict of pandas.DataFrame, optional
+        Splits of one's own data (``riskkit fit``); None generates them from the config.
+    extra_files : callable, optional
+        Writes further files into the run folder before it is sealed.
+    registry : Registry, optional
+        The registry of one's own data's columns.
+
+    Returns
+    -------
+    Path
+        The run folder.
     """
 
     runs = Path(runs_dir)
@@ -149,6 +198,10 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
             with stages.stage("policy"):
                 policy, decisions = decide_all(cfg, models, splits)
                 write_json(tmp / "models" / "policy.json", policy.to_dict())
+                scale = master_scale(cfg, decisions)  # each applicant's grade (validate)
+                deployed = decisions[f"pd_{cfg['policy']['model']}"].to_numpy()
+                decisions["grade"] = scale.grade(deployed)
+                write_json(tmp / "models" / MASTER_SCALE_FILE, scale.to_dict())
                 metrics["policy"] = policy_metrics(policy, decisions, cfg)
                 swap = swap_set_at_policy(models, splits, decisions)
                 if swap is not None:  # at the deployed approval rate, after the decisions
@@ -200,7 +253,28 @@ def run_from_config(path: str | os.PathLike[str], runs_dir: str | os.PathLike[st
                     rows: int | None = None, seed: int | None = None, quiet: bool = False,
                     track: bool | None = None, tracking_uri: str | None = None) -> Path:
     """``riskkit run CONFIG``: load, validate, run; then log the run to MLflow when
-    ``track``, ``tracking_uri`` or the config's ``tracking.enabled`` says so."""
+    ``track``, ``tracking_uri`` or the config's ``tracking.enabled`` says so.
+
+    Parameters
+    ----------
+    path : path
+        The YAML config.
+    runs_dir : path
+        The folder the run goes into (``runs`` by default).
+    rows, seed : int, optional
+        Override ``data.rows`` and ``seed``.
+    quiet : bool
+        Silence the progress bar and info logs.
+    track : bool, optional
+        Log to MLflow (None: as the config says).
+    tracking_uri : str, optional
+        The MLflow tracking store.
+
+    Returns
+    -------
+    Path
+        The run folder, complete and sealed by its manifest.
+    """
     cfg = C.load_config(path, rows=rows, seed=seed)
     if cfg["data"]["rows"] < 1000:
         raise ConfigError("a run needs at least 1000 rows")

@@ -22,6 +22,7 @@ from riskkit.core.errors import ConfigError
 from riskkit.core.io import write_text
 from riskkit.core.registry import Registry
 from riskkit.evaluate import fairness as FA
+from riskkit.evaluate.roles import run_roles
 from riskkit.experiment.reasons_stage import explain_section
 from riskkit.experiment.splits import oot_month
 from riskkit.models import CreditModel, make_model
@@ -41,7 +42,8 @@ def _xy(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
 def fit_all(cfg: dict[str, Any], splits: dict[str, pd.DataFrame], models_dir: Path,
             quiet: bool = True, registry: Registry | None = None, *,
             world: World | None) -> dict[str, CreditModel]:
-    """Fit every enabled model on train (valid for early stopping and calibration), save it.
+    """Fit every enabled model on train (the validation split's parts for early stopping and
+    calibration: :func:`riskkit.evaluate.roles.validation_roles`), save it.
 
     Parameters
     ----------
@@ -66,9 +68,13 @@ def fit_all(cfg: dict[str, Any], splits: dict[str, pd.DataFrame], models_dir: Pa
     """
     models = build_models(cfg, registry, world=world)
     X, y = _xy(splits["train"])
-    Xv, yv = _xy(splits["valid"])
+    roles = run_roles(splits["valid"], cfg)
+    Xv, yv = _xy(roles["stop"])
+    # one set of rows stops each model, another calibrates it (shared: the same rows)
+    separate = roles["calibrate"] is not roles["stop"]
+    Xc, yc = _xy(roles["calibrate"]) if separate else (None, None)
     for name, model in tqdm(models.items(), desc="fit", unit="model", disable=quiet, leave=False):
-        model.fit(X, y, X_valid=Xv, y_valid=yv)
+        model.fit(X, y, X_valid=Xv, y_valid=yv, X_calibrate=Xc, y_calibrate=yc)
         if world is not None:
             model.world_ = world
         model.save(models_dir / name)
@@ -156,12 +162,13 @@ def _calibration_entry(model: CreditModel, test: pd.DataFrame) -> dict[str, Any]
 
 def decide_all(cfg: dict[str, Any], models: dict[str, CreditModel],
                splits: dict[str, pd.DataFrame]) -> tuple[Policy, pd.DataFrame]:
-    """Resolve the policy on valid with the deployed model; decide every applicant."""
+    """Resolve the policy on the validation split's cut-off rows (rows no model was stopped
+    or calibrated on) with the deployed model; decide every applicant."""
     deployed = models[cfg["policy"]["model"]]
     pol_cfg = {k: v for k, v in cfg["policy"].items() if k != "model" and v is not None}
     policy = Policy.from_config(pol_cfg, deployed.registry_)
-    valid = splits["valid"]
-    policy = policy.fit(valid, deployed.predict_pd(valid), valid[F.TARGET].to_numpy())
+    rows = run_roles(splits["valid"], cfg)["cutoff"]
+    policy = policy.fit(rows, deployed.predict_pd(rows), rows[F.TARGET].to_numpy())
     parts = []
     for split, frame in splits.items():
         part = pd.DataFrame({"applicant_id": frame["applicant_id"].to_numpy(), "split": split})
@@ -323,7 +330,18 @@ def build_models(cfg: dict[str, Any], registry: Registry | None = None, *,
 
 def parquet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """Mixed-type object columns (a reason's value is a number or a category) as text:
-    Parquet needs one type per column, and the text is what a reader of the table sees."""
+    Parquet needs one type per column, and the text is what a reader of the table sees.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A table about to be written as Parquet.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy whose mixed object columns are text.
+    """
     out = frame.copy()
     for name in out.columns:
         if out[name].dtype == object:
@@ -336,7 +354,23 @@ def write_with_csv(path: Path, table: pd.DataFrame) -> None:
 
 
 def policy_metrics(policy: Policy, decisions: pd.DataFrame, cfg: dict[str, Any]) -> dict[str, Any]:
-    """Approval rate, bad rate among approved and lines, on the test and oot splits."""
+    """Approval rate, bad rate among approved and lines, on the test and oot splits.
+
+    Parameters
+    ----------
+    policy : Policy
+        The fitted policy.
+    decisions : pandas.DataFrame
+        The run's decisions (``split``, ``decision``, ``credit_line``, the outcome).
+    cfg : dict
+        The resolved run config.
+
+    Returns
+    -------
+    dict
+        ``metrics.json["policy"]``: the cut-off and the test split's figures, the
+        out-of-time split's under ``oot``.
+    """
     out: dict[str, Any] = {"model": cfg["policy"]["model"], "cutoff_pd": policy.cutoff,
                            "cutoff_method": policy.cutoff_method,
                            "cutoff_target": policy.cutoff_target,
@@ -364,6 +398,27 @@ def policy_metrics(policy: Policy, decisions: pd.DataFrame, cfg: dict[str, Any])
 
 def run_datacard(cfg: dict[str, Any], splits: dict[str, pd.DataFrame],
                  fingerprints: dict[str, str], *, world: World | None) -> dict[str, Any]:
+    """The run's data card (``datacard.json``): what the data are, so a reader of the run
+    never has to regenerate them to know.
+
+    Parameters
+    ----------
+    cfg : dict
+        The resolved run config.
+    splits : dict of pandas.DataFrame
+        The run's splits by name.
+    fingerprints : dict of str
+        Each split's SHA-256 fingerprint.
+    world : World or None
+        The World the data came from; None for data of one's own (no truth to describe).
+
+    Returns
+    -------
+    dict
+        Rows and bad rate per split, fingerprints, scenarios; with a World also its card,
+        the base log-odds, the out-of-time month and drift, the oracle's AUC per split and
+        the feature registry.
+    """
     rows = {k: len(v) for k, v in splits.items()}
     bad = {k: float(v[F.TARGET].mean()) for k, v in splits.items() if F.TARGET in v}
     card: dict[str, Any] = {"name": cfg["name"], "seed": cfg["seed"], "rows": rows,

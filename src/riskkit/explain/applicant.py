@@ -21,6 +21,7 @@ from riskkit.explain.inputs import check_applicants
 from riskkit.explain.reasons import reason_codes
 from riskkit.explain.recourse import _plain, recourse
 from riskkit.policy import APPROVED
+from riskkit.texts import LANGS, Words
 
 
 def _row(row: pd.DataFrame | pd.Series) -> pd.DataFrame:
@@ -52,6 +53,36 @@ def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
     otherwise ``truth``'s; None for data of one's own). ``truth`` is the applicant's world's
     true risk function, or None where none is known: required, never a default world's.
     ``lang_texts=False`` leaves the sentences out.
+
+    Parameters
+    ----------
+    model : CreditModel
+        The fitted model that scores.
+    policy : Policy
+        The fitted policy that decides.
+    row : pandas.DataFrame or pandas.Series
+        The applicant (one row).
+    reference : mapping, optional
+        The approved applicants' medians the reasons quote (:func:`approved_reference`).
+    lang_texts : bool
+        Include the reason and recourse sentences (en and zh).
+    max_reasons : int
+        Most scored reasons.
+    truth : TruthModel or None
+        The applicant's world's true risk (required; None for data of one's own).
+    max_changes : int
+        Most changes a recourse combines.
+    max_wait_months : int
+        Longest wait a recourse may ask for.
+    background : pandas.DataFrame, optional
+        The population a tree model's reasons are measured against.
+    unit : {"feature", "group"}
+        Reasons by feature or by driver group.
+
+    Returns
+    -------
+    dict
+        The explanation (keys above).
     """
     one = _row(row)
     check_applicants(one, getattr(model, "registry_", None))  # no PD for impossible values
@@ -98,38 +129,16 @@ def explain_applicant(model: Any, policy: Any, row: pd.DataFrame | pd.Series,
     }
 
 
-_WORDS = {
-    "en": {"approved": "APPROVED", "denied": "DENIED", "referred": "REFERRED TO A CREDIT OFFICER",
-           "applicant": "Applicant",
-           "pd": "PD", "score": "score", "line": "credit line", "true_pd": "true PD",
-           "reasons": "Main reasons", "knockout": "knock-out", "change": "What would have to change",
-           "verified": "verified by model and policy", "unverified": "NOT verified",
-           "new_pd": "new PD", "no_recourse": "No realistic change found",
-           "fools": "warning: this change lowers the model's PD but not the true PD",
-           "none": "none",
-           "review": ("This decision was made by an automated system. You may ask for a human "
-                      "review: reply to this notice or contact customer service within 30 days, "
-                      "quoting applicant number {id}. A credit officer who took no part in the "
-                      "decision will look at your application again, with any new documents "
-                      "you send (for example proof of income or savings), and tell you the "
-                      "outcome in writing.")},
-    "zh": {"approved": "批准", "denied": "拒绝", "referred": "转人工审核", "applicant": "申请人", "pd": "违约概率",
-           "score": "评分", "line": "授信额度", "true_pd": "真实违约概率", "reasons": "主要原因",
-           "knockout": "硬性拒绝", "change": "需要做出的改变", "verified": "已经模型与策略复核",
-           "unverified": "未通过复核", "new_pd": "新违约概率", "no_recourse": "未找到可行的改变",
-           "fools": "注意：该改变只降低了模型的违约概率，并未降低真实违约概率", "none": "无",
-           "review": ("本决定由自动化系统作出。您有权要求人工复核：请在30天内回复本通知或联系客服，"
-                      "并注明申请编号{id}。未参与本次决定的信贷人员将重新审核您的申请及您补充提供"
-                      "的材料（如收入或资产证明），并以书面形式告知复核结果。")},
-}
+LETTERS = Words("letters")
+#: What a letter's reasons are measured from (a basis's label), as a catalogue key.
+_BASES = {"approved": "basis.approved", "reference": "basis.reference",
+          "best bin": "basis.best_bin", "training (path-dependent)": "basis.training"}
 
 
-#: What a letter's reasons are measured from, in words.
-_BASES = {"approved": ("approved applicants", "获批申请人"),
-          "reference": ("reference population", "参考人群"),
-          "best bin": ("best-bin applicants", "最优分箱申请人"),
-          "training (path-dependent)": ("training applicants (path-dependent)",
-                                        "训练样本申请人（路径依赖）")}
+def _check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ConfigError(f"lang must be 'en' or 'zh', got {lang!r}")
+    return lang
 
 
 def truth_check_text(check: Mapping[str, Any], lang: str = "en") -> list[str]:
@@ -147,26 +156,18 @@ def truth_check_text(check: Mapping[str, Any], lang: str = "en") -> list[str]:
     -------
     list of str
     """
-    zh = lang == "zh"
-    basis = _BASES.get(str(check.get("background")), (str(check.get("background")),) * 2)[zh]
+    background = str(check.get("background"))
+    basis = LETTERS(_BASES[background], lang) if background in _BASES else background
     n, agree = int(check["compared"]), int(check["agree"])
     labels = check.get("true_labels", {}).get(lang) or check.get("true_reasons", [])
-    if zh:
-        first = "是" if check["first_is_true"] else "不是"
-        lines = [f"与真实值对照（同一对照人群：{basis}）：前{n}个原因中有{agree}个属于真实的前{n}个"
-                 f"主要原因；第一原因{first}真实的第一原因。",
-                 f"真实主要原因：{'、'.join(labels) if labels else '无'}。"]
-    else:
-        first = "is" if check["first_is_true"] else "is not"
-        lines = [f"Checked against the truth, measured from the same {basis}: {agree} of the "
-                 f"first {n} reasons {'is' if agree == 1 else 'are'} among the true first {n}; "
-                 f"the first reason {first} the true first.",
-                 f"True principal reasons: {', '.join(labels) if labels else 'none'}."]
+    first = LETTERS("truth.is" if check["first_is_true"] else "truth.is_not", lang)
+    lines = [LETTERS.plural("truth.check", agree, lang, basis=basis, agree=agree, compared=n,
+                            first=first),
+             LETTERS("truth.labels", lang, labels=LETTERS("list", lang).join(labels) if labels
+                     else LETTERS("none", lang))]
     run = check.get("run_letter_fidelity_top3")
     if run is not None and run == run:
-        lines.append(f"本次运行全部拒绝中，信函前三原因属于真实前三的比例为{run:.1%}。" if zh else
-                     f"Across the run's denials, {run:.1%} of the letters' top-3 reasons are "
-                     "among the true top 3.")
+        lines.append(LETTERS("truth.run", lang, share=f"{run:.1%}"))
     return lines
 
 
@@ -176,20 +177,39 @@ def human_review_text(applicant_id: Any, lang: str = "en") -> str:
     Data-protection law gives an applicant declined by an automated decision the right to
     have a person look at it (GDPR art. 22, China's PIPL art. 24), so every denial letter
     riskkit writes says how, in the applicant's language.
+
+    Parameters
+    ----------
+    applicant_id : object
+        The applicant number the letter quotes.
+    lang : {"en", "zh"}
+        Language.
+
+    Returns
+    -------
+    str
     """
-    if lang not in _WORDS:
-        raise ConfigError(f"lang must be 'en' or 'zh', got {lang!r}")
-    return _WORDS[lang]["review"].format(id=applicant_id)
+    return LETTERS("review", _check_lang(lang), id=applicant_id)
 
 
 def format_text(explanation: Mapping[str, Any], lang: str = "en") -> str:
     """A readable block: decision, PD, top reasons, what would have to change, and (for a
-    denial) how to ask for a human review (:func:`human_review_text`)."""
-    if lang not in _WORDS:
-        raise ConfigError(f"lang must be 'en' or 'zh', got {lang!r}")
-    w = _WORDS[lang]
-    zh = lang == "zh"
-    sep, colon, semi = ("：", "：", "；") if zh else (": ", ":", "; ")
+    denial) how to ask for a human review (:func:`human_review_text`).
+
+    Parameters
+    ----------
+    explanation : mapping
+        :func:`explain_applicant`'s dict (with ``truth_check`` when a run's letter is checked).
+    lang : {"en", "zh"}
+        Language.
+
+    Returns
+    -------
+    str
+        The block, lines joined by newlines.
+    """
+    w = LETTERS.texts(_check_lang(lang))
+    sep, colon, semi = w["sep"], w["colon"], w["semi"]
     e = explanation
     lines = [f"{w['applicant']} {e.get('applicant_id')}{sep}{w[e['decision']]}"]
     facts = [f"{w['pd']} {e['pd']:.1%}"]
@@ -215,7 +235,7 @@ def format_text(explanation: Mapping[str, Any], lang: str = "en") -> str:
     if help_:
         if help_["found"] and help_["actions"]:
             status = w["verified"] if help_["verified"] else w["unverified"]
-            status = f"（{status}）" if zh else f" ({status})"
+            status = LETTERS("status", lang, status=status)
             lines.append(f"{w['change']}{status}{colon}")
             lines.extend(f"  - {a.get(text_key, a['action'])}" for a in help_["actions"])
             tail = f"  {w['new_pd']} {help_['new_pd']:.1%}"

@@ -90,6 +90,25 @@ def contributions(model: Any, frame: pd.DataFrame, *, reference: Reference = "be
     we approve"); the base is then its mean calibrated log-odds. Without it (default) the
     values are path-dependent TreeSHAP, as before.
     Positive values raise the risk of default. The frame's index is kept.
+
+    Parameters
+    ----------
+    model : CreditModel
+        A fitted riskkit model.
+    frame : pandas.DataFrame
+        The applicants.
+    reference : {"best", "mean"}
+        The scorecard's reference point (see the module docstring); other models ignore it.
+    engine : {"auto", "native", "fast"}
+        LightGBM's engine: FastTreeShap when available, LightGBM's own, or FastTreeShap only.
+    background : pandas.DataFrame, optional
+        The population reasons are measured against (interventional); None: path-dependent.
+
+    Returns
+    -------
+    tuple
+        ``(contributions, base)``: a DataFrame with one column per model feature (log-odds),
+        and the base log-odds.
     """
     if reference not in ("best", "mean"):
         raise ConfigError(f"reference must be 'best' or 'mean', got {reference!r}")
@@ -127,6 +146,16 @@ def additivity_error(model: Any, frame: pd.DataFrame, *, reference: Reference = 
 
     This is the one property every explanation here relies on: a reason's contribution is
     a real share of the applicant's log-odds, not an approximation of it.
+
+    Parameters
+    ----------
+    model, frame, reference, engine, background
+        As for :func:`contributions`, whose result is checked.
+
+    Returns
+    -------
+    float
+        The largest gap, in log-odds.
     """
     if len(frame) == 0:
         return 0.0

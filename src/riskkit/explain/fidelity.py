@@ -74,7 +74,19 @@ def _truth_frame(true_contrib: pd.DataFrame, names: list[str]) -> pd.DataFrame:
 
 
 def null_features(true_contrib: pd.DataFrame, names: list[str] | None = None) -> list[str]:
-    """Features whose true contribution is identically zero (no true effect)."""
+    """Features whose true contribution is identically zero (no true effect).
+
+    Parameters
+    ----------
+    true_contrib : pandas.DataFrame
+        The truth's contributions (plain or ``true_contrib__`` names).
+    names : list of str, optional
+        The features considered (default: every column).
+
+    Returns
+    -------
+    list of str
+    """
     names = names if names is not None else [
         c.removeprefix(F.CONTRIB_PREFIX) for c in true_contrib.columns
         if c.startswith(F.CONTRIB_PREFIX)]
@@ -123,6 +135,24 @@ def fidelity(model_contrib: pd.DataFrame, true_contrib: pd.DataFrame,
     masked rows.
     Returns ``fidelity_top{k}``, ``null_attribution_share``, ``rank_correlation``,
     ``n_rows``, ``n_scored`` and ``null_features``.
+
+    Parameters
+    ----------
+    model_contrib : pandas.DataFrame
+        The model's contributions, one column per feature.
+    true_contrib : pandas.DataFrame
+        The truth's contributions, row-aligned.
+    mask : array-like of bool, optional
+        The rows measured (default: all).
+    k : int
+        How many top reasons are compared.
+    nulls : list of str, optional
+        Features without a true effect (default: found in ``true_contrib``).
+
+    Returns
+    -------
+    dict
+        The measures above.
     """
     if len(model_contrib) != len(true_contrib):
         raise DataError("true_contrib", [f"{len(true_contrib)} rows but the model "

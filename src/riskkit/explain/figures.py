@@ -63,7 +63,18 @@ def letter_waterfall(model: Any, rows: pd.DataFrame,
 
 
 def reason_counts(reasons: pd.DataFrame) -> pd.Series:
-    """Denials each feature was a reason for (an applicant counted once per feature)."""
+    """Denials each feature was a reason for (an applicant counted once per feature).
+
+    Parameters
+    ----------
+    reasons : pandas.DataFrame
+        :func:`reason_codes`' table.
+
+    Returns
+    -------
+    pandas.Series
+        Denials per feature, most frequent first.
+    """
     unique = reasons.drop_duplicates(["applicant_id", "feature"])
     return unique["feature"].astype(str).value_counts()
 
@@ -84,6 +95,30 @@ def explanation_figures(model: Any, frame: pd.DataFrame, decisions: pd.DataFrame
     The contributions-vs-truth chart uses mean-referenced contributions (scorecard
     ``reference="mean"``) because the truth is measured from the population mean; it needs
     ``frame`` to carry ``true_contrib__*`` columns and is skipped otherwise.
+
+    Parameters
+    ----------
+    model : CreditModel
+        The fitted model.
+    frame : pandas.DataFrame
+        The applicants explained.
+    decisions : pandas.DataFrame
+        Their decisions, in the frame's order.
+    reasons : pandas.DataFrame or None
+        :func:`reason_codes`' table for ``frame``.
+    persona_rows : mapping, pandas.DataFrame or None
+        The applicants drawn as waterfalls, by name.
+    lang : {"en", "zh"}
+        Language of the charts.
+    seed : int
+        Seed of the charts' samples.
+    background : pandas.DataFrame, optional
+        The population the letters measure from.
+
+    Returns
+    -------
+    dict of matplotlib.figure.Figure
+        The charts by file name.
     """
     figures: dict[str, Figure] = {}
     for name, row in _named_rows(persona_rows).items():

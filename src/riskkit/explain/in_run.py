@@ -20,11 +20,12 @@ import numpy as np
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, RunError
 from riskkit.core.features import TARGET
-from riskkit.explain.applicant import explain_applicant, format_text
+from riskkit.evaluate.roles import run_roles
+from riskkit.explain.applicant import LETTERS, explain_applicant, format_text
 from riskkit.explain.contrib import has_background_mode
 from riskkit.explain.likeforlike import letter_basis, truth_check
 from riskkit.explain.reasons import approved_reference
-from riskkit.models.world import require_synthetic_features
+from riskkit.models.synthetic_features import require_synthetic_features
 from riskkit.synth.personas import PERSONAS, persona
 
 
@@ -134,24 +135,22 @@ def model_policy(run: Any, model: Any, policy: Any) -> Any:
     """``policy`` with the cut-off ``model`` gets when chosen the way the run chose its own."""
     if policy.cutoff_method == "fixed":
         return policy
-    frame = run.data("valid")
+    # the rows the run chose its own cut-off on (the validation split's cut-off part)
+    frame = run_roles(run.data("valid"), run.config)["cutoff"]
     y = frame[TARGET].to_numpy() if TARGET in frame.columns else None
     return replace(policy, cutoff=None).fit(frame, model.predict_pd(frame), y)
 
 
 def cutoff_note(name: str, deployed: str, policy: Any) -> dict[str, Any]:
     """Which cut-off decided, as data and as a sentence in English and Chinese."""
-    own = name == deployed
-    how = {"approval_rate": ("approval rate", "批准率"), "bad_rate": ("bad rate", "坏账率"),
-           "fixed": ("fixed PD", "固定违约概率")}[policy.cutoff_method]
-    target = f"{policy.cutoff_target:.1%}"
-    en = (f"Cut-off: PD {policy.cutoff:.2%}, {name}'s own ({how[0]} {target} on the "
-          f"validation split{', as the run deployed it' if own else '; the run deployed ' + deployed})")
-    zh = (f"阈值：违约概率{policy.cutoff:.2%}，{name}自身的阈值（验证集{how[1]}{target}"
-          f"{'，即运行部署的阈值' if own else '；运行部署的是' + deployed}）")
+    cut = f"{policy.cutoff:.2%}"
     if policy.cutoff_method == "fixed":
-        en = f"Cut-off: PD {policy.cutoff:.2%}, the policy's fixed PD line (the same for every model)"
-        zh = f"阈值：违约概率{policy.cutoff:.2%}，政策的固定阈值（所有模型相同）"
+        en, zh = LETTERS.pair("cutoff.fixed", cut=cut)
+    else:
+        key = "cutoff.own" if name == deployed else "cutoff.other"
+        en, zh = (LETTERS(key, lang, cut=cut, model=name, deployed=deployed,
+                          how=LETTERS(f"cutoff.how.{policy.cutoff_method}", lang),
+                          target=f"{policy.cutoff_target:.1%}") for lang in ("en", "zh"))
     return {"model": name, "deployed": deployed, "pd": float(policy.cutoff),
             "method": policy.cutoff_method, "target": float(policy.cutoff_target),
             "text_en": en, "text_zh": zh}

@@ -63,7 +63,8 @@ import pandas as pd
 
 from riskkit.core import features as F
 from riskkit.core.registry import Feature, Registry
-from riskkit.explain.texts import value_text
+from riskkit.explain.wording import value_text
+from riskkit.texts import Words
 
 WAIT_EFFORT_MONTHS = 24.0
 SETTLE_EFFORT = 0.25
@@ -374,6 +375,9 @@ def _wait(values: dict[str, Any], months: np.ndarray, current: np.ndarray, put: 
 
 
 # ----------------------------------------------------------------------------- texts
+LEVERS = Words("levers")
+
+
 def _v(name: str, value: Any, lang: str, registry: Registry = F.SYNTHETIC) -> str:
     return value_text(name, value, lang, registry)
 
@@ -381,95 +385,46 @@ def _v(name: str, value: Any, lang: str, registry: Registry = F.SYNTHETIC) -> st
 def action_text(lever: Lever, level: float, before: dict[str, Any], after: dict[str, Any],
                 lang: str) -> str:
     """One sentence for one lever at one level (what the applicant would do)."""
-    zh = lang == "zh"
     name = lever.name
-    if name == "wait":
-        w = int(level)
-        return (f"等待{w}个月，期间不再申请贷款、不新增借款或借贷平台并按时还款" if zh else
-                f"Wait {w} month{'s' if w != 1 else ''} with no new credit applications, loans "
-                "or lending platforms, repaying on time")
+    if name in ("wait", "wait_data"):
+        return LEVERS(name, lang, months=LEVERS.plural("months", int(level), lang))
     if name == "settle_overdue":
-        return "立即结清当前逾期款项" if zh else "Settle the overdue repayment now"
+        return LEVERS(name, lang)
     if name == "pay_down_debt":
         paid = before.get("_debt", 0.0) - float(level)
-        dti = _v("debt_to_income", after.get("debt_to_income"), lang)
-        amount = _v("outstanding_debt", paid, lang)
-        return (f"将负债降至年收入的{dti}（约需还款{amount}元）" if zh else
-                f"Pay down debt to {dti} of annual income (repay about {amount} CNY)")
+        return LEVERS(name, lang, dti=_v("debt_to_income", after.get("debt_to_income"), lang),
+                      amount=_v("outstanding_debt", paid, lang))
     if name == "lower_utilization":
-        u = _v("credit_utilization", level, lang)
-        return f"将信用卡额度使用率降至{u}" if zh else f"Bring credit-card use down to {u} of the limit"
+        return LEVERS(name, lang, after=_v("credit_utilization", level, lang))
     if name == "lower_amount":
-        a0, a1 = _v("requested_amount", before["requested_amount"], lang), _v(
-            "requested_amount", level, lang)
-        return (f"将申请金额从{a0}元降至{a1}元" if zh else
-                f"Ask for {a1} CNY instead of {a0} CNY")
+        return LEVERS(name, lang, before=_v("requested_amount", before["requested_amount"], lang),
+                      after=_v("requested_amount", level, lang))
     if name == "raise_assets":
-        add = _v("deposit_assets", float(level) - before.get("deposit_assets", 0.0), lang)
-        total = _v("deposit_assets", level, lang)
-        return (f"提供{total}元可验证存款与理财（增加{add}元）" if zh else
-                f"Show {total} CNY of verified savings ({add} CNY more)")
+        more = float(level) - before.get("deposit_assets", 0.0)
+        return LEVERS(name, lang, after=_v("deposit_assets", level, lang),
+                      more=_v("deposit_assets", more, lang))
     if name == "raise_income":
-        pct = f"{float(level) / before['monthly_income'] - 1.0:.0%}"
-        inc = _v("monthly_income", level, lang)
-        return (f"证明月收入达到{inc}元（增加{pct}）" if zh else
-                f"Document a monthly income of {inc} CNY (+{pct})")
+        return LEVERS(name, lang, after=_v("monthly_income", level, lang),
+                      pct=f"{float(level) / before['monthly_income'] - 1.0:.0%}")
     if name.startswith("move:"):
         feature = lever.features[0]
         reg = Registry(lever.entries) if lever.entries else F.SYNTHETIC
-        b, a = _v(feature, before.get(feature), lang, reg), _v(feature, level, lang, reg)
-        label = lever.entry(feature).label(lang)
-        return f"将{label}从{b}调整为{a}" if zh else f"Change {label} from {b} to {a}"
-    if name == "wait_data":
-        w = int(level)
-        return (f"等待{w}个月" if zh else f"Wait {w} month{'s' if w != 1 else ''}")
+        return LEVERS("move", lang, label=lever.entry(feature).label(lang),
+                      before=_v(feature, before.get(feature), lang, reg),
+                      after=_v(feature, level, lang, reg))
     if name == "steady_income":
-        v = _v("income_volatility", level, lang)
-        return (f"保持收入稳定：月收入波动不超过{v}" if zh else
-                f"Show steadier income: month-to-month variation of at most {v}")
+        return LEVERS(name, lang, after=_v("income_volatility", level, lang))
     raise KeyError(name)
 
 
 def change_text(name: str, before: Any, after: Any, wait: int, lang: str,
                 registry: Registry = F.SYNTHETIC) -> str:
     """One sentence for one changed feature (the ``changes`` list of a recourse)."""
-    zh = lang == "zh"
-    b, a = _v(name, before, lang, registry), _v(name, after, lang, registry)
-    months = f"{wait} month{'s' if wait != 1 else ''}"
-    table: dict[str, tuple[str, str]] = {
-        "applications_30d": (f"No new credit applications for {months} (last 30 days: {b} → {a})",
-                             f"近{wait}个月不再申请贷款（近30天申请：{b}→{a}次）"),
-        "applications_90d": (f"No new credit applications for {months} (last 90 days: {b} → {a})",
-                             f"近{wait}个月不再申请贷款（近90天申请：{b}→{a}次）"),
-        "active_platforms": (f"No new lending platforms for {months} (platforms in 6 months: {b} → {a})",
-                             f"{wait}个月内不新增借贷平台（近6个月平台数：{b}→{a}个）"),
-        "loans_12m": (f"No new loans for {months} (loans in 12 months: {b} → {a})",
-                      f"{wait}个月内不新增借款（近12个月借款：{b}→{a}笔）"),
-        "overdue_count_24m": (f"After {months} the last overdue leaves the 24-month record ({b} → {a} overdue)",
-                              f"{wait}个月后最近一次逾期超出24个月记录期（逾期次数：{b}→{a}）"),
-        "max_dpd_24m": (f"After {months} the worst delay leaves the 24-month record ({b} → {a} days)",
-                        f"{wait}个月后最长逾期记录超出24个月（{b}→{a}天）"),
-        "months_since_last_overdue": (
-            f"Repay on time for {months} (last overdue: {b} → {a} months ago)" if not pd.isna(after)
-            else f"Repay on time for {months}: no overdue left in the last 24 months",
-            f"{wait}个月内按时还款（距上次逾期：{b}→{a}个月）" if not pd.isna(after)
-            else f"{wait}个月内按时还款：近24个月不再有逾期记录"),
-        "credit_history_months": (f"Credit history grows from {b} to {a} months",
-                                  f"信用记录从{b}个月增至{a}个月"),
-        "current_overdue": ("Settle the overdue repayment now", "立即结清当前逾期款项"),
-        "outstanding_debt": (f"Repay debt from {b} CNY to {a} CNY", f"将贷款余额从{b}元降至{a}元"),
-        "debt_to_income": (f"Pay down debt to {a} of annual income (now {b})",
-                           f"将负债降至年收入的{a}（目前为{b}）"),
-        "credit_utilization": (f"Bring credit-card use down to {a} of the limit (now {b})",
-                               f"将信用卡额度使用率从{b}降至{a}"),
-        "requested_amount": (f"Ask for {a} CNY instead of {b} CNY", f"将申请金额从{b}元降至{a}元"),
-        "deposit_assets": (f"Show {a} CNY of verified savings (now {b} CNY)",
-                           f"提供{a}元可验证存款与理财（目前为{b}元）"),
-        "monthly_income": (f"Document a monthly income of {a} CNY (now {b} CNY)",
-                           f"证明月收入达到{a}元（目前为{b}元）"),
-        "income_volatility": (f"Show steadier income: month-to-month variation of at most {a} (now {b})",
-                              f"保持收入稳定：月收入波动不超过{a}（目前为{b}）"),
-    }
-    en, zh_text = table.get(name, (f"{registry.get_feature(name).label('en')}: {b} → {a}",
-                                   f"{registry.get_feature(name).label('zh')}：{b}→{a}"))
-    return zh_text if zh else en
+    key = f"change.{name}"
+    if name == "months_since_last_overdue" and pd.isna(after):
+        key += ".cleared"  # no overdue left on the 24-month record
+    values = {"before": _v(name, before, lang, registry), "after": _v(name, after, lang, registry),
+              "months": LEVERS.plural("months", wait, lang)}
+    if key not in LEVERS:
+        return LEVERS("change.other", lang, label=registry.get_feature(name).label(lang), **values)
+    return LEVERS(key, lang, **values)

@@ -41,7 +41,7 @@ from riskkit.core.errors import ConfigError, DataError
 from riskkit.core.registry import Registry
 from riskkit.explain.contrib import Reference, contributions, has_background_mode
 from riskkit.explain.groups import check_unit, group_contributions, group_label, leading_features
-from riskkit.explain.texts import check_langs, reason_texts, reference_value
+from riskkit.explain.wording import check_langs, reason_texts, reference_value
 from riskkit.policy import APPROVED, DENIED, REFERRED
 
 REASON_COLUMNS: tuple[str, ...] = ("applicant_id", "rank", "kind", "feature", "value",
@@ -83,6 +83,20 @@ def approved_reference(frame: pd.DataFrame, decisions: pd.DataFrame | pd.Series,
     The median is taken with ``inverted_cdf`` so it is always a value some approved
     applicant really has (2 applications, not 1.5). Missing values are left out
     ("no credit card" has no utilisation); a feature with no observed value maps to None.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The applicants.
+    decisions : pandas.DataFrame or pandas.Series
+        Their decisions, in the frame's order.
+    registry : Registry, optional
+        Where the features are described (default: the synthetic world's).
+
+    Returns
+    -------
+    dict
+        The median (mode) value by feature, None where no approved applicant has one.
     """
     approved = _decision_array(frame, decisions) == APPROVED
     if not approved.any():

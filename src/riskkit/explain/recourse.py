@@ -307,6 +307,29 @@ def recourse(model: Any, policy: Any, row: pd.DataFrame | pd.Series, *, truth: A
     against another world's truth would look verified and be wrong. The requested amount
     is never lowered below ``amount_floor`` (default: the policy's smallest credit line,
     500 CNY). The caller's row is never modified.
+
+    Parameters
+    ----------
+    model : CreditModel
+        The fitted model (``predict_pd``).
+    policy : Policy
+        The fitted policy.
+    row : pandas.DataFrame or pandas.Series
+        The applicant (one row).
+    truth : TruthModel or None
+        The applicant's world's truth (required; None for data of one's own).
+    max_changes : int
+        Most changes combined.
+    max_wait_months : int
+        Longest wait proposed.
+    amount_floor : float, optional
+        Lowest requested amount proposed.
+
+    Returns
+    -------
+    Recourse
+        What would change, whether the model and policy approve it, and the true PD before
+        and after.
     """
     started = time.perf_counter()
     if not isinstance(max_changes, int | np.integer) or max_changes < 1:
@@ -386,6 +409,31 @@ def recourse_many(model: Any, policy: Any, frame: pd.DataFrame,
 
     Without ``decisions`` the model and policy decide ``frame`` first; ``truth`` as for
     :func:`recourse` (required: the applicants' world's truth, or None for one's own data).
+
+    Parameters
+    ----------
+    model : CreditModel
+        The fitted model.
+    policy : Policy
+        The fitted policy.
+    frame : pandas.DataFrame
+        The applicants.
+    decisions : pandas.DataFrame or pandas.Series, optional
+        Their decisions, in the frame's order.
+    n : int
+        Denied applicants sampled.
+    seed : int
+        Seed of the sample.
+    truth : TruthModel or None
+        The applicants' world's truth.
+    max_changes : int
+        Most changes combined.
+    max_wait_months : int
+        Longest wait proposed.
+
+    Returns
+    -------
+    list of Recourse
     """
     if decisions is None:
         p = np.asarray(model.predict_pd(frame), dtype=float)
@@ -401,7 +449,17 @@ def recourse_many(model: Any, policy: Any, frame: pd.DataFrame,
 
 
 def recourse_summary(results: list[Recourse]) -> dict[str, Any]:
-    """Shares found / verified / lowering the true PD, and time per applicant."""
+    """Shares found / verified / lowering the true PD, and time per applicant.
+
+    Parameters
+    ----------
+    results : list of Recourse
+        :func:`recourse_many`'s results.
+
+    Returns
+    -------
+    dict
+    """
     n = len(results)
     found = [r for r in results if r.found]
     flagged = [r for r in found if r.lowers_true_pd is not None]

@@ -32,29 +32,17 @@ import pandas as pd
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.explain.contrib import Engine, Reference, contributions
-from riskkit.explain.texts import CATEGORY_TEXT, LANGS, MISSING_TEXT
+from riskkit.explain.wording import LANGS, category_text
 from riskkit.models.base import prepare_frame
+from riskkit.texts import Words
 
 if TYPE_CHECKING:
     import shap
 
-#: How a unit reads after a number, in English and Chinese. Units whose format already says
-#: it all (ratios printed as percentages, counts) add nothing.
-UNIT_TEXT: dict[str, tuple[str, str]] = {
-    "CNY/month": (" CNY/month", " 元/月"),
-    "CNY": (" CNY", " 元"),
-    "years": (" years", " 岁"),
-    "days": (" days", " 天"),
-    "months": (" months", " 个月"),
-    "ratio": ("", ""),
-    "count": ("", ""),
-    "flag": ("", ""),
-    "tier": ("", ""),
-    "": ("", ""),
-}
-_FLAG_TEXT = {"en": ("no", "yes"), "zh": ("否", "是")}
-_TIER_TEXT = {"en": "tier {}", "zh": "{}线"}
-_NONE_TEXT = {"en": "none", "zh": "无"}
+VALUES = Words("values")
+#: Units whose format already says it all (ratios printed as percentages, counts, flags,
+#: tiers) add nothing after the number.
+SILENT_UNITS: tuple[str, ...] = ("ratio", "count", "flag", "tier", "")
 
 
 def _lang(lang: Any) -> str:
@@ -87,28 +75,45 @@ def display_value(name: str, value: Any, lang: str = "en", registry: Any = None,
     something gets its sentence instead ("No credit card on record"; too long for a plot's
     tick label, right for a panel). Flags read yes / no, categoricals their readable level, numbers the registry's format
     followed by the unit.
+
+    Parameters
+    ----------
+    name : str
+        The feature.
+    value : object
+        Its value.
+    lang : {"en", "zh"}
+        Language.
+    registry : Registry or mapping, optional
+        Where the feature is described (default: the synthetic world's).
+    sentence : bool
+        A missing value that means something as its sentence.
+
+    Returns
+    -------
+    str
     """
     lang = _lang(lang)
     feat = feature_entry(name, registry)
-    zh = lang == "zh"
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        if sentence and name in MISSING_TEXT:
-            return MISSING_TEXT[name][zh]
-        return _NONE_TEXT[lang]
+        said = VALUES.get(f"missing.{name}", lang) if sentence else None
+        return VALUES("none", lang) if said is None else said
     if feat is None:
         return f"{value:,.4g}" if isinstance(value, (int, float, np.number)) else str(value)
     if feat.is_categorical:
-        pair = CATEGORY_TEXT.get(name, {}).get(str(value))
-        return pair[zh] if pair else str(value)
+        said = category_text(name, value, lang)
+        return str(value) if said is None else said
     if feat.unit == "flag":
         try:
-            return _FLAG_TEXT[lang][round(float(value)) == 1]
+            return VALUES("flag.yes" if round(float(value)) == 1 else "flag.no", lang)
         except (TypeError, ValueError):
             return str(value)
     if feat.unit == "tier":
-        return _TIER_TEXT[lang].format(feat.format_value(value))
-    suffix = UNIT_TEXT.get(feat.unit, (f" {feat.unit}", f" {feat.unit}"))[zh]
-    return f"{feat.format_value(value)}{suffix}"
+        return VALUES("tier", lang, tier=feat.format_value(value))
+    if feat.unit in SILENT_UNITS:
+        return feat.format_value(value)
+    key = f"unit.{feat.unit}" if f"unit.{feat.unit}" in VALUES else "unit.other"
+    return VALUES(key, lang, value=feat.format_value(value), unit=feat.unit)
 
 
 def display_frame(frame: pd.DataFrame, columns: list[str] | tuple[str, ...], lang: str = "en",

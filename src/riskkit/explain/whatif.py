@@ -2,7 +2,7 @@
 
 A loan officer's first question is "what if this applicant had two fewer applications?".
 This module answers it without any user interface, so the answer can be tested, shown as a
-static table, or driven by the widgets of :mod:`riskkit.reporting.widgets`:
+static table, or driven by the widgets of :mod:`riskkit.widgets`:
 
 * :func:`controls` says, from the registry, what may move and how. **Immutable** features
   (occupation, city tier, age, ...) are shown and locked. **Overdue history**

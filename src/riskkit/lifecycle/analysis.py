@@ -319,6 +319,10 @@ def run_simulation(out_dir: str | os.PathLike[str], borrowers: int, months: int,
             summary = {**panel.summary,
                        "borrowed_once_then_ineligible": cohort.summary, "cohort_flow": cohort.flow,
                        "storyline": story.to_dict()}
+            scale = run.master_scale() if run is not None and hasattr(run, "master_scale") \
+                else None
+            if scale is not None:  # the run's grades, for `riskkit monitor`'s migrations
+                summary["master_scale"] = scale
             paths = [out / PANEL_FILE, write_parquet(out / COHORT_FILE, cohort.members)]
             figures = lifecycle_figures(panel, summary, story)
         selection = started[0].result()

@@ -84,7 +84,7 @@ from riskkit.lifecycle.lender import (
 )
 from riskkit.lifecycle.state import LifecycleState, init_state, roll_month, state_frame
 from riskkit.models import warm_up_predictor
-from riskkit.models.world import require_synthetic_features
+from riskkit.models.synthetic_features import require_synthetic_features
 from riskkit.policy import Decisions
 from riskkit.synth import World
 from riskkit.synth.population import check_arguments
@@ -98,10 +98,13 @@ SUMMARY_FILE = "summary.json"
 #: Random-stream index of the lifecycle (the generator uses 0 and 1 for its scenarios).
 LIFECYCLE_STREAM = 7_001
 #: Lender-side panel columns, after ``borrower_id``, ``month`` and the features.
+#: ``days_past_due`` is the open delinquency's age at the end of the month (0: none). The
+#: monitor's roll rates need it, and no other column gives it exactly: a delinquency that
+#: cures and reopens in the same month restarts at 1-29 days while ``current_overdue`` stays 1.
 EVENT_COLUMNS: tuple[str, ...] = (
     "pd", "true_pd", "decision", "knockout", "credit_line", "cutoff", "downturn", "income",
     "need", "applied", "other_platform_apps", "drawn", "drawn_elsewhere", "due", "repaid",
-    "overdue_here", "overdue_new", "late_amount",
+    "overdue_here", "overdue_new", "late_amount", "days_past_due",
 )
 
 
@@ -198,7 +201,7 @@ def _recorder(n: int, months: int) -> dict[str, np.ndarray]:
               "applied": bool, "other_platform_apps": np.int8, "drawn": np.float32,
               "drawn_elsewhere": np.float32, "due": np.float32, "repaid": bool,
               "overdue_here": bool, "overdue_new": np.int8, "late_amount": np.float32,
-              "decision": np.int8, "knockout": np.int8}
+              "days_past_due": np.int16, "decision": np.int8, "knockout": np.int8}
     return {k: np.empty(n * months, dtype=v) for k, v in dtypes.items()}
 
 
@@ -341,6 +344,7 @@ def _record(rec: dict[str, np.ndarray], rows: slice, state: LifecycleState,
     rec["overdue_here"][rows] = settled.overdue_here
     rec["overdue_new"][rows] = settled.new_events
     rec["late_amount"][rows] = settled.late
+    rec["days_past_due"][rows] = settled.late_dpd
 
 
 def _assemble(rec: dict[str, np.ndarray], features: dict[str, np.ndarray], n: int,

@@ -27,7 +27,7 @@ from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError
 from riskkit.explain import approved_reference
 from riskkit.explain.reasons import scored_features
-from riskkit.explain.texts import reason_text
+from riskkit.explain.wording import reason_text
 from riskkit.lifecycle.behaviour import MonthActions, draw_income, settle_loans
 from riskkit.lifecycle.simulation import default_lender, environment, month_rng
 from riskkit.lifecycle.state import THIS_LENDER, init_state, roll_month, slot, state_frame

@@ -31,7 +31,20 @@ MODEL_CLASSES: dict[str, type[CreditModel]] = {
 
 
 def make_model(name: str, **params: Any) -> CreditModel:
-    """A fresh, unfitted model by name, e.g. ``make_model("lgbm", seed=3)``."""
+    """A fresh, unfitted model by name, e.g. ``make_model("lgbm", seed=3)``.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`MODEL_NAMES`.
+    **params
+        The model's constructor arguments.
+
+    Returns
+    -------
+    CreditModel
+        Unfitted; an unknown name or argument is a ConfigError.
+    """
     try:
         cls = MODEL_CLASSES[name]
     except KeyError:

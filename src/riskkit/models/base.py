@@ -146,11 +146,15 @@ class CreditModel(BaseEstimator, ABC):
 
     def fit(self, X: pd.DataFrame, y: Any, *, X_valid: pd.DataFrame | None = None,
             y_valid: Any = None, sample_weight: Any = None,
-            valid_sample_weight: Any = None) -> Self:
+            valid_sample_weight: Any = None, X_calibrate: pd.DataFrame | None = None,
+            y_calibrate: Any = None) -> Self:
         """Fit on (X, y); the validation split drives early stopping and calibration.
 
         Without a validation split no calibration is fitted (calibrating on the training
-        rows would mostly undo nothing but overfitting), and the report says so.
+        rows would mostly undo nothing but overfitting), and the report says so. With
+        ``X_calibrate`` the Platt map is fitted on those rows instead, and its quality
+        (``calibration_report_``'s ECE before and after) is measured on the validation rows,
+        which it never saw: one set of rows stops the model, another calibrates it.
 
         Parameters
         ----------
@@ -160,6 +164,9 @@ class CreditModel(BaseEstimator, ABC):
             0/1 outcome per row (1 = default).
         X_valid, y_valid:
             The validation split (keywords, both or neither).
+        X_calibrate, y_calibrate:
+            Rows the calibration is fitted on, apart from ``X_valid`` (both or neither; they
+            need ``X_valid``).
         sample_weight, valid_sample_weight:
             Optional non-negative weight per row: a row stands for more or fewer applicants,
             as reject inference needs (inverse acceptance probabilities, a reject entered
@@ -173,6 +180,10 @@ class CreditModel(BaseEstimator, ABC):
         """
         if (X_valid is None) != (y_valid is None):
             raise ConfigError("give both X_valid and y_valid, or neither")
+        if (X_calibrate is None) != (y_calibrate is None):
+            raise ConfigError("give both X_calibrate and y_calibrate, or neither")
+        if X_calibrate is not None and X_valid is None:
+            raise ConfigError("X_calibrate needs X_valid: the rows the calibration is judged on")
         features = self._resolve_features()
         self.features_ = features
         self.levels_ = category_levels(features, X, self.registry_)
@@ -192,7 +203,18 @@ class CreditModel(BaseEstimator, ABC):
             self._fit_raw(Xt, yt, Xv, yv)
         else:
             self._fit_raw(Xt, yt, Xv, yv, sample_weight=w, valid_weight=wv)
-        self._fit_calibration(Xt, yt, Xv, yv, wv)
+        if X_calibrate is None:
+            self._fit_calibration(Xt, yt, Xv, yv, wv)
+            return self
+        Xc = prepare_frame(X_calibrate, features, self.levels_, "X_calibrate")
+        yc = check_target(y_calibrate, len(Xc), "y_calibrate")
+        self._fit_calibration(Xt, yt, Xc, yc)
+        if Xv is not None and yv is not None:  # always: X_calibrate needs X_valid
+            held = calibration_report(self._raw_logit(Xv), yv, self.calibration_,
+                                      self.calibration_report_.get("note", ""))
+            self.calibration_report_ = {**held, "n_fit_rows": len(yc),
+                                        "measured_on": "held-out validation rows (not the "
+                                                       "calibration's own)"}
         return self
 
     def calibrate_on(self, X_valid: pd.DataFrame | None, y_valid: Any = None) -> Self:

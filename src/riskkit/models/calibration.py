@@ -60,6 +60,22 @@ def fit_platt(raw_logit: np.ndarray, y: np.ndarray, C: float = PLATT_C,
 
     lbfgs is deterministic, so two fits on the same data give bit-identical (a, b).
     ``sample_weight`` (optional, one per row) weights the fit.
+
+    Parameters
+    ----------
+    raw_logit : numpy.ndarray
+        The model's raw log-odds.
+    y : numpy.ndarray
+        0/1 outcomes.
+    C : float
+        Inverse L2 penalty (large: practically none).
+    sample_weight : numpy.ndarray, optional
+        One weight per row.
+
+    Returns
+    -------
+    PlattScaling
+        Slope and intercept.
     """
     x = np.asarray(raw_logit, dtype=float).reshape(-1, 1)
     target = np.asarray(y)
@@ -134,10 +150,11 @@ def ece(y: np.ndarray, pd_: np.ndarray, n_bins: int = ECE_BINS) -> float:
 
 def calibration_report(raw_logit: np.ndarray, y: np.ndarray, platt: PlattScaling,
                        reason: str = "") -> dict[str, Any]:
-    """ECE before and after calibration, on the data the calibration was fitted on.
+    """ECE before and after calibration on the rows given.
 
-    The "after" number is in-sample for the two Platt parameters, so it is slightly
-    optimistic; an out-of-sample check belongs in the evaluation step.
+    Given the rows the calibration was fitted on, the "after" number is in-sample for the
+    two Platt parameters and so slightly optimistic; :meth:`CreditModel.fit` with
+    ``X_calibrate`` passes rows the calibration never saw instead (and says so).
     """
     raw = np.asarray(raw_logit, dtype=float)
     target = np.asarray(y)

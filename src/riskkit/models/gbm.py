@@ -9,8 +9,9 @@ Choices and why:
   ``monotone=False`` drops them, to measure what they cost in a world that is not monotone;
 * categoricals (occupation, loan purpose) are passed as integer codes of the levels
   recorded at fit time, never as pandas dtypes: a frame whose categories come in another
-  order is re-coded by value, and an unknown level is refused instead of being scored as
-  some other level;
+  order is re-coded by value, and a level unseen at fit time is scored as missing with a
+  ``ScoringWarning`` (:func:`riskkit.data.validate.unseen_to_missing`), never as some
+  other level;
 * ``interactions``: ``"free"`` (default: any split under any other), ``"additive"`` (each
   tree path uses one feature: a sum of one-feature effects, so every contribution is that
   feature's own effect) or ``"groups"`` (a path stays within one driver group of the
@@ -26,10 +27,10 @@ Choices and why:
   result does not depend on it); models it cannot evaluate exactly (more than 64 leaves
   a tree, linear trees) keep LightGBM's predict with ``num_threads``.
 
-Contributions are TreeSHAP values in log-odds from ``booster.predict(pred_contrib=True)``,
-or from ``riskkit.treeshap.FastTreeShap`` with ``contrib_engine="fast"`` when that module
-is installed (it falls back to LightGBM's silently when it is not). Both are multiplied by
-the Platt slope, so they add up to the calibrated log-odds. ``background_contributions``
+Contributions are TreeSHAP values in log-odds from ``riskkit.treeshap.FastTreeShap``
+(``contrib_engine="fast"``, the default and what a run's explanations always use), or from
+``booster.predict(pred_contrib=True)`` with ``contrib_engine="lightgbm"``; the two agree to
+1e-9. Both are multiplied by the Platt slope, so they add up to the calibrated log-odds. ``background_contributions``
 gives interventional TreeSHAP against a chosen population (FastTreeShap with a background).
 """
 
@@ -76,7 +77,7 @@ class LGBMModel(CreditModel):
     name = "lgbm"
 
     def __init__(self, *, params: dict[str, Any] | None = None, seed: int = 7,
-                 num_threads: int = 2, contrib_engine: str = "lightgbm", monotone: bool = True,
+                 num_threads: int = 2, contrib_engine: str = "fast", monotone: bool = True,
                  interactions: str = "free",
                  features: tuple[str, ...] | list[str] | None = None, calibrate: bool = True,
                  base_score: float = 600.0, base_odds: float = 50.0, pdo: float = 20.0,
@@ -197,7 +198,7 @@ class LGBMModel(CreditModel):
 
     @property
     def active_contrib_engine(self) -> str:
-        """The engine contributions really come from ("fast" only when it can be imported)."""
+        """The engine contributions come from: ``contrib_engine`` ("fast" or "lightgbm")."""
         check_is_fitted(self, "booster_")
         if self.contrib_engine == "fast" and self._load_fast_engine() is not None:
             return "fast"

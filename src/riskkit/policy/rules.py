@@ -6,8 +6,8 @@ line that grows with income and shrinks with risk, rounded down to what a produc
 
 The cut-off can be a fixed PD or be *chosen* for a target approval rate or a target bad
 rate among approved applicants; :meth:`Policy.fit` resolves it on a validation sample with
-:mod:`riskkit.evaluate.cutoffs` (ties approved or declined as a whole, the approval rate
-never above its target), so the decision rule that is applied later is always a plain PD
+:mod:`riskkit.evaluate.cutoffs` (ties approved or declined as a whole, an approval-rate
+target rounded up to a whole applicant), so the decision rule that is applied later is always a plain PD
 threshold. A frame without a column a knock-out rule reads is an error, never a skipped rule.
 
 Missing values
@@ -40,10 +40,12 @@ from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError
 from riskkit.core.registry import Registry
 from riskkit.evaluate.cutoffs import cutoff_for_approval_rate, cutoff_for_bad_rate
+from riskkit.texts import Words
 
 _OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
         "==": operator.eq, "!=": operator.ne}
 
+RULES = Words("rules")
 APPROVED = "approved"
 DENIED = "denied"
 REFERRED = "referred"
@@ -90,23 +92,16 @@ class KnockoutRule:
     def missing_text(self, description_en: str, description_zh: str, lang: str = "en") -> str:
         """The reason a letter gives when the rule declined a missing value: the information
         was missing (never that the rule was broken)."""
-        if lang == "zh":
-            return f"申请缺少必要信息（{description_zh}），无法核实，故不予批准"
-        return (f"Required information is missing ({description_en}): the application could "
-                "not be checked")
+        return RULES("missing", lang, description=description_zh if lang == "zh" else description_en)
 
 
 DEFAULT_KNOCKOUTS: tuple[KnockoutRule, ...] = (
     KnockoutRule("currently_overdue", "current_overdue", ">=", 1,
-                 "A repayment is overdue right now: settle it before applying again",
-                 "当前存在逾期未还款项，请结清后再申请"),
+                 *RULES.pair("currently_overdue")),
     KnockoutRule("too_many_platforms", "active_platforms", ">", 8,
-                 "Borrowing on more than 8 lending platforms at once",
-                 "同时在超过8个借贷平台借款"),
-    KnockoutRule("age_below_minimum", "age", "<", 20,
-                 "Below the product's minimum age of 20", "未满产品要求的最低年龄20岁"),
-    KnockoutRule("age_above_maximum", "age", ">", 55,
-                 "Above the product's maximum age of 55", "超过产品允许的最高年龄55岁"),
+                 *RULES.pair("too_many_platforms")),
+    KnockoutRule("age_below_minimum", "age", "<", 20, *RULES.pair("age_below_minimum")),
+    KnockoutRule("age_above_maximum", "age", ">", 55, *RULES.pair("age_above_maximum")),
 )
 
 
@@ -194,6 +189,9 @@ class Policy:
     cutoff_method: CutoffMethod = "approval_rate"
     cutoff_target: float = 0.75
     cutoff: float | None = None
+    #: a bad-rate cut-off's confidence that the approved book meets its target on new
+    #: applicants (:func:`riskkit.evaluate.cutoff_for_bad_rate`); None: the in-sample rate
+    cutoff_confidence: float | None = None
     knockouts: tuple[KnockoutRule, ...] = DEFAULT_KNOCKOUTS
     line_rule: LineRule = field(default_factory=LineRule)
     #: What an approval with a missing income gets: a referral, or the minimum line.
@@ -228,9 +226,15 @@ class Policy:
         if unknown:
             raise ConfigError(f"policy: unknown key(s) {sorted(unknown)}; expected {sorted(allowed)}")
         cut = dict(config.get("cutoff") or {"method": "approval_rate", "value": 0.75})
-        if set(cut) - {"method", "value"}:
-            raise ConfigError(f"policy.cutoff: unknown key(s) {sorted(set(cut) - {'method', 'value'})}"
-                              "; expected method, value")
+        if set(cut) - {"method", "value", "confidence"}:
+            raise ConfigError(f"policy.cutoff: unknown key(s) "
+                              f"{sorted(set(cut) - {'method', 'value', 'confidence'})}"
+                              "; expected method, value, confidence")
+        confidence = cut.get("confidence")
+        if confidence is not None and (isinstance(confidence, bool) or not isinstance(
+                confidence, int | float) or not 0.5 <= confidence < 1.0):
+            raise ConfigError(f"policy.cutoff.confidence: {confidence!r} must be a probability "
+                              "between 0.5 and 1 (e.g. 0.95), or null for the in-sample rate")
         method = cut.get("method", "approval_rate")
         if method not in ("fixed", "approval_rate", "bad_rate"):
             raise ConfigError(f"policy.cutoff.method: {method!r} is not fixed, approval_rate or bad_rate")
@@ -253,7 +257,9 @@ class Policy:
             raise ConfigError(f"policy.line: unknown key(s) {sorted(set(line_cfg) - line_fields)}; "
                               f"expected {sorted(line_fields)}")
         return cls(cutoff_method=method, cutoff_target=value,
-                   cutoff=value if method == "fixed" else None, knockouts=knockouts,
+                   cutoff=value if method == "fixed" else None,
+                   cutoff_confidence=None if confidence is None else float(confidence),
+                   knockouts=knockouts,
                    line_rule=LineRule(**{k: float(v) for k, v in line_cfg.items()}),
                    missing_income=missing["income"])
 
@@ -271,7 +277,8 @@ class Policy:
         else:
             if y is None:
                 raise ConfigError("a bad-rate cut-off needs outcomes to be chosen")
-            cutoff = cutoff_for_bad_rate(np.asarray(y)[passing], p, self.cutoff_target)
+            cutoff = cutoff_for_bad_rate(np.asarray(y)[passing], p, self.cutoff_target,
+                                         confidence=self.cutoff_confidence)
         return replace(self, cutoff=cutoff)
 
     def with_cutoff(self, cutoff: float) -> Policy:
@@ -389,7 +396,8 @@ class Policy:
     def to_dict(self) -> dict[str, Any]:
         return {
             "cutoff_method": self.cutoff_method, "cutoff_target": self.cutoff_target,
-            "cutoff": self.cutoff, "knockouts": [asdict(r) for r in self.knockouts],
+            "cutoff": self.cutoff, "cutoff_confidence": self.cutoff_confidence,
+            "knockouts": [asdict(r) for r in self.knockouts],
             "line": asdict(self.line_rule), "missing_income": self.missing_income,
         }
 
@@ -399,7 +407,7 @@ class Policy:
         is read as it decided: its rules passed a missing value and a missing income got
         the minimum line."""
         return cls(cutoff_method=data["cutoff_method"], cutoff_target=data["cutoff_target"],
-                   cutoff=data["cutoff"],
+                   cutoff=data["cutoff"], cutoff_confidence=data.get("cutoff_confidence"),
                    knockouts=tuple(KnockoutRule(**{"missing": "pass", **r})
                                    for r in data["knockouts"]),
                    line_rule=LineRule(**data["line"]),

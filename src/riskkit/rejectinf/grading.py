@@ -106,7 +106,21 @@ def grade(model: Any, test: pd.DataFrame, rejected: np.ndarray, cutoff: float, *
 
 
 def deployment_cutoff(model: Any, applicants: pd.DataFrame, acceptance_rate: float) -> float:
-    """The PD cut-off accepting ``acceptance_rate`` of ``applicants`` (their features only)."""
+    """The PD cut-off accepting ``acceptance_rate`` of ``applicants`` (their features only).
+
+    Parameters
+    ----------
+    model : CreditModel
+        The fitted model.
+    applicants : pandas.DataFrame
+        The applicants it would decide.
+    acceptance_rate : float
+        The share to accept.
+
+    Returns
+    -------
+    float
+    """
     return ev.cutoff_for_approval_rate(model.predict_pd(applicants), acceptance_rate)
 
 
@@ -115,6 +129,15 @@ def results_table(grades: dict[str, dict[str, dict[str, Any]]]) -> pd.DataFrame:
 
     ``grades`` maps model kind -> method -> :func:`grade`'s dict (plus any ``rows`` /
     ``info`` entries, which are left out of the table).
+
+    Parameters
+    ----------
+    grades : dict
+        Model kind -> method -> grades.
+
+    Returns
+    -------
+    pandas.DataFrame
     """
     rows = []
     for kind, methods in grades.items():

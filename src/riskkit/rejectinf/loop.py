@@ -263,3 +263,28 @@ def run_retraining(out_dir: str | os.PathLike[str], borrowers: int, months: int,
     for path in paths[2:]:
         log.info("wrote %s", path)
     return summary
+
+
+def _mean(values: list[float | None]) -> float:
+    kept = [v for v in values if v is not None]
+    return sum(kept) / len(kept) if kept else float("nan")
+
+
+def retraining_lines(summary: dict[str, Any], out_dir: str | os.PathLike[str]) -> list[str]:
+    """What ``riskkit simulate --retrain-every K`` prints: per variant the mean over the
+    months (months without a figure left out) and the last month, from
+    :func:`run_retraining`'s summary."""
+    block = summary["retraining"]
+    lines = [f"{summary['borrowers']:,} borrowers x {summary['months']} months, retraining "
+             f"every {block['retrain_every']} months -> {out_dir}",
+             f"  {'variant':<18} {'AUC all':>8} {'rejects PD bias':>16} {'approval':>9} "
+             f"{'book true bad':>14}   (mean over months; last month)"]
+    for name in block["variants"]:
+        rows = block["by_month"][name]
+        mean = {k: _mean(rows[k]) for k in ("auc_all", "reject_pd_bias", "approval_rate",
+                                            "book_true_bad_rate")}
+        lines.append(f"  {name:<18} {mean['auc_all']:>8.4f} {mean['reject_pd_bias']:>+16.4f} "
+                     f"{mean['approval_rate']:>9.1%} {mean['book_true_bad_rate']:>14.2%}   "
+                     f"last: AUC {rows['auc_all'][-1]:.4f}, "
+                     f"bias {rows['reject_pd_bias'][-1]:+.4f}")
+    return lines

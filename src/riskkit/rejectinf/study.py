@@ -116,7 +116,17 @@ def _check_types(section: dict[str, Any]) -> list[str]:
 
 
 def check_section(section: dict[str, Any]) -> list[str]:
-    """Problems with a resolved ``reject_inference:`` section (empty when it is valid)."""
+    """Problems with a resolved ``reject_inference:`` section (empty when it is valid).
+
+    Parameters
+    ----------
+    section : dict
+        The resolved section.
+
+    Returns
+    -------
+    list of str
+    """
     problems = _check_types(section)
     if not problems:  # the spec's own checks assume the types are right
         try:

@@ -3,72 +3,43 @@
 The report opens with a one-screen summary computed from the run (deployed model, approval
 and bad rates, gap to the oracle, calibration and stability verdicts, top drivers of
 declines, fairness flags), then one section per question a validator asks (data and world,
-discrimination, calibration, stability, policy, explanations, fairness, reject inference
-when the run studied it, limitations), a model card and an appendix. Every chart and table
-comes with sentences computed from the run's numbers; every word comes from one en/zh
-catalogue (:mod:`riskkit.reporting.report_texts`), so ``lang="zh"`` gives the whole report
-in Chinese.
+discrimination, calibration, stability, validation tests, policy, explanations, fairness,
+reject inference when the run studied it, limitations), a model card and an appendix. Every
+chart and table comes with sentences computed from the run's numbers; every word comes
+from the text catalogue (:mod:`riskkit.texts`, section ``report``), so ``lang="zh"`` gives
+the whole report in Chinese.
 
 Everything the reader needs is inside the one file: charts embedded as ``data:`` URIs (SVG
 by default: sharp at any zoom, text drawn as outlines), styles inline, no script, no link
 outside the file. Print CSS makes a browser's "Save as PDF" give A4 pages with no chart cut
 in two. The report reads only what the run wrote, after every file has been checked against
-the SHA-256 in the manifest (:func:`riskkit.reporting.report_view.load_view`).
+the SHA-256 in the manifest (:func:`riskkit.reporting.view.load_view`).
 
-Modules: this one assembles; ``report_view`` reads; ``report_summary``, ``report_sections``,
-``report_policy``, ``report_fairness``, ``report_card`` write sections; ``report_format``
-formats numbers; ``report_html`` holds the CSS and HTML pieces.
+Where things are: this module assembles the page from :data:`riskkit.reporting.sections.SECTIONS`
+(one module per section, in reading order); :mod:`~riskkit.reporting.view` reads the run;
+:mod:`~riskkit.reporting.findings` holds the verdicts and their thresholds;
+:mod:`~riskkit.reporting.numbers` formats numbers; :mod:`~riskkit.reporting.page` holds the
+CSS and HTML pieces; :mod:`~riskkit.reporting.words` looks up the catalogue.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
 from riskkit import __version__
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import write_text
-from riskkit.reporting.report_card import appendix_section, limitations, model_card_section
-from riskkit.reporting.report_fairness import fairness_section, reject_inference_section
-from riskkit.reporting.report_html import esc, page, section
-from riskkit.reporting.report_policy import explanations_section, policy_section
-from riskkit.reporting.report_sections import (
-    calibration_section,
-    data_section,
-    discrimination_section,
-    stability_section,
-)
-from riskkit.reporting.report_summary import render_summary
-from riskkit.reporting.report_texts import LANGS
-from riskkit.reporting.report_view import Figures, RunView, figure_files, load_view
+from riskkit.reporting.page import page, section
+from riskkit.reporting.sections import SECTIONS
+from riskkit.reporting.view import Figures, load_view
+from riskkit.reporting.words import LANGS
 
-__all__ = ["REPORT_FILE", "SECTIONS", "figure_files", "render_report", "write_report"]
+__all__ = ["REPORT_FILE", "render_report", "write_report"]
 
 REPORT_FILE = "report.html"
-
-
-def _limitations(view: RunView, figs: Figures) -> str:
-    return "<ul>" + "".join(f"<li>{esc(s)}</li>" for s in limitations(view)) + "</ul>"
-
-
-Section = Callable[[RunView, Figures], str]
-#: Section ids in reading order with the function that writes each; a function returning
-#: "" leaves its section out (reject inference, for runs that did not study it).
-SECTIONS: tuple[tuple[str, Section], ...] = (
-    ("data", data_section),
-    ("discrimination", discrimination_section),
-    ("calibration", calibration_section),
-    ("stability", stability_section),
-    ("policy", policy_section),
-    ("explanations", explanations_section),
-    ("fairness", fairness_section),
-    ("reject_inference", reject_inference_section),
-    ("limitations", _limitations),
-    ("model_card", model_card_section),
-    ("appendix", appendix_section),
-)
 
 
 def _check_lang(lang: str) -> None:
@@ -96,12 +67,11 @@ def render_report(run_dir: str | os.PathLike[str], images: str = "svg", lang: st
     _check_lang(lang)
     view = load_view(Path(run_dir), lang, images)
     figs = Figures(view)
-    sections = [section("summary", view.t("sec.summary"), render_summary(view), first=True)]
-    nav = [("summary", view.t("sec.summary"))]
+    sections, nav = [], []
     for sid, write in SECTIONS:
         body = write(view, figs)
         if body:
-            sections.append(section(sid, view.t(f"sec.{sid}"), body))
+            sections.append(section(sid, view.t(f"sec.{sid}"), body, first=not sections))
             nav.append((sid, view.t(f"sec.{sid}")))
     name = view.manifest.get("name", view.folder.name)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -109,7 +79,7 @@ def render_report(run_dir: str | os.PathLike[str], images: str = "svg", lang: st
                 subtitle=view.t("subtitle", folder=view.folder.name,
                                 seed=view.manifest.get("seed", "?"), charts=len(figs.placed),
                                 version=__version__)
-                + (f" · world {view.card['world'].get('name')}"  # the truth's shape (issue 13)
+                + (view.t("subtitle.world", world=view.card["world"].get("name"))
                    if isinstance((view.card or {}).get("world"), Mapping) else ""),
                 nav=nav, sections=sections, footer=view.t("footer", version=__version__,
                                                           stamp=stamp))

@@ -71,6 +71,21 @@ def dask_client(scheduler: str | Client | None = None, *, n_workers: int | None 
     """A client on ``scheduler`` (address or Client) or on a new LocalCluster.
 
     Only what this function started is closed on exit.
+
+    Parameters
+    ----------
+    scheduler : str, distributed.Client or None
+        An address, a client, or None for a new LocalCluster.
+    n_workers : int, optional
+        Workers of a new LocalCluster (default: one per core, at most 8).
+    threads_per_worker : int
+        Threads of each new worker.
+    connect_timeout_s : float
+        Seconds to wait for an address.
+
+    Yields
+    ------
+    distributed.Client
     """
     require_dask()
     from distributed import Client, LocalCluster
@@ -131,6 +146,17 @@ def connect(address: str, timeout_s: float = CONNECT_TIMEOUT_S) -> Client:
 
     Any failure to connect (refused, timed out, a malformed address, or something at that
     address that does not speak Dask's protocol) becomes one error naming the address.
+
+    Parameters
+    ----------
+    address : str
+        The scheduler's address (``tcp://host:8786``).
+    timeout_s : float
+        Seconds to wait for it and a worker.
+
+    Returns
+    -------
+    distributed.Client
     """
     from distributed import Client
 

@@ -56,7 +56,19 @@ log = logging.getLogger(__name__)
 
 
 def partition_plan(rows: int, partition_blocks: int) -> list[tuple[int, int]]:
-    """``(first_block, stop_block)`` of each partition; the last one may be shorter."""
+    """``(first_block, stop_block)`` of each partition; the last one may be shorter.
+
+    Parameters
+    ----------
+    rows : int
+        Applicants to generate.
+    partition_blocks : int
+        65,536-row blocks per partition.
+
+    Returns
+    -------
+    list of tuple of int
+    """
     if not isinstance(partition_blocks, (int, np.integer)) or partition_blocks < 1:
         raise ConfigError(f"partition_blocks must be a positive whole number, "
                           f"got {partition_blocks!r}")
@@ -117,6 +129,34 @@ def write_population_dask(out: str | os.PathLike[str], rows: int, seed: int, wor
     (default: one per core, at most 8) that is closed afterwards; ``connect_timeout_s``
     bounds the wait for an address (10 s). ``out`` must be on storage the workers share
     with this machine.
+
+    Parameters
+    ----------
+    out : path
+        The output folder.
+    rows : int
+        Applicants.
+    seed : int
+        The seed.
+    world : World
+        The truth they are drawn from.
+    scheduler : str, distributed.Client or None
+        As above.
+    partition_blocks : int
+        65,536-row blocks per partition.
+    quiet : bool
+        No progress bar or info logs.
+    month : int
+        The calendar month of the world they are drawn at.
+    n_workers : int, optional
+        Workers of a new LocalCluster.
+    connect_timeout_s : float, optional
+        Seconds to wait for an address.
+
+    Returns
+    -------
+    dict
+        The data card.
     """
     check_arguments(rows, seed, world.bad_rate)
     world.scenario_at(month)

@@ -71,6 +71,17 @@ def list_partitions(source: str | os.PathLike[str],
     generated ``population.parquet`` (file or folder) means that; a single file is cut into
     runs of ``row_groups_per_partition`` row groups (the in-process writer makes one row
     group per 65,536-row block).
+
+    Parameters
+    ----------
+    source : path
+        A Parquet file, a folder of them, or a folder holding ``population.parquet``.
+    row_groups_per_partition : int
+        Row groups per partition of a single file.
+
+    Returns
+    -------
+    list of Partition
     """
     path = Path(source).resolve()
     if path.is_dir() and (path / POPULATION_FILE).exists():  # a `riskkit generate` folder
@@ -154,6 +165,32 @@ def score_partitions(model: str | os.PathLike[str] | CreditModel,
     (``Policy.fit``) and is optional (no decision columns without it). Returns the summary
     also written to ``out/scores.json``: rows, partitions, mean PD, approval rate, the
     contributions' ``expected_value`` and the workers' peak memory.
+
+    Parameters
+    ----------
+    model : path or CreditModel
+        A saved model folder or a fitted model.
+    source : path
+        The applicants (see :func:`list_partitions`).
+    out : path
+        Where ``scores.parquet/`` and ``scores.json`` go.
+    policy : Policy, optional
+        A fitted policy: adds the decision columns.
+    contributions : bool
+        Add one contribution column per feature.
+    scheduler : str, distributed.Client or None
+        As :func:`dask_client`.
+    quiet : bool
+        No progress bar or info logs.
+    n_workers : int, optional
+        Workers of a new LocalCluster.
+    row_groups_per_partition : int
+        Row groups per partition of a single file.
+
+    Returns
+    -------
+    dict
+        The summary.
     """
     out_dir = Path(out).resolve()
     prepare_out_dir(out_dir)

@@ -107,6 +107,31 @@ def fit_lgbm_dask(client: Client, parquet_folder: str | os.PathLike[str],
     ``params["n_estimators"]`` if given, else 300: no early stopping on Dask). With
     ``valid`` (a frame with the features and ``target``) the model is Platt-calibrated on
     it, as an in-process fit calibrates on its validation split; without, uncalibrated.
+
+    Parameters
+    ----------
+    client : distributed.Client
+        The cluster.
+    parquet_folder : path
+        The partitioned population (on storage the workers share).
+    features : sequence of str, optional
+        Model features (default: the synthetic world's).
+    target : str
+        The outcome column.
+    params : dict, optional
+        LightGBM parameters.
+    rounds : int, optional
+        Trees grown.
+    seed : int
+        The fit's seed.
+    valid : pandas.DataFrame, optional
+        Rows to Platt-calibrate on.
+    contrib_engine : {"fast", "lightgbm"}
+        The model's contribution engine.
+
+    Returns
+    -------
+    LGBMModel
     """
     require_dask()
     import dask.dataframe as dd

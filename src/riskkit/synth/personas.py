@@ -23,6 +23,7 @@ import pandas as pd
 
 from riskkit.core import features as F
 from riskkit.synth.world import World
+from riskkit.texts import LANGS, Words
 
 PERSONAS: tuple[str, ...] = ("zhang_san", "li_si")
 PERSONA_IDS: dict[str, int] = {"zhang_san": -1, "li_si": -2}
@@ -50,29 +51,10 @@ _VALUES: dict[str, dict[str, Any]] = {
     },
 }
 
+#: How a notebook introduces each persona, in English and Chinese (the text catalogue's
+#: ``personas`` section).
 PERSONA_STORIES: dict[str, dict[str, str]] = {
-    "zhang_san": {
-        "en": ("Zhang San, 25, works in the internet industry. In his first years there his "
-               "monthly income (7,500 CNY on average) has swung by about 40%; he has 3,000 CNY "
-               "of verified savings, a credit card that is half used and no "
-               "housing-provident-fund record. Needing a little cash, he applied for credit "
-               "4 times in the last 30 days (6 in 90 days) on 2 platforms; his only loan so "
-               "far, 50 CNY eight months ago, was repaid on time. He asks for 3,000 CNY."),
-        "zh": ("张三，25岁，互联网行业从业者。入行头几年月收入（平均7,500元）波动约40%；"
-               "可验证存款3,000元，信用卡额度已用一半，没有住房公积金缴存记录。因为手头紧，"
-               "他近30天在2个平台申请了4次贷款（近90天6次）；此前唯一一笔借款是8个月前的50元，"
-               "已按时还清。本次申请3,000元。"),
-    },
-    "li_si": {
-        "en": ("Li Si, 34, is a freelancer funding his own start-up. His income swings by about "
-               "50% from month to month. He borrows often and everywhere: 7 lending platforms "
-               "in the last 6 months, 10 loans in 12 months, 9 applications in 90 days, and "
-               "debt of 1.1 times his annual income. He asks for 30,000 CNY for his business."),
-        "zh": ("李四，34岁，自由职业者，正在为自己的创业项目筹钱。他的月收入波动约50%。"
-               "他借款频繁且分散：近6个月在7个借贷平台借款，近12个月借款10笔，近90天申请9次，"
-               "负债达到年收入的1.1倍。本次申请30,000元用于经营。"),
-    },
-}
+    name: {lang: Words("personas")(name, lang) for lang in LANGS} for name in PERSONAS}
 
 
 def _typed(values: dict[str, Any], applicant_id: int) -> pd.DataFrame:

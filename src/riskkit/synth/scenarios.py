@@ -38,7 +38,17 @@ SCENARIOS: dict[str, Scenario] = {
 
 
 def get_scenario(name: str) -> Scenario:
-    """Return a scenario by name, or an error listing the known ones."""
+    """Return a scenario by name, or an error listing the known ones.
+
+    Parameters
+    ----------
+    name : str
+        ``baseline`` or ``downturn``.
+
+    Returns
+    -------
+    Scenario
+    """
     try:
         return SCENARIOS[name]
     except KeyError:

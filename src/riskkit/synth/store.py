@@ -59,6 +59,16 @@ def fingerprint(frame: pd.DataFrame) -> str:
 
     Hashing per block lets a streaming writer and a loaded frame agree, whatever engine
     produced the rows.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A population (or any frame).
+
+    Returns
+    -------
+    str
+        The hex digest.
     """
     outer = hashlib.sha256()
     for start in range(0, max(len(frame), 1), BLOCK_ROWS):
@@ -313,7 +323,17 @@ def _available_memory() -> int | None:
 
 
 def read_population(folder: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a population written by :func:`write_population`."""
+    """Read a population written by :func:`write_population`.
+
+    Parameters
+    ----------
+    folder : path
+        The folder holding ``population.parquet`` (a file or a folder of parts).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     path = Path(folder)
     path = path / POPULATION_FILE if path.is_dir() else path
     if not path.exists():

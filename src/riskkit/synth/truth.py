@@ -300,6 +300,19 @@ def truth_model(target_bad_rate: float, macro_logit: float, world: WorldSpec) ->
     every macro shift (a drifting economy asks for one a month) costs nothing. Threads
     asking at once wait for one fit (the lifecycle fits its lender on a thread while
     generating its borrowers).
+
+    Parameters
+    ----------
+    target_bad_rate : float
+        The bad rate the intercept is solved for.
+    macro_logit : float
+        The economy's shift of every log-odds.
+    world : WorldSpec
+        The shape and its dials.
+
+    Returns
+    -------
+    TruthModel
     """
     with _TRUTH_LOCK:
         fitted = _cached_truth(float(target_bad_rate), world_spec(world))

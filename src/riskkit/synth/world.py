@@ -335,6 +335,21 @@ def generate(rows: int = 100_000, seed: int = 7, scenario: str | None = None,
     (then ``scenario`` and ``bad_rate`` must not be given). Library code never calls this:
     it holds a World and calls :meth:`World.generate`.
 
+    Parameters
+    ----------
+    rows : int
+        Applicants.
+    seed : int
+        The seed.
+    scenario : str, optional
+        The economy (default ``baseline``) when ``world`` is a name.
+    bad_rate : float, optional
+        The target bad rate (default 4 %) when ``world`` is a name.
+    quiet : bool
+        No progress bar.
+    world : str or World
+        A shape name, or the World itself.
+
     Returns
     -------
     pandas.DataFrame

@@ -1,0 +1,63 @@
+"""The report's "Limitations" section, computed too: the sample size sets the AUC's standard
+error, the data's origin says whether a truth exists, the scenarios say what the
+out-of-time sample tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from riskkit.reporting import numbers as fmt
+from riskkit.reporting.findings import (
+    hanley_mcneil_se,
+)
+from riskkit.reporting.page import esc
+from riskkit.reporting.view import Figures, RunView
+
+__all__ = ["limitations", "limitations_section", "scenarios"]
+
+def scenarios(view: RunView) -> tuple[str, str]:
+    """The scenario names of training and of the out-of-time sample (data card, else config)."""
+    card, data = view.card or {}, view.config.get("data") or {}
+    scenario = str(card.get("scenario") or (data.get("scenario") if isinstance(data, Mapping) else None)
+                   or "baseline")
+    return scenario, str(card.get("oot_scenario") or scenario)
+
+
+def limitations(view: RunView) -> list[str]:
+    """The run's limitations as sentences, each computed from the run."""
+    t, out = view.t, []
+    scenario, oot = scenarios(view)
+    rows = sum(v for v in ((view.card or {}).get("rows") or {}).values() if isinstance(v, (int, float)))
+    if view.synthetic:
+        out.append(t("lim.synthetic", world=view.world_text, scenario=view.value_text(scenario)))
+    else:
+        out.append(t("lim.byod", source=(view.registry_file or {}).get("source", "?"),
+                     rows=fmt.integer(rows)))
+    test = view.split_frame("test")
+    auc = view.score(view.deployed, "test", "auc")
+    if test is not None and "default_12m" in test and auc is not None:
+        bads = float(test["default_12m"].sum())
+        se = hanley_mcneil_se(auc, bads, len(test) - bads)
+        out.append(t("lim.sample", n=fmt.integer(len(test)), bads=fmt.integer(bads),
+                     se=fmt.sig(se, 2), two=fmt.sig(2 * se, 2)))
+    if view.card_value("rows", "oot") is not None:
+        key = "lim.oot_same" if oot == scenario else "lim.oot_other"
+        out.append(t(key, scenario=view.value_text(scenario), oot=view.value_text(oot)))
+    if view.synthetic:
+        out.append(t("lim.outcomes"))
+    calib = (view.models.get(view.deployed) or {}).get("calibration") or {}
+    if isinstance(calib, Mapping) and calib.get("applied"):
+        out.append(t("lim.calibration", method=view.value_text(str(calib.get("method"))),
+                     n=fmt.integer(calib.get("n_rows"))))
+    out.append(t("lim.fairness") if "fairness" in view.metrics else t("lim.no_fairness"))
+    fig_lang = str((view.config.get("figures") or {}).get("lang") or "en")
+    if fig_lang != view.lang and view.figures:
+        out.append(t("lim.charts", chart_lang=t(f"lang.{fig_lang}") if fig_lang in ("en", "zh")
+                     else fig_lang))
+    return out
+
+
+def limitations_section(view: RunView, figs: Figures) -> str:
+    """The limitations as a list."""
+    return "<ul>" + "".join(f"<li>{esc(s)}</li>" for s in limitations(view)) + "</ul>"
