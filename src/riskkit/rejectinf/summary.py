@@ -17,28 +17,31 @@ setting stands beside the finding, so a reader can see whether this world agrees
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-LITERATURE: dict[str, str] = {
-    "mar": ("The literature predicts little to gain when the incumbent selected on recorded "
-            "information only (Crook & Banasik 2004; Hand & Henley 1993): a well-specified "
-            "model of the accepted already carries to the rejects."),
-    "mnar": ("The literature predicts that methods assuming selection on recorded information "
-             "stay biased when the incumbent also used information the new model lacks, and "
-             "that a selection model helps when its assumptions hold (Heckman 1979; Banasik "
-             "& Crook 2007)."),
-}
+from riskkit.texts import Words
+
+#: The sentences' words: section ``reject_inference`` of the text catalogue
+#: (:mod:`riskkit.texts`), ``sum.*``, ``single.*``, ``cmp.*`` and ``lit.<selection>``.
+WORDS = Words("reject_inference")
 
 
-def compare(value: float, reference: float, *, tolerance: float = 0.0) -> str:
-    """``"smaller than"``, ``"larger than"`` or ``"the same as"``: ``value`` against ``reference``."""
+def literature(selection: str, lang: str = "en") -> str:
+    """What the literature predicts for ``selection`` (``"mar"`` or ``"mnar"``), in ``lang``."""
+    return WORDS(f"lit.{selection}", lang)
+
+
+def compare(value: float, reference: float, *, tolerance: float = 0.0, lang: str = "en") -> str:
+    """``"smaller than"``, ``"larger than"`` or ``"the same as"`` (in ``lang``): ``value``
+    against ``reference``, the same within ``tolerance``."""
     if abs(value - reference) <= tolerance:
-        return "the same as"
-    return "smaller than" if value < reference else "larger than"
+        return WORDS("cmp.same", lang)
+    return WORDS("cmp.smaller" if value < reference else "cmp.larger", lang)
 
 
-def _pt(x: float) -> str:
-    return f"{100 * x:.2f} pt"
+def _pt(x: float, lang: str = "en") -> str:
+    return WORDS("pt", lang, value=f"{100 * x:.2f}")
 
 
 #: The references issue 24's done criterion names: a logistic regression on the accepted.
@@ -46,7 +49,8 @@ REFERENCE_KIND = "logistic"
 
 
 def single_row(grades: dict[str, dict[str, dict[str, Any]]],
-               peer: dict[str, dict[str, Any]]) -> dict[str, Any]:
+               peer: dict[str, dict[str, Any]], lang: str = "en",
+               name: Callable[[str], str] = str) -> dict[str, Any]:
     """The riskkit rows (one model kind and method each) that beat every reference on both
     the rejects' bad-rate error and the AUC over all applicants.
 
@@ -54,6 +58,18 @@ def single_row(grades: dict[str, dict[str, dict[str, Any]]],
     regression fitted on the accepted only (riskkit's ``logistic / accepted_only`` and
     rejectkit's baseline). A row must have a smaller error than the smallest reference
     error *and* a larger AUC than the largest reference AUC.
+
+    Parameters
+    ----------
+    grades : dict
+        Model kind -> method -> :func:`~riskkit.rejectinf.grading.grade`'s dict.
+    peer : dict
+        rejectkit's method -> grade (may be empty).
+    lang : str
+        The sentence's language.
+    name : callable
+        A model kind's or method's config name in words (the report's labels); by default
+        the name itself.
 
     Returns
     -------
@@ -75,21 +91,22 @@ def single_row(grades: dict[str, dict[str, dict[str, Any]]],
                    if m != "full_information" and g["reject_abs_error"] < err_bar
                    and g["auc_all"] > auc_bar),
                   key=lambda r: r["reject_abs_error"])
-    against = (f"the best reference ({_pt(err_bar)} error, AUC {auc_bar:.4f}: "
-               f"{'rejectkit and ' if peer else ''}the logistic regression on the accepted)")
+    against = WORDS("single.against_peer" if peer else "single.against", lang,
+                    error=_pt(err_bar, lang), auc=f"{auc_bar:.4f}")
     if rows:
         top = rows[0]
-        sentence = (f"{len(rows)} row(s) beat {against} on both measures; the first, "
-                    f"{top['model']} / {top['method']}, has {_pt(top['reject_abs_error'])} "
-                    f"and AUC {top['auc_all']:.4f}")
+        sentence = WORDS("single.some", lang, n=len(rows), against=against,
+                         model=name(top["model"]), method=name(top["method"]), error=_pt(top["reject_abs_error"], lang),
+                         auc=f"{top['auc_all']:.4f}")
     else:
-        sentence = f"no single row beats {against} on both measures"
+        sentence = WORDS("single.none", lang, against=against)
     return {"error_to_beat": err_bar, "auc_to_beat": auc_bar, "rows": rows,
             "sentence": sentence}
 
 
 def summarise(grades: dict[str, dict[str, dict[str, Any]]], peer: dict[str, dict[str, Any]],
-              selection: str) -> dict[str, Any]:
+              selection: str, lang: str = "en",
+              name: Callable[[str], str] = str) -> dict[str, Any]:
     """The best method by the rejects' bad-rate error and by AUC, the accepted-only
     baselines, the peer's best, and a sentence comparing them.
 
@@ -101,6 +118,11 @@ def summarise(grades: dict[str, dict[str, dict[str, Any]]], peer: dict[str, dict
         rejectkit's method -> grade (may be empty).
     selection : str
         ``"mar"`` or ``"mnar"``.
+    lang : str
+        The language of ``sentence`` and ``literature`` (metrics.json keeps English; the
+        report rebuilds them in its own language from the same numbers).
+    name : callable
+        A model kind's or method's config name in words, for the sentence only.
 
     Returns
     -------
@@ -122,15 +144,16 @@ def summarise(grades: dict[str, dict[str, dict[str, Any]]], peer: dict[str, dict
                      "reject_abs_error": best_auc[2]["reject_abs_error"]},
         "accepted_only": {k: {"reject_abs_error": g["reject_abs_error"], "auc_all": g["auc_all"]}
                           for k, g in baselines.items()},
-        "literature": LITERATURE[selection],
+        "literature": literature(selection, lang),
     }
-    words = [f"{selection.upper()}: the rejects' bad-rate error of the best method "
-             f"({best_err[0]} / {best_err[1]}) is {_pt(best_err[2]['reject_abs_error'])}"]
+    words = [WORDS("sum.best", lang, selection=selection.upper(), model=name(best_err[0]),
+                   method=name(best_err[1]), error=_pt(best_err[2]["reject_abs_error"], lang))]
     if baselines:
         fair = min(baselines.items(), key=lambda kv: kv[1]["reject_abs_error"])
-        words.append(f", {compare(best_err[2]['reject_abs_error'], fair[1]['reject_abs_error'])}"
-                     f" the best accepted-only model's ({fair[0]}, "
-                     f"{_pt(fair[1]['reject_abs_error'])})")
+        words.append(WORDS("sum.vs_baseline", lang, model=name(fair[0]),
+                           cmp=compare(best_err[2]["reject_abs_error"],
+                                       fair[1]["reject_abs_error"], lang=lang),
+                           error=_pt(fair[1]["reject_abs_error"], lang)))
         worst = max(rows, key=lambda r: r[2]["reject_abs_error"])
         out["worst_error"] = {"model": worst[0], "method": worst[1],
                               "reject_abs_error": worst[2]["reject_abs_error"],
@@ -143,13 +166,13 @@ def summarise(grades: dict[str, dict[str, dict[str, Any]]], peer: dict[str, dict
         out["peer_best_error"] = {"method": p_err[0],
                                   "reject_abs_error": p_err[1]["reject_abs_error"]}
         out["peer_best_auc"] = {"method": p_auc[0], "auc_all": p_auc[1]["auc_all"]}
-        words.append(f"; rejectkit's best is {_pt(p_err[1]['reject_abs_error'])} ({p_err[0]}), "
-                     f"and the best AUC over all applicants, {best_auc[2]['auc_all']:.4f} "
-                     f"({best_auc[0]} / {best_auc[1]}), is "
-                     f"{compare(best_auc[2]['auc_all'], p_auc[1]['auc_all'])} rejectkit's best "
-                     f"{p_auc[1]['auc_all']:.4f} ({p_auc[0]})")
-    out["single_row"] = single_row(grades, peer)
+        words.append(WORDS("sum.peer", lang, error=_pt(p_err[1]["reject_abs_error"], lang),
+                           method=name(p_err[0]), auc=f"{best_auc[2]['auc_all']:.4f}",
+                           model=name(best_auc[0]), best=name(best_auc[1]),
+                           cmp=compare(best_auc[2]["auc_all"], p_auc[1]["auc_all"], lang=lang),
+                           peer_auc=f"{p_auc[1]['auc_all']:.4f}", peer_method=name(p_auc[0])))
+    out["single_row"] = single_row(grades, peer, lang, name)
     if out["single_row"]["sentence"]:
-        words.append(f"; {out['single_row']['sentence']}")
-    out["sentence"] = "".join(words) + "."
+        words.append(WORDS("sum.single", lang, sentence=out["single_row"]["sentence"]))
+    out["sentence"] = "".join(words) + WORDS("sum.end", lang)
     return out
