@@ -29,7 +29,8 @@ def _setting(selection: str, heckman: float) -> dict:
                                       "heckman": _g(heckman, 0.0696, 0.8240)},
                          "lgbm": {"hard_cutoff": _g(0.0598, 0.0696, 0.7298)}},
             "reference": {"full_information": {"logistic": _g(0.0688, 0.0696, 0.8238)}},
-            "peer": {"accepted_only": _g(0.0613, 0.0696, 0.8225), "fuzzy": _g(0.0612, 0.0696, 0.8226)}}
+            "peer": {"accepted_only": _g(0.0613, 0.0696, 0.8225), "fuzzy": _g(0.0612, 0.0696, 0.8226),
+                     "reweighting": _g(0.0211, 0.0696, 0.6888)}}
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +60,9 @@ def test_each_selection_setting_has_its_part_its_finding_and_the_literature(page
     # the table: the bound and the peer's rows, error in points
     assert "everyone's outcomes (no lender has)" in ri and "rejectkit (peer package)" in ri
     assert "2.06" in ri and "0.8238" in ri
+    # rejectkit's methods by their own names, not riskkit's words for its own versions
+    assert "rejectkit (peer package) reweighting 2.11% 6.96% 4.85 0.6888" in ri
+    assert ri.count("reweighting (score bands)") == 0
 
 
 def test_the_part_speaks_the_reports_language_without_config_names(pages) -> None:

@@ -105,8 +105,8 @@ def single_row(grades: dict[str, dict[str, dict[str, Any]]],
 
 
 def summarise(grades: dict[str, dict[str, dict[str, Any]]], peer: dict[str, dict[str, Any]],
-              selection: str, lang: str = "en",
-              name: Callable[[str], str] = str) -> dict[str, Any]:
+              selection: str, lang: str = "en", name: Callable[[str], str] = str,
+              peer_name: Callable[[str], str] = str) -> dict[str, Any]:
     """The best method by the rejects' bad-rate error and by AUC, the accepted-only
     baselines, the peer's best, and a sentence comparing them.
 
@@ -123,6 +123,8 @@ def summarise(grades: dict[str, dict[str, dict[str, Any]]], peer: dict[str, dict
         report rebuilds them in its own language from the same numbers).
     name : callable
         A model kind's or method's config name in words, for the sentence only.
+    peer_name : callable
+        A rejectkit method's name in words (its own methods, not riskkit's of that name).
 
     Returns
     -------
@@ -167,10 +169,10 @@ def summarise(grades: dict[str, dict[str, dict[str, Any]]], peer: dict[str, dict
                                   "reject_abs_error": p_err[1]["reject_abs_error"]}
         out["peer_best_auc"] = {"method": p_auc[0], "auc_all": p_auc[1]["auc_all"]}
         words.append(WORDS("sum.peer", lang, error=_pt(p_err[1]["reject_abs_error"], lang),
-                           method=name(p_err[0]), auc=f"{best_auc[2]['auc_all']:.4f}",
+                           method=peer_name(p_err[0]), auc=f"{best_auc[2]['auc_all']:.4f}",
                            model=name(best_auc[0]), best=name(best_auc[1]),
                            cmp=compare(best_auc[2]["auc_all"], p_auc[1]["auc_all"], lang=lang),
-                           peer_auc=f"{p_auc[1]['auc_all']:.4f}", peer_method=name(p_auc[0])))
+                           peer_auc=f"{p_auc[1]['auc_all']:.4f}", peer_method=peer_name(p_auc[0])))
     out["single_row"] = single_row(grades, peer, lang, name)
     if out["single_row"]["sentence"]:
         words.append(WORDS("sum.single", lang, sentence=out["single_row"]["sentence"]))

@@ -53,7 +53,7 @@ def reject_inference_section(view: RunView, figs: Figures) -> str:
         sentences.append(t("ri.closest", method=view.value_text(m), pred=fmt.percent(p), true=fmt.percent(q)))
     by_selection = block.get("by_selection")
     if isinstance(by_selection, Mapping) and by_selection:
-        parts = [view.para(*sentences), view.para(t("ri.table"))]
+        parts = [view.para(t("ri.table"))]  # each setting says its own finding
         parts += [_selection_part(view, sel, b) for sel, b in by_selection.items()
                   if isinstance(b, Mapping)]
     else:
@@ -68,6 +68,12 @@ def reject_inference_section(view: RunView, figs: Figures) -> str:
 def _name(view: RunView, name: str) -> str:
     """A method's or model kind's config name in the report's words."""
     return REJECT.get(f"method.{name}", view.lang) or view.model(name)
+
+
+def _peer_name(name: str) -> str:
+    """A rejectkit method by its own name: riskkit's words for a method of the same name
+    would describe riskkit's version of it."""
+    return name.replace("_", " ")
 
 
 def _cell(view: RunView, key: str, value: Any) -> str:
@@ -87,16 +93,18 @@ def _selection_part(view: RunView, selection: str, block: Mapping[str, Any]) -> 
     peer = block.get("peer") if isinstance(block.get("peer"), Mapping) else {}
     grades = {k: {m: g for m, g in ms.items() if isinstance(g, Mapping)}
               for k, ms in by_model.items() if isinstance(ms, Mapping)}
-    found = summarise(grades, dict(peer), selection, view.lang, name=lambda n: _name(view, n))
+    found = summarise(grades, dict(peer), selection, view.lang, name=lambda n: _name(view, n),
+                      peer_name=_peer_name)
     reference = (block.get("reference") or {}).get("full_information") or {}
     rows = [(k, m, g) for k, ms in grades.items() for m, g in ms.items()]
     rows += [(k, "full_information", g) for k, g in reference.items() if isinstance(g, Mapping)]
     rows += [("rejectkit", m, g) for m, g in peer.items() if isinstance(g, Mapping)]
+    method = {"rejectkit": _peer_name}
     heading = view.t(f"ri.sub.{selection}") if selection in ("mar", "mnar") else selection
     return (f"<h3>{esc(heading)}</h3>"
             + view.para(found.get("sentence", ""), found.get("literature", ""))
             + table([view.label("model"), view.label("reject_method"),
                      *(view.label(k) for k in COMPACT_KEYS)],
-                    [[view.model(k), _name(view, m), *(_cell(view, c, g.get(c)) for c in COMPACT_KEYS)]
+                    [[view.model(k), method.get(k, lambda n: _name(view, n))(m), *(_cell(view, c, g.get(c)) for c in COMPACT_KEYS)]
                      for k, m, g in rows], numeric=[False, False, *([True] * len(COMPACT_KEYS))],
                     keep=False))
