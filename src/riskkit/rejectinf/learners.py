@@ -119,14 +119,21 @@ def acceptance_model(frame: pd.DataFrame, accepted: np.ndarray, seed: int) -> Fr
     return FramePipeline(acceptance_pipeline(seed)).fit(frame, np.asarray(accepted, dtype=int))
 
 
-def _l1_logistic(C: float) -> LogisticRegression:
+def _l1_logistic(C: float, seed: int) -> LogisticRegression:
     """L1 logistic regression, spelt the way the installed scikit-learn wants it (1.8
-    deprecated ``penalty=`` in favour of ``l1_ratio=``; earlier versions need ``penalty``)."""
+    deprecated ``penalty=`` in favour of ``l1_ratio=``; earlier versions need ``penalty``).
+    liblinear visits the rows in a random order: ``random_state`` fixes it (left unset, it
+    draws the order from numpy's global generator, so the fit depended on what the process
+    had done before)."""
     if inspect.signature(LogisticRegression).parameters["penalty"].default == "deprecated":
-        return LogisticRegression(l1_ratio=1.0, C=C, solver="liblinear", max_iter=1000)
-    return LogisticRegression(penalty="l1", C=C, solver="liblinear", max_iter=1000)
+        return LogisticRegression(l1_ratio=1.0, C=C, solver="liblinear", max_iter=1000,
+                                  random_state=seed)
+    return LogisticRegression(penalty="l1", C=C, solver="liblinear", max_iter=1000,
+                              random_state=seed)
 
 
-def weak_learner(C: float = 0.1) -> FramePipeline:
-    """An unfitted L1 logistic regression on the design matrix (liblinear: deterministic)."""
-    return FramePipeline(Pipeline([("design", design_pipeline()), ("logit", _l1_logistic(C))]))
+def weak_learner(C: float = 0.1, seed: int = 0) -> FramePipeline:
+    """An unfitted L1 logistic regression on the design matrix; ``seed`` fixes liblinear's
+    row order, so the same data give the same fit in any process."""
+    return FramePipeline(Pipeline([("design", design_pipeline()),
+                                   ("logit", _l1_logistic(C, seed))]))

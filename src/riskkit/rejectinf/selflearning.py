@@ -108,7 +108,7 @@ def self_learning_labels(view: LenderView, seed: int, **params: Any
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(14, 2)))
     eligible = _eligible(view, rejects, cfg, seed)
     accepts = view.accepts.reset_index(drop=True)
-    learner = weak_learner(cfg["C"]).fit(accepts, view.y_accepted)
+    learner = weak_learner(cfg["C"], seed).fit(accepts, view.y_accepted)
     p0 = learner.predict_proba(rejects.iloc[eligible])[:, 1] if len(eligible) else np.zeros(0)
     bad_share = float(min(0.5, cfg["theta"] * p0.mean())) if len(p0) else 0.0
     q_bad, q_good = cfg["label_share"] * bad_share, cfg["label_share"] * (1 - bad_share)
@@ -118,7 +118,7 @@ def self_learning_labels(view: LenderView, seed: int, **params: Any
             break
         if r:
             chosen = np.flatnonzero(keep)
-            learner = weak_learner(cfg["C"]).fit(
+            learner = weak_learner(cfg["C"], seed).fit(
                 pd.concat([accepts, rejects.iloc[chosen]], ignore_index=True),
                 np.concatenate([view.y_accepted, labels[chosen]]))
         drawn = np.sort(rng.choice(open_rows, size=max(1, round(cfg["sample_share"]
