@@ -158,6 +158,24 @@ def test_lifecycle_and_run_sections_at_tiny_size():
     assert all(s["seconds"] >= 0 for s in run["stages"].values())
 
 
+def test_reject_inference_lines_name_the_better_package_either_way():
+    from riskkit.bench.rejectinf import reject_inference_lines
+
+    def result(ours_err: float, peer_err: float, ours_auc: float, peer_auc: float):
+        row = lambda m, e, a: {"model": "scorecard" if m == "ours" else "rejectkit",  # noqa: E731
+                               "method": m, "reject_abs_error": e, "auc_all": a}
+        return {"mar": {"ours_best_error": row("ours", ours_err, ours_auc),
+                        "ours_best_auc": row("ours", ours_err, ours_auc),
+                        "peer_best_error": row("fuzzy", peer_err, peer_auc),
+                        "peer_best_auc": row("fuzzy", peer_err, peer_auc)}}
+
+    lines = reject_inference_lines(result(0.002, 0.008, 0.825, 0.822))
+    assert [v for *_, v in lines] == ["riskkit better", "riskkit better"]
+    assert lines[0][1] == "0.20%" and lines[1][2] == "0.8220"
+    lines = reject_inference_lines(result(0.009, 0.008, 0.820, 0.822))
+    assert [v for *_, v in lines] == ["rejectkit better or equal"] * 2
+
+
 def test_validate_power_section_at_tiny_size():
     sizes = BenchSizes(**{**TINY.__dict__, "power_reps": 2, "power_sizes": (200,),
                           "power_pool": 3000})

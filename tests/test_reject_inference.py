@@ -1,7 +1,10 @@
-"""Reject inference: every method fits both model kinds, grading uses the truth, runs repeat.
+"""Reject inference: every method fits every model kind, grading uses the truth, runs repeat.
 
-Small populations and module-scoped fixtures keep this file fast; LightGBM is capped at a
-few trees where the test is about plumbing, not accuracy.
+Small populations and module-scoped fixtures keep this file fast; LightGBM learns fast
+where the test is about plumbing, not accuracy. The defects of the earlier version have
+their own tests (``test_reject_inference_defects.py``), the selection model its textbook
+check (``test_reject_inference_heckman.py``) and the grades by the truth theirs
+(``test_reject_inference_grades.py``).
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import riskkit
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError, DataError
 from riskkit.core.io import read_json
@@ -23,29 +25,29 @@ from riskkit.models import make_model
 from riskkit.rejectinf import (
     GRADE_KEYS,
     METHODS,
+    MODEL_KINDS,
     IncumbentSpec,
+    LogisticModel,
     accepted_sample,
     fit_method,
     grade,
     run_study,
 )
-from riskkit.rejectinf.learners import acceptance_model
 from riskkit.rejectinf.loop import retraining_lines, simulate_retraining
-from riskkit.rejectinf.methods import reweighting
 from riskkit.synth import World
 
 WEAK = ("monthly_income", "income_volatility", "applications_90d", "overdue_count_24m",
         "max_dpd_24m", "debt_to_income", "credit_history_months")
 #: Plumbing, not accuracy: few trees, and a scorecard on few features (binning dominates).
-FAST = {"lgbm": {"params": {"n_estimators": 30, "min_child_samples": 50}},
-        "scorecard": {"features": list(WEAK)}}
+FAST = {"lgbm": {"params": {"learning_rate": 0.2, "min_child_samples": 50}},
+        "scorecard": {"features": list(WEAK)}, "logistic": {"C": 0.1}}
 
 BASELINE = World("baseline", 0.04)  # the world these tests draw from
 
 
 @pytest.fixture(scope="module")
 def population() -> pd.DataFrame:
-    return riskkit.generate(rows=9000, seed=11)
+    return BASELINE.generate(9000, 11)
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +69,7 @@ def test_the_lender_sees_no_outcome_and_no_truth_for_its_rejects(sample) -> None
 def bases(sample):
     return {kind: fit_method("accepted_only", sample, kind, base=None, seed=3,
                              model_params=FAST[kind]).model
-            for kind in ("scorecard", "lgbm")}
+            for kind in MODEL_KINDS}
 
 
 @pytest.mark.parametrize("method", [m for m in METHODS if m != "accepted_only"])
@@ -78,18 +80,27 @@ def test_every_method_fits_a_model_that_scores_everyone(sample, bases, method, k
     assert fitted.model.name == kind and fitted.method == method
     p = fitted.model.predict_pd(sample.test)
     assert p.shape == (len(sample.test),) and np.isfinite(p).all() and (p > 0).all()
-    if method != "reweighting":  # every other method puts (some) rejects into the fit
-        assert fitted.rows > sample.train.accepted.sum()
+    n_accepted = int(sample.train.accepted.sum() + sample.valid.accepted.sum())
+    if not method.startswith("reweighting"):  # every other method adds (some) rejects
+        assert fitted.rows > n_accepted
 
 
-def test_reweighting_weights_are_the_inverse_acceptance_probability(sample) -> None:
-    aug = reweighting(sample, seed=3, min_probability=0.2)
-    model = acceptance_model(sample.train.frame, sample.train.accepted, 3)
-    p = model.predict_proba(sample.train.accepts)[:, 1]
-    np.testing.assert_allclose(aug.train.weight, 1.0 / np.clip(p, 0.2, 1.0))
-    assert aug.train.weight.max() <= 5.0 + 1e-12 and len(aug.train) == sample.train.accepted.sum()
+def test_reweighting_oof_refuses_a_zero_floor(sample) -> None:
     with pytest.raises(ConfigError, match="min_probability"):
-        reweighting(sample, seed=3, min_probability=0.0)
+        METHODS["reweighting_oof"](sample, None, seed=3, min_probability=0.0)
+
+
+def test_the_logistic_model_explains_additively_and_saves_as_json(sample, bases,
+                                                                   tmp_path: Path) -> None:
+    model = bases["logistic"]
+    assert isinstance(model, LogisticModel)
+    test = sample.test
+    contrib = model.contributions(test)
+    np.testing.assert_allclose(contrib.sum(axis=1) + model.expected_value(),
+                               model.predict_logit(test), atol=1e-10)
+    model.save(tmp_path / "m")
+    again = LogisticModel.load(tmp_path / "m")
+    np.testing.assert_array_equal(again.predict_pd(test), model.predict_pd(test))
 
 
 def test_sample_weights_change_the_fit_and_none_leaves_it_unchanged(population) -> None:
@@ -143,7 +154,8 @@ SECTION = {"incumbent": {"features": list(WEAK), "rows": 3000}, "models": ["scor
 
 def test_a_study_grades_every_method_and_beats_accepted_only(population) -> None:
     study = run_study(population.iloc[:5000], population.iloc[5000:6500],
-                      population.iloc[6500:], SECTION, seed=3, world=BASELINE)
+                      population.iloc[6500:], SECTION, seed=3, world=BASELINE,
+                      model_params={"scorecard": FAST["scorecard"]})
     metrics = study.metrics()
     assert set(metrics["methods"]) == {"accepted_only", "extrapolation"}
     for entry in metrics["methods"].values():
@@ -156,6 +168,7 @@ def test_a_study_grades_every_method_and_beats_accepted_only(population) -> None
     table = study.table()
     assert list(table["method"]) == ["accepted_only", "extrapolation", "full_information",
                                      "incumbent"]
+    assert set(table["selection"]) == {"mar"}
 
 
 def test_config_section_is_validated_strictly() -> None:
@@ -168,6 +181,10 @@ def test_config_section_is_validated_strictly() -> None:
         C.resolve({"reject_inference": {"acceptance_rate": 1.5}})
     with pytest.raises(ConfigError, match=r"reject_inference\.models"):
         C.resolve({"reject_inference": {"models": ["oracle"]}})
+    with pytest.raises(ConfigError, match=r"reject_inference\.selection"):
+        C.resolve({"reject_inference": {"selection": ["mar", "nmar"]}})
+    with pytest.raises(ConfigError, match=r"mnar\.correlation"):
+        C.resolve({"reject_inference": {"mnar": {"correlation": 1.5}}})
 
 
 def test_two_runs_of_the_same_config_are_identical(tmp_path: Path) -> None:

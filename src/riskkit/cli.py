@@ -420,13 +420,16 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
                                    "run stages, interventional TreeSHAP, validate-power.")
     p.add_argument("--quick", action="store_true", help="small sizes, about a minute")
     p.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
+    p.add_argument("--section", action="append", default=None, metavar="NAME",
+                   help="only this section (repeatable), e.g. reject_inference")
     p.set_defaults(handler=_cmd_bench)
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from riskkit.bench import main as bench_main
+    from riskkit.bench.runner import SECTIONS, main
 
-    return bench_main(quick=args.quick, json_path=args.json, quiet=args.quiet)
+    return main(quick=args.quick, json_path=args.json, quiet=args.quiet,
+                sections=tuple(args.section or SECTIONS))
 
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [

@@ -20,6 +20,9 @@ after the other, and reports the ratio:
 * ``run`` -- the stages of ``riskkit run`` at a small size, as shares of the total;
 * ``interventional`` -- interventional FastTreeShap vs shap and woodelf-explainer
   (:mod:`riskkit.bench.interventional`);
+* ``reject_inference`` -- not a timing: riskkit's reject-inference methods beside the
+  rejectkit package's on ``configs/reject_inference.yaml``, graded by the truth
+  (:mod:`riskkit.bench.rejectinf`; needs the ``bench`` extra);
 * ``validate_power`` -- ``riskkit validate-power`` at ``power_reps`` repetitions x
   ``power_sizes`` x six defects (one size each) on two processes, against its 15-minute
   budget (issue 28: 200 x 4 x 6 on 2 cores; :mod:`riskkit.bench.validate_power`);
@@ -51,6 +54,7 @@ from riskkit.bench.generator import generator_lines, generator_section
 from riskkit.bench.interventional import interventional_lines, interventional_section
 from riskkit.bench.lifecycle import lifecycle_lines, lifecycle_section
 from riskkit.bench.monitor import monitor_lines, monitor_section
+from riskkit.bench.rejectinf import reject_inference_lines, reject_inference_section
 from riskkit.bench.sizes import FULL, QUICK, SEED, BenchSizes
 from riskkit.bench.treeshap import shap_lines, shap_section
 from riskkit.bench.validate_power import validate_power_lines, validate_power_section
@@ -60,7 +64,7 @@ from riskkit.experiment import run_experiment
 from riskkit.experiment.config import resolve
 
 SECTIONS = ("shap", "generator", "lifecycle", "monitor", "run", "interventional",
-            "validate_power", "fairness")
+            "validate_power", "fairness", "reject_inference")
 
 
 def run_section(sizes: BenchSizes, quiet: bool = True) -> dict[str, Any]:
@@ -117,7 +121,7 @@ def format_report(results: dict[str, Any]) -> str:
     formatters = {"shap": shap_lines, "generator": generator_lines,
                   "lifecycle": lifecycle_lines, "monitor": monitor_lines, "run": _run_lines,
                   "interventional": interventional_lines, "validate_power": validate_power_lines,
-                  "fairness": fairness_lines}
+                  "fairness": fairness_lines, "reject_inference": reject_inference_lines}
     for name in [s for s in SECTIONS if s in results]:
         r = results[name]
         if r["status"] != "ok":
@@ -191,6 +195,7 @@ def run_bench(sizes: BenchSizes, sections: Sequence[str] = SECTIONS,
         "interventional": lambda: interventional_section(sizes, quiet),
         "validate_power": lambda: validate_power_section(sizes, quiet),
         "fairness": lambda: fairness_section(sizes, quiet),
+        "reject_inference": lambda: reject_inference_section(sizes, quiet),
     }
     disabled = logging.root.manager.disable
     logging.disable(max(disabled, logging.INFO))  # the sections' own progress logs: the

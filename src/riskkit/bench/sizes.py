@@ -31,6 +31,7 @@ class BenchSizes:
     repeats: int = 1  # best of n timings
     backgrounds: tuple[int, ...] = (100, 1000)  # interventional: background rows
     interventional_shap_rows: int = 20  # rows shap's interventional explainer explains
+    reject_rows: int = 100_000  # reject inference: rows of configs/reject_inference.yaml
     monitor_borrowers: int = 100_000  # the monitoring tables of a simulated book ...
     monitor_months: int = 36  # ... of this many months
     # validate-power: repetitions x sample sizes x one size of each of the six defects
@@ -44,7 +45,7 @@ QUICK = BenchSizes(train_rows=100_000, explain_rows=20_000, shap_rows=2_000,
                    settings=((15, 4), (31, 6), (63, 8)), scaling_rows=10_000,
                    scaling_shap_rows=1_000, generator_rows=1_000_000,
                    lifecycle_borrowers=20_000, lifecycle_months=12, run_rows=5_000,
-                   monitor_borrowers=20_000, monitor_months=12)
+                   reject_rows=20_000, monitor_borrowers=20_000, monitor_months=12)
 FULL = BenchSizes(train_rows=200_000, explain_rows=40_000, shap_rows=4_000,
                   settings=((7, 3), (15, 4), (31, 6), (31, 8), (63, 8), (127, -1)),
                   scaling_rows=20_000, scaling_shap_rows=2_000, generator_rows=1_000_000,

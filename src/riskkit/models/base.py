@@ -239,6 +239,38 @@ class CreditModel(BaseEstimator, ABC):
         self._fit_calibration(Xv, yv, Xv, yv)
         return self
 
+    def calibrate_scores(self, raw_logit: Any, y: Any, sample_weight: Any = None,
+                         note: str = "") -> Self:
+        """Fit the Platt calibration on given raw log-odds, e.g. out-of-fold ones.
+
+        Cross-fitting (each row scored by a model that did not see it) lets a model trained
+        on *all* rows be calibrated without a held-out split that starves both jobs of the
+        few bads a lender has; :meth:`calibrate_on` would score the rows with this model.
+
+        Parameters
+        ----------
+        raw_logit, y:
+            Uncalibrated log-odds (from models that did not see the rows) and 0/1 outcomes.
+        sample_weight:
+            Optional weight per row.
+        note:
+            What the scores are, for the calibration report.
+
+        Returns
+        -------
+        CreditModel
+            ``self``.
+        """
+        check_is_fitted(self, "features_")
+        raw = np.asarray(raw_logit, dtype=float)
+        target = check_target(y, len(raw), "y")
+        w = check_weight(sample_weight, len(raw), "sample_weight")
+        self.calibration_, reason = fit_platt_monotone(raw, target, what=self.name,
+                                                       sample_weight=w)
+        self.calibration_report_ = calibration_report(raw, target, self.calibration_,
+                                                      f"{note}; {reason}" if note else reason)
+        return self
+
     def _fit_calibration(self, X: pd.DataFrame | None, y: np.ndarray | None,
                          X_valid: pd.DataFrame | None, y_valid: np.ndarray | None,
                          valid_weight: np.ndarray | None = None) -> None:

@@ -7,7 +7,8 @@ On a held-out through-the-door sample (everyone's outcome ``default_12m`` and tr
     AUC on every applicant, and on the incumbent's rejects alone (observed outcomes);
 ``pred_bad_rate_rejects`` / ``true_bad_rate_rejects`` / ``observed_bad_rate_rejects``
     the model's mean PD over the rejects, their mean true PD, and their observed bad rate;
-    ``reject_bias = pred - true`` and ``reject_error = |pred - true| / true``;
+    ``reject_bias = pred - true``, ``reject_abs_error = |pred - true|`` (the error the
+    tables quote, in points) and ``reject_error = |pred - true| / true``;
 ``ece_all``
     expected calibration error over every applicant;
 ``approval_rate`` / ``bad_rate_approved`` / ``true_bad_rate_approved``
@@ -91,6 +92,7 @@ def grade(model: Any, test: pd.DataFrame, rejected: np.ndarray, cutoff: float, *
         "pred_bad_rate_accepts": float(p[~rejected].mean()),
         "true_bad_rate_accepts": float(true[~rejected].mean()),
         "reject_bias": pred_rej - true_rej,
+        "reject_abs_error": abs(pred_rej - true_rej),
         "reject_error": abs(pred_rej - true_rej) / true_rej if true_rej > 0 else None,
         "auc_all_true_pd": ev.auc(y, true),
         "cutoff_pd": float(cutoff),

@@ -1,57 +1,59 @@
 """Reject-inference methods: what to train the next model on when only the accepted have outcomes.
 
 Each method turns the lender's view (:class:`riskkit.rejectinf.sample.LenderView`: every
-applicant's features and incumbent score, outcomes for the accepted only) into a training
-set -- rows, 0/1 labels and optional weights -- for the fit rows and, the same way, for the
-validation rows (which drive early stopping and the Platt calibration, so they must carry
-the same inference). :func:`fit_method` then fits a riskkit scorecard or LightGBM on it
-with ``sample_weight``. A weighted row stands for that many applicants; a *fuzzy* reject
-appears twice, as a bad with weight ``p`` and as a good with weight ``1 - p``.
+applicant's features and incumbent score, outcomes for the accepted only) into training
+sets (:mod:`riskkit.rejectinf.augment`) for the fit rows and the validation rows;
+:func:`fit_method` fits a model of one kind on both together, tuned by cross-validation
+(:mod:`riskkit.rejectinf.fitting`). The methods, each as its source defines it:
 
-Methods that label the rejects with a model use the ``accepted_only`` model of the same
-kind (``base``), as a credit team would: the model it would have deployed without reject
-inference. Every method states what it assumes; none can be checked on real data, which is
-why riskkit grades them against the truth (:mod:`riskkit.rejectinf.grading`).
+* ``accepted_only`` -- the baseline;
+* ``reweighting`` (score bands) and ``reweighting_oof`` (out-of-fold acceptance model):
+  :mod:`riskkit.rejectinf.weighting`;
+* ``hard_cutoff``, ``fuzzy``, ``parcelling``, ``extrapolation``:
+  :mod:`riskkit.rejectinf.labelling`;
+* ``self_learning``: :mod:`riskkit.rejectinf.selflearning`;
+* ``heckman`` (the probit with sample selection): :mod:`riskkit.rejectinf.heckman`.
+
+The methods that label the rejects with a model (:data:`LABELLING`: hard cut-off, fuzzy,
+parcelling, extrapolation) score them with Siddiqi's *known good/bad* model, whatever
+kind the new model is: a logistic regression fitted on the accepted applicants
+(:func:`fit_labeller`). Siddiqi (2006, ch. 6) builds the known good/bad scorecard by
+logistic regression on the accepts and infers the rejects from its score before the final
+scorecard is built on accepts and inferred rejects together; Anderson (2007, ch. 10) does
+the same. A logistic model is linear in each feature, so it carries the slopes it learnt
+among the accepted into the rejected region, where a tree model is flat beyond its last
+split and a scorecard's outer bin pools the accepted tail with the rejects -- the
+labeller's job is exactly that extrapolation. Reweighting's bands use the accepted-only
+model of the same kind (``base``). Every method states what it assumes; none can be
+checked on real data, which is why riskkit grades them against the truth
+(:mod:`riskkit.rejectinf.grading`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-import pandas as pd
-from scipy.special import expit
-from sklearn.linear_model import LogisticRegression
 
 from riskkit.core.errors import ConfigError
-from riskkit.models import CreditModel, make_model
-from riskkit.rejectinf.learners import acceptance_model
-from riskkit.rejectinf.sample import AcceptedSample, LenderView
+from riskkit.models import CreditModel
+from riskkit.rejectinf.augment import (
+    Augmented,
+    TrainingSet,
+    accepted_rows,
+    merged,
+    with_fuzzy_labels,
+    with_hard_labels,
+)
+from riskkit.rejectinf.fitting import MODEL_KINDS, fit_kind, model_for
+from riskkit.rejectinf.heckman import heckman
+from riskkit.rejectinf.labelling import extrapolation, fuzzy, hard_cutoff, parcelling
+from riskkit.rejectinf.sample import AcceptedSample
 from riskkit.rejectinf.selflearning import self_learning_labels
-
-
-@dataclass
-class TrainingSet:
-    """Rows, 0/1 labels and weights (None: every row counts once) to fit a model on."""
-
-    X: pd.DataFrame
-    y: np.ndarray
-    weight: np.ndarray | None = None
-
-    def __len__(self) -> int:
-        return len(self.y)
-
-
-@dataclass
-class Augmented:
-    """A method's training and validation sets, and what it decided (for the log and table)."""
-
-    train: TrainingSet
-    valid: TrainingSet
-    info: dict[str, Any] = field(default_factory=dict)
+from riskkit.rejectinf.weighting import reweighting, reweighting_oof
 
 
 @dataclass
@@ -63,47 +65,6 @@ class FittedMethod:
     model: CreditModel
     info: dict[str, Any]
     rows: int
-
-
-# ------------------------------------------------------------------------ building blocks
-def accepted_rows(view: LenderView) -> TrainingSet:
-    """The accepted applicants with their observed outcomes."""
-    return TrainingSet(view.accepts.reset_index(drop=True), view.y_accepted.astype(np.int64))
-
-
-def with_hard_labels(view: LenderView, labels: np.ndarray,
-                     keep: np.ndarray | None = None) -> TrainingSet:
-    """Accepted rows plus rejects (all, or those in ``keep``) with inferred 0/1 labels."""
-    rejects = view.rejects.reset_index(drop=True)
-    labels = np.asarray(labels, dtype=np.int64)
-    if keep is not None:
-        rejects, labels = rejects.loc[keep].reset_index(drop=True), labels[keep]
-    acc = accepted_rows(view)
-    return TrainingSet(pd.concat([acc.X, rejects], ignore_index=True),
-                       np.concatenate([acc.y, labels]))
-
-
-def with_fuzzy_labels(view: LenderView, p_bad: np.ndarray,
-                      reject_weight: float = 1.0) -> TrainingSet:
-    """Accepted rows (weight 1) plus every reject twice: bad with weight ``p``, good with ``1-p``.
-
-    The duplicates make the weighted bad count of the rejects equal to their inferred
-    expected bad count, without drawing a random label.
-    """
-    rejects = view.rejects.reset_index(drop=True)
-    p = np.clip(np.asarray(p_bad, dtype=float), 0.0, 1.0)
-    acc = accepted_rows(view)
-    n = len(rejects)
-    return TrainingSet(
-        pd.concat([acc.X, rejects, rejects], ignore_index=True),
-        np.concatenate([acc.y, np.ones(n, dtype=np.int64), np.zeros(n, dtype=np.int64)]),
-        np.concatenate([np.ones(len(acc)), reject_weight * p, reject_weight * (1.0 - p)]))
-
-
-def _check_factor(name: str, value: Any) -> float:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
-        raise ConfigError(f"reject_inference.params.{name}: must be a number > 0, got {value!r}")
-    return float(value)
 
 
 # ------------------------------------------------------------------------ the methods
@@ -120,133 +81,18 @@ def accepted_only(sample: AcceptedSample, base: CreditModel | None = None, *,
     return Augmented(accepted_rows(sample.train), accepted_rows(sample.valid))
 
 
-def reweighting(sample: AcceptedSample, base: CreditModel | None = None, *, seed: int = 0,
-                min_probability: float = 0.05) -> Augmented:
-    """Weight every accepted applicant by ``1 / p(accept | x)``; leave the rejects out.
-
-    The acceptance model (:func:`riskkit.rejectinf.learners.acceptance_model`) is fitted on
-    the through-the-door fit rows, features -> accepted. Assumes selection on observables
-    (outcome independent of acceptance given x) and *overlap*: every kind of applicant has
-    some chance of acceptance. A hard cut-off breaks overlap (far below it ``p`` is 0), so
-    ``p`` is clipped at ``min_probability`` (weights at most ``1 / min_probability``):
-    the accepted near the cut-off stand in for the rejects, those far below have no
-    stand-in at all.
-    """
-    if not 0.0 < min_probability <= 1.0:
-        raise ConfigError(f"reject_inference.params.reweighting.min_probability must lie in "
-                          f"(0, 1], got {min_probability!r}")
-    model = acceptance_model(sample.train.frame, sample.train.accepted, seed)
-    sets = []
-    for view in (sample.train, sample.valid):
-        acc = accepted_rows(view)
-        p = np.clip(model.predict_proba(acc.X)[:, 1], min_probability, 1.0)
-        sets.append(TrainingSet(acc.X, acc.y, 1.0 / p))
-    return Augmented(sets[0], sets[1], {"min_probability": min_probability,
-                                        "max_weight": float(sets[0].weight.max()),
-                                        "mean_weight": float(sets[0].weight.mean())})
-
-
-def hard_cutoff(sample: AcceptedSample, base: CreditModel, *, seed: int = 0,
-                factor: float = 1.0) -> Augmented:
-    """Score the rejects with the accepted-only model; the riskiest are labelled bad, the rest good.
-
-    The share labelled bad is ``factor`` times the base model's mean PD over the (fit)
-    rejects, and the threshold is the base PD at that share. Assumes the base model *ranks*
-    the rejects correctly and (with ``factor=1``) that its PD level for them is right;
-    ``factor > 1`` is the analyst's judgement that rejects are worse than the model says.
-    """
-    factor = _check_factor("hard_cutoff.factor", factor)
-    p_fit = base.predict_pd(sample.train.rejects)
-    share = float(np.clip(factor * p_fit.mean(), 0.0, 1.0))
-    threshold = float(np.quantile(p_fit, 1.0 - share)) if share > 0 else np.inf
-    sets = [with_hard_labels(v, base.predict_pd(v.rejects) >= threshold)
-            for v in (sample.train, sample.valid)]
-    return Augmented(sets[0], sets[1], {"bad_share": share, "threshold_pd": threshold})
-
-
-def fuzzy(sample: AcceptedSample, base: CreditModel, *, seed: int = 0,
-          factor: float = 1.0) -> Augmented:
-    """Every reject twice, bad with weight ``p`` and good with ``1 - p``, ``p`` from the base model.
-
-    Assumes the accepted-only model's PD is right for the rejects (times ``factor``, the
-    analyst's inflation); it adds no information the base model lacks, it only makes the
-    new model fit the rejected region the way the base model extrapolates into it.
-    """
-    factor = _check_factor("fuzzy.factor", factor)
-    sets = [with_fuzzy_labels(v, factor * base.predict_pd(v.rejects))
-            for v in (sample.train, sample.valid)]
-    return Augmented(sets[0], sets[1], {"factor": factor})
-
-
-def parcelling(sample: AcceptedSample, base: CreditModel, *, seed: int = 0,
-               bands: int = 10, factor: float = 2.0) -> Augmented:
-    """Band by the base model's PD; rejects in a band are drawn bad at ``factor`` x its accepted bad rate.
-
-    Bands are quantiles of the base PD over the accepted fit rows; a reject above the
-    highest accepted band joins it. Each reject is labelled bad with probability
-    ``min(1, factor * observed bad rate of the accepted in its band)`` (a seeded draw).
-    Assumes rejects are ``factor`` times as risky as accepts *with the same score*: the
-    analyst's judgement (textbooks suggest 2 to 4), not something the data can show.
-    """
-    factor = _check_factor("parcelling.factor", factor)
-    if not isinstance(bands, int) or bands < 2:
-        raise ConfigError(f"reject_inference.params.parcelling.bands must be a whole number "
-                          f">= 2, got {bands!r}")
-    acc = accepted_rows(sample.train)
-    p_acc = base.predict_pd(acc.X)
-    edges = np.unique(np.quantile(p_acc, np.linspace(0, 1, bands + 1)[1:-1]))
-    band = np.digitize(p_acc, edges)
-    counts = np.bincount(band, minlength=len(edges) + 1)
-    bads = np.bincount(band, weights=acc.y, minlength=len(edges) + 1)
-    rate = np.divide(bads, counts, out=np.full(len(counts), acc.y.mean()), where=counts > 0)
-    p_band = np.minimum(1.0, factor * rate)
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(14, 1)))
-    sets = []
-    for view in (sample.train, sample.valid):
-        p = p_band[np.digitize(base.predict_pd(view.rejects), edges)]
-        sets.append(with_hard_labels(view, rng.random(len(p)) < p))
-    return Augmented(sets[0], sets[1], {"bands": len(counts), "factor": factor,
-                                        "band_bad_rates": rate.tolist()})
-
-
-def extrapolation(sample: AcceptedSample, base: CreditModel | None = None, *, seed: int = 0,
-                  reject_weight: float = 1.0) -> Augmented:
-    """Extrapolate the accepted's odds-versus-incumbent-score line below the cut-off.
-
-    A one-feature logistic regression of the accepted's outcome on the incumbent's log-odds
-    (the score the lender knows for *every* applicant) is carried into the rejected range,
-    and each reject enters as a fuzzy pair weighted by the extrapolated PD. Assumes the
-    log-odds of default stay linear in the incumbent's score beyond the cut-off, and that
-    the rejects' risk given their score is the accepted's (selection on that score only).
-    """
-    reject_weight = _check_factor("extrapolation.reject_weight", reject_weight)
-    view = sample.train
-    lr = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000, tol=1e-10)
-    lr.fit(view.incumbent_logit[view.accepted].reshape(-1, 1), view.y_accepted)
-    slope, intercept = float(lr.coef_[0, 0]), float(lr.intercept_[0])
-    sets = []
-    for v in (sample.train, sample.valid):
-        p = expit(intercept + slope * v.incumbent_logit[~v.accepted])
-        sets.append(with_fuzzy_labels(v, p, reject_weight))
-    p_fit = expit(intercept + slope * view.incumbent_logit[~view.accepted])
-    return Augmented(sets[0], sets[1], {"slope": slope, "intercept": intercept,
-                                        "mean_pd_rejects": float(p_fit.mean())})
-
-
 def self_learning(sample: AcceptedSample, base: CreditModel | None = None, *, seed: int = 0,
                   **params: Any) -> Augmented:
-    """Bias-aware self-learning (a variant of Kozodoi et al., EJOR 2025): label rejects in rounds.
+    """Shallow self-learning (Kozodoi et al. 2019; BASL, Kozodoi et al. 2025): label rejects in rounds.
 
-    See :func:`riskkit.rejectinf.selflearning.self_learning_labels` for the rounds and what
-    they assume. The rejects it labels join the accepted with hard labels; the ones it never
-    labels (filtered out, or left after the last round) stay out of the training set.
+    See :mod:`riskkit.rejectinf.selflearning` for the confidence rule. The fit rows'
+    rejects it labels join the accepted with hard labels; the ones it never labels stay
+    out. The validation rows keep their accepted applicants only: no inferred label
+    reaches them.
     """
-    sets, info, state = [], {}, None
-    for view in (sample.train, sample.valid):
-        labels, keep, info_v, state = self_learning_labels(view, seed, state, **params)
-        sets.append(with_hard_labels(view, labels, keep))
-        info = info or info_v
-    return Augmented(sets[0], sets[1], info)
+    labels, keep, info = self_learning_labels(sample.train, seed, **params)
+    return Augmented(with_hard_labels(sample.train, labels, keep), accepted_rows(sample.valid),
+                     info)
 
 
 Method = Callable[..., Augmented]
@@ -254,15 +100,22 @@ Method = Callable[..., Augmented]
 METHODS: MappingProxyType[str, Method] = MappingProxyType({
     "accepted_only": accepted_only,
     "reweighting": reweighting,
+    "reweighting_oof": reweighting_oof,
     "hard_cutoff": hard_cutoff,
     "fuzzy": fuzzy,
     "parcelling": parcelling,
     "extrapolation": extrapolation,
     "self_learning": self_learning,
+    "heckman": heckman,
 })
+#: Methods that need the accepted-only model of the same kind.
+NEEDS_BASE: tuple[str, ...] = ("reweighting",)
+#: Methods that label the rejects with the known good/bad model (:func:`fit_labeller`).
+LABELLING: tuple[str, ...] = ("hard_cutoff", "fuzzy", "parcelling", "extrapolation")
+#: The known good/bad model's kind (Siddiqi 2006, ch. 6: a logistic regression).
+LABELLER_KIND = "logistic"
 #: The reference no lender has: a model fitted on everyone's outcome (graded like a method).
 FULL_INFORMATION = "full_information"
-MODEL_KINDS: tuple[str, ...] = ("scorecard", "lgbm")
 
 
 def check_methods(methods: list[str] | tuple[str, ...], where: str = "reject_inference.methods"
@@ -275,25 +128,6 @@ def check_methods(methods: list[str] | tuple[str, ...], where: str = "reject_inf
     return list(methods)
 
 
-def model_for(kind: str, seed: int, model_params: dict[str, Any] | None = None) -> CreditModel:
-    """A fresh model of ``kind`` with the run's settings (LightGBM: one thread, seeded)."""
-    if kind not in MODEL_KINDS:
-        raise ConfigError(f"reject_inference.models: {kind!r} is not one of {MODEL_KINDS}")
-    params = dict(model_params or {})
-    if kind == "lgbm":
-        params.setdefault("seed", seed)
-        params.setdefault("num_threads", 1)
-    return make_model(kind, **params)
-
-
-def fit_training_sets(kind: str, aug: Augmented, seed: int,
-                      model_params: dict[str, Any] | None = None) -> CreditModel:
-    """Fit a model of ``kind`` on a method's (weighted) training and validation sets."""
-    return model_for(kind, seed, model_params).fit(
-        aug.train.X, aug.train.y, X_valid=aug.valid.X, y_valid=aug.valid.y,
-        sample_weight=aug.train.weight, valid_sample_weight=aug.valid.weight)
-
-
 def full_information(sample: AcceptedSample, truth_train: np.ndarray, truth_valid: np.ndarray
                      ) -> Augmented:
     """Everyone with their real outcome: what no lender has; the bound the methods aim at."""
@@ -301,9 +135,47 @@ def full_information(sample: AcceptedSample, truth_train: np.ndarray, truth_vali
                      TrainingSet(sample.valid.frame, np.asarray(truth_valid, dtype=np.int64)))
 
 
+def labeller_params(model_params: dict[str, Any] | None) -> dict[str, Any]:
+    """The known good/bad model's settings from another kind's: the run's ``features`` only
+    (a LightGBM's or scorecard's own settings mean nothing to a logistic regression)."""
+    features = (model_params or {}).get("features")
+    return {} if features is None else {"features": features}
+
+
+def fit_labeller(sample: AcceptedSample, seed: int,
+                 model_params: dict[str, Any] | None = None) -> FittedMethod:
+    """Siddiqi's known good/bad model: a logistic regression on the accepted applicants.
+
+    Siddiqi, N. (2006), *Credit Risk Scorecards*, Wiley, ch. 6: the known good/bad
+    scorecard, a logistic regression fitted on the accepts, scores the rejects, and its
+    score drives simple and fuzzy augmentation and parcelling; Anderson, R. (2007), *The
+    Credit Scoring Toolkit*, Oxford UP, ch. 10, likewise for extrapolation. The same fit
+    as the ``logistic`` kind's ``accepted_only`` row (maximum likelihood unless the
+    accepted hold too few bads: :func:`riskkit.rejectinf.fitting.penalty_rule`), used for
+    every model kind so that each kind's final model learns from the same inferred labels.
+
+    Parameters
+    ----------
+    sample : AcceptedSample
+        The lender's data.
+    seed : int
+        Seeds the cross-validation folds (when the penalty is cross-validated).
+    model_params : dict, optional
+        The logistic kind's settings (``features``, ``C``).
+
+    Returns
+    -------
+    FittedMethod
+        The ``accepted_only`` fit of kind ``logistic``.
+    """
+    return fit_method("accepted_only", sample, LABELLER_KIND, base=None, seed=seed,
+                      model_params=model_params)
+
+
 def fit_method(name: str, sample: AcceptedSample, kind: str, *, base: CreditModel | None,
                seed: int, params: dict[str, Any] | None = None,
-               model_params: dict[str, Any] | None = None) -> FittedMethod:
+               model_params: dict[str, Any] | None = None,
+               labeller: CreditModel | None = None) -> FittedMethod:
     """Run one method and fit one model of ``kind`` on its output.
 
     Parameters
@@ -313,33 +185,50 @@ def fit_method(name: str, sample: AcceptedSample, kind: str, *, base: CreditMode
     sample : AcceptedSample
         The lender's data.
     kind : str
-        ``"scorecard"`` or ``"lgbm"``.
+        ``"logistic"``, ``"scorecard"`` or ``"lgbm"``.
     base : CreditModel or None
-        The accepted-only model of the same kind (needed by hard_cutoff, fuzzy, parcelling).
+        The accepted-only model of the same kind (needed by :data:`NEEDS_BASE`).
     seed : int
         Seeds every random step (parcelling's draws, self-learning's samples, LightGBM).
     params : dict, optional
         The method's own settings (e.g. ``{"factor": 2.0}``).
     model_params : dict, optional
-        Settings of the model (as in the ``models:`` section).
+        Settings of the model (the ``models:`` section's, and ``features``).
+    labeller : CreditModel, optional
+        The known good/bad model the :data:`LABELLING` methods score the rejects with
+        (:func:`fit_labeller`); fitted here, with ``model_params``' features, when not given.
 
     Returns
     -------
     FittedMethod
     """
     method = METHODS[check_methods([name])[0]]
-    if base is None and name in ("hard_cutoff", "fuzzy", "parcelling"):
+    if base is None and name in NEEDS_BASE:
         raise ConfigError(f"reject inference method {name!r} needs the accepted-only model")
+    extra: dict[str, Any] = {}
+    if name in LABELLING:
+        if labeller is None:
+            labeller = fit_labeller(sample, seed, labeller_params(model_params)).model
+        base, extra = labeller, {"labeller": f"{LABELLER_KIND} accepted_only"}
     try:
         aug = method(sample, base, seed=seed, **(params or {}))
     except TypeError as exc:
         raise ConfigError(f"reject_inference.params.{name}: {exc}") from None
-    model = fit_training_sets(kind, aug, seed, model_params)
-    return FittedMethod(name, kind, model, aug.info, len(aug.train))
+    model, tuning = fit_training_sets(kind, aug, seed, model_params)
+    return FittedMethod(name, kind, model, {**extra, **aug.info, **tuning},
+                        len(aug.train) + len(aug.valid))
 
 
-__all__ = ["FULL_INFORMATION", "METHODS", "MODEL_KINDS", "Augmented", "FittedMethod",
-           "TrainingSet", "accepted_only", "accepted_rows", "check_methods", "extrapolation",
-           "fit_method", "fit_training_sets", "full_information", "fuzzy", "hard_cutoff",
-           "model_for", "parcelling", "reweighting", "self_learning",
-           "with_fuzzy_labels", "with_hard_labels"]
+def fit_training_sets(kind: str, aug: Augmented, seed: int,
+                      model_params: dict[str, Any] | None = None
+                      ) -> tuple[CreditModel, dict[str, Any]]:
+    """Fit a model of ``kind`` on a method's fit and validation sets together (tuned by CV)."""
+    return fit_kind(kind, merged(aug.train, aug.valid), seed, model_params)
+
+
+__all__ = ["FULL_INFORMATION", "LABELLER_KIND", "LABELLING", "METHODS", "MODEL_KINDS",
+           "NEEDS_BASE", "Augmented", "FittedMethod", "TrainingSet", "accepted_only",
+           "accepted_rows", "check_methods", "extrapolation", "fit_labeller", "fit_method",
+           "fit_training_sets", "full_information", "fuzzy",
+           "hard_cutoff", "heckman", "model_for", "parcelling", "reweighting", "reweighting_oof",
+           "self_learning", "with_fuzzy_labels", "with_hard_labels"]
