@@ -65,3 +65,20 @@ def test_deterministic_selection_is_reported_as_not_identified() -> None:
     fit = selection_probit(y, X, s, Z)
     assert not fit.identified and fit.rho == 0.0
     np.testing.assert_allclose(fit.beta, fit.naive_beta)
+
+
+def test_a_column_constant_among_the_accepted_does_not_turn_the_fit_to_nan() -> None:
+    """A one-hot level no accepted applicant has is collinear with the constant in the
+    accepted rows: its coefficient is set to 0 and every other estimate stays finite (the
+    notebook-size samples of notebook 08 hit this; before, every coefficient was NaN)."""
+    rng = np.random.default_rng(3)
+    n = 4_000
+    x = rng.normal(size=(n, 2))
+    z_only = rng.normal(size=n)
+    s = (0.8 * x[:, 0] + z_only + rng.normal(size=n) > 0).astype(int)
+    level = np.where(s == 1, 0.0, (rng.random(n) < 0.3).astype(float))  # never among accepted
+    X = np.column_stack([x, level])
+    y = (x[:, 0] + rng.normal(size=n) > 1.5).astype(int)
+    fit = selection_probit(y, X, s, np.column_stack([X, z_only]))
+    assert np.isfinite(fit.beta).all() and np.isfinite(fit.naive_beta).all()
+    assert fit.naive_beta[3] == 0.0 and np.isfinite(fit.rho)

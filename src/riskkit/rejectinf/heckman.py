@@ -116,11 +116,23 @@ class SelectionFit:
 
 
 def _probit(y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Probit of ``y`` on ``[1, X]``; a column of ``X`` constant in these rows gets 0.
+
+    Why: a one-hot level that no accepted applicant has (common in small samples) is
+    collinear with the constant, so its coefficient is not identified and Newton's step
+    through the singular Hessian returns NaN for every coefficient. Such a column is left
+    out of the fit and its coefficient set to 0 (as R's ``glm`` drops an aliased column from
+    its predictions): the fit is then the probit on the identified columns.
+    """
+    X = np.asarray(X, dtype=float)
+    varies = X.std(axis=0) > 0 if len(X) else np.zeros(X.shape[1], dtype=bool)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # statsmodels' separation / convergence notices
-        res = sm.Probit(y, sm.add_constant(X, has_constant="add")).fit(
+        res = sm.Probit(y, sm.add_constant(X[:, varies], has_constant="add")).fit(
             disp=0, method="newton", maxiter=200)
-    return np.asarray(res.params, dtype=float), bool(res.mle_retvals.get("converged", False))
+    params = np.zeros(X.shape[1] + 1)
+    params[np.r_[True, varies]] = np.asarray(res.params, dtype=float)
+    return params, bool(res.mle_retvals.get("converged", False))
 
 
 def _separated(s: np.ndarray, index: np.ndarray) -> bool:
@@ -181,10 +193,19 @@ def selection_probit(y: np.ndarray, X: np.ndarray, s: np.ndarray, Z: np.ndarray
 
     t0 = float(np.arctanh(np.clip(lam, -0.9, 0.9)))
     theta0 = np.append(start_b[:-1], t0)
+    if not np.isfinite(theta0).all():
+        # the two-step probit with the inverse Mills ratio did not give finite estimates
+        # (few bads among the accepted): nothing to start the likelihood from, so the
+        # probit on the accepted alone (rho 0), reported as not converged
+        return SelectionFit(naive, gamma, 0.0, True, False, naive)
     bound = float(np.arctanh(RHO_MAX))
     bounds = [(None, None)] * (len(theta0) - 1) + [(-bound, bound)]
     res = minimize(objective, theta0, jac=True, method="L-BFGS-B", bounds=bounds,
                    options={"maxiter": 2000})
+    if not np.isfinite(res.x).all():
+        # the likelihood's search left the finite numbers (small samples with few bads);
+        # keep the two-step estimate it started from, reported as not converged
+        return SelectionFit(theta0[:-1], gamma, float(np.tanh(t0)), True, False, naive)
     return SelectionFit(res.x[:-1], gamma, float(np.tanh(res.x[-1])), True, bool(res.success),
                         naive)
 
