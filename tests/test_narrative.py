@@ -35,7 +35,7 @@ def test_words_come_from_the_catalogue_in_both_languages() -> None:
 
     for word in ("rose", "fell", "stayed", "beats", "loses to", "ties with", "under-predicts",
                  "over-predicts", "matches"):
-        assert N.WORDS.template(N._key(word), "en") and N.WORDS.template(N._key(word), "zh")
+        assert N.NARRATIVE.template(N._key(word), "en") and N.NARRATIVE.template(N._key(word), "zh")
     assert N.describe_gap(0.10, 0.129, what="拒绝者的PD", lang="zh") == "拒绝者的PD低估了2.9个百分点"
     assert N.describe_comparison("甲", 0.8, "乙", 0.7, lang="zh") == "甲（0.8000）优于乙（0.7000）"
     assert N.fmt(0.029, "pp", lang="zh") == "2.9个百分点"

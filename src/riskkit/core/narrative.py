@@ -28,11 +28,11 @@ from typing import Any
 
 from riskkit.texts import Words, check_lang
 
-__all__ = ["WORDS", "Claim", "Narrative", "change_word", "comparison_word", "describe_change",
+__all__ = ["NARRATIVE", "Claim", "Narrative", "change_word", "comparison_word", "describe_change",
            "describe_comparison", "describe_gap", "fmt", "gap_word"]
 
 #: The catalogue section holding the words (``texts/en.yaml`` and ``zh.yaml``, ``narrative``).
-WORDS = Words("narrative")
+NARRATIVE = Words("narrative")
 
 
 def _key(word: str) -> str:
@@ -52,7 +52,7 @@ def fmt(value: float, unit: str = "%", decimals: int = 1, lang: str = "en") -> s
     if unit == "%":
         return f"{100 * value:.{decimals}f} %"
     if unit == "pp":
-        return WORDS("points", lang, n=f"{100 * value:.{decimals}f}")
+        return NARRATIVE("points", lang, n=f"{100 * value:.{decimals}f}")
     text = f"{value:,.{decimals}f}"
     return f"{text} {unit}" if unit else text
 
@@ -91,7 +91,7 @@ def describe_change(before: float, after: float, *, unit: str = "%", decimals: i
     str
     """
     word = change_word(before, after, unit=unit, decimals=decimals, tolerance=tolerance)
-    return WORDS(_key(word), check_lang(lang), a=fmt(before, unit, decimals, lang),
+    return NARRATIVE(_key(word), check_lang(lang), a=fmt(before, unit, decimals, lang),
                  b=fmt(after, unit, decimals, lang))
 
 
@@ -128,7 +128,7 @@ def describe_comparison(name: str, value: float, other_name: str, other: float, 
     """
     word = comparison_word(value, other, higher_is_better=higher_is_better, unit=unit,
                            decimals=decimals, tolerance=tolerance)
-    return WORDS(_key(word), check_lang(lang), x=name, y=other_name, a=fmt(value, unit, decimals, lang),
+    return NARRATIVE(_key(word), check_lang(lang), x=name, y=other_name, a=fmt(value, unit, decimals, lang),
                  b=fmt(other, unit, decimals, lang))
 
 
@@ -168,7 +168,7 @@ def describe_gap(predicted: float, actual: float, *, what: str = "", unit: str =
     if word == "matches":
         size = max(size, 10.0 ** -decimals / (100 if unit in ("%", "pp") else 1))
     spaced = f"{what} " if what and lang == "en" else what
-    return WORDS(_key(word), check_lang(lang), what=spaced, d=fmt(size, unit, decimals, lang))
+    return NARRATIVE(_key(word), check_lang(lang), what=spaced, d=fmt(size, unit, decimals, lang))
 
 
 @dataclass(frozen=True)
