@@ -16,6 +16,7 @@ import nbformat
 import pytest
 
 import riskkit
+from claims_check import NARRATED, assert_claims_hold
 from riskkit.core.errors import ConfigError, RiskkitError, RunError
 from riskkit.reporting import in_notebook as nbk
 from riskkit.reporting import notebooks as nbr
@@ -109,6 +110,8 @@ def test_notebook_runs_headless_and_writes_its_outputs(source: Path, suite_out: 
     assert any("image/png" in o.get("data", {}) for o in outputs), "no chart was shown"
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and "rows = 3000" in injected[0].source
+    if source.stem in NARRATED:  # its sentences against its tables (seed 11: the claims test)
+        assert_claims_hold(result)
     if source.stem == "10_how_true_are_our_reasons":  # the analyst's answer, from the numbers
         markdown = [o["data"]["text/markdown"] for o in outputs
                     if "text/markdown" in o.get("data", {})]

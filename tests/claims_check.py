@@ -1,0 +1,37 @@
+"""The check every narrated notebook's executed copy must pass (shared by the headless
+notebook test, at its seed, and the claims test, at another seed)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from riskkit.reporting.narration import check_claims, markdown_outputs, read_claims
+
+NARRATED = ["05_borrowed_once_then_ineligible", "07_when_lgbm_beats_scorecard",
+            "08_learning_from_approved"]
+#: A minus sign in front of a figure a verb already gives the direction of ("by -2.9%").
+SIGNED_GAP = re.compile(r"(under|over)-predicts[^.;]*? by [-+−]")
+
+
+def assert_claims_hold(result: dict[str, Any]) -> None:
+    """Every claim the notebook published re-chooses its word from its numbers, finds each
+    number in its table and stands in the shown text; no signed gap after a direction verb;
+    the claims record stays out of the code-free HTML."""
+    assert result["error"] is None, (result["name"], result["error"])
+    nb = nbformat.read(result["ipynb"], as_version=4)
+    records = read_claims(nb)
+    assert len(records) == 1, f"{result['name']}: published {len(records)} claim records"
+    record = records[0]
+    assert record["claims"], f"{result['name']}: no sentence was built from its numbers"
+    assert check_claims(record) == [], result["name"]
+    stated = "\n".join(markdown_outputs(nb))
+    for claim in record["claims"]:
+        if claim["kind"] != "pick":  # a picked word sits inside a longer sentence
+            assert claim["text"] in stated, (result["name"], claim["text"])
+    assert not SIGNED_GAP.search(stated), result["name"]
+    page = Path(result["html"]).read_text(encoding="utf-8")
+    assert "vnd.riskkit.claims" not in page and "publish_claims" not in page
