@@ -14,6 +14,7 @@ from typing import Any
 
 from riskkit import charts
 from riskkit.charts import resolve_lang, use_style
+from riskkit.charts.checklist import figure_title as chart_title
 from riskkit.core.errors import ConfigError, RunError
 from riskkit.experiment.splits import WORLD_FILE, run_world
 from riskkit.synth import World
@@ -68,15 +69,9 @@ def setup(lang: str = "en", variant: str = "report") -> str:
 
 
 def figure_title(fig: Any) -> str:
-    """A chart's title (suptitle, else the first axes title), e.g. for alternative text."""
-    suptitle = fig.get_suptitle() if hasattr(fig, "get_suptitle") else ""
-    if suptitle:
-        return suptitle
-    for ax in fig.get_axes():
-        for loc in ("left", "center", "right"):
-            if ax.get_title(loc=loc):
-                return ax.get_title(loc=loc)
-    return "chart"
+    """A chart's title (:func:`riskkit.charts.checklist.figure_title`), or "chart" for an
+    untitled one, e.g. for alternative text."""
+    return chart_title(fig) or "chart"
 
 
 def _figure_text(fig: Any, printer: Any, cycle: bool) -> None:
