@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-import math
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,6 +14,7 @@ from riskkit.models import make_model
 from riskkit.synth import World, fingerprint, generate, truth, write_population
 from riskkit.synth.draws import draw_reference_features
 from riskkit.synth.worlds import WORLD_NAMES, canonical_name, get_shape, world_spec
+from shapley_brute import brute_force
 
 WORLDS = ["baseline", "additive", "interacting", "nonmonotone", "threshold",
           "interacting+nonmonotone+threshold"]
@@ -33,37 +31,6 @@ def test_baseline_population_bytes_are_pinned():
         fingerprint(generate(rows=5000, seed=7))
 
 
-def _brute_force(model: truth.TruthModel, row: pd.DataFrame, players: list[str],
-                 background: pd.DataFrame) -> dict[str, float]:
-    """Interventional Shapley values over ``players`` by enumerating every coalition (the
-    other features stay at the row's values), one batched evaluation for all coalitions."""
-    n, m = len(players), len(background)
-    coalitions = [c for k in range(n + 1) for c in itertools.combinations(players, k)]
-    frame = row.loc[row.index.repeat(m * len(coalitions))].reset_index(drop=True)
-    for name in players:
-        categorical = isinstance(frame[name].dtype, pd.CategoricalDtype)
-        values = np.array(frame[name].astype(object) if categorical else frame[name])
-        bg = np.array(background[name].astype(object) if categorical else background[name])
-        for j, c in enumerate(coalitions):
-            if name not in c:
-                values[j * m:(j + 1) * m] = bg
-        frame[name] = pd.Categorical(values, categories=frame[name].cat.categories) \
-            if categorical else values
-    logit = model.logit(frame).reshape(len(coalitions), m).mean(axis=1)
-    value = dict(zip(coalitions, logit, strict=True))
-    phi = {}
-    for p in players:
-        others = [q for q in players if q != p]
-        total = 0.0
-        for k in range(n):
-            for c in itertools.combinations(others, k):
-                with_p = tuple(q for q in players if q in c or q == p)
-                total += math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n) * (
-                    value[with_p] - value[c])
-        phi[p] = total
-    return phi
-
-
 @pytest.mark.parametrize("world", WORLDS)
 def test_closed_form_equals_brute_force_shapley_in_every_world(population, world):
     """Players: every feature of a product term (so no interaction partner is held fixed)
@@ -75,7 +42,7 @@ def test_closed_form_equals_brute_force_shapley_in_every_world(population, world
                 if f not in players][:2]
     for i in [0, 123]:
         row = population.iloc[[i]][list(background.columns)].reset_index(drop=True)
-        brute = _brute_force(model, row, players, background)
+        brute = brute_force(model, row, players, background)
         _, closed = model.evaluate(row)
         for p in players:
             assert abs(brute[p] - closed[p][0]) < 1e-9, (world, p)
