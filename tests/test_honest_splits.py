@@ -74,6 +74,8 @@ def test_a_run_chooses_its_cutoff_on_rows_no_model_was_fitted_on(cfg, splits, tm
     assert policy.cutoff == cutoff_for_approval_rate(p, cfg["policy"]["cutoff"]["value"])
     report = models["lgbm"].calibration_report_
     assert report["measured_on"].startswith("held-out")
+    # the note beside it says the same, never "ECE on the same rows"
+    assert report["note"].endswith("ECE on held-out validation rows"), report["note"]
 
 
 def test_clopper_pearson_margin_on_a_known_case() -> None:

@@ -45,6 +45,8 @@ from riskkit.synth.world import World
 MODEL_FILE = "model.json"
 FORMAT_VERSION = 1
 
+HELD_OUT_ROWS = "held-out validation rows"  # where a fit with X_calibrate measures its ECE
+
 
 @dataclass(frozen=True)
 class PointsScaling:
@@ -208,13 +210,12 @@ class CreditModel(BaseEstimator, ABC):
             return self
         Xc = prepare_frame(X_calibrate, features, self.levels_, "X_calibrate")
         yc = check_target(y_calibrate, len(Xc), "y_calibrate")
-        self._fit_calibration(Xt, yt, Xc, yc)
+        self._fit_calibration(Xt, yt, Xc, yc, ece_rows=HELD_OUT_ROWS)
         if Xv is not None and yv is not None:  # always: X_calibrate needs X_valid
             held = calibration_report(self._raw_logit(Xv), yv, self.calibration_,
                                       self.calibration_report_.get("note", ""))
             self.calibration_report_ = {**held, "n_fit_rows": len(yc),
-                                        "measured_on": "held-out validation rows (not the "
-                                                       "calibration's own)"}
+                                        "measured_on": f"{HELD_OUT_ROWS} (not the fit's own)"}
         return self
 
     def calibrate_on(self, X_valid: pd.DataFrame | None, y_valid: Any = None) -> Self:
@@ -273,7 +274,8 @@ class CreditModel(BaseEstimator, ABC):
 
     def _fit_calibration(self, X: pd.DataFrame | None, y: np.ndarray | None,
                          X_valid: pd.DataFrame | None, y_valid: np.ndarray | None,
-                         valid_weight: np.ndarray | None = None) -> None:
+                         valid_weight: np.ndarray | None = None,
+                         ece_rows: str = "the same rows") -> None:
         if X_valid is None or y_valid is None:
             self.calibration_ = PlattScaling()
             if X is None or y is None:
@@ -287,8 +289,8 @@ class CreditModel(BaseEstimator, ABC):
             return
         raw = self._raw_logit(X_valid)
         if self.calibrate and len(np.unique(y_valid)) == 2:
-            self.calibration_, note = fit_platt_monotone(raw, y_valid, what=self.name,
-                                                         sample_weight=valid_weight)
+            self.calibration_, note = fit_platt_monotone(
+                raw, y_valid, what=self.name, sample_weight=valid_weight, ece_rows=ece_rows)
         else:
             self.calibration_ = PlattScaling()
             note = "calibrate=False" if not self.calibrate else "validation split has one outcome"

@@ -89,7 +89,8 @@ def fit_platt(raw_logit: np.ndarray, y: np.ndarray, C: float = PLATT_C,
 
 def fit_platt_monotone(raw_logit: np.ndarray, y: np.ndarray, what: str = "model",
                        C: float = PLATT_C,
-                       sample_weight: np.ndarray | None = None) -> tuple[PlattScaling, str]:
+                       sample_weight: np.ndarray | None = None,
+                       ece_rows: str = "the same rows") -> tuple[PlattScaling, str]:
     """Platt scaling that never inverts (or flattens) the model's ranking.
 
     A calibration map must be increasing: a slope <= 0 turns the riskiest applicants into
@@ -110,6 +111,9 @@ def fit_platt_monotone(raw_logit: np.ndarray, y: np.ndarray, what: str = "model"
         Inverse regularisation of the logistic fit.
     sample_weight
         Optional weight per row (the note then says the fit was weighted).
+    ece_rows
+        Where the calibration report measures its ECE, for the note ("the same rows" when
+        the report is on the fit's rows, "held-out validation rows" with honest splits).
 
     Returns
     -------
@@ -118,7 +122,7 @@ def fit_platt_monotone(raw_logit: np.ndarray, y: np.ndarray, what: str = "model"
     """
     fitted = fit_platt(raw_logit, y, C=C, sample_weight=sample_weight)
     if fitted.slope > 0:
-        note = "Platt scaling fitted on the validation split; ECE on the same rows"
+        note = f"Platt scaling fitted on the validation split; ECE on {ece_rows}"
         return fitted, note + (" (fit weighted; ECE unweighted)" if sample_weight is not None
                                else "")
     note = (f"calibration refused: the Platt slope fitted on the validation split is "
