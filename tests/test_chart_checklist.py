@@ -113,11 +113,21 @@ def test_the_checklist_sees_each_defect() -> None:
     ax.set_title(": lgbm", loc="left")
     ax.set_xlabel("data.truth.interaction_strength")
     fig.text(0.9, 0.5, "a note that runs past the right edge of the figure")
+    ax.set_yticks([0, 1.5, 3])  # numbers nobody says the unit of
     found = "\n".join(charts.figure_problems(fig))
     for words in ("title lost its subject", "text clipped", "raw key 'scorecard_test_auc_gap'",
-                  "raw key 'data.truth.interaction_strength'", "legend covers a bar"):
+                  "raw key 'data.truth.interaction_strength'", "legend covers a bar",
+                  "numeric y axis without a label"):
         assert words in found, (words, found)
+    assert "numeric x axis" not in found  # labelled, though as a config key
     assert charts.figure_problems(Figure()) == ["no title"]
+    named = Figure(figsize=(4, 3), layout="constrained")
+    ax = named.add_subplot()
+    ax.bar(["accepted only", "parcelling"], [0.03, 0.05])
+    ax.set_title("Bad rate by method", loc="left")
+    assert charts.figure_problems(named) == ["numeric y axis without a label in 'Bad rate by method'"]
+    ax.set_ylabel("Bad rate (%)")
+    assert charts.figure_problems(named) == []
 
 
 def test_titles_keep_their_subject_and_long_ones_wrap() -> None:

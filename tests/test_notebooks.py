@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import textwrap
 from pathlib import Path
 
@@ -28,6 +29,8 @@ PARAMETERS = {"rows", "seed", "run_dir", "fig_dir", "lang"}
 MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "pdf": b"%PDF-"}
 
 BASELINE = World("baseline", 0.04)  # the world these tests draw from
+#: What pandas prints for a Series shown as a cell's last line: a table belongs there.
+PANDAS_REPR = re.compile(r"dtype: (?:float|int|object|bool|str)|Name: [^<\n]*, dtype")
 
 
 def _assigned(source: str) -> set[str]:
@@ -118,7 +121,15 @@ def test_notebook_runs_headless_and_writes_its_outputs(source: Path, suite_out: 
         assert any(m.startswith("Use ") and "top-3 reasons are true ones" in m for m in markdown)
         assert any("training rows" in m for m in markdown)
 
+    shown = [c for c in nb.cells if c.cell_type == "code" and "show(" in c.source]
+    checks = nbk.read_chart_checks(nb)
+    assert len(checks) >= len(shown), f"{source.name}: a chart was shown without its checklist"
+    failing = {c["name"]: c["problems"] for c in checks if c["problems"]}
+    assert not failing, f"{source.name}: charts failing the checklist: {failing}"
+
     page = Path(result["html"]).read_text(encoding="utf-8")
+    assert not PANDAS_REPR.search(page), f"{source.name}: a raw pandas repr in the HTML"
+    assert nbk.CHART_CHECK_MIME.split("/")[1] not in page
     assert "<script" not in page and 'src="http' not in page and 'href="http' not in page
     assert "data:image/png;base64," in page
     assert "import riskkit" not in page, "code leaked into the code-free HTML"
@@ -288,3 +299,22 @@ def test_a_chart_of_a_sweep_names_the_sweep_in_its_footer(tmp_path: Path) -> Non
     assert (tmp_path / "gap.png").exists()
     with pytest.raises(ConfigError, match="source line"):
         nbk.publisher(None, tmp_path)
+
+
+def test_records_for_tests_stay_out_of_the_html() -> None:
+    """Claims and chart checks are outputs of riskkit's own MIME types: the HTML drops them
+    without nbconvert's "not able to be represented" warning (which `riskkit notebooks`
+    printed once per chart), and keeps every other output."""
+    import warnings
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("show(fig, 'roc')")
+    cell.outputs = [nbformat.v4.new_output("display_data", {"text/plain": "the chart"}),
+                    nbformat.v4.new_output("display_data", {nbk.CHART_CHECK_MIME: {"problems": []}})]
+    nb.cells = [cell]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        page = nbr.notebook_html(nb, "t")
+    assert "the chart" in page and "chartcheck" not in page
+    assert len(cell.outputs) == 2  # the executed notebook keeps its record
+    assert nbk.read_chart_checks(nb) == [{"problems": []}]

@@ -11,11 +11,14 @@ the page, human labels rather than config keys, and a legend that does not hide 
 * **raw keys**: a title, axis label or legend entry that reads like code -- a
   ``snake_case`` name (``scorecard_test_auc_gap``), a dotted config key
   (``data.truth.interaction_strength``) or a ``key=value`` pair;
-* **legend over the data**: a legend whose box overlaps a bar or covers a plotted point.
+* **legend over the data**: a legend whose box overlaps a bar or covers a plotted point;
+* **unlabelled numeric axis**: an axis whose tick labels are numbers (a reader needs to
+  know what they count, and in which unit) without an axis label; an axis of category
+  names labels itself.
 
 ``tests/test_chart_checklist.py`` renders every chart riskkit draws and asserts the list is
 empty. What it cannot see (colours that mean the same everywhere, units, the right chart
-type) stays with the reviewer.
+type, whether a label's unit is the right one) stays with the reviewer.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ __all__ = ["RAW_KEY", "figure_problems", "figure_title", "fit_titles", "retitle"
 #: Text that reads like code: snake_case, a dotted key of two or more dots, ``key=value``
 #: (a word of two letters or more: "n=626" is a count, "rows=3000" a config key).
 RAW_KEY = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b|\b\w+\.\w+\.\w+\b|\b[a-z_]{2,}=\S")
+#: A tick label that is a number: "0.25", "−1.5", "20%", "1,200", "4.0 %".
+NUMERIC_TICK = re.compile(r"^[−\-+]?\d[\d.,]*\s*%?$")
 #: Pixels a text may stick out of the figure before it counts as clipped (anti-aliasing).
 _SLACK = 1.0
 
@@ -195,6 +200,7 @@ def figure_problems(fig: Figure) -> list[str]:
         if legend is not None:
             named += [t.get_text() for t in legend.get_texts()]
             problems += _legend_over_data(ax, legend, renderer)
+    problems += _unlabelled_axes(fig)
     for legend in fig.legends:
         named += [t.get_text() for t in legend.get_texts()]
     for text in named:
@@ -202,6 +208,22 @@ def figure_problems(fig: Figure) -> list[str]:
         if hit:
             problems.append(f"raw key {hit.group(0)!r} in {text!r}")
     return problems
+
+
+def _unlabelled_axes(fig: Figure) -> list[str]:
+    """Axes of the figure's visible panels whose ticks are numbers but which have no label."""
+    out = []
+    for ax in fig.get_axes():
+        if not ax.get_visible() or not ax.axison:
+            continue
+        for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            ticks = [t.get_text() for t in axis.get_ticklabels()
+                     if t.get_visible() and t.get_text()]
+            if (axis.get_visible() and ticks and all(NUMERIC_TICK.match(t) for t in ticks)
+                    and not axis.get_label_text().strip()):
+                subject = ax.get_title(loc="left") or ax.get_title() or figure_title(fig)
+                out.append(f"numeric {name} axis without a label in {subject[:60]!r}")
+    return out
 
 
 def _legend_over_data(ax: Any, legend: Legend, renderer: Any) -> list[str]:

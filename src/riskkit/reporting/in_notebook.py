@@ -19,7 +19,12 @@ from riskkit.core.errors import ConfigError, RunError
 from riskkit.experiment.splits import WORLD_FILE, run_world
 from riskkit.synth import World
 
-__all__ = ["figure_title", "load_population", "publisher", "setup"]
+__all__ = ["CHART_CHECK_MIME", "figure_title", "load_population", "publisher", "read_chart_checks",
+           "setup"]
+
+#: The MIME type of a shown chart's checklist result (JSON). No renderer knows it, so the
+#: notebook and its code-free HTML show nothing of it; the notebook test reads it back.
+CHART_CHECK_MIME = "application/vnd.riskkit.chartcheck+json"
 
 def publisher(run: Any, fig_dir: str | os.PathLike[str], source: str | None = None) -> Any:
     """``show(fig, name)`` for a notebook: the run's source line, PNG/SVG/PDF into
@@ -27,7 +32,11 @@ def publisher(run: Any, fig_dir: str | os.PathLike[str], source: str | None = No
 
     Every notebook publishes its charts the same way, so the way lives here once. A chart
     drawn from something other than one run (a sweep of many) passes its own ``source``
-    line and ``run=None``: a footer must name what the chart came from.
+    line and ``run=None``: a footer must name what the chart came from. Each chart shown
+    is also put through the chart checklist (:func:`riskkit.charts.figure_problems`) as
+    exported, and the result published beside it as an output of type
+    :data:`CHART_CHECK_MIME`, so the notebook test can refuse a notebook whose chart fails
+    it at the sizes and seeds it runs (:func:`read_chart_checks`).
     """
     if source is None:
         if run is None:
@@ -42,8 +51,18 @@ def publisher(run: Any, fig_dir: str | os.PathLike[str], source: str | None = No
             from IPython.display import display
 
             display(fig)
+            check = {"name": name, "title": figure_title(fig),
+                     "problems": charts.figure_problems(fig)}
+            display({CHART_CHECK_MIME: check}, raw=True)
 
     return show
+
+
+def read_chart_checks(nb: Any) -> list[dict[str, Any]]:
+    """Every chart-check record of an executed notebook (an nbformat node), in cell order."""
+    return [dict(output["data"][CHART_CHECK_MIME])
+            for cell in nb.cells if cell.cell_type == "code"
+            for output in cell.get("outputs", []) if CHART_CHECK_MIME in output.get("data", {})]
 
 
 def setup(lang: str = "en", variant: str = "report") -> str:

@@ -25,6 +25,7 @@ interpreter. :func:`check_kernel` fails early, with the command that fixes it, w
 from __future__ import annotations
 
 import ast
+import copy
 import logging
 import os
 import re
@@ -49,6 +50,8 @@ SOURCE_PATTERN = re.compile(r"\d{2}_[A-Za-z0-9_]+\.py")
 PARAMETERS_TAG = "parameters"
 #: Cell tags that hide parts of a cell in the HTML version (jupyter-book spellings too).
 REMOVE_INPUT_TAGS = frozenset({"remove_input", "remove-input", "hide_input", "hide-input"})
+#: Outputs of these MIME types are records for tests (claims, chart checks), never shown.
+RECORD_MIME_PREFIX = "application/vnd.riskkit."
 REMOVE_CELL_TAGS = frozenset({"remove_cell", "remove-cell"})
 REMOVE_OUTPUT_TAGS = frozenset({"remove_output", "remove-output"})
 FIGURES = "figures"
@@ -170,6 +173,18 @@ def declared_parameters(nb: Any) -> set[str]:
             if isinstance(t, ast.Name)}
 
 
+def without_records(nb: Any) -> Any:
+    """A copy of ``nb`` without the outputs only tests read (MIME types
+    ``application/vnd.riskkit.*``: claims, chart checks). No renderer knows them, and
+    nbconvert warns about each one it cannot represent."""
+    clean = copy.deepcopy(nb)
+    for cell in clean.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", [])
+                            if not any(k.startswith(RECORD_MIME_PREFIX) for k in o.get("data", {}))]
+    return clean
+
+
 def notebook_html(nb: Any, title: str) -> str:
     """HTML of an executed notebook without code cells' inputs, loading nothing external."""
     from jinja2 import DictLoader
@@ -185,7 +200,7 @@ def notebook_html(nb: Any, title: str) -> str:
                             exclude_output_prompt=True, embed_images=True,
                             extra_loaders=[DictLoader({"riskkit.html.j2": _HTML_TEMPLATE})],
                             template_file="riskkit.html.j2")
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    body, _ = exporter.from_notebook_node(without_records(nb), resources={"metadata": {"name": title}})
     return body
 
 
