@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev,notebooks,dask,tracking]"
+	$(BIN)/riskkit compile configs/baseline.yaml --quiet
 	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install riskkit with every extra

@@ -432,9 +432,25 @@ def _cmd_bench(args: argparse.Namespace) -> int:
                 sections=tuple(args.section or SECTIONS))
 
 
+def _add_compile(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("compile", help="compile the kernels a run uses (make install does)",
+                       description="CONFIG's experiment, small and without charts, in a temporary "
+                                   "folder: every numba kernel its runs call is compiled and cached.")
+    p.add_argument("config", type=Path, help="experiment config (e.g. configs/baseline.yaml)")
+    p.set_defaults(handler=_cmd_compile)
+
+
+def _cmd_compile(args: argparse.Namespace) -> int:
+    from riskkit.experiment.warmup import compile_kernels
+
+    print(f"kernels compiled and cached in {compile_kernels(args.config, args.quiet):.1f} s")
+    return 0
+
+
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_generate, _add_run, _add_sweep, _add_compare, _add_explain, _add_simulate,
-    _add_monitor, _add_fit, _add_notebooks, _add_report, _add_bench, add_validate_commands,
+    _add_monitor, _add_fit, _add_notebooks, _add_report, _add_bench, _add_compile,
+    add_validate_commands,
 ]
 
 
