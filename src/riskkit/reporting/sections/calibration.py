@@ -56,13 +56,23 @@ def calibration_section(view: RunView, figs: Figures) -> str:
                            noise=fmt.pp(noise, view.lang), tol=fmt.pp(tol, view.lang)))
     test = view.split_frame("test")
     if test is not None and f"pd_{model}" in test and "default_12m" in test:
-        sentences.append(t("cal.mean", pd=fmt.percent(test[f"pd_{model}"].mean()),
-                           obs=fmt.percent(test["default_12m"].mean())))
+        mean, observed = float(test[f"pd_{model}"].mean()), float(test["default_12m"].mean())
+        sentences.append(view.choose(  # derived from the test rows: no table holds them
+            mean, observed, ("cal.mean_over", "cal.mean_under", "cal.mean_match"), unit="%",
+            decimals=2, table=None, pd=fmt.percent(mean), obs=fmt.percent(observed),
+            d=fmt.pp(abs(mean - observed), view.lang)))
     calib = (view.models.get(model) or {}).get("calibration") or {}
+    before, after = (calib.get("ece_test_before"), calib.get("ece_test_after")) \
+        if isinstance(calib, Mapping) else (None, None)
     if isinstance(calib, Mapping) and calib.get("applied"):
-        sentences.append(t("cal.applied", method=view.value_text(str(calib.get("method"))),
-                           before=fmt.pp(calib.get("ece_test_before"), view.lang),
-                           after=fmt.pp(calib.get("ece_test_after"), view.lang)))
+        method = view.value_text(str(calib.get("method")))
+        if isinstance(before, (int, float)) and isinstance(after, (int, float)):
+            sentences.append(view.choose(
+                after, before, ("cal.applied_up", "cal.applied_down", "cal.applied_same"),
+                unit="pp", decimals=3, method=method, before=fmt.pp(before, view.lang),
+                after=fmt.pp(after, view.lang)))
+        else:
+            sentences.append(t("cal.applied", method=method))
     elif view.models:
         sentences.append(t("cal.none"))
     parts = [view.para(*sentences), table(header, rows)] if rows else []

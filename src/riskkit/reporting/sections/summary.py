@@ -48,8 +48,8 @@ def summary_section(view: RunView, figs: Figures) -> str:
         oot=fmt.percent(f["bad_rate_approved_oot"])), ""))
     if f["oracle_gap"] is not None:
         gap = f["oracle_gap"]  # negative: above the oracle by chance, said as such
-        rows.append((view.t("sum.gap"), view.t(
-            "sum.gap_v" if gap >= 0 else "sum.gap_above_v",
+        rows.append((view.t("sum.gap"), view.choose(
+            f["auc"], f["oracle_auc"], ("sum.gap_above_v", "sum.gap_v", "sum.gap_same_v"),
             gap=fmt.sig(abs(gap), 2 if abs(gap) < 0.001 else 3),
             auc=fmt.sig(f["auc"], 4), oracle=fmt.sig(f["oracle_auc"], 4)),
             _badge(view, gap_verdict(f["oracle_gap"]), "gap")))
