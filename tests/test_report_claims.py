@@ -23,6 +23,7 @@ from report_fixture import make_run
 from riskkit.experiment import config as C
 from riskkit.experiment import runner
 from riskkit.experiment.validation import validate_run
+from riskkit.reporting.findings import banded
 from riskkit.reporting.narration import check_claims
 from riskkit.reporting.report import claims_path, write_report
 from riskkit.reporting.sections.policy import policy_section
@@ -73,6 +74,7 @@ def test_no_claim_of_the_report_contradicts_its_numbers(reports, lang: str) -> N
     assert {"disc.oot_up", "disc.oot_down", "disc.oot_same"} & kinds
     assert {"data.drift_up", "data.drift_down", "data.drift_same"} & kinds
     assert {"dir.up", "dir.down", "dir.flat"} & kinds
+    assert {"good", "watch", "bad"} & kinds  # the summary's and sections' verdicts
     assert len(record["claims"]) >= 10
     assert check_claims(record) == []
     text = _text(page)
@@ -157,3 +159,26 @@ def test_claims_are_written_beside_each_report(tmp_path: Path) -> None:
     record = json.loads((tmp_path / "elsewhere" / "mine.claims.json").read_text(encoding="utf-8"))
     assert record["report"] == "mine.html" and record["lang"] == "zh" and out.exists()
     assert record["claims"] and check_claims(record) == []
+
+
+@pytest.mark.parametrize(("value", "inclusive", "expected"), [
+    (0.05, False, "good"), (0.10, False, "watch"), (0.25, False, "watch"), (0.30, False, "bad"),
+    (0.10, True, "good"), (0.2000001, True, "bad"), (float("nan"), False, "none"),
+])
+def test_a_verdict_is_its_number_against_the_edges_recorded(tmp_path: Path, value: float,
+                                                             inclusive: bool, expected: str) -> None:
+    """Stability's bands (good below 0.1, watch up to 0.25) and calibration's (good up to the
+    tolerance): the verdict and the claims it rests on, which a wrong word would break."""
+    view = load_view(make_run(tmp_path / "run"))
+    before = len(view.narrative.claims)
+    kind = "ece" if inclusive else "psi"
+    high = 0.20 if inclusive else 0.25
+    assert banded(view, value, 0.10, high, kind=kind, low_inclusive=inclusive) == expected
+    record = view.narrative.record()
+    claims = record["claims"][before:]
+    assert len(claims) == {"good": 1, "none": 0}.get(expected, 2)
+    assert all(c["text"] == REPORT(f"v.{kind}.{expected}") for c in claims)
+    assert check_claims(record) == []
+    if claims:
+        claims[-1]["word"] = "bad" if claims[-1]["word"] != "bad" else "watch"
+        assert check_claims(record)

@@ -10,9 +10,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit.reporting import numbers as fmt
-from riskkit.reporting.findings import (
-    ece_tolerance,
-)
+from riskkit.reporting.findings import banded, ece_tolerance
 from riskkit.reporting.page import table
 from riskkit.reporting.view import Figures, RunView, model_of, place
 
@@ -46,9 +44,11 @@ def calibration_section(view: RunView, figs: Figures) -> str:
                      fmt.sig(view.score(m, "test", "log_loss"), 4),
                      view.value_text(str(calib.get("method", "none"))),
                      fmt.pp(calib.get("ece_test_before"), view.lang)])
-    verdict, tol, noise = ece_tolerance(view, model, "test")
+    _, tol, noise = ece_tolerance(view, model, "test")
     sentences = []
-    if view.score(model, "test", "ece") is not None:
+    if view.score(model, "test", "ece") is not None:  # the verdict: the ECE against its tolerance
+        verdict = banded(view, view.score(model, "test", "ece"), tol, 2 * tol, kind="ece",
+                         low_inclusive=True)
         sentences.append(t(view.oot("cal.text"), model=view.model(model),
                            ece=fmt.pp(view.score(model, "test", "ece"), view.lang),
                            oot=fmt.pp(view.score(model, "oot", "ece"), view.lang),
