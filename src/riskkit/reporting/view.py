@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +107,13 @@ class RunView:
         sentences = {key: render(key) for key in dict.fromkeys(keys)}
         return self.narrative.pick(value, reference, keys, tolerance=tolerance, unit=unit,
                                    decimals=decimals, table=table, say=sentences.__getitem__)
+
+    def unrecorded(self) -> RunView:
+        """The same view with a scratch narrative: for sentences built again only to be
+        counted (the model card counts the limitations), so no claim is recorded twice."""
+        scratch = Narrative(self.lang)
+        scratch.tables = dict(self.narrative.tables)
+        return replace(self, narrative=scratch)
 
     def label(self, key: str) -> str:
         """A metric or config key in words (``bad_rate_denied`` -> "Bad rate among declined")."""
