@@ -83,8 +83,13 @@ def calibration_section(view: RunView, figs: Figures) -> str:
             return ""
         if prefix == "reliability":
             gap = _reliability_gap(test, f"pd_{model}")
-            return t("fig.reliability.text", model=view.model(model), tenth=gap[0],
-                     pd=fmt.percent(gap[1]), obs=fmt.percent(gap[2])) if gap else ""
+            if not gap:
+                return ""
+            return view.choose(gap[1], gap[2], ("fig.reliability.over", "fig.reliability.under",
+                                                "fig.reliability.text"), unit="%", decimals=2,
+                               table=None, model=view.model(model), tenth=gap[0],
+                               pd=fmt.percent(gap[1]), obs=fmt.percent(gap[2]),
+                               d=fmt.pp(abs(gap[1] - gap[2]), view.lang))
         column = f"pd_{m}"
         if prefix == "score_distribution" and column in test and "default_12m" in test:
             bad = test["default_12m"].astype(bool)

@@ -165,8 +165,9 @@ def _attribute_text(view: RunView, attr: str, groups: Mapping[str, Any],
     gaps = {lvl: g for lvl, g in gaps.items() if None not in g}
     if gaps:
         lvl, (p, q) = max(gaps.items(), key=lambda kv: (abs(kv[1][0] - kv[1][1]), kv[0]))
-        sentences.append(t("fair.pd", lvl=view.level(attr, lvl), pd=fmt.percent(p),
-                           true=fmt.percent(q)))
+        sentences.append(view.choose(p, q, ("fair.pd_over", "fair.pd_under", "fair.pd"), unit="%",
+                                     decimals=2, lvl=view.level(attr, lvl), pd=fmt.percent(p),
+                                     true=fmt.percent(q), d=fmt.pp(abs(p - q), view.lang)))
     return view.para(*sentences)
 
 
