@@ -159,6 +159,9 @@ def test_claims_are_written_beside_each_report(tmp_path: Path) -> None:
     record = json.loads((tmp_path / "elsewhere" / "mine.claims.json").read_text(encoding="utf-8"))
     assert record["report"] == "mine.html" and record["lang"] == "zh" and out.exists()
     assert record["claims"] and check_claims(record) == []
+    words = {c["word"] for c in record["claims"]}  # the fixture's sections beyond a default run
+    assert {"ri.closest_over", "ri.closest_under", "ri.closest_match"} & words
+    assert {"cmp.higher", "cmp.lower", "cmp.same"} & words
 
 
 @pytest.mark.parametrize(("value", "inclusive", "expected"), [
