@@ -185,3 +185,35 @@ def test_a_verdict_is_its_number_against_the_edges_recorded(tmp_path: Path, valu
     if claims:
         claims[-1]["word"] = "bad" if claims[-1]["word"] != "bad" else "watch"
         assert check_claims(record)
+
+
+def _choose_keys() -> list[tuple[str, int, str]]:
+    """Every catalogue key a report section hands to ``choose`` in a literal tuple (or names
+    in a module-level tuple constant): the key scan of test_text_keys_used sees only calls."""
+    import ast
+
+    root = Path(__file__).resolve().parents[1] / "src" / "riskkit" / "reporting"
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        constants = {t.id: node.value for node in tree.body if isinstance(node, ast.Assign)
+                     for t in node.targets if isinstance(t, ast.Name)}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "choose" and len(node.args) >= 3):
+                keys = node.args[2]
+                if isinstance(keys, ast.Name):
+                    keys = constants.get(keys.id, keys)
+                assert isinstance(keys, ast.Tuple), f"{path.name}:{node.lineno}: keys not literal"
+                found += [(path.name, node.lineno, k.value) for k in keys.elts]
+    return found
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_key_a_sentence_can_be_chosen_from_is_in_the_catalogue(lang: str) -> None:
+    keys = _choose_keys()
+    assert len(keys) >= 45
+    validation = Words("validation")
+    missing = [f"{f}:{n} {k}" for f, n, k in keys
+               if REPORT.get(k, lang) is None and validation.get(k, lang) is None]
+    assert not missing, missing
