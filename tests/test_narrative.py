@@ -134,3 +134,18 @@ def test_check_claims_finds_a_word_its_numbers_contradict_and_a_number_not_in_it
     tampered["claims"][1]["word"] = "beats"
     assert check_claims(tampered) == ["'free (0.7827) loses to constrained (0.7847)': 0.79 is not "
                                       "in table 't'"]
+
+
+@pytest.mark.parametrize(("value", "expected"), [(0.02, "up"), (-0.02, "down"), (0.0, "flat")])
+def test_pick_says_a_whole_sentence_and_records_its_word(value: float, expected: str) -> None:
+    from riskkit.reporting.narration import check_claims
+
+    say = N.Narrative()
+    sentences = {"up": "It went up.", "down": "It went down.", "flat": "It did not move."}
+    text = say.pick(value, 0.0, ("up", "down", "flat"), unit="%", decimals=1, say=sentences.get)
+    claim = say.record()["claims"][0]
+    assert text == claim["text"] == sentences[expected] and claim["word"] == expected
+    assert check_claims(say.record()) == []
+    record = say.record()
+    record["claims"][0]["word"] = "up" if expected != "up" else "down"
+    assert check_claims(record) and "call for" in check_claims(record)[0]

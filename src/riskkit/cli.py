@@ -399,7 +399,8 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
                                    "can be mailed as is or saved as PDF from a browser.")
     p.add_argument("run", type=Path)
     p.add_argument("--out", type=Path, default=None,
-                   help="HTML file (default RUN/report.html, RUN/report.zh.html for --lang zh)")
+                   help="HTML file (default RUN/report.html, RUN/report.zh.html for --lang zh); "
+                        "its claims record is written beside it (report.claims.json)")
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the report")
     p.set_defaults(handler=_cmd_report)
 

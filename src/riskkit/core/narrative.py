@@ -22,7 +22,7 @@ sentence contradicts the numbers beside it.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -262,16 +262,22 @@ class Narrative:
 
     def pick(self, value: float, reference: float, words: tuple[str, str, str], *,
              tolerance: float = 0.0, unit: str = "", decimals: int = 4,
-             table: str | None = None) -> str:
+             table: str | None = None, say: Callable[[str], str] | None = None) -> str:
         """One of three words of the caller's own, chosen by the numbers: ``words[0]`` when
         ``value`` is above ``reference``, ``words[1]`` when below, ``words[2]`` when the
         same (within ``tolerance``, or as printed). E.g. ``("grows", "shrinks", "does not
-        change")``. Recorded like the others."""
+        change")``. Recorded like the others.
+
+        ``say`` turns the chosen word into the sentence that is returned and recorded as
+        the claim's text: the run report's words are catalogue keys of whole sentences
+        (``disc.oot_up``), each with its own figures, and the claim keeps both the key
+        (re-checked from the numbers) and the sentence the reader sees."""
         if _same(reference, value, unit, decimals, tolerance):
             word = words[2]
         else:
             word = words[0] if value > reference else words[1]
-        return self._record("pick", word, word, (value, reference),
+        return self._record("pick", word, say(word) if say is not None else word,
+                            (value, reference),
                             {"unit": unit, "decimals": decimals, "tolerance": tolerance,
                              "words": list(words)}, table)
 

@@ -23,13 +23,14 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from riskkit.evaluate.impact import FOUR_FIFTHS, MIN_GROUP
 from riskkit.reporting import numbers as fmt
-from riskkit.reporting.view import RunView
+from riskkit.reporting.view import RunView, numbers_in
 
-__all__ = ["DEFAULT_ECE_BINS", "ECE_FLOOR", "FOUR_FIFTHS", "GAP_CLOSE", "GAP_LARGE", "MIN_GROUP", "PSI_SHIFT", "PSI_STABLE", "calibration_verdict", "ece_noise", "ece_tolerance", "fairness_flags", "fairness_split", "fairness_summary", "first_reasons", "gap_verdict", "hanley_mcneil_se", "stability_verdict", "summary_facts"]
+__all__ = ["DEFAULT_ECE_BINS", "ECE_FLOOR", "FOUR_FIFTHS", "GAP_CLOSE", "GAP_LARGE", "MIN_GROUP", "PSI_SHIFT", "PSI_STABLE", "banded", "calibration_verdict", "ece_noise", "ece_tolerance", "fairness_flags", "fairness_split", "fairness_summary", "first_reasons", "gap_verdict", "hanley_mcneil_se", "stability_table", "stability_verdict", "summary_facts"]
 
 PSI_STABLE = 0.10
 PSI_SHIFT = 0.25
@@ -45,6 +46,62 @@ def stability_verdict(value: float | None) -> str:
     if value is None or math.isnan(value):
         return "none"
     return "good" if value < PSI_STABLE else "watch" if value <= PSI_SHIFT else "bad"
+
+
+def banded(view: RunView, value: float | None, low: float, high: float, *, kind: str,
+           low_inclusive: bool = False, table: str | None = None) -> str:
+    """A verdict (``good`` / ``watch`` / ``bad``) for ``value`` against two edges, each
+    comparison recorded as a claim of the report (its text: the verdict's words, ``v.<kind>.``).
+
+    Why: "stable", "well calibrated", "close to the truth" state that a number lies on one
+    side of a threshold. The same rule as :func:`stability_verdict` (``low_inclusive=False``:
+    good below ``low``) and :func:`calibration_verdict` (``True``: good up to ``low``), and
+    ``watch`` up to ``high`` inclusive; recorded so that a test can re-check every verdict of
+    the report against its number and its edges
+    (:func:`riskkit.reporting.narration.check_claims`).
+
+    Parameters
+    ----------
+    view : RunView
+        The run; its narrative keeps the claims.
+    value : float or None
+        The figure judged (None or NaN: ``none``, nothing recorded).
+    low, high : float
+        The edges between good and watch, and between watch and bad.
+    kind : str
+        ``psi``, ``ece`` or ``gap``: whose words the verdict is said in.
+    low_inclusive : bool
+        Whether ``value == low`` is still good.
+    table : str or None
+        Where both the value and the edges can be found, None for derived figures.
+
+    Returns
+    -------
+    str
+    """
+    if value is None or math.isnan(value):
+        return "none"
+    good = value <= low if low_inclusive else value < low
+    verdict = "good" if good else "watch" if value <= high else "bad"
+    said = view.t(f"v.{kind}.{verdict}")
+    rest = "watch or bad"
+    view.narrative.pick(value, low, (rest, "good", "good" if low_inclusive else rest),
+                        decimals=12, table=table, say=lambda _: said)
+    if not good:
+        view.narrative.pick(value, high, ("bad", "watch", "watch"), decimals=12, table=table,
+                            say=lambda _: said)
+    return verdict
+
+
+def stability_table(view: RunView) -> str:
+    """Record the numbers a stability verdict reads (metrics.json, the CSI table, the two
+    band edges) as the report's table ``stability``; return its name."""
+    csi = view.tables.get("csi")
+    values = [*numbers_in(view.metrics), PSI_STABLE, PSI_SHIFT]
+    if csi is not None and "csi" in csi:
+        values += pd.to_numeric(csi["csi"], errors="coerce").dropna().tolist()
+    view.narrative.table(np.asarray(values, dtype=float), "stability")
+    return "stability"
 
 
 def ece_noise(bad_rate: float, rows: float, bins: int = DEFAULT_ECE_BINS) -> float:

@@ -28,18 +28,26 @@ import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from riskkit import __version__
 from riskkit.core.errors import ConfigError
-from riskkit.core.io import write_text
+from riskkit.core.io import write_json, write_text
 from riskkit.reporting.page import page, section
 from riskkit.reporting.sections import SECTIONS
 from riskkit.reporting.view import Figures, load_view
 from riskkit.reporting.words import LANGS
 
-__all__ = ["REPORT_FILE", "render_report", "write_report"]
+__all__ = ["REPORT_FILE", "claims_path", "render_report", "render_report_claims", "write_report"]
 
 REPORT_FILE = "report.html"
+
+
+def claims_path(report: str | os.PathLike[str]) -> Path:
+    """Where a report's claims record lives: beside it, ``report.html`` ->
+    ``report.claims.json`` (``report.zh.html`` -> ``report.zh.claims.json``)."""
+    path = Path(report)
+    return path.with_name(f"{path.stem}.claims.json")
 
 
 def _check_lang(lang: str) -> None:
@@ -64,6 +72,33 @@ def render_report(run_dir: str | os.PathLike[str], images: str = "svg", lang: st
     str
         The HTML document.
     """
+    return render_report_claims(run_dir, images, lang)[0]
+
+
+def render_report_claims(run_dir: str | os.PathLike[str], images: str = "svg",
+                         lang: str = "en") -> tuple[str, dict[str, Any]]:
+    """The report of ``run_dir`` and its claims record.
+
+    The record (:meth:`riskkit.core.narrative.Narrative.record`) holds every sentence of
+    the report that states a direction or a comparison: the catalogue key its numbers
+    chose, the numbers, the table they come from (``metrics``: metrics.json, ``datacard``,
+    ``validation``), and the sentence as written, so
+    :func:`riskkit.reporting.narration.check_claims` can re-check the report.
+
+    Parameters
+    ----------
+    run_dir : path
+        A complete run folder.
+    images : str
+        ``svg`` (default) or ``png``: the chart format to embed.
+    lang : str
+        ``en`` or ``zh``: the language of every word of the report.
+
+    Returns
+    -------
+    tuple of (str, dict)
+        The HTML document and the claims record.
+    """
     _check_lang(lang)
     view = load_view(Path(run_dir), lang, images)
     figs = Figures(view)
@@ -75,7 +110,7 @@ def render_report(run_dir: str | os.PathLike[str], images: str = "svg", lang: st
             nav.append((sid, view.t(f"sec.{sid}")))
     name = view.manifest.get("name", view.folder.name)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return page(lang=lang, title=view.t("title", name=name),
+    html = page(lang=lang, title=view.t("title", name=name),
                 subtitle=view.t("subtitle", folder=view.folder.name,
                                 seed=view.manifest.get("seed", "?"), charts=len(figs.placed),
                                 version=__version__)
@@ -83,6 +118,7 @@ def render_report(run_dir: str | os.PathLike[str], images: str = "svg", lang: st
                    if isinstance((view.card or {}).get("world"), Mapping) else ""),
                 nav=nav, sections=sections, footer=view.t("footer", version=__version__,
                                                           stamp=stamp))
+    return html, {"lang": lang, **view.narrative.record()}
 
 
 def write_report(run_dir: str | os.PathLike[str], out: str | os.PathLike[str] | None = None,
@@ -105,10 +141,12 @@ def write_report(run_dir: str | os.PathLike[str], out: str | os.PathLike[str] | 
     -------
     Path
         The written file. It is written atomically: a reader sees the old report or the new
-        one, never half. Raises :class:`~riskkit.core.errors.RunError` when the folder is not
-        a complete run or any of its files is damaged.
+        one, never half; its claims record is written beside it first (:func:`claims_path`,
+        :func:`render_report_claims`). Raises :class:`~riskkit.core.errors.RunError` when
+        the folder is not a complete run or any of its files is damaged.
     """
-    text = render_report(run_dir, images, lang)
+    text, claims = render_report_claims(run_dir, images, lang)
     default = REPORT_FILE if lang == "en" else f"report.{lang}.html"
     target = Path(out) if out is not None else Path(run_dir) / default
+    write_json(claims_path(target), {"report": target.name, **claims})
     return write_text(target, text)

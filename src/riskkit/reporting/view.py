@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
 from riskkit.core import features as F
 from riskkit.core.errors import RunError
 from riskkit.core.io import read_json
+from riskkit.core.narrative import Narrative
 from riskkit.experiment.runfolder import verify
 from riskkit.explain.wording import category_text
 from riskkit.reporting import numbers as fmt
@@ -31,7 +33,7 @@ from riskkit.reporting.page import figure, paragraphs
 from riskkit.reporting.words import REPORT, label, text
 
 __all__ = ["IMAGE_TYPES", "Figures", "RunView", "data_uri", "figure_files", "figure_title",
-           "load_view", "model_of", "place"]
+           "load_view", "model_of", "numbers_in", "place"]
 
 IMAGE_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 #: Chart-name prefixes in reading order; any other chart follows alphabetically.
@@ -57,11 +59,61 @@ class RunView:
     policy_file: Mapping[str, Any] | None = None
     registry_file: Mapping[str, Any] | None = None
     figures: Sequence[Path] = ()
+    #: Every sentence that states a direction or a comparison, recorded with its numbers
+    #: (:meth:`choose`); the report writes the record next to itself (``claims.json``).
+    narrative: Narrative = field(default_factory=Narrative)
 
     # ------------------------------------------------------------------ words
     def t(self, key: str, **values: Any) -> str:
         """The catalogue text ``key`` (section ``report``) in the view's language, filled."""
         return text(key, self.lang, **values)
+
+    def choose(self, value: float, reference: float, keys: tuple[str, str, str], *,
+               say: Callable[[str], str] | None = None, unit: str = "", decimals: int = 4,
+               tolerance: float = 0.0, table: str | None = "metrics", **fields: Any) -> str:
+        """The sentence the numbers call for, recorded as a claim of :attr:`narrative`.
+
+        Why: a sentence that says "higher", "lowers" or "below the oracle" must not be typed
+        ahead of its numbers; here the numbers pick it, and the claim (the chosen key, both
+        numbers, the table they come from) lets a test re-check the report as it was written
+        (:func:`riskkit.reporting.narration.check_claims`).
+
+        Parameters
+        ----------
+        value, reference : float
+            What the sentence is about, and what it is compared with.
+        keys : tuple of str
+            Catalogue keys (section ``report``) for ``value`` above ``reference``, below it,
+            and the same (within ``tolerance``, or equal when printed with ``unit`` and
+            ``decimals``).
+        say : callable, optional
+            Key -> sentence, for words of another section or a word set into a sentence;
+            by default ``self.t(key, **fields)``.
+        unit, decimals, tolerance
+            As :meth:`riskkit.core.narrative.Narrative.pick` reads them.
+        table : str or None
+            The recorded table both numbers must be found in (``metrics``: every number of
+            metrics.json; ``datacard``; ``validation``); None for a number the report derives.
+        **fields
+            The sentence's placeholders, already formatted.
+
+        Returns
+        -------
+        str
+            The sentence. Every key is rendered first, so a key missing from the catalogue
+            fails whichever way the numbers fall.
+        """
+        render = say or (lambda key: self.t(key, **fields))
+        sentences = {key: render(key) for key in dict.fromkeys(keys)}
+        return self.narrative.pick(value, reference, keys, tolerance=tolerance, unit=unit,
+                                   decimals=decimals, table=table, say=sentences.__getitem__)
+
+    def unrecorded(self) -> RunView:
+        """The same view with a scratch narrative: for sentences built again only to be
+        counted (the model card counts the limitations), so no claim is recorded twice."""
+        scratch = Narrative(self.lang)
+        scratch.tables = dict(self.narrative.tables)
+        return replace(self, narrative=scratch)
 
     def label(self, key: str) -> str:
         """A metric or config key in words (``bad_rate_denied`` -> "Bad rate among declined")."""
@@ -381,6 +433,9 @@ def load_view(run_dir: Path, lang: str = "en", images: str = "svg") -> RunView:
     metrics = _load_json(folder / "metrics.json")
     _check_shape(metrics, folder / "metrics.json")
     card = _load_json(folder / "datacard.json", required=False)
+    narrative = Narrative(lang)
+    narrative.table(np.asarray(numbers_in(metrics), dtype=float), "metrics")
+    narrative.table(np.asarray(numbers_in(card), dtype=float), "datacard")
     return RunView(
         folder=folder, lang=lang, manifest=manifest,
         config=config if isinstance(config, Mapping) else {}, config_text=config_text,
@@ -389,4 +444,16 @@ def load_view(run_dir: Path, lang: str = "en", images: str = "svg") -> RunView:
         reasons=_parquet(folder / "reasons.parquet"), tables=_tables(folder / "tables"),
         policy_file=_load_json(folder / "models" / "policy.json", required=False),
         registry_file=_load_json(folder / "registry.json", required=False),
-        figures=tuple(figures))
+        figures=tuple(figures), narrative=narrative)
+
+
+def numbers_in(record: Any) -> list[float]:
+    """Every number of a JSON record (booleans aside), depth first: the table a claim's
+    numbers are looked up in."""
+    if isinstance(record, Mapping):
+        return [n for v in record.values() for n in numbers_in(v)]
+    if isinstance(record, (list, tuple)):
+        return [n for v in record for n in numbers_in(v)]
+    if isinstance(record, (int, float)) and not isinstance(record, bool):
+        return [float(record)]
+    return []

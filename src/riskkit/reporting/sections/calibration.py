@@ -10,9 +10,7 @@ import numpy as np
 import pandas as pd
 
 from riskkit.reporting import numbers as fmt
-from riskkit.reporting.findings import (
-    ece_tolerance,
-)
+from riskkit.reporting.findings import banded, ece_tolerance
 from riskkit.reporting.page import table
 from riskkit.reporting.view import Figures, RunView, model_of, place
 
@@ -46,9 +44,11 @@ def calibration_section(view: RunView, figs: Figures) -> str:
                      fmt.sig(view.score(m, "test", "log_loss"), 4),
                      view.value_text(str(calib.get("method", "none"))),
                      fmt.pp(calib.get("ece_test_before"), view.lang)])
-    verdict, tol, noise = ece_tolerance(view, model, "test")
+    _, tol, noise = ece_tolerance(view, model, "test")
     sentences = []
-    if view.score(model, "test", "ece") is not None:
+    if view.score(model, "test", "ece") is not None:  # the verdict: the ECE against its tolerance
+        verdict = banded(view, view.score(model, "test", "ece"), tol, 2 * tol, kind="ece",
+                         low_inclusive=True)
         sentences.append(t(view.oot("cal.text"), model=view.model(model),
                            ece=fmt.pp(view.score(model, "test", "ece"), view.lang),
                            oot=fmt.pp(view.score(model, "oot", "ece"), view.lang),
@@ -56,13 +56,23 @@ def calibration_section(view: RunView, figs: Figures) -> str:
                            noise=fmt.pp(noise, view.lang), tol=fmt.pp(tol, view.lang)))
     test = view.split_frame("test")
     if test is not None and f"pd_{model}" in test and "default_12m" in test:
-        sentences.append(t("cal.mean", pd=fmt.percent(test[f"pd_{model}"].mean()),
-                           obs=fmt.percent(test["default_12m"].mean())))
+        mean, observed = float(test[f"pd_{model}"].mean()), float(test["default_12m"].mean())
+        sentences.append(view.choose(  # derived from the test rows: no table holds them
+            mean, observed, ("cal.mean_over", "cal.mean_under", "cal.mean_match"), unit="%",
+            decimals=2, table=None, pd=fmt.percent(mean), obs=fmt.percent(observed),
+            d=fmt.pp(abs(mean - observed), view.lang)))
     calib = (view.models.get(model) or {}).get("calibration") or {}
+    before, after = (calib.get("ece_test_before"), calib.get("ece_test_after")) \
+        if isinstance(calib, Mapping) else (None, None)
     if isinstance(calib, Mapping) and calib.get("applied"):
-        sentences.append(t("cal.applied", method=view.value_text(str(calib.get("method"))),
-                           before=fmt.pp(calib.get("ece_test_before"), view.lang),
-                           after=fmt.pp(calib.get("ece_test_after"), view.lang)))
+        method = view.value_text(str(calib.get("method")))
+        if isinstance(before, (int, float)) and isinstance(after, (int, float)):
+            sentences.append(view.choose(
+                after, before, ("cal.applied_up", "cal.applied_down", "cal.applied_same"),
+                unit="pp", decimals=3, method=method, before=fmt.pp(before, view.lang),
+                after=fmt.pp(after, view.lang)))
+        else:
+            sentences.append(t("cal.applied", method=method))
     elif view.models:
         sentences.append(t("cal.none"))
     parts = [view.para(*sentences), table(header, rows)] if rows else []
@@ -73,8 +83,13 @@ def calibration_section(view: RunView, figs: Figures) -> str:
             return ""
         if prefix == "reliability":
             gap = _reliability_gap(test, f"pd_{model}")
-            return t("fig.reliability.text", model=view.model(model), tenth=gap[0],
-                     pd=fmt.percent(gap[1]), obs=fmt.percent(gap[2])) if gap else ""
+            if not gap:
+                return ""
+            return view.choose(gap[1], gap[2], ("fig.reliability.over", "fig.reliability.under",
+                                                "fig.reliability.text"), unit="%", decimals=2,
+                               table=None, model=view.model(model), tenth=gap[0],
+                               pd=fmt.percent(gap[1]), obs=fmt.percent(gap[2]),
+                               d=fmt.pp(abs(gap[1] - gap[2]), view.lang))
         column = f"pd_{m}"
         if prefix == "score_distribution" and column in test and "default_12m" in test:
             bad = test["default_12m"].astype(bool)

@@ -34,8 +34,10 @@ def data_section(view: RunView, figs: Figures) -> str:
                                noise=fmt.number(dials.get("label_noise", 0.0))))
         if view.card_value("rows", "oot") is not None:
             drift = float(card.get("oot_drift") or 0.0)  # 0.2.0 runs: a second draw, no drift
-            sentences.append(t("data.oot_later", months=card.get("oot_month"),
-                               drift=fmt.number(drift)) if drift > 0 else t("data.oot_same"))
+            sentences.append(view.choose(drift, 0.0, ("data.oot_later", "data.oot_later",
+                                                       "data.oot_same"), decimals=3,
+                                         table="datacard", months=card.get("oot_month"),
+                                         drift=fmt.number(drift)))
         parts.append(view.para(*sentences))
     else:
         reg = view.registry_file or {}
@@ -47,8 +49,10 @@ def data_section(view: RunView, figs: Figures) -> str:
                        test=fmt.integer(view.card_value("rows", "test")),
                        oot=fmt.integer(view.card_value("rows", "oot")))]
         if train is not None and oot is not None:
-            sentences.append(t("data.drift", train=fmt.percent(train), oot=fmt.percent(oot),
-                               delta=("+" if oot > train else "") + fmt.pp(oot - train, view.lang)))
+            sentences.append(view.choose(  # the size in points, its direction in the verb
+                oot, train, ("data.drift_up", "data.drift_down", "data.drift_same"), unit="%",
+                decimals=2, table="datacard", train=fmt.percent(train), oot=fmt.percent(oot),
+                delta=fmt.pp(abs(oot - train), view.lang)))
         parts.append(view.para(*sentences))
         parts.append(table([view.label("split"), view.label("rows"), view.label("bad_rate")], rows))
     features = [f for f in card.get("features") or [] if isinstance(f, Mapping)]

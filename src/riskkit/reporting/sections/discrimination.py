@@ -18,6 +18,18 @@ def _best(view: RunView, split: str, key: str, exclude: tuple[str, ...] = ("orac
     return max(scores.items(), key=lambda kv: kv[1]) if scores else None
 
 
+def _best_sentence(view: RunView, best: tuple[str, float]) -> str:
+    """"X ranks applicants best", checked against the runner-up (a tie as printed is said)."""
+    rest = {m: view.score(m, "test", "auc") for m in view.models if m not in ("oracle", best[0])}
+    rest = {m: v for m, v in rest.items() if v is not None}
+    if not rest:
+        return view.t("disc.best", best=view.model(best[0]), auc=fmt.sig(best[1], 4))
+    second = max(rest.items(), key=lambda kv: kv[1])
+    return view.choose(best[1], second[1], ("disc.best", "disc.best", "disc.best_tie"),
+                       best=view.model(best[0]), auc=fmt.sig(best[1], 4),
+                       second=view.model(second[0]), auc2=fmt.sig(second[1], 4))
+
+
 def discrimination_section(view: RunView, figs: Figures) -> str:
     """How well each model ranks applicants, on test and out of time."""
     t, model = view.t, view.deployed
@@ -30,18 +42,19 @@ def discrimination_section(view: RunView, figs: Figures) -> str:
     best = _best(view, "test", "auc")
     sentences = []
     if best:
-        sentences.append(t("disc.best", best=view.model(best[0]), auc=fmt.sig(best[1], 4)))
+        sentences.append(_best_sentence(view, best))
     if auc is not None and oracle is not None and model != "oracle":
         gap = oracle - auc  # above the oracle only by chance: said so, never "-x below"
-        sentences.append(t("disc.gap" if gap >= 0 else "disc.gap_above", model=view.model(model),
-                           auc=fmt.sig(auc, 4), gap=fmt.sig(abs(gap), 2 if abs(gap) < 0.001 else 3),
-                           oracle=fmt.sig(oracle, 4)))
+        sentences.append(view.choose(auc, oracle, ("disc.gap_above", "disc.gap", "disc.gap_same"),
+                                     model=view.model(model), auc=fmt.sig(auc, 4),
+                                     gap=fmt.sig(abs(gap), 2 if abs(gap) < 0.001 else 3),
+                                     oracle=fmt.sig(oracle, 4)))
     elif auc is not None:
         sentences.append(t("disc.no_oracle", model=view.model(model), auc=fmt.sig(auc, 4)))
     oot = view.score(model, "oot", "auc")
     if auc is not None and oot is not None:
-        key = "disc.oot_up" if oot >= auc else "disc.oot_down"
-        sentences.append(t(key, auc=fmt.sig(oot, 4), delta=fmt.sig(abs(oot - auc), 2)))
+        sentences.append(view.choose(oot, auc, ("disc.oot_up", "disc.oot_down", "disc.oot_same"),
+                                     auc=fmt.sig(oot, 4), delta=fmt.sig(abs(oot - auc), 2)))
     parts = [view.para(*sentences), table(header, rows)] if rows else []
 
     def interpret(stem: str, prefix: str) -> str:

@@ -2,14 +2,17 @@
 
 The fairness figures are computed by the run (``metrics.json["fairness"]``,
 :mod:`riskkit.evaluate.fairness`); this module only presents them, with sentences chosen
-and filled from them (:func:`verdict_key`, :func:`knockout_effect_key`). A run without the section says so in words rather than leaving the
-section out: a validator must see that fairness was not assessed, not miss it.
+and filled from them (:func:`verdict_key`; what the knock-out rules do to the ratio through
+:meth:`~riskkit.reporting.view.RunView.choose`). A run without the section says so in words
+rather than leaving the section out: a validator must see that fairness was not assessed, not miss it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+import numpy as np
 
 from riskkit.reporting import numbers as fmt
 from riskkit.reporting.findings import (
@@ -18,9 +21,9 @@ from riskkit.reporting.findings import (
 )
 from riskkit.reporting.numbers import as_number
 from riskkit.reporting.page import esc, table
-from riskkit.reporting.view import Figures, RunView, place
+from riskkit.reporting.view import Figures, RunView, numbers_in, place
 
-__all__ = ["GROUP_KEYS", "fairness_section", "impact_records", "knockout_effect_key", "verdict_key"]
+__all__ = ["GROUP_KEYS", "fairness_section", "impact_records", "verdict_key"]
 
 GROUP_KEYS = ("n", "approval_rate", "n_passers", "approval_rate_passers", "bad_rate_approved",
               "tpr_decline", "fpr_decline", "mean_pd", "mean_true_pd", "n_approved", "mean_line",
@@ -72,14 +75,6 @@ def verdict_key(record: Mapping[str, Any]) -> str | None:
     return "fair.v.straddles" if ratio < FOUR_FIFTHS else "fair.v.clear"
 
 
-def knockout_effect_key(policy_ratio: float | None, passers_ratio: float | None) -> str | None:
-    """"The knock-out rules lower the ratio" when it is higher among passers than for the
-    policy, "do not lower it" otherwise; None without both numbers."""
-    if policy_ratio is None or passers_ratio is None:
-        return None
-    return "fair.ko_lowers" if passers_ratio > policy_ratio else "fair.ko_no_lower"
-
-
 def _interval(view: RunView, record: Mapping[str, Any]) -> str:
     low, high = as_number(record.get("low")), as_number(record.get("high"))
     if low is None or high is None:
@@ -90,6 +85,18 @@ def _interval(view: RunView, record: Mapping[str, Any]) -> str:
 def _verdict(view: RunView, record: Mapping[str, Any]) -> str:
     key = verdict_key(record)
     return view.t(key, high=fmt.sig(as_number(record.get("high")))) if key else view.t("v.fair.none")
+
+
+def _ratio_sentence(view: RunView, template: str, record: Mapping[str, Any], **fields: Any) -> str:
+    """A ratio's sentence; when not flagged, "at or above" / "below four-fifths at the
+    estimate" is a comparison of its ratio with 4/5, recorded as a claim."""
+    ratio = as_number(record.get("ratio"))
+    if verdict_key(record) not in ("fair.v.clear", "fair.v.straddles") or ratio is None:
+        return view.t(template, verdict=_verdict(view, record), **fields)
+    high = fmt.sig(as_number(record.get("high")))
+    return view.choose(ratio, FOUR_FIFTHS, ("fair.v.clear", "fair.v.straddles", "fair.v.clear"),
+                       decimals=9, table="fairness", say=lambda key: view.t(template, verdict=view.t(key, high=high),
+                                                          **fields))
 
 
 def _cell(view: RunView, record: Mapping[str, Any] | None) -> str:
@@ -128,15 +135,15 @@ def _attribute_text(view: RunView, attr: str, groups: Mapping[str, Any],
         if verdict_key(record) is None:
             sentences.append(_not_measured(view, attr, base, record, min_group))
         elif span:
-            sentences.append(t(template, attr=view.attribute(attr), lo=fmt.percent(span[0][1]),
-                               lo_lvl=span[0][0], hi=fmt.percent(span[1][1]), hi_lvl=span[1][0],
-                               air=fmt.sig(as_number(record.get("ratio"))),
-                               interval=_interval(view, record), verdict=_verdict(view, record)))
+            sentences.append(_ratio_sentence(
+                view, template, record, attr=view.attribute(attr), lo=fmt.percent(span[0][1]),
+                lo_lvl=span[0][0], hi=fmt.percent(span[1][1]), hi_lvl=span[1][0],
+                air=fmt.sig(as_number(record.get("ratio"))), interval=_interval(view, record)))
     pol = as_number((impact.get("policy") or {}).get("ratio"))
     pas = as_number((impact.get("passers") or {}).get("ratio"))
-    effect = knockout_effect_key(pol, pas)
-    if effect:
-        sentences.append(t(effect, pol=fmt.sig(pol), pas=fmt.sig(pas)))
+    if pol is not None and pas is not None:  # higher among passers: the rules lower it
+        sentences.append(view.choose(pas, pol, ("fair.ko_lowers", "fair.ko_raises", "fair.ko_same"),
+                                     decimals=3, pol=fmt.sig(pol), pas=fmt.sig(pas)))
     line, per = _range(view, attr, groups, "mean_line"), _range(view, attr, groups, "line_per_income")
     if line and per:
         ratio = as_number(per[0][1] / per[1][1]) if per[1][1] > 0 else None
@@ -158,8 +165,9 @@ def _attribute_text(view: RunView, attr: str, groups: Mapping[str, Any],
     gaps = {lvl: g for lvl, g in gaps.items() if None not in g}
     if gaps:
         lvl, (p, q) = max(gaps.items(), key=lambda kv: (abs(kv[1][0] - kv[1][1]), kv[0]))
-        sentences.append(t("fair.pd", lvl=view.level(attr, lvl), pd=fmt.percent(p),
-                           true=fmt.percent(q)))
+        sentences.append(view.choose(p, q, ("fair.pd_over", "fair.pd_under", "fair.pd"), unit="%",
+                                     decimals=2, lvl=view.level(attr, lvl), pd=fmt.percent(p),
+                                     true=fmt.percent(q), d=fmt.pp(abs(p - q), view.lang)))
     return view.para(*sentences)
 
 
@@ -171,6 +179,8 @@ def fairness_section(view: RunView, figs: Figures) -> str:
     if not isinstance(fair, Mapping) or not isinstance(fair.get("splits"), Mapping):
         return view.para(t("fair.absent"))
     splits = {s: v for s, v in fair["splits"].items() if isinstance(v, Mapping)}
+    # the fairness figures and the line they are read against: a claim's two numbers
+    view.narrative.table(np.asarray([*numbers_in(fair), FOUR_FIFTHS], dtype=float), "fairness")
     attrs = list(fair.get("attributes") or dict.fromkeys(
         a for v in splits.values() for a in (v.get("groups") or {})))
     model = str(fair.get("model") or view.deployed)

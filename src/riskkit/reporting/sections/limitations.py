@@ -42,8 +42,15 @@ def limitations(view: RunView) -> list[str]:
         out.append(t("lim.sample", n=fmt.integer(len(test)), bads=fmt.integer(bads),
                      se=fmt.sig(se, 2), two=fmt.sig(2 * se, 2)))
     if view.card_value("rows", "oot") is not None:
-        key = "lim.oot_same" if oot == scenario else "lim.oot_other"
-        out.append(t(key, scenario=view.value_text(scenario), oot=view.value_text(oot)))
+        names = {"scenario": view.value_text(scenario), "oot": view.value_text(oot)}
+        if oot != scenario:
+            out.append(t("lim.oot_other", **names))
+        else:  # the same scenario, but a later cohort drifts: never "not a changed economy"
+            card = view.card or {}
+            drift = float(card.get("oot_drift") or 0.0)
+            out.append(view.choose(drift, 0.0, ("lim.oot_drift", "lim.oot_drift", "lim.oot_same"),
+                                   decimals=3, table="datacard", drift=fmt.number(drift),
+                                   months=card.get("oot_month"), **names))
     if view.synthetic:
         out.append(t("lim.outcomes"))
     calib = (view.models.get(view.deployed) or {}).get("calibration") or {}

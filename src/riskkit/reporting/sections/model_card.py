@@ -61,7 +61,7 @@ def model_card_section(view: RunView, figs: Figures) -> str:
                                 ece=fmt.pp(f["ece"], view.lang), appr=fmt.percent(f["approval_rate"]),
                                 bra=fmt.percent(f["bad_rate_approved"]))),
         (t("mc.fairness"), fairness),
-        (t("mc.limitations"), t("mc.limitations_v", n=len(limitations(view)))),
+        (t("mc.limitations"), t("mc.limitations_v", n=len(limitations(view.unrecorded())))),
     ]
     fingerprint = (view.manifest.get("data_fingerprints") or {}).get("test")
     body = "<dl>" + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items) + "</dl>"

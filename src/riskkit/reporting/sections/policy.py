@@ -83,9 +83,12 @@ def policy_section(view: RunView, figs: Figures) -> str:
             lo, hi = _at_approval(curve, 0.5), _at_approval(curve, 0.9)
             if lo is None:
                 return ""
-            return t("fig.strategy.text", lo=fmt.percent(lo), hi=fmt.percent(hi),
-                     appr=fmt.percent(policy.get("approval_rate")),
-                     bra=fmt.percent(policy.get("bad_rate_approved")))
+            # read off the curve, not typed: a curve that falls (or is flat) is said so
+            return view.choose(hi, lo, ("fig.strategy.text", "fig.strategy.text_down",
+                                        "fig.strategy.text_same"), unit="%", decimals=2,
+                               table=None, lo=fmt.percent(lo), hi=fmt.percent(hi),
+                               appr=fmt.percent(policy.get("approval_rate")),
+                               bra=fmt.percent(policy.get("bad_rate_approved")))
         m = stem[len(prefix) + 1:] if stem.startswith(f"{prefix}_") else model
         seg = view.tables.get(f"segments_{m}")
         if prefix == "segments" and seg is not None and {"bad_rate", "auc"} <= set(seg):

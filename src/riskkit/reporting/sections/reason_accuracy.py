@@ -4,7 +4,8 @@ denials, and stability.
 Reads the blocks :mod:`riskkit.experiment.reasons_stage` adds to ``metrics.json["explain"]``
 (``like_for_like``, ``like_for_like_groups``, ``letter_unit``, ``stability``); a run made
 before them shows nothing here. Every sentence is filled from those numbers, and the verbs
-that compare two of them come from :func:`compare_word`.
+that compare two of them come from :func:`compare_word`'s rule, recorded as a claim
+(:meth:`~riskkit.reporting.view.RunView.choose`).
 """
 
 from __future__ import annotations
@@ -91,8 +92,10 @@ def reasons_accuracy_section(view: RunView, records: Mapping[str, Mapping[str, A
             first=fmt.percent(feat.get("first_reason")),
             wrong=fmt.percent(1.0 - float(feat.get("reasons_raise_true_risk", float("nan")))))))
         if "top3" in grp and "top3" in feat:
-            parts.append(view.para(view.t(
-                "rsn.groups", cmp=compare_word(view, float(grp["top3"]), float(feat["top3"])))))
+            parts.append(view.para(view.choose(  # compare_word's rule, recorded
+                float(grp["top3"]), float(feat["top3"]), ("cmp.higher", "cmp.lower", "cmp.same"),
+                tolerance=0.005, unit="%", decimals=1,
+                say=lambda key: view.t("rsn.groups", cmp=view.t(key)))))
         rows = []
         for m, r in graded.items():
             for unit_key, block_key in (("feature", "like_for_like"), ("group", "like_for_like_groups")):

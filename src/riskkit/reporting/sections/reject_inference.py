@@ -43,14 +43,20 @@ def reject_inference_section(view: RunView, figs: Figures) -> str:
     auc = {m: v for m, v in auc.items() if v is not None}
     if auc:
         best = max(auc.items(), key=lambda kv: (kv[1], kv[0]))
-        sentences.append(t("ri.best", method=view.value_text(best[0]), auc=fmt.sig(best[1], 4),
-                           worst=view.value_text(min(auc, key=auc.get)), low=fmt.sig(min(auc.values()), 4)))
+        worst = min(auc.items(), key=lambda kv: (kv[1], kv[0]))
+        sentences.append(view.choose(best[1], worst[1], ("ri.best", "ri.best", "ri.best_tie"),
+                                     method=_name(view, best[0]), auc=fmt.sig(best[1], 4),
+                                     worst=_name(view, worst[0]), low=fmt.sig(worst[1], 4)))
     err = {m: (as_number(r.get("pred_bad_rate_rejects")), as_number(r.get("true_bad_rate_rejects")))
            for m, r in methods.items()}
     err = {m: e for m, e in err.items() if None not in e}
     if err:
         m, (p, q) = min(err.items(), key=lambda kv: (abs(kv[1][0] - kv[1][1]), kv[0]))
-        sentences.append(t("ri.closest", method=view.value_text(m), pred=fmt.percent(p), true=fmt.percent(q)))
+        # closest is not close: the gap is said, its direction in the verb
+        sentences.append(view.choose(p, q, ("ri.closest_over", "ri.closest_under", "ri.closest_match"),
+                                     unit="%", decimals=2, method=_name(view, m),
+                                     pred=fmt.percent(p), true=fmt.percent(q),
+                                     d=fmt.pp(abs(p - q), view.lang)))
     by_selection = block.get("by_selection")
     if isinstance(by_selection, Mapping) and by_selection:
         parts = [view.para(t("ri.table"))]  # each setting says its own finding

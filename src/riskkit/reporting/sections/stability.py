@@ -5,9 +5,7 @@ samples (PSI, CSI), with the industry's usual bands.
 from __future__ import annotations
 
 from riskkit.reporting import numbers as fmt
-from riskkit.reporting.findings import (
-    stability_verdict,
-)
+from riskkit.reporting.findings import PSI_SHIFT, PSI_STABLE, banded, stability_table
 from riskkit.reporting.page import table
 from riskkit.reporting.view import Figures, RunView, place
 
@@ -20,26 +18,32 @@ def stability_section(view: RunView, figs: Figures) -> str:
     ref = next((view.value_text(str(e["psi_reference"])) for e in view.models.values()
                 if e.get("psi_reference")), view.value_text("train vs oot"))
     parts, sentences = [], []
+    csi = view.tables.get("csi")
+    csi = csi if csi is not None and {"feature", "csi"} <= set(csi) else None
+    where = stability_table(view)  # every verdict below: a PSI or CSI against the bands
+
+    def verdict(value: float) -> str:
+        return t(f"v.psi.{banded(view, value, PSI_STABLE, PSI_SHIFT, kind='psi', table=where)}")
+
     if model in psis:
         worst = max(psis.items(), key=lambda kv: kv[1])
         sentences.append(t("stab.psi", ref=ref, model=view.model(model), psi=fmt.sig(psis[model]),
-                           verdict=t(f"v.psi.{stability_verdict(psis[model])}"),
+                           verdict=verdict(psis[model]),
                            worst=view.model(worst[0]), worst_psi=fmt.sig(worst[1])))
-    csi = view.tables.get("csi")
-    if csi is not None and {"feature", "csi"} <= set(csi):
+    if csi is not None:
         csi = csi.sort_values(["csi", "feature"], ascending=[False, True])
         top = csi.iloc[0]
-        sentences.append(t("stab.csi", n=len(csi), k=int((csi["csi"] >= 0.1).sum()),
+        sentences.append(t("stab.csi", n=len(csi), k=int((csi["csi"] >= PSI_STABLE).sum()),
                            feature=view.feature(str(top["feature"])), csi=fmt.sig(top["csi"])))
     parts.append(view.para(*sentences))
     if psis:
         parts.append(table([view.label("model"), view.label("psi"), view.label("verdict")],
-                           [[view.model(m), fmt.sig(v), t(f"v.psi.{stability_verdict(v)}")]
+                           [[view.model(m), fmt.sig(v), verdict(v)]
                             for m, v in psis.items()]))
-    if csi is not None and {"feature", "csi"} <= set(csi):
+    if csi is not None:
         parts.append(table([view.label("feature"), view.label("csi"), view.label("verdict")],
                            [[view.feature(str(r.feature)), fmt.sig(r.csi),
-                             t(f"v.psi.{stability_verdict(r.csi)}")]
+                             verdict(r.csi)]
                             for r in csi.head(8).itertuples()]))
 
     def interpret(stem: str, prefix: str) -> str:
@@ -47,7 +51,7 @@ def stability_section(view: RunView, figs: Figures) -> str:
             top3 = view.join([view.paren(view.feature(str(r.feature)), fmt.sig(r.csi))
                               for r in csi.head(3).itertuples()])
             return t("fig.csi.text", ref=ref, top=top3,
-                     verdict=t(f"v.psi.{stability_verdict(float(csi['csi'].max()))}"))
+                     verdict=verdict(float(csi["csi"].max())))
         if prefix == "psi" and model in psis:
             return t("fig.psi.text", model=view.model(model), psi=fmt.sig(psis[model]))
         return ""

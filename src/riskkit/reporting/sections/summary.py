@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from riskkit.reporting import numbers as fmt
 from riskkit.reporting.findings import (
+    GAP_CLOSE,
+    GAP_LARGE,
+    PSI_SHIFT,
+    PSI_STABLE,
+    banded,
     ece_tolerance,
     fairness_summary,
     first_reasons,
-    gap_verdict,
-    stability_verdict,
+    stability_table,
     summary_facts,
 )
 from riskkit.reporting.page import esc
@@ -48,20 +52,23 @@ def summary_section(view: RunView, figs: Figures) -> str:
         oot=fmt.percent(f["bad_rate_approved_oot"])), ""))
     if f["oracle_gap"] is not None:
         gap = f["oracle_gap"]  # negative: above the oracle by chance, said as such
-        rows.append((view.t("sum.gap"), view.t(
-            "sum.gap_v" if gap >= 0 else "sum.gap_above_v",
+        rows.append((view.t("sum.gap"), view.choose(
+            f["auc"], f["oracle_auc"], ("sum.gap_above_v", "sum.gap_v", "sum.gap_same_v"),
             gap=fmt.sig(abs(gap), 2 if abs(gap) < 0.001 else 3),
             auc=fmt.sig(f["auc"], 4), oracle=fmt.sig(f["oracle_auc"], 4)),
-            _badge(view, gap_verdict(f["oracle_gap"]), "gap")))
+            _badge(view, banded(view, gap, GAP_CLOSE, GAP_LARGE, kind="gap"), "gap")))
     else:
         rows.append((view.t("sum.gap"), view.t("sum.no_oracle", auc=fmt.sig(f["auc"], 4)),
                      _badge(view, "none")))
-    verdict, tol, _ = ece_tolerance(view, f["model"], "test")
-    verdict_oot = ece_tolerance(view, f["model"], "oot")[0] if f["ece_oot"] is not None else "none"
+    tol, tol_oot = ece_tolerance(view, f["model"], "test")[1], ece_tolerance(view, f["model"], "oot")[1]
+    verdict = banded(view, f["ece"], tol, 2 * tol, kind="ece", low_inclusive=True)
+    verdict_oot = banded(view, f["ece_oot"], tol_oot, 2 * tol_oot, kind="ece", low_inclusive=True)
     rows.append((view.t("sum.calibration"), view.t(
         view.oot("sum.calibration_v"), test=fmt.pp(f["ece"], view.lang), oot=fmt.pp(f["ece_oot"], view.lang),
         tol=fmt.pp(tol, view.lang)), _badge(view, _worst(verdict, verdict_oot), "ece")))
-    stab = _worst(stability_verdict(f["psi"]), stability_verdict(f["csi_max"]))
+    where = stability_table(view)
+    stab = _worst(banded(view, f["psi"], PSI_STABLE, PSI_SHIFT, kind="psi", table=where),
+                  banded(view, f["csi_max"], PSI_STABLE, PSI_SHIFT, kind="psi", table=where))
     rows.append((view.t("sum.stability"), view.t(
         "sum.stability_v", psi=fmt.sig(f["psi"]), csi=fmt.sig(f["csi_max"]),
         feature=view.feature(str(f["csi_max_feature"])) if f["csi_max_feature"] else fmt.DASH),

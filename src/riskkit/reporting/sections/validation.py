@@ -3,7 +3,8 @@
 ``validation.json`` is read through :func:`riskkit.experiment.validation.read_validation`,
 which refuses a file edited after ``riskkit validate`` wrote it or computed for another run.
 Every sentence is built from the record's numbers: its direction words ("rose", "fell")
-come from :func:`direction`, and its verdict from the test's own light.
+are chosen by them and recorded as claims (:meth:`~riskkit.reporting.view.RunView.choose`,
+against the numbers of ``validation.json``), and its verdict comes from the test's own light.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from riskkit.experiment.validation import NO_DEVELOPMENT, read_validation
 from riskkit.reporting import numbers as fmt
 from riskkit.reporting.page import esc, paragraphs
-from riskkit.reporting.view import Figures, RunView
+from riskkit.reporting.view import Figures, RunView, numbers_in
 from riskkit.texts import Words
 
 __all__ = ["direction", "sentences", "validation_section"]
@@ -27,6 +30,8 @@ _BADGE = {"green": "good", "yellow": "watch", "red": "bad", "n/a": "none"}
 ORDER = ("auc", "gini", "ks", "binomial", "jeffreys", "normal", "binomial_portfolio",
          "jeffreys_portfolio", "hosmer_lemeshow", "spiegelhalter", "brier", "hhi")
 COMPARISON = ("auc_decline", "psi", "csi", "hhi_change", "migration")
+#: The direction words of a change, as :meth:`RunView.choose` takes them (up, down, same).
+_DIRECTIONS = ("dir.up", "dir.down", "dir.flat")
 Record = Mapping[str, Any]
 
 
@@ -137,10 +142,12 @@ def _comparison_sentences(view: RunView, record: Record) -> list[str]:
     dec = c["auc_decline"]
     d = dec["details"]
     lo, hi = _ci(dec)
-    out.append(VALIDATION("s.decline", lang, dir=direction(d["auc_dev"], d["auc_current"], lang),
-                     dev=fmt.sig(d["auc_dev"], 4), cur=fmt.sig(d["auc_current"], 4),
-                     diff=fmt.sig(dec["statistic"], 3), lo=lo, hi=hi, p=_p(dec["p_value"]),
-                     verdict=_verdict(dec, lang)))
+    fields = {"dev": fmt.sig(d["auc_dev"], 4), "cur": fmt.sig(d["auc_current"], 4),
+              "diff": fmt.sig(dec["statistic"], 3), "lo": lo, "hi": hi, "p": _p(dec["p_value"]),
+              "verdict": _verdict(dec, lang)}
+    out.append(view.choose(d["auc_current"], d["auc_dev"], _DIRECTIONS, decimals=4,
+                           table="validation", say=lambda key: VALIDATION(
+                               "s.decline", lang, dir=VALIDATION(key, lang), **fields)))
     psi = c["psi"]
     out.append(VALIDATION("s.psi", lang, psi=fmt.sig(psi["statistic"]), p=_p(psi["p_value"]),
                      verdict=_level(psi, lang, th["psi"]["yellow"], th["psi"]["red"], True)))
@@ -154,9 +161,11 @@ def _comparison_sentences(view: RunView, record: Record) -> list[str]:
                          verdict=_level(csi, lang, th["psi"]["yellow"], th["psi"]["red"], True)))
     if "hhi_change" in c:
         h = c["hhi_change"]["details"]
-        out.append(VALIDATION("s.hhi_change", lang, dir=direction(h["hi_dev"], h["hi"], lang),
-                         dev=fmt.sig(h["hi_dev"]), cur=fmt.sig(h["hi"]),
-                         p=_p(c["hhi_change"]["p_value"])))
+        fields = {"dev": fmt.sig(h["hi_dev"]), "cur": fmt.sig(h["hi"]),
+                  "p": _p(c["hhi_change"]["p_value"])}
+        out.append(view.choose(h["hi"], h["hi_dev"], _DIRECTIONS, decimals=6, table="validation",
+                               say=lambda key: VALIDATION("s.hhi_change", lang,
+                                                          dir=VALIDATION(key, lang), **fields)))
     m = c["migration"]
     if m["statistic"] is None:
         reason = m["details"].get("reason", "")
@@ -256,6 +265,7 @@ def validation_section(view: RunView, figs: Figures) -> str:
     lang = view.lang
     if record is None:
         return paragraphs(VALIDATION("none", lang, folder=view.folder.name))
+    view.narrative.table(np.asarray(numbers_in(record), dtype=float), "validation")
     pv = record["settings"]["thresholds"]["p_value"]
     samples = VALIDATION("and", lang).join(view.split(s) for s in record["samples"])
     dev = record["development"]
