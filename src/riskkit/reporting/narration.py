@@ -19,7 +19,14 @@ from typing import Any
 
 import pandas as pd
 
-from riskkit.core.narrative import Narrative, change_word, comparison_word, gap_word
+from riskkit.core.narrative import (
+    Narrative,
+    change_word,
+    comparison_word,
+    gap_word,
+    interval_word,
+    ratio_word,
+)
 
 __all__ = ["CLAIMS_MIME", "as_table", "check_claims", "markdown_outputs", "publish_claims",
            "read_claims"]
@@ -58,6 +65,10 @@ def read_claims(nb: Any) -> list[dict[str, Any]]:
 def _word(claim: dict[str, Any]) -> str:
     """The word a claim's numbers call for, chosen again from its values and options."""
     o, (a, b) = claim["options"], claim["values"]
+    if claim["kind"] == "ratio":
+        return ratio_word(a, b, tolerance=o["tolerance"])
+    if claim["kind"] == "interval":
+        return interval_word(a, b, o["level"], tuple(o["words"]))
     common = {"unit": o["unit"], "decimals": o["decimals"], "tolerance": o["tolerance"]}
     if claim["kind"] == "change":
         return change_word(a, b, **common)
