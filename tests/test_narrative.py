@@ -181,3 +181,19 @@ def test_ratio_and_interval_claims_are_checked_again_from_their_numbers() -> Non
     assert len(problems) == 3
     assert "call for 'times'" in problems[0] and "call for 'below 5 %'" in problems[1]
     assert "call for 'above 5 %'" in problems[2]
+
+
+def test_numbers_table_keeps_the_numbers_of_a_summary_in_order() -> None:
+    import numpy as np
+
+    from riskkit.reporting.narration import numbers_table
+
+    table = numbers_table({"accounts": 120, "share": np.float64(0.25), "flag": True, "name": "x",
+                           "missing": None, "nan": float("nan"), "nested": {"a": 1},
+                           "months": np.int64(12)}, "quiet year")
+    assert list(table.index) == ["accounts", "share", "months"]
+    assert table["quiet year"].tolist() == [120.0, 0.25, 12.0]
+    assert "dtype" not in table.to_html()
+    say = N.Narrative()
+    say.table(table, "year")
+    assert say.tables["year"] == [120.0, 0.25, 12.0]
