@@ -43,6 +43,7 @@ from riskkit.policy import drift
 from riskkit.policy.rules import RULES
 from riskkit.reporting.in_notebook import publisher, setup
 from riskkit.reporting.narration import as_table, publish_claims  # as_table: no Series repr
+from riskkit.synth.scenarios import get_scenario
 
 lang = setup(lang)
 run = riskkit.experiment.ensure_run(run_dir, rows=rows, seed=seed)
@@ -92,16 +93,20 @@ show(fig, "strategy_curve_test")
 # ## 2 · A downturn cohort
 #
 # The same lender, a year later: a new cohort of applicants drawn from the *downturn*
-# scenario (2.5 × the income shocks, 8 % lower incomes, more financial strain, and a macro
-# shift of +0.25 in every applicant's true log-odds), scored by the model fitted in normal
-# times.
+# scenario (more income shocks, lower incomes, more financial strain, and a macro shift in
+# every applicant's true log-odds; its settings are printed below), scored by the model
+# fitted in normal times.
 
 # %%
 downturn = drift.downturn_cohort(run.world, run.config["seed"], len(test))
 samples = {"baseline (test)": test, "downturn": downturn}
 calibration = say.table(drift.calibration_drift(model, samples), "calibration")
 base, down = calibration.loc["baseline (test)"], calibration.loc["downturn"]
+scenario = get_scenario("downturn")
 display(Markdown(
+    f"The downturn scenario: {scenario.shock_multiplier:g} × the income shocks, incomes × "
+    f"{scenario.income_multiplier:g}, financial strain +{scenario.strain_shift:g}, and "
+    f"+{scenario.macro_logit:g} on every applicant's true log-odds. "
     f"{len(downturn):,} downturn applicants. From the baseline test sample to the downturn "
     "the bad rate " + say.change(base["bad_rate"], down["bad_rate"], decimals=2, table="calibration")
     + " and the mean true PD "
