@@ -44,6 +44,7 @@ from pathlib import Path
 
 from IPython.display import Markdown, display
 
+from riskkit import charts
 from riskkit.charts.reasons import plot_accuracy_vs_rows, plot_auc_cost, plot_reason_accuracy
 from riskkit.core.narrative import Narrative
 from riskkit.experiment import levers as L
@@ -85,8 +86,9 @@ L.definitions_table(default_run.metrics).round(3)
 
 # %%
 for world in worlds:
-    show(plot_reason_accuracy(table[table["data.world"] == world], lang=lang),
-         f"reason_accuracy_{world}")
+    fig = plot_reason_accuracy(table[table["data.world"] == world], lang=lang)
+    charts.retitle(fig.axes[0], f"{world} world", sep=" — ")  # one chart per world
+    show(fig, f"reason_accuracy_{world}")
 table.pivot_table(index="lever", columns=["data.world", "unit"], values="top3").round(3)
 
 # %% [markdown]

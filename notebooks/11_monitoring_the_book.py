@@ -40,6 +40,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import riskkit.experiment
+from riskkit import charts
 from riskkit.charts import monitoring as MC
 from riskkit.core.narrative import Narrative
 from riskkit.lifecycle import analysis as LA
@@ -54,6 +55,13 @@ lang = setup(lang)
 run = riskkit.experiment.ensure_run(run_dir, rows=rows, seed=seed)
 show = publisher(run, fig_dir)  # source line, PNG/SVG/PDF into fig_dir, displayed
 say = Narrative()  # every direction word below is chosen by the numbers it describes
+
+
+def of_book(fig, book):
+    """The figure with its book named in the title: two books share every chart type."""
+    charts.retitle(fig.axes[0], f"{book} book", sep=" — ")
+    return fig
+
 borrowers = borrowers or rows
 
 # %% [markdown]
@@ -110,7 +118,7 @@ display(Markdown(
     f"By month {year['months'] - 1}, {W.share(year['stage_2_last'])} of the book was in "
     f"IFRS 9 stage 2 by the lender's grades and {W.share(year['true_stage_2_last'])} by the "
     "true PDs."))
-show(MC.plot_roll_rates(quiet.rolls.average), "quiet_roll_rates")
+show(of_book(MC.plot_roll_rates(quiet.rolls.average), "quiet"), "quiet_roll_rates")
 figures
 
 # %% [markdown]
@@ -182,7 +190,7 @@ pooled
 # %%
 cohort = LA.borrowed_once_then_ineligible(panels["downturn"])
 moves = N.cohort_moves(turn, cohort.members)
-show(MC.plot_migration(turn.migration.average), "migration")
+show(of_book(MC.plot_migration(turn.migration.average), "downturn"), "migration")
 display(Markdown(
     "No borrower lost the line after one on-time repayment in this book." if moves is None else
     f"{moves['members']:,} borrowers lost the line after one on-time repayment. In the month "
@@ -209,8 +217,8 @@ if moves is not None:
 # %%
 life = N.lifetime_comparison(turn)
 lifetime = say.table(numbers_table(life, "whole book"), "lifetime")
-show(MC.plot_lifetime_by_grade(turn.lifetime.table), "lifetime_pd_by_grade")
-show(MC.plot_lifetime_methods(turn.lifetime.table), "lifetime_pd_methods")
+show(of_book(MC.plot_lifetime_by_grade(turn.lifetime.table), "downturn"), "lifetime_pd_by_grade")
+show(of_book(MC.plot_lifetime_methods(turn.lifetime.table), "downturn"), "lifetime_pd_methods")
 display(Markdown(
     "A default here is more than 90 days past due, which a late payment reaches only after "
     f"{W.months(life['roll_months'])} without a cure: at a cure rate of "
