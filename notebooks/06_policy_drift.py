@@ -186,8 +186,10 @@ show(charts.plot_reliability({name: (frame[TARGET], model.predict_pd(frame))
 # * keep the **approval-rate target**: the same share approved, whatever that does to the
 #   cut-off and the bads;
 # * restore the **baseline bad rate among the approved**: the usual tightening when the
-#   bad rate has risen. It reads the downturn outcomes, which a lender learns from early
-#   delinquency months later: this row is where the re-chosen cut-off should end up.
+#   bad rate has risen (with the policy's confidence margin, the bad rate's upper bound
+#   must meet the target, which a small sample may never allow). It reads the downturn
+#   outcomes, which a lender learns from early delinquency months later: this row is where
+#   the re-chosen cut-off should end up.
 #
 # On the chart the four books are the numbered diamonds (numbers as in the table). They sit
 # close to, not exactly on, their curves: a curve ranks every applicant by PD, a book also
@@ -228,6 +230,11 @@ display(Markdown(
     + ", the approval rate " + say.change(old["approval_rate"], tight["approval_rate"], table="book")
     + f" (bad rate {fmt(tight['bad_rate_approved'], decimals=2)}) and the credit lines of the book "
     + say.change(old["total_line"], tight["total_line"], unit="CNY", decimals=0, table="book")
+    + say.pick(tight["approval_rate"], 0.0, ("", "", (
+        f": on {len(downturn):,} applicants no cut-off keeps the bad rate among the approved "
+        + (f"(its {policy.cutoff_confidence:.0%} upper bound) " if policy.cutoff_confidence else "")
+        + "at the target, so the re-chosen cut-off approves nobody")), unit="%", decimals=1,
+               table="book")
     + "."))
 
 # %% [markdown]
