@@ -260,7 +260,7 @@ def _correlation(rates_by_n: dict[int, float]) -> tuple[pd.DataFrame, pd.DataFra
 @pytest.mark.parametrize(("rates_by_n", "said"), [
     ({1000: 0.22, 20000: 0.61}, "flags rose from 22.0 % to 61.0 % from samples of 1,000 to samples of 20,000"),
     ({1000: 0.30, 20000: 0.12}, "flags fell from 30.0 % to 12.0 % from samples of 1,000"),
-    ({1000: 0.22}, "Jeffreys, whole portfolio flags 22.0% of samples of 1,000."),
+    ({1000: 0.22}, "**Jeffreys, whole portfolio** flags 22.0% of samples of 1,000."),
 ])
 def test_correlation_sentence_says_which_way_the_false_alarms_moved(rates_by_n, said) -> None:
     """Before, one size read 'flags 22.0% of samples of 1,000 and 22.0% of samples of 1,000'
