@@ -40,7 +40,6 @@ from riskkit.core.narrative import Narrative, fmt
 from riskkit.evaluate.impact import FLAGGED, NOT_FLAGGED
 from riskkit.experiment.stages import fairness_all
 from riskkit.policy import drift
-from riskkit.policy.rules import RULES
 from riskkit.reporting.in_notebook import publisher, setup
 from riskkit.reporting.narration import as_table, publish_claims  # as_table: no Series repr
 from riskkit.synth.scenarios import get_scenario
@@ -55,11 +54,12 @@ say = Narrative()  # every direction word below is chosen by the numbers it desc
 model = run.model(run.deployed_model_name)
 policy = run.policy()
 train, valid, test = run.data("train"), run.data("valid"), run.data("test")
+rules = {r.name: f"{charts.label(r.feature, lang)} {r.op.replace('>=', '≥').replace('<=', '≤')} "
+                 f"{r.value:g}" for r in policy.knockouts}  # each knock-out rule as the policy has it
 display(Markdown(
     f"Deployed: **{run.deployed_model_name}** with a PD cut-off of **{policy.cutoff:.2%}**, "
     f"chosen on the validation split to approve {policy.cutoff_target:.0%} of the applicants "
-    "who pass the knock-out rules (currently overdue, more than eight lending platforms, "
-    "age outside 20–55)."))
+    "who pass the knock-out rules (" + "; ".join(rules.values()) + ")."))
 
 # %% [markdown]
 # ## 1 · The cut-off menu
@@ -276,7 +276,8 @@ display(Markdown(
         for a, r in entry["adverse_impact_ratio"].items() if r is not None
         for i in [entry["adverse_impact"][a]])
     + ". Share of declines by knock-out rule: " + "; ".join(
-        f"{RULES(rule)} ({share:.1%})" for rule, share in entry["knockout_share"].items()) + "."))
+        f"{rules.get(rule, rule)}: {share:.1%}" for rule, share in entry["knockout_share"].items())
+    + "."))
 on_test.round(4)
 
 # %% [markdown]
