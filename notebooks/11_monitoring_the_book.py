@@ -140,8 +140,20 @@ display(Markdown(W.first_signal_sentence(turn.detection.to_dict(orient="records"
 table.set_index("signal")
 
 # %%
+say.table(table.assign(downturn_from=downturn_from), "detection")
+
+
+def fired(row):
+    """When a signal fired against the downturn's start, recorded; or that it never did."""
+    if pd.isna(row["detection_month"]):
+        return W.describe_lag(None, downturn_from)
+    month = int(row["detection_month"])
+    return say.pick(month, downturn_from, W.lag_words(month, downturn_from), decimals=0,
+                    table="detection")
+
+
 display(Markdown("; ".join(
-    f"{row['description']} {W.describe_lag(None if pd.isna(row['lag']) else int(row['lag']), downturn_from)} "
+    f"{row['description']} {fired(row)} "
     f"({W.describe_false_alarms(int(row['false_alarms']))}; in alarm for "
     f"{W.months(int(row['alarms_in_the_quiet_book']))} of the quiet book)"
     for _, row in table.iterrows()) + "."))

@@ -104,6 +104,17 @@ def describe_lag(lag: int | None, start: int, lang: str = "en") -> str:
     return MONITOR("lag.after", lang, month=start + lag, months=months(lag, lang))
 
 
+def lag_words(month: int, start: int, lang: str = "en") -> tuple[str, str, str]:
+    """:func:`describe_lag`'s phrases for a signal that fired in ``month``, in the order
+    ``Narrative.pick`` takes them against ``start``: after it, before it, the same month.
+    (Detection counts from ``start``, so "before" is there for a pick that must be able to
+    say any side.)"""
+    gap = months(abs(int(month) - int(start)), lang)
+    return (MONITOR("lag.after", lang, month=month, months=gap),
+            MONITOR("lag.before", lang, month=month, months=gap),
+            MONITOR("lag.same", lang, start=start))
+
+
 def describe_false_alarms(count: int, lang: str = "en") -> str:
     """"no false alarm before it" / "1 false alarm before it" / "3 false alarms ..."."""
     if count == 0:
