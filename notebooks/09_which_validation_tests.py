@@ -44,13 +44,16 @@ from types import SimpleNamespace
 from IPython.display import Markdown, display
 
 from riskkit import charts
+from riskkit.core.narrative import Narrative
 from riskkit.experiment.power_study import CHART_TESTS, study_for_notebook
 from riskkit.reporting import power_words as words
 from riskkit.reporting.in_notebook import publisher, setup
+from riskkit.reporting.narration import publish_claims
 from riskkit.synth import World
 from riskkit.validate import CALIBRATION_TESTS, detectable, false_alarm_table
 
 lang = setup(lang)
+say = Narrative(lang)  # every verdict and direction below is chosen by the numbers
 study = study_for_notebook(rows, seed, reps, power_dir, workers=workers)
 rates, cells, alpha = study.rates, study.cells, study.meta["alpha"]
 sizes = sorted(rates["n"].unique())
@@ -79,7 +82,8 @@ table.round(4)
 # rate's interval: "at" when it contains 5 %):
 
 # %%
-display(Markdown("\n".join(f"* {s}" for s in words.false_alarm_sentences(table, alpha, lang))))
+display(Markdown("\n".join(f"* {s}" for s in words.false_alarm_sentences(table, alpha, lang,
+                                                                         say=say))))
 
 # %% [markdown]
 # ## 2 · Defaults that move together
@@ -97,7 +101,8 @@ display(Markdown("\n".join(f"* {s}" for s in words.false_alarm_sentences(table, 
 rho = max(cells.loc[cells["kind"] == "correlation", "size"])
 show(charts.plot_power(rates, "correlation", max(sizes), CHART_TESTS["correlation"],
                        alpha=alpha, lang=lang), "correlation")
-display(Markdown(words.correlation_sentence(rates, cells, "jeffreys_portfolio", rho, lang)))
+display(Markdown(words.correlation_sentence(rates, cells, "jeffreys_portfolio", rho, lang,
+                                            say=say)))
 spread = cells[cells["kind"].isin(["none", "correlation"])]
 spread[["kind", "size", "n", "dr_sd", "theory_sd", "binomial_sd"]].round(5)
 
@@ -138,11 +143,18 @@ found.round(4)
 for kind in ("grade_scale", "lost_driver", "drift"):
     show(charts.plot_power(rates, kind, max(sizes), CHART_TESTS[kind], alpha=alpha, lang=lang),
          f"power_{kind}")
-hhi = rates[(rates["kind"] == "none") & (rates["test"] == "hhi")][["n", "rate", "ci_low",
-                                                                   "ci_high"]]
+hhi = say.table(rates[(rates["kind"] == "none") & (rates["test"] == "hhi")][
+    ["n", "rate", "ci_low", "ci_high"]], "hhi")
 display(Markdown("The ECB's concentration test compares the grades' coefficient of variation "
                  "now with development's. With grades of equal size at development its z is "
                  "√(K−1)/√(0.5+CV²) whatever happened since. Share of samples it flags when "
                  "the model is exactly right: "
-                 + ", ".join(f"{r.rate:.0%} at {r.n:,} applicants" for r in hhi.itertuples())
+                 + ", ".join(f"{r.rate:.0%} at {r.n:,} applicants ("
+                             + say.interval(r.ci_low, r.ci_high, alpha,
+                                            words.level_words(alpha, lang), table="hhi") + ")"
+                             for r in hhi.itertuples())
                  + "."))
+hhi.round(4)
+
+# %% tags=["remove_cell"]
+publish_claims(say)  # every claim above with its numbers, for tests/test_notebook_claims.py

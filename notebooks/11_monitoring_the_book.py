@@ -40,17 +40,28 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import riskkit.experiment
+from riskkit import charts
 from riskkit.charts import monitoring as MC
+from riskkit.core.narrative import Narrative
 from riskkit.lifecycle import analysis as LA
 from riskkit.lifecycle import monitor as M
 from riskkit.lifecycle.monitor import narrative as N
 from riskkit.lifecycle.monitor import words as W
 from riskkit.lifecycle.simulation import simulate
 from riskkit.reporting.in_notebook import publisher, setup
+from riskkit.reporting.narration import numbers_table, publish_claims
 
 lang = setup(lang)
 run = riskkit.experiment.ensure_run(run_dir, rows=rows, seed=seed)
 show = publisher(run, fig_dir)  # source line, PNG/SVG/PDF into fig_dir, displayed
+say = Narrative()  # every direction word below is chosen by the numbers it describes
+
+
+def of_book(fig, book):
+    """The figure with its book named in the title: two books share every chart type."""
+    charts.retitle(fig.axes[0], f"{book} book", sep=" — ")
+    return fig
+
 borrowers = borrowers or rows
 
 # %% [markdown]
@@ -92,10 +103,14 @@ display(Markdown(
 
 # %%
 year = N.quiet_year(turn, 12)
+figures = say.table(numbers_table(year, "first months"), "quiet_year")
 display(Markdown(
-    f"Over the first {year['months']} months the book went from {year['accounts_first']:,} to "
-    f"{year['accounts_last']:,} open accounts; the approval rate "
-    f"{W.describe_change(year['approval_first'], year['approval_last'])}, and borrowers used "
+    f"Over the first {year['months']} months the number of open accounts "
+    + say.change(year["accounts_first"], year["accounts_last"], unit="", decimals=0,
+                 table="quiet_year")
+    + "; the approval rate "
+    + say.change(year["approval_first"], year["approval_last"], table="quiet_year")
+    + f", and borrowers used "
     f"{W.share(year['utilisation_mean'])} of their lines on average. The score's PSI peaked "
     f"at {year['psi_score_max']:.3f}; the largest CSI was {year['csi_max']:.2f} "
     f"(`{year['csi_max_feature']}`). Of the accounts below 30 days past due, "
@@ -103,7 +118,8 @@ display(Markdown(
     f"By month {year['months'] - 1}, {W.share(year['stage_2_last'])} of the book was in "
     f"IFRS 9 stage 2 by the lender's grades and {W.share(year['true_stage_2_last'])} by the "
     "true PDs."))
-show(MC.plot_roll_rates(quiet.rolls.average), "quiet_roll_rates")
+show(of_book(MC.plot_roll_rates(quiet.rolls.average), "quiet"), "quiet_roll_rates")
+figures
 
 # %% [markdown]
 # ## When did monitoring notice?
@@ -124,8 +140,20 @@ display(Markdown(W.first_signal_sentence(turn.detection.to_dict(orient="records"
 table.set_index("signal")
 
 # %%
+say.table(table.assign(downturn_from=downturn_from), "detection")
+
+
+def fired(row):
+    """When a signal fired against the downturn's start, recorded; or that it never did."""
+    if pd.isna(row["detection_month"]):
+        return W.describe_lag(None, downturn_from)
+    month = int(row["detection_month"])
+    return say.pick(month, downturn_from, W.lag_words(month, downturn_from), decimals=0,
+                    table="detection")
+
+
 display(Markdown("; ".join(
-    f"{row['description']} {W.describe_lag(None if pd.isna(row['lag']) else int(row['lag']), downturn_from)} "
+    f"{row['description']} {fired(row)} "
     f"({W.describe_false_alarms(int(row['false_alarms']))}; in alarm for "
     f"{W.months(int(row['alarms_in_the_quiet_book']))} of the quiet book)"
     for _, row in table.iterrows()) + "."))
@@ -134,8 +162,8 @@ show(MC.plot_control_chart(turn.roll_30, downturn_from), "roll_to_30_p_chart")
 
 # %% [markdown]
 # The PSI of the *true* PD (dashed) is what a perfect score's PSI would be: it shows how much
-# of the downturn a population-stability check can see at all, since most of it is a rise
-# in risk no feature shows.
+# of the downturn a population-stability check can see at all. The part of the downturn
+# that is a rise in risk no feature shows moves no PSI.
 
 # %% [markdown]
 # ## The vintages of the tightened months
@@ -147,18 +175,21 @@ show(MC.plot_control_chart(turn.roll_30, downturn_from), "roll_to_30_p_chart")
 # %%
 vintages = N.vintage_comparison(turn)
 show(MC.plot_vintage_fan(turn.tables()["vintages_by_period"], downturn_from), "vintage_fan")
+pooled = say.table(numbers_table(vintages or {}, "vintages"), "vintages")
 display(Markdown(
     "The lender never tightened its cut-off, so no vintage was opened under a tighter one."
     if vintages is None else
     f"The lender tightened from month {vintages['first_tightened']} on. "
     f"At {vintages['months_on_book']} months on book, the {vintages['late_accounts']:,} "
     f"accounts opened in tightened months had defaulted at {W.share(vintages['late_bad_rate'], 2)}, "
-    f"{W.compare(vintages['late_bad_rate'], vintages['early_bad_rate'])} the "
+    + say.pick(vintages["late_bad_rate"], vintages["early_bad_rate"], W.compare_words(),
+               unit="%", decimals=2, table="vintages") + " the "
     f"{W.share(vintages['early_bad_rate'], 2)} of the {vintages['early_accounts']:,} opened "
     f"before; the truth expected {W.share(vintages['late_truth_expected'], 2)} and "
     f"{W.share(vintages['early_truth_expected'], 2)}: by the truth the tightened vintages were "
-    f"{W.riskier(vintages['late_truth_expected'], vintages['early_truth_expected'])} the "
-    "earlier ones."))
+    + say.pick(vintages["late_truth_expected"], vintages["early_truth_expected"], W.risk_words(),
+               unit="%", decimals=2, table="vintages") + " the earlier ones."))
+pooled
 
 # %% [markdown]
 # ## Where the borrowed-once cohort sits in the migration matrix
@@ -171,7 +202,7 @@ display(Markdown(
 # %%
 cohort = LA.borrowed_once_then_ineligible(panels["downturn"])
 moves = N.cohort_moves(turn, cohort.members)
-show(MC.plot_migration(turn.migration.average), "migration")
+show(of_book(MC.plot_migration(turn.migration.average), "downturn"), "migration")
 display(Markdown(
     "No borrower lost the line after one on-time repayment in this book." if moves is None else
     f"{moves['members']:,} borrowers lost the line after one on-time repayment. In the month "
@@ -197,28 +228,35 @@ if moves is not None:
 
 # %%
 life = N.lifetime_comparison(turn)
-show(MC.plot_lifetime_by_grade(turn.lifetime.table), "lifetime_pd_by_grade")
-show(MC.plot_lifetime_methods(turn.lifetime.table), "lifetime_pd_methods")
+lifetime = say.table(numbers_table(life, "whole book"), "lifetime")
+show(of_book(MC.plot_lifetime_by_grade(turn.lifetime.table), "downturn"), "lifetime_pd_by_grade")
+show(of_book(MC.plot_lifetime_methods(turn.lifetime.table), "downturn"), "lifetime_pd_methods")
 display(Markdown(
     "A default here is more than 90 days past due, which a late payment reaches only after "
     f"{W.months(life['roll_months'])} without a cure: at a cure rate of "
     f"{W.share(life['cure_prob'], 0)} a month, {W.share(life['roll_to_default'])} of new "
     f"delinquencies get there. So in its first {W.months(life['pd_horizon'])} "
     f"{W.share(life['cohort_pd_horizon'], 2)} of the month-{life['reference_month']} book "
-    f"defaulted, {W.fraction_of(life['cohort_pd_horizon'], life['mean_true_pd'])} its mean "
+    "defaulted, " + say.ratio(life["cohort_pd_horizon"], life["mean_true_pd"], table="lifetime")
+    + " its mean "
     f"true 12-month PD of {W.share(life['mean_true_pd'], 2)}: the simulation's delinquency "
     "ladder, not the PD, sets how many accounts reach 90 days, and the truth's expectation, "
-    f"which follows the ladder, was {W.share(life['truth_pd_horizon'], 2)}. "
+    f"which follows the ladder, was {W.share(life['truth_pd_horizon'], 2)}, "
+    + say.pick(life["truth_pd_horizon"], life["cohort_pd_horizon"], W.compare_words(), unit="%",
+               decimals=2, table="lifetime") + " what defaulted. "
     f"Over {life['horizon']} months the cohort method gives {W.share(life['cohort'], 2)} for "
     f"the whole book against the truth's {W.share(life['truth'], 2)} "
     f"({W.share(life['truth_low'], 2)} to {W.share(life['truth_high'], 2)}). "
     + W.within_sentence(life["within"]) + " "
     f"Kaplan-Meier, censoring closed accounts, gives {W.share(life['kaplan_meier'], 2)}, "
-    f"{W.compare(life['kaplan_meier'], life['cohort'])} the cohort's: "
-    f"{W.censoring_clause(life['kaplan_meier'], life['cohort'])}. "
+    + say.pick(life["kaplan_meier"], life["cohort"], W.compare_words(), unit="%", decimals=2,
+               table="lifetime") + " the cohort's: "
+    + say.pick(life["kaplan_meier"], life["cohort"], W.censoring_words(), unit="%", decimals=2,
+               table="lifetime") + ". "
     f"Aalen-Johansen gives {W.share(life['aalen_johansen'], 2)}"
     f" defaulted on the book (the truth: {W.share(life['truth_on_book'], 2)}), and the "
     f"Markov chain {W.share(life['markov'], 2)}."))
+lifetime
 
 # %% [markdown]
 # ## IFRS 9 stages
@@ -229,11 +267,15 @@ display(Markdown(
 # true PDs: the gap is the increase in risk the lender's grades do not see.
 
 # %%
-stages = turn.stages
+stages = say.table(turn.stages, "stages")
 last = stages.iloc[-1]
 show(MC.plot_stage_shares(stages, downturn_from), "stage_shares")
 display(Markdown(
     f"In month {int(last['month'])}, {W.share(last['stage_2'])} of the book is in stage 2 and "
     f"{W.share(last['stage_3'], 2)} in stage 3 by the lender's grades; by the true PDs "
     f"{W.share(last['true_stage_2'])} would be in stage 2, "
-    f"{W.compare(last['true_stage_2'], last['stage_2'])} the lender's share."))
+    + say.pick(last["true_stage_2"], last["stage_2"], W.compare_words(), unit="%", decimals=1,
+               table="stages") + " the lender's share."))
+
+# %% tags=["remove_cell"]
+publish_claims(say)  # every claim above with its numbers, for tests/test_notebook_claims.py

@@ -11,8 +11,9 @@ import nbformat
 
 from riskkit.reporting.narration import check_claims, markdown_outputs, read_claims
 
-NARRATED = ["05_borrowed_once_then_ineligible", "07_when_lgbm_beats_scorecard",
-            "08_learning_from_approved"]
+NARRATED = ["05_borrowed_once_then_ineligible", "06_policy_drift", "07_when_lgbm_beats_scorecard",
+            "08_learning_from_approved", "09_which_validation_tests",
+            "10_how_true_are_our_reasons", "11_monitoring_the_book"]
 #: A minus sign in front of a figure a verb already gives the direction of ("by -2.9%").
 SIGNED_GAP = re.compile(r"(under|over)-predicts[^.;]*? by [-+−]")
 

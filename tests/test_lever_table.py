@@ -115,3 +115,39 @@ def test_compare_word_has_both_signs() -> None:
     assert compare_word(_View(), 0.90, 0.80) == "higher than"
     assert compare_word(_View(), 0.80, 0.90) == "lower than"
     assert compare_word(_View(), 0.801, 0.80) == "about the same as"
+
+
+def test_rows_sentence_does_not_quote_an_extrapolation_far_beyond_the_rows_measured() -> None:
+    """Notebook 10 at 3,000 rows printed 'about 4,805,273,416,845,490,763,576,901,632
+    training rows (1334798171345969546788864.0 times as many)' from a nearly flat curve."""
+    from riskkit.core.narrative import Narrative
+    from riskkit.reporting.narration import check_claims
+
+    curve = pd.DataFrame({"train_rows": [1_800, 3_600], "top3": [0.771, 0.773]})
+    say = Narrative()
+    far = rows_sentence(curve, 4.8e27, 0.9, say=say, name="far")
+    assert "beyond 100 times the rows measured" in far and "4,805" not in far
+    near = rows_sentence(curve, 36_000.0, 0.9, say=say, name="near")
+    assert "about 36,000 training rows (10.0 times as many)" in near
+    reached = rows_sentence(curve.assign(top3=[0.89, 0.91]), 3_000.0, 0.9, say=say,
+                            name="reached")
+    assert "(at or above the 90.0% aim)" in reached and "puts the aim at about 3,000 rows" in reached
+    assert [c["word"][:12] for c in say.record()["claims"]] == [
+        "below", " The learnin", "below", " The learnin", "at or above", " The fitted "]
+    assert check_claims(say.record()) == []
+    assert "低于" in rows_sentence(curve, 36_000.0, 0.9, lang="zh")
+
+
+def test_recommend_records_its_claims_and_speaks_chinese() -> None:
+    from riskkit.core.narrative import Narrative
+    from riskkit.reporting.narration import check_claims
+
+    table = lever_table(_runs(), ["data.world"])
+    say = Narrative()
+    strict = recommend(table, stability=0.99, target=0.96, say=say)
+    assert "short of the 96.0% aim" in strict and "after a refit" in strict
+    words = [c["word"] for c in say.record()["claims"]]
+    assert words[1] == "short of" and words[2] == "it costs more than 0.003 AUC"
+    assert "after a refit" in words[3]
+    assert check_claims(say.record()) == []
+    assert recommend(table, lang="zh").startswith("使用ebm，按驱动因素组给出理由")

@@ -524,3 +524,19 @@ def test_a_master_scale_must_be_increasing_pds():
     assert B.GradeScale.from_boundaries([0.05, 0.01, 1.0]).grades == 3
     with pytest.raises(DataError, match="master scale"):
         B.GradeScale.from_boundaries([0.01, 0.01])
+
+
+@pytest.mark.parametrize(("month", "said"), [
+    (16, "fired in month 16, 4 months after the downturn began"),
+    (10, "fired in month 10, 2 months before the downturn began"),
+    (12, "fired in month 12, the month the downturn began"),
+])
+def test_lag_words_pick_the_side_of_the_start(month: int, said: str) -> None:
+    from riskkit.core.narrative import Narrative
+    from riskkit.reporting.narration import check_claims
+
+    say = Narrative()
+    say.table(pd.DataFrame({"detection_month": [month], "downturn_from": [12]}), "t")
+    assert say.pick(month, 12, W.lag_words(month, 12), decimals=0, table="t") == said
+    assert said == W.describe_lag(month - 12, 12) or month < 12
+    assert check_claims(say.record()) == []

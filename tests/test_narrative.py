@@ -149,3 +149,66 @@ def test_pick_says_a_whole_sentence_and_records_its_word(value: float, expected:
     record = say.record()
     record["claims"][0]["word"] = "up" if expected != "up" else "down"
     assert check_claims(record) and "call for" in check_claims(record)[0]
+
+
+@pytest.mark.parametrize(("value", "reference", "word", "text"), [
+    (0.005, 0.04, "1/8", "about an eighth of"),
+    (0.10, 0.04, "times", "about 2.5 times"),
+    (0.041, 0.04, "same", "about the same as"),
+    (0.032, 0.04, "percent", "about 80 % of"),
+    (0.001, 0.014, "1/14", "about 1/14 of"),
+    (0.0, 0.04, "none", "none of"),
+    (0.01, 0.0, "n/a", "n/a"),
+])
+def test_ratio_says_a_share_both_ways(value, reference, word, text) -> None:
+    assert N.ratio_word(value, reference) == word
+    assert N.describe_ratio(value, reference) == text
+    assert N.describe_ratio(0.005, 0.04, lang="zh") == "约八分之一"
+
+
+@pytest.mark.parametrize(("low", "high", "word"), [
+    (0.061, 0.12, "above"), (0.001, 0.031, "below"), (0.03, 0.07, "at"),
+    (0.05, 0.09, "at"),  # an interval that touches the level contains it
+])
+def test_interval_word_reads_the_interval_not_the_point(low, high, word) -> None:
+    assert N.interval_word(low, high, 0.05, ("above", "below", "at")) == word
+
+
+def test_ratio_and_interval_claims_are_checked_again_from_their_numbers() -> None:
+    """Both kinds fail the check when their word does not follow their numbers (the
+    checker knew neither before: it raised on an unknown kind)."""
+    from riskkit.reporting.narration import check_claims
+
+    say = N.Narrative()
+    say.table(pd.DataFrame({"low": [0.061, 0.001], "high": [0.12, 0.031], "pd": [0.005, 0.04]}), "t")
+    assert say.ratio(0.005, 0.04, table="t") == "about an eighth of"
+    assert say.interval(0.061, 0.12, 0.05, ("above 5 %", "below 5 %", "at 5 %"), table="t") == "above 5 %"
+    assert say.interval(0.001, 0.031, 0.05, ("above 5 %", "below 5 %", "at 5 %"), table="t") == "below 5 %"
+    record = json.loads(json.dumps(say.record()))
+    assert check_claims(record) == []
+    assert record["claims"][1]["values"] == [0.061, 0.12] and record["claims"][1]["options"]["level"] == 0.05
+    tampered = json.loads(json.dumps(record))
+    tampered["claims"][0]["values"] = [0.04, 0.005]     # eight times, not an eighth
+    tampered["claims"][1]["options"]["level"] = 0.2     # the interval now lies below
+    tampered["claims"][2]["values"] = [0.061, 0.12]     # and this one above
+    tampered["claims"][2]["word"] = "below 5 %"
+    problems = check_claims(tampered)
+    assert len(problems) == 3
+    assert "call for 'times'" in problems[0] and "call for 'below 5 %'" in problems[1]
+    assert "call for 'above 5 %'" in problems[2]
+
+
+def test_numbers_table_keeps_the_numbers_of_a_summary_in_order() -> None:
+    import numpy as np
+
+    from riskkit.reporting.narration import numbers_table
+
+    table = numbers_table({"accounts": 120, "share": np.float64(0.25), "flag": True, "name": "x",
+                           "missing": None, "nan": float("nan"), "nested": {"a": 1},
+                           "months": np.int64(12)}, "quiet year")
+    assert list(table.index) == ["accounts", "share", "months"]
+    assert table["quiet year"].tolist() == [120.0, 0.25, 12.0]
+    assert "dtype" not in table.to_html()
+    say = N.Narrative()
+    say.table(table, "year")
+    assert say.tables["year"] == [120.0, 0.25, 12.0]

@@ -229,3 +229,49 @@ def test_false_alarm_words_follow_the_intervals() -> None:
     assert "below the nominal" in said[2] and "whole number" in said[2]
     zh = false_alarm_sentences(table, 0.05, "zh")
     assert "高于名义水平" in zh[0] and "低于名义水平" in zh[2]
+
+
+def test_false_alarm_verdicts_are_claims_read_again_from_their_intervals() -> None:
+    from riskkit.core.narrative import Narrative
+    from riskkit.reporting.narration import check_claims
+
+    rates = pd.DataFrame([
+        {"kind": "none", "size": 0.0, "n": n, "test": "normal", "rate": r, "ci_low": lo,
+         "ci_high": hi, "trials": 200}
+        for n, r, lo, hi in [(1000, 0.05, 0.03, 0.08), (5000, 0.09, 0.06, 0.13)]])
+    table = false_alarm_table(rates, 0.05, ("normal",))
+    say = Narrative()
+    [sentence] = false_alarm_sentences(table, 0.05, say=say)
+    assert "at the nominal 5.00% or above the nominal 5.00% depending on the size" in sentence
+    assert [c["word"] for c in say.record()["claims"]] == ["at the nominal 5.00%",
+                                                          "above the nominal 5.00%"]
+    assert check_claims(say.record()) == []
+
+
+def _correlation(rates_by_n: dict[int, float]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rates = pd.DataFrame([{"kind": "correlation", "size": 0.05, "n": n, "test": "jeffreys_portfolio",
+                           "rate": r, "ci_low": 0.0, "ci_high": 1.0, "trials": 200}
+                          for n, r in rates_by_n.items()])
+    cells = pd.DataFrame([{"kind": "correlation", "size": 0.05, "n": n, "dr_sd": 0.018,
+                           "theory_sd": 0.017, "binomial_sd": 0.006} for n in rates_by_n])
+    return rates, cells
+
+
+@pytest.mark.parametrize(("rates_by_n", "said"), [
+    ({1000: 0.22, 20000: 0.61}, "flags rose from 22.0 % to 61.0 % from samples of 1,000 to samples of 20,000"),
+    ({1000: 0.30, 20000: 0.12}, "flags fell from 30.0 % to 12.0 % from samples of 1,000"),
+    ({1000: 0.22}, "**Jeffreys, whole portfolio** flags 22.0% of samples of 1,000."),
+])
+def test_correlation_sentence_says_which_way_the_false_alarms_moved(rates_by_n, said) -> None:
+    """Before, one size read 'flags 22.0% of samples of 1,000 and 22.0% of samples of 1,000'
+    and two sizes gave both figures with no direction: a reader had to compare them."""
+    from riskkit.core.narrative import Narrative
+    from riskkit.reporting.narration import check_claims
+    from riskkit.reporting.power_words import correlation_sentence
+
+    rates, cells = _correlation(rates_by_n)
+    say = Narrative()
+    text = correlation_sentence(rates, cells, "jeffreys_portfolio", 0.05, say=say)
+    assert said in text and "about 3.0 times the binomial spread of 0.600%" in text
+    assert check_claims(say.record()) == []
+    assert "倍" in correlation_sentence(rates, cells, "jeffreys_portfolio", 0.05, "zh")

@@ -68,7 +68,9 @@ def plot_power(rates: pd.DataFrame, kind: str, n: int, tests: Sequence[str], *,
     ax.set(ylim=(0, 1.02), xlabel=CHARTS(f"defect.{kind}", lang), ylabel=CHARTS("power_y", lang),
            title=CHARTS("power_title", lang, defect=CHARTS(f"defect.{kind}", lang), n=f"{n:,}"))
     percent(ax.yaxis)
-    ax.legend(loc="best", fontsize="x-small")
+    # below the axes: the curves climb from the level line to the 80 % line across the whole
+    # width, so no corner inside is free of them at every size
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=3, fontsize="x-small")
     return fig
 
 

@@ -12,7 +12,11 @@ word comes from one of the functions here, which look at the values and pick it:
   "beats" and "ties with" (within a tolerance, or when both read the same when printed);
 * :func:`describe_gap` -- "under-predicts it by 2.9 points", "over-predicts ...",
   "predicts it to within 0.1 points": a prediction against the truth, the sign spelt out,
-  never a minus sign in front of a word that already says which way.
+  never a minus sign in front of a word that already says which way;
+* :func:`describe_ratio` -- "about an eighth of", "about 2.5 times", "about the same as":
+  one figure as a share of another;
+* :func:`interval_word` -- where an interval sits against a level (above it, below it, or
+  containing it): a rate's verdict by its confidence interval, not by its point.
 
 :class:`Narrative` does the same and keeps a record of every claim (its words, its numbers,
 the table they came from), so a test can re-read an executed notebook and check that no
@@ -28,8 +32,9 @@ from typing import Any
 
 from riskkit.texts import Words, check_lang
 
-__all__ = ["NARRATIVE", "Claim", "Narrative", "change_word", "comparison_word", "describe_change",
-           "describe_comparison", "describe_gap", "fmt", "gap_word"]
+__all__ = ["NARRATIVE", "RATIO_FRACTIONS", "Claim", "Narrative", "change_word", "comparison_word",
+           "describe_change", "describe_comparison", "describe_gap", "describe_ratio", "fmt",
+           "gap_word", "interval_word", "ratio_word"]
 
 #: The catalogue section holding the words (``texts/en.yaml`` and ``zh.yaml``, ``narrative``).
 NARRATIVE = Words("narrative")
@@ -171,6 +176,67 @@ def describe_gap(predicted: float, actual: float, *, what: str = "", unit: str =
     return NARRATIVE(_key(word), check_lang(lang), what=spaced, d=fmt(size, unit, decimals, lang))
 
 
+#: The fractions :func:`describe_ratio` names in words ("an eighth of"), by denominator.
+RATIO_FRACTIONS: tuple[int, ...] = (2, 3, 4, 5, 6, 7, 8, 9, 10)
+
+
+def ratio_word(value: float, reference: float, *, tolerance: float = 0.05) -> str:
+    """What :func:`describe_ratio` says, as a key: ``"same"`` (a ratio within ``tolerance``
+    of 1), ``"times"`` (above), ``"none"`` (zero), ``"1/n"`` (the nearest fraction, n > 1),
+    ``"percent"`` (between about two thirds and the tolerance), ``"n/a"`` (no positive
+    reference)."""
+    if not reference > 0 or not value >= 0:
+        return "n/a"
+    ratio = value / reference
+    if abs(ratio - 1.0) <= tolerance:
+        return "same"
+    if ratio > 1.0:
+        return "times"
+    if ratio == 0.0:
+        return "none"
+    n = round(1.0 / ratio)
+    return "percent" if n == 1 else f"1/{n}"
+
+
+def describe_ratio(value: float, reference: float, *, tolerance: float = 0.05,
+                   lang: str = "en") -> str:
+    """``value`` as a share of ``reference`` in words: "about an eighth of", "about half of",
+    "about 2.5 times", "about the same as" (a ratio within ``tolerance`` of 1), "about 80 %
+    of" between two thirds and that, "about 1/14 of" beyond a tenth, "n/a" without a
+    positive reference.
+
+    Why words and not the ratio: "about an eighth of its true PD" is what a reader keeps;
+    the figures themselves stand beside it in the sentence.
+    """
+    word = ratio_word(value, reference, tolerance=tolerance)
+    lang = check_lang(lang)
+    if word in ("n/a", "same", "none"):
+        return NARRATIVE({"n/a": "na", "same": "ratio.same", "none": "ratio.none"}[word], lang)
+    ratio = value / reference
+    if word == "times":
+        return NARRATIVE("ratio.times", lang, ratio=f"{ratio:.1f}")
+    if word == "percent":
+        return NARRATIVE("ratio.percent", lang, pct=fmt(ratio, "%", 0, lang))
+    n = int(word[2:])
+    if n in RATIO_FRACTIONS:
+        return NARRATIVE("ratio.named", lang, name=NARRATIVE(f"ratio.{n}", lang))
+    return NARRATIVE("ratio.over", lang, n=n)
+
+
+def interval_word(low: float, high: float, level: float, words: tuple[str, str, str]) -> str:
+    """``words[0]`` when the interval ``[low, high]`` lies above ``level`` (``low > level``),
+    ``words[1]`` when below (``high < level``), ``words[2]`` when it contains the level.
+
+    Why the interval and not the point: a false-alarm rate of 6.1 % measured on 200 samples
+    is not "above 5 %" when its interval reaches down to 3 %.
+    """
+    if low > level:
+        return words[0]
+    if high < level:
+        return words[1]
+    return words[2]
+
+
 @dataclass(frozen=True)
 class Claim:
     """One sentence's claim: its kind and word, the numbers it rests on, and where they came
@@ -280,6 +346,24 @@ class Narrative:
                             (value, reference),
                             {"unit": unit, "decimals": decimals, "tolerance": tolerance,
                              "words": list(words)}, table)
+
+    def ratio(self, value: float, reference: float, *, tolerance: float = 0.05,
+              table: str | None = None) -> str:
+        """:func:`describe_ratio`, recorded (its word: :func:`ratio_word`'s key)."""
+        text = describe_ratio(value, reference, tolerance=tolerance, lang=self.lang)
+        word = ratio_word(value, reference, tolerance=tolerance)
+        return self._record("ratio", word, text, (value, reference), {"tolerance": tolerance},
+                            table)
+
+    def interval(self, low: float, high: float, level: float, words: tuple[str, str, str], *,
+                 table: str | None = None) -> str:
+        """One of three words of the caller's own, chosen by where the interval ``[low,
+        high]`` sits against ``level`` (:func:`interval_word`): e.g. ("above the nominal
+        5 %", "below ...", "at ..."). ``level`` is a setting, not a table's figure: it is
+        recorded with the options, and only the interval's ends are looked up."""
+        word = interval_word(low, high, level, words)
+        return self._record("interval", word, word, (low, high),
+                            {"level": level, "words": list(words)}, table)
 
     def record(self) -> dict[str, Any]:
         """Every claim and table, JSON-ready."""

@@ -31,10 +31,17 @@ import pandas as pd
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import read_json
+from riskkit.core.narrative import Narrative
 from riskkit.experiment.sweep import run_sweep
 from riskkit.explain.groups import group_contributions, group_label
 from riskkit.explain.likeforlike import letter_basis, letter_contributions
 from riskkit.synth.background import true_contributions
+from riskkit.texts import Words
+
+#: The words of :func:`rows_sentence` and :func:`recommend` (``texts/*.yaml``, ``lever_study``).
+STUDY = Words("lever_study")
+#: Beyond this many times the rows measured, a learning curve's answer is not quoted.
+FAR_BEYOND = 100
 
 #: Named levers: config overrides on top of a base config.
 LEVERS: dict[str, dict[str, Any]] = {
@@ -246,8 +253,17 @@ def row_grid(rows: int, max_rows: int, points: int = 4) -> list[int]:
     return sorted({round(float(v) / 1000.0) * 1000 or int(rows) for v in sizes})
 
 
-def rows_sentence(curve: pd.DataFrame, needed: float | None, target: float) -> str:
+def rows_sentence(curve: pd.DataFrame, needed: float | None, target: float, *,
+                  lang: str = "en", say: Narrative | None = None,
+                  name: str = "learning_curve") -> str:
     """What a learning curve says, in words from its numbers.
+
+    Whether the last size reaches the aim, and whether the fitted curve's answer lies beyond
+    the rows measured, are claims of ``say`` against ``curve`` registered as ``name`` (with
+    the aim and the rows needed as columns). An answer more than :data:`FAR_BEYOND` times
+    the rows measured is not quoted: a power law fitted to a nearly flat curve puts the aim
+    at absurd sizes (notebook 10 once printed "about 4,805,273,416,845,490,763,576,901,632
+    training rows"), and that extrapolation is far outside what the sizes can say.
 
     Parameters
     ----------
@@ -257,23 +273,31 @@ def rows_sentence(curve: pd.DataFrame, needed: float | None, target: float) -> s
         :func:`rows_to_reach`'s answer.
     target : float
         The accuracy aimed at.
+    lang : {"en", "zh"}
+    say : Narrative, optional
+        Records the claims (a private one when None).
+    name : str
+        The name ``curve`` is registered under.
 
     Returns
     -------
     str
     """
+    say = say or Narrative(lang)
+    say.table(curve.assign(aim=target, rows_needed=np.nan if needed is None else needed), name)
     last = curve.sort_values("train_rows").iloc[-1]
     top, at = float(last["top3"]), float(last["train_rows"])
-    head = (f"At {at:,.0f} training rows, {_pct(top)} of the letters' top-3 reasons are "
-            f"true ({'at or above' if top >= target else 'below'} the {_pct(target)} aim).")
+    above = STUDY("rows.at_or_above", lang)
+    side = say.pick(top, target, (above, STUDY("rows.below", lang), above), unit="%",
+                    decimals=1, table=name)
+    head = STUDY("rows.head", lang, rows=f"{at:,.0f}", acc=_pct(top), side=side, aim=_pct(target))
     if needed is None:
-        return head + (" The measured sizes do not show accuracy growing with rows, so more "
-                       "rows alone are not shown to reach the aim.")
-    if needed <= at:
-        return head + f" The fitted learning curve puts the aim at about {needed:,.0f} rows."
-    return head + (f" The learning curve fitted to {len(curve)} sizes says about "
-                   f"{needed:,.0f} training rows ({needed / at:.1f} times as many) would "
-                   "reach it.")
+        return head + STUDY("rows.flat", lang)
+    more = (STUDY("rows.far", lang, sizes=len(curve), limit=FAR_BEYOND) if needed > FAR_BEYOND * at
+            else STUDY("rows.needed", lang, sizes=len(curve), needed=f"{needed:,.0f}",
+                       times=f"{needed / at:.1f}"))
+    reached = STUDY("rows.reached", lang, needed=f"{needed:,.0f}")
+    return head + say.pick(needed, at, (more, reached, reached), unit="", decimals=0, table=name)
 
 
 def _pct(value: float) -> str:
@@ -305,13 +329,16 @@ def best_lever(table: pd.DataFrame, **conditions: float) -> str:
 
 
 def recommend(table: pd.DataFrame, *, target: float = 0.85, auc_tolerance: float = 0.003,
-              stability: float = 0.9) -> str:
+              stability: float = 0.9, lang: str = "en", say: Narrative | None = None,
+              name: str = "levers") -> str:
     """The lever to use, as a sentence built from ``table`` (:func:`lever_table`).
 
     The choice: among rows whose AUC cost is at most ``auc_tolerance`` and whose reasons
     stay the same after a refit for at least ``stability`` of denied applicants (rows
     without a retrain measure cannot qualify), the most accurate letters (``top3``).
-    Without such a row, the most accurate row is named with what it misses.
+    Without such a row, the most accurate row is named with what it misses. Whether it
+    reaches the aim, whether it costs or gains AUC, and what it misses are claims of
+    ``say`` against ``table`` registered as ``name`` (with the three conditions as columns).
 
     Parameters
     ----------
@@ -323,32 +350,40 @@ def recommend(table: pd.DataFrame, *, target: float = 0.85, auc_tolerance: float
         AUC a lever may cost against the default LightGBM.
     stability : float
         Share of denied applicants whose top-3 reasons must survive a refit.
+    lang : {"en", "zh"}
+    say : Narrative, optional
+        Records the claims (a private one when None).
+    name : str
+        The name ``table`` is registered under.
 
     Returns
     -------
     str
     """
     if table.empty:
-        return "No lever was measured."
+        return STUDY("none", lang)
+    say = say or Narrative(lang)
+    say.table(table.assign(aim=target, auc_budget=auc_tolerance, stability_aim=stability), name)
     pick, ok = choose(table, auc_tolerance=auc_tolerance, stability=stability)
-    unit = "by driver group" if pick["unit"] == "group" else "by feature"
     cost = float(pick["auc_cost"])
-    auc_words = (f"costs {cost:.4f} AUC against the default LightGBM" if cost > 0 else
-                 f"gains {-cost:.4f} AUC over the default LightGBM" if cost < 0 else
-                 "has the default LightGBM's AUC")
-    reach = "reaching" if pick["top3"] >= target else "short of"
-    text = (f"Use {pick['lever']} with reasons {unit}: {_pct(pick['top3'])} of its letters' "
-            f"top-3 reasons are true ones ({reach} the {_pct(target)} aim), it {auc_words}, and "
-            f"{_pct(pick['retrain_same_top3'])} of denied applicants keep the same top-3 "
-            "reasons when it is refitted with another seed.")
-    if not ok:
-        missed = []
-        if cost > auc_tolerance:
-            missed.append(f"it costs more than {auc_tolerance:g} AUC")
-        if not pick["retrain_same_top3"] >= stability:
-            missed.append(f"fewer than {_pct(stability)} keep their reasons after a refit")
-        text += " No lever meets every condition: " + " and ".join(missed) + "."
-    return text
+    auc_words = say.pick(cost, 0.0, (STUDY("auc.costs", lang, cost=f"{cost:.4f}"),
+                                     STUDY("auc.gains", lang, cost=f"{-cost:.4f}"),
+                                     STUDY("auc.same", lang)), unit="", decimals=4, table=name)
+    reaching = STUDY("reaching", lang)
+    reach = say.pick(float(pick["top3"]), target, (reaching, STUDY("short_of", lang), reaching),
+                     unit="%", decimals=1, table=name)
+    text = STUDY("use", lang, lever=pick["lever"], acc=_pct(pick["top3"]), reach=reach,
+                 aim=_pct(target), auc=auc_words, kept=_pct(pick["retrain_same_top3"]),
+                 unit=STUDY("by_group" if pick["unit"] == "group" else "by_feature", lang))
+    if ok:
+        return text
+    # exact comparisons (decimals=12), as choose() makes them
+    missed = [say.pick(cost, auc_tolerance, (STUDY("missed.auc", lang, tolerance=f"{auc_tolerance:g}"),
+                                              "", ""), decimals=12, table=name),
+              say.pick(float(pick["retrain_same_top3"]), stability,
+                       ("", STUDY("missed.stability", lang, stability=_pct(stability)), ""),
+                       decimals=12, table=name)]
+    return text + STUDY("missed", lang, missed=STUDY("and", lang).join(m for m in missed if m))
 
 
 def wrong_first_reasons(run: Any, truth: Any, *, n: int = 5, unit: str = "feature") -> pd.DataFrame:

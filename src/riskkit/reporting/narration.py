@@ -14,15 +14,23 @@ frame it is a table.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from riskkit.core.narrative import Narrative, change_word, comparison_word, gap_word
+from riskkit.core.narrative import (
+    Narrative,
+    change_word,
+    comparison_word,
+    gap_word,
+    interval_word,
+    ratio_word,
+)
 
-__all__ = ["CLAIMS_MIME", "as_table", "check_claims", "markdown_outputs", "publish_claims",
-           "read_claims"]
+__all__ = ["CLAIMS_MIME", "as_table", "check_claims", "markdown_outputs", "numbers_table",
+           "publish_claims", "read_claims"]
 
 #: The MIME type of the claims output (JSON). No renderer knows it, so nothing shows it.
 CLAIMS_MIME = "application/vnd.riskkit.claims+json"
@@ -58,6 +66,10 @@ def read_claims(nb: Any) -> list[dict[str, Any]]:
 def _word(claim: dict[str, Any]) -> str:
     """The word a claim's numbers call for, chosen again from its values and options."""
     o, (a, b) = claim["options"], claim["values"]
+    if claim["kind"] == "ratio":
+        return ratio_word(a, b, tolerance=o["tolerance"])
+    if claim["kind"] == "interval":
+        return interval_word(a, b, o["level"], tuple(o["words"]))
     common = {"unit": o["unit"], "decimals": o["decimals"], "tolerance": o["tolerance"]}
     if claim["kind"] == "change":
         return change_word(a, b, **common)
@@ -124,3 +136,16 @@ def markdown_outputs(nb: Any) -> Iterable[str]:
 def as_table(series: pd.Series, name: str | None = None) -> pd.DataFrame:
     """A Series as a one-column table, so the HTML shows a table, not a pandas repr."""
     return series.to_frame(name or series.name or "value")
+
+
+def numbers_table(figures: Mapping[str, Any], name: str = "value") -> pd.DataFrame:
+    """The numbers of a summary dict (a notebook's ``year``, ``life``) as a one-column table.
+
+    Why: a sentence built from a summary must be read beside the figures it quotes, and a
+    dict shown as is prints its nested tables and labels as a repr. Booleans, text, None,
+    NaN and nested values are left out; the order is the dict's.
+    """
+    rows = {key: float(value) for key, value in figures.items()
+            if not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
+            and value == value}
+    return pd.DataFrame({name: pd.Series(rows, dtype=float)}).rename_axis("figure")

@@ -5,16 +5,23 @@ Clopper-Pearson interval (:func:`riskkit.validate.false_alarm_table`); the reaso
 a test off its level is chosen by the direction it is off in, from the mechanisms the
 literature names (multiplicity, discreteness, skew, too few expected defaults, a common
 factor).
+
+Each function takes an optional :class:`riskkit.core.narrative.Narrative` (``say``): the
+verdicts and directions are then recorded as claims, with the tables they read registered
+under ``name``, so notebook 09's claims check re-reads every verdict from its interval.
+Without one, a private Narrative chooses the same words.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from riskkit.core.narrative import Narrative
 from riskkit.reporting import numbers as fmt
 from riskkit.texts import Words
 
-__all__ = ["correlation_sentence", "detectable_sentence", "false_alarm_sentences", "reason"]
+__all__ = ["correlation_sentence", "detectable_sentence", "false_alarm_sentences",
+           "level_words", "reason"]
 
 POWER = Words("power")
 CHARTS = Words("charts")
@@ -41,17 +48,34 @@ def reason(test: str, verdict: str, lang: str = "en") -> str:
     return POWER(key, lang)
 
 
-def false_alarm_sentences(table: pd.DataFrame, alpha: float, lang: str = "en") -> list[str]:
-    """One sentence per test: its false-alarm rate at each size and where it sits, with the
-    reason when it is off its level (``table``: :func:`riskkit.validate.false_alarm_table`)."""
-    out = []
+def level_words(alpha: float, lang: str = "en") -> tuple[str, str, str]:
+    """"above / below / at the nominal 5 %", in the order ``Narrative.interval`` takes them."""
     level = fmt.percent(alpha)
+    return (POWER("above", lang, alpha=level), POWER("below", lang, alpha=level),
+            POWER("at", lang, alpha=level))
+
+
+def false_alarm_sentences(table: pd.DataFrame, alpha: float, lang: str = "en",
+                          say: Narrative | None = None, name: str = "false_alarms") -> list[str]:
+    """One sentence per test: its false-alarm rate at each size and where it sits, with the
+    reason when it is off its level (``table``: :func:`riskkit.validate.false_alarm_table`).
+
+    Each size's verdict is chosen from its interval (``say.interval``: above the level when
+    the whole interval is, below when the whole interval is, at it otherwise), recorded
+    against ``table`` registered as ``name``.
+    """
+    say = say or Narrative(lang)
+    say.table(table, name)
+    words = level_words(alpha, lang)
+    key = dict(zip(words, ("above", "below", "at"), strict=True))
+    out = []
     for test, part in table.groupby("test", sort=False):
         rates = "; ".join(POWER("rate", lang, rate=fmt.percent(r.rate), n=fmt.integer(r.n),
                              low=fmt.percent(r.ci_low), high=fmt.percent(r.ci_high))
                           for r in part.itertuples())
-        verdicts = list(dict.fromkeys(part["verdict"]))
-        said = [POWER(v, lang, alpha=level) for v in verdicts]
+        said = list(dict.fromkeys(say.interval(r.ci_low, r.ci_high, alpha, words, table=name)
+                                  for r in part.itertuples()))
+        verdicts = [key[v] for v in said]
         verdict = said[0] if len(said) == 1 else POWER("mixed", lang,
                                                     verdicts=POWER("or", lang).join(said))
         off = next((v for v in verdicts if v != "at"), "at")
@@ -63,19 +87,35 @@ def false_alarm_sentences(table: pd.DataFrame, alpha: float, lang: str = "en") -
 
 
 def correlation_sentence(rates: pd.DataFrame, cells: pd.DataFrame, test: str, rho: float,
-                         lang: str = "en") -> str:
-    """What a common factor does to ``test``: its rate at the smallest and largest size, and
-    the default rate's spread against the binomial's (from the study's cells)."""
-    part = rates[(rates["kind"] == "correlation") & (rates["size"] == rho)
-                 & (rates["test"] == test)].sort_values("n")
-    spread = cells[(cells["kind"] == "correlation") & (cells["size"] == rho)].sort_values("n")
+                         lang: str = "en", say: Narrative | None = None,
+                         name: str = "correlation") -> str:
+    """What a common factor does to ``test``: how its false-alarm rate moved from the
+    smallest to the largest size (one figure when the study has one size), and the default
+    rate's spread at the largest size as a share of the binomial spread the test assumes.
+
+    The rates (``rates`` rows of this test and ``rho``) are registered as ``name``, the
+    spreads (``cells`` rows) as ``name + "_spread"``; the move and the ratio are claims.
+    """
+    say = say or Narrative(lang)
+    part = say.table(rates[(rates["kind"] == "correlation") & (rates["size"] == rho)
+                           & (rates["test"] == test)].sort_values("n"), name)
+    spread = say.table(cells[(cells["kind"] == "correlation") & (cells["size"] == rho)]
+                       .sort_values("n"), f"{name}_spread")
     small, large = part.iloc[0], part.iloc[-1]
     top = spread.iloc[-1]
-    return POWER("correlation", lang, rho=fmt.sig(rho), test=CHARTS(f"vt.{test}", lang),
-              small=fmt.percent(small["rate"]), n_small=fmt.integer(small["n"]),
-              large=fmt.percent(large["rate"]), n_large=fmt.integer(large["n"]),
-              sd=fmt.percent(top["dr_sd"]), theory=fmt.percent(top.get("theory_sd")),
-              binomial=fmt.percent(top["binomial_sd"]))
+    label = CHARTS(f"vt.{test}", lang)
+    if len(part) > 1:
+        flags = POWER("correlation.rates", lang, rho=fmt.sig(rho), test=label,
+                      change=say.change(small["rate"], large["rate"], table=name),
+                      n_small=fmt.integer(small["n"]), n_large=fmt.integer(large["n"]))
+    else:
+        flags = POWER("correlation.rate", lang, rho=fmt.sig(rho), test=label,
+                      rate=fmt.percent(large["rate"]), n=fmt.integer(large["n"]))
+    return flags + POWER("correlation.spread", lang, n=fmt.integer(top["n"]),
+                         sd=fmt.percent(top["dr_sd"]), theory=fmt.percent(top.get("theory_sd")),
+                         ratio=say.ratio(top["dr_sd"], top["binomial_sd"],
+                                         table=f"{name}_spread"),
+                         binomial=fmt.percent(top["binomial_sd"]))
 
 
 def detectable_sentence(row: pd.Series, n: int, lang: str = "en") -> str:

@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from riskkit.core.narrative import describe_ratio
 from riskkit.texts import Words
 
 MONITOR = Words("monitor")
-#: The fractions :func:`fraction_of` says in words ("an eighth of"), by denominator.
-FRACTIONS: tuple[int, ...] = (2, 3, 4, 5, 6, 7, 8, 9, 10)
 
 
 def share(value: float | None, decimals: int = 1, lang: str = "en") -> str:
@@ -38,34 +37,26 @@ def describe_change(before: float, after: float, decimals: int = 1, percent: boo
                    after=fmt(after))
 
 
+def compare_words(lang: str = "en") -> tuple[str, str, str]:
+    """:func:`compare`'s words in the order ``Narrative.pick`` takes them (value above,
+    below, the same as its reference)."""
+    return MONITOR("higher_than", lang), MONITOR("lower_than", lang), MONITOR("same_as", lang)
+
+
 def compare(value: float, reference: float, tolerance: float = 0.0, lang: str = "en") -> str:
     """"higher than", "lower than" or "the same as" (within ``tolerance``)."""
+    higher, lower, same = compare_words(lang)
     if abs(value - reference) <= tolerance:
-        return MONITOR("same_as", lang)
-    return MONITOR("higher_than" if value > reference else "lower_than", lang)
+        return same
+    return higher if value > reference else lower
 
 
 def fraction_of(value: float, reference: float, tolerance: float = 0.05,
                 lang: str = "en") -> str:
-    """``value`` as a share of ``reference`` in words: "about an eighth of", "about half
-    of", "about 2.5 times", "about the same as" (a ratio within ``tolerance`` of 1);
-    "about 80 % of" between two thirds and that; "1/14 of" beyond a tenth; "n/a" without a
-    positive reference."""
-    if not reference > 0 or not value >= 0:
-        return MONITOR("na", lang)
-    ratio = value / reference
-    if abs(ratio - 1.0) <= tolerance:
-        return MONITOR("fraction.same", lang)
-    if ratio > 1.0:
-        return MONITOR("fraction.times", lang, ratio=f"{ratio:.1f}")
-    if ratio == 0.0:
-        return MONITOR("fraction.none", lang)
-    n = round(1.0 / ratio)
-    if n == 1:  # between about two thirds and the tolerance: no fraction names it
-        return MONITOR("fraction.percent", lang, pct=share(ratio, 0, lang))
-    if n in FRACTIONS:
-        return MONITOR("fraction.named", lang, name=MONITOR(f"fraction.{n}", lang))
-    return MONITOR("fraction.over", lang, n=n)
+    """``value`` as a share of ``reference`` in words (:func:`riskkit.core.narrative.describe_ratio`:
+    "about an eighth of", "about 2.5 times", "about the same as", "n/a"); a notebook that
+    records its claims calls ``Narrative.ratio`` instead."""
+    return describe_ratio(value, reference, tolerance=tolerance, lang=lang)
 
 
 def months(n: int, lang: str = "en") -> str:
@@ -73,20 +64,35 @@ def months(n: int, lang: str = "en") -> str:
     return MONITOR("months.none", lang) if n == 0 else MONITOR.plural("months", n, lang)
 
 
+def risk_words(lang: str = "en") -> tuple[str, str, str]:
+    """:func:`riskier`'s words in ``Narrative.pick``'s order (above, below, the same)."""
+    return (MONITOR("riskier_than", lang), MONITOR("safer_than", lang),
+            MONITOR("as_risky_as", lang))
+
+
 def riskier(value: float, reference: float, tolerance: float = 0.0, lang: str = "en") -> str:
     """"riskier than", "safer than" or "as risky as" (a PD or a bad rate against another)."""
+    riskier_, safer, same = risk_words(lang)
     if abs(value - reference) <= tolerance:
-        return MONITOR("as_risky_as", lang)
-    return MONITOR("riskier_than" if value > reference else "safer_than", lang)
+        return same
+    return riskier_ if value > reference else safer
+
+
+def censoring_words(lang: str = "en") -> tuple[str, str, str]:
+    """:func:`censoring_clause`'s clauses in ``Narrative.pick``'s order: Kaplan-Meier above
+    the complete follow-up (the accounts that left were safer), below it (riskier), equal."""
+    return (MONITOR("censoring.differ", lang, side=MONITOR("safer", lang)),
+            MONITOR("censoring.differ", lang, side=MONITOR("riskier", lang)),
+            MONITOR("censoring.same", lang))
 
 
 def censoring_clause(censored: float, complete: float, lang: str = "en") -> str:
     """What Kaplan-Meier's gap to the complete follow-up says about the accounts it
     censored: below it, they were riskier than those that stayed; above, safer."""
+    safer, riskier_, same = censoring_words(lang)
     if censored == complete:
-        return MONITOR("censoring.same", lang)
-    side = MONITOR("riskier" if censored < complete else "safer", lang)
-    return MONITOR("censoring.differ", lang, side=side)
+        return same
+    return riskier_ if censored < complete else safer
 
 
 def describe_lag(lag: int | None, start: int, lang: str = "en") -> str:
@@ -96,6 +102,17 @@ def describe_lag(lag: int | None, start: int, lang: str = "en") -> str:
     if lag == 0:
         return MONITOR("lag.same", lang, start=start)
     return MONITOR("lag.after", lang, month=start + lag, months=months(lag, lang))
+
+
+def lag_words(month: int, start: int, lang: str = "en") -> tuple[str, str, str]:
+    """:func:`describe_lag`'s phrases for a signal that fired in ``month``, in the order
+    ``Narrative.pick`` takes them against ``start``: after it, before it, the same month.
+    (Detection counts from ``start``, so "before" is there for a pick that must be able to
+    say any side.)"""
+    gap = months(abs(int(month) - int(start)), lang)
+    return (MONITOR("lag.after", lang, month=month, months=gap),
+            MONITOR("lag.before", lang, month=month, months=gap),
+            MONITOR("lag.same", lang, start=start))
 
 
 def describe_false_alarms(count: int, lang: str = "en") -> str:
