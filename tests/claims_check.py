@@ -11,7 +11,7 @@ import nbformat
 
 from riskkit.reporting.narration import check_claims, markdown_outputs, read_claims
 
-NARRATED = ["01_population", "02_models", "05_borrowed_once_then_ineligible", "07_when_lgbm_beats_scorecard",
+NARRATED = ["01_population", "02_models", "03_feature_effects", "05_borrowed_once_then_ineligible", "07_when_lgbm_beats_scorecard",
             "08_learning_from_approved"]
 #: A minus sign in front of a figure a verb already gives the direction of ("by -2.9%").
 SIGNED_GAP = re.compile(r"(under|over)-predicts[^.;]*? by [-+−]")
