@@ -60,8 +60,9 @@ def job(level):
 # ## Data card
 #
 # The headline numbers first. The *oracle AUC* is the discrimination of the true PD itself:
-# no model fitted on these features can rank applicants better, so it is the ceiling for
-# every model in the notebooks that follow.
+# no model fitted on these features can rank applicants better on average (on one small
+# sample a model can beat it by chance), so it is the ceiling for every model in the
+# notebooks that follow.
 
 # %%
 summary = say.table(pc.population_summary(pop), "summary")

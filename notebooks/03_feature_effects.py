@@ -89,6 +89,7 @@ display(Markdown(
     f"{fmt(approvals['deployed policy'])})."))
 
 
+# %%
 def effect_sentence(feature):
     """The model's effect across the grid against the true one, in words from the numbers."""
     row, value = sizes.loc[feature], run.registry[feature].format_value
