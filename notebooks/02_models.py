@@ -108,10 +108,10 @@ display(Markdown(
                   table="gap")
     + ". On the share of its Gini, the best fitted model "
     + say.pick(gap.drop(index="oracle")["share_of_oracle_gini"].max(), oracle["share_of_oracle_gini"],
-               ("ranks above the oracle on this sample: chance, since no model fitted on these "
-                "features can beat the true PD on average", "stays below the oracle, as it must "
-                "on average", "ties with the oracle"), unit="%", decimals=1, table="gap")
-    + ". The outcome of an applicant with a 4 % PD is a coin flip no model can call, so the "
+               ("ranks above the oracle on this sample", "stays below the oracle",
+                "ties with the oracle"), unit="%", decimals=1, table="gap")
+    + ". A fitted model that beats the oracle, on either measure, does so by chance on a sample "
+    "this size: none beats the true PD on average. The outcome of an applicant with a 4 % PD is a coin flip no model can call, so the "
     "room left is noise as much as signal. The row-level numbers matter more for explanations: "
     "two models with the same Gini can disagree about individual applicants."))
 
