@@ -139,11 +139,14 @@ show(charts.plot_strategy_curve({name: (y, p) for name, p in pds.items()}, lang=
 
 # %%
 fig = Figure(figsize=(9.5, 3.9))
-for ax, name in zip(fig.subplots(1, 2, sharey=True), ("scorecard", "lgbm"), strict=True):
-    charts.plot_reliability({f"{name} (raw)": (y, models[name].predict_pd(test, raw=True)),
-                             f"{name} (calibrated)": (y, pds[name]),
+for ax, (name, shown) in zip(fig.subplots(1, 2, sharey=True),
+                             (("scorecard", "Scorecard"), ("lgbm", "LightGBM")), strict=True):
+    charts.plot_reliability({f"{shown} (raw)": (y, models[name].predict_pd(test, raw=True)),
+                             f"{shown} (calibrated)": (y, pds[name]),
                              "oracle": (y, pds["oracle"])}, ax=ax, lang=lang)
-    charts.retitle(ax, name)  # the title keeps its subject: "Calibration: lgbm"
+    heading = ax.get_title(loc="left")
+    ax.set_title(shown, loc="left")  # each panel names its model; "...: lgbm" was clipped
+fig.suptitle(heading)  # the subject once, over both panels
 show(fig, "reliability")
 
 # %%
