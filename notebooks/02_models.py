@@ -41,13 +41,16 @@ import riskkit.experiment
 from riskkit import charts
 from riskkit import evaluate as ev
 from riskkit.core.features import TARGET
+from riskkit.core.narrative import Narrative
 from riskkit.evaluate import effects
+from riskkit.reporting.findings import PSI_STABLE, ece_noise
 from riskkit.reporting.in_notebook import publisher, setup
-from riskkit.reporting.narration import as_table  # a Series shown as a table, not a repr
+from riskkit.reporting.narration import as_table, publish_claims
 
 lang = setup(lang)
 run = riskkit.experiment.ensure_run(run_dir, rows=rows, seed=seed)
 show = publisher(run, fig_dir)  # source line, PNG/SVG/PDF into fig_dir, displayed
+say = Narrative()  # every comparison below is worded by its numbers
 
 
 # %%
@@ -87,19 +90,30 @@ show(charts.plot_roc({name: (y, p) for name, p in pds.items()}, lang=lang), "roc
 # costs the lender), and how well the model's log-odds track the true log-odds row by row.
 
 # %%
-gap = effects.oracle_gap(models, test, approval_rate=approval)
+gap = say.table(effects.oracle_gap(models, test, approval_rate=approval), "gap")
 gap.round(4)
 
 # %%
-lgbm_share, card_share = gap.loc["lgbm", "share_of_oracle_gini"], gap.loc["scorecard", "share_of_oracle_gini"]
+lgbm, card, oracle = (gap.loc[name] for name in ("lgbm", "scorecard", "oracle"))
+ranking = say.compare("LightGBM", lgbm["share_of_oracle_gini"], "the scorecard",
+                      card["share_of_oracle_gini"], unit="%", decimals=1, table="gap")
 display(Markdown(
-    f"LightGBM recovers **{lgbm_share:.0%}** of the oracle's Gini and the scorecard "
-    f"**{card_share:.0%}**. At {approval:.0%} approved, LightGBM's book has "
-    f"{gap.loc['lgbm', 'excess_bad_rate']:+.2%} bad rate against the oracle's, the scorecard's "
-    f"{gap.loc['scorecard', 'excess_bad_rate']:+.2%}. A share near (or, on a small sample, "
-    "above) 100 % means the remaining room is noise: the outcome of an applicant with a "
-    "4 % PD is a coin flip no model can call. The row-level numbers matter more for "
-    "explanations: two models with the same Gini can disagree about individual applicants."))
+    f"On the share of the oracle's Gini each recovers, {ranking}. At {approval:.0%} approved, "
+    "on the bad rate of the approved book (lower is better), "
+    + say.compare("LightGBM", lgbm["bad_rate_approved"], "the oracle", oracle["bad_rate_approved"],
+                  higher_is_better=False, unit="%", decimals=2, table="gap")
+    + " and "
+    + say.compare("the scorecard", card["bad_rate_approved"], "the oracle",
+                  oracle["bad_rate_approved"], higher_is_better=False, unit="%", decimals=2,
+                  table="gap")
+    + ". On the share of its Gini, the best fitted model "
+    + say.pick(gap.drop(index="oracle")["share_of_oracle_gini"].max(), oracle["share_of_oracle_gini"],
+               ("ranks above the oracle on this sample", "stays below the oracle",
+                "ties with the oracle"), unit="%", decimals=1, table="gap")
+    + ". A fitted model that beats the oracle, on either measure, does so by chance on a sample "
+    "this size: none beats the true PD on average. The outcome of an applicant with a 4 % PD is a coin flip no model can call, so the "
+    "room left is noise as much as signal. The row-level numbers matter more for explanations: "
+    "two models with the same Gini can disagree about individual applicants."))
 
 # %% [markdown]
 # ## Gains and the strategy curve
@@ -125,46 +139,66 @@ show(charts.plot_strategy_curve({name: (y, p) for name, p in pds.items()}, lang=
 
 # %%
 fig = Figure(figsize=(9.5, 3.9))
-for ax, name in zip(fig.subplots(1, 2, sharey=True), ("scorecard", "lgbm"), strict=True):
-    charts.plot_reliability({f"{name} (raw)": (y, models[name].predict_pd(test, raw=True)),
-                             f"{name} (calibrated)": (y, pds[name]),
+for ax, (name, shown) in zip(fig.subplots(1, 2, sharey=True),
+                             (("scorecard", "Scorecard"), ("lgbm", "LightGBM")), strict=True):
+    charts.plot_reliability({f"{shown} (raw)": (y, models[name].predict_pd(test, raw=True)),
+                             f"{shown} (calibrated)": (y, pds[name]),
                              "oracle": (y, pds["oracle"])}, ax=ax, lang=lang)
-    charts.retitle(ax, name)  # the title keeps its subject: "Calibration: lgbm"
+    heading = ax.get_title(loc="left")
+    ax.set_title(shown, loc="left")  # each panel names its model; "...: lgbm" was clipped
+fig.suptitle(heading)  # the subject once, over both panels
 show(fig, "reliability")
 
 # %%
 calibration = pd.DataFrame({name: entry["calibration"]
                             for name, entry in run.metrics["models"].items()}).T
-calibration[["method", "slope", "intercept", "ece_test_before", "ece_test_after"]]
+# the ECE a perfectly calibrated model shows by chance on this many test rows
+calibration["ece_noise"] = ece_noise(float(y.mean()), len(y))
+calibration["ece_change"] = calibration["ece_test_after"] - calibration["ece_test_before"]
+say.table(calibration.drop(columns="method"), "calibration")
+calibration[["method", "slope", "intercept", "ece_test_before", "ece_test_after", "ece_noise"]]
 
 # %% [markdown]
 # ## Stability: PSI of the score, CSI of the features
 #
 # The population stability index compares a distribution at training time with a later one
 # (< 0.1 stable, 0.1–0.25 worth a look, > 0.25 shifted). This run's later cohort comes from
-# the same baseline world, so everything should read *stable*; notebook 06 repeats the
-# check on a downturn cohort.
+# the same world, so everything should read *stable*; the sentence under the chart says
+# whether it does. Notebook 06 repeats the check on a downturn cohort.
 
 # %%
-as_table(pd.Series({name: entry["psi"] for name, entry in run.metrics["models"].items()},
-                   name=f"score PSI ({run.metrics['models']['lgbm']['psi_reference']})").round(4))
+psi = say.table(pd.DataFrame({
+    f"score PSI ({run.metrics['models']['lgbm']['psi_reference']})":
+        pd.Series({name: entry["psi"] for name, entry in run.metrics["models"].items()}),
+    "stable below": PSI_STABLE}), "psi")
+psi.round(4)
 
 # %%
 csi = pd.read_csv(run.path / "tables" / "csi.csv").set_index("feature")["csi"]
 show(charts.plot_psi(csi, lang=lang), "csi")
+say.table(as_table(csi).assign(stable_below=PSI_STABLE), "csi")
+display(Markdown(
+    f"The largest score PSI is {psi.iloc[:, 0].max():.4f} ({psi.iloc[:, 0].idxmax()}): it "
+    + say.pick(psi.iloc[:, 0].max(), PSI_STABLE, (
+        "is not below 0.1, although both cohorts come from one world: worth a look",
+        "is below 0.1, stable, as two cohorts of one world should be", "sits at 0.1"), table="psi")
+    + f". The largest feature CSI is {csi.max():.4f} ({charts.label(csi.idxmax(), lang)}): it "
+    + say.pick(csi.max(), PSI_STABLE, ("is not below 0.1: that feature's distribution moved",
+                                       "is below 0.1, stable", "sits at 0.1"), table="csi")
+    + "."))
 
 # %% [markdown]
 # ## The swap set: where the two fitted models disagree
 #
-# At the same approval rate most applicants are treated alike by both models. The ones
-# approved by only one model are the whole difference between them; their bad rates say
-# which model is right about them.
+# At the same approval rate, the applicants approved by only one model are the whole
+# difference between the two; their bad rates say which model is right about them.
 
 # %%
 swap = ev.swap_set(y, pds["scorecard"], pds["lgbm"], approval)
 show(charts.plot_swap_set(swap, lang=lang), "swap_set")
 
 # %%
+say.table(swap[["count", "share", "bad_rate"]], "swap")
 swap.round(4)
 
 # %% [markdown]
@@ -188,22 +222,40 @@ points[points["count"] > 0][["feature", "bin", "count", "event_rate", "woe", "po
 # ## Reading
 
 # %%
-fitted = gap.drop(index="oracle")
-calib = calibration.loc[["scorecard", "lgbm"]]
-shares = " to ".join(dict.fromkeys(f"{v:.0%}" for v in sorted(fitted["share_of_oracle_gini"])))
+only_card, only_lgbm = swap.loc["only scorecard"], swap.loc["only lgbm"]
+ece = calibration.loc[["scorecard", "lgbm"]]
 display(Markdown("\n".join([
-    f"* The fitted models recover {shares} of the oracle's Gini; at {approval:.0%} "
-    f"approved the gap costs at most {fitted['excess_bad_rate'].max():+.2%} of bad rate. "
-    f"Closest to the oracle on this run: **{fitted['share_of_oracle_gini'].idxmax()}**.",
-    f"* Where they disagree (the swap set, {swap.loc['only scorecard', 'share']:.1%} of "
-    f"applicants each way), the scorecard's own approvals default at "
-    f"{swap.loc['only scorecard', 'bad_rate']:.1%} and LightGBM's at "
-    f"{swap.loc['only lgbm', 'bad_rate']:.1%}: small groups, so read them with their size.",
-    "* Platt scaling moves the test ECE " + ", ".join(
-        f"of the {name} from {float(row['ece_test_before']):.4f} to {float(row['ece_test_after']):.4f}"
-        for name, row in calib.iterrows()) + ".",
-    "* When the scorecard is this close, it is the simpler model to defend; LightGBM has to "
-    "earn its place in the tails or in how it explains individual applicants. Which model "
-    "tells the *true story about each feature* is a different question from which ranks "
-    "best: notebook 03 answers it feature by feature.",
+    f"* On this run, {ranking}.",
+    f"* Where they disagree (the swap set, {only_card['count']:,} and {only_lgbm['count']:,} "
+    f"applicants, {only_card['share'] + only_lgbm['share']:.1%} of all; the two agree on the "
+    f"rest), on the bad rate of the applicants only one of them approves, "
+    + say.compare("LightGBM's", only_lgbm["bad_rate"], "the scorecard's", only_card["bad_rate"],
+                  higher_is_better=False, unit="%", decimals=1, table="swap")
+    + ": small groups, so read them with their size.",
+    "* Platt scaling: " + "; ".join(
+        f"the {'LightGBM' if name == 'lgbm' else name}'s test ECE "
+        + say.change(row["ece_test_before"], row["ece_test_after"], unit="", decimals=4,
+                     table="calibration")
+        + " (" + say.pick(row["ece_test_after"], row["ece_noise"], (
+            "above", "within", "at"), unit="", decimals=4, table="calibration") + " the noise)"
+        for name, row in ece.iterrows())
+    + f"; the noise, the ECE a perfectly calibrated model shows by chance on {len(y):,} rows, "
+    f"is {ece['ece_noise'].iloc[0]:.4f}. " + say.pick(ece["ece_change"].max(), 0.0, (
+            "Where the map made the ECE worse, the map (fitted on the validation split) does "
+            "not carry to the test split: on this few rows that is as likely noise as a bad fit",
+            "The map improved both", "The map changed neither"), unit="", decimals=4,
+        table="calibration")
+    + ".",
+    "* " + say.pick(card["share_of_oracle_gini"], lgbm["share_of_oracle_gini"], (
+        "The scorecard ranks better on this run, and it is the simpler model to defend: "
+        "LightGBM has to earn its place in the tails or in how it explains individual applicants",
+        "LightGBM ranks better on this run; whether that is worth a model harder to defend "
+        "than a points table is the lender's call, made with the size of the gap above",
+        "The two rank alike on this run, and the scorecard is the simpler model to defend"),
+        unit="%", decimals=1, table="gap")
+    + ". Which model tells the *true story about each feature* is a different question from "
+    "which ranks best: notebook 03 answers it feature by feature.",
 ])))
+
+# %% tags=["remove_cell"]
+publish_claims(say)  # every claim above with its numbers, for tests/test_notebook_claims.py

@@ -51,16 +51,19 @@ import riskkit.experiment
 from riskkit import charts
 from riskkit import explain as X
 from riskkit.core import features as F
+from riskkit.core.narrative import Narrative, fmt
 from riskkit.reporting.in_notebook import figure_title, publisher, setup
-from riskkit.reporting.narration import as_table  # a Series shown as a table, not a repr
-from riskkit.widgets import compare, what_if
+from riskkit.reporting.narration import as_table, publish_claims
+from riskkit.reporting.story_tables import persona_facts
 from riskkit.synth.personas import PERSONA_STORIES, persona
+from riskkit.widgets import compare, what_if
 
 # %%
 text_lang = lang  # stories and letters: HTML shows Chinese even where charts cannot
 lang = setup(lang)
 run = riskkit.experiment.ensure_run(run_dir, rows=rows, seed=seed)
 show = publisher(run, fig_dir)  # source line, PNG/SVG/PDF into fig_dir, displayed
+say = Narrative()  # every direction word below is chosen by the numbers it describes
 
 
 # %%
@@ -101,6 +104,32 @@ overview = pd.DataFrame({who: {"decision": e["decision"], "pd": e["pd"], "true_p
                          for who, e in explained.items()}).T
 overview.style.format({"pd": "{:.2%}", "true_pd": "{:.2%}", "score": "{:.0f}"})
 
+# %% [markdown]
+# Each applicant against the cut-off: the model's PD and the true PD as multiples of it, how
+# many of the scored reasons are *time-decaying* (they age out on their own), and what the
+# recourse below asks.
+
+# %%
+facts = say.table(persona_facts(explained, policy.cutoff, run.registry), "facts")
+facts.drop(columns="decision").style.format(
+    {"pd": "{:.2%}", "true_pd": "{:.2%}", "cutoff": "{:.2%}", "pd_to_cutoff": "{:.1f}×",
+     "true_pd_to_cutoff": "{:.1f}×", "n_changes": "{:.0f}", "wait_months": "{:.0f}"}, na_rep="")
+
+
+# %%
+def persona_sentence(who, pronoun):
+    """Where one persona stands against the cut-off, and the model's PD against the truth."""
+    f, first = facts.loc[who], explained[who]["reasons"][:1]
+    return (f"{who}'s PD is {fmt(f['pd'])}, "
+            + say.pick(f["pd"], f["cutoff"], ("above", "below", "at"), unit="%", decimals=2,
+                       table="facts")
+            + f" the cut-off of {fmt(f['cutoff'], decimals=2)} ({f['pd_to_cutoff']:.1f} times it); "
+            f"{pronoun} true PD is {fmt(f['true_pd'])} ({f['true_pd_to_cutoff']:.1f} times the "
+            "cut-off): the model "
+            + say.gap(f["pd"], f["true_pd"], what=f"{pronoun} PD", table="facts")
+            + (f". {pronoun.capitalize()} first reason: {first[0][f'text_{text_lang}']}." if first else
+               ". No reason is given: an approved applicant gets none."))
+
 
 # %%
 def explain(who):
@@ -128,15 +157,24 @@ display(Markdown(PERSONA_STORIES["zhang_san"][text_lang]))
 explain("Zhang San")
 
 # %% [markdown]
-# What raises Zhang San's PD is what he is doing *now*, not anything he did wrong: an
-# unstable income in his first years in the job and a burst of applications while shopping
-# for credit. His only loan was repaid on time. He sits near the cut-off, so models fitted
-# on different samples can decide him either way; compare his true PD with the model's to
-# see which error an approval or a denial makes. Two of his risk-raising features (the
-# application counts) age out of their windows on their own: that is the start of the
-# "borrowed once, then ineligible" story of notebook 05. Compare the true contributions
-# with the model's, too: correlated features (30- and 90-day applications) can trade their
-# shares in a model and still add up to the same PD.
+# Zhang San was written so that what raises his risk is what he is doing *now*, not
+# anything he did wrong: an unstable income in his first years in the job and a burst of
+# applications while shopping for credit; his only loan was repaid on time. How this run's
+# model reads him:
+
+# %%
+zhang = facts.loc["Zhang San"]
+display(Markdown(
+    persona_sentence("Zhang San", "his")
+    + f" {zhang['decaying_reasons']} of his {zhang['scored_reasons']} scored reasons are "
+    "time-decaying, so "
+    + say.pick(zhang["decaying_reasons"], 0, (
+        "part of his risk ages out of its window on its own: that is the start of the "
+        "\"borrowed once, then ineligible\" story of notebook 05",
+        "none", "none of it ages out on its own with this run's model, although his application "
+        "counts do; notebook 05's story rests on them"), decimals=0, table="facts")
+    + ". Compare the true contributions with the model's, too: correlated features (30- and "
+    "90-day applications) can trade their shares in a model and still add up to the same PD."))
 
 # %% [markdown]
 # ### What if? Zhang San's panel
@@ -160,17 +198,31 @@ display(Markdown(PERSONA_STORIES["li_si"][text_lang]))
 explain("Li Si")
 
 # %% [markdown]
-# Li Si's denial is of another kind: his true PD is many times the cut-off. Multi-platform
-# borrowing, many loans and a volatile income each raise his risk on their own, so no
-# single small change is enough: his recourse, where one exists, needs months of waiting
-# for the borrowing history to age out.
+# Li Si was written to be denied for another kind of reason: multi-platform borrowing, many
+# loans and a volatile income, each raising his risk on its own, so that no single small
+# change would be enough. How this run's model reads him:
+
+# %%
+li = facts.loc["Li Si"]
+display(Markdown(
+    persona_sentence("Li Si", "his") + " His true PD is "
+    + say.pick(li["true_pd"], zhang["true_pd"], ("higher than", "lower than", "the same as"),
+               unit="%", decimals=2, table="facts")
+    + " Zhang San's. " + (
+        f"His recourse asks for {li['n_changes']:.0f} change(s) and {li['wait_months']:.0f} months "
+        "of waiting: a wait "
+        + say.pick(li["wait_months"], zhang["wait_months"], ("longer than", "shorter than",
+                                                             "as long as"), decimals=0,
+                   table="facts")
+        + f" Zhang San's ({zhang['wait_months']:.0f} months)." if li["recourse_found"]
+        and zhang["recourse_found"] else "The recourse table below says what the search found for each.")))
 
 # %% [markdown]
 # ### Side by side
 #
-# Zhang San and Li Si in one view: the same controls move each of them, and the same wait
-# does very different things. A month clears Zhang San's burst of applications; Li Si's
-# platforms and loans take half a year and more to age out.
+# Zhang San and Li Si in one view: the same controls move each of them. By the registry's
+# windows a month clears 30-day applications, while platforms take six months to age out
+# and loans a year; what the same wait does to each of them is what the panels show.
 
 # %%
 compare(run, ("zhang_san", "li_si"), lang=text_lang, interactive=interactive)
@@ -230,6 +282,10 @@ band = (test_dec["decision"].to_numpy() == "approved") & (model_pd >= proposals[
 band_above = (test["true_pd"].to_numpy()[band] > policy.cutoff).mean()
 
 # %%
+band_share = say.table(as_table(pd.Series({
+    "recourse proposals": above.mean(),
+    "approved as they are, same model-PD band": band_above}), "true PD above the cut-off"),
+    "band")["true PD above the cut-off"]
 display(Markdown(
     f"Of **{summary['n']}** denied applicants, a recourse was found for "
     f"**{summary['share_found']:.0%}** and verified for {summary['share_found_verified']:.0%} "
@@ -237,9 +293,13 @@ display(Markdown(
     f"months of waiting on average, {summary['seconds_mean']:.2f} s of search per applicant. "
     f"**{summary['share_lowers_true_pd']:.0%}** of the proposals lower the true PD; "
     f"**{gamed.sum()}** would game the model. After the change the true PD is still above "
-    f"the cut-off for **{above.mean():.0%}** of them, against {band_above:.0%} of the "
-    f"{band.sum()} applicants approved as they are with a model PD in the same band "
-    f"({proposals['new_pd'].min():.2%} to the cut-off)."))
+    f"the cut-off for **{above.mean():.0%}** of them: "
+    + say.pick(band_share.iloc[0], band_share.iloc[1], ("more often than", "less often than",
+                                                        "as often as"), unit="%", decimals=0,
+               table="band")
+    + f" for the {band.sum()} applicants approved as they are with a model PD in the same band "
+    f"({proposals['new_pd'].min():.2%} to the cut-off: {band_above:.0%})."))
+display(band_share.to_frame().style.format("{:.0%}"))
 as_table(pd.Series(summary["not_found_reasons"], name="no recourse, because", dtype="int64"))
 
 # %% [markdown]
@@ -267,13 +327,20 @@ proposals[gamed | above].style.format(
 #   effect (city tier): weight a lender should not be quoting;
 # * **additivity_max_err**: the contributions add up to the model's log-odds (to rounding).
 #
-# The oracle scores 1 by construction: it *is* the truth. Reason codes should be judged
-# against that ceiling, not against the AUC.
+# The oracle should score 1 by construction: it *is* the truth. Reason codes should be
+# judged against that ceiling, not against the AUC.
 
 # %%
-fidelity = pd.DataFrame(run.metrics["explain"]).T
-fidelity[["n_denied", "fidelity_top3", "rank_correlation", "null_attribution_share",
-          "additivity_max_err"]].style.format(
+fidelity = say.table(pd.DataFrame(run.metrics["explain"]).T[
+    ["n_denied", "fidelity_top3", "rank_correlation", "null_attribution_share",
+     "additivity_max_err"]].astype(float), "fidelity")
+display(Markdown(
+    "On top-3 fidelity, "
+    + say.compare("LightGBM", fidelity.loc["lgbm", "fidelity_top3"], "the scorecard",
+                  fidelity.loc["scorecard", "fidelity_top3"], unit="%", decimals=1,
+                  table="fidelity")
+    + f"; the oracle's is {fmt(fidelity.loc['oracle', 'fidelity_top3'])}."))
+fidelity.style.format(
     {"n_denied": "{:,.0f}", "fidelity_top3": "{:.1%}", "rank_correlation": "{:.3f}",
      "null_attribution_share": "{:.2%}", "additivity_max_err": "{:.1e}"})
 
@@ -341,18 +408,24 @@ backed = scored.assign(backed=scored["true_contribution"] > 0).groupby("feature"
 least = backed[backed["reasons"] >= min(10, backed["reasons"].max())]["backed"].idxmin()
 
 # %%
+say.table(backed, "backed")
+city = int(backed["reasons"].get("city_tier", 0))
 display(Markdown(f"{len(scored):,} scored reasons given to the test split's denied applicants; "
                  f"**{(scored['true_contribution'] > 0).mean():.0%}** are backed by the truth. "
                  f"Least backed among the frequent reasons: **{charts.label(least, lang)}** "
-                 f"({backed.loc[least, 'backed']:.0%} of {backed.loc[least, 'reasons']})."))
+                 f"({backed.loc[least, 'backed']:.0%} of {backed.loc[least, 'reasons']}). "
+                 "Reasons quoting city tier, which has no true effect and which no letter may "
+                 "cite: " + say.pick(city, 0, (f"{city}, a letter quoted what it may not",
+                                               "none", "none"), decimals=0, table="backed")
+                 + "."))
 backed.rename(index=lambda n: charts.label(n, lang)).style.format(
     {"backed": "{:.0%}", "mean_contribution": "{:+.2f}", "mean_true_contribution": "{:+.2f}"})
 
 # %% [markdown]
-# City tier has no true effect at all, so a reason quoting it is never backed: the model
-# uses it as a proxy for what it cannot see. A missing value can mislead the same way: "no
-# credit card on record" is a risk to a model that has learnt it from correlated
-# features, while the truth may charge it little or nothing.
+# City tier has no true effect at all: a model that scores it uses it as a proxy for what it
+# cannot see, which is why the registry lets no letter cite it. A missing value can mislead
+# in a similar way: "no credit card on record" is a risk to a model that has learnt it from
+# correlated features, while the truth may charge it little or nothing.
 
 # %% [markdown]
 # ## Reading
@@ -367,3 +440,6 @@ backed.rename(index=lambda n: charts.label(n, lang)).style.format(
 #   cheapest honest recourse: applications, platforms and overdue history age out.
 # * A proposal that lowers the model's PD without lowering the true PD is a finding about
 #   the model, not advice for the applicant.
+
+# %% tags=["remove_cell"]
+publish_claims(say)  # every claim above with its numbers, for tests/test_notebook_claims.py

@@ -69,11 +69,23 @@ def _every_chart() -> dict[str, Figure]:
                                          "lender_tightening": 0.2})
     figs["05_flow"] = LC.cohort_flow({"approved": 900, "borrowed_once": 300, "repaid_on_time": 250,
                                       "lost_line": 40})
-    reliability = Figure(figsize=(9.5, 3.9))  # notebook 02's pair of panels
-    for ax, name in zip(reliability.subplots(1, 2, sharey=True), ("scorecard", "lgbm"), strict=True):
-        charts.plot_reliability({name: (data["y"], data["p"])}, ax=ax)
-        charts.retitle(ax, name)
+    # notebook 02's pair of panels, three curves each: titled "Calibration: predicted PD vs.
+    # observed bad rate: lgbm" per panel, the right one was clipped at the figure's edge
+    reliability = Figure(figsize=(9.5, 3.9))
+    for ax, name in zip(reliability.subplots(1, 2, sharey=True), ("Scorecard", "LightGBM"), strict=True):
+        charts.plot_reliability({f"{name} (raw)": (data["y"], data["p"]),
+                                 f"{name} (calibrated)": (data["y"], data["p"]),
+                                 "oracle": (data["y"], data["p"])}, ax=ax)
+        heading = ax.get_title(loc="left")
+        ax.set_title(name, loc="left")
+    reliability.suptitle(heading)
     figs["02_reliability"] = reliability
+    # notebook 03's interaction: its legend named the occupations by their codes (state_owned)
+    grid = np.linspace(0.0, 0.6, 5)
+    figs["03_interaction"] = charts.plot_interaction(pd.DataFrame({
+        "occupation": np.repeat(["state_owned", "private_salaried", "freelancer"], 5),
+        "income_volatility": np.tile(grid, 3), "model": np.tile(2 * grid, 3) - 4,
+        "truth": np.concatenate([k * grid for k in (1.5, 2.0, 3.0)]) - 4}))
     frame = riskkit.generate(1500, seed=3)
     model = make_model("lgbm", params={"n_estimators": 30}).fit(
         frame.iloc[:1000], frame[F.TARGET].iloc[:1000], X_valid=frame.iloc[1000:1300],

@@ -75,6 +75,19 @@ def test_wilson_interval_matches_scipy() -> None:
         assert hi == pytest.approx(ci.high, abs=1e-9)
 
 
+def test_wilson_interval_holds_the_rate_so_error_bars_are_never_negative() -> None:
+    """Zero bads of 290 gave a lower bound of 8.7e-19 above the rate 0: plot_bad_rate_by_segment
+    raised "'xerr' must not contain negative values" (notebook 01, 3,000 rows, seed 11)."""
+    bads = np.array([0, 290, 0, 1, 7])
+    counts = np.array([290, 290, 1, 3, 1000])
+    low, high = pc.wilson_interval(bads, counts)
+    rate = bads / counts
+    assert (rate - low >= 0).all() and (high - rate >= 0).all()
+    assert low[0] == 0 and high[1] == 1
+    frame = pd.DataFrame({"segment": ["a"] * 290 + ["b"] * 10, F.TARGET: [0] * 290 + [1] * 10})
+    pc.plot_bad_rate_by_segment(frame, "segment")  # raised on the code before
+
+
 def test_bad_rate_table_counts_rates_and_truth(population: pd.DataFrame) -> None:
     table = pc.bad_rate_table(population, "occupation")
     assert table["count"].sum() == len(population)

@@ -17,7 +17,7 @@ import nbformat
 import pytest
 
 import riskkit
-from claims_check import NARRATED, assert_claims_hold
+from claims_check import NARRATED, assert_charts_pass, assert_claims_hold
 from riskkit.core.errors import ConfigError, RiskkitError, RunError
 from riskkit.reporting import in_notebook as nbk
 from riskkit.reporting import notebooks as nbr
@@ -121,11 +121,7 @@ def test_notebook_runs_headless_and_writes_its_outputs(source: Path, suite_out: 
         assert any(m.startswith("Use ") and "top-3 reasons are true ones" in m for m in markdown)
         assert any("training rows" in m for m in markdown)
 
-    shown = [o for o in outputs if "image/png" in o.get("data", {})]
-    checks = nbk.read_chart_checks(nb)
-    assert len(checks) == len(shown), f"{source.name}: a chart was shown without its checklist"
-    failing = {c["name"]: c["problems"] for c in checks if c["problems"]}
-    assert not failing, f"{source.name}: charts failing the checklist: {failing}"
+    assert_charts_pass(result)
 
     page = Path(result["html"]).read_text(encoding="utf-8")
     assert not PANDAS_REPR.search(page), f"{source.name}: a raw pandas repr in the HTML"

@@ -21,6 +21,7 @@ from riskkit.core.registry import Registry
 from riskkit.texts import Words
 
 CHARTS = Words("charts")
+VALUES = Words("values")
 
 Output = Literal["pd", "logit"]
 
@@ -112,7 +113,9 @@ def plot_interaction(table: pd.DataFrame, feature: str = "income_volatility",
     fig, ax = new_axes(ax)
     for i, (level, part) in enumerate(table.groupby(by, sort=False, observed=True)):
         colour = PALETTE[i % len(PALETTE)]
-        ax.plot(part[feature], part["model"], color=colour, label=str(level))
+        # the level as a reader says it ("state-owned employer"), not its code (state_owned)
+        name = VALUES.get(f"level.{by}.{level}", lang) or str(level)
+        ax.plot(part[feature], part["model"], color=colour, label=name)
         ax.plot(part[feature], part["truth"], color=colour, ls="--", lw=1.1)
     ax.set(xlabel=label(feature, lang), ylabel=CHARTS(f"effect_{output}_y", lang),
            title=CHARTS("effect_interaction_title", lang, feature=label(feature, lang), by=label(by, lang)))

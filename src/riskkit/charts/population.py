@@ -53,7 +53,13 @@ def _require(frame: pd.DataFrame, columns: Sequence[str]) -> None:
 
 
 def wilson_interval(bads: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """95 % Wilson score interval of a rate, vectorised (exact enough for a chart, no loop)."""
+    """95 % Wilson score interval of a rate, vectorised (exact enough for a chart, no loop).
+
+    The interval always holds the observed rate; in floating point ``centre - half`` for
+    zero bads came out 8.7e-19, above the rate 0, and a chart's error bar of ``rate -
+    low`` was negative (matplotlib refused it: notebook 01 at 3,000 rows, seed 11, whose
+    state-owned employees had no default), so each bound is held on its side of the rate.
+    """
     k = np.asarray(bads, dtype=float)
     n = np.asarray(counts, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -61,7 +67,8 @@ def wilson_interval(bads: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, n
         denom = 1 + _Z**2 / n
         centre = (p + _Z**2 / (2 * n)) / denom
         half = _Z * np.sqrt(p * (1 - p) / n + _Z**2 / (4 * n**2)) / denom
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+        low, high = np.fmin(centre - half, p), np.fmax(centre + half, p)
+    return np.clip(low, 0, 1), np.clip(high, 0, 1)
 
 
 def _lower_first(text: str) -> str:

@@ -9,7 +9,9 @@
   (``riskkit notebooks``), :mod:`~riskkit.reporting.in_notebook` is what a notebook calls
   (``setup``, ``publisher``, ``load_population``), :mod:`~riskkit.reporting.sync` pairs
   the sources with ``.ipynb`` files, :mod:`~riskkit.reporting.power_words` words notebook
-  09's power study;
+  09's power study, :mod:`~riskkit.reporting.narration` publishes and checks a notebook's
+  claims, :mod:`~riskkit.reporting.story_tables` makes the small tables notebooks 01-04's
+  sentences read;
 * :mod:`~riskkit.reporting.cli`: the ``validate`` commands (``riskkit.cli`` is full).
 
 The what-if panel is its own package, :mod:`riskkit.widgets`.
