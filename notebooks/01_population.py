@@ -34,21 +34,25 @@ fig_dir = "_executed/figures/01_population"
 lang = "en"
 
 # %%
+from pathlib import Path
+
 import pandas as pd
 from IPython.display import Markdown, display
 
-from riskkit.charts import export, label
+from riskkit.charts import label
 from riskkit.charts import population as pc
 from riskkit.core import features as F
 from riskkit.core.narrative import Narrative, fmt
 from riskkit.explain.wording import category_text
-from riskkit.reporting.in_notebook import load_population, setup
+from riskkit.reporting.in_notebook import load_population, publisher, setup
 from riskkit.reporting.narration import as_table, publish_claims
 from riskkit.reporting.story_tables import driver_summary
 from riskkit.synth import World
 
 lang = setup(lang)
 pop = load_population(rows, seed, run_dir, world=None if run_dir else World(world, bad_rate))
+origin = f"run {Path(run_dir).name}" if run_dir else f"{world} world, seed {seed}"
+show = publisher(None, fig_dir, source=f"riskkit · {origin} · {len(pop):,} applicants")
 say = Narrative()  # every direction word below is chosen by the numbers it describes
 
 
@@ -96,8 +100,7 @@ fig = pc.plot_distributions(pop, [
     "age", "occupation", "city_tier", "monthly_income", "income_volatility",
     "applications_30d", "active_platforms", "overdue_count_24m", "credit_utilization",
 ], lang=lang)
-export(fig, "distributions", fig_dir)
-fig
+show(fig, "distributions")
 
 # %%
 occupations = pc.bad_rate_table(pop, "occupation").assign(
@@ -137,8 +140,7 @@ shares.to_frame().style.format("{:.1%}")
 
 # %%
 fig = pc.plot_bad_rate_by_segment(pop, "occupation", lang=lang)
-export(fig, "bad_rate_by_occupation", fig_dir)
-fig
+show(fig, "bad_rate_by_occupation")
 
 # %%
 observed = occupations.sort_values("bad_rate", ascending=False)
@@ -167,8 +169,7 @@ occupations[["count", "share", "bad_rate", "mean_true_pd", "median_income_volati
 
 # %%
 fig = pc.plot_bad_rate_by_segment(pop, "city_tier", lang=lang)
-export(fig, "bad_rate_by_city_tier", fig_dir)
-fig
+show(fig, "bad_rate_by_city_tier")
 
 # %%
 tiers = say.table(pc.bad_rate_table(pop, "city_tier").assign(
@@ -197,8 +198,7 @@ tiers[["count", "bad_rate", "mean_true_pd", "max_abs_true_contribution"]].style.
 
 # %%
 fig = pc.plot_truth_by_quantile(pop, pc.KEY_DRIVERS, lang=lang)
-export(fig, "true_pd_by_quintile", fig_dir)
-fig
+show(fig, "true_pd_by_quintile")
 
 # %%
 drivers = say.table(driver_summary(pop, pc.KEY_DRIVERS), "drivers")
@@ -223,8 +223,7 @@ drivers.drop(columns="covered_share").style.format(
 
 # %%
 fig = pc.plot_true_contributions(pop, lang=lang)
-export(fig, "true_contributions", fig_dir)
-fig
+show(fig, "true_contributions")
 
 # %%
 contributions = say.table(pc.true_contribution_table(pop), "contributions")

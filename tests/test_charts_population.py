@@ -151,7 +151,7 @@ def test_segment_chart_draws_rates_truth_and_sizes(population: pd.DataFrame) -> 
     ax = fig.axes[0]
     assert _title(ax) == "Bad rate by occupation"
     ticks = [t.get_text() for t in ax.get_yticklabels()]
-    assert ticks[0].startswith("state_owned (n=") and len(ticks) == len(F.OCCUPATIONS)
+    assert ticks[0].startswith("state-owned employer (n=") and len(ticks) == len(F.OCCUPATIONS)
     colours = {matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches}
     assert colours == {RISK_UP}
     truth = [line for line in ax.get_lines() if line.get_color() == TRUTH]

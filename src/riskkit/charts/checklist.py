@@ -8,13 +8,14 @@ the page, human labels rather than config keys, and a legend that does not hide 
   appended to a title read from the wrong location, e.g. ``": scorecard"``);
 * **clipped text**: a visible text artist (title, label, tick label, legend, annotation)
   whose drawn extent leaves the figure, i.e. is cut off in the exported file;
-* **raw keys**: a title, axis label or legend entry that reads like code -- a
+* **raw keys**: a title, axis label, tick label or legend entry that reads like code -- a
   ``snake_case`` name (``scorecard_test_auc_gap``), a dotted config key
   (``data.truth.interaction_strength``) or a ``key=value`` pair;
 * **legend over the data**: a legend whose box overlaps a bar or covers a plotted point;
 * **unlabelled numeric axis**: an axis whose tick labels are numbers (a reader needs to
   know what they count, and in which unit) without an axis label; an axis of category
-  names labels itself.
+  names labels itself, and small multiples may share one label for the figure
+  (``fig.supxlabel`` / ``fig.supylabel``).
 
 ``tests/test_chart_checklist.py`` renders every chart riskkit draws and asserts the list is
 empty. What it cannot see (colours that mean the same everywhere, units, the right chart
@@ -196,6 +197,7 @@ def figure_problems(fig: Figure) -> list[str]:
     for ax in fig.get_axes():
         named += [ax.get_title(loc=loc) for loc in ("left", "center", "right")]
         named += [ax.get_xlabel(), ax.get_ylabel()]
+        named += [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
         legend = ax.get_legend()
         if legend is not None:
             named += [t.get_text() for t in legend.get_texts()]
@@ -211,8 +213,10 @@ def figure_problems(fig: Figure) -> list[str]:
 
 
 def _unlabelled_axes(fig: Figure) -> list[str]:
-    """Axes of the figure's visible panels whose ticks are numbers but which have no label."""
+    """Axes of the figure's visible panels whose ticks are numbers but which have no label
+    (of their own, or shared by the figure's panels)."""
     out = []
+    shared = {"x": fig.get_supxlabel().strip(), "y": fig.get_supylabel().strip()}
     for ax in fig.get_axes():
         if not ax.get_visible() or not ax.axison:
             continue
@@ -220,7 +224,7 @@ def _unlabelled_axes(fig: Figure) -> list[str]:
             ticks = [t.get_text() for t in axis.get_ticklabels()
                      if t.get_visible() and t.get_text()]
             if (axis.get_visible() and ticks and all(NUMERIC_TICK.match(t) for t in ticks)
-                    and not axis.get_label_text().strip()):
+                    and not axis.get_label_text().strip() and not shared[name]):
                 subject = ax.get_title(loc="left") or ax.get_title() or figure_title(fig)
                 out.append(f"numeric {name} axis without a label in {subject[:60]!r}")
     return out

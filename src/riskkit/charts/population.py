@@ -35,6 +35,9 @@ from riskkit.charts.style import (
 from riskkit.core import features as registry
 from riskkit.texts import Words
 
+#: Category levels in words ("private-sector employee", not ``private_salaried``).
+VALUES = Words("values")
+
 #: The drivers notebook 01 shows the truth for (the design's "why is my line zero" story).
 KEY_DRIVERS: tuple[str, ...] = (
     "income_volatility", "applications_30d", "active_platforms", "overdue_count_24m",
@@ -181,7 +184,8 @@ def plot_bad_rate_by_segment(
     _require(pop, [by, target])
     table = bad_rate_table(pop, by, target)
     fig, ax = new_axes(ax)
-    names = ["missing" if pd.isna(k) else str(k) for k in table.index]
+    names = ["missing" if pd.isna(k) else VALUES.get(f"level.{by}.{k}", lang) or str(k)
+             for k in table.index]
     ticks = [f"{n} (n={int(c):,})" for n, c in zip(names, table["count"], strict=True)]
     pos = np.arange(len(table))
     rate = table["bad_rate"].to_numpy()
@@ -224,7 +228,9 @@ def _draw_distribution(ax: Axes, series: pd.Series, lang: str, clip: float) -> N
     notes = []
     if categorical:
         shares = present.astype(str).value_counts(normalize=True)  # most common on top
-        ax.barh(shares.index[::-1], shares.to_numpy()[::-1], color=PALETTE[0])
+        words = [VALUES.get(f"level.{name}.{level}", lang) or level for level in shares.index]
+        ax.barh(words[::-1], shares.to_numpy()[::-1], color=PALETTE[0])
+        ax.set_xlabel(CHARTS("population.share_axis", lang), fontsize="x-small")
         percent(ax.xaxis, decimals=0)
         ax.grid(axis="y", visible=False)
     elif pd.api.types.is_integer_dtype(series) and present.nunique() <= DISCRETE_MAX:
@@ -250,7 +256,7 @@ def _draw_distribution(ax: Axes, series: pd.Series, lang: str, clip: float) -> N
     if notes:
         ax.annotate("; ".join(notes), (1, 1), xycoords="axes fraction", ha="right", va="top",
                     fontsize="x-small", color="#555555")
-    ax.set_title(textwrap.fill(label(name, lang), 26), fontsize="small", loc="left")
+    ax.set_title(textwrap.fill(label(name, lang), 22), fontsize="small", loc="left")
 
 
 def plot_distributions(
@@ -274,6 +280,8 @@ def plot_distributions(
     for ax, column in zip(axes, columns, strict=True):
         _draw_distribution(ax, pop[column], lang, clip)
     fig.suptitle(CHARTS("population.dist_title", lang), x=0.01, ha="left", fontweight="bold")
+    fig.supylabel(CHARTS("population.share_axis", lang), fontsize="small")
+    fig.supxlabel(CHARTS("population.value_axis", lang), fontsize="small")
     return fig
 
 
@@ -314,7 +322,7 @@ def plot_truth_by_quantile(
         ax.set_title(label(column, lang), fontsize="small", loc="left")
         ax.set_ylim(0, None)
         percent(ax.yaxis, decimals=0)
-    axes[0].set_ylabel(CHARTS("population.pd_axis", lang))
+    fig.supylabel(CHARTS("population.pd_axis", lang), fontsize="small")
     axes[0].legend(loc="upper left", fontsize="x-small")
     fig.suptitle(CHARTS("population.quantile_title", lang), x=0.01, ha="left", fontweight="bold")
     return fig
