@@ -212,3 +212,37 @@ def test_numbers_table_keeps_the_numbers_of_a_summary_in_order() -> None:
     say = N.Narrative()
     say.table(table, "year")
     assert say.tables["year"] == [120.0, 0.25, 12.0]
+
+
+@pytest.mark.parametrize(("value", "inclusive", "word"), [
+    (0.05, False, "good"), (0.10, False, "watch"), (0.10, True, "good"), (0.25, False, "watch"),
+    (0.26, False, "bad"), (-1.0, False, "good")])
+def test_band_is_one_claim_with_the_value_and_both_edges(value, inclusive, word) -> None:
+    from riskkit.reporting.narration import check_claims
+
+    say = N.Narrative()
+    texts = {"good": "stable", "watch": "watch", "bad": "shifted"}
+    assert say.band(value, 0.10, 0.25, ("good", "watch", "bad"), low_inclusive=inclusive,
+                    say=texts.get) == texts[word]
+    record = json.loads(json.dumps(say.record()))
+    assert record["claims"][0]["word"] == word and check_claims(record) == []
+    record["claims"][0]["text"] = "shifted" if word != "bad" else "stable"  # text, not its word's
+    assert check_claims(record) == [f"{record['claims'][0]['text']!r}: is not the sentence of "
+                                    f"its word {word!r}: {texts[word]!r}"]
+
+
+@pytest.mark.parametrize(("value", "reference", "printed", "word"), [
+    (0.12349, 0.12251, ("12.3%", "12.3%"), "flat"),   # differ at 2 decimals, not as printed
+    (0.0828, 0.0826, ("0.0828", "0.0826"), "up"),      # the same at 3 decimals, not as printed
+    (0.0826, 0.0828, ("0.0826", "0.0828"), "down")])
+def test_pick_by_the_printed_numbers(value, reference, printed, word) -> None:
+    from riskkit.reporting.narration import check_claims
+
+    say = N.Narrative()
+    assert say.pick(value, reference, ("up", "down", "flat"), unit="%", decimals=2,
+                    printed=printed) == word
+    record = json.loads(json.dumps(say.record()))
+    assert record["claims"][0]["options"]["printed"] == list(printed)
+    assert check_claims(record) == []
+    record["claims"][0]["options"]["printed"] = ["1", "2"] if word == "flat" else ["1", "1"]
+    assert check_claims(record)

@@ -20,14 +20,21 @@ import numpy as np
 import pytest
 
 from report_fixture import make_run
+from riskkit.evaluate.fairness import AGE_BANDS
 from riskkit.experiment import config as C
 from riskkit.experiment import runner
 from riskkit.experiment.validation import validate_run
-from riskkit.reporting.findings import banded
+from riskkit.reporting import numbers as fmt
+from riskkit.reporting.findings import auc_tolerance, banded, ece_tolerance
 from riskkit.reporting.narration import check_claims
 from riskkit.reporting.report import claims_path, write_report
+from riskkit.reporting.sections.calibration import calibration_section
+from riskkit.reporting.sections.discrimination import discrimination_section
+from riskkit.reporting.sections.fairness import fairness_section
+from riskkit.reporting.sections.limitations import limitations
 from riskkit.reporting.sections.policy import policy_section
-from riskkit.reporting.view import Figures, load_view
+from riskkit.reporting.sections.summary import summary_section
+from riskkit.reporting.view import Figures, load_view, numbers_in
 from riskkit.texts import Words
 
 REPORT = Words("report")
@@ -179,8 +186,9 @@ def test_a_verdict_is_its_number_against_the_edges_recorded(tmp_path: Path, valu
     assert banded(view, value, 0.10, high, kind=kind, low_inclusive=inclusive) == expected
     record = view.narrative.record()
     claims = record["claims"][before:]
-    assert len(claims) == {"good": 1, "none": 0}.get(expected, 2)
-    assert all(c["text"] == REPORT(f"v.{kind}.{expected}") for c in claims)
+    assert len(claims) == (0 if expected == "none" else 1)  # one claim: the value and both edges
+    assert all(c["word"] == expected and c["text"] == REPORT(f"v.{kind}.{expected}")
+               and c["values"] == pytest.approx([value, 0.10, high]) for c in claims)
     assert check_claims(record) == []
     if claims:
         claims[-1]["word"] = "bad" if claims[-1]["word"] != "bad" else "watch"
@@ -217,3 +225,161 @@ def test_every_key_a_sentence_can_be_chosen_from_is_in_the_catalogue(lang: str) 
     missing = [f"{f}:{n} {k}" for f, n, k in keys
                if REPORT.get(k, lang) is None and validation.get(k, lang) is None]
     assert not missing, missing
+
+
+# ----------------------------------------------------------------------------- the validator's defects
+def _edited(tmp_path: Path, edit=None, lang: str = "en"):
+    """The fixture run's view in ``lang``, its metrics changed by ``edit(metrics)``."""
+    view = load_view(make_run(tmp_path / "run"), lang=lang)
+    if edit is None:
+        return view
+    metrics = json.loads(json.dumps(view.metrics))
+    edit(metrics)
+    view.narrative.table(np.asarray(numbers_in(metrics), dtype=float), "metrics")
+    return dataclasses.replace(view, metrics=metrics)
+
+
+def _claims(view, word_prefix: str = "") -> list[dict]:
+    return [c for c in view.narrative.record()["claims"] if c["word"].startswith(word_prefix)]
+
+
+def test_the_out_of_time_ece_is_judged_against_its_own_tolerance(tmp_path: Path) -> None:
+    """Fails on the code before: '... 0.920 pp on test and 15.0 pp out of time: well
+    calibrated' judged the test ECE only."""
+    def edit(m):
+        m["models"]["lgbm"]["oot"]["ece"] = 0.15
+    view = _edited(tmp_path, edit)
+    body = _text(calibration_section(view, Figures(view)))
+    _, tol, _ = ece_tolerance(view, "lgbm", "test")
+    _, tol_oot, _ = ece_tolerance(view, "lgbm", "oot")
+    assert 2 * tol_oot < 0.15 and view.score("lgbm", "test", "ece") <= tol
+    assert "(well calibrated)" in body and "(miscalibrated)" in body
+    assert fmt.pp(tol_oot) in body and fmt.pp(tol) in body
+    bands = [c for c in view.narrative.record()["claims"] if c["kind"] == "band"]
+    assert [(c["values"][0], c["word"]) for c in bands] == [(0.0092, "good"), (0.15, "bad")]
+    assert check_claims(view.narrative.record()) == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_summary_prints_the_tolerance_each_ece_is_judged_against(tmp_path: Path,
+                                                                     lang: str) -> None:
+    """Fails on the code before: the OOT ECE was judged against a tolerance the page never showed."""
+    view = _edited(tmp_path, lang=lang)
+    body = _text(summary_section(view, Figures(view)))
+    for split in ("test", "oot"):
+        assert fmt.pp(ece_tolerance(view, "lgbm", split)[1], lang) in body
+    assert ece_tolerance(view, "lgbm", "test")[1] != ece_tolerance(view, "lgbm", "oot")[1]
+
+
+def test_a_flagged_ratio_is_a_recorded_claim_in_the_section_and_the_summary(tmp_path: Path) -> None:
+    """Fails on the code before: only 'clear' and 'straddles' were recorded; 'flagged: the
+    whole interval lies below four-fifths' and the summary's flags were typed."""
+    view = _edited(tmp_path)
+    page = _text(summary_section(view, Figures(view))) + _text(fairness_section(view, Figures(view)))
+    flagged = _claims(view, "fair.v.flagged")
+    # the summary flags age band and occupation; the section's policy ratios of both and
+    # occupation's passers ratio
+    assert len(flagged) == 5 and all(c["kind"] == "interval" for c in flagged)
+    assert all(c["values"][1] < 0.8 and c["text"] in page for c in flagged)
+    assert any(c["text"].startswith("Age band (AIR") for c in flagged)
+    record = view.narrative.record()
+    assert check_claims(record) == []
+    record["claims"][record["claims"].index(flagged[0])]["values"][1] = 0.85
+    assert any("call for 'fair.v.straddles'" in p for p in check_claims(record))
+
+
+def test_a_text_that_is_not_its_words_sentence_is_caught(tmp_path: Path) -> None:
+    """Fails on the code before: check_claims never compared a claim's text with its word
+    (banded said the same text for whichever word)."""
+    view = _edited(tmp_path)
+    summary_section(view, Figures(view))
+    record = json.loads(json.dumps(view.narrative.record()))
+    assert check_claims(record) == []
+    stable = next(c for c in record["claims"] if c["text"] == "stable")
+    stable["text"] = "shifted: do not use"
+    chosen = next(c for c in record["claims"] if c["kind"] == "pick")
+    chosen["text"] = chosen["text"] + " Or not."
+    problems = check_claims(record)
+    assert any(p.startswith("'shifted: do not use': is not the sentence of its word 'good'")
+               for p in problems)
+    assert any("Or not.': is not the sentence of its word" in p for p in problems)
+
+
+def test_same_as_printed_is_the_printed_strings(tmp_path: Path) -> None:
+    """Fails on the code before: choose compared at 2 decimals of a percent while the
+    sentence printed 3 significant digits: 'over-predicts by 0.0980 pp: 12.3% against 12.3%'."""
+    view = _edited(tmp_path)
+    keys = ("cal.mean_over", "cal.mean_under", "cal.mean_match")
+    fields = {"pd": "p", "obs": "o", "d": "d"}
+    assert view.choose(0.12349, 0.12251, keys, shown=fmt.percent, table=None, **fields) \
+        == REPORT("cal.mean_match", **fields)
+    assert view.choose(0.0828, 0.0826, keys, shown=fmt.sig, table=None, **fields) \
+        == REPORT("cal.mean_over", **fields)  # 0.083 both at 3 decimals, not as printed
+    record = view.narrative.record()
+    assert [c["options"]["printed"] for c in record["claims"][-2:]] == [["12.3%", "12.3%"],
+                                                                        ["0.0828", "0.0826"]]
+    assert check_claims(record) == []
+    record["claims"][-1]["options"]["printed"] = ["0.0827", "0.0827"]
+    assert any("call for 'cal.mean_match'" in p for p in check_claims(record))
+
+
+def test_fairness_words_agree_with_the_printed_figures(tmp_path: Path) -> None:
+    """Fails on the code before: 'over-predicts ...: 12.3% against 12.3%' (fair.pd) and
+    'leave the ratio as it is: 0.0826 ... 0.0828' (fair.ko)."""
+    def edit(m):
+        part = m["fairness"]["splits"]["test"]
+        for rec in part["groups"]["gender"].values():
+            rec["mean_pd"], rec["mean_true_pd"] = 0.05, 0.05
+        part["groups"]["gender"]["female"].update(mean_pd=0.12349, mean_true_pd=0.12251)
+        part["adverse_impact"]["gender"]["policy"]["ratio"] = 0.0826
+        part["adverse_impact"]["gender"]["passers"]["ratio"] = 0.0828
+    view = _edited(tmp_path, edit)
+    fairness_section(view, Figures(view))
+    words = [c["word"] for c in view.narrative.record()["claims"]]
+    assert "fair.pd" in words and "fair.ko_lowers" in words
+    assert check_claims(view.narrative.record()) == []
+
+
+def test_the_approval_range_spans_the_groups_the_ratio_counts(tmp_path: Path) -> None:
+    """Fails on the code before: 'range from 12.5% (55 and over) to 88.1%: an adverse impact
+    ratio of 0.529' took the range over a group the ratio leaves out."""
+    def edit(m):
+        part = m["fairness"]["splits"]["test"]
+        part["groups"]["age_band"]["45-55"].update(n=12, approval_rate=0.125)
+        part["adverse_impact"]["age_band"]["policy"]["left_out"] = ["45-55"]
+    view = _edited(tmp_path, edit)
+    body = _text(fairness_section(view, Figures(view)))
+    said = re.search(r"approval rates by Age band range from ([\d.]+)% \((\S+)\) to ([\d.]+)%", body)
+    assert said and said.groups() == ("48.0", "18-24", "76.0"), body
+    assert "12.5%" not in said.group(0)
+    assert REPORT("fair.left_out", levels="45-55", min=30, who=REPORT("fair.who.policy")) in body
+
+
+def test_best_ranker_uses_the_noise_the_limitations_state(tmp_path: Path) -> None:
+    """Fails on the code before: 'Scorecard ranks applicants best (AUC 0.8153)' against
+    LightGBM's 0.8096 while the limitations call AUC differences below ~0.06 noise."""
+    view = _edited(tmp_path)
+    body = _text(discrimination_section(view, Figures(view)))
+    noise = auc_tolerance(view)
+    assert noise > 0.8153 - 0.8096
+    assert "rank applicants equally well" in body and "ranks applicants best" not in body
+    claim = next(c for c in _claims(view, "disc.best"))
+    assert claim["word"] == "disc.best_tie" and claim["options"]["tolerance"] == noise
+    assert f"below {fmt.sig(noise, 2)} are within noise" in " ".join(limitations(view))
+
+
+def test_a_model_far_above_the_oracle_is_not_close_to_the_truth(tmp_path: Path) -> None:
+    """Fails on the code before: banded(oracle - auc) called any negative gap close."""
+    def edit(m):
+        m["models"]["lgbm"]["test"]["auc"] = 0.8155 + 0.05
+    view = _edited(tmp_path, edit)
+    body = _text(summary_section(view, Figures(view)))
+    assert REPORT("v.gap.bad") in body and REPORT("v.gap.good") not in body
+
+
+def test_age_bands_are_said_in_the_readers_language(tmp_path: Path) -> None:
+    """Fails on the code before: the zh report showed '55 and over'."""
+    en, zh = _edited(tmp_path / "en"), _edited(tmp_path / "zh", lang="zh")
+    for label, _ in AGE_BANDS:
+        assert en.level("age", label) == label
+        assert not re.search("[A-Za-z]", zh.level("age", label)), zh.level("age", label)

@@ -32,7 +32,8 @@ from typing import Any
 
 from riskkit.texts import Words, check_lang
 
-__all__ = ["NARRATIVE", "RATIO_FRACTIONS", "Claim", "Narrative", "change_word", "comparison_word",
+__all__ = ["NARRATIVE", "RATIO_FRACTIONS", "Claim", "Narrative", "band_word", "change_word",
+           "comparison_word",
            "describe_change", "describe_comparison", "describe_gap", "describe_ratio", "fmt",
            "gap_word", "interval_word", "ratio_word"]
 
@@ -237,6 +238,21 @@ def interval_word(low: float, high: float, level: float, words: tuple[str, str, 
     return words[2]
 
 
+def band_word(value: float, low: float, high: float, words: tuple[str, str, str], *,
+              low_inclusive: bool = False) -> str:
+    """``words[0]`` when ``value`` is below ``low`` (at it too, ``low_inclusive``),
+    ``words[1]`` up to ``high`` inclusive, ``words[2]`` above: a verdict against two edges."""
+    if value < low or (low_inclusive and value == low):
+        return words[0]
+    return words[1] if value <= high else words[2]
+
+
+def _texts(words: tuple[str, ...], say: Callable[[str], str] | None) -> dict[str, str] | None:
+    """The sentence each word would give (every one rendered, so a missing catalogue key
+    fails whichever way the numbers fall), or None without ``say``."""
+    return None if say is None else {w: say(w) for w in dict.fromkeys(words)}
+
+
 @dataclass(frozen=True)
 class Claim:
     """One sentence's claim: its kind and word, the numbers it rests on, and where they came
@@ -328,24 +344,51 @@ class Narrative:
 
     def pick(self, value: float, reference: float, words: tuple[str, str, str], *,
              tolerance: float = 0.0, unit: str = "", decimals: int = 4,
-             table: str | None = None, say: Callable[[str], str] | None = None) -> str:
+             table: str | None = None, say: Callable[[str], str] | None = None,
+             printed: tuple[str, str] | None = None) -> str:
         """One of three words of the caller's own, chosen by the numbers: ``words[0]`` when
         ``value`` is above ``reference``, ``words[1]`` when below, ``words[2]`` when the
         same (within ``tolerance``, or as printed). E.g. ``("grows", "shrinks", "does not
         change")``. Recorded like the others.
 
+        ``printed``: the two numbers as the sentence prints them (``value``'s, then
+        ``reference``'s). Given, they decide sameness alone: the same exactly when the two
+        strings are equal, so the word agrees with what the reader sees ("matches: 12.3 %
+        against 12.3 %", never "over-predicts ... 12.3 % against 12.3 %"); both strings are
+        recorded, and :func:`riskkit.reporting.narration.check_claims` decides again from them.
+
         ``say`` turns the chosen word into the sentence that is returned and recorded as
         the claim's text: the run report's words are catalogue keys of whole sentences
-        (``disc.oot_up``), each with its own figures, and the claim keeps both the key
-        (re-checked from the numbers) and the sentence the reader sees."""
-        if _same(reference, value, unit, decimals, tolerance):
-            word = words[2]
+        (``disc.oot_up``), each with its own figures. The sentence every word would give is
+        recorded too (``options["texts"]``), so a check can tell a text that does not match
+        its word."""
+        if printed is not None:
+            same = printed[0] == printed[1]
         else:
-            word = words[0] if value > reference else words[1]
-        return self._record("pick", word, say(word) if say is not None else word,
-                            (value, reference),
-                            {"unit": unit, "decimals": decimals, "tolerance": tolerance,
-                             "words": list(words)}, table)
+            same = _same(reference, value, unit, decimals, tolerance)
+        word = words[2] if same else words[0] if value > reference else words[1]
+        options: dict[str, Any] = {"unit": unit, "decimals": decimals, "tolerance": tolerance,
+                                   "words": list(words)}
+        if printed is not None:
+            options["printed"] = [str(printed[0]), str(printed[1])]
+        texts = _texts(words, say)
+        if texts is not None:
+            options["texts"] = texts
+        return self._record("pick", word, texts[word] if texts else word, (value, reference),
+                            options, table)
+
+    def band(self, value: float, low: float, high: float, words: tuple[str, str, str], *,
+             low_inclusive: bool = False, table: str | None = None,
+             say: Callable[[str], str] | None = None) -> str:
+        """One of three words for ``value`` against two edges: ``words[0]`` below ``low``
+        (or at it, ``low_inclusive``), ``words[1]`` up to ``high`` inclusive, ``words[2]``
+        above: a verdict such as ("stable", "watch", "shift"), one claim with the value and
+        both edges. ``say`` as :meth:`pick` (every word's sentence recorded)."""
+        word = band_word(value, low, high, words, low_inclusive=low_inclusive)
+        texts = _texts(words, say)
+        return self._record("band", word, texts[word] if texts else word, (value, low, high),
+                            {"words": list(words), "low_inclusive": low_inclusive,
+                             **({"texts": texts} if texts else {})}, table)
 
     def ratio(self, value: float, reference: float, *, tolerance: float = 0.05,
               table: str | None = None) -> str:
@@ -356,14 +399,17 @@ class Narrative:
                             table)
 
     def interval(self, low: float, high: float, level: float, words: tuple[str, str, str], *,
-                 table: str | None = None) -> str:
+                 table: str | None = None, say: Callable[[str], str] | None = None) -> str:
         """One of three words of the caller's own, chosen by where the interval ``[low,
         high]`` sits against ``level`` (:func:`interval_word`): e.g. ("above the nominal
         5 %", "below ...", "at ..."). ``level`` is a setting, not a table's figure: it is
-        recorded with the options, and only the interval's ends are looked up."""
+        recorded with the options, and only the interval's ends are looked up. ``say`` as
+        :meth:`pick`."""
         word = interval_word(low, high, level, words)
-        return self._record("interval", word, word, (low, high),
-                            {"level": level, "words": list(words)}, table)
+        texts = _texts(words, say)
+        return self._record("interval", word, texts[word] if texts else word, (low, high),
+                            {"level": level, "words": list(words),
+                             **({"texts": texts} if texts else {})}, table)
 
     def record(self) -> dict[str, Any]:
         """Every claim and table, JSON-ready."""

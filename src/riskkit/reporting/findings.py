@@ -20,18 +20,21 @@ can check each verdict by hand:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from riskkit.core.narrative import band_word
 from riskkit.evaluate.impact import FOUR_FIFTHS, MIN_GROUP
 from riskkit.reporting import numbers as fmt
 from riskkit.reporting.view import RunView, numbers_in
 
-__all__ = ["DEFAULT_ECE_BINS", "ECE_FLOOR", "FOUR_FIFTHS", "GAP_CLOSE", "GAP_LARGE", "MIN_GROUP", "PSI_SHIFT", "PSI_STABLE", "banded", "calibration_verdict", "ece_noise", "ece_tolerance", "fairness_flags", "fairness_split", "fairness_summary", "first_reasons", "gap_verdict", "hanley_mcneil_se", "stability_table", "stability_verdict", "summary_facts"]
+__all__ = ["DEFAULT_ECE_BINS", "ECE_FLOOR", "FOUR_FIFTHS", "GAP_CLOSE", "GAP_LARGE", "MIN_GROUP", "PSI_SHIFT", "PSI_STABLE", "VERDICTS", "auc_noise", "auc_tolerance", "banded", "calibration_verdict", "ece_noise", "ece_tolerance", "fairness_flags", "fairness_split", "fairness_summary", "fairness_table", "first_reasons", "flag_claim", "gap_verdict", "hanley_mcneil_se", "stability_table", "stability_verdict", "summary_facts"]
 
+#: A banded verdict's words (:func:`banded`): good, watch, bad.
+VERDICTS = ("good", "watch", "bad")
 PSI_STABLE = 0.10
 PSI_SHIFT = 0.25
 ECE_FLOOR = 0.005
@@ -50,8 +53,9 @@ def stability_verdict(value: float | None) -> str:
 
 def banded(view: RunView, value: float | None, low: float, high: float, *, kind: str,
            low_inclusive: bool = False, table: str | None = None) -> str:
-    """A verdict (``good`` / ``watch`` / ``bad``) for ``value`` against two edges, each
-    comparison recorded as a claim of the report (its text: the verdict's words, ``v.<kind>.``).
+    """A verdict (``good`` / ``watch`` / ``bad``) for ``value`` against two edges, recorded
+    as one claim of the report (its text: the verdict's words, ``v.<kind>.<verdict>``, and
+    the words of the other two verdicts, so a text that is not its verdict's is caught).
 
     Why: "stable", "well calibrated", "close to the truth" state that a number lies on one
     side of a threshold. The same rule as :func:`stability_verdict` (``low_inclusive=False``:
@@ -81,16 +85,9 @@ def banded(view: RunView, value: float | None, low: float, high: float, *, kind:
     """
     if value is None or math.isnan(value):
         return "none"
-    good = value <= low if low_inclusive else value < low
-    verdict = "good" if good else "watch" if value <= high else "bad"
-    said = view.t(f"v.{kind}.{verdict}")
-    rest = "watch or bad"
-    view.narrative.pick(value, low, (rest, "good", "good" if low_inclusive else rest),
-                        decimals=12, table=table, say=lambda _: said)
-    if not good:
-        view.narrative.pick(value, high, ("bad", "watch", "watch"), decimals=12, table=table,
-                            say=lambda _: said)
-    return verdict
+    view.narrative.band(value, low, high, VERDICTS, low_inclusive=low_inclusive, table=table,
+                        say=lambda verdict: view.t(f"v.{kind}.{verdict}"))
+    return band_word(value, low, high, VERDICTS, low_inclusive=low_inclusive)
 
 
 def stability_table(view: RunView) -> str:
@@ -163,6 +160,28 @@ def hanley_mcneil_se(auc: float, bads: float, goods: float) -> float:
     return math.sqrt(max(var, 0.0))
 
 
+def auc_noise(view: RunView) -> tuple[int, float, float] | None:
+    """(test rows, test bads, standard error) of the deployed model's test AUC (Hanley and
+    McNeil, 1982), or None when the run has no test outcomes or AUC.
+
+    Why one function: the limitations section says AUC differences below twice this error
+    are within noise, and the discrimination section must not then call a model "best" by
+    less; both read it here (:func:`auc_tolerance`).
+    """
+    test, auc = view.split_frame("test"), view.score(view.deployed, "test", "auc")
+    if test is None or "default_12m" not in test or auc is None:
+        return None
+    bads = float(test["default_12m"].sum())
+    return len(test), bads, hanley_mcneil_se(auc, bads, len(test) - bads)
+
+
+def auc_tolerance(view: RunView) -> float:
+    """The AUC difference within noise: twice :func:`auc_noise`'s standard error (0 when
+    the run cannot tell)."""
+    found = auc_noise(view)
+    return 2 * found[2] if found is not None and not math.isnan(found[2]) else 0.0
+
+
 def first_reasons(view: RunView, split: str = "test") -> pd.DataFrame:
     """The first reason of each declined applicant of ``split``: label, count, share.
 
@@ -187,6 +206,29 @@ def first_reasons(view: RunView, split: str = "test") -> pd.DataFrame:
                        else view.feature(f) for f, k in zip(counts["feature"], counts["kind"],
                                                            strict=True)]
     return counts.reset_index(drop=True)
+
+
+def fairness_table(view: RunView) -> str:
+    """Record the fairness figures and the line they are read against (4/5) as the
+    report's table ``fairness``; return its name."""
+    fair = view.metrics.get("fairness")
+    view.narrative.table(np.asarray([*numbers_in(fair), FOUR_FIFTHS], dtype=float), "fairness")
+    return "fairness"
+
+
+def flag_claim(view: RunView, record: Mapping[str, Any], say: Callable[[str], str]) -> str:
+    """A flagged ratio's sentence, recorded as the claim that its whole interval lies below
+    four-fifths (``fair.v.flagged``; above it: ``fair.v.clear``; across it:
+    ``fair.v.straddles``, which the ratio's own comparison says when not flagged). ``say``:
+    verdict key -> sentence. Without an interval the sentence is said unrecorded."""
+    low, high = record.get("low"), record.get("high")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high)):
+        return say("fair.v.flagged")
+    if "fairness" not in view.narrative.tables:
+        fairness_table(view)
+    return view.narrative.interval(float(low), float(high), FOUR_FIFTHS,
+                                   ("fair.v.clear", "fair.v.flagged", "fair.v.straddles"),
+                                   table="fairness", say=say)
 
 
 def fairness_split(view: RunView) -> tuple[str, Mapping[str, Any]] | None:
@@ -244,10 +286,12 @@ def fairness_summary(view: RunView) -> tuple[str, str]:
     if "fairness" not in view.metrics:
         return t("not_computed"), "none"
     flagged, lowest, unmeasured = fairness_flags(view)
-    if flagged:
+    if flagged:  # each flag recorded: its interval below four-fifths
         text = t("sum.fair_flags", flags=view.join(semi=True, items=[
-            t("sum.fair_flag", attr=view.attribute(a), air=fmt.sig(rec.get("ratio")),
-              low=fmt.sig(rec.get("low")), high=fmt.sig(rec.get("high")), pas=fmt.sig(pas))
+            flag_claim(view, rec, lambda key, a=a, rec=rec, pas=pas: t(
+                "sum.fair_flag", attr=view.attribute(a), air=fmt.sig(rec.get("ratio")),
+                low=fmt.sig(rec.get("low")), high=fmt.sig(rec.get("high")), pas=fmt.sig(pas))
+                if key == "fair.v.flagged" else t(key, high=fmt.sig(rec.get("high"))))
             for a, rec, pas in flagged]))
     elif lowest:
         text = t("sum.fair_none", air=fmt.sig(lowest[1]), attr=view.attribute(lowest[0]))

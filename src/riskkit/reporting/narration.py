@@ -22,6 +22,7 @@ import pandas as pd
 
 from riskkit.core.narrative import (
     Narrative,
+    band_word,
     change_word,
     comparison_word,
     gap_word,
@@ -65,7 +66,10 @@ def read_claims(nb: Any) -> list[dict[str, Any]]:
 
 def _word(claim: dict[str, Any]) -> str:
     """The word a claim's numbers call for, chosen again from its values and options."""
-    o, (a, b) = claim["options"], claim["values"]
+    o, values = claim["options"], claim["values"]
+    if claim["kind"] == "band":
+        return band_word(*values, tuple(o["words"]), low_inclusive=o["low_inclusive"])
+    a, b = values
     if claim["kind"] == "ratio":
         return ratio_word(a, b, tolerance=o["tolerance"])
     if claim["kind"] == "interval":
@@ -77,6 +81,9 @@ def _word(claim: dict[str, Any]) -> str:
         return comparison_word(a, b, higher_is_better=o["higher_is_better"], **common)
     if claim["kind"] == "gap":
         return gap_word(a, b, **common)
+    if claim["kind"] == "pick" and o.get("printed") is not None:
+        shown = o["printed"]  # the same exactly when printed the same
+        return o["words"][2 if shown[0] == shown[1] else 0 if a > b else 1]
     if claim["kind"] == "pick":
         probe = change_word(b, a, **common)  # "rose": value above reference
         return o["words"][{"rose": 0, "fell": 1, "stayed": 2}[probe]]
@@ -87,8 +94,11 @@ def check_claims(record: dict[str, Any], rel: float = 1e-9) -> list[str]:
     """Every way a notebook's claims contradict their numbers, one line each (empty: none).
 
     A claim is contradicted when its word is not the one its values call for (the values
-    re-read, the word chosen again), or when a value it quotes is not in the table it names
-    (a zero reference, as in "under-predicts by", need not be). Why not trust the helper:
+    re-read, the word chosen again; a pick that recorded its numbers as printed is the same
+    exactly when they print the same), when its text is not the sentence its word gives
+    (claims that recorded every word's sentence, ``options["texts"]``), or when a value it
+    quotes is not in the table it names (a zero reference, as in "under-predicts by", need
+    not be). Why not trust the helper:
     the record is what the executed notebook published, so this checks the notebook as it
     ran, including a sentence built from the wrong column.
 
@@ -110,6 +120,10 @@ def check_claims(record: dict[str, Any], rel: float = 1e-9) -> list[str]:
         if expected != claim["word"]:
             problems.append(f"{claim['text']!r}: says {claim['word']!r}, its numbers "
                             f"{claim['values']} call for {expected!r}")
+        texts = claim["options"].get("texts")
+        if texts is not None and texts.get(claim["word"]) != claim["text"]:
+            problems.append(f"{claim['text']!r}: is not the sentence of its word "
+                            f"{claim['word']!r}: {texts.get(claim['word'])!r}")
         name = claim.get("table")
         if name is None:
             continue

@@ -70,7 +70,8 @@ class RunView:
 
     def choose(self, value: float, reference: float, keys: tuple[str, str, str], *,
                say: Callable[[str], str] | None = None, unit: str = "", decimals: int = 4,
-               tolerance: float = 0.0, table: str | None = "metrics", **fields: Any) -> str:
+               tolerance: float = 0.0, table: str | None = "metrics",
+               shown: Callable[[float], str] | None = None, **fields: Any) -> str:
         """The sentence the numbers call for, recorded as a claim of :attr:`narrative`.
 
         Why: a sentence that says "higher", "lowers" or "below the oracle" must not be typed
@@ -94,6 +95,11 @@ class RunView:
         table : str or None
             The recorded table both numbers must be found in (``metrics``: every number of
             metrics.json; ``datacard``; ``validation``); None for a number the report derives.
+        shown : callable, optional
+            The formatter the sentence prints both numbers with (``fmt.percent``,
+            ``fmt.sig``): given, the two are the same exactly when they print the same, and
+            different otherwise (``unit``, ``decimals`` and ``tolerance`` are then unused),
+            so "over-predicts" never stands beside "12.3% against 12.3%".
         **fields
             The sentence's placeholders, already formatted.
 
@@ -104,9 +110,9 @@ class RunView:
             fails whichever way the numbers fall.
         """
         render = say or (lambda key: self.t(key, **fields))
-        sentences = {key: render(key) for key in dict.fromkeys(keys)}
+        printed = (shown(value), shown(reference)) if shown is not None else None
         return self.narrative.pick(value, reference, keys, tolerance=tolerance, unit=unit,
-                                   decimals=decimals, table=table, say=sentences.__getitem__)
+                                   decimals=decimals, table=table, say=render, printed=printed)
 
     def unrecorded(self) -> RunView:
         """The same view with a scratch narrative: for sentences built again only to be

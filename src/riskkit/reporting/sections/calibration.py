@@ -44,22 +44,27 @@ def calibration_section(view: RunView, figs: Figures) -> str:
                      fmt.sig(view.score(m, "test", "log_loss"), 4),
                      view.value_text(str(calib.get("method", "none"))),
                      fmt.pp(calib.get("ece_test_before"), view.lang)])
-    _, tol, noise = ece_tolerance(view, model, "test")
     sentences = []
-    if view.score(model, "test", "ece") is not None:  # the verdict: the ECE against its tolerance
-        verdict = banded(view, view.score(model, "test", "ece"), tol, 2 * tol, kind="ece",
-                         low_inclusive=True)
+    if view.score(model, "test", "ece") is not None:  # each split's ECE against its own tolerance
+        said = {}
+        for split in ("test", "oot") if oot else ("test",):
+            _, tol, noise = ece_tolerance(view, model, split)
+            verdict = banded(view, view.score(model, split, "ece"), tol, 2 * tol, kind="ece",
+                             low_inclusive=True)
+            said[split] = (t(f"v.ece.{verdict}") if verdict != "none" else t("v.none"),
+                           fmt.pp(noise, view.lang), fmt.pp(tol, view.lang))
+        verdict_oot, noise_oot, tol_oot = said.get("oot", said["test"])
         sentences.append(t(view.oot("cal.text"), model=view.model(model),
                            ece=fmt.pp(view.score(model, "test", "ece"), view.lang),
                            oot=fmt.pp(view.score(model, "oot", "ece"), view.lang),
-                           verdict=t(f"v.ece.{verdict}") if verdict != "none" else t("v.none"),
-                           noise=fmt.pp(noise, view.lang), tol=fmt.pp(tol, view.lang)))
+                           verdict=said["test"][0], noise=said["test"][1], tol=said["test"][2],
+                           verdict_oot=verdict_oot, noise_oot=noise_oot, tol_oot=tol_oot))
     test = view.split_frame("test")
     if test is not None and f"pd_{model}" in test and "default_12m" in test:
         mean, observed = float(test[f"pd_{model}"].mean()), float(test["default_12m"].mean())
         sentences.append(view.choose(  # derived from the test rows: no table holds them
-            mean, observed, ("cal.mean_over", "cal.mean_under", "cal.mean_match"), unit="%",
-            decimals=2, table=None, pd=fmt.percent(mean), obs=fmt.percent(observed),
+            mean, observed, ("cal.mean_over", "cal.mean_under", "cal.mean_match"),
+            shown=fmt.percent, table=None, pd=fmt.percent(mean), obs=fmt.percent(observed),
             d=fmt.pp(abs(mean - observed), view.lang)))
     calib = (view.models.get(model) or {}).get("calibration") or {}
     before, after = (calib.get("ece_test_before"), calib.get("ece_test_after")) \
@@ -69,7 +74,7 @@ def calibration_section(view: RunView, figs: Figures) -> str:
         if isinstance(before, (int, float)) and isinstance(after, (int, float)):
             sentences.append(view.choose(
                 after, before, ("cal.applied_up", "cal.applied_down", "cal.applied_same"),
-                unit="pp", decimals=3, method=method, before=fmt.pp(before, view.lang),
+                shown=lambda v: fmt.pp(v, view.lang), method=method, before=fmt.pp(before, view.lang),
                 after=fmt.pp(after, view.lang)))
         else:
             sentences.append(t("cal.applied", method=method))
@@ -86,7 +91,7 @@ def calibration_section(view: RunView, figs: Figures) -> str:
             if not gap:
                 return ""
             return view.choose(gap[1], gap[2], ("fig.reliability.over", "fig.reliability.under",
-                                                "fig.reliability.text"), unit="%", decimals=2,
+                                                "fig.reliability.text"), shown=fmt.percent,
                                table=None, model=view.model(model), tenth=gap[0],
                                pd=fmt.percent(gap[1]), obs=fmt.percent(gap[2]),
                                d=fmt.pp(abs(gap[1] - gap[2]), view.lang))

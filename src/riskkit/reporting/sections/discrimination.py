@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from riskkit.reporting import numbers as fmt
+from riskkit.reporting.findings import auc_tolerance
 from riskkit.reporting.page import table
 from riskkit.reporting.view import Figures, RunView, model_of, place
 
@@ -19,13 +20,16 @@ def _best(view: RunView, split: str, key: str, exclude: tuple[str, ...] = ("orac
 
 
 def _best_sentence(view: RunView, best: tuple[str, float]) -> str:
-    """"X ranks applicants best", checked against the runner-up (a tie as printed is said)."""
+    """"X ranks applicants best", checked against the runner-up: a difference within the
+    noise the limitations state (:func:`~riskkit.reporting.findings.auc_tolerance`), or one
+    that does not show when printed, is said as a tie."""
     rest = {m: view.score(m, "test", "auc") for m in view.models if m not in ("oracle", best[0])}
     rest = {m: v for m, v in rest.items() if v is not None}
     if not rest:
         return view.t("disc.best", best=view.model(best[0]), auc=fmt.sig(best[1], 4))
     second = max(rest.items(), key=lambda kv: kv[1])
     return view.choose(best[1], second[1], ("disc.best", "disc.best", "disc.best_tie"),
+                       tolerance=auc_tolerance(view),
                        best=view.model(best[0]), auc=fmt.sig(best[1], 4),
                        second=view.model(second[0]), auc2=fmt.sig(second[1], 4))
 
@@ -46,6 +50,7 @@ def discrimination_section(view: RunView, figs: Figures) -> str:
     if auc is not None and oracle is not None and model != "oracle":
         gap = oracle - auc  # above the oracle only by chance: said so, never "-x below"
         sentences.append(view.choose(auc, oracle, ("disc.gap_above", "disc.gap", "disc.gap_same"),
+                                     shown=lambda v: fmt.sig(v, 4),
                                      model=view.model(model), auc=fmt.sig(auc, 4),
                                      gap=fmt.sig(abs(gap), 2 if abs(gap) < 0.001 else 3),
                                      oracle=fmt.sig(oracle, 4)))

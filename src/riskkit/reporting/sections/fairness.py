@@ -9,19 +9,14 @@ rather than leaving the section out: a validator must see that fairness was not 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
-
 from riskkit.reporting import numbers as fmt
-from riskkit.reporting.findings import (
-    FOUR_FIFTHS,
-    MIN_GROUP,
-)
+from riskkit.reporting.findings import FOUR_FIFTHS, MIN_GROUP, fairness_table, flag_claim
 from riskkit.reporting.numbers import as_number
 from riskkit.reporting.page import esc, table
-from riskkit.reporting.view import Figures, RunView, numbers_in, place
+from riskkit.reporting.view import Figures, RunView, place
 
 __all__ = ["GROUP_KEYS", "fairness_section", "impact_records", "verdict_key"]
 
@@ -30,15 +25,31 @@ GROUP_KEYS = ("n", "approval_rate", "n_passers", "approval_rate_passers", "bad_r
               "line_per_income")
 
 
-def _range(view: RunView, attr: str, groups: Mapping[str, Mapping[str, Any]], key: str
-           ) -> tuple[tuple[str, float], tuple[str, float]] | None:
-    values = {lvl: as_number(rec.get(key)) for lvl, rec in groups.items() if isinstance(rec, Mapping)}
+def _range(view: RunView, attr: str, groups: Mapping[str, Mapping[str, Any]], key: str,
+           left_out: Sequence[str] = ()) -> tuple[tuple[str, float], tuple[str, float]] | None:
+    """The lowest and highest ``key`` across the groups (``left_out`` aside), with the
+    groups' names in words; None with fewer than two."""
+    values = {lvl: as_number(rec.get(key)) for lvl, rec in groups.items()
+              if isinstance(rec, Mapping) and str(lvl) not in left_out}
     values = {lvl: v for lvl, v in values.items() if v is not None}
     if len(values) < 2:
         return None
     lo = min(values.items(), key=lambda kv: (kv[1], kv[0]))
     hi = max(values.items(), key=lambda kv: (kv[1], kv[0]))
     return (view.level(attr, lo[0]), lo[1]), (view.level(attr, hi[0]), hi[1])
+
+
+def _left_out(groups: Mapping[str, Any], record: Mapping[str, Any], base: str,
+              min_group: Any) -> list[str]:
+    """The groups the ratio of ``base`` leaves out as too small: the run's own list, else
+    (a run that did not write one) those under ``min_group`` applicants or passers."""
+    found = record.get("left_out")
+    if isinstance(found, (list, tuple)):
+        return [str(g) for g in found]
+    count = "n" if base == "policy" else "n_passers"
+    least = as_number(min_group) or MIN_GROUP
+    return [str(lvl) for lvl, rec in groups.items() if isinstance(rec, Mapping)
+            and as_number(rec.get(count)) is not None and as_number(rec.get(count)) < least]
 
 
 def impact_records(part: Mapping[str, Any], attr: str) -> dict[str, dict[str, Any]]:
@@ -88,12 +99,16 @@ def _verdict(view: RunView, record: Mapping[str, Any]) -> str:
 
 
 def _ratio_sentence(view: RunView, template: str, record: Mapping[str, Any], **fields: Any) -> str:
-    """A ratio's sentence; when not flagged, "at or above" / "below four-fifths at the
-    estimate" is a comparison of its ratio with 4/5, recorded as a claim."""
-    ratio = as_number(record.get("ratio"))
-    if verdict_key(record) not in ("fair.v.clear", "fair.v.straddles") or ratio is None:
-        return view.t(template, verdict=_verdict(view, record), **fields)
+    """A ratio's sentence, its verdict recorded as a claim: "flagged" is where the interval
+    lies against 4/5 (:func:`flag_claim`); "at or above" / "below four-fifths at the estimate"
+    a comparison of the ratio with 4/5."""
+    ratio, key = as_number(record.get("ratio")), verdict_key(record)
     high = fmt.sig(as_number(record.get("high")))
+    if key == "fair.v.flagged":
+        return flag_claim(view, record, lambda k: view.t(template, verdict=view.t(k, high=high),
+                                                          **fields))
+    if key not in ("fair.v.clear", "fair.v.straddles") or ratio is None:
+        return view.t(template, verdict=_verdict(view, record), **fields)
     return view.choose(ratio, FOUR_FIFTHS, ("fair.v.clear", "fair.v.straddles", "fair.v.clear"),
                        decimals=9, table="fairness", say=lambda key: view.t(template, verdict=view.t(key, high=high),
                                                           **fields))
@@ -131,7 +146,8 @@ def _attribute_text(view: RunView, attr: str, groups: Mapping[str, Any],
         record = impact.get(base)
         if record is None:
             continue
-        span = _range(view, attr, groups, key)
+        left = _left_out(groups, record, base, min_group)  # the range is the ratio's groups
+        span = _range(view, attr, groups, key, left)
         if verdict_key(record) is None:
             sentences.append(_not_measured(view, attr, base, record, min_group))
         elif span:
@@ -139,11 +155,14 @@ def _attribute_text(view: RunView, attr: str, groups: Mapping[str, Any],
                 view, template, record, attr=view.attribute(attr), lo=fmt.percent(span[0][1]),
                 lo_lvl=span[0][0], hi=fmt.percent(span[1][1]), hi_lvl=span[1][0],
                 air=fmt.sig(as_number(record.get("ratio"))), interval=_interval(view, record)))
+            if left:
+                sentences.append(t("fair.left_out", min=min_group, who=t(f"fair.who.{base}"),
+                                   levels=view.join([view.level(attr, g) for g in left])))
     pol = as_number((impact.get("policy") or {}).get("ratio"))
     pas = as_number((impact.get("passers") or {}).get("ratio"))
     if pol is not None and pas is not None:  # higher among passers: the rules lower it
         sentences.append(view.choose(pas, pol, ("fair.ko_lowers", "fair.ko_raises", "fair.ko_same"),
-                                     decimals=3, pol=fmt.sig(pol), pas=fmt.sig(pas)))
+                                     shown=fmt.sig, pol=fmt.sig(pol), pas=fmt.sig(pas)))
     line, per = _range(view, attr, groups, "mean_line"), _range(view, attr, groups, "line_per_income")
     if line and per:
         ratio = as_number(per[0][1] / per[1][1]) if per[1][1] > 0 else None
@@ -165,8 +184,8 @@ def _attribute_text(view: RunView, attr: str, groups: Mapping[str, Any],
     gaps = {lvl: g for lvl, g in gaps.items() if None not in g}
     if gaps:
         lvl, (p, q) = max(gaps.items(), key=lambda kv: (abs(kv[1][0] - kv[1][1]), kv[0]))
-        sentences.append(view.choose(p, q, ("fair.pd_over", "fair.pd_under", "fair.pd"), unit="%",
-                                     decimals=2, lvl=view.level(attr, lvl), pd=fmt.percent(p),
+        sentences.append(view.choose(p, q, ("fair.pd_over", "fair.pd_under", "fair.pd"),
+                                     shown=fmt.percent, lvl=view.level(attr, lvl), pd=fmt.percent(p),
                                      true=fmt.percent(q), d=fmt.pp(abs(p - q), view.lang)))
     return view.para(*sentences)
 
@@ -180,7 +199,7 @@ def fairness_section(view: RunView, figs: Figures) -> str:
         return view.para(t("fair.absent"))
     splits = {s: v for s, v in fair["splits"].items() if isinstance(v, Mapping)}
     # the fairness figures and the line they are read against: a claim's two numbers
-    view.narrative.table(np.asarray([*numbers_in(fair), FOUR_FIFTHS], dtype=float), "fairness")
+    fairness_table(view)
     attrs = list(fair.get("attributes") or dict.fromkeys(
         a for v in splits.values() for a in (v.get("groups") or {})))
     model = str(fair.get("model") or view.deployed)

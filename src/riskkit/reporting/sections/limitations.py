@@ -8,9 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from riskkit.reporting import numbers as fmt
-from riskkit.reporting.findings import (
-    hanley_mcneil_se,
-)
+from riskkit.reporting.findings import auc_noise, auc_tolerance
 from riskkit.reporting.page import esc
 from riskkit.reporting.view import Figures, RunView
 
@@ -34,13 +32,11 @@ def limitations(view: RunView) -> list[str]:
     else:
         out.append(t("lim.byod", source=(view.registry_file or {}).get("source", "?"),
                      rows=fmt.integer(rows)))
-    test = view.split_frame("test")
-    auc = view.score(view.deployed, "test", "auc")
-    if test is not None and "default_12m" in test and auc is not None:
-        bads = float(test["default_12m"].sum())
-        se = hanley_mcneil_se(auc, bads, len(test) - bads)
-        out.append(t("lim.sample", n=fmt.integer(len(test)), bads=fmt.integer(bads),
-                     se=fmt.sig(se, 2), two=fmt.sig(2 * se, 2)))
+    noise = auc_noise(view)
+    if noise is not None:
+        n, bads, se = noise
+        out.append(t("lim.sample", n=fmt.integer(n), bads=fmt.integer(bads),
+                     se=fmt.sig(se, 2), two=fmt.sig(auc_tolerance(view), 2)))
     if view.card_value("rows", "oot") is not None:
         names = {"scenario": view.value_text(scenario), "oot": view.value_text(oot)}
         if oot != scenario:

@@ -85,7 +85,7 @@ def policy_section(view: RunView, figs: Figures) -> str:
                 return ""
             # read off the curve, not typed: a curve that falls (or is flat) is said so
             return view.choose(hi, lo, ("fig.strategy.text", "fig.strategy.text_down",
-                                        "fig.strategy.text_same"), unit="%", decimals=2,
+                                        "fig.strategy.text_same"), shown=fmt.percent,
                                table=None, lo=fmt.percent(lo), hi=fmt.percent(hi),
                                appr=fmt.percent(policy.get("approval_rate")),
                                bra=fmt.percent(policy.get("bad_rate_approved")))

@@ -45,7 +45,7 @@ def reject_inference_section(view: RunView, figs: Figures) -> str:
         best = max(auc.items(), key=lambda kv: (kv[1], kv[0]))
         worst = min(auc.items(), key=lambda kv: (kv[1], kv[0]))
         sentences.append(view.choose(best[1], worst[1], ("ri.best", "ri.best", "ri.best_tie"),
-                                     method=_name(view, best[0]), auc=fmt.sig(best[1], 4),
+                                     shown=lambda v: fmt.sig(v, 4), method=_name(view, best[0]), auc=fmt.sig(best[1], 4),
                                      worst=_name(view, worst[0]), low=fmt.sig(worst[1], 4)))
     err = {m: (as_number(r.get("pred_bad_rate_rejects")), as_number(r.get("true_bad_rate_rejects")))
            for m, r in methods.items()}
@@ -54,7 +54,7 @@ def reject_inference_section(view: RunView, figs: Figures) -> str:
         m, (p, q) = min(err.items(), key=lambda kv: (abs(kv[1][0] - kv[1][1]), kv[0]))
         # closest is not close: the gap is said, its direction in the verb
         sentences.append(view.choose(p, q, ("ri.closest_over", "ri.closest_under", "ri.closest_match"),
-                                     unit="%", decimals=2, method=_name(view, m),
+                                     shown=fmt.percent, method=_name(view, m),
                                      pred=fmt.percent(p), true=fmt.percent(q),
                                      d=fmt.pp(abs(p - q), view.lang)))
     by_selection = block.get("by_selection")

@@ -54,9 +54,11 @@ def summary_section(view: RunView, figs: Figures) -> str:
         gap = f["oracle_gap"]  # negative: above the oracle by chance, said as such
         rows.append((view.t("sum.gap"), view.choose(
             f["auc"], f["oracle_auc"], ("sum.gap_above_v", "sum.gap_v", "sum.gap_same_v"),
+            shown=lambda v: fmt.sig(v, 4),
             gap=fmt.sig(abs(gap), 2 if abs(gap) < 0.001 else 3),
             auc=fmt.sig(f["auc"], 4), oracle=fmt.sig(f["oracle_auc"], 4)),
-            _badge(view, banded(view, gap, GAP_CLOSE, GAP_LARGE, kind="gap"), "gap")))
+            # judged by its size: far above the oracle is no closer to the truth than below
+            _badge(view, banded(view, abs(gap), GAP_CLOSE, GAP_LARGE, kind="gap"), "gap")))
     else:
         rows.append((view.t("sum.gap"), view.t("sum.no_oracle", auc=fmt.sig(f["auc"], 4)),
                      _badge(view, "none")))
@@ -65,7 +67,7 @@ def summary_section(view: RunView, figs: Figures) -> str:
     verdict_oot = banded(view, f["ece_oot"], tol_oot, 2 * tol_oot, kind="ece", low_inclusive=True)
     rows.append((view.t("sum.calibration"), view.t(
         view.oot("sum.calibration_v"), test=fmt.pp(f["ece"], view.lang), oot=fmt.pp(f["ece_oot"], view.lang),
-        tol=fmt.pp(tol, view.lang)), _badge(view, _worst(verdict, verdict_oot), "ece")))
+        tol=fmt.pp(tol, view.lang), tol_oot=fmt.pp(tol_oot, view.lang)), _badge(view, _worst(verdict, verdict_oot), "ece")))
     where = stability_table(view)
     stab = _worst(banded(view, f["psi"], PSI_STABLE, PSI_SHIFT, kind="psi", table=where),
                   banded(view, f["csi_max"], PSI_STABLE, PSI_SHIFT, kind="psi", table=where))

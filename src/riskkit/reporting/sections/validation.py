@@ -145,8 +145,8 @@ def _comparison_sentences(view: RunView, record: Record) -> list[str]:
     fields = {"dev": fmt.sig(d["auc_dev"], 4), "cur": fmt.sig(d["auc_current"], 4),
               "diff": fmt.sig(dec["statistic"], 3), "lo": lo, "hi": hi, "p": _p(dec["p_value"]),
               "verdict": _verdict(dec, lang)}
-    out.append(view.choose(d["auc_current"], d["auc_dev"], _DIRECTIONS, decimals=4,
-                           table="validation", say=lambda key: VALIDATION(
+    out.append(view.choose(d["auc_current"], d["auc_dev"], _DIRECTIONS,
+                           shown=lambda v: fmt.sig(v, 4), table="validation", say=lambda key: VALIDATION(
                                "s.decline", lang, dir=VALIDATION(key, lang), **fields)))
     psi = c["psi"]
     out.append(VALIDATION("s.psi", lang, psi=fmt.sig(psi["statistic"]), p=_p(psi["p_value"]),
@@ -163,7 +163,7 @@ def _comparison_sentences(view: RunView, record: Record) -> list[str]:
         h = c["hhi_change"]["details"]
         fields = {"dev": fmt.sig(h["hi_dev"]), "cur": fmt.sig(h["hi"]),
                   "p": _p(c["hhi_change"]["p_value"])}
-        out.append(view.choose(h["hi"], h["hi_dev"], _DIRECTIONS, decimals=6, table="validation",
+        out.append(view.choose(h["hi"], h["hi_dev"], _DIRECTIONS, shown=fmt.sig, table="validation",
                                say=lambda key: VALIDATION("s.hhi_change", lang,
                                                           dir=VALIDATION(key, lang), **fields)))
     m = c["migration"]
