@@ -2,10 +2,15 @@
 
 Split from :mod:`riskkit.experiment.stages` (the stages that compute), because drawing is a
 job of its own: it reads what the other stages produced and writes files, nothing else.
+It comes in two waves: the charts of scores and decisions start as soon as the policy is
+decided, drawn by a forked child beside the run's later stages (:func:`start_figures`);
+the charts of fairness and explanations follow (:func:`write_figures`).
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,34 +30,74 @@ from riskkit.synth.personas import PERSONAS, persona
 SHAP_SAMPLE_ROWS = 1000
 
 
+def start_figures(cfg: dict[str, Any], models: dict[str, CreditModel],
+                  splits: dict[str, pd.DataFrame], decisions: pd.DataFrame,
+                  tables: dict[str, pd.DataFrame], folder: Path,
+                  run_label: str) -> charts.StartedExport | None:
+    """The charts of models, scores and decisions, exported from now on by a forked child
+    while the run goes on (fairness, explanations); the runner calls ``finish()`` on the
+    handle after :func:`write_figures` (or ``stop()`` when a stage fails). None when the
+    run draws no charts.
+
+    Why now: these charts need nothing the later stages compute, and drawing them is a
+    third of a run's time; on two cores the child draws while the run explains. Their
+    inputs are taken here, so whichever process draws a chart draws it from the same values.
+    """
+    if not cfg["figures"].get("enabled", True):
+        return None
+    lang, source = cfg["figures"]["lang"], _source(cfg, run_label)
+    builders = performance_builders(cfg, models, splits, decisions, tables, lang)
+
+    def in_style() -> Any:
+        return charts.style_context(cfg["figures"]["variant"], lang)
+
+    def build(name: str) -> Any:
+        return charts.add_source_line(builders[name](), source)
+
+    return charts.start_export({name: functools.partial(build, name) for name in builders},
+                               folder, formats=_formats(cfg), context=in_style)
+
+
 def write_figures(cfg: dict[str, Any], models: dict[str, CreditModel], policy: Policy,
                   splits: dict[str, pd.DataFrame], decisions: pd.DataFrame,
                   reasons: pd.DataFrame, tables: dict[str, pd.DataFrame],
                   explain_extra: dict[str, Any], folder: Path, run_label: str) -> list[Path]:
-    """Every chart of a run as PNG, SVG and PDF, in the report (or slides) style."""
+    """The charts of fairness and explanations as PNG, SVG and PDF, in the report (or
+    slides) style (those of :func:`start_figures` are drawn by then or being drawn)."""
     lang = cfg["figures"]["lang"]
     with charts.style_context(cfg["figures"]["variant"], lang):
-        return _draw_and_export(cfg, models, splits, decisions, reasons, tables, explain_extra,
-                                folder, run_label, lang)
+        figs: dict[str, Any] = {}
+        if len(tables.get("fairness", ())):
+            figs["fairness_approval"] = charts.plot_approval_by_group(tables["fairness"], "test",
+                                                                      lang=lang)
+        figs.update(_explanation_figures(cfg, models, explain_extra, reasons, lang))
+        figs.update(shap_beeswarms(models, splits["test"], lang=lang, seed=cfg["seed"]))
+        for fig in figs.values():
+            charts.add_source_line(fig, _source(cfg, run_label))
+        # drawing is most of a small run's time: a forked process draws half of the charts
+        return charts.export_all(figs, folder, formats=_formats(cfg))
 
 
-def _draw_and_export(cfg: dict[str, Any], models: dict[str, CreditModel],
-                     splits: dict[str, pd.DataFrame], decisions: pd.DataFrame,
-                     reasons: pd.DataFrame, tables: dict[str, pd.DataFrame],
-                     explain_extra: dict[str, Any], folder: Path, run_label: str,
-                     lang: str) -> list[Path]:
+def _source(cfg: dict[str, Any], run_label: str) -> str:
+    return f"riskkit · run {run_label} · seed {cfg['seed']}"
 
-    source = f"riskkit · run {run_label} · seed {cfg['seed']}"
+
+def _formats(cfg: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(cfg["figures"].get("formats", charts.FORMATS))
+
+
+def performance_builders(cfg: dict[str, Any], models: dict[str, CreditModel],
+                         splits: dict[str, pd.DataFrame], decisions: pd.DataFrame,
+                         tables: dict[str, pd.DataFrame],
+                         lang: str) -> dict[str, Callable[[], Any]]:
+    """Each chart of the models' scores on test, the stability of the features and the swap
+    set, as a function drawing it from values computed here (copies: the run may change
+    its tables afterwards)."""
     test = splits["test"]
-    y = test[F.TARGET]
+    y = test[F.TARGET].copy()
     preds = {name: m.predict_pd(test) for name, m in models.items()}
-    figs: dict[str, Any] = {
-        "roc": charts.plot_roc({n: (y, p) for n, p in preds.items()}, lang=lang),
-        "gains": charts.plot_gains({n: (y, p) for n, p in preds.items()}, lang=lang),
-        "strategy_curve": charts.plot_strategy_curve({n: (y, p) for n, p in preds.items()},
-                                                     lang=lang,
-                                                     approval_rate=_approval(decisions)),
-    }
+    curves = {n: (y, p) for n, p in preds.items()}
+    approval = _approval(decisions)
     reliability: dict[str, Any] = {}
     for name, m in models.items():
         if m.calibration_.applied:
@@ -60,29 +105,29 @@ def _draw_and_export(cfg: dict[str, Any], models: dict[str, CreditModel],
             reliability[f"{name} (calibrated)"] = (y, preds[name])
         else:
             reliability[name] = (y, preds[name])
-    figs["reliability"] = charts.plot_reliability(reliability, lang=lang)
+    out: dict[str, Callable[[], Any]] = {
+        "roc": functools.partial(charts.plot_roc, curves, lang=lang),
+        "gains": functools.partial(charts.plot_gains, curves, lang=lang),
+        "strategy_curve": functools.partial(charts.plot_strategy_curve, curves, lang=lang,
+                                            approval_rate=approval),
+        "reliability": functools.partial(charts.plot_reliability, reliability, lang=lang),
+    }
     for name, m in models.items():
         if name == TRUTH_MODEL:
             continue
-        figs[f"ks_{name}"] = charts.plot_ks(y, preds[name], lang=lang)
-        figs[f"score_distribution_{name}"] = charts.plot_score_distribution(y, m.points(test), lang=lang)
+        out[f"ks_{name}"] = functools.partial(charts.plot_ks, y, preds[name], lang=lang)
+        out[f"score_distribution_{name}"] = functools.partial(
+            charts.plot_score_distribution, y, m.points(test), lang=lang)
         if f"segments_{name}" in tables:
-            seg = tables[f"segments_{name}"]
-            figs[f"segments_{name}"] = charts.plot_segment_metrics(seg.set_index(seg.columns[0]),
-                                                                   lang=lang)
-    if len(tables.get("fairness", ())):
-        figs["fairness_approval"] = charts.plot_approval_by_group(tables["fairness"], "test",
-                                                                  lang=lang)
-    figs["csi"] = charts.plot_psi(tables["csi"].set_index("feature")["csi"], lang=lang)
+            seg = tables[f"segments_{name}"].copy()
+            out[f"segments_{name}"] = functools.partial(
+                charts.plot_segment_metrics, seg.set_index(seg.columns[0]), lang=lang)
+    out["csi"] = functools.partial(charts.plot_psi,
+                                   tables["csi"].set_index("feature")["csi"].copy(), lang=lang)
     if "swap_set" in tables:
-        figs["swap_set"] = charts.plot_swap_set(tables["swap_set"], lang=lang)
-    figs.update(_explanation_figures(cfg, models, explain_extra, reasons, lang))
-    figs.update(shap_beeswarms(models, test, lang=lang, seed=cfg["seed"]))
-    for fig in figs.values():
-        charts.add_source_line(fig, source)
-    # drawing is most of a small run's time: a forked process draws half of the charts
-    return charts.export_all(figs, folder,
-                             formats=tuple(cfg["figures"].get("formats", charts.FORMATS)))
+        out["swap_set"] = functools.partial(charts.plot_swap_set, tables["swap_set"].copy(),
+                                            lang=lang)
+    return out
 
 
 def _explanation_figures(cfg: dict[str, Any], models: dict[str, CreditModel],
