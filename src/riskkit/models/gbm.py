@@ -75,6 +75,9 @@ class LGBMModel(CreditModel):
     """Gradient-boosted trees with monotone constraints and early stopping."""
 
     name = "lgbm"
+    #: A run may fit it on a thread beside the other models: LightGBM trains in C++ without
+    #: the GIL, on a fixed thread count with ``deterministic=True`` (the same trees either way).
+    fits_beside_others = True
 
     def __init__(self, *, params: dict[str, Any] | None = None, seed: int = 7,
                  num_threads: int = 2, contrib_engine: str = "fast", monotone: bool = True,
