@@ -45,17 +45,9 @@ def start_figures(cfg: dict[str, Any], models: dict[str, CreditModel],
     """
     if not cfg["figures"].get("enabled", True):
         return None
-    lang, source = cfg["figures"]["lang"], _source(cfg, run_label)
-    builders = performance_builders(cfg, models, splits, decisions, tables, lang)
-
-    def in_style() -> Any:
-        return charts.style_context(cfg["figures"]["variant"], lang)
-
-    def build(name: str) -> Any:
-        return charts.add_source_line(builders[name](), source)
-
-    return charts.start_export({name: functools.partial(build, name) for name in builders},
-                               folder, formats=_formats(cfg), context=in_style)
+    builders = performance_builders(cfg, models, splits, decisions, tables,
+                                    cfg["figures"]["lang"])
+    return _start(cfg, builders, folder, run_label)
 
 
 def write_figures(cfg: dict[str, Any], models: dict[str, CreditModel], policy: Policy,
@@ -63,19 +55,33 @@ def write_figures(cfg: dict[str, Any], models: dict[str, CreditModel], policy: P
                   reasons: pd.DataFrame, tables: dict[str, pd.DataFrame],
                   explain_extra: dict[str, Any], folder: Path, run_label: str) -> list[Path]:
     """The charts of fairness and explanations as PNG, SVG and PDF, in the report (or
-    slides) style (those of :func:`start_figures` are drawn by then or being drawn)."""
+    slides) style (those of :func:`start_figures` are drawn by then or being drawn).
+
+    What needs the models (contributions, shap values) is computed here; a forked child
+    and this process then draw the charts from those values (:func:`charts.start_export`).
+    """
     lang = cfg["figures"]["lang"]
-    with charts.style_context(cfg["figures"]["variant"], lang):
-        figs: dict[str, Any] = {}
-        if len(tables.get("fairness", ())):
-            figs["fairness_approval"] = charts.plot_approval_by_group(tables["fairness"], "test",
-                                                                      lang=lang)
-        figs.update(_explanation_figures(cfg, models, explain_extra, reasons, lang))
-        figs.update(shap_beeswarms(models, splits["test"], lang=lang, seed=cfg["seed"]))
-        for fig in figs.values():
-            charts.add_source_line(fig, _source(cfg, run_label))
-        # drawing is most of a small run's time: a forked process draws half of the charts
-        return charts.export_all(figs, folder, formats=_formats(cfg))
+    builders: dict[str, Callable[[], Any]] = {}
+    if len(tables.get("fairness", ())):
+        builders["fairness_approval"] = functools.partial(
+            charts.plot_approval_by_group, tables["fairness"].copy(), "test", lang=lang)
+    builders.update(_explanation_builders(cfg, models, explain_extra, reasons, lang))
+    builders.update(shap_beeswarm_builders(models, splits["test"], lang=lang, seed=cfg["seed"]))
+    return _start(cfg, builders, folder, run_label).finish()
+
+
+def _start(cfg: dict[str, Any], builders: dict[str, Callable[[], Any]], folder: Path,
+           run_label: str) -> charts.StartedExport:
+    source = _source(cfg, run_label)
+
+    def in_style() -> Any:
+        return charts.style_context(cfg["figures"]["variant"], cfg["figures"]["lang"])
+
+    def build(name: str) -> Any:
+        return charts.add_source_line(builders[name](), source)
+
+    return charts.start_export({name: functools.partial(build, name) for name in builders},
+                               folder, formats=_formats(cfg), context=in_style)
 
 
 def _source(cfg: dict[str, Any], run_label: str) -> str:
@@ -130,9 +136,9 @@ def performance_builders(cfg: dict[str, Any], models: dict[str, CreditModel],
     return out
 
 
-def _explanation_figures(cfg: dict[str, Any], models: dict[str, CreditModel],
-                         explain_extra: dict[str, Any], reasons: pd.DataFrame,
-                         lang: str) -> dict[str, Any]:
+def _explanation_builders(cfg: dict[str, Any], models: dict[str, CreditModel],
+                          explain_extra: dict[str, Any], reasons: pd.DataFrame,
+                          lang: str) -> dict[str, Callable[[], Any]]:
     """Waterfalls for the personas (synthetic runs) and one denied applicant, reason
     frequency, and contributions against the truth."""
 
@@ -144,9 +150,9 @@ def _explanation_figures(cfg: dict[str, Any], models: dict[str, CreditModel],
     denied = np.flatnonzero(dec["decision"].to_numpy() == "denied")
     if len(denied):
         rows["denied_example"] = frame.iloc[[denied[0]]].reset_index(drop=True)
-    return X.explanation_figures(models[cfg["policy"]["model"]], frame, dec, reasons, rows,
-                                 lang=lang, seed=cfg["seed"],
-                                 background=explain_extra.get("background"))
+    return X.explanation_builders(models[cfg["policy"]["model"]], frame, dec, reasons, rows,
+                                  lang=lang, seed=cfg["seed"],
+                                  background=explain_extra.get("background"))
 
 
 def shap_beeswarms(models: dict[str, CreditModel], frame: pd.DataFrame, *, lang: str = "en",
@@ -173,12 +179,21 @@ def shap_beeswarms(models: dict[str, CreditModel], frame: pd.DataFrame, *, lang:
     dict of str to matplotlib.figure.Figure
         One restyled beeswarm per model, for the figure stage to export.
     """
+    return {name: draw() for name, draw in shap_beeswarm_builders(
+        models, frame, lang=lang, seed=seed, rows=rows).items()}
+
+
+def shap_beeswarm_builders(models: dict[str, CreditModel], frame: pd.DataFrame, *,
+                           lang: str = "en", seed: int = 0,
+                           rows: int = SHAP_SAMPLE_ROWS) -> dict[str, Callable[[], Any]]:
+    """:func:`shap_beeswarms` as functions drawing each beeswarm from shap values computed
+    here (so another process can draw it)."""
     sample = frame
     if len(frame) > rows:
         take = np.sort(np.random.default_rng(seed).choice(len(frame), rows, replace=False))
         sample = frame.iloc[take]
-    return {f"shap_beeswarm_{name}": charts.plot_shap(to_shap(model, sample, lang=lang),
-                                                      "beeswarm", lang=lang)
+    return {f"shap_beeswarm_{name}": functools.partial(
+                charts.plot_shap, to_shap(model, sample, lang=lang), "beeswarm", lang=lang)
             for name, model in models.items() if name != TRUTH_MODEL}
 
 
