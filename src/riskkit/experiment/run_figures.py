@@ -2,9 +2,10 @@
 
 Split from :mod:`riskkit.experiment.stages` (the stages that compute), because drawing is a
 job of its own: it reads what the other stages produced and writes files, nothing else.
-It comes in two waves: the charts of scores and decisions start as soon as the policy is
-decided, drawn by a forked child beside the run's later stages (:func:`start_figures`);
-the charts of fairness and explanations follow (:func:`write_figures`).
+It comes in three waves, each drawn by a forked child beside the run's later stages and
+by the run itself at the end: the charts of scores as soon as the models are fitted
+(:func:`start_score_figures`), those of decisions once the policy is decided
+(:func:`start_figures`), those of fairness and explanations last (:func:`write_figures`).
 """
 
 from __future__ import annotations
@@ -30,23 +31,32 @@ from riskkit.synth.personas import PERSONAS, persona
 SHAP_SAMPLE_ROWS = 1000
 
 
-def start_figures(cfg: dict[str, Any], models: dict[str, CreditModel],
-                  splits: dict[str, pd.DataFrame], decisions: pd.DataFrame,
-                  tables: dict[str, pd.DataFrame], folder: Path,
-                  run_label: str) -> charts.StartedExport | None:
-    """The charts of models, scores and decisions, exported from now on by a forked child
-    while the run goes on (fairness, explanations); the runner calls ``finish()`` on the
-    handle after :func:`write_figures` (or ``stop()`` when a stage fails). None when the
-    run draws no charts.
+def start_score_figures(cfg: dict[str, Any], models: dict[str, CreditModel],
+                        splits: dict[str, pd.DataFrame], folder: Path,
+                        run_label: str) -> charts.StartedExport | None:
+    """The charts of the models' scores (:func:`score_builders`), exported from now on by
+    a forked child while the run goes on; the runner calls ``finish()`` on the handle in
+    the figures stage (or ``stop()`` when a stage fails). None when the run draws no charts.
 
-    Why now: these charts need nothing the later stages compute, and drawing them is a
-    third of a run's time; on two cores the child draws while the run explains. Their
+    Why now: these charts need nothing after the fit, and drawing is a third of a run's
+    time; on two cores the child draws while the run evaluates, decides and explains. Their
     inputs are taken here, so whichever process draws a chart draws it from the same values.
     """
     if not cfg["figures"].get("enabled", True):
         return None
-    builders = performance_builders(cfg, models, splits, decisions, tables,
-                                    cfg["figures"]["lang"])
+    return _start(cfg, score_builders(models, splits, cfg["figures"]["lang"]), folder,
+                  run_label)
+
+
+def start_figures(cfg: dict[str, Any], models: dict[str, CreditModel],
+                  splits: dict[str, pd.DataFrame], decisions: pd.DataFrame,
+                  tables: dict[str, pd.DataFrame], folder: Path,
+                  run_label: str) -> charts.StartedExport | None:
+    """The charts of the decisions and evaluation tables (:func:`decision_builders`),
+    started after the policy stage as :func:`start_score_figures` is after the fit."""
+    if not cfg["figures"].get("enabled", True):
+        return None
+    builders = decision_builders(models, splits, decisions, tables, cfg["figures"]["lang"])
     return _start(cfg, builders, folder, run_label)
 
 
@@ -92,18 +102,14 @@ def _formats(cfg: dict[str, Any]) -> tuple[str, ...]:
     return tuple(cfg["figures"].get("formats", charts.FORMATS))
 
 
-def performance_builders(cfg: dict[str, Any], models: dict[str, CreditModel],
-                         splits: dict[str, pd.DataFrame], decisions: pd.DataFrame,
-                         tables: dict[str, pd.DataFrame],
-                         lang: str) -> dict[str, Callable[[], Any]]:
-    """Each chart of the models' scores on test, the stability of the features and the swap
-    set, as a function drawing it from values computed here (copies: the run may change
-    its tables afterwards)."""
+def score_builders(models: dict[str, CreditModel], splits: dict[str, pd.DataFrame],
+                   lang: str) -> dict[str, Callable[[], Any]]:
+    """Each chart of the models' scores on test (ROC, gains, reliability, KS, score
+    distributions), as a function drawing it from values computed here."""
     test = splits["test"]
     y = test[F.TARGET].copy()
     preds = {name: m.predict_pd(test) for name, m in models.items()}
     curves = {n: (y, p) for n, p in preds.items()}
-    approval = _approval(decisions)
     reliability: dict[str, Any] = {}
     for name, m in models.items():
         if m.calibration_.applied:
@@ -114,17 +120,31 @@ def performance_builders(cfg: dict[str, Any], models: dict[str, CreditModel],
     out: dict[str, Callable[[], Any]] = {
         "roc": functools.partial(charts.plot_roc, curves, lang=lang),
         "gains": functools.partial(charts.plot_gains, curves, lang=lang),
-        "strategy_curve": functools.partial(charts.plot_strategy_curve, curves, lang=lang,
-                                            approval_rate=approval),
         "reliability": functools.partial(charts.plot_reliability, reliability, lang=lang),
     }
     for name, m in models.items():
-        if name == TRUTH_MODEL:
-            continue
-        out[f"ks_{name}"] = functools.partial(charts.plot_ks, y, preds[name], lang=lang)
-        out[f"score_distribution_{name}"] = functools.partial(
-            charts.plot_score_distribution, y, m.points(test), lang=lang)
-        if f"segments_{name}" in tables:
+        if name != TRUTH_MODEL:
+            out[f"ks_{name}"] = functools.partial(charts.plot_ks, y, preds[name], lang=lang)
+            out[f"score_distribution_{name}"] = functools.partial(
+                charts.plot_score_distribution, y, m.points(test), lang=lang)
+    return out
+
+
+def decision_builders(models: dict[str, CreditModel], splits: dict[str, pd.DataFrame],
+                      decisions: pd.DataFrame, tables: dict[str, pd.DataFrame],
+                      lang: str) -> dict[str, Callable[[], Any]]:
+    """The strategy curve at the run's approval rate, each model's segments, the features'
+    stability and the swap set, as functions drawing them from values computed here
+    (copies: the run may change its tables afterwards)."""
+    test = splits["test"]
+    y = test[F.TARGET].copy()
+    curves = {name: (y, m.predict_pd(test)) for name, m in models.items()}
+    out: dict[str, Callable[[], Any]] = {
+        "strategy_curve": functools.partial(charts.plot_strategy_curve, curves, lang=lang,
+                                            approval_rate=_approval(decisions)),
+    }
+    for name in models:
+        if name != TRUTH_MODEL and f"segments_{name}" in tables:
             seg = tables[f"segments_{name}"].copy()
             out[f"segments_{name}"] = functools.partial(
                 charts.plot_segment_metrics, seg.set_index(seg.columns[0]), lang=lang)

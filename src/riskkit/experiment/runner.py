@@ -39,7 +39,7 @@ from riskkit.experiment import tracking
 from riskkit.experiment.checks import check_measurable
 from riskkit.experiment.deployed import swap_set_at_policy
 from riskkit.experiment.grading import MASTER_SCALE_FILE, master_scale
-from riskkit.experiment.run_figures import start_figures, write_figures
+from riskkit.experiment.run_figures import start_figures, start_score_figures, write_figures
 from riskkit.experiment.runfolder import write_manifest
 from riskkit.experiment.splits import WORLD_FILE, population_splits, run_world
 from riskkit.experiment.stages import (
@@ -203,9 +203,9 @@ def _run_stages(cfg: dict[str, Any], tmp: Path, runs: Path, stamp: str, stages: 
                 registry: Registry | None, reject_inference: bool, early: list[Any]) -> Path:
     """The stages of :func:`run_experiment` inside its staging folder ``tmp``; the run folder.
 
-    The charts of scores and decisions start after the policy stage (appended to ``early``
-    so the caller can stop them if a later stage fails) and are waited for in the figures
-    stage.
+    The charts of scores start after the fit, those of decisions after the policy stage
+    (each appended to ``early`` so the caller can stop them if a later stage fails), and
+    are waited for in the figures stage.
     """
     label = f"{cfg['name']}-{stamp}"
     with stages.stage("data"):
@@ -217,6 +217,8 @@ def _run_stages(cfg: dict[str, Any], tmp: Path, runs: Path, stamp: str, stages: 
             log.info("data from %s", world.label())
     with stages.stage("fit"):
         models = fit_all(cfg, splits, tmp / "models", stages.quiet, registry, world=world)
+        started = start_score_figures(cfg, models, splits, tmp / "figures", label)
+        early.extend([started] if started is not None else [])
     with stages.stage("evaluate"):
         metrics, tables = evaluate_all(cfg, models, splits)
     with stages.stage("policy"):
