@@ -91,8 +91,12 @@ def fit_all(cfg: dict[str, Any], splits: dict[str, pd.DataFrame], models_dir: Pa
 
     # LightGBM trains on its own threads while this one fits the scorecard: on two cores
     # the two fits take the time of the longer
-    beside = {name: in_background(fit_one, name, model, True, name=f"fit-{name}")
-              for name, model in models.items() if getattr(model, "fits_beside_others", False)}
+    besides = [name for name, model in models.items()
+               if getattr(model, "fits_beside_others", False)]
+    for name in besides:
+        models[name].before_fitting_beside()  # type: ignore[attr-defined]
+    beside = {name: in_background(fit_one, name, models[name], True, name=f"fit-{name}")
+              for name in besides}
     try:
         for name, model in models.items():
             if name not in beside:

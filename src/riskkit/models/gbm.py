@@ -48,7 +48,7 @@ from sklearn.utils.validation import check_is_fitted
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import write_text
 from riskkit.core.registry import Registry
-from riskkit.models._forest import flatten, predict_raw_columns
+from riskkit.models._forest import flatten, predict_raw_columns, warm_up
 from riskkit.models.base import CreditModel
 from riskkit.treeshap import FastTreeShap
 
@@ -80,6 +80,15 @@ class LGBMModel(CreditModel):
     #: A run may fit it on a thread beside the other models: LightGBM trains in C++ without
     #: the GIL, on a fixed thread count with ``deterministic=True`` (the same trees either way).
     fits_beside_others = True
+
+    @staticmethod
+    def before_fitting_beside() -> None:
+        """Load, on the calling thread, what a fit loads on first use (numba's prediction
+        kernels, with the modules they import): a fit on another thread then imports
+        nothing, and two threads importing at once can lose a Ctrl-C (a KeyboardInterrupt
+        raised inside an import lock's clean-up is printed and ignored, and the run went on
+        to complete: tests/test_interrupt.py)."""
+        warm_up()
 
     def __init__(self, *, params: dict[str, Any] | None = None, seed: int = 7,
                  num_threads: int = 2, contrib_engine: str = "fast", monotone: bool = True,
