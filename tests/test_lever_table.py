@@ -151,3 +151,17 @@ def test_recommend_records_its_claims_and_speaks_chinese() -> None:
     assert "after a refit" in words[3]
     assert check_claims(say.record()) == []
     assert recommend(table, lang="zh").startswith("使用ebm，按驱动因素组给出理由")
+
+
+def test_every_lever_is_named_in_words_on_charts() -> None:
+    """The reason-accuracy chart names levers in words ("LightGBM, interactions within driver
+    groups"), never by their key (notebook 10 showed ``lgbm_groups``)."""
+    from riskkit.charts.reasons import CHARTS, plot_reason_accuracy
+    from riskkit.experiment.levers import LEVERS
+
+    for lang in ("en", "zh"):
+        assert all(CHARTS.get(f"reasons.lever.{lever}", lang) for lever in LEVERS), lang
+    table = pd.DataFrame({"lever": ["lgbm", "lgbm", "lgbm_groups", "lgbm_groups"],
+                          "unit": ["feature", "group"] * 2, "top3": [0.8, 0.9, 0.82, 0.91]})
+    ticks = [t.get_text() for t in plot_reason_accuracy(table).axes[0].get_yticklabels()]
+    assert ticks == ["LightGBM", "LightGBM, interactions within driver groups"]

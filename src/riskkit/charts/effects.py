@@ -15,13 +15,21 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from riskkit.charts._axes import new_axes, percent
-from riskkit.charts.style import NEUTRAL, PALETTE, RISK_DOWN, RISK_UP, TRUTH, label, resolve_lang
+from riskkit.charts.style import (
+    NEUTRAL,
+    PALETTE,
+    RISK_DOWN,
+    RISK_UP,
+    TRUTH,
+    label,
+    level_label,
+    resolve_lang,
+)
 from riskkit.core.features import SYNTHETIC
 from riskkit.core.registry import Registry
 from riskkit.texts import Words
 
 CHARTS = Words("charts")
-VALUES = Words("values")
 
 Output = Literal["pd", "logit"]
 
@@ -61,7 +69,8 @@ def plot_approval_by_feature(table: pd.DataFrame, feature: str, ax: Axes | None 
     # headroom above 100 % keeps the legend clear of the bars and lines
     ax.set(ylim=(0, 1.4), ylabel=CHARTS("effect_approval_y", lang), xlabel=label(feature, lang),
            title=CHARTS("effect_approval_title", lang, feature=label(feature, lang)))
-    ax.set_xticks(x, table["bin"].astype(str), rotation=30 if len(x) > 6 else 0,
+    bins = [level_label(feature, b, lang) if levels else str(b) for b in table["bin"]]
+    ax.set_xticks(x, bins, rotation=30 if len(x) > 6 else 0,
                   ha="right" if len(x) > 6 else "center")
     ax.set_yticks(np.linspace(0, 1, 6))
     percent(ax.yaxis)
@@ -114,7 +123,7 @@ def plot_interaction(table: pd.DataFrame, feature: str = "income_volatility",
     for i, (level, part) in enumerate(table.groupby(by, sort=False, observed=True)):
         colour = PALETTE[i % len(PALETTE)]
         # the level as a reader says it ("state-owned employer"), not its code (state_owned)
-        name = VALUES.get(f"level.{by}.{level}", lang) or str(level)
+        name = level_label(by, level, lang)
         ax.plot(part[feature], part["model"], color=colour, label=name)
         ax.plot(part[feature], part["truth"], color=colour, ls="--", lw=1.1)
     ax.set(xlabel=label(feature, lang), ylabel=CHARTS(f"effect_{output}_y", lang),

@@ -22,7 +22,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from riskkit.charts._axes import new_axes, percent
-from riskkit.charts.style import NEUTRAL, RISK_DOWN, WARN, label, resolve_lang
+from riskkit.charts.style import NEUTRAL, RISK_DOWN, WARN, label, level_label, resolve_lang
 from riskkit.evaluate.fairness import FOUR_FIFTHS, MIN_GROUP
 from riskkit.texts import Words
 
@@ -95,7 +95,7 @@ def plot_approval_by_group(table: pd.DataFrame, split: str = "test", ax: Axes | 
         for y_pos, rate, end, n in zip(ys, rates, ends, part["n"], strict=True):
             ax.annotate(f"{rate:.0%} (n={int(n):,})", (end, y_pos), xytext=(5, 0),
                         textcoords="offset points", va="center", fontsize="x-small")
-        ticks.extend(str(g) for g in part["group"])
+        ticks.extend(level_label(str(attr), g, lang) for g in part["group"])
         note = f"{label(str(attr), lang)} · " + CHARTS(
             "fairness.air", lang, air=_ratio_text(part, "adverse_impact_ratio", "air_low", "air_high"),
             verdict=_verdict(status, lang))

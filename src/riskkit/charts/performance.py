@@ -150,7 +150,9 @@ def plot_reliability(
            xlabel=CHARTS("rel_x", lang), ylabel=CHARTS("rel_y", lang))
     percent(ax.xaxis)
     percent(ax.yaxis)
-    ax.legend(loc="upper left")
+    # below the axes: a small sample's curve starts high at low approval rates, where a
+    # legend inside would cover it
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, fontsize="small")
     return fig
 
 
@@ -287,7 +289,9 @@ def plot_strategy_curve(
            xlabel=CHARTS("approval_x", lang), ylabel=CHARTS("approved_bad_y", lang))
     percent(ax.xaxis)
     percent(ax.yaxis)
-    ax.legend(loc="upper left")
+    # below the axes: a small sample's curve starts high at low approval rates, where a
+    # legend inside would cover it
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, fontsize="small")
     return fig
 
 

@@ -30,13 +30,11 @@ from riskkit.charts.style import (
     RISK_UP,
     TRUTH,
     label,
+    level_label,
     resolve_lang,
 )
 from riskkit.core import features as registry
 from riskkit.texts import Words
-
-#: Category levels in words ("private-sector employee", not ``private_salaried``).
-VALUES = Words("values")
 
 #: The drivers notebook 01 shows the truth for (the design's "why is my line zero" story).
 KEY_DRIVERS: tuple[str, ...] = (
@@ -184,8 +182,7 @@ def plot_bad_rate_by_segment(
     _require(pop, [by, target])
     table = bad_rate_table(pop, by, target)
     fig, ax = new_axes(ax)
-    names = ["missing" if pd.isna(k) else VALUES.get(f"level.{by}.{k}", lang) or str(k)
-             for k in table.index]
+    names = ["missing" if pd.isna(k) else level_label(by, k, lang) for k in table.index]
     ticks = [f"{n} (n={int(c):,})" for n, c in zip(names, table["count"], strict=True)]
     pos = np.arange(len(table))
     rate = table["bad_rate"].to_numpy()
@@ -228,7 +225,7 @@ def _draw_distribution(ax: Axes, series: pd.Series, lang: str, clip: float) -> N
     notes = []
     if categorical:
         shares = present.astype(str).value_counts(normalize=True)  # most common on top
-        words = [VALUES.get(f"level.{name}.{level}", lang) or level for level in shares.index]
+        words = [level_label(name, level, lang) for level in shares.index]
         ax.barh(words[::-1], shares.to_numpy()[::-1], color=PALETTE[0])
         ax.set_xlabel(CHARTS("population.share_axis", lang), fontsize="x-small")
         percent(ax.xaxis, decimals=0)
@@ -323,6 +320,7 @@ def plot_truth_by_quantile(
         ax.set_ylim(0, None)
         percent(ax.yaxis, decimals=0)
     fig.supylabel(CHARTS("population.pd_axis", lang), fontsize="small")
+    fig.supxlabel(CHARTS("population.quantile_axis", lang), fontsize="small")
     axes[0].legend(loc="upper left", fontsize="x-small")
     fig.suptitle(CHARTS("population.quantile_title", lang), x=0.01, ha="left", fontweight="bold")
     return fig

@@ -50,7 +50,7 @@ def plot_reason_accuracy(table: pd.DataFrame, column: str = "top3", *, aim: floa
                 color=PALETTE[k], label=CHARTS(f"reasons.{unit}", lang))
     if aim is not None:
         ax.axvline(aim, color=TRUTH, linestyle="--", label=CHARTS("reasons.aim", lang, aim=aim))
-    ax.set_yticks(y, levers)
+    ax.set_yticks(y, [CHARTS.get(f"reasons.lever.{lever}", lang) or lever for lever in levers])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     percent(ax.xaxis)

@@ -21,6 +21,7 @@ from matplotlib import style as mpl_style
 
 from riskkit.core import features
 from riskkit.styles import VARIANTS, style_name
+from riskkit.texts import Words
 
 #: petroff10, matplotlib's colour-blind-safe cycle (the one in the style sheets).
 PALETTE: tuple[str, ...] = (
@@ -199,6 +200,31 @@ def style_context(variant: str = "report", lang: str = "en") -> Iterator[list[st
     """
     with mpl.rc_context():
         yield use_style(variant, lang)
+
+
+#: Category levels in words (texts section ``values``, keys ``level.<column>.<level>``).
+VALUES = Words("values")
+
+
+def level_label(column: str, level: object, lang: str = "en") -> str:
+    """A category level as a chart shows it ("state-owned employer", not ``state_owned``).
+
+    The raw level where the catalogue has no words for it (a level of your own data).
+
+    Parameters
+    ----------
+    column : str
+        The categorical column.
+    level : object
+        One of its levels.
+    lang : {"en", "zh"}
+        Language of the label.
+
+    Returns
+    -------
+    str
+    """
+    return VALUES.get(f"level.{column}.{level}", resolve_lang(lang)) or str(level)
 
 
 def label(feature_name: str, lang: str = "en") -> str:
