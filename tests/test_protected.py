@@ -82,8 +82,6 @@ def fit_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         # charts are tested in test_fairness; drawing them all is most of a small run's time
         for module in (stages, runner):  # wherever the runner looks it up
             patch.setattr(module, "write_figures", lambda *args, **kwargs: [], raising=False)
-            for early in ("start_score_figures", "start_figures"):
-                patch.setattr(module, early, lambda *args, **kwargs: None, raising=False)
         return byod.fit_file(data, "bad", runs_dir=folder / "runs", config_path=config,
                              quiet=True)
 

@@ -51,8 +51,6 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         # drawing every chart is most of a small run's time and not what is tested here
         for module in (stages, runner):  # wherever the runner looks it up
             patch.setattr(module, "write_figures", one_figure, raising=False)
-            for early in ("start_score_figures", "start_figures"):
-                patch.setattr(module, early, lambda *args, **kwargs: None, raising=False)
         code = main(["run", str(config), "--out", str(folder / "runs"), "--tracking-uri", uri])
     assert code == 0, err.getvalue()
     first = next((folder / "runs").iterdir())

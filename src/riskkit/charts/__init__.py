@@ -27,15 +27,7 @@ from riskkit.charts.explain import (
     plot_waterfall,
 )
 from riskkit.charts.fairness import plot_approval_by_group
-from riskkit.charts.output import (
-    FORMATS,
-    ChartNameError,
-    StartedExport,
-    add_source_line,
-    export,
-    export_all,
-    start_export,
-)
+from riskkit.charts.output import FORMATS, ChartNameError, add_source_line, export, export_all
 from riskkit.charts.performance import (
     plot_gains,
     plot_ks,
@@ -77,7 +69,6 @@ __all__ = [
     "CJKFont",
     "ChartNameError",
     "MissingFontWarning",
-    "StartedExport",
     "add_source_line",
     "export",
     "export_all",
@@ -110,7 +101,6 @@ __all__ = [
     "resolve_lang",
     "restyle_shap",
     "retitle",
-    "start_export",
     "style_context",
     "use_style",
 ]

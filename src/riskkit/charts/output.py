@@ -7,9 +7,8 @@ and version control shows only real changes.
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +16,10 @@ import matplotlib
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-from riskkit.charts import pdf_fonts
 from riskkit.charts.checklist import fit_titles
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import write_with
-from riskkit.core.machinery import ForkedChildFailed, ForkedHelper, share_with_forked_child
+from riskkit.core.machinery import ForkedChildFailed, share_with_forked_child
 
 FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
 _SOURCE_GID = "riskkit-source-line"
@@ -133,8 +131,7 @@ def export(
     fit_titles(root)  # a title too long for the page is wrapped, never cut off
     engine = root.get_layout_engine()
     try:
-        with pdf_fonts.quick_pdf_fonts():  # the same PDF bytes, its fonts subset faster
-            return _save_all(root, name, folder, formats, dpi, engine)
+        return _save_all(root, name, folder, formats, dpi, engine)
     finally:
         if engine is not None:
             root.set_layout_engine(engine)
@@ -202,8 +199,6 @@ def export_all(figures: Mapping[str, Figure], folder: str | os.PathLike[str],
         name, fig = items[index]
         export(fig, name, folder, formats, dpi)
 
-    if "pdf" in formats:  # once, here, rather than once in each process
-        pdf_fonts.prepare(pdf_fonts.style_fonts())
     try:
         shared = parallel and len(items) > 1 and share_with_forked_child(len(items), do)
     except ForkedChildFailed as error:
@@ -214,78 +209,3 @@ def export_all(figures: Mapping[str, Figure], folder: str | os.PathLike[str],
     return [Path(folder) / f"{name}.{fmt}" for name, _ in items for fmt in formats]
 
 
-
-
-class StartedExport:
-    """Charts being exported by a forked child (see :func:`start_export`); this process
-    exports the ones left when it calls :meth:`finish`."""
-
-    def __init__(self, builders: Mapping[str, Callable[[], Figure]], folder: str | os.PathLike[str],
-                 formats: Sequence[str], dpi: int,
-                 context: Callable[[], contextlib.AbstractContextManager[Any]]) -> None:
-        self._items = list(builders.items())
-        self._folder, self._formats, self._dpi, self._context = folder, formats, dpi, context
-        self._paths = [Path(folder) / f"{name}.{fmt}" for name, _ in self._items for fmt in formats]
-        self._helper = ForkedHelper.start(len(self._items), self._do) if self._items else None
-        self._done = self._helper is None and not self._items
-
-    def _do(self, index: int) -> None:
-        name, build = self._items[index]
-        with self._context():
-            fig = build()
-            export(fig, name, self._folder, self._formats, self._dpi)
-
-    def finish(self) -> list[Path]:
-        """Export what the child has not taken, wait for it; the files, in the order of the
-        builders and formats. A failure of the child is raised as a RuntimeError naming the
-        folder, this process's own error as it was raised."""
-        if not self._done:
-            self._done = True
-            if self._helper is None:
-                for index in range(len(self._items)):
-                    self._do(index)
-            else:
-                try:
-                    self._helper.finish()
-                except ForkedChildFailed as error:
-                    raise RuntimeError(f"writing charts in {self._folder} failed: {error}") from None
-        return list(self._paths)
-
-    def stop(self) -> None:
-        """The caller is failing: the child takes no further chart and is waited for."""
-        if not self._done and self._helper is not None:
-            self._done = True
-            self._helper.stop()
-
-
-def start_export(builders: Mapping[str, Callable[[], Figure]], folder: str | os.PathLike[str],
-                 formats: Sequence[str] = FORMATS, dpi: int = 300, *,
-                 context: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext
-                 ) -> StartedExport:
-    """Start exporting charts in a forked child now, while this process goes on; call
-    ``finish()`` on the handle to export the rest here and wait (``stop()`` on failure).
-
-    Why builders, not figures: the child draws each chart from the values the builder holds,
-    and this process draws the ones left the same way, so every file is the one a single
-    process would write (as for :func:`export_all`). Where fork is not available every chart
-    is drawn at ``finish()``. Call it with no other thread of this process at work.
-
-    Parameters
-    ----------
-    builders
-        A function drawing each chart (no arguments), by file stem.
-    folder, formats, dpi
-        As for :func:`export`.
-    context
-        Entered around each chart's drawing and export (the style in force, say).
-
-    Returns
-    -------
-    StartedExport
-    """
-    for name in builders:
-        check_name(name, formats)
-    if "pdf" in formats:
-        with context():
-            pdf_fonts.prepare(pdf_fonts.style_fonts())
-    return StartedExport(builders, folder, formats, dpi, context)

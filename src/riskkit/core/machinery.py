@@ -20,8 +20,7 @@ when and on which thread or process: every output that passes through it is pinn
   inherit, without the threads, the locks the parent's threads (tqdm's monitor, OpenMP
   pools) held at that moment, and could wait on one of them forever.
   :func:`share_with_forked_child` is for the one place that forks on purpose (charts
-  drawn from figures already in memory, by a child that starts no threads), and
-  :class:`ForkedHelper` the same started early and joined later;
+  drawn from figures already in memory, by a child that starts no threads);
   :func:`fork_context` is that start method, or None where the platform cannot fork.
 - :func:`quick_thread_switching` shortens the GIL switch interval for a command whose helper
   threads come back from C often; :func:`on_main_thread` says whether signal handlers may be
@@ -188,71 +187,42 @@ def share_with_forked_child(count: int, do: Callable[[int], None]) -> bool:
     bool
         Whether the items were done (False: the caller does them itself).
     """
-    helper = ForkedHelper.start(count, do)
-    if helper is None:
+    context = fork_context()
+    if context is None:
         return False
-    helper.finish()
-    return True
+    taken = context.Value("i", 0)
 
-
-class ForkedHelper:
-    """Items ``0..count-1`` done by a forked child that starts now, and by this process once
-    it calls :meth:`finish` (each takes the next item nobody has taken, a shared counter).
-
-    Why a handle: a run's first charts can be drawn while this process goes on to the next
-    stages (the child has them in memory from the moment of the fork); this process joins in
-    when it has nothing else to do. Start it at a moment when no other thread of this process
-    is at work (see :func:`share_with_forked_child`); the child must start none.
-    """
-
-    def __init__(self, count: int, do: Callable[[int], None], context: BaseContext) -> None:
-        self._count, self._do = count, do
-        self._taken = context.Value("i", 0)
-        self._child = context.Process(target=self._in_child, daemon=True)
-        self._child.start()
-
-    @classmethod
-    def start(cls, count: int, do: Callable[[int], None]) -> ForkedHelper | None:
-        """Fork the child and let it start on the items; None where the platform cannot fork."""
-        context = fork_context()
-        return None if context is None else cls(count, do, context)
-
-    def _take_until_done(self) -> None:
+    def take_until_done() -> None:
         while True:
-            with self._taken.get_lock():
-                index = self._taken.value
-                self._taken.value += 1
-            if index >= self._count:
+            with taken.get_lock():
+                index = taken.value
+                taken.value += 1
+            if index >= count:
                 return
-            self._do(index)
+            do(index)
 
-    def _in_child(self) -> None:
+    def in_child() -> None:
         try:
-            self._take_until_done()
+            take_until_done()
         except BaseException:
             traceback.print_exc()
             sys.stderr.flush()
             os._exit(1)
 
-    def finish(self) -> None:
-        """Do the items left beside the child, wait for it; its failure as
-        :class:`ForkedChildFailed`, this process's own error as it was raised."""
-        try:
-            self._take_until_done()
-        except BaseException:
-            self.stop()
-            raise
-        self._child.join()
-        if self._child.exitcode != 0:
-            raise ForkedChildFailed(f"the forked child failed (exit code {self._child.exitcode}; "
-                                    "its error is printed above)")
-
-    def stop(self) -> None:
-        """This process is about to raise: the child takes no more items; wait for the one it
-        holds (so nothing is written after the caller has cleaned up)."""
-        with self._taken.get_lock():
-            self._taken.value = self._count
-        self._child.join()
+    child = context.Process(target=in_child, daemon=True)
+    child.start()
+    try:
+        take_until_done()
+    except BaseException:
+        with taken.get_lock():  # this process is about to raise: the child takes no more
+            taken.value = count
+        raise
+    finally:
+        child.join()
+    if child.exitcode != 0:
+        raise ForkedChildFailed(f"the forked child failed (exit code {child.exitcode}; its error "
+                                "is printed above)")
+    return True
 
 
 def fork_context() -> BaseContext | None:

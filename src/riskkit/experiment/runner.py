@@ -39,7 +39,7 @@ from riskkit.experiment import tracking
 from riskkit.experiment.checks import check_measurable
 from riskkit.experiment.deployed import swap_set_at_policy
 from riskkit.experiment.grading import MASTER_SCALE_FILE, master_scale
-from riskkit.experiment.run_figures import start_figures, start_score_figures, write_figures
+from riskkit.experiment.run_figures import write_figures
 from riskkit.experiment.runfolder import write_manifest
 from riskkit.experiment.splits import WORLD_FILE, population_splits, run_world
 from riskkit.experiment.stages import (
@@ -182,95 +182,70 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
     stamp = _stamp()
     reject_inference = bool(cfg.get("reject_inference", {}).get("enabled"))
     stages = Stages(STAGES + ["reject_inference"] * reject_inference, quiet)
-    early: list[Any] = []  # the charts started after the policy stage (run_figures)
     try:
         with staging_folder(runs, cfg["name"]) as tmp:
-            try:
-                final = _run_stages(cfg, tmp, runs, stamp, stages, data, extra_files, registry,
-                                    reject_inference, early)
-            except BaseException:
-                for started in early:  # no chart is written after the folder is removed
-                    started.stop()
-                raise
+            with stages.stage("data"):
+                world = None if data is not None else run_world(cfg)
+                splits = data if data is not None else population_splits(cfg, world)
+                fingerprints = {k: fingerprint(v) for k, v in splits.items()}
+                if world is not None:
+                    write_json(tmp / WORLD_FILE, world.to_dict())
+                    log.info("data from %s", world.label())
+            with stages.stage("fit"):
+                models = fit_all(cfg, splits, tmp / "models", quiet, registry, world=world)
+            with stages.stage("evaluate"):
+                metrics, tables = evaluate_all(cfg, models, splits)
+            with stages.stage("policy"):
+                policy, decisions = decide_all(cfg, models, splits)
+                write_json(tmp / "models" / "policy.json", policy.to_dict())
+                scale = master_scale(cfg, decisions)  # each applicant's grade (validate)
+                deployed = decisions[f"pd_{cfg['policy']['model']}"].to_numpy()
+                decisions["grade"] = scale.grade(deployed)
+                write_json(tmp / "models" / MASTER_SCALE_FILE, scale.to_dict())
+                metrics["policy"] = policy_metrics(policy, decisions, cfg)
+                swap = swap_set_at_policy(models, splits, decisions)
+                if swap is not None:  # at the deployed approval rate, after the decisions
+                    tables["swap_set"] = swap
+            with stages.stage("fairness"):
+                metrics["fairness"], tables["fairness"] = fairness_all(cfg, policy, splits,
+                                                                       decisions, registry)
+            with stages.stage("explain"):
+                reasons, explain_metrics, explain_extra = explain_all(cfg, models, policy,
+                                                                      splits, decisions,
+                                                                      world=world)
+                metrics["explain"] = explain_metrics
+            if reject_inference:
+                with stages.stage("reject_inference"):
+                    metrics["reject_inference"], tables["reject_inference"] = \
+                        reject_inference_all(cfg, splits, tmp / "figures",
+                                             f"{cfg['name']}-{stamp}", quiet, world=world)
+            with stages.stage("figures"):
+                if cfg["figures"].get("enabled", True):
+                    write_figures(cfg, models, policy, splits, decisions, reasons, tables,
+                                  explain_extra, tmp / "figures",
+                                  run_label=f"{cfg['name']}-{stamp}")
+            with stages.stage("write"):
+                write_parquet(tmp / "decisions.parquet", decisions)
+                write_parquet(tmp / "reasons.parquet", parquet_safe(reasons))
+                if explain_extra.get("background") is not None:  # `riskkit explain` reuses it
+                    write_parquet(tmp / BACKGROUND_FILE, explain_extra["background"])
+                for name, table in tables.items():
+                    write_with_csv(tmp / "tables" / f"{name}.csv", table)
+                write_json(tmp / "metrics.json", metrics)
+                write_text(tmp / "config.yaml", C.dump(cfg))
+                write_json(tmp / "datacard.json", run_datacard(cfg, splits, fingerprints,
+                                                               world=world))
+                if data is not None:
+                    for split, frame in splits.items():
+                        write_parquet(tmp / "data" / f"{split}.parquet", frame)
+                if extra_files is not None:
+                    extra_files(tmp)
+            final = final_run_path(runs, cfg["name"], stamp)
+            write_manifest(tmp, cfg, fingerprints, stages.timings, stored_data=data is not None)
+            os.replace(tmp, final)
     finally:
         stages.close()
     log.info("wrote run %s", final)
-    return final
-
-
-def _run_stages(cfg: dict[str, Any], tmp: Path, runs: Path, stamp: str, stages: Stages,
-                data: dict[str, pd.DataFrame] | None, extra_files: Callable[[Path], None] | None,
-                registry: Registry | None, reject_inference: bool, early: list[Any]) -> Path:
-    """The stages of :func:`run_experiment` inside its staging folder ``tmp``; the run folder.
-
-    The charts of scores start after the fit, those of decisions after the policy stage
-    (each appended to ``early`` so the caller can stop them if a later stage fails), and
-    are waited for in the figures stage.
-    """
-    label = f"{cfg['name']}-{stamp}"
-    with stages.stage("data"):
-        world = None if data is not None else run_world(cfg)
-        splits = data if data is not None else population_splits(cfg, world)
-        fingerprints = {k: fingerprint(v) for k, v in splits.items()}
-        if world is not None:
-            write_json(tmp / WORLD_FILE, world.to_dict())
-            log.info("data from %s", world.label())
-    with stages.stage("fit"):
-        models = fit_all(cfg, splits, tmp / "models", stages.quiet, registry, world=world)
-        started = start_score_figures(cfg, models, splits, tmp / "figures", label)
-        early.extend([started] if started is not None else [])
-    with stages.stage("evaluate"):
-        metrics, tables = evaluate_all(cfg, models, splits)
-    with stages.stage("policy"):
-        policy, decisions = decide_all(cfg, models, splits)
-        write_json(tmp / "models" / "policy.json", policy.to_dict())
-        scale = master_scale(cfg, decisions)  # each applicant's grade (validate)
-        deployed = decisions[f"pd_{cfg['policy']['model']}"].to_numpy()
-        decisions["grade"] = scale.grade(deployed)
-        write_json(tmp / "models" / MASTER_SCALE_FILE, scale.to_dict())
-        metrics["policy"] = policy_metrics(policy, decisions, cfg)
-        swap = swap_set_at_policy(models, splits, decisions)
-        if swap is not None:  # at the deployed approval rate, after the decisions
-            tables["swap_set"] = swap
-        started = start_figures(cfg, models, splits, decisions, tables, tmp / "figures", label)
-        early.extend([started] if started is not None else [])
-    with stages.stage("fairness"):
-        metrics["fairness"], tables["fairness"] = fairness_all(cfg, policy, splits,
-                                                               decisions, registry)
-    with stages.stage("explain"):
-        reasons, explain_metrics, explain_extra = explain_all(cfg, models, policy, splits,
-                                                              decisions, world=world)
-        metrics["explain"] = explain_metrics
-    if reject_inference:
-        with stages.stage("reject_inference"):
-            metrics["reject_inference"], tables["reject_inference"] = \
-                reject_inference_all(cfg, splits, tmp / "figures", label, stages.quiet,
-                                     world=world)
-    with stages.stage("figures"):
-        if cfg["figures"].get("enabled", True):
-            write_figures(cfg, models, policy, splits, decisions, reasons, tables,
-                          explain_extra, tmp / "figures", run_label=label)
-        for started in early:
-            started.finish()
-    with stages.stage("write"):
-        write_parquet(tmp / "decisions.parquet", decisions)
-        write_parquet(tmp / "reasons.parquet", parquet_safe(reasons))
-        if explain_extra.get("background") is not None:  # `riskkit explain` reuses it
-            write_parquet(tmp / BACKGROUND_FILE, explain_extra["background"])
-        for name, table in tables.items():
-            write_with_csv(tmp / "tables" / f"{name}.csv", table)
-        write_json(tmp / "metrics.json", metrics)
-        write_text(tmp / "config.yaml", C.dump(cfg))
-        write_json(tmp / "datacard.json", run_datacard(cfg, splits, fingerprints,
-                                                       world=world))
-        if data is not None:
-            for split, frame in splits.items():
-                write_parquet(tmp / "data" / f"{split}.parquet", frame)
-        if extra_files is not None:
-            extra_files(tmp)
-    final = final_run_path(runs, cfg["name"], stamp)
-    write_manifest(tmp, cfg, fingerprints, stages.timings, stored_data=data is not None)
-    os.replace(tmp, final)
     return final
 
 

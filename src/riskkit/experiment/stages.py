@@ -8,7 +8,6 @@ models and a new data split) without creating a run.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import wait
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,6 @@ from riskkit import explain as X
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import write_text
-from riskkit.core.machinery import in_background
 from riskkit.core.registry import Registry
 from riskkit.evaluate import fairness as FA
 from riskkit.evaluate.roles import run_roles
@@ -75,37 +73,12 @@ def fit_all(cfg: dict[str, Any], splits: dict[str, pd.DataFrame], models_dir: Pa
     # one set of rows stops each model, another calibrates it (shared: the same rows)
     separate = roles["calibrate"] is not roles["stop"]
     Xc, yc = _xy(roles["calibrate"]) if separate else (None, None)
-    bar = tqdm(total=len(models), desc="fit", unit="model", disable=quiet, leave=False)
-
-    def fit_one(name: str, model: CreditModel, own: bool) -> None:
-        # a model fitted beside the others reads its own shallow copies of the frames
-        # (pandas may tidy a frame's internals while reading it)
-        frames = [None if f is None else f.copy(deep=False) if own else f for f in (X, Xv, Xc)]
-        model.fit(frames[0], y, X_valid=frames[1], y_valid=yv, X_calibrate=frames[2],
-                  y_calibrate=yc)
+    for name, model in tqdm(models.items(), desc="fit", unit="model", disable=quiet, leave=False):
+        model.fit(X, y, X_valid=Xv, y_valid=yv, X_calibrate=Xc, y_calibrate=yc)
         if world is not None:
             model.world_ = world
         model.save(models_dir / name)
-        bar.update(1)
         log.info("fitted %s", name)
-
-    # LightGBM trains on its own threads while this one fits the scorecard: on two cores
-    # the two fits take the time of the longer
-    besides = [name for name, model in models.items()
-               if getattr(model, "fits_beside_others", False)]
-    for name in besides:
-        models[name].before_fitting_beside()  # type: ignore[attr-defined]
-    beside = {name: in_background(fit_one, name, models[name], True, name=f"fit-{name}")
-              for name in besides}
-    try:
-        for name, model in models.items():
-            if name not in beside:
-                fit_one(name, model, False)
-    finally:
-        wait(list(beside.values()))  # nothing is written after the caller cleans up
-        bar.close()
-    for future in beside.values():
-        future.result()  # its error, if it failed
     return models
 
 

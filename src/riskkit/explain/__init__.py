@@ -29,7 +29,7 @@ from riskkit.explain.background import (
 )
 from riskkit.explain.contrib import additivity_error, contributions, has_background_mode
 from riskkit.explain.fidelity import explain_metrics, fidelity, null_features
-from riskkit.explain.figures import explanation_builders, explanation_figures, reason_counts
+from riskkit.explain.figures import explanation_figures, reason_counts
 from riskkit.explain.reasons import REASON_COLUMNS, approved_reference, reason_codes
 from riskkit.explain.recourse import Recourse, recourse, recourse_many, recourse_summary
 from riskkit.explain.shap_objects import display_value, to_shap
@@ -47,7 +47,6 @@ __all__ = [
     "draw_background",
     "explain_applicant",
     "explain_metrics",
-    "explanation_builders",
     "explanation_figures",
     "fidelity",
     "format_text",

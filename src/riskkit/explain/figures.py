@@ -6,8 +6,7 @@ given across all denials, and the model's contributions against the truth's.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -121,34 +120,19 @@ def explanation_figures(model: Any, frame: pd.DataFrame, decisions: pd.DataFrame
     dict of matplotlib.figure.Figure
         The charts by file name.
     """
-    return {name: draw() for name, draw in explanation_builders(
-        model, frame, decisions, reasons, persona_rows, lang=lang, seed=seed,
-        background=background).items()}
-
-
-def explanation_builders(model: Any, frame: pd.DataFrame, decisions: pd.DataFrame,
-                         reasons: pd.DataFrame | None,
-                         persona_rows: Mapping[str, pd.DataFrame] | pd.DataFrame | None,
-                         *, lang: str = "en", seed: int = 0,
-                         background: pd.DataFrame | None = None
-                         ) -> dict[str, Callable[[], Figure]]:
-    """:func:`explanation_figures` as functions that draw each chart from values computed
-    here (contributions, counts), so another process can draw them (a run's forked chart
-    writer); the same parameters, the same charts."""
-    builders: dict[str, Callable[[], Figure]] = {}
+    figures: dict[str, Figure] = {}
     for name, row in _named_rows(persona_rows).items():
         contrib, base = letter_waterfall(model, row, background)
         values = row.iloc[0][[c for c in contrib.columns if c in row.columns]]
-        builders[f"waterfall_{name}"] = functools.partial(plot_waterfall, contrib.iloc[0], base,
-                                                          values=values, lang=lang)
+        figures[f"waterfall_{name}"] = plot_waterfall(contrib.iloc[0], base, values=values,
+                                                      lang=lang)
     if reasons is None:
         # without the policy only the scored reasons can be counted
         reasons = reason_codes(model, None, frame, decisions,
                                approved_reference(frame, decisions, model.registry_), lang="en",
                                background=background)
     if len(reasons):
-        builders["reason_frequency"] = functools.partial(plot_reason_frequency,
-                                                         reason_counts(reasons), lang=lang)
+        figures["reason_frequency"] = plot_reason_frequency(reason_counts(reasons), lang=lang)
     truth_cols = [F.contrib_column(n) for n in F.MODEL_FEATURES]
     if all(c in frame.columns for c in truth_cols):
         rows = frame
@@ -158,6 +142,6 @@ def explanation_builders(model: Any, frame: pd.DataFrame, decisions: pd.DataFram
             rows = frame.iloc[take]
         contrib, _ = contributions(model, rows, reference="mean")
         # only the truth columns: the chart would otherwise find the feature values first
-        builders["contrib_vs_truth"] = functools.partial(plot_contrib_vs_truth, contrib,
-                                                         rows[truth_cols].copy(), lang=lang)
-    return builders
+        figures["contrib_vs_truth"] = plot_contrib_vs_truth(contrib, rows[truth_cols], lang=lang)
+    return figures
+

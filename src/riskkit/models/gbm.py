@@ -48,7 +48,7 @@ from sklearn.utils.validation import check_is_fitted
 from riskkit.core.errors import ConfigError
 from riskkit.core.io import write_text
 from riskkit.core.registry import Registry
-from riskkit.models._forest import flatten, predict_raw_columns, warm_up
+from riskkit.models._forest import flatten, predict_raw_columns
 from riskkit.models.base import CreditModel
 from riskkit.treeshap import FastTreeShap
 
@@ -69,26 +69,12 @@ CONTRIB_ENGINES = ("lightgbm", "fast")
 #: Values of ``interactions`` (see the module docstring).
 INTERACTIONS = ("free", "additive", "groups")
 BOOSTER_FILE = "booster.txt"
-#: Interventional engines a model keeps, one per background (see background_contributions).
-BACKGROUND_ENGINES = 3
 
 
 class LGBMModel(CreditModel):
     """Gradient-boosted trees with monotone constraints and early stopping."""
 
     name = "lgbm"
-    #: A run may fit it on a thread beside the other models: LightGBM trains in C++ without
-    #: the GIL, on a fixed thread count with ``deterministic=True`` (the same trees either way).
-    fits_beside_others = True
-
-    @staticmethod
-    def before_fitting_beside() -> None:
-        """Load, on the calling thread, what a fit loads on first use (numba's prediction
-        kernels, with the modules they import): a fit on another thread then imports
-        nothing, and two threads importing at once can lose a Ctrl-C (a KeyboardInterrupt
-        raised inside an import lock's clean-up is printed and ignored, and the run went on
-        to complete: tests/test_interrupt.py)."""
-        warm_up()
 
     def __init__(self, *, params: dict[str, Any] | None = None, seed: int = 7,
                  num_threads: int = 2, contrib_engine: str = "fast", monotone: bool = True,
@@ -183,7 +169,6 @@ class LGBMModel(CreditModel):
         self.booster_ = lgb.Booster(model_str=text)
         self._booster_text = text
         self._fast_engine: Any = None
-        self._background_engines: dict[str, FastTreeShap] = {}
         self._forest = flatten(self.booster_)
         probe = np.zeros((1, len(self.features_)))
         self.expected_value_raw_ = float(self.booster_.predict(probe, pred_contrib=True)[0, -1])
@@ -231,21 +216,17 @@ class LGBMModel(CreditModel):
         The base is the background's mean raw log-odds mapped through the (affine) Platt
         scaling, and each contribution is the raw one times its slope, so
         ``contributions.sum(axis=1) + base == predict_logit(X)`` still holds exactly.
-        The engines of the last :data:`BACKGROUND_ENGINES` backgrounds are kept (keyed by
-        their bytes), so explaining many frames against the same populations summarises each
-        once (a run alternates between the letters' background and the truth's reference
-        sample: one kept engine built five, 2.2 s of a 200k run's explain stage).
+        The engine for one background is kept (keyed by its bytes), so explaining many
+        frames against the same population summarises it once.
         """
         check_is_fitted(self, "booster_")
         matrix = self._matrix(self._prepare(background))
         key = hashlib.sha256(matrix.tobytes()).hexdigest() + str(matrix.shape)
-        engines = self._background_engines
-        engine = engines.pop(key, None)
-        if engine is None:
-            engine = FastTreeShap(self.booster_, background=matrix)
-        engines[key] = engine  # the most recent last
-        while len(engines) > BACKGROUND_ENGINES:
-            engines.pop(next(iter(engines)))
+        cached = getattr(self, "_background_engine", None)
+        if cached is None or cached[0] != key:
+            cached = (key, FastTreeShap(self.booster_, background=matrix))
+            self._background_engine = cached
+        engine = cached[1]
         Xt = self._prepare(X)
         raw = np.asarray(engine.contributions(self._matrix(Xt)), dtype=float)
         return (self._contribution_frame(raw[:, : len(self.features_)], Xt.index),
