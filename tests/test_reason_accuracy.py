@@ -127,6 +127,18 @@ def test_a_model_equal_to_the_truth_is_graded_one_under_every_background(world) 
             assert out["mae_logit"] < 1e-10 and out["mae_pd"] < 1e-12, (name, unit)
 
 
+def test_grading_letters_the_caller_measured_equals_grading_from_scratch(world) -> None:
+    """A run measures each model's letters once and hands them to grade (it needs them
+    again for stability): the grades must be those grade computes itself."""
+    lgbm, test = world["models"]["lgbm"], world["test"]
+    denied = test[test["true_pd"] > test["true_pd"].quantile(0.8)]
+    basis = letter_basis(lgbm, _backgrounds(world)["approved"], "approved", world["train"],
+                         rows=300, seed=0)
+    letters = letter_contributions(lgbm, denied, basis)
+    assert grade(lgbm, denied, basis, world["truth"], nulls=("city_tier",), letters=letters) \
+        == grade(lgbm, denied, basis, world["truth"], nulls=("city_tier",))
+
+
 def test_unlike_definitions_are_what_made_the_truth_look_wrong(world) -> None:
     """The oracle's own reasons (against the reference population) graded against the
     truth measured from the approved applicants: the comparison the old metric made for

@@ -154,12 +154,13 @@ def reason_section(cfg: dict[str, Any], models: dict[str, Any], own: dict[str, n
             continue
         basis = letter_basis(model, background, ex["background"], train, rows=rows, seed=seed)
         block: dict[str, Any] = {"letter_unit": unit}
+        measured = letter_contributions(model, denied, basis)  # graded and compared: once
         if truth is not None:
             graded = grade(model, denied, basis, truth, registry=model.registry_,
-                           max_reasons=ex["max_reasons"], nulls=nulls)
+                           max_reasons=ex["max_reasons"], nulls=nulls, letters=measured)
             block["like_for_like"], block["like_for_like_groups"] = graded["feature"], graded["group"]
             block["letter_fidelity_top3"] = graded[unit]["top3"]
-        letters, _ = letter_contributions(model, denied, basis)
+        letters = measured[0]
         stab: dict[str, Any] = {}
         if redrawn is not None and basis.kind == "background":
             again, _ = letter_contributions(model, denied, basis.__class__(

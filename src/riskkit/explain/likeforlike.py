@@ -144,7 +144,8 @@ def letter_contributions(model: Any, rows: pd.DataFrame, basis: Basis) -> tuple[
 
 def grade(model: Any, rows: pd.DataFrame, basis: Basis, truth: TruthModel, *,
           registry: Registry = F.SYNTHETIC, max_reasons: int = 4,
-          nulls: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
+          nulls: tuple[str, ...] = (),
+          letters: tuple[pd.DataFrame, float] | None = None) -> dict[str, dict[str, Any]]:
     """Reason accuracy of ``model``'s letters on ``rows``, like for like, by feature and group.
 
     Parameters
@@ -163,6 +164,9 @@ def grade(model: Any, rows: pd.DataFrame, basis: Basis, truth: TruthModel, *,
         Scored reasons per letter.
     nulls:
         Features without a true effect.
+    letters:
+        :func:`letter_contributions` of ``rows`` on ``basis`` where the caller has them
+        (a run needs them again: computed once); None computes them here.
 
     Returns
     -------
@@ -170,7 +174,7 @@ def grade(model: Any, rows: pd.DataFrame, basis: Basis, truth: TruthModel, *,
         ``{"feature": {...}, "group": {...}}``: :func:`riskkit.explain.accuracy.reason_accuracy`
         in each unit, plus ``background`` (the basis label) and ``background_rows``.
     """
-    contrib, base = letter_contributions(model, rows, basis)
+    contrib, base = letters if letters is not None else letter_contributions(model, rows, basis)
     names = [c for c in contrib.columns if c in registry and not registry[c].protected]
     true, true_base = true_contributions(truth, rows, basis.truth_background)
     true = true.set_axis(contrib.index)
