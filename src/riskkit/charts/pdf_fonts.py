@@ -17,8 +17,9 @@ glyph outside it (Chinese labels, say) takes matplotlib's own path, unchanged.
 
 matplotlib offers no hook for this, so :func:`quick_pdf_fonts` puts the function in place of
 its private ``_backend_pdf_ps.get_glyphs_subset`` while charts are saved, and only on a
-matplotlib whose function has the shape this module was written against (3.11's: glyph
-numbers in, a context manager of ``SubsetResults`` out); elsewhere it does nothing.
+matplotlib version it was checked against (:data:`CHECKED_VERSIONS`: 3.11, whose function
+takes glyph numbers and gives a context manager of ``SubsetResults``); elsewhere it does
+nothing.
 """
 
 from __future__ import annotations
@@ -30,9 +31,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, NamedTuple
 
+import matplotlib
 from fontTools.ttLib import TTFont
 from matplotlib import font_manager
-from matplotlib.backends import _backend_pdf_ps
+
+try:  # private: a matplotlib without it leaves the hook off, never breaks the charts
+    from matplotlib.backends import _backend_pdf_ps
+except ImportError:  # pragma: no cover - depends on the installed matplotlib
+    _backend_pdf_ps = None
 
 #: Unicode ranges (start, end exclusive) whose glyphs the common subset of a font holds:
 #: Basic Latin, Latin-1, general punctuation, the euro sign, arrows, mathematical operators
@@ -43,9 +49,14 @@ COMMON_BLOCKS: tuple[tuple[int, int], ...] = (
 )
 
 _ORIGINAL = getattr(_backend_pdf_ps, "get_glyphs_subset", None)
-#: matplotlib's subsetting has the shape this module relies on (3.11 and later).
-SUPPORTED = _ORIGINAL is not None and hasattr(_backend_pdf_ps, "SubsetResults") \
-    and hasattr(_backend_pdf_ps, "font_as_file") and hasattr(font_manager, "FontPath")
+#: The matplotlib versions whose private subsetting this module was checked against, byte
+#: for byte (``tests/test_pdf_fonts.py``); any other leaves matplotlib's own path in place.
+CHECKED_VERSIONS = ((3, 11),)
+#: matplotlib's subsetting has the shape this module relies on, in a checked version.
+SUPPORTED = (_ORIGINAL is not None and hasattr(_backend_pdf_ps, "SubsetResults")
+             and hasattr(_backend_pdf_ps, "font_as_file") and hasattr(font_manager, "FontPath")
+             and tuple(int(part) for part in matplotlib.__version__.split(".")[:2])
+             in CHECKED_VERSIONS)
 
 _lock = threading.Lock()
 _depth = 0

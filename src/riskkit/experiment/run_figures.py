@@ -30,7 +30,9 @@ def write_figures(cfg: dict[str, Any], models: dict[str, CreditModel], policy: P
                   reasons: pd.DataFrame, tables: dict[str, pd.DataFrame],
                   explain_extra: dict[str, Any], folder: Path, run_label: str) -> list[Path]:
     """Every chart of a run as PNG, SVG and PDF, in the report (or slides) style."""
-    lang = cfg["figures"]["lang"]
+    # the language charts really use: English labels where no CJK font can draw Chinese
+    # (shap's beeswarm labels are drawn by shap, which cannot fall back by itself)
+    lang = charts.resolve_lang(cfg["figures"]["lang"])
     with charts.style_context(cfg["figures"]["variant"], lang):
         return _draw_and_export(cfg, models, splits, decisions, reasons, tables, explain_extra,
                                 folder, run_label, lang)

@@ -12,6 +12,7 @@ from riskkit.reporting.findings import (
     GAP_LARGE,
     PSI_SHIFT,
     PSI_STABLE,
+    auc_tolerance,
     banded,
     ece_tolerance,
     fairness_summary,
@@ -52,13 +53,16 @@ def summary_section(view: RunView, figs: Figures) -> str:
         oot=fmt.percent(f["bad_rate_approved_oot"])), ""))
     if f["oracle_gap"] is not None:
         gap = f["oracle_gap"]  # negative: above the oracle by chance, said as such
+        noise = auc_tolerance(view)
         rows.append((view.t("sum.gap"), view.choose(
             f["auc"], f["oracle_auc"], ("sum.gap_above_v", "sum.gap_v", "sum.gap_same_v"),
             shown=lambda v: fmt.sig(v, 4),
             gap=fmt.sig(abs(gap), 2 if abs(gap) < 0.001 else 3),
             auc=fmt.sig(f["auc"], 4), oracle=fmt.sig(f["oracle_auc"], 4)),
-            # judged by its size: far above the oracle is no closer to the truth than below
-            _badge(view, banded(view, abs(gap), GAP_CLOSE, GAP_LARGE, kind="gap"), "gap")))
+            # judged by its size: far above the oracle is no closer to the truth than below;
+            # and never "large" within the AUC noise the limitations section states
+            _badge(view, banded(view, abs(gap), max(GAP_CLOSE, noise), max(GAP_LARGE, 2 * noise),
+                                kind="gap"), "gap")))
     else:
         rows.append((view.t("sum.gap"), view.t("sum.no_oracle", auc=fmt.sig(f["auc"], 4)),
                      _badge(view, "none")))
