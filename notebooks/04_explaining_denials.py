@@ -120,10 +120,13 @@ facts.drop(columns="decision").style.format(
 def persona_sentence(who, pronoun):
     """Where one persona stands against the cut-off, and the model's PD against the truth."""
     f, first = facts.loc[who], explained[who]["reasons"][:1]
-    return (f"{who}'s PD is {fmt(f['pd'])}, "
+    # the PD printed with the cut-off's decimals, and the word chosen from the two as printed:
+    # never "4.0 %, below the cut-off of 3.96 %"
+    pd_shown, cutoff_shown = fmt(f["pd"], decimals=2), fmt(f["cutoff"], decimals=2)
+    return (f"{who}'s PD is {pd_shown}, "
             + say.pick(f["pd"], f["cutoff"], ("above", "below", "at"), unit="%", decimals=2,
-                       table="facts")
-            + f" the cut-off of {fmt(f['cutoff'], decimals=2)} ({f['pd_to_cutoff']:.1f} times it); "
+                       table="facts", printed=(pd_shown, cutoff_shown))
+            + f" the cut-off of {cutoff_shown} ({f['pd_to_cutoff']:.1f} times it); "
             f"{pronoun} true PD is {fmt(f['true_pd'])} ({f['true_pd_to_cutoff']:.1f} times the "
             "cut-off): the model "
             + say.gap(f["pd"], f["true_pd"], what=f"{pronoun} PD", table="facts")
