@@ -301,7 +301,7 @@ display(Markdown(
                                                         "as often as"), unit="%", decimals=0,
                table="band")
     + f" for the {band.sum()} applicants approved as they are with a model PD in the same band "
-    f"({proposals['new_pd'].min():.2%} to the cut-off: {fmt(band_above, decimals=0)})."))
+    f"({proposals['new_pd'].min():.2%} to the cut-off: {'n/a' if np.isnan(band_above) else f'{band_above:.0%}'})."))
 display(band_share.to_frame().style.format("{:.0%}"))
 as_table(pd.Series(summary["not_found_reasons"], name="no recourse, because", dtype="int64"))
 
