@@ -282,7 +282,8 @@ gamed = proposals["lowers_true_pd"].eq(False)
 above = pd.to_numeric(proposals["true_pd_after"]) > policy.cutoff
 model_pd = test_dec[f"pd_{run.deployed_model_name}"].to_numpy()
 band = (test_dec["decision"].to_numpy() == "approved") & (model_pd >= proposals["new_pd"].min())
-band_above = (test["true_pd"].to_numpy()[band] > policy.cutoff).mean()
+band_above = (test["true_pd"].to_numpy()[band] > policy.cutoff).mean()  # NaN: none in the band
+band_shown = "n/a" if np.isnan(band_above) else f"{band_above:.0%}"
 
 # %%
 band_share = say.table(as_table(pd.Series({
@@ -301,7 +302,7 @@ display(Markdown(
                                                         "as often as"), unit="%", decimals=0,
                table="band")
     + f" for the {band.sum()} applicants approved as they are with a model PD in the same band "
-    f"({proposals['new_pd'].min():.2%} to the cut-off: {'n/a' if np.isnan(band_above) else f'{band_above:.0%}'})."))
+    f"({proposals['new_pd'].min():.2%} to the cut-off: {band_shown})."))
 display(band_share.to_frame().style.format("{:.0%}"))
 as_table(pd.Series(summary["not_found_reasons"], name="no recourse, because", dtype="int64"))
 
