@@ -120,10 +120,13 @@ facts.drop(columns="decision").style.format(
 def persona_sentence(who, pronoun):
     """Where one persona stands against the cut-off, and the model's PD against the truth."""
     f, first = facts.loc[who], explained[who]["reasons"][:1]
-    return (f"{who}'s PD is {fmt(f['pd'])}, "
+    # the PD printed with the cut-off's decimals, and the word chosen from the two as printed:
+    # never "4.0 %, below the cut-off of 3.96 %"
+    pd_shown, cutoff_shown = fmt(f["pd"], decimals=2), fmt(f["cutoff"], decimals=2)
+    return (f"{who}'s PD is {pd_shown}, "
             + say.pick(f["pd"], f["cutoff"], ("above", "below", "at"), unit="%", decimals=2,
-                       table="facts")
-            + f" the cut-off of {fmt(f['cutoff'], decimals=2)} ({f['pd_to_cutoff']:.1f} times it); "
+                       table="facts", printed=(pd_shown, cutoff_shown))
+            + f" the cut-off of {cutoff_shown} ({f['pd_to_cutoff']:.1f} times it); "
             f"{pronoun} true PD is {fmt(f['true_pd'])} ({f['true_pd_to_cutoff']:.1f} times the "
             "cut-off): the model "
             + say.gap(f["pd"], f["true_pd"], what=f"{pronoun} PD", table="facts")
@@ -279,7 +282,8 @@ gamed = proposals["lowers_true_pd"].eq(False)
 above = pd.to_numeric(proposals["true_pd_after"]) > policy.cutoff
 model_pd = test_dec[f"pd_{run.deployed_model_name}"].to_numpy()
 band = (test_dec["decision"].to_numpy() == "approved") & (model_pd >= proposals["new_pd"].min())
-band_above = (test["true_pd"].to_numpy()[band] > policy.cutoff).mean()
+band_above = (test["true_pd"].to_numpy()[band] > policy.cutoff).mean()  # NaN: none in the band
+band_shown = "n/a" if np.isnan(band_above) else f"{band_above:.0%}"
 
 # %%
 band_share = say.table(as_table(pd.Series({
@@ -298,7 +302,7 @@ display(Markdown(
                                                         "as often as"), unit="%", decimals=0,
                table="band")
     + f" for the {band.sum()} applicants approved as they are with a model PD in the same band "
-    f"({proposals['new_pd'].min():.2%} to the cut-off: {band_above:.0%})."))
+    f"({proposals['new_pd'].min():.2%} to the cut-off: {band_shown})."))
 display(band_share.to_frame().style.format("{:.0%}"))
 as_table(pd.Series(summary["not_found_reasons"], name="no recourse, because", dtype="int64"))
 

@@ -134,7 +134,7 @@ show(fig, "csi_downturn")
 csi.head(8).round(4)
 
 # %%
-top = csi["downturn"].head(3)
+top = csi["downturn"].nlargest(3)  # the sentence names the largest: do not rely on the order
 noise = csi["baseline (test)"].max()  # the baseline sample is the training world's: noise
 display(Markdown(
     "Most shifted in the downturn: " + ", ".join(f"**{charts.label(name, lang)}** ({value:.2f})"
@@ -268,10 +268,16 @@ def four_fifths(impact):
     return say.interval(impact["low"], impact["high"], 0.8, verdicts, table="fairness")
 
 
+def bounds(impact):
+    """The interval as printed, "[n/a]" when it was not measured (never "[0.00, 0.00]")."""
+    low, high = impact.get("low"), impact.get("high")
+    return "[n/a]" if low is None or high is None else f"[{low:.2f}, {high:.2f}]"
+
+
 display(Markdown(
     "Adverse impact ratio on test: " + ", ".join(
-        f"**{charts.label(a, lang)}** {r:.2f} [{i['policy']['low'] or 0:.2f}, "
-        f"{i['policy']['high'] or 0:.2f}] ({four_fifths(i['policy'])}; among knock-out "
+        f"**{charts.label(a, lang)}** {r:.2f} {bounds(i['policy'])} "
+        f"({four_fifths(i['policy'])}; among knock-out "
         f"passers {four_fifths(i['passers'])})"
         for a, r in entry["adverse_impact_ratio"].items() if r is not None
         for i in [entry["adverse_impact"][a]])

@@ -168,9 +168,9 @@ show(MC.plot_control_chart(turn.roll_30, downturn_from), "roll_to_30_p_chart")
 # %% [markdown]
 # ## The vintages of the tightened months
 #
-# Accounts opened after the lender tightened its cut-off passed a stricter test than those
-# opened in the quiet year. Pooled, at the same months on book, with what the truth
-# expected for each (the panel's true PDs run through the same delinquency ladder).
+# The vintages opened before and after any tightening of the cut-off, pooled at the same
+# months on book, with what the truth expected for each (the panel's true PDs run through
+# the same delinquency ladder).
 
 # %%
 vintages = N.vintage_comparison(turn)
@@ -179,7 +179,8 @@ pooled = say.table(numbers_table(vintages or {}, "vintages"), "vintages")
 display(Markdown(
     "The lender never tightened its cut-off, so no vintage was opened under a tighter one."
     if vintages is None else
-    f"The lender tightened from month {vintages['first_tightened']} on. "
+    f"The lender tightened from month {vintages['first_tightened']} on, so the accounts "
+    "opened after it passed a stricter test than those opened before. "
     f"At {vintages['months_on_book']} months on book, the {vintages['late_accounts']:,} "
     f"accounts opened in tightened months had defaulted at {W.share(vintages['late_bad_rate'], 2)}, "
     + say.pick(vintages["late_bad_rate"], vintages["early_bad_rate"], W.compare_words(),

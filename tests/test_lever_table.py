@@ -80,7 +80,8 @@ def test_rows_sentence_follows_the_numbers() -> None:
                             "are true (below the 90.0% aim).")
     assert "about 300,000 training rows (2.5 times as many) would reach it" in below
     above = rows_sentence(curve.assign(top3=[0.88, 0.92]), 50_000.0, 0.9)
-    assert "(at or above the 90.0% aim)" in above and "about 50,000 rows" in above
+    assert "(at or above the 90.0% aim)" in above and "already reaches the aim" in above
+    assert "50,000" not in above
     assert "not shown to reach the aim" in rows_sentence(curve, None, 0.9)
 
 
@@ -131,11 +132,42 @@ def test_rows_sentence_does_not_quote_an_extrapolation_far_beyond_the_rows_measu
     assert "about 36,000 training rows (10.0 times as many)" in near
     reached = rows_sentence(curve.assign(top3=[0.89, 0.91]), 3_000.0, 0.9, say=say,
                             name="reached")
-    assert "(at or above the 90.0% aim)" in reached and "puts the aim at about 3,000 rows" in reached
+    assert "(at or above the 90.0% aim)" in reached and "already reaches the aim" in reached
     assert [c["word"][:12] for c in say.record()["claims"]] == [
-        "below", " The learnin", "below", " The learnin", "at or above", " The fitted "]
+        "below", " The learnin", "below", " The learnin", "at or above"]
     assert check_claims(say.record()) == []
     assert "低于" in rows_sentence(curve, 36_000.0, 0.9, lang="zh")
+
+
+def test_rows_sentence_gives_one_verdict_for_the_point_and_the_curve() -> None:
+    """The validator's two curves: the measured point and the fitted curve disagree.
+
+    Fails on the code before: the first said '85.1% ... (at or above the 85.0% aim). The
+    learning curve ... says about 26,145 training rows (1.3 times as many) would reach it';
+    the second '84.0% ... (below the 85.0% aim). The fitted learning curve puts the aim at
+    about 13,083 rows', fewer than the 20,000 measured."""
+    from riskkit.core.narrative import Narrative
+    from riskkit.reporting.narration import check_claims
+
+    rows = [5_000, 10_000, 15_000, 20_000]
+    say = Narrative()
+    for name, top3, lang in [("reached", [0.83, 0.845, 0.835, 0.851], "en"),
+                             ("short", [0.80, 0.86, 0.87, 0.84], "en"),
+                             ("reached_zh", [0.83, 0.845, 0.835, 0.851], "zh")]:
+        curve = pd.DataFrame({"train_rows": rows, "top3": top3})
+        needed = rows_to_reach(rows, top3, 0.85)
+        text = rows_sentence(curve, needed, 0.85, say=say, name=name, lang=lang)
+        assert f"{needed:,.0f}" not in text
+        if name == "reached":
+            assert needed > 20_000  # the curve alone would have asked for more rows
+            assert "(at or above the 85.0% aim)" in text and "already reaches the aim" in text
+            assert "would reach it" not in text
+        elif name == "short":
+            assert needed < 20_000  # the curve puts the aim below the rows measured
+            assert "(below the 85.0% aim)" in text and "gives no size beyond" in text
+        else:
+            assert "已达到目标" in text
+    assert check_claims(say.record()) == []
 
 
 def test_recommend_records_its_claims_and_speaks_chinese() -> None:

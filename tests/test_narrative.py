@@ -246,3 +246,41 @@ def test_pick_by_the_printed_numbers(value, reference, printed, word) -> None:
     assert check_claims(record) == []
     record["claims"][0]["options"]["printed"] = ["1", "2"] if word == "flat" else ["1", "1"]
     assert check_claims(record)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_verdict_on_a_nan_is_not_measured(lang) -> None:
+    """pick, band and interval say "n/a" for a NaN, and check_claims calls for the same.
+
+    Fails on the code before: pick(0.3, nan) said 'less often than', band(nan, .1, .25)
+    'bad', interval(nan, nan, .8) the containing word."""
+    from riskkit.reporting.narration import check_claims
+
+    nan, na = float("nan"), N.NARRATIVE("na", lang)
+    assert N.band_word(nan, 0.10, 0.25, ("good", "watch", "bad")) == N.NOT_MEASURED
+    assert N.interval_word(0.7, nan, 0.8, ("above", "below", "at")) == N.NOT_MEASURED
+    assert N.pick_word(0.3, nan, ("more", "less", "same")) == N.NOT_MEASURED
+    say = N.Narrative(lang)
+    say.table(pd.Series([0.3, nan, 0.10, 0.25]), "t")
+    assert say.pick(0.3, nan, ("more often than", "less often than", "as often as"),
+                    unit="%", decimals=0, table="t") == na
+    assert say.pick(nan, 0.3, ("more", "less", "same"), printed=("n/a", "n/a"), table="t") == na
+    assert say.band(nan, 0.10, 0.25, ("good", "watch", "bad"), table="t",
+                    say={"good": "stable", "watch": "watch", "bad": "shifted"}.get) == na
+    assert say.interval(nan, nan, 0.8, ("above", "below", "at"), table="t") == na
+    assert say.pick(float("inf"), 0.3, ("more", "less", "same")) == na
+    record = json.loads(json.dumps(say.record()))
+    assert [c["word"] for c in record["claims"]] == [N.NOT_MEASURED] * 5
+    assert check_claims(record) == []
+    # and the other way: a word chosen for a NaN is called out
+    record["claims"][0]["word"] = record["claims"][0]["text"] = "less often than"
+    assert check_claims(record) == ["'less often than': says 'less often than', its numbers "
+                                    "[0.3, nan] call for 'n/a'"]
+
+
+def test_finite_values_still_get_their_words() -> None:
+    say = N.Narrative()
+    assert say.pick(0.3, 0.2, ("more", "less", "same")) == "more"
+    assert say.band(0.3, 0.10, 0.25, ("good", "watch", "bad")) == "bad"
+    assert say.interval(0.81, 0.9, 0.8, ("above", "below", "at")) == "above"
+    assert N.measured(0.0, -1.0) and not N.measured(None) and not N.measured(float("nan"))

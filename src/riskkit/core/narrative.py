@@ -32,10 +32,10 @@ from typing import Any
 
 from riskkit.texts import Words, check_lang
 
-__all__ = ["NARRATIVE", "RATIO_FRACTIONS", "Claim", "Narrative", "band_word", "change_word",
-           "comparison_word",
+__all__ = ["NARRATIVE", "NOT_MEASURED", "RATIO_FRACTIONS", "Claim", "Narrative", "band_word",
+           "change_word", "comparison_word",
            "describe_change", "describe_comparison", "describe_gap", "describe_ratio", "fmt",
-           "gap_word", "interval_word", "ratio_word"]
+           "gap_word", "interval_word", "measured", "pick_word", "ratio_word"]
 
 #: The catalogue section holding the words (``texts/en.yaml`` and ``zh.yaml``, ``narrative``).
 NARRATIVE = Words("narrative")
@@ -224,13 +224,34 @@ def describe_ratio(value: float, reference: float, *, tolerance: float = 0.05,
     return NARRATIVE("ratio.over", lang, n=n)
 
 
+#: The word of a verdict whose numbers were not measured (a NaN, an infinity or None).
+NOT_MEASURED = "n/a"
+
+
+def measured(*values: Any) -> bool:
+    """Whether every value is a finite number: a verdict on a NaN is none.
+
+    Why: every comparison with a NaN is False, so a chooser that falls through to its last
+    branch would call a rate nobody measured "bad" or "less often than"; the choosers below
+    say :data:`NOT_MEASURED` instead, and :func:`riskkit.reporting.narration.check_claims`
+    calls for the same.
+    """
+    try:
+        return all(math.isfinite(float(v)) for v in values)
+    except (TypeError, ValueError):
+        return False
+
+
 def interval_word(low: float, high: float, level: float, words: tuple[str, str, str]) -> str:
     """``words[0]`` when the interval ``[low, high]`` lies above ``level`` (``low > level``),
-    ``words[1]`` when below (``high < level``), ``words[2]`` when it contains the level.
+    ``words[1]`` when below (``high < level``), ``words[2]`` when it contains the level;
+    :data:`NOT_MEASURED` when any of the three is not a finite number.
 
     Why the interval and not the point: a false-alarm rate of 6.1 % measured on 200 samples
     is not "above 5 %" when its interval reaches down to 3 %.
     """
+    if not measured(low, high, level):
+        return NOT_MEASURED
     if low > level:
         return words[0]
     if high < level:
@@ -241,10 +262,29 @@ def interval_word(low: float, high: float, level: float, words: tuple[str, str, 
 def band_word(value: float, low: float, high: float, words: tuple[str, str, str], *,
               low_inclusive: bool = False) -> str:
     """``words[0]`` when ``value`` is below ``low`` (at it too, ``low_inclusive``),
-    ``words[1]`` up to ``high`` inclusive, ``words[2]`` above: a verdict against two edges."""
+    ``words[1]`` up to ``high`` inclusive, ``words[2]`` above: a verdict against two edges;
+    :data:`NOT_MEASURED` when any of the three is not a finite number."""
+    if not measured(value, low, high):
+        return NOT_MEASURED
     if value < low or (low_inclusive and value == low):
         return words[0]
     return words[1] if value <= high else words[2]
+
+
+def pick_word(value: float, reference: float, words: tuple[str, str, str], *,
+              tolerance: float = 0.0, unit: str = "", decimals: int = 4,
+              printed: tuple[str, str] | None = None) -> str:
+    """:meth:`Narrative.pick`'s choice: ``words[0]`` when ``value`` is above ``reference``,
+    ``words[1]`` below, ``words[2]`` the same (within ``tolerance`` or as printed; given
+    ``printed``, exactly when the two strings are equal); :data:`NOT_MEASURED` when either is
+    not a finite number."""
+    if not measured(value, reference):
+        return NOT_MEASURED
+    if printed is not None:
+        same = str(printed[0]) == str(printed[1])
+    else:
+        same = _same(reference, value, unit, decimals, tolerance)
+    return words[2] if same else words[0] if value > reference else words[1]
 
 
 def _texts(words: tuple[str, ...], say: Callable[[str], str] | None) -> dict[str, str] | None:
@@ -293,6 +333,21 @@ class Narrative:
             raise KeyError(f"no table {table!r} recorded; recorded: {', '.join(self.tables) or 'none'}")
         self.claims.append(Claim(kind, word, text, tuple(float(v) for v in values), options, table))
         return text
+
+    def _texts(self, words: tuple[str, ...], say: Callable[[str], str] | None,
+               word: str) -> dict[str, str] | None:
+        """:func:`_texts`, with the not-measured words (in this language) when ``word`` is
+        :data:`NOT_MEASURED`: a caller's ``say`` need not know that word."""
+        texts = _texts(words, say)
+        if texts is not None and word == NOT_MEASURED and word not in words:
+            texts[word] = NARRATIVE("na", self.lang)
+        return texts
+
+    def _text(self, word: str, texts: dict[str, str] | None) -> str:
+        """The claim's text: its word's sentence, its word itself, or "n/a" in this language."""
+        if texts is not None:
+            return texts[word]
+        return NARRATIVE("na", self.lang) if word == NOT_MEASURED else word
 
     def table(self, frame: Any, name: str) -> Any:
         """Record the numbers of ``frame`` (a DataFrame or Series) as table ``name``; return it."""
@@ -361,20 +416,21 @@ class Narrative:
         the claim's text: the run report's words are catalogue keys of whole sentences
         (``disc.oot_up``), each with its own figures. The sentence every word would give is
         recorded too (``options["texts"]``), so a check can tell a text that does not match
-        its word."""
-        if printed is not None:
-            same = printed[0] == printed[1]
-        else:
-            same = _same(reference, value, unit, decimals, tolerance)
-        word = words[2] if same else words[0] if value > reference else words[1]
+        its word.
+
+        A NaN (or infinite) value or reference is no verdict: the word is
+        :data:`NOT_MEASURED`, its text "n/a" in this language (also :meth:`band`,
+        :meth:`interval`)."""
+        word = pick_word(value, reference, words, tolerance=tolerance, unit=unit,
+                         decimals=decimals, printed=printed)
         options: dict[str, Any] = {"unit": unit, "decimals": decimals, "tolerance": tolerance,
                                    "words": list(words)}
         if printed is not None:
             options["printed"] = [str(printed[0]), str(printed[1])]
-        texts = _texts(words, say)
+        texts = self._texts(words, say, word)
         if texts is not None:
             options["texts"] = texts
-        return self._record("pick", word, texts[word] if texts else word, (value, reference),
+        return self._record("pick", word, self._text(word, texts), (value, reference),
                             options, table)
 
     def band(self, value: float, low: float, high: float, words: tuple[str, str, str], *,
@@ -385,8 +441,8 @@ class Narrative:
         above: a verdict such as ("stable", "watch", "shift"), one claim with the value and
         both edges. ``say`` as :meth:`pick` (every word's sentence recorded)."""
         word = band_word(value, low, high, words, low_inclusive=low_inclusive)
-        texts = _texts(words, say)
-        return self._record("band", word, texts[word] if texts else word, (value, low, high),
+        texts = self._texts(words, say, word)
+        return self._record("band", word, self._text(word, texts), (value, low, high),
                             {"words": list(words), "low_inclusive": low_inclusive,
                              **({"texts": texts} if texts else {})}, table)
 
@@ -406,8 +462,8 @@ class Narrative:
         recorded with the options, and only the interval's ends are looked up. ``say`` as
         :meth:`pick`."""
         word = interval_word(low, high, level, words)
-        texts = _texts(words, say)
-        return self._record("interval", word, texts[word] if texts else word, (low, high),
+        texts = self._texts(words, say, word)
+        return self._record("interval", word, self._text(word, texts), (low, high),
                             {"level": level, "words": list(words),
                              **({"texts": texts} if texts else {})}, table)
 

@@ -291,13 +291,18 @@ def rows_sentence(curve: pd.DataFrame, needed: float | None, target: float, *,
     side = say.pick(top, target, (above, STUDY("rows.below", lang), above), unit="%",
                     decimals=1, table=name)
     head = STUDY("rows.head", lang, rows=f"{at:,.0f}", acc=_pct(top), side=side, aim=_pct(target))
+    # one verdict, not two: the curve's rows are quoted only when the measured point is short
+    # of the aim and the curve puts the aim beyond it; a measured point at the aim already
+    # reaches it, whatever the fitted curve says (it is a smoothing of the points)
+    if side == above:
+        return head + STUDY("rows.already", lang)
     if needed is None:
         return head + STUDY("rows.flat", lang)
     more = (STUDY("rows.far", lang, sizes=len(curve), limit=FAR_BEYOND) if needed > FAR_BEYOND * at
             else STUDY("rows.needed", lang, sizes=len(curve), needed=f"{needed:,.0f}",
                        times=f"{needed / at:.1f}"))
-    reached = STUDY("rows.reached", lang, needed=f"{needed:,.0f}")
-    return head + say.pick(needed, at, (more, reached, reached), unit="", decimals=0, table=name)
+    none = STUDY("rows.no_larger", lang, sizes=len(curve))
+    return head + say.pick(needed, at, (more, none, none), unit="", decimals=0, table=name)
 
 
 def _pct(value: float) -> str:

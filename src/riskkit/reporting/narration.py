@@ -21,12 +21,14 @@ import numpy as np
 import pandas as pd
 
 from riskkit.core.narrative import (
+    NOT_MEASURED,
     Narrative,
     band_word,
     change_word,
     comparison_word,
     gap_word,
     interval_word,
+    measured,
     ratio_word,
 )
 
@@ -67,6 +69,9 @@ def read_claims(nb: Any) -> list[dict[str, Any]]:
 def _word(claim: dict[str, Any]) -> str:
     """The word a claim's numbers call for, chosen again from its values and options."""
     o, values = claim["options"], claim["values"]
+    if claim["kind"] in ("pick", "band", "interval") and not measured(*values,
+                                                                      o.get("level", 0.0)):
+        return NOT_MEASURED  # a verdict on a NaN is none (riskkit.core.narrative.measured)
     if claim["kind"] == "band":
         return band_word(*values, tuple(o["words"]), low_inclusive=o["low_inclusive"])
     a, b = values
@@ -132,7 +137,7 @@ def check_claims(record: dict[str, Any], rel: float = 1e-9) -> list[str]:
             problems.append(f"{claim['text']!r}: names table {name!r}, which was not recorded")
             continue
         for value in claim["values"]:
-            if value != 0 and not any(abs(value - n) <= rel * max(abs(value), abs(n))
+            if value != 0 and measured(value) and not any(abs(value - n) <= rel * max(abs(value), abs(n))
                                       for n in numbers):
                 problems.append(f"{claim['text']!r}: {value} is not in table {name!r}")
     return problems
