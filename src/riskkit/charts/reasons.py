@@ -57,7 +57,8 @@ def plot_reason_accuracy(table: pd.DataFrame, column: str = "top3", *, aim: floa
     stability = column.startswith("retrain")
     ax.set(xlabel=CHARTS("reasons.stab_x" if stability else "reasons.acc_x", lang),
            title=CHARTS("reasons.stab_title" if stability else "reasons.acc_title", lang))
-    ax.legend(loc="lower right", fontsize="small")
+    # below the axes: the bars reach to the right edge, where a legend inside covers them
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=3, fontsize="small")
     return fig
 
 
