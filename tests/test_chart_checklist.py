@@ -171,3 +171,13 @@ def test_sweep_labels_speak_words() -> None:
     fig = plot_sweep_metric(SWEEP.iloc[:2], "models.lgbm.monotone", ["lgbm_test_auc"])
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["off", "on"]
     assert charts.checklist.figure_title(fig).startswith("AUC by monotone constraints")
+
+
+def test_a_waterfall_names_a_category_level_in_words() -> None:
+    """Notebook 04 at 20,000 rows drew 'Occupation = internet_industry' for Zhang San."""
+    contributions = pd.Series({"occupation": 0.4, "applications_30d": 0.3})
+    values = pd.Series({"occupation": "internet_industry", "applications_30d": 6})
+    fig = charts.plot_waterfall(contributions, -3.0, values)
+    ticks = " | ".join(t.get_text() for t in fig.axes[0].get_yticklabels())
+    assert "= internet industry" in ticks and "internet_industry" not in ticks
+    assert not [p for p in charts.figure_problems(fig) if "raw key" in p]

@@ -17,7 +17,15 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from riskkit.charts._axes import new_axes, percent
-from riskkit.charts.style import NEUTRAL, RISK_DOWN, RISK_UP, TRUTH, label, resolve_lang
+from riskkit.charts.style import (
+    NEUTRAL,
+    RISK_DOWN,
+    RISK_UP,
+    TRUTH,
+    label,
+    level_label,
+    resolve_lang,
+)
 from riskkit.core import features as registry
 from riskkit.core.mathx import logit, sigmoid
 from riskkit.texts import Words
@@ -25,8 +33,12 @@ from riskkit.texts import Words
 CHARTS = Words("charts")
 
 
-def _value_text(name: str, value: object) -> str:
+def _value_text(name: str, value: object, lang: str = "en") -> str:
+    """A value as the chart shows it: a category level in words ("internet industry"), a
+    number formatted with its unit."""
     feature = registry.REGISTRY.get(name)
+    if feature is not None and feature.is_categorical:
+        return level_label(name, value, lang)
     return feature.format_value(value) if feature is not None else str(value)
 
 
@@ -73,7 +85,7 @@ def plot_waterfall(
     for name in order[:max_features]:
         text_label = label(str(name), lang)
         if values is not None and name in values.index:
-            text_label = f"{text_label} = {_value_text(str(name), values[name])}"
+            text_label = f"{text_label} = {_value_text(str(name), values[name], lang)}"
         rows.append((text_label, float(contrib[name])))
     rest = order[max_features:]
     if len(rest):
