@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-import math
-
 import numpy as np
 import pandas as pd
 from hypothesis import given, settings
@@ -13,35 +10,10 @@ from hypothesis import strategies as st
 from riskkit.core import features as F
 from riskkit.synth import World, truth
 from riskkit.synth.draws import draw_reference_features
+from shapley_brute import brute_force
 
 #: The conftest population's world.
 BASELINE = World("baseline", 0.04)
-
-
-def _brute_force_shapley(model: truth.TruthModel, row: pd.DataFrame, players: list[str],
-                         background: pd.DataFrame) -> dict[str, float]:
-    """Interventional Shapley values over ``players`` (others fixed at the row's values)."""
-    n = len(players)
-
-    def value(coalition: tuple[str, ...]) -> float:
-        frame = row.loc[row.index.repeat(len(background))].reset_index(drop=True)
-        for name in players:
-            if name not in coalition:
-                frame[name] = background[name].to_numpy()
-        return float(model.logit(frame).mean())
-
-    cache = {c: value(c) for k in range(n + 1) for c in itertools.combinations(players, k)}
-    phi = {}
-    for p in players:
-        others = [q for q in players if q != p]
-        total = 0.0
-        for k in range(n):
-            for c in itertools.combinations(others, k):
-                with_p = tuple(q for q in players if q in c or q == p)
-                weight = math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n)
-                total += weight * (cache[with_p] - cache[c])
-        phi[p] = total
-    return phi
 
 
 def test_closed_form_equals_brute_force_shapley(population):
@@ -51,7 +23,7 @@ def test_closed_form_equals_brute_force_shapley(population):
     players = ["occupation", "income_volatility", "monthly_income"]
     for i in [0, 7, 123]:
         row = population.iloc[[i]][list(background.columns)].reset_index(drop=True)
-        brute = _brute_force_shapley(model, row, players, background)
+        brute = brute_force(model, row, players, background)
         _, closed = model.evaluate(row)
         for p in players:
             assert abs(brute[p] - closed[p][0]) < 1e-9, p

@@ -21,7 +21,7 @@ from matplotlib import style as mpl_style
 
 from riskkit.core import features
 from riskkit.styles import VARIANTS, style_name
-from riskkit.texts import Words
+from riskkit.texts import category_text
 
 #: petroff10, matplotlib's colour-blind-safe cycle (the one in the style sheets).
 PALETTE: tuple[str, ...] = (
@@ -202,10 +202,6 @@ def style_context(variant: str = "report", lang: str = "en") -> Iterator[list[st
         yield use_style(variant, lang)
 
 
-#: Category levels in words (texts section ``values``, keys ``level.<column>.<level>``).
-VALUES = Words("values")
-
-
 def level_label(column: str, level: object, lang: str = "en") -> str:
     """A category level as a chart shows it ("state-owned employer", not ``state_owned``).
 
@@ -224,7 +220,7 @@ def level_label(column: str, level: object, lang: str = "en") -> str:
     -------
     str
     """
-    return VALUES.get(f"level.{column}.{level}", resolve_lang(lang)) or str(level)
+    return category_text(column, level, resolve_lang(lang)) or str(level)
 
 
 def label(feature_name: str, lang: str = "en") -> str:

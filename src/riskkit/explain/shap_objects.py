@@ -32,9 +32,9 @@ import pandas as pd
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.explain.contrib import Engine, Reference, contributions
-from riskkit.explain.wording import LANGS, category_text
+from riskkit.explain.wording import LANGS
 from riskkit.models.base import prepare_frame
-from riskkit.texts import Words
+from riskkit.texts import Words, category_text
 
 if TYPE_CHECKING:
     import shap

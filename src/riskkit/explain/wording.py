@@ -30,15 +30,11 @@ import pandas as pd
 from riskkit.core import features as F
 from riskkit.core.errors import ConfigError
 from riskkit.core.registry import Registry
-from riskkit.texts import LANGS, Words
+from riskkit.texts import LANGS, Words, category_text
 
 VALUES = Words("values")
 
 
-def category_text(name: str, value: Any, lang: str = "en") -> str | None:
-    """A category level as an applicant reads it ("internet industry" / "互联网行业"), or
-    None when the catalogue has no words for it."""
-    return VALUES.get(f"level.{name}.{value}", lang)
 
 
 def missing_text(name: str, lang: str = "en", registry: Registry = F.SYNTHETIC) -> str:

@@ -26,11 +26,11 @@ from riskkit.core.errors import RunError
 from riskkit.core.io import read_json
 from riskkit.core.narrative import Narrative
 from riskkit.experiment.runfolder import verify
-from riskkit.explain.wording import category_text
 from riskkit.reporting import numbers as fmt
 from riskkit.reporting.numbers import humanise
 from riskkit.reporting.page import figure, paragraphs
 from riskkit.reporting.words import REPORT, label, text
+from riskkit.texts import category_text
 
 __all__ = ["IMAGE_TYPES", "Figures", "RunView", "data_uri", "figure_files", "figure_title",
            "load_view", "model_of", "numbers_in", "place"]

@@ -24,7 +24,7 @@ from types import MappingProxyType
 
 import yaml
 
-__all__ = ["LANGS", "Words", "catalogue", "check_lang", "placeholders"]
+__all__ = ["LANGS", "Words", "catalogue", "category_text", "check_lang", "placeholders"]
 
 #: The languages riskkit speaks; the first is the default.
 LANGS: tuple[str, ...] = ("en", "zh")
@@ -156,3 +156,13 @@ class Words:
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.texts())
+
+
+def category_text(name: str, value: object, lang: str = "en") -> str | None:
+    """A category level as a reader reads it ("internet industry" / "互联网行业"), or None
+    when the catalogue (section ``values``, key ``level.<name>.<value>``) has no words for it.
+
+    The one lookup of a level's words: letters, shap's display values and every chart's
+    ticks read it here.
+    """
+    return Words("values").get(f"level.{name}.{value}", lang)
