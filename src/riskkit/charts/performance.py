@@ -150,9 +150,7 @@ def plot_reliability(
            xlabel=CHARTS("rel_x", lang), ylabel=CHARTS("rel_y", lang))
     percent(ax.xaxis)
     percent(ax.yaxis)
-    # below the axes: a small sample's curve starts high at low approval rates, where a
-    # legend inside would cover it
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, fontsize="small")
+    ax.legend(loc="upper left")
     return fig
 
 
