@@ -68,3 +68,30 @@ def test_a_notebook_reuses_only_a_run_of_the_experiment_it_asks_for(scorecard_ru
         ensure.ensure_run(rows=1000, seed=5, runs_dir=runs)
     same = ensure.ensure_run(rows=1000, seed=5, runs_dir=runs, config={**user, "name": "x"})
     assert same.config["policy"]["model"] == "scorecard"  # the name alone does not matter
+
+
+def _ask_for_run(runs: str, out: str) -> None:
+    from riskkit.experiment import ensure
+
+    user = {"models": {"lgbm": {"enabled": False}}, "policy": {"model": "scorecard"},
+            "figures": {"enabled": False}, "explain": {"splits": ["test"]}}
+    run = ensure.ensure_run(rows=1000, seed=3, runs_dir=runs, config=user)
+    Path(out).write_text(str(run.path), encoding="utf-8")
+
+
+def test_kernels_asking_for_the_same_new_run_at_once_make_it_once(tmp_path: Path) -> None:
+    """Notebooks run side by side (riskkit notebooks --kernels 2) each made the shared run."""
+    import multiprocessing
+
+    runs = tmp_path / "runs"
+    context = multiprocessing.get_context("spawn")
+    asks = [context.Process(target=_ask_for_run, args=(str(runs), str(tmp_path / f"got{k}")))
+            for k in range(2)]
+    for ask in asks:
+        ask.start()
+    for ask in asks:
+        ask.join(300)
+    assert [ask.exitcode for ask in asks] == [0, 0]
+    made = [p for p in runs.iterdir() if not p.name.startswith(".")]
+    assert len(made) == 1, made
+    assert {(tmp_path / f"got{k}").read_text(encoding="utf-8") for k in range(2)} == {str(made[0])}

@@ -128,3 +128,56 @@ def test_a_failure_in_the_parent_stops_the_child_taking_more_items() -> None:
     with pytest.raises(KeyError, match="parent broke"):
         share_with_forked_child(40, do)
     assert done_in_child.value < 39
+
+
+def test_worker_count_honours_a_request_and_otherwise_cores_and_memory(monkeypatch) -> None:
+    from riskkit.core import machinery as M
+
+    monkeypatch.setattr(M, "usable_cores", lambda: 4)
+    monkeypatch.setattr(M, "available_memory", lambda: 10 * 2**30)
+    assert M.worker_count(3, tasks=8, memory_each=2**30) == 3  # asked for: honoured
+    assert M.worker_count(6, tasks=2, memory_each=2**30) == 2  # never more than the tasks
+    assert M.worker_count(None, tasks=8, memory_each=2**30) == 4  # one per core
+    assert M.worker_count(None, tasks=3, memory_each=2**30) == 3
+    assert M.worker_count(None, tasks=8, memory_each=4 * 2**30) == 2  # 10 GiB holds two
+    assert M.worker_count(None, tasks=8, memory_each=20 * 2**30) == 1  # at least one
+    monkeypatch.setattr(M, "available_memory", lambda: None)  # not known: cores decide
+    assert M.worker_count(None, tasks=8, memory_each=20 * 2**30) == 4
+
+
+def test_usable_cores_and_available_memory_read_this_machine() -> None:
+    import os
+
+    from riskkit.core.machinery import available_memory, usable_cores
+
+    assert 1 <= usable_cores() <= (os.cpu_count() or 1)
+    memory = available_memory()
+    assert memory is None or memory > 0
+
+
+def _hold(lock: str, mark: str, seconds: float) -> None:
+    import time
+
+    from riskkit.core.machinery import exclusive
+
+    with exclusive(lock):
+        with open(mark, "a", encoding="ascii") as handle:
+            handle.write(f"in {time.monotonic()}\n")
+        time.sleep(seconds)
+        with open(mark, "a", encoding="ascii") as handle:
+            handle.write(f"out {time.monotonic()}\n")
+
+
+def test_exclusive_lets_one_process_in_at_a_time(tmp_path) -> None:
+    import multiprocessing
+
+    lock, mark = str(tmp_path / "x.lock"), str(tmp_path / "marks")
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_hold, args=(lock, mark, 1.5)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+    assert [w.exitcode for w in workers] == [0, 0]
+    events = [line.split()[0] for line in (tmp_path / "marks").read_text(encoding="ascii").splitlines()]
+    assert events == ["in", "out", "in", "out"]  # never two inside at once

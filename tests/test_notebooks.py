@@ -182,6 +182,60 @@ def test_failures_are_reported_together_after_running_everything(tmp_path: Path)
     assert not list(out.glob(".*.running.ipynb"))
 
 
+_SPAN = ("import os, time; started = time.time(); time.sleep(3); print(rows * {k}); "
+         "_ = open(os.path.join(os.getcwd(), '{name}.span'), 'w').write(f'{{started}} {{time.time()}}')")
+
+
+def _spans(out: Path, names: list[str]) -> dict[str, tuple[float, float]]:
+    spans = {}
+    for name in names:
+        start, end = (out / f"{name}.span").read_text(encoding="utf-8").split()
+        spans[name] = (float(start), float(end))
+    return spans
+
+
+def test_kernels_at_once_write_what_one_kernel_writes_in_reading_order(tmp_path: Path) -> None:
+    """Two kernels side by side: the same cells' outputs as one after another, the results
+    in reading order, and the two notebooks really running at the same time."""
+    src = tmp_path / "src"
+    src.mkdir()
+    names = ["01_first", "02_second"]
+    for k, name in enumerate(names, start=2):
+        _tiny(src, name, _SPAN.format(k=k, name=name))
+    outputs = {}
+    for kernels in (1, 2):
+        out = tmp_path / f"out{kernels}"
+        results = nbr.run_notebooks(out, rows=21, source_dir=src, quiet=True, timeout=60,
+                                    kernels=kernels)
+        assert [r["name"] for r in results] == names
+        outputs[kernels] = [[o.get("text", o.get("data")) for c in
+                             nbformat.read(r["ipynb"], as_version=4).cells
+                             if c.cell_type == "code" for o in c.outputs] for r in results]
+        (a0, a1), (b0, b1) = _spans(out, names).values()
+        overlap = min(a1, b1) - max(a0, b0)
+        assert (overlap > 0) == (kernels == 2), (kernels, overlap)
+    assert outputs[1] == outputs[2] and "42\n" in outputs[1][0] and "63\n" in outputs[1][1]
+
+
+def test_the_notebook_that_took_longest_last_time_starts_first(tmp_path: Path) -> None:
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    names = ["01_short", "02_long"]
+    for name in names:
+        _tiny(src, name, _SPAN.format(k=1, name=name).replace("time.sleep(3)", "pass"))
+    (out / nbr.SECONDS_FILE).write_text('{"01_short": 1.0, "02_long": 90.0}', encoding="utf-8")
+    results = nbr.run_notebooks(out, rows=21, source_dir=src, quiet=True, timeout=60, kernels=1)
+    assert [r["name"] for r in results] == names  # still reported in reading order
+    spans = _spans(out, names)
+    assert spans["02_long"][1] <= spans["01_short"][0]  # but run longest first
+    remembered = json.loads((out / nbr.SECONDS_FILE).read_text(encoding="utf-8"))
+    assert set(remembered) == set(names) and remembered["02_long"] < 90.0  # this run's seconds
+    for bad in (0, True, "2"):
+        with pytest.raises(ConfigError, match="kernels must be a whole number >= 1"):
+            nbr.run_notebooks(out, source_dir=src, kernels=bad)
+
+
 def test_names_select_notebooks_and_unknown_names_fail_early(tmp_path: Path) -> None:
     _tiny(tmp_path, "01_alpha", "pass")
     _tiny(tmp_path, "02_beta", "pass")

@@ -380,6 +380,8 @@ def _add_notebooks(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=non_negative_int, default=7)
     p.add_argument("--run", type=Path, default=None, help="run folder the notebooks should use")
     p.add_argument("--out", type=Path, default=Path("reports/notebooks"))
+    p.add_argument("--kernels", type=positive_int, default=None,
+                   help="notebooks run at once (default: one per core, as memory allows)")
     p.set_defaults(handler=_cmd_notebooks)
 
 
@@ -387,7 +389,7 @@ def _cmd_notebooks(args: argparse.Namespace) -> int:
     from riskkit.reporting.notebooks import run_notebooks
 
     results = run_notebooks(args.out, rows=args.rows, seed=args.seed, run_dir=args.run,
-                            quiet=args.quiet)
+                            quiet=args.quiet, kernels=args.kernels)
     print(f"{len(results)} notebooks executed -> {args.out}")
     return 0
 

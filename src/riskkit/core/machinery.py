@@ -22,6 +22,10 @@ when and on which thread or process: every output that passes through it is pinn
   :func:`share_with_forked_child` is for the one place that forks on purpose (charts
   drawn from figures already in memory, by a child that starts no threads);
   :func:`fork_context` is that start method, or None where the platform cannot fork.
+- :func:`exclusive` holds a lock file, so processes that would make the same thing at once
+  make it once (the others wait, then find it).
+- :func:`worker_count` is how many processes a job may start: what it asked for, else one
+  per core it may use, never more than its tasks or than the memory available holds.
 - :func:`quick_thread_switching` shortens the GIL switch interval for a command whose helper
   threads come back from C often; :func:`on_main_thread` says whether signal handlers may be
   set here; :func:`release_freed_memory` trims the C allocator.
@@ -32,6 +36,7 @@ memory a long job wants back says so in its docstring and offers a ``release_*``
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import multiprocessing
@@ -39,7 +44,7 @@ import os
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing.context import BaseContext
 from typing import Generic, TypeVar
@@ -154,6 +159,86 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     concurrent.futures.ProcessPoolExecutor
     """
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+@contextlib.contextmanager
+def exclusive(lock_file: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_file`` (created if missing) for the ``with`` block.
+
+    Why: two processes that find nothing and then make the same thing (two notebook kernels
+    asking for the same run) would make it twice; with the check repeated inside this
+    block, the second waits and then finds the first's. The lock is ``flock``'s, released
+    by the operating system if the holder dies; where ``fcntl`` does not exist (Windows)
+    nothing is locked and the thing may be made twice, which costs time, not correctness.
+
+    Parameters
+    ----------
+    lock_file
+        The file to lock (its folder must exist); it is left in place.
+    """
+    try:
+        import fcntl  # POSIX only
+    except ImportError:
+        yield
+        return
+    with open(lock_file, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def usable_cores() -> int:
+    """Cores this process may run on: its CPU affinity where the platform reports one (a
+    container or ``taskset`` can give fewer than the machine has), else ``os.cpu_count()``."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def available_memory() -> int | None:
+    """Bytes of memory the system can give new processes without swapping (Linux's
+    ``MemAvailable``), or None where ``/proc/meminfo`` does not say."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def worker_count(requested: int | None, tasks: int, memory_each: int) -> int:
+    """How many worker processes a job of ``tasks`` independent tasks may start.
+
+    Why a rule of its own: more processes than cores only take turns, and more than the
+    memory holds swap, which is slower than taking turns. ``requested`` (a user's explicit
+    number) is honoured up to the number of tasks; None means one per usable core, as many
+    as the available memory holds at ``memory_each`` bytes each (at least one).
+
+    Parameters
+    ----------
+    requested
+        The user's number of workers, or None to choose.
+    tasks
+        Independent tasks to share out.
+    memory_each
+        Peak memory one worker is expected to need, in bytes.
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
+    if requested is not None:
+        return max(1, min(int(requested), tasks))
+    count = min(usable_cores(), tasks)
+    memory = available_memory()
+    if memory is not None and memory_each > 0:
+        count = min(count, memory // memory_each)
+    return max(1, count)
 
 
 class ForkedChildFailed(RuntimeError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import yaml
 
 from riskkit.core.errors import RunError
+from riskkit.core.machinery import exclusive
 from riskkit.experiment import config as C
 from riskkit.experiment.runfolder import load_run
 from riskkit.experiment.runner import run_experiment
@@ -19,7 +21,8 @@ def ensure_run(run_dir: str | os.PathLike[str] | None = None, rows: int = 20_000
                config: dict[str, Any] | None = None) -> Any:
     """The run a notebook works on: ``run_dir`` if given, else the newest complete run in
     ``runs_dir`` whose resolved config (all but its ``name``) is the one asked for, else a
-    new run of that config.
+    new run of that config. Processes that ask for the same new run at once (notebooks run
+    side by side) make it once: the others wait for it under a lock file in ``runs_dir``.
 
     Notebooks call this so that they open instantly on an existing run and still work on a
     fresh machine with nothing run yet. Rows and seed alone are not enough to reuse a run:
@@ -49,17 +52,34 @@ def ensure_run(run_dir: str | os.PathLike[str] | None = None, rows: int = 20_000
     cfg = C.resolve(config or {}, rows=rows, seed=seed)
     wanted = same_experiment_key(cfg)
     runs = Path(runs_dir)
-    if runs.is_dir():
-        for candidate in sorted(runs.iterdir(), key=lambda p: p.name, reverse=True):
-            if candidate.name.startswith(".") or not (candidate / "manifest.json").exists():
-                continue
-            try:
-                run = load_run(candidate)
-            except RunError:
-                continue
-            if same_experiment_key(run.config) == wanted and not run.manifest.get("data_stored"):
-                return run
-    return load_run(run_experiment(cfg, runs, quiet=quiet))
+    found = _newest_run_of(runs, wanted)
+    if found is not None:
+        return found
+    runs.mkdir(parents=True, exist_ok=True)
+    # kernels started together (riskkit notebooks) that ask for the same new run make it
+    # once: the second waits here for the first, then finds its run
+    key = hashlib.sha256(wanted.encode("utf-8")).hexdigest()[:16]
+    with exclusive(runs / f".ensure-{key}.lock"):
+        found = _newest_run_of(runs, wanted)
+        if found is not None:
+            return found
+        return load_run(run_experiment(cfg, runs, quiet=quiet))
+
+
+def _newest_run_of(runs: Path, wanted: str) -> Any:
+    """The newest complete run in ``runs`` whose experiment key is ``wanted``, or None."""
+    if not runs.is_dir():
+        return None
+    for candidate in sorted(runs.iterdir(), key=lambda p: p.name, reverse=True):
+        if candidate.name.startswith(".") or not (candidate / "manifest.json").exists():
+            continue
+        try:
+            run = load_run(candidate)
+        except RunError:
+            continue
+        if same_experiment_key(run.config) == wanted and not run.manifest.get("data_stored"):
+            return run
+    return None
 
 
 def same_experiment_key(cfg: dict[str, Any]) -> str:

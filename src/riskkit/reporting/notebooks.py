@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import json
 import logging
 import os
 import re
@@ -33,6 +34,7 @@ import shutil
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import as_completed
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -40,7 +42,8 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from riskkit.core.errors import ConfigError, RiskkitError, RunError
-from riskkit.core.io import write_text
+from riskkit.core.io import write_json, write_text
+from riskkit.core.machinery import process_pool, worker_count
 from riskkit.core.paths import repo_root
 
 log = logging.getLogger(__name__)
@@ -60,6 +63,12 @@ INTERACTIVE_PARAMETER = "interactive"
 #: Set for headless kernels; see :func:`riskkit.widgets.live_frontend`.
 HEADLESS_ENV = "RISKKIT_HEADLESS"
 DEFAULT_TIMEOUT = 600
+#: Peak memory one notebook kernel is given room for when the runner decides how many run
+#: at once (the largest measured at the default 20,000 rows, rounded up; see
+#: :func:`riskkit.core.machinery.worker_count`).
+KERNEL_MEMORY = 3 * 2**30
+#: Seconds each notebook took the last time, in the output folder: the order of the next run.
+SECONDS_FILE = ".seconds.json"
 
 # nbconvert's "lab" template without the scripts it fetches from a CDN (require.js, MathJax,
 # mermaid, widgets): riskkit notebooks need none of them, and an HTML file that loads
@@ -334,33 +343,50 @@ def run_notebooks(
     lang: str = "en",
     source_dir: str | os.PathLike[str] | None = None,
     kernel_name: str = "python3",
+    kernels: int | None = None,
 ) -> list[dict[str, Any]]:
     """Execute every notebook (or those ``names`` selects) headless at ``rows`` applicants.
 
     Each notebook receives ``rows``, ``seed``, ``run_dir`` (absolute, or None), ``lang`` and
     its own ``fig_dir`` (``out_dir/figures/NN_name``). ``timeout`` is per cell, in seconds.
-    Returns one dict per notebook: ``name``, ``source``, ``ipynb``, ``html``, ``fig_dir``,
-    ``figures`` (paths), ``seconds`` and ``error`` (None on success). All notebooks run;
-    if any failed, a :class:`NotebookError` listing each failure is raised at the end
-    (its ``results`` attribute holds the same list).
+    Returns one dict per notebook, in reading order: ``name``, ``source``, ``ipynb``,
+    ``html``, ``fig_dir``, ``figures`` (paths), ``seconds`` and ``error`` (None on success).
+    All notebooks run; if any failed, a :class:`NotebookError` listing each failure is
+    raised at the end (its ``results`` attribute holds the same list).
+
+    ``kernels`` notebooks run at once, each in a worker process of its own driving its own
+    kernel (None: one per usable core, as many as the available memory holds at
+    :data:`KERNEL_MEMORY` each; 1: one after another). Why this changes no output: each
+    notebook writes only its own files, and the runs they share are found or made by
+    :func:`riskkit.experiment.ensure_run`, which makes a run once however many kernels ask
+    for it at the same time. The longest notebooks (by the seconds each took the last time
+    in ``out_dir``, kept in :data:`SECONDS_FILE`) start first, so the last to finish is not
+    a long one started late.
     """
     _check_arguments(rows, seed, timeout, lang)
+    if kernels is not None and (not isinstance(kernels, int) or isinstance(kernels, bool)
+                                or kernels < 1):
+        raise ConfigError(f"kernels must be a whole number >= 1, got {kernels!r}")
     sources = find_notebooks(names, source_dir)
     if run_dir is not None and not Path(run_dir).is_dir():
         raise RunError(f"run folder {run_dir} does not exist")
     check_kernel(kernel_name)
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    results = []
-    bar = tqdm(sources, desc="notebooks", unit="notebook", disable=quiet)
+    count = worker_count(kernels, len(sources), KERNEL_MEMORY)
+    jobs = {source: (source, out, {"rows": rows, "seed": seed, "lang": lang,
+                                   "run_dir": None if run_dir is None
+                                   else str(Path(run_dir).resolve()),
+                                   "fig_dir": str(out / FIGURES / source.stem)},
+                     quiet, timeout, kernel_name)
+            for source in sources}
+    done: dict[Path, dict[str, Any]] = {}
+    bar = tqdm(total=len(sources), desc="notebooks", unit="notebook", disable=quiet)
     with _quiet_logger("papermill", logging.WARNING), _kernel_environment():
-        for source in bar:
+        for source, result in _execute(jobs, _longest_first(sources, out), count):
+            done[source] = result
             bar.set_postfix_str(source.stem)
-            parameters = {"rows": rows, "seed": seed, "lang": lang,
-                          "run_dir": None if run_dir is None else str(Path(run_dir).resolve()),
-                          "fig_dir": str(out / FIGURES / source.stem)}
-            result = run_notebook(source, out, parameters, quiet, timeout, kernel_name)
-            results.append(result)
+            bar.update(1)
             if result["error"] is None:
                 log.info("%s: %s, %s and %d chart files in %s (%.1f s)", source.stem,
                          result["ipynb"], result["html"].name, len(result["figures"]),
@@ -368,9 +394,77 @@ def run_notebooks(
             else:
                 log.warning("%s failed after %.1f s: %s", source.stem, result["seconds"],
                             result["error"])
+    bar.close()
+    results = [done[source] for source in sources]
+    _remember_seconds(out, results)
     failures = [r for r in results if r["error"] is not None]
     if failures:
         lines = "; ".join(f"{r['name']} ({r['source']}) {r['error']}"
                           + (f" [see {r['ipynb']}]" if r["ipynb"] else "") for r in failures)
         raise NotebookError(f"{len(failures)} of {len(results)} notebooks failed: {lines}", results)
     return results
+
+
+def _execute(jobs: dict[Path, tuple[Any, ...]], order: list[Path],
+             count: int) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Each job's source and outcome as it finishes: here one after another when ``count``
+    is 1, else in a pool of ``count`` fresh interpreters (``spawn``: the runner's threads,
+    tqdm's monitor among them, are not copied into the workers)."""
+    if count == 1:
+        for source in order:
+            yield source, run_notebook(*jobs[source])
+        return
+    with process_pool(count) as pool:
+        futures = {pool.submit(_run_in_worker, jobs[source]): source for source in order}
+        try:
+            for future in as_completed(futures):
+                source = futures[future]
+                try:
+                    yield source, future.result()
+                except Exception as exc:  # the worker itself died (memory, a signal)
+                    yield source, _failed(source, jobs[source][1], exc)
+        finally:
+            for future in futures:  # an interrupt: start no notebook not yet started
+                future.cancel()
+
+
+def _run_in_worker(job: tuple[Any, ...]) -> dict[str, Any]:
+    """:func:`run_notebook` in a pool worker, which says nothing itself: the runner logs
+    each outcome. The worker's logs are off and its standard error (which its kernel
+    inherits) goes nowhere, so third-party lines (papermill's warnings, ipykernel's
+    "KeyboardInterrupt caught in kernel" when jupyter_client interrupts a kernel to shut it
+    down) never reach the terminal; a cell's error is in the notebook and the outcome."""
+    logging.disable(logging.CRITICAL)
+    with open(os.devnull, "wb") as sink:
+        os.dup2(sink.fileno(), 2)
+    return run_notebook(*job)
+
+
+def _failed(source: Path, out: Path, exc: BaseException) -> dict[str, Any]:
+    return {"name": source.stem, "source": source, "ipynb": None, "html": None,
+            "fig_dir": out / FIGURES / source.stem, "figures": [], "seconds": 0.0,
+            "error": _error_text(exc)}
+
+
+def _longest_first(sources: list[Path], out: Path) -> list[Path]:
+    """``sources`` by the seconds each took the last time in ``out``, longest first (reading
+    order where none is known, or for ties)."""
+    seconds = _read_seconds(out)
+    return sorted(sources, key=lambda p: (-seconds.get(p.stem, 0.0), p.name))
+
+
+def _read_seconds(out: Path) -> dict[str, float]:
+    try:
+        raw = json.loads((out / SECONDS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # none yet, or unreadable: reading order
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): float(v) for k, v in raw.items() if isinstance(v, (int, float))}
+
+
+def _remember_seconds(out: Path, results: list[dict[str, Any]]) -> None:
+    seconds = _read_seconds(out)
+    seconds.update({r["name"]: round(float(r["seconds"]), 1) for r in results
+                    if r["error"] is None})
+    write_json(out / SECONDS_FILE, dict(sorted(seconds.items())))
