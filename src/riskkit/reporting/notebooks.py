@@ -225,8 +225,13 @@ def _kernel_config() -> Any:
 
 
 @contextmanager
-def _kernel_environment() -> Iterator[None]:
+def _kernel_environment(side_by_side: bool = False) -> Iterator[None]:
     """Environment the headless kernels inherit, restored afterwards.
+
+    ``side_by_side`` (kernels running at once): OpenMP threads (LightGBM's, scikit-learn's)
+    that wait for work sleep at once (``OMP_WAIT_POLICY=PASSIVE``, unless the user set a
+    policy) instead of spinning on a core another kernel needs; how a thread waits changes
+    nothing it computes.
 
     ``RISKKIT_HEADLESS=1`` tells :mod:`riskkit.widgets` that no browser will draw
     its panels, so they render a static snapshot instead of widgets.
@@ -236,10 +241,13 @@ def _kernel_environment() -> Iterator[None]:
     so the warning is filtered there (Python's own ``PYTHONWARNINGS`` mechanism).
     """
     extra = "ignore:IProgress not found:Warning"
-    saved = {name: os.environ.get(name) for name in ("PYTHONWARNINGS", HEADLESS_ENV)}
+    saved = {name: os.environ.get(name)
+             for name in ("PYTHONWARNINGS", HEADLESS_ENV, "OMP_WAIT_POLICY")}
     old = saved["PYTHONWARNINGS"]
     os.environ["PYTHONWARNINGS"] = f"{old},{extra}" if old else extra
     os.environ[HEADLESS_ENV] = "1"  # no frontend: widget panels show a static snapshot
+    if side_by_side and saved["OMP_WAIT_POLICY"] is None:
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
     try:
         yield
     finally:
@@ -382,7 +390,7 @@ def run_notebooks(
             for source in sources}
     done: dict[Path, dict[str, Any]] = {}
     bar = tqdm(total=len(sources), desc="notebooks", unit="notebook", disable=quiet)
-    with _quiet_logger("papermill", logging.WARNING), _kernel_environment():
+    with _quiet_logger("papermill", logging.WARNING), _kernel_environment(count > 1):
         for source, result in _execute(jobs, _longest_first(sources, out), count):
             done[source] = result
             bar.set_postfix_str(source.stem)
