@@ -181,3 +181,51 @@ def test_exclusive_lets_one_process_in_at_a_time(tmp_path) -> None:
     assert [w.exitcode for w in workers] == [0, 0]
     events = [line.split()[0] for line in (tmp_path / "marks").read_text(encoding="ascii").splitlines()]
     assert events == ["in", "out", "in", "out"]  # never two inside at once
+
+
+def _job(mark: str, seconds: float, how: str) -> str:
+    import os
+    import signal
+    import time
+
+    with open(mark, "a", encoding="ascii") as handle:
+        handle.write(f"{how}\n")
+    if how == "die":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if how == "raise":
+        raise ValueError("no good\nat all")
+    time.sleep(seconds)
+    return how
+
+
+def test_in_own_processes_a_dead_process_fails_its_own_job_only(tmp_path) -> None:
+    """A pool's dead worker used to fail every job the pool held (BrokenProcessPool)."""
+    from riskkit.core.machinery import in_own_processes
+
+    mark = str(tmp_path / "marks")
+    jobs = {"a": (mark, 0.0, "die"), "b": (mark, 2.0, "b"), "c": (mark, 0.0, "raise"),
+            "d": (mark, 0.0, "d")}
+    got = {key: (ok, value) for key, ok, value in in_own_processes(_job, jobs, "abcd", 2)}
+    assert got["b"] == (True, "b") and got["d"] == (True, "d")
+    assert got["a"][0] is False and "SIGKILL" in got["a"][1]
+    assert got["c"] == (False, "ValueError: at all")
+
+
+def test_in_own_processes_stops_the_running_and_starts_no_other(tmp_path) -> None:
+    """An interrupt used to leave a queued job to run to its end, and the runner waiting."""
+    import time
+
+    from riskkit.core.machinery import in_own_processes
+
+    mark = tmp_path / "marks"
+    jobs = {"quick": (str(mark), 0.0, "quick"), "slow": (str(mark), 60.0, "slow"),
+            "later": (str(mark), 0.0, "later")}
+    started = time.monotonic()
+    outcomes = in_own_processes(_job, jobs, ["quick", "slow", "later"], 2)
+    first = next(outcomes)
+    while "slow" not in mark.read_text(encoding="ascii"):  # the slow job is under way
+        time.sleep(0.1)
+    outcomes.close()  # what an exception or Ctrl-C in the caller does
+    assert first[:2] == ("quick", True)
+    assert time.monotonic() - started < 30  # the slow job was stopped, not waited for
+    assert "later" not in mark.read_text(encoding="ascii")  # and nothing new started

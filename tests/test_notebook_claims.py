@@ -28,7 +28,8 @@ from riskkit.reporting import notebooks as nbr
 @pytest.mark.xdist_group("notebook_claims")  # its own runs: beside the notebook suite's worker
 @pytest.mark.parametrize(("rows", "seed"), [(4000, 11)])  # 3,000 and 5: test_notebooks' runs
 def test_no_stated_comparison_contradicts_its_table(tmp_path: Path, rows: int, seed: int) -> None:
-    results = nbr.run_notebooks(tmp_path, rows=rows, seed=seed, names=NARRATED, quiet=True)
+    results = nbr.run_notebooks(tmp_path, rows=rows, seed=seed, names=NARRATED, quiet=True,
+                                kernels=1)  # beside the other xdist worker: no more processes
     assert [r["name"] for r in results] == NARRATED
     for result in results:
         assert_claims_hold(result)

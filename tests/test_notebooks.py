@@ -184,6 +184,14 @@ def test_failures_are_reported_together_after_running_everything(tmp_path: Path)
 
 _SPAN = ("import os, time; started = time.time(); time.sleep(3); print(rows * {k}); "
          "_ = open(os.path.join(os.getcwd(), '{name}.span'), 'w').write(f'{{started}} {{time.time()}}')")
+# each waits (at most 60 s) for the other to have started: "together" only side by side
+_MEET = ("import os, time; open('{me}.here', 'w').close(); t = time.time(); "
+         "exec('while not os.path.exists(\"{other}.here\") and time.time() - t < 60: time.sleep(0.1)'); "
+         "print('together' if os.path.exists('{other}.here') else 'alone')")
+# the run both notebooks ask for: small, no charts
+_ASK = ("import riskkit.experiment; run = riskkit.experiment.ensure_run(None, rows=1000, seed=3, "
+        "config={'models': {'lgbm': {'enabled': False}}, 'policy': {'model': 'scorecard'}, "
+        "'figures': {'enabled': False}, 'explain': {'splits': ['test']}}); print(run.path.name)")
 
 
 def _spans(out: Path, names: list[str]) -> dict[str, tuple[float, float]]:
@@ -194,9 +202,29 @@ def _spans(out: Path, names: list[str]) -> dict[str, tuple[float, float]]:
     return spans
 
 
-def test_kernels_at_once_write_what_one_kernel_writes_in_reading_order(tmp_path: Path) -> None:
-    """Two kernels side by side: the same cells' outputs as one after another, the results
-    in reading order, and the two notebooks really running at the same time."""
+def _printed(result: dict) -> list[str]:
+    return [o["text"] for c in nbformat.read(result["ipynb"], as_version=4).cells
+            if c.cell_type == "code" for o in c.outputs if o.get("output_type") == "stream"]
+
+
+def test_kernels_side_by_side_run_at_once_and_share_one_run(tmp_path: Path) -> None:
+    """Two kernels at once: both really run together, both ask for the same new run and
+    get one (made once), and the results come back in reading order."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    names = ["01_first", "02_second"]
+    for name, other in (names, names[::-1]):
+        _tiny(src, name, _MEET.format(me=name, other=other) + "; " + _ASK)
+    results = nbr.run_notebooks(out, rows=21, source_dir=src, quiet=True, timeout=120,
+                                kernels=2)
+    assert [r["name"] for r in results] == names
+    printed = ["".join(_printed(r)) for r in results]
+    made = [p.name for p in (out / "runs").iterdir() if not p.name.startswith(".")]
+    assert len(made) == 1, made  # one run, made once, though both asked at the same time
+    assert printed == [f"together\n{made[0]}\n"] * 2
+
+
+def test_one_kernel_after_another_writes_what_side_by_side_writes(tmp_path: Path) -> None:
     src = tmp_path / "src"
     src.mkdir()
     names = ["01_first", "02_second"]
@@ -208,13 +236,32 @@ def test_kernels_at_once_write_what_one_kernel_writes_in_reading_order(tmp_path:
         results = nbr.run_notebooks(out, rows=21, source_dir=src, quiet=True, timeout=60,
                                     kernels=kernels)
         assert [r["name"] for r in results] == names
-        outputs[kernels] = [[o.get("text", o.get("data")) for c in
-                             nbformat.read(r["ipynb"], as_version=4).cells
-                             if c.cell_type == "code" for o in c.outputs] for r in results]
-        (a0, a1), (b0, b1) = _spans(out, names).values()
-        overlap = min(a1, b1) - max(a0, b0)
-        assert (overlap > 0) == (kernels == 2), (kernels, overlap)
-    assert outputs[1] == outputs[2] and "42\n" in outputs[1][0] and "63\n" in outputs[1][1]
+        outputs[kernels] = [_printed(r) for r in results]
+        assert not list(out.glob(".*.stderr.log"))  # removed when a notebook succeeds
+    (a0, a1), (b0, b1) = _spans(tmp_path / "out1", names).values()
+    assert min(a1, b1) <= max(a0, b0)  # one after another
+    assert outputs[1] == outputs[2] == [["42\n"], ["63\n"]]
+
+
+def test_a_notebook_whose_process_dies_fails_alone_and_leaves_no_stale_report(
+        tmp_path: Path) -> None:
+    """A dead pool worker used to fail every notebook still running or waiting, and left
+    their old reports in place."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    # the kernel kills the process driving it, as the out-of-memory killer would
+    _tiny(src, "01_killed", "import os, signal; os.kill(os.getppid(), signal.SIGKILL)")
+    _tiny(src, "02_fine", "import time; time.sleep(4); print(rows * 2)")
+    (out / "01_killed.html").write_text("an old report", encoding="utf-8")
+    with pytest.raises(nbr.NotebookError) as caught:
+        nbr.run_notebooks(out, rows=21, source_dir=src, quiet=True, timeout=60, kernels=2)
+    killed, fine = caught.value.results
+    assert "1 of 2 notebooks failed" in str(caught.value)
+    assert "SIGKILL" in killed["error"]
+    assert not (out / "01_killed.html").exists()
+    assert not list(out.glob(".*.running.ipynb"))
+    assert fine["error"] is None and _printed(fine) == ["42\n"]
 
 
 def test_the_notebook_that_took_longest_last_time_starts_first(tmp_path: Path) -> None:

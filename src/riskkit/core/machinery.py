@@ -24,6 +24,9 @@ when and on which thread or process: every output that passes through it is pinn
   :func:`fork_context` is that start method, or None where the platform cannot fork.
 - :func:`exclusive` holds a lock file, so processes that would make the same thing at once
   make it once (the others wait, then find it).
+- :func:`in_own_processes` runs each job in a fresh interpreter of its own, at most so many
+  at once: a job whose process dies fails alone, an interrupt stops the running ones and
+  starts no other, and a process whose parent dies is told to stop.
 - :func:`worker_count` is how many processes a job may start: what it asked for, else one
   per core it may use, never more than its tasks or than the memory available holds.
 - :func:`quick_thread_switching` shortens the GIL switch interval for a command whose helper
@@ -40,14 +43,19 @@ import contextlib
 import ctypes
 import ctypes.util
 import multiprocessing
+import multiprocessing.connection
 import os
+import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing.context import BaseContext
-from typing import Generic, TypeVar
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import psutil
 
 T = TypeVar("T")
 
@@ -168,8 +176,9 @@ def exclusive(lock_file: str | os.PathLike[str]) -> Iterator[None]:
     Why: two processes that find nothing and then make the same thing (two notebook kernels
     asking for the same run) would make it twice; with the check repeated inside this
     block, the second waits and then finds the first's. The lock is ``flock``'s, released
-    by the operating system if the holder dies; where ``fcntl`` does not exist (Windows)
-    nothing is locked and the thing may be made twice, which costs time, not correctness.
+    by the operating system if the holder dies. Where ``fcntl`` does not exist (Windows)
+    nothing is locked: two processes may then make the same run, and when both finish in
+    the same second the second one's rename fails with an error (never a wrong run).
 
     Parameters
     ----------
@@ -198,16 +207,22 @@ def usable_cores() -> int:
 
 
 def available_memory() -> int | None:
-    """Bytes of memory the system can give new processes without swapping (Linux's
-    ``MemAvailable``), or None where ``/proc/meminfo`` does not say."""
+    """Bytes of memory new processes can use without swapping: what the system has available
+    (psutil), capped by this process's cgroup limit where one is set (a container's
+    ``memory.max`` less what the cgroup already uses); None where neither can be read."""
     try:
-        with open("/proc/meminfo", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
+        memory: int | None = int(psutil.virtual_memory().available)
+    except (OSError, RuntimeError):
+        memory = None
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text(encoding="ascii").strip()
+        used = int(Path("/sys/fs/cgroup/memory.current").read_text(encoding="ascii").strip())
+        if limit.isdigit():
+            room = max(0, int(limit) - used)
+            memory = room if memory is None else min(memory, room)
+    except (OSError, ValueError):
+        pass  # no cgroup v2 limit readable here
+    return memory
 
 
 def worker_count(requested: int | None, tasks: int, memory_each: int) -> int:
@@ -239,6 +254,120 @@ def worker_count(requested: int | None, tasks: int, memory_each: int) -> int:
     if memory is not None and memory_each > 0:
         count = min(count, memory // memory_each)
     return max(1, count)
+
+
+#: Seconds a stopped job's process gets to clean up (shut its own children down) before it
+#: is killed.
+STOP_GRACE_SECONDS = 30.0
+
+
+def in_own_processes(function: Callable[..., Any], jobs: dict[Hashable, tuple[Any, ...]],
+                     order: Sequence[Hashable], count: int
+                     ) -> Iterator[tuple[Hashable, bool, Any]]:
+    """Run ``function(*jobs[key])`` for each key of ``order``, each in a fresh interpreter
+    (``spawn``) of its own, at most ``count`` at once; yield ``(key, ok, value)`` as each
+    ends: ``ok`` with the function's return value, else the one-line reason it has none
+    (its exception, or how its process died).
+
+    Why one process per job, not a pool: a pool's worker that dies (the out-of-memory
+    killer, a crash in native code) breaks every job the pool holds, and a pool queues
+    jobs beyond its workers that an interrupt can no longer cancel. Here a dead process
+    fails its own job only, a job starts only when a process is free, and when the caller
+    stops (an exception, Ctrl-C, closing the iterator) every running process gets SIGTERM,
+    then :data:`STOP_GRACE_SECONDS` to end, then SIGKILL; no further job starts. On Linux
+    each process also gets SIGTERM if this one dies (``PR_SET_PDEATHSIG``).
+
+    Parameters
+    ----------
+    function
+        A module-level function (it is pickled by reference into the new interpreter).
+    jobs
+        Arguments by key (picklable).
+    order
+        The keys, in the order to start them.
+    count
+        Processes at once (at least 1).
+
+    Yields
+    ------
+    tuple
+        ``(key, ok, value)`` in the order the jobs end.
+    """
+    context = multiprocessing.get_context("spawn")
+    waiting = list(order)
+    running: dict[Any, tuple[Any, Hashable]] = {}  # reader -> (process, key)
+    try:
+        while waiting or running:
+            while waiting and len(running) < max(1, count):
+                key = waiting.pop(0)
+                reader, writer = context.Pipe(duplex=False)
+                process = context.Process(target=_job_main, daemon=False, name=f"job-{key}",
+                                          args=(function, jobs[key], writer, os.getpid()))
+                process.start()
+                writer.close()  # the child's copy is the only one: its end is our EOF
+                running[reader] = (process, key)
+            for reader in multiprocessing.connection.wait(list(running)):
+                process, key = running.pop(reader)
+                try:
+                    ok, value = reader.recv()
+                except (EOFError, OSError):
+                    ok, value = False, None
+                reader.close()
+                process.join()
+                if value is None and not ok:
+                    value = _how_it_died(process.exitcode)
+                yield key, ok, value
+    finally:
+        _stop(running.values())
+
+
+def _how_it_died(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"its process was killed by {name}" + (" (out of memory?)" if name == "SIGKILL"
+                                                        else "")
+    return f"its process ended without a result (exit code {code})"
+
+
+def _stop(running: Any) -> None:
+    processes = [process for process, _ in running]
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(STOP_GRACE_SECONDS)
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+def _job_main(function: Callable[..., Any], args: tuple[Any, ...], writer: Any,
+              parent: int) -> None:
+    """A job's process: stop when the parent dies, run, send ``(ok, value)`` back."""
+    _stop_with_parent(parent)
+    try:
+        outcome: tuple[bool, Any] = (True, function(*args))
+    except BaseException as exc:  # everything, so the parent learns why
+        text = str(exc).strip().splitlines()
+        outcome = (False, f"{type(exc).__name__}: {text[-1] if text else ''}")
+    try:
+        writer.send(outcome)
+    finally:
+        writer.close()
+
+
+def _stop_with_parent(parent: int) -> None:
+    """Ask Linux to send this process SIGTERM when its parent dies; exit if it already has."""
+    if sys.platform.startswith("linux"):
+        name = ctypes.util.find_library("c")
+        if name:
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(name, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM))
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 class ForkedChildFailed(RuntimeError):

@@ -34,7 +34,6 @@ import shutil
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import as_completed
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -43,7 +42,7 @@ from tqdm.auto import tqdm
 
 from riskkit.core.errors import ConfigError, RiskkitError, RunError
 from riskkit.core.io import write_json, write_text
-from riskkit.core.machinery import process_pool, worker_count
+from riskkit.core.machinery import in_own_processes, worker_count
 from riskkit.core.paths import repo_root
 
 log = logging.getLogger(__name__)
@@ -390,7 +389,7 @@ def run_notebooks(
             for source in sources}
     done: dict[Path, dict[str, Any]] = {}
     bar = tqdm(total=len(sources), desc="notebooks", unit="notebook", disable=quiet)
-    with _quiet_logger("papermill", logging.WARNING), _kernel_environment(count > 1):
+    with _quiet_logger("papermill", logging.WARNING), _kernel_environment(count > 1), bar:
         for source, result in _execute(jobs, _longest_first(sources, out), count):
             done[source] = result
             bar.set_postfix_str(source.stem)
@@ -402,7 +401,6 @@ def run_notebooks(
             else:
                 log.warning("%s failed after %.1f s: %s", source.stem, result["seconds"],
                             result["error"])
-    bar.close()
     results = [done[source] for source in sources]
     _remember_seconds(out, results)
     failures = [r for r in results if r["error"] is not None]
@@ -416,42 +414,60 @@ def run_notebooks(
 def _execute(jobs: dict[Path, tuple[Any, ...]], order: list[Path],
              count: int) -> Iterator[tuple[Path, dict[str, Any]]]:
     """Each job's source and outcome as it finishes: here one after another when ``count``
-    is 1, else in a pool of ``count`` fresh interpreters (``spawn``: the runner's threads,
-    tqdm's monitor among them, are not copied into the workers)."""
+    is 1, else each notebook in a fresh interpreter of its own, ``count`` at once
+    (:func:`riskkit.core.machinery.in_own_processes`: a notebook whose process dies fails
+    alone; an interrupt stops the running ones, whose kernels are shut down by papermill's
+    own signal handlers, and starts no other)."""
     if count == 1:
         for source in order:
             yield source, run_notebook(*jobs[source])
         return
-    with process_pool(count) as pool:
-        futures = {pool.submit(_run_in_worker, jobs[source]): source for source in order}
-        try:
-            for future in as_completed(futures):
-                source = futures[future]
-                try:
-                    yield source, future.result()
-                except Exception as exc:  # the worker itself died (memory, a signal)
-                    yield source, _failed(source, jobs[source][1], exc)
-        finally:
-            for future in futures:  # an interrupt: start no notebook not yet started
-                future.cancel()
+    for source, ok, value in in_own_processes(_run_in_worker, dict(jobs), order, count):
+        yield source, value if ok else _lost(source, jobs[source][1], value)
 
 
-def _run_in_worker(job: tuple[Any, ...]) -> dict[str, Any]:
-    """:func:`run_notebook` in a pool worker, which says nothing itself: the runner logs
-    each outcome. The worker's logs are off and its standard error (which its kernel
-    inherits) goes nowhere, so third-party lines (papermill's warnings, ipykernel's
-    "KeyboardInterrupt caught in kernel" when jupyter_client interrupts a kernel to shut it
-    down) never reach the terminal; a cell's error is in the notebook and the outcome."""
+def _run_in_worker(source: Path, out_dir: Path, parameters: dict[str, Any], quiet: bool,
+                   timeout: int, kernel_name: str) -> dict[str, Any]:
+    """:func:`run_notebook` in a process of its own, which says nothing on the terminal:
+    the runner logs each outcome. Its logs are off, and its standard error, which its kernel
+    inherits, goes to ``OUT/.NN_name.stderr.log`` (kept, and named in the error, when the
+    notebook fails; removed when it succeeds), so third-party lines (papermill's warnings,
+    ipykernel's "KeyboardInterrupt caught in kernel" when jupyter_client interrupts a
+    kernel to shut it down) never reach the terminal and a dead kernel's last words are
+    kept."""
     logging.disable(logging.CRITICAL)
-    with open(os.devnull, "wb") as sink:
+    log_file = _stderr_log(out_dir, source)
+    with open(log_file, "wb") as sink:
         os.dup2(sink.fileno(), 2)
-    return run_notebook(*job)
+    result = run_notebook(source, out_dir, parameters, quiet, timeout, kernel_name)
+    if result["error"] is None:
+        log_file.unlink(missing_ok=True)
+    elif log_file.stat().st_size:
+        result["error"] += f" (the kernel's standard error: {log_file})"
+    return result
 
 
-def _failed(source: Path, out: Path, exc: BaseException) -> dict[str, Any]:
-    return {"name": source.stem, "source": source, "ipynb": None, "html": None,
-            "fig_dir": out / FIGURES / source.stem, "figures": [], "seconds": 0.0,
-            "error": _error_text(exc)}
+def _stderr_log(out_dir: Path, source: Path) -> Path:
+    return out_dir / f".{source.stem}.stderr.log"
+
+
+def _lost(source: Path, out_dir: Path, reason: str) -> dict[str, Any]:
+    """The outcome of a notebook whose process ended without one (killed, out of memory):
+    what :func:`run_notebook` does on failure, done here, so a stale report is never
+    mistaken for a current one."""
+    name = source.stem
+    for stale in (out_dir / f"{name}.ipynb", out_dir / f"{name}.html"):
+        stale.unlink(missing_ok=True)
+    partial, failed = out_dir / f".{name}.running.ipynb", out_dir / f"{name}.failed.ipynb"
+    kept = None
+    if partial.exists():
+        os.replace(partial, failed)
+        kept = failed
+    log_file = _stderr_log(out_dir, source)
+    where = f" (the kernel's standard error: {log_file})" if log_file.exists() else ""
+    return {"name": name, "source": source, "ipynb": kept, "html": None,
+            "fig_dir": out_dir / FIGURES / name, "figures": [], "seconds": 0.0,
+            "error": f"{reason}{where}"}
 
 
 def _longest_first(sources: list[Path], out: Path) -> list[Path]:
