@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -102,6 +103,13 @@ def test_sweep_resumes_after_a_kill_and_agrees_with_run_folders(tmp_path, monkey
     S.run_sweep(TINY, GRID, out, quiet=True)
     assert ran == [], "a finished sweep runs nothing again"
 
+    # figures=False (notebook 07's first two sweeps, whose charts the next sweep into the
+    # same folder replaces): the same table, no sweep charts drawn
+    shutil.rmtree(out / "figures")
+    again = S.run_sweep(TINY, GRID, out, quiet=True, figures=False)
+    assert ran == [] and not (out / "figures").exists()
+    pd.testing.assert_frame_equal(again, table)
+
 
 def test_cli_sweep_reports_a_bad_grid_in_one_line(tmp_path):
     config = tmp_path / "c.yaml"
@@ -112,3 +120,17 @@ def test_cli_sweep_reports_a_bad_grid_in_one_line(tmp_path):
     assert done.returncode == 2
     assert "unknown key 'data.rws'" in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_points_run_in_worker_processes_are_the_runs_of_one_process(tmp_path):
+    """Notebook 07 runs its sweeps' points in a pool of spawned workers: each point's
+    metrics, decisions and reasons must be those of the same point run in this process."""
+    serial = S.run_sweep(TINY, GRID, tmp_path / "serial", quiet=True, figures=False)
+    pooled = S.run_sweep(TINY, GRID, tmp_path / "pooled", workers=2, quiet=True, figures=False)
+    assert list(pooled["data.world"]) == list(serial["data.world"])
+    for (_, one), (_, other) in zip(serial.iterrows(), pooled.iterrows(), strict=True):
+        a, b = tmp_path / "serial" / one["run"], tmp_path / "pooled" / other["run"]
+        assert json.loads((a / "metrics.json").read_text(encoding="utf-8")) == json.loads(
+            (b / "metrics.json").read_text(encoding="utf-8"))
+        for table in ("decisions.parquet", "reasons.parquet"):
+            pd.testing.assert_frame_equal(pd.read_parquet(a / table), pd.read_parquet(b / table))

@@ -244,7 +244,7 @@ def _executor(workers: int) -> ProcessPoolExecutor:
 
 def run_sweep(user: Mapping[str, Any], grid: Mapping[str, Sequence[Any]],
               out: str | os.PathLike[str], *, workers: int = 1, executor: Executor | None = None,
-              quiet: bool = False, source: str = "config") -> pd.DataFrame:
+              quiet: bool = False, source: str = "config", figures: bool = True) -> pd.DataFrame:
     """Run every point of ``grid`` over the base config ``user`` into ``out``; return the table.
 
     Parameters
@@ -264,6 +264,11 @@ def run_sweep(user: Mapping[str, Any], grid: Mapping[str, Sequence[Any]],
         No progress bar.
     source : str
         The base config's name for error messages.
+    figures : bool
+        Draw ``DIR/figures/sweep_<metric>.*`` (the default). False skips them, for a caller
+        that draws its own charts of the table and whose next sweep into the same folder
+        replaces this one's charts anyway (notebook 07 runs three sweeps into one folder:
+        drawing the first two's charts, only to overwrite them, was a fifth of its time).
 
     Returns
     -------
@@ -314,7 +319,8 @@ def run_sweep(user: Mapping[str, Any], grid: Mapping[str, Sequence[Any]],
         bar.close()
     table = sweep_table(points, folders)
     write_table(table, out_dir)
-    write_sweep_figures(table, list(grid), out_dir, configs[0]["figures"]["formats"])
+    if figures:
+        write_sweep_figures(table, list(grid), out_dir, configs[0]["figures"]["formats"])
     if failures:
         raise RiskkitError(f"{len(failures)} of {len(configs)} sweep points failed: "
                            + "; ".join(failures))
