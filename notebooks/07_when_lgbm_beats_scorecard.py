@@ -35,7 +35,7 @@ run_dir = None
 fig_dir = "figures"
 lang = "en"
 sweep_dir = None  # default: next to fig_dir
-workers = 2  # processes running a sweep's points side by side (1: one after another)
+workers = 1  # processes for the sweeps' points (riskkit notebooks runs notebooks side by side)
 
 # %%
 from pathlib import Path

@@ -181,9 +181,15 @@ def figure_problems(fig: Figure) -> list[str]:
     """
     renderer = _renderer(fig)
     # laid out and measured as Agg's ``canvas.draw()`` would, on the same renderer, but not
-    # rasterised: nothing here reads pixels (a third of the check's time on a beeswarm)
-    with renderer._draw_disabled():
-        fig.draw(renderer)
+    # rasterised: nothing here reads pixels (a third of the check's time on a beeswarm).
+    # ``_draw_disabled`` is matplotlib's own (what ``Figure.draw_without_rendering`` uses);
+    # where a version lacks it, the figure is drawn in full as before
+    disabled = getattr(renderer, "_draw_disabled", None)
+    if disabled is None:
+        fig.canvas.draw()
+    else:
+        with disabled():
+            fig.draw(renderer)
     problems = []
     title = figure_title(fig)
     if not title.strip():

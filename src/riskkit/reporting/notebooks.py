@@ -224,29 +224,34 @@ def _kernel_config() -> Any:
 
 
 @contextmanager
-def _kernel_environment(side_by_side: bool = False) -> Iterator[None]:
+def _kernel_environment(side_by_side: int = 1) -> Iterator[None]:
     """Environment the headless kernels inherit, restored afterwards.
 
-    ``side_by_side`` (kernels running at once): OpenMP threads (LightGBM's, scikit-learn's)
-    that wait for work sleep at once (``OMP_WAIT_POLICY=PASSIVE``, unless the user set a
-    policy) instead of spinning on a core another kernel needs; how a thread waits changes
-    nothing it computes.
-
-    ``RISKKIT_HEADLESS=1`` tells :mod:`riskkit.widgets` that no browser will draw
-    its panels, so they render a static snapshot instead of widgets.
+    Every headless kernel's OpenBLAS uses one thread (``OPENBLAS_NUM_THREADS=1``, unless
+    the user set it). Why: a BLAS sum split over threads adds in another order, so the last
+    digits of a number depended on the machine's cores and on how many kernels ran at once
+    (notebook 08's claims moved in the 16th significant digit between one kernel after
+    another and two side by side); with one thread they are the same either way. It is also
+    faster: two kernels side by side each started two BLAS threads on two cores, which then
+    waited on each other (the eight notebooks at 20,000 rows: 284 s, 159 s with one thread).
+    ``side_by_side`` kernels also let idle OpenMP threads (LightGBM's, scikit-learn's) sleep
+    at once (``OMP_WAIT_POLICY=PASSIVE``, unless set) rather than spin on a core another
+    kernel needs; how a thread waits changes nothing it computes.
 
     tqdm.auto warns in every kernel that lacks ipywidgets ("IProgress not found"), which
     would print a red box at the top of every report; headless runs show no progress bars,
     so the warning is filtered there (Python's own ``PYTHONWARNINGS`` mechanism).
     """
     extra = "ignore:IProgress not found:Warning"
-    saved = {name: os.environ.get(name)
-             for name in ("PYTHONWARNINGS", HEADLESS_ENV, "OMP_WAIT_POLICY")}
+    saved = {name: os.environ.get(name) for name in
+             ("PYTHONWARNINGS", HEADLESS_ENV, "OMP_WAIT_POLICY", "OPENBLAS_NUM_THREADS")}
     old = saved["PYTHONWARNINGS"]
     os.environ["PYTHONWARNINGS"] = f"{old},{extra}" if old else extra
     os.environ[HEADLESS_ENV] = "1"  # no frontend: widget panels show a static snapshot
-    if side_by_side and saved["OMP_WAIT_POLICY"] is None:
+    if side_by_side > 1 and saved["OMP_WAIT_POLICY"] is None:
         os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    if saved["OPENBLAS_NUM_THREADS"] is None:
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
     try:
         yield
     finally:
@@ -389,7 +394,7 @@ def run_notebooks(
             for source in sources}
     done: dict[Path, dict[str, Any]] = {}
     bar = tqdm(total=len(sources), desc="notebooks", unit="notebook", disable=quiet)
-    with _quiet_logger("papermill", logging.WARNING), _kernel_environment(count > 1), bar:
+    with _quiet_logger("papermill", logging.WARNING), _kernel_environment(count), bar:
         for source, result in _execute(jobs, _longest_first(sources, out), count):
             done[source] = result
             bar.set_postfix_str(source.stem)
