@@ -64,9 +64,9 @@ grid = {"data.truth.interaction_strength": strengths, "data.rows": row_grid,
         "data.world": ["interacting"]}  # section 1
 mono_grid = {"models.lgbm.monotone": [True, False], "data.world": ["nonmonotone"]}  # section 3
 worlds = ["additive", "interacting", "nonmonotone"] + ([] if quick else ["threshold"])  # section 4
-# every point of the three sweeps starts now in one pool of workers, so they run the next
-# sweep's points while this notebook draws the charts of the last (a point's run is the same
-# in any process)
+# with workers > 1, every point of the three sweeps starts now in one pool, so the workers
+# run the next sweep's points while this notebook draws the charts of the last (a point's
+# run is the same in any process)
 pool = process_pool(workers) if workers > 1 else None
 started = {}
 if pool is not None:

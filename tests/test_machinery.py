@@ -224,6 +224,7 @@ def test_in_own_processes_stops_the_running_and_starts_no_other(tmp_path) -> Non
     outcomes = in_own_processes(_job, jobs, ["quick", "slow", "later"], 2)
     first = next(outcomes)
     while "slow" not in mark.read_text(encoding="ascii"):  # the slow job is under way
+        assert time.monotonic() - started < 60, "the slow job never started"
         time.sleep(0.1)
     outcomes.close()  # what an exception or Ctrl-C in the caller does
     assert first[:2] == ("quick", True)

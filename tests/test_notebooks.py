@@ -264,6 +264,25 @@ def test_a_notebook_whose_process_dies_fails_alone_and_leaves_no_stale_report(
     assert fine["error"] is None and _printed(fine) == ["42\n"]
 
 
+def test_a_dead_kernels_last_words_are_kept_and_named(tmp_path: Path) -> None:
+    """Side by side, a notebook's standard error goes to a log: kept and named when the
+    notebook fails, removed when it succeeds, so nothing a user needs is thrown away."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    (out / ".01_dies.stderr.log").write_text("an earlier run's log", encoding="utf-8")
+    _tiny(src, "01_dies", "import os; os.write(2, b'last words'); os._exit(1)")
+    _tiny(src, "02_fine", "print(rows * 2)")
+    with pytest.raises(nbr.NotebookError) as caught:
+        nbr.run_notebooks(out, rows=21, source_dir=src, quiet=True, timeout=60, kernels=2)
+    dies, fine = caught.value.results
+    log_file = out / ".01_dies.stderr.log"
+    assert str(log_file) in dies["error"]
+    assert "last words" in log_file.read_text(encoding="utf-8")
+    assert "an earlier run" not in log_file.read_text(encoding="utf-8")
+    assert fine["error"] is None and not (out / ".02_fine.stderr.log").exists()
+
+
 def test_the_notebook_that_took_longest_last_time_starts_first(tmp_path: Path) -> None:
     src, out = tmp_path / "src", tmp_path / "out"
     src.mkdir()

@@ -48,6 +48,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -208,21 +209,37 @@ def usable_cores() -> int:
 
 def available_memory() -> int | None:
     """Bytes of memory new processes can use without swapping: what the system has available
-    (psutil), capped by this process's cgroup limit where one is set (a container's
-    ``memory.max`` less what the cgroup already uses); None where neither can be read."""
+    (psutil), capped by this process's cgroup limit where one is set (v2 ``memory.max`` or v1
+    ``memory.limit_in_bytes``, less what the cgroup uses beyond its reclaimable page cache);
+    None where neither can be read."""
     try:
         memory: int | None = int(psutil.virtual_memory().available)
     except (OSError, RuntimeError):
         memory = None
-    try:
-        limit = Path("/sys/fs/cgroup/memory.max").read_text(encoding="ascii").strip()
-        used = int(Path("/sys/fs/cgroup/memory.current").read_text(encoding="ascii").strip())
-        if limit.isdigit():
-            room = max(0, int(limit) - used)
-            memory = room if memory is None else min(memory, room)
-    except (OSError, ValueError):
-        pass  # no cgroup v2 limit readable here
+    room = _cgroup_room()
+    if room is not None:
+        memory = room if memory is None else min(memory, room)
     return memory
+
+
+def _cgroup_room() -> int | None:
+    """What this process's memory cgroup can still take, or None where it has no limit."""
+    for limit_file, used_file, cache_key in (
+            ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current", "inactive_file"),
+            ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
+             "/sys/fs/cgroup/memory/memory.usage_in_bytes", "total_inactive_file")):
+        try:
+            limit = Path(limit_file).read_text(encoding="ascii").strip()
+            used = int(Path(used_file).read_text(encoding="ascii").strip())
+            stat = Path(limit_file).with_name("memory.stat").read_text(encoding="ascii")
+        except (OSError, ValueError):
+            continue
+        if not limit.isdigit() or int(limit) >= 2**60:  # "max", or v1's "no limit"
+            return None
+        cache = next((int(line.split()[1]) for line in stat.splitlines()
+                      if line.split()[:1] == [cache_key]), 0)
+        return max(0, int(limit) - max(0, used - cache))
+    return None
 
 
 def worker_count(requested: int | None, tasks: int, memory_each: int) -> int:
@@ -274,8 +291,10 @@ def in_own_processes(function: Callable[..., Any], jobs: dict[Hashable, tuple[An
     jobs beyond its workers that an interrupt can no longer cancel. Here a dead process
     fails its own job only, a job starts only when a process is free, and when the caller
     stops (an exception, Ctrl-C, closing the iterator) every running process gets SIGTERM,
-    then :data:`STOP_GRACE_SECONDS` to end, then SIGKILL; no further job starts. On Linux
-    each process also gets SIGTERM if this one dies (``PR_SET_PDEATHSIG``).
+    then :data:`STOP_GRACE_SECONDS` (shared) to end, then SIGKILL; no further job starts. On
+    Linux each process also gets SIGTERM when the thread that started it ends, which is this
+    process's death when the caller drives the iterator from its main thread
+    (``PR_SET_PDEATHSIG``).
 
     Parameters
     ----------
@@ -303,15 +322,18 @@ def in_own_processes(function: Callable[..., Any], jobs: dict[Hashable, tuple[An
                 reader, writer = context.Pipe(duplex=False)
                 process = context.Process(target=_job_main, daemon=False, name=f"job-{key}",
                                           args=(function, jobs[key], writer, os.getpid()))
+                # registered before it starts: an interrupt between the two still stops it
+                running[reader] = (process, key)
                 process.start()
                 writer.close()  # the child's copy is the only one: its end is our EOF
-                running[reader] = (process, key)
             for reader in multiprocessing.connection.wait(list(running)):
                 process, key = running.pop(reader)
                 try:
                     ok, value = reader.recv()
                 except (EOFError, OSError):
                     ok, value = False, None
+                except Exception as exc:  # a result that cannot be read back (unpickling)
+                    ok, value = False, f"its result could not be read: {exc}"
                 reader.close()
                 process.join()
                 if value is None and not ok:
@@ -333,12 +355,14 @@ def _how_it_died(code: int | None) -> str:
 
 
 def _stop(running: Any) -> None:
-    processes = [process for process, _ in running]
+    """SIGTERM to every started process, one shared grace period, then SIGKILL."""
+    processes = [process for process, _ in running if process.pid is not None]
     for process in processes:
         if process.is_alive():
             process.terminate()
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
     for process in processes:
-        process.join(STOP_GRACE_SECONDS)
+        process.join(max(0.0, deadline - time.monotonic()))
         if process.is_alive():
             process.kill()
             process.join()

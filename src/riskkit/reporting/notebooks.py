@@ -228,15 +228,16 @@ def _kernel_environment(side_by_side: int = 1) -> Iterator[None]:
     """Environment the headless kernels inherit, restored afterwards.
 
     Every headless kernel's OpenBLAS uses one thread (``OPENBLAS_NUM_THREADS=1``, unless
-    the user set it). Why: a BLAS sum split over threads adds in another order, so the last
-    digits of a number depended on the machine's cores and on how many kernels ran at once
-    (notebook 08's claims moved in the 16th significant digit between one kernel after
-    another and two side by side); with one thread they are the same either way. It is also
-    faster: two kernels side by side each started two BLAS threads on two cores, which then
-    waited on each other (the eight notebooks at 20,000 rows: 284 s, 159 s with one thread).
-    ``side_by_side`` kernels also let idle OpenMP threads (LightGBM's, scikit-learn's) sleep
-    at once (``OMP_WAIT_POLICY=PASSIVE``, unless set) rather than spin on a core another
-    kernel needs; how a thread waits changes nothing it computes.
+    set). Why: a BLAS sum split over threads adds in another order, so notebook 08's claims
+    moved in the 16th digit between kernels one after another and side by side; and two
+    kernels' four BLAS threads on two cores waited on each other (the eight notebooks at
+    20,000 rows side by side: 284 s, 159 s with one thread). ``riskkit run`` and interactive
+    kernels keep OpenBLAS's default, so a run made there can differ from a headless one in
+    the last digit, as between machines with other cores. Side by side, idle OpenMP threads
+    also sleep at once (``OMP_WAIT_POLICY=PASSIVE``, unless set): waiting computes nothing.
+
+    ``RISKKIT_HEADLESS=1`` tells :mod:`riskkit.widgets` that no browser will draw
+    its panels, so they render a static snapshot instead of widgets.
 
     tqdm.auto warns in every kernel that lacks ipywidgets ("IProgress not found"), which
     would print a red box at the top of every report; headless runs show no progress bars,
@@ -427,27 +428,28 @@ def _execute(jobs: dict[Path, tuple[Any, ...]], order: list[Path],
         for source in order:
             yield source, run_notebook(*jobs[source])
         return
+    for source in order:  # a log left by an earlier, interrupted runner is not this run's
+        _stderr_log(jobs[source][1], source).unlink(missing_ok=True)
     for source, ok, value in in_own_processes(_run_in_worker, dict(jobs), order, count):
         yield source, value if ok else _lost(source, jobs[source][1], value)
 
 
 def _run_in_worker(source: Path, out_dir: Path, parameters: dict[str, Any], quiet: bool,
                    timeout: int, kernel_name: str) -> dict[str, Any]:
-    """:func:`run_notebook` in a process of its own, which says nothing on the terminal:
-    the runner logs each outcome. Its logs are off, and its standard error, which its kernel
-    inherits, goes to ``OUT/.NN_name.stderr.log`` (kept, and named in the error, when the
-    notebook fails; removed when it succeeds), so third-party lines (papermill's warnings,
-    ipykernel's "KeyboardInterrupt caught in kernel" when jupyter_client interrupts a
-    kernel to shut it down) never reach the terminal and a dead kernel's last words are
-    kept."""
+    """:func:`run_notebook` in a process of its own, silent on the terminal (the runner logs
+    each outcome): its logs are off and its standard error, which its kernel inherits, goes
+    to ``OUT/.NN_name.stderr.log``, kept and named in the error when the notebook fails and
+    something was written there, else removed. So third-party lines (ipykernel's
+    "KeyboardInterrupt caught in kernel" at shutdown) stay off the terminal and a dead
+    kernel's last words are kept."""
     logging.disable(logging.CRITICAL)
     log_file = _stderr_log(out_dir, source)
     with open(log_file, "wb") as sink:
         os.dup2(sink.fileno(), 2)
     result = run_notebook(source, out_dir, parameters, quiet, timeout, kernel_name)
-    if result["error"] is None:
-        log_file.unlink(missing_ok=True)
-    elif log_file.stat().st_size:
+    if result["error"] is None or not log_file.stat().st_size:
+        log_file.unlink(missing_ok=True)  # a success, or nothing said: no log to keep
+    else:
         result["error"] += f" (the kernel's standard error: {log_file})"
     return result
 
@@ -468,16 +470,16 @@ def _lost(source: Path, out_dir: Path, reason: str) -> dict[str, Any]:
     if partial.exists():
         os.replace(partial, failed)
         kept = failed
-    log_file = _stderr_log(out_dir, source)
-    where = f" (the kernel's standard error: {log_file})" if log_file.exists() else ""
+    log_file = _stderr_log(out_dir, source)  # removed before the run: this run's, if any
+    said = log_file.exists() and log_file.stat().st_size > 0
+    where = f" (the kernel's standard error: {log_file})" if said else ""
     return {"name": name, "source": source, "ipynb": kept, "html": None,
             "fig_dir": out_dir / FIGURES / name, "figures": [], "seconds": 0.0,
             "error": f"{reason}{where}"}
 
 
 def _longest_first(sources: list[Path], out: Path) -> list[Path]:
-    """``sources`` by the seconds each took the last time in ``out``, longest first (reading
-    order where none is known, or for ties)."""
+    """``sources`` by their seconds the last time in ``out``, longest first, else in order."""
     seconds = _read_seconds(out)
     return sorted(sources, key=lambda p: (-seconds.get(p.stem, 0.0), p.name))
 
@@ -487,9 +489,8 @@ def _read_seconds(out: Path) -> dict[str, float]:
         raw = json.loads((out / SECONDS_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}  # none yet, or unreadable: reading order
-    if not isinstance(raw, dict):
-        return {}
-    return {str(k): float(v) for k, v in raw.items() if isinstance(v, (int, float))}
+    items = raw.items() if isinstance(raw, dict) else ()
+    return {str(k): float(v) for k, v in items if isinstance(v, (int, float))}
 
 
 def _remember_seconds(out: Path, results: list[dict[str, Any]]) -> None:
