@@ -62,9 +62,9 @@ INTERACTIVE_PARAMETER = "interactive"
 #: Set for headless kernels; see :func:`riskkit.widgets.live_frontend`.
 HEADLESS_ENV = "RISKKIT_HEADLESS"
 DEFAULT_TIMEOUT = 600
-#: Peak memory one notebook kernel is given room for when the runner decides how many run
-#: at once (the largest measured at the default 20,000 rows, rounded up; see
-#: :func:`riskkit.core.machinery.worker_count`).
+#: Memory one notebook is given room for when the runner decides how many run at once: the
+#: largest process tree measured (notebook 08, 2.2 GiB at the default 20,000 rows), rounded
+#: up (:func:`riskkit.core.machinery.worker_count`; more rows need more: ``--kernels``).
 KERNEL_MEMORY = 3 * 2**30
 #: Seconds each notebook took the last time, in the output folder: the order of the next run.
 SECONDS_FILE = ".seconds.json"
