@@ -63,7 +63,7 @@ INTERACTIVE_PARAMETER = "interactive"
 HEADLESS_ENV = "RISKKIT_HEADLESS"
 DEFAULT_TIMEOUT = 600
 #: Memory one notebook is given room for when the runner decides how many run at once: the
-#: largest process tree measured (notebook 08, 2.2 GiB at the default 20,000 rows), rounded
+#: largest one notebook's process tree reached (2.2 GiB, notebooks 01-08 at 20,000 rows), rounded
 #: up (:func:`riskkit.core.machinery.worker_count`; more rows need more: ``--kernels``).
 KERNEL_MEMORY = 3 * 2**30
 #: Seconds each notebook took the last time, in the output folder: the order of the next run.
