@@ -23,9 +23,6 @@ WEAK = ["monthly_income", "income_volatility", "applications_90d", "overdue_coun
 SECTION = {"incumbent": {"features": WEAK, "rows": 4000}, "selection": ["mar", "mnar"],
            "methods": list(METHODS), "models": list(MODEL_KINDS), "fidelity": False}
 PARAMS = {"lgbm": {"params": {"learning_rate": 0.2, "min_child_samples": 50}}}
-# one worker for the whole file under `pytest -n 2 --dist loadgroup`: the module-scoped
-# studies (75 s) were set up once on each worker (make test's --durations)
-pytestmark = pytest.mark.xdist_group("reject_inference_grades")
 
 
 @pytest.fixture(scope="module")
