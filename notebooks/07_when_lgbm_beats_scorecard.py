@@ -35,7 +35,7 @@ run_dir = None
 fig_dir = "figures"
 lang = "en"
 sweep_dir = None  # default: next to fig_dir
-workers = 1  # processes for the sweeps' points (riskkit notebooks runs notebooks side by side)
+workers = 1
 
 # %%
 from pathlib import Path
@@ -44,7 +44,6 @@ from IPython.display import Markdown, display
 
 from riskkit import charts
 from riskkit.charts.sweep import plot_sweep_metric
-from riskkit.core.machinery import process_pool
 from riskkit.core.narrative import Narrative
 from riskkit.evaluate import effects
 from riskkit.experiment import sweep
@@ -60,18 +59,6 @@ base = {"name": "nb07", "seed": seed, "data": {"rows": rows, "oot": {"rows": max
         "figures": {"enabled": False}}
 strengths = [0.0, 1.0] if quick else [0.0, 0.5, 1.0, 2.0]
 row_grid = [rows] if quick else [rows, 4 * rows]
-grid = {"data.truth.interaction_strength": strengths, "data.rows": row_grid,
-        "data.world": ["interacting"]}  # section 1
-mono_grid = {"models.lgbm.monotone": [True, False], "data.world": ["nonmonotone"]}  # section 3
-worlds = ["additive", "interacting", "nonmonotone"] + ([] if quick else ["threshold"])  # section 4
-# with workers > 1, every point of the three sweeps starts now in one pool, so the workers
-# run the next sweep's points while this notebook draws the charts of the last (a point's
-# run is the same in any process)
-pool = process_pool(workers) if workers > 1 else None
-started = {}
-if pool is not None:
-    for points in (grid, mono_grid, {"data.world": worlds}):
-        started = sweep.start_points(base, points, out, pool, started)
 
 # %% [markdown]
 # ## 1 · The AUC gap to the oracle, as interactions grow
@@ -82,9 +69,11 @@ if pool is not None:
 # sentence under the table says what this run found.
 
 # %%
+grid = {"data.truth.interaction_strength": strengths, "data.rows": row_grid,
+        "data.world": ["interacting"]}
 # the three sweeps share one folder and each rewrites its sweep charts: the last one draws them
-table = sweep.auc_gaps(sweep.run_sweep(base, grid, out, workers=workers, executor=pool,
-                                       started=started, quiet=True, figures=False))
+table = sweep.auc_gaps(sweep.run_sweep(base, grid, out, workers=workers, quiet=True,
+                                       figures=False))
 # a chart of a sweep comes from all its runs; a chart of one run names that run
 show = publisher(None, fig_dir, source=f"riskkit · sweep {out.name} · {len(table)} runs · seed {seed}")
 show(plot_sweep_metric(table, "data.truth.interaction_strength",
@@ -132,8 +121,9 @@ publisher(strongest, fig_dir)(charts.plot_strategy_curve(curves, lang=lang, appr
 # that; without them it can.
 
 # %%
-mono = sweep.run_sweep(base, mono_grid, out, workers=workers, executor=pool, started=started,
-                       quiet=True, figures=False)
+mono = sweep.run_sweep(base, {"models.lgbm.monotone": [True, False],
+                              "data.world": ["nonmonotone"]}, out, workers=workers, quiet=True,
+                       figures=False)
 publisher(None, fig_dir, source=f"riskkit · sweep {out.name} · {len(mono)} runs · seed {seed}")(
     plot_sweep_metric(mono, "models.lgbm.monotone", ["oracle_test_auc", "lgbm_test_auc"],
                        ylabel="test AUC"), "monotone_cost")
@@ -173,10 +163,8 @@ for constrained in (True, False):
 # the top three true reasons.
 
 # %%
-fidelity = sweep.run_sweep(base, {"data.world": worlds}, out, workers=workers, executor=pool,
-                           started=started, quiet=True)
-if pool is not None:
-    pool.shutdown()
+worlds = ["additive", "interacting", "nonmonotone"] + ([] if quick else ["threshold"])
+fidelity = sweep.run_sweep(base, {"data.world": worlds}, out, workers=workers, quiet=True)
 publisher(None, fig_dir, source=f"riskkit · sweep {out.name} · {len(fidelity)} runs · seed {seed}")(
     plot_sweep_metric(fidelity, "data.world", ["scorecard_test_fidelity_top3",
                                                  "lgbm_test_fidelity_top3"],

@@ -4,6 +4,7 @@ asks for."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -73,7 +74,8 @@ def test_a_notebook_reuses_only_a_run_of_the_experiment_it_asks_for(scorecard_ru
 def _ask_for_run(runs: str, out: str) -> None:
     from riskkit.experiment import ensure
 
-    user = {"models": {"lgbm": {"enabled": False}}, "policy": {"model": "scorecard"},
+    user = {"data": {"world": "interacting", "bad_rate": 0.08},  # not the default world
+            "models": {"lgbm": {"enabled": False}}, "policy": {"model": "scorecard"},
             "figures": {"enabled": False}, "explain": {"splits": ["test"]}}
     run = ensure.ensure_run(rows=1000, seed=3, runs_dir=runs, config=user)
     Path(out).write_text(str(run.path), encoding="utf-8")
@@ -95,3 +97,5 @@ def test_kernels_asking_for_the_same_new_run_at_once_make_it_once(tmp_path: Path
     made = [p for p in runs.iterdir() if not p.name.startswith(".")]
     assert len(made) == 1, made
     assert {(tmp_path / f"got{k}").read_text(encoding="utf-8") for k in range(2)} == {str(made[0])}
+    world = json.loads((made[0] / "world.json").read_text(encoding="utf-8"))
+    assert (world["shape"], world["bad_rate"]) == ("interacting", 0.08)  # the world asked for

@@ -14,7 +14,6 @@ import pytest
 import yaml
 
 from riskkit.core.errors import ConfigError
-from riskkit.core.machinery import process_pool
 from riskkit.experiment import sweep as S
 from riskkit.experiment.flatten import flatten_metrics
 
@@ -122,28 +121,3 @@ def test_cli_sweep_reports_a_bad_grid_in_one_line(tmp_path):
     assert "unknown key 'data.rws'" in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
 
-
-def test_points_started_in_worker_processes_are_the_runs_of_one_process(tmp_path):
-    """Notebook 07 starts all its sweeps' points at once in a pool of spawned workers
-    (start_points) and each sweep waits for its own: each point runs once, and its metrics,
-    decisions and reasons are those of the same point run in this process."""
-    serial = S.run_sweep(TINY, GRID, tmp_path / "serial", quiet=True, figures=False)
-    pool = process_pool(2)
-    try:
-        started = S.start_points(TINY, GRID, tmp_path / "pooled", pool)
-        # a later grid sharing a point with the first submits only what is new: nothing
-        started = S.start_points(TINY, {"data.world": ["interacting"]}, tmp_path / "pooled",
-                                 pool, started)
-        assert len(started) == 2
-        pooled = S.run_sweep(TINY, GRID, tmp_path / "pooled", executor=pool, started=started,
-                             quiet=True, figures=False)
-    finally:
-        pool.shutdown()
-    assert len(list((tmp_path / "pooled").glob("tiny-*"))) == 2, "a started point ran twice"
-    assert list(pooled["data.world"]) == list(serial["data.world"])
-    for (_, one), (_, other) in zip(serial.iterrows(), pooled.iterrows(), strict=True):
-        a, b = tmp_path / "serial" / one["run"], tmp_path / "pooled" / other["run"]
-        assert json.loads((a / "metrics.json").read_text(encoding="utf-8")) == json.loads(
-            (b / "metrics.json").read_text(encoding="utf-8"))
-        for table in ("decisions.parquet", "reasons.parquet"):
-            pd.testing.assert_frame_equal(pd.read_parquet(a / table), pd.read_parquet(b / table))

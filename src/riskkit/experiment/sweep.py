@@ -244,8 +244,7 @@ def _executor(workers: int) -> ProcessPoolExecutor:
 
 def run_sweep(user: Mapping[str, Any], grid: Mapping[str, Sequence[Any]],
               out: str | os.PathLike[str], *, workers: int = 1, executor: Executor | None = None,
-              quiet: bool = False, source: str = "config", figures: bool = True,
-              started: Mapping[str, Future[str]] | None = None) -> pd.DataFrame:
+              quiet: bool = False, source: str = "config", figures: bool = True) -> pd.DataFrame:
     """Run every point of ``grid`` over the base config ``user`` into ``out``; return the table.
 
     Parameters
@@ -270,9 +269,6 @@ def run_sweep(user: Mapping[str, Any], grid: Mapping[str, Sequence[Any]],
         that draws its own charts of the table and whose next sweep into the same folder
         replaces this one's charts anyway (notebook 07 runs three sweeps into one folder:
         drawing the first two's charts, only to overwrite them, was a fifth of its time).
-    started : mapping of str to Future, optional
-        Points already submitted by :func:`start_points`, by :func:`config_key`: waited
-        for, not run again.
 
     Returns
     -------
@@ -288,18 +284,17 @@ def run_sweep(user: Mapping[str, Any], grid: Mapping[str, Sequence[Any]],
     for folder in remove_stale_staging(out_dir):
         log.info("removed %s, left by a run that was killed", folder.name)
     done = complete_runs(out_dir)
-    keys = [config_key(yaml.safe_load(C.dump(cfg))) for cfg in configs]
-    folders: dict[int, Path] = {i: done[key] for i, key in enumerate(keys) if key in done}
-    waiting = {i: started[key] for i, key in enumerate(keys)
-               if i not in folders and started and key in started}
-    todo = [i for i in range(len(configs)) if i not in folders and i not in waiting]
-    log.info("sweep of %d points: %d already complete in %s, %d started before, %d to run",
-             len(configs), len(folders), out_dir, len(waiting), len(todo))
+    folders: dict[int, Path] = {}
+    for i, cfg in enumerate(configs):
+        key = config_key(yaml.safe_load(C.dump(cfg)))
+        if key in done:
+            folders[i] = done[key]
+    todo = [i for i in range(len(configs)) if i not in folders]
+    log.info("sweep of %d points: %d already complete in %s, %d to run", len(configs),
+             len(folders), out_dir, len(todo))
     failures: list[str] = []
     bar = tqdm(total=len(configs), initial=len(folders), desc="sweep", unit="run",
                disable=quiet)
-    futures: dict[Future[str], int] = {future: i for i, future in waiting.items()}
-    pool = None
     try:
         if todo and executor is None and workers <= 1:
             for i in todo:
@@ -307,17 +302,20 @@ def run_sweep(user: Mapping[str, Any], grid: Mapping[str, Sequence[Any]],
                 bar.update(1)
         elif todo:
             pool = executor or _executor(min(workers, len(todo)))
-            futures.update({pool.submit(run_point, configs[i], str(out_dir)): i for i in todo})
-        for future in as_completed(futures):
-            i = futures[future]
+            futures: dict[Future[str], int] = {pool.submit(run_point, configs[i], str(out_dir)): i
+                                               for i in todo}
             try:
-                folders[i] = Path(future.result())
-            except RiskkitError as exc:
-                failures.append(f"{configs[i]['name']}: {exc}")
-            bar.update(1)
+                for future in as_completed(futures):
+                    i = futures[future]
+                    try:
+                        folders[i] = Path(future.result())
+                    except RiskkitError as exc:
+                        failures.append(f"{configs[i]['name']}: {exc}")
+                    bar.update(1)
+            finally:
+                if executor is None:
+                    pool.shutdown(wait=True, cancel_futures=True)
     finally:
-        if pool is not None and executor is None:
-            pool.shutdown(wait=True, cancel_futures=True)
         bar.close()
     table = sweep_table(points, folders)
     write_table(table, out_dir)
@@ -327,45 +325,6 @@ def run_sweep(user: Mapping[str, Any], grid: Mapping[str, Sequence[Any]],
         raise RiskkitError(f"{len(failures)} of {len(configs)} sweep points failed: "
                            + "; ".join(failures))
     return table
-
-
-def start_points(user: Mapping[str, Any], grid: Mapping[str, Sequence[Any]],
-                 out: str | os.PathLike[str], executor: Executor,
-                 started: Mapping[str, Future[str]] | None = None, source: str = "config"
-                 ) -> dict[str, Future[str]]:
-    """Submit every point of ``grid`` without a complete run in ``out`` to ``executor`` now.
-
-    Why: a caller with several sweeps into one folder (notebook 07 has three) starts all
-    their points at once, so the workers go on with the next sweep's points while the caller
-    draws the charts of the last one; :func:`run_sweep` given the returned futures
-    (``started``) waits for them instead of running those points again. A point's run is
-    the same whichever process runs it, and when.
-
-    Parameters
-    ----------
-    user, grid, out, source
-        As for :func:`run_sweep`.
-    executor : concurrent.futures.Executor
-        Where the points run (e.g. :func:`riskkit.core.machinery.process_pool`).
-    started : mapping of str to Future, optional
-        Points submitted before (another grid's): not submitted twice.
-
-    Returns
-    -------
-    dict of str to Future
-        ``started`` and this grid's new points, by :func:`config_key`; each future gives
-        the run folder's path.
-    """
-    out_dir = Path(out).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    configs, _, _ = distinct_points(point_configs(user, grid, source), grid_points(grid))
-    done = complete_runs(out_dir)
-    futures = dict(started or {})
-    for cfg in configs:
-        key = config_key(yaml.safe_load(C.dump(cfg)))
-        if key not in done and key not in futures:
-            futures[key] = executor.submit(run_point, cfg, str(out_dir))
-    return futures
 
 
 def run_sweep_from_config(path: str | os.PathLike[str], grid_items: Sequence[str],
