@@ -3,6 +3,8 @@ bad-rate cut-off with a margin for its sample's error (issue 24)."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -108,3 +110,29 @@ def test_a_margin_keeps_the_true_approved_bad_rate_on_target() -> None:
             misses[confidence] += true_rate > target
     assert misses[None] / reps > 0.4
     assert misses[0.95] / reps < 0.08
+
+
+def test_a_model_fitted_beside_the_others_hands_back_its_failure(cfg, splits, tmp_path,
+                                                                 monkeypatch) -> None:
+    """fit_all fits LightGBM on a thread of its own: its error reaches the caller, whole."""
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("boosting failed")
+
+    monkeypatch.setattr(type(make_model("lgbm")), "fit", broken)
+    with pytest.raises(RuntimeError, match="boosting failed"):
+        fit_all(cfg, splits, tmp_path / "models", world=run_world(cfg))
+    assert not (tmp_path / "models" / "lgbm").exists()
+
+
+def test_a_failure_beside_lightgbm_waits_for_its_fit_to_end(cfg, splits, tmp_path,
+                                                              monkeypatch) -> None:
+    """The scorecard fails while LightGBM still boosts on its thread: fit_all raises only
+    once that fit has ended, so nothing writes into a run folder the run has removed."""
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("binning failed")
+
+    monkeypatch.setattr(type(make_model("scorecard")), "fit", broken)
+    with pytest.raises(RuntimeError, match="binning failed"):
+        fit_all(cfg, splits, tmp_path / "models", world=run_world(cfg))
+    assert not [t for t in threading.enumerate() if t.name == "fit-lgbm"]
+    assert (tmp_path / "models" / "lgbm").is_dir()  # its fit ended, and was saved, first
