@@ -1,6 +1,10 @@
-"""export_all: a forked child writes some charts, and the files are those of one process."""
+"""export_all and draw_and_export_all: a forked child draws and writes some charts, and the
+files are those of one process."""
 
 from __future__ import annotations
+
+import os
+import time
 
 import matplotlib
 import numpy as np
@@ -8,7 +12,8 @@ import pytest
 from matplotlib.figure import Figure
 
 import riskkit.charts.output as output
-from riskkit.charts import export, export_all
+from riskkit.charts import draw_and_export_all, export, export_all
+from riskkit.core.machinery import fork_context
 
 
 def figures() -> dict[str, Figure]:
@@ -56,3 +61,32 @@ def test_a_failing_child_is_an_error(tmp_path, monkeypatch):
     monkeypatch.setattr(output, "export", fails_in_child)
     with pytest.raises((RuntimeError, OSError)):
         export_all(figures(), tmp_path)
+
+
+def _drawn_by(marks, k: int, seconds: float):
+    """A chart that notes which process drew it (a file per chart) and takes a while."""
+    def draw() -> Figure:
+        time.sleep(seconds)
+        (marks / f"chart_{k}").write_text(str(os.getpid()), encoding="utf-8")
+        return figures()[f"chart_{k % 3}"]
+    return draw
+
+
+def test_each_chart_is_drawn_once_by_one_of_two_processes_and_written_whole(tmp_path):
+    """draw_and_export_all: the drawing is shared too, not only the writing (a chart drawn
+    in the child never exists in this process), and the files are those of one process."""
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    drawings = {f"chart_{k}": _drawn_by(marks, k, 0.3) for k in range(6)}
+    shared = draw_and_export_all(drawings, tmp_path / "a", source="riskkit · test")
+    alone = draw_and_export_all({f"chart_{k}": _drawn_by(tmp_path, k, 0) for k in range(6)},
+                                tmp_path / "b", source="riskkit · test", parallel=False)
+    assert len(shared) == 18 and [p.name for p in shared] == [p.name for p in alone]
+    for x, y in zip(shared, alone, strict=True):
+        assert x.read_bytes() == y.read_bytes(), x.name
+    # the source line's text, kept in the SVG's comment even where glyphs are paths
+    assert "riskkit · test" in (tmp_path / "a" / "chart_0.svg").read_text(encoding="utf-8")
+    pids = {(marks / f"chart_{k}").read_text(encoding="utf-8") for k in range(6)}
+    assert len(list(marks.iterdir())) == 6  # every chart drawn exactly once
+    if fork_context() is not None:
+        assert len(pids) == 2 and str(os.getpid()) in pids, pids

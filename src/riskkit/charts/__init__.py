@@ -27,7 +27,14 @@ from riskkit.charts.explain import (
     plot_waterfall,
 )
 from riskkit.charts.fairness import plot_approval_by_group
-from riskkit.charts.output import FORMATS, ChartNameError, add_source_line, export, export_all
+from riskkit.charts.output import (
+    FORMATS,
+    ChartNameError,
+    add_source_line,
+    draw_and_export_all,
+    export,
+    export_all,
+)
 from riskkit.charts.performance import (
     plot_gains,
     plot_ks,
@@ -70,6 +77,7 @@ __all__ = [
     "ChartNameError",
     "MissingFontWarning",
     "add_source_line",
+    "draw_and_export_all",
     "export",
     "export_all",
     "export_shap",

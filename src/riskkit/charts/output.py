@@ -8,7 +8,8 @@ and version control shows only real changes.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -168,16 +169,7 @@ def export_all(figures: Mapping[str, Figure], folder: str | os.PathLike[str],
                formats: Sequence[str] = FORMATS, dpi: int = 300, *,
                parallel: bool = True) -> list[Path]:
     """:func:`export` every figure; on Linux a forked child process writes some of them at
-    the same time.
-
-    Why a process: drawing a chart is Python holding the GIL, so threads would take turns;
-    a forked child starts with the figures already built. The two processes take the next
-    figure not yet taken until none is left, and each figure is written whole (all its
-    formats, in order) by one of them, so every file is the same as from one process: a
-    figure's layout is settled by its own earlier drawings, which are the same either way.
-    Where fork is not available (Windows, macOS' default) everything is written here.
-    Call it with no other thread of this process at work: a child forked while another
-    thread holds a lock could wait on it forever.
+    the same time (:func:`draw_and_export_all` of figures already drawn).
 
     Parameters
     ----------
@@ -193,12 +185,59 @@ def export_all(figures: Mapping[str, Figure], folder: str | os.PathLike[str],
     list of pathlib.Path
         The files, by figure then format, in the order of ``figures`` and ``formats``.
     """
-    for name in figures:
+    return draw_and_export_all({name: partial(_given, fig) for name, fig in figures.items()},
+                               folder, formats, dpi, parallel=parallel)
+
+
+def _given(fig: Figure) -> Figure:
+    return fig
+
+
+def draw_and_export_all(drawings: Mapping[str, Callable[[], Figure]],
+                        folder: str | os.PathLike[str], formats: Sequence[str] = FORMATS,
+                        dpi: int = 300, *, source: str | None = None,
+                        parallel: bool = True) -> list[Path]:
+    """Draw every chart and :func:`export` it; on Linux a forked child process draws and
+    writes some of them at the same time.
+
+    Why a process: drawing a chart is Python holding the GIL, so threads would take turns;
+    a forked child starts with everything the drawings need already in memory. The two
+    processes take the next chart not yet taken until none is left, and each chart is drawn
+    and written whole (all its formats, in order) by one of them, so every file is the same
+    as from one process: a figure's layout is settled by its own earlier drawings, which are
+    the same either way. So a drawing must be a function of what it was given: it may not
+    call a model (LightGBM's OpenMP threads and numba's do not survive a fork) nor draw on
+    numpy's global generator without seeding it. Give the costliest charts first: the last
+    chart taken decides when both are done.
+    Where fork is not available (Windows, macOS' default) everything is done here.
+    Call it with no other thread of this process at work: a child forked while another
+    thread holds a lock could wait on it forever.
+
+    Parameters
+    ----------
+    drawings
+        By file stem, a function that draws the chart and returns its figure.
+    folder, formats, dpi
+        As for :func:`export`.
+    source
+        A source line put on every chart (:func:`add_source_line`), or None.
+    parallel
+        False: draw and write everything in this process.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files, by chart then format, in the order of ``drawings`` and ``formats``.
+    """
+    for name in drawings:
         check_name(name, formats)
-    items = list(figures.items())
+    items = list(drawings.items())
 
     def do(index: int) -> None:
-        name, fig = items[index]
+        name, draw = items[index]
+        fig = draw()
+        if source is not None:
+            add_source_line(fig, source)
         export(fig, name, folder, formats, dpi)
 
     if "pdf" in formats:  # once, here, rather than once in each process
@@ -211,5 +250,3 @@ def export_all(figures: Mapping[str, Figure], folder: str | os.PathLike[str],
         for index in range(len(items)):
             do(index)
     return [Path(folder) / f"{name}.{fmt}" for name, _ in items for fmt in formats]
-
-

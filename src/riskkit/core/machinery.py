@@ -20,7 +20,7 @@ when and on which thread or process: every output that passes through it is pinn
   inherit, without the threads, the locks the parent's threads (tqdm's monitor, OpenMP
   pools) held at that moment, and could wait on one of them forever.
   :func:`share_with_forked_child` is for the one place that forks on purpose (charts
-  drawn from figures already in memory, by a child that starts no threads);
+  drawn and written from what is already in memory, by a child that starts no threads);
   :func:`fork_context` is that start method, or None where the platform cannot fork.
 - :func:`exclusive` holds a lock file, so processes that would make the same thing at once
   make it once (the others wait, then find it).

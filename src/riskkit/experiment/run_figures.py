@@ -6,11 +6,14 @@ job of its own: it reads what the other stages produced and writes files, nothin
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from riskkit import charts
 from riskkit import explain as X
@@ -29,31 +32,42 @@ def write_figures(cfg: dict[str, Any], models: dict[str, CreditModel], policy: P
                   splits: dict[str, pd.DataFrame], decisions: pd.DataFrame,
                   reasons: pd.DataFrame, tables: dict[str, pd.DataFrame],
                   explain_extra: dict[str, Any], folder: Path, run_label: str) -> list[Path]:
-    """Every chart of a run as PNG, SVG and PDF, in the report (or slides) style."""
+    """Every chart of a run as PNG, SVG and PDF, in the report (or slides) style.
+
+    What the charts show is computed here first (the models' predictions, points,
+    contributions and shap values); the drawing and writing is then shared with a forked
+    child (:func:`riskkit.charts.draw_and_export_all`), the costliest charts first.
+    """
     # the language charts really use: English labels where no CJK font can draw Chinese
     # (shap's beeswarm labels are drawn by shap, which cannot fall back by itself)
     lang = charts.resolve_lang(cfg["figures"]["lang"])
     with charts.style_context(cfg["figures"]["variant"], lang):
-        return _draw_and_export(cfg, models, splits, decisions, reasons, tables, explain_extra,
-                                folder, run_label, lang)
+        drawings = {**shap_beeswarm_drawings(models, splits["test"], lang=lang,
+                                             seed=cfg["seed"]),
+                    **_explanation_drawings(cfg, models, explain_extra, reasons, lang),
+                    **_performance_drawings(models, splits["test"], decisions, tables, lang)}
+        return charts.draw_and_export_all(
+            drawings, folder, formats=tuple(cfg["figures"].get("formats", charts.FORMATS)),
+            source=f"riskkit · run {run_label} · seed {cfg['seed']}")
 
 
-def _draw_and_export(cfg: dict[str, Any], models: dict[str, CreditModel],
-                     splits: dict[str, pd.DataFrame], decisions: pd.DataFrame,
-                     reasons: pd.DataFrame, tables: dict[str, pd.DataFrame],
-                     explain_extra: dict[str, Any], folder: Path, run_label: str,
-                     lang: str) -> list[Path]:
-
-    source = f"riskkit · run {run_label} · seed {cfg['seed']}"
-    test = splits["test"]
+def _performance_drawings(models: dict[str, CreditModel], test: pd.DataFrame,
+                          decisions: pd.DataFrame, tables: dict[str, pd.DataFrame],
+                          lang: str) -> dict[str, Callable[[], Figure]]:
+    """Discrimination, calibration, scores, segments, fairness and stability, from the
+    models' predictions on the test split (computed here, drawn later)."""
     y = test[F.TARGET]
     preds = {name: m.predict_pd(test) for name, m in models.items()}
-    figs: dict[str, Any] = {
-        "roc": charts.plot_roc({n: (y, p) for n, p in preds.items()}, lang=lang),
-        "gains": charts.plot_gains({n: (y, p) for n, p in preds.items()}, lang=lang),
-        "strategy_curve": charts.plot_strategy_curve({n: (y, p) for n, p in preds.items()},
-                                                     lang=lang,
-                                                     approval_rate=_approval(decisions)),
+    drawings: dict[str, Callable[[], Figure]] = {}
+    if len(tables.get("fairness", ())):
+        drawings["fairness_approval"] = partial(charts.plot_approval_by_group,
+                                                tables["fairness"], "test", lang=lang)
+    drawings |= {
+        "roc": partial(charts.plot_roc, {n: (y, p) for n, p in preds.items()}, lang=lang),
+        "gains": partial(charts.plot_gains, {n: (y, p) for n, p in preds.items()}, lang=lang),
+        "strategy_curve": partial(charts.plot_strategy_curve,
+                                  {n: (y, p) for n, p in preds.items()}, lang=lang,
+                                  approval_rate=_approval(decisions)),
     }
     reliability: dict[str, Any] = {}
     for name, m in models.items():
@@ -62,34 +76,27 @@ def _draw_and_export(cfg: dict[str, Any], models: dict[str, CreditModel],
             reliability[f"{name} (calibrated)"] = (y, preds[name])
         else:
             reliability[name] = (y, preds[name])
-    figs["reliability"] = charts.plot_reliability(reliability, lang=lang)
+    drawings["reliability"] = partial(charts.plot_reliability, reliability, lang=lang)
     for name, m in models.items():
         if name == TRUTH_MODEL:
             continue
-        figs[f"ks_{name}"] = charts.plot_ks(y, preds[name], lang=lang)
-        figs[f"score_distribution_{name}"] = charts.plot_score_distribution(y, m.points(test), lang=lang)
+        drawings[f"ks_{name}"] = partial(charts.plot_ks, y, preds[name], lang=lang)
+        drawings[f"score_distribution_{name}"] = partial(charts.plot_score_distribution, y,
+                                                         m.points(test), lang=lang)
         if f"segments_{name}" in tables:
             seg = tables[f"segments_{name}"]
-            figs[f"segments_{name}"] = charts.plot_segment_metrics(seg.set_index(seg.columns[0]),
-                                                                   lang=lang)
-    if len(tables.get("fairness", ())):
-        figs["fairness_approval"] = charts.plot_approval_by_group(tables["fairness"], "test",
-                                                                  lang=lang)
-    figs["csi"] = charts.plot_psi(tables["csi"].set_index("feature")["csi"], lang=lang)
+            drawings[f"segments_{name}"] = partial(charts.plot_segment_metrics,
+                                                   seg.set_index(seg.columns[0]), lang=lang)
+    drawings["csi"] = partial(charts.plot_psi, tables["csi"].set_index("feature")["csi"],
+                              lang=lang)
     if "swap_set" in tables:
-        figs["swap_set"] = charts.plot_swap_set(tables["swap_set"], lang=lang)
-    figs.update(_explanation_figures(cfg, models, explain_extra, reasons, lang))
-    figs.update(shap_beeswarms(models, test, lang=lang, seed=cfg["seed"]))
-    for fig in figs.values():
-        charts.add_source_line(fig, source)
-    # drawing is most of a small run's time: a forked process draws half of the charts
-    return charts.export_all(figs, folder,
-                             formats=tuple(cfg["figures"].get("formats", charts.FORMATS)))
+        drawings["swap_set"] = partial(charts.plot_swap_set, tables["swap_set"], lang=lang)
+    return drawings
 
 
-def _explanation_figures(cfg: dict[str, Any], models: dict[str, CreditModel],
-                         explain_extra: dict[str, Any], reasons: pd.DataFrame,
-                         lang: str) -> dict[str, Any]:
+def _explanation_drawings(cfg: dict[str, Any], models: dict[str, CreditModel],
+                          explain_extra: dict[str, Any], reasons: pd.DataFrame,
+                          lang: str) -> dict[str, Callable[[], Figure]]:
     """Waterfalls for the personas (synthetic runs) and one denied applicant, reason
     frequency, and contributions against the truth."""
 
@@ -101,14 +108,16 @@ def _explanation_figures(cfg: dict[str, Any], models: dict[str, CreditModel],
     denied = np.flatnonzero(dec["decision"].to_numpy() == "denied")
     if len(denied):
         rows["denied_example"] = frame.iloc[[denied[0]]].reset_index(drop=True)
-    return X.explanation_figures(models[cfg["policy"]["model"]], frame, dec, reasons, rows,
-                                 lang=lang, seed=cfg["seed"],
-                                 background=explain_extra.get("background"))
+    return X.explanation_drawings(models[cfg["policy"]["model"]], frame, dec, reasons, rows,
+                                  lang=lang, seed=cfg["seed"],
+                                  background=explain_extra.get("background"))
 
 
-def shap_beeswarms(models: dict[str, CreditModel], frame: pd.DataFrame, *, lang: str = "en",
-                   seed: int = 0, rows: int = SHAP_SAMPLE_ROWS) -> dict[str, Any]:
-    """``shap_beeswarm_<model>``: shap's beeswarm of every fitted model, riskkit-styled.
+def shap_beeswarm_drawings(models: dict[str, CreditModel], frame: pd.DataFrame, *,
+                           lang: str = "en", seed: int = 0, rows: int = SHAP_SAMPLE_ROWS
+                           ) -> dict[str, Callable[[], Figure]]:
+    """``shap_beeswarm_<model>``: shap's beeswarm of every fitted model, riskkit-styled,
+    its shap values computed here and the drawing left to the caller.
 
     Parameters
     ----------
@@ -127,16 +136,34 @@ def shap_beeswarms(models: dict[str, CreditModel], frame: pd.DataFrame, *, lang:
 
     Returns
     -------
-    dict of str to matplotlib.figure.Figure
-        One restyled beeswarm per model, for the figure stage to export.
+    dict of str to callable
+        By file name, a function of no arguments that draws one model's beeswarm.
     """
     sample = frame
     if len(frame) > rows:
         take = np.sort(np.random.default_rng(seed).choice(len(frame), rows, replace=False))
         sample = frame.iloc[take]
-    return {f"shap_beeswarm_{name}": charts.plot_shap(to_shap(model, sample, lang=lang),
-                                                      "beeswarm", lang=lang)
+    return {f"shap_beeswarm_{name}": partial(charts.plot_shap, to_shap(model, sample, lang=lang),
+                                             "beeswarm", lang=lang)
             for name, model in models.items() if name != TRUTH_MODEL}
+
+
+def shap_beeswarms(models: dict[str, CreditModel], frame: pd.DataFrame, *, lang: str = "en",
+                   seed: int = 0, rows: int = SHAP_SAMPLE_ROWS) -> dict[str, Figure]:
+    """:func:`shap_beeswarm_drawings`, drawn: one restyled beeswarm figure per model.
+
+    Parameters
+    ----------
+    models, frame, lang, seed, rows
+        As for :func:`shap_beeswarm_drawings`.
+
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+        One restyled beeswarm per model, for the figure stage to export.
+    """
+    return {name: draw() for name, draw in shap_beeswarm_drawings(
+        models, frame, lang=lang, seed=seed, rows=rows).items()}
 
 
 def _approval(decisions: pd.DataFrame) -> float:

@@ -13,7 +13,7 @@
   true PD;
 * :func:`fidelity` / :func:`explain_metrics` -- how well explanations match the truth;
 * :func:`explain_applicant` / :func:`format_text` -- one applicant's full story;
-* :func:`explanation_figures` -- the charts;
+* :func:`explanation_figures` -- the charts (:func:`explanation_drawings`: computed, not yet drawn);
 * :func:`to_shap` -- any model's explanation as a ``shap.Explanation`` (log-odds values
   adding up to the model's log-odds, design values, readable values with units, registry
   labels in English or Chinese), so ``shap.plots.*`` work on it.
@@ -29,7 +29,7 @@ from riskkit.explain.background import (
 )
 from riskkit.explain.contrib import additivity_error, contributions, has_background_mode
 from riskkit.explain.fidelity import explain_metrics, fidelity, null_features
-from riskkit.explain.figures import explanation_figures, reason_counts
+from riskkit.explain.figures import explanation_drawings, explanation_figures, reason_counts
 from riskkit.explain.reasons import REASON_COLUMNS, approved_reference, reason_codes
 from riskkit.explain.recourse import Recourse, recourse, recourse_many, recourse_summary
 from riskkit.explain.shap_objects import display_value, to_shap
@@ -47,6 +47,7 @@ __all__ = [
     "draw_background",
     "explain_applicant",
     "explain_metrics",
+    "explanation_drawings",
     "explanation_figures",
     "fidelity",
     "format_text",

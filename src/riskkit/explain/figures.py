@@ -6,7 +6,8 @@ given across all denials, and the model's contributions against the truth's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -84,7 +85,8 @@ def explanation_figures(model: Any, frame: pd.DataFrame, decisions: pd.DataFrame
                         persona_rows: Mapping[str, pd.DataFrame] | pd.DataFrame | None,
                         *, lang: str = "en", seed: int = 0,
                         background: pd.DataFrame | None = None) -> dict[str, Figure]:
-    """``waterfall_<persona>`` per persona, ``reason_frequency`` and ``contrib_vs_truth``.
+    """``waterfall_<persona>`` per persona, ``reason_frequency`` and ``contrib_vs_truth``:
+    :func:`explanation_drawings`, drawn.
 
     ``background`` is the population the letters measure from (a run's
     ``explain.background``): each waterfall draws the contributions the letter of that
@@ -120,19 +122,48 @@ def explanation_figures(model: Any, frame: pd.DataFrame, decisions: pd.DataFrame
     dict of matplotlib.figure.Figure
         The charts by file name.
     """
-    figures: dict[str, Figure] = {}
+    return {name: draw() for name, draw in explanation_drawings(
+        model, frame, decisions, reasons, persona_rows, lang=lang, seed=seed,
+        background=background).items()}
+
+
+def explanation_drawings(model: Any, frame: pd.DataFrame, decisions: pd.DataFrame,
+                         reasons: pd.DataFrame | None,
+                         persona_rows: Mapping[str, pd.DataFrame] | pd.DataFrame | None,
+                         *, lang: str = "en", seed: int = 0,
+                         background: pd.DataFrame | None = None
+                         ) -> dict[str, Callable[[], Figure]]:
+    """:func:`explanation_figures`' charts, computed and not yet drawn: each value draws its
+    chart when called.
+
+    Why apart: the model's work (the contributions) is done here, in the calling process,
+    and the drawing is left to whoever exports; a run draws its charts in two processes
+    (:func:`riskkit.charts.draw_and_export_all`), and a forked child must not call a model.
+
+    Parameters
+    ----------
+    model, frame, decisions, reasons, persona_rows, lang, seed, background
+        As for :func:`explanation_figures`.
+
+    Returns
+    -------
+    dict of callable
+        By file name, a function of no arguments that draws the chart.
+    """
+    drawings: dict[str, Callable[[], Figure]] = {}
     for name, row in _named_rows(persona_rows).items():
         contrib, base = letter_waterfall(model, row, background)
         values = row.iloc[0][[c for c in contrib.columns if c in row.columns]]
-        figures[f"waterfall_{name}"] = plot_waterfall(contrib.iloc[0], base, values=values,
-                                                      lang=lang)
+        drawings[f"waterfall_{name}"] = partial(plot_waterfall, contrib.iloc[0], base,
+                                               values=values, lang=lang)
     if reasons is None:
         # without the policy only the scored reasons can be counted
         reasons = reason_codes(model, None, frame, decisions,
                                approved_reference(frame, decisions, model.registry_), lang="en",
                                background=background)
     if len(reasons):
-        figures["reason_frequency"] = plot_reason_frequency(reason_counts(reasons), lang=lang)
+        drawings["reason_frequency"] = partial(plot_reason_frequency, reason_counts(reasons),
+                                              lang=lang)
     truth_cols = [F.contrib_column(n) for n in F.MODEL_FEATURES]
     if all(c in frame.columns for c in truth_cols):
         rows = frame
@@ -142,6 +173,7 @@ def explanation_figures(model: Any, frame: pd.DataFrame, decisions: pd.DataFrame
             rows = frame.iloc[take]
         contrib, _ = contributions(model, rows, reference="mean")
         # only the truth columns: the chart would otherwise find the feature values first
-        figures["contrib_vs_truth"] = plot_contrib_vs_truth(contrib, rows[truth_cols], lang=lang)
-    return figures
+        drawings["contrib_vs_truth"] = partial(plot_contrib_vs_truth, contrib, rows[truth_cols],
+                                              lang=lang)
+    return drawings
 
