@@ -29,7 +29,7 @@ demo: data ## the main job: population, baseline experiment, charts, notebooks, 
 	$(BIN)/python -m riskkit.demo --rows $(ROWS) --seed $(SEED) --runs $(RUNS) --notebook-rows $(NOTEBOOK_ROWS)
 
 test: $(STAMP) ## run the whole test suite
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -q --durations=20
+	$(BIN)/python -m pytest -n 2 --dist loadscope --no-loadscope-reorder -q --durations=20
 
 lint: $(STAMP) ## ruff over the library and the tests
 	$(BIN)/ruff check src tests

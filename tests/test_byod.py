@@ -25,10 +25,6 @@ from riskkit.data import datasets
 from riskkit.experiment import byod
 from riskkit.experiment.runfolder import REGISTRY_FILE, load_run, read_run_registry
 
-# one worker for the whole file under `pytest -n 2 --dist loadgroup`: the module-scoped
-# run fixtures are then built once, not once per worker
-pytestmark = pytest.mark.xdist_group("byod")
-
 
 def small_extract(n: int = 1200, seed: int = 3) -> pd.DataFrame:
     """Columns that collide with riskkit's own names, Chinese names, a real signal."""

@@ -29,8 +29,6 @@ from riskkit.explain.recourse import recourse
 from riskkit.models.base import prepare_frame
 from riskkit.policy import Policy
 
-pytestmark = pytest.mark.xdist_group("byod")
-
 
 def extract(n: int = 1200, seed: int = 5) -> pd.DataFrame:
     """A file with a real signal in ``income`` and ``apps``, and a 3-level category."""

@@ -34,9 +34,8 @@ data:
   oot: {rows: 1250, scenario: downturn}
 """
 
-# one worker for the whole file under `pytest -n 2 --dist loadgroup`: the module-scoped
-# run fixtures are then built once, not once per worker
-pytestmark = pytest.mark.xdist_group("determinism")
+# two runs in fresh interpreters: an end-to-end file, started first (tests/conftest.py)
+pytestmark = pytest.mark.slow
 
 
 def _start(args: list[str]) -> subprocess.Popen[str]:

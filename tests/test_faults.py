@@ -32,9 +32,6 @@ from riskkit.experiment.runfolder import MANIFEST, load_run
 
 ROWS = 1500
 
-# one worker for the whole file under `pytest -n 2 --dist loadgroup`: the module-scoped
-# run fixtures are then built once, not once per worker
-pytestmark = pytest.mark.xdist_group("faults")
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -25,7 +25,6 @@ from riskkit.reporting import notebooks as nbr
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("notebook_claims")  # its own runs: beside the notebook suite's worker
 @pytest.mark.parametrize(("rows", "seed"), [(4000, 11)])  # 3,000 and 5: test_notebooks' runs
 def test_no_stated_comparison_contradicts_its_table(tmp_path: Path, rows: int, seed: int) -> None:
     results = nbr.run_notebooks(tmp_path, rows=rows, seed=seed, names=NARRATED, quiet=True,

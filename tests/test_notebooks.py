@@ -98,7 +98,6 @@ def suite_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("notebooks")  # one worker, in order, sharing suite_out
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
 def test_notebook_runs_headless_and_writes_its_outputs(source: Path, suite_out: Path) -> None:
     results = nbr.run_notebooks(suite_out, rows=3000, seed=5, names=[source.stem], quiet=True)

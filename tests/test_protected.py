@@ -16,8 +16,6 @@ from riskkit.core.io import read_json
 from riskkit.data.protected import detect_protected, protected_kind
 from riskkit.experiment import byod, runner, stages
 
-pytestmark = pytest.mark.xdist_group("byod")
-
 
 def test_the_synthetic_registry_cannot_be_changed() -> None:
     """Fitting a user's file never changes the synthetic registry (it is an immutable value)."""

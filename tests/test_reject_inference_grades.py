@@ -23,6 +23,8 @@ WEAK = ["monthly_income", "income_volatility", "applications_90d", "overdue_coun
 SECTION = {"incumbent": {"features": WEAK, "rows": 4000}, "selection": ["mar", "mnar"],
            "methods": list(METHODS), "models": list(MODEL_KINDS), "fidelity": False}
 PARAMS = {"lgbm": {"params": {"learning_rate": 0.2, "min_child_samples": 50}}}
+# the studies take a minute: an end-to-end file, started first (tests/conftest.py)
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
