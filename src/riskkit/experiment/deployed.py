@@ -16,6 +16,7 @@ import pandas as pd
 
 from riskkit import evaluate as ev
 from riskkit.core import features as F
+from riskkit.experiment.scores import RunScores
 from riskkit.models import CreditModel
 from riskkit.policy import APPROVED
 
@@ -49,7 +50,8 @@ def deployed_approval_rate(decisions: pd.DataFrame, split: str = "test") -> tupl
 
 
 def swap_set_at_policy(models: dict[str, CreditModel], splits: dict[str, pd.DataFrame],
-                       decisions: pd.DataFrame) -> pd.DataFrame | None:
+                       decisions: pd.DataFrame, scores: RunScores | None = None
+                       ) -> pd.DataFrame | None:
     """``tables/swap_set.csv``: scorecard and LightGBM, each with the deployed knock-out
     rules and a cut-off approving the deployed policy's share of passers, on test.
 
@@ -61,6 +63,9 @@ def swap_set_at_policy(models: dict[str, CreditModel], splits: dict[str, pd.Data
         The run's frames (``test`` with outcomes).
     decisions
         The run's decisions (test rows in the test frame's order).
+    scores
+        The run's scores (:class:`riskkit.experiment.scores.RunScores`), or None to
+        predict here.
 
     Returns
     -------
@@ -74,8 +79,9 @@ def swap_set_at_policy(models: dict[str, CreditModel], splits: dict[str, pd.Data
     rate, passers = deployed_approval_rate(decisions, "test")
     if not passers.any() or len(passers) != len(test):
         return None
-    table = ev.swap_set(test[F.TARGET], models[SWAP_PAIR[0]].predict_pd(test),
-                        models[SWAP_PAIR[1]].predict_pd(test), rate, names=SWAP_PAIR,
+    scores = scores or RunScores(lambda split: models, splits)
+    table = ev.swap_set(test[F.TARGET], scores.pd(SWAP_PAIR[0], "test"),
+                        scores.pd(SWAP_PAIR[1], "test"), rate, names=SWAP_PAIR,
                         eligible=passers).reset_index()
     table["approval_rate_passers"] = rate
     return table

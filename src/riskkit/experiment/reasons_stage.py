@@ -29,6 +29,7 @@ from sklearn.base import clone
 
 from riskkit import explain as X
 from riskkit.core import features as F
+from riskkit.experiment.scores import RunScores
 from riskkit.explain.likeforlike import grade, letter_basis, letter_contributions, own_denials
 from riskkit.explain.likeforlike import stability as reason_stability
 from riskkit.synth.truth import TruthModel
@@ -38,18 +39,21 @@ log = logging.getLogger(__name__)
 
 
 def own_test_denials(cfg: dict[str, Any], models: dict[str, Any], policy: Any,
-                     splits: dict[str, pd.DataFrame],
-                     decisions: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Each model's own denials of the test split (the deployed one's are the run's)."""
+                     splits: dict[str, pd.DataFrame], decisions: pd.DataFrame,
+                     scores: RunScores | None = None) -> dict[str, np.ndarray]:
+    """Each model's own denials of the test split (the deployed one's are the run's), from
+    the run's ``scores`` where given."""
     test_dec = decisions[decisions["split"] == "test"]["decision"].to_numpy()
+    known = None if scores is None else {
+        name: (scores.pd(name, "valid"), scores.pd(name, "test")) for name in models}
     return own_denials(models, policy, splits["valid"], splits["test"], cfg["policy"]["model"],
-                       test_dec)
+                       test_dec, predictions=known)
 
 
 def explain_section(cfg: dict[str, Any], models: dict[str, Any], policy: Any,
                     splits: dict[str, pd.DataFrame], decisions: pd.DataFrame,
                     background: pd.DataFrame | None, truth_sample: pd.DataFrame | None, *,
-                    world: World | None) -> dict[str, Any]:
+                    world: World | None, scores: RunScores | None = None) -> dict[str, Any]:
     """``metrics.json["explain"]``: fidelity and additivity per model
     (:func:`riskkit.explain.explain_metrics`, generated data only) and this module's blocks
     (:func:`reason_section`), every model graded on its own test denials (issues 24 and 27).
@@ -65,6 +69,9 @@ def explain_section(cfg: dict[str, Any], models: dict[str, Any], policy: Any,
     world:
         The run's World (None for data of one's own: stability only). The test split is
         the cohort drawn at month 0, so its truth is ``world.truth(0)``.
+    scores:
+        The run's scores (:class:`riskkit.experiment.scores.RunScores`), or None to
+        predict here.
 
     Returns
     -------
@@ -72,7 +79,7 @@ def explain_section(cfg: dict[str, Any], models: dict[str, Any], policy: Any,
         Model name -> its explain block.
     """
     test = splits["test"]
-    own = own_test_denials(cfg, models, policy, splits, decisions)
+    own = own_test_denials(cfg, models, policy, splits, decisions, scores)
     metrics = X.explain_metrics(models, test, own, reference_background=truth_sample) \
         if "true_pd" in test else {}
     truth = world.truth(0) if world is not None and "true_pd" in test else None

@@ -18,7 +18,8 @@ from matplotlib.figure import Figure
 from riskkit import charts
 from riskkit import explain as X
 from riskkit.core import features as F
-from riskkit.experiment.stages import TRUTH_MODEL
+from riskkit.experiment.scores import RunScores
+from riskkit.experiment.stages import TRUTH_MODEL, run_scores
 from riskkit.explain.shap_objects import to_shap
 from riskkit.models import CreditModel
 from riskkit.policy import Policy
@@ -31,33 +32,38 @@ SHAP_SAMPLE_ROWS = 1000
 def write_figures(cfg: dict[str, Any], models: dict[str, CreditModel], policy: Policy,
                   splits: dict[str, pd.DataFrame], decisions: pd.DataFrame,
                   reasons: pd.DataFrame, tables: dict[str, pd.DataFrame],
-                  explain_extra: dict[str, Any], folder: Path, run_label: str) -> list[Path]:
+                  explain_extra: dict[str, Any], folder: Path, run_label: str,
+                  scores: RunScores | None = None) -> list[Path]:
     """Every chart of a run as PNG, SVG and PDF, in the report (or slides) style.
 
-    What the charts show is computed here first (the models' predictions, points,
-    contributions and shap values); the drawing and writing is then shared with a forked
-    child (:func:`riskkit.charts.draw_and_export_all`), the costliest charts first.
+    What the charts show is computed here first (the contributions and shap values; the
+    predictions and points come from ``scores``, the run's, or are made here); the drawing
+    and writing is then shared with a forked child
+    (:func:`riskkit.charts.draw_and_export_all`), the costliest charts first.
     """
     # the language charts really use: English labels where no CJK font can draw Chinese
     # (shap's beeswarm labels are drawn by shap, which cannot fall back by itself)
     lang = charts.resolve_lang(cfg["figures"]["lang"])
+    scores = scores or run_scores(cfg, models, splits)
     with charts.style_context(cfg["figures"]["variant"], lang):
         drawings = {**shap_beeswarm_drawings(models, splits["test"], lang=lang,
                                              seed=cfg["seed"]),
                     **_explanation_drawings(cfg, models, explain_extra, reasons, lang),
-                    **_performance_drawings(models, splits["test"], decisions, tables, lang)}
+                    **_performance_drawings(models, scores, splits["test"], decisions, tables,
+                                            lang)}
         return charts.draw_and_export_all(
             drawings, folder, formats=tuple(cfg["figures"].get("formats", charts.FORMATS)),
             source=f"riskkit · run {run_label} · seed {cfg['seed']}")
 
 
-def _performance_drawings(models: dict[str, CreditModel], test: pd.DataFrame,
-                          decisions: pd.DataFrame, tables: dict[str, pd.DataFrame],
+def _performance_drawings(models: dict[str, CreditModel], scores: RunScores,
+                          test: pd.DataFrame, decisions: pd.DataFrame,
+                          tables: dict[str, pd.DataFrame],
                           lang: str) -> dict[str, Callable[[], Figure]]:
     """Discrimination, calibration, scores, segments, fairness and stability, from the
     models' predictions on the test split (computed here, drawn later)."""
     y = test[F.TARGET]
-    preds = {name: m.predict_pd(test) for name, m in models.items()}
+    preds = {name: scores.pd(name, "test") for name in models}
     drawings: dict[str, Callable[[], Figure]] = {}
     if len(tables.get("fairness", ())):
         drawings["fairness_approval"] = partial(charts.plot_approval_by_group,
@@ -72,17 +78,18 @@ def _performance_drawings(models: dict[str, CreditModel], test: pd.DataFrame,
     reliability: dict[str, Any] = {}
     for name, m in models.items():
         if m.calibration_.applied:
-            reliability[f"{name} (raw)"] = (y, m.predict_pd(test, raw=True))
+            reliability[f"{name} (raw)"] = (y, scores.raw_pd(name, "test"))
             reliability[f"{name} (calibrated)"] = (y, preds[name])
         else:
             reliability[name] = (y, preds[name])
     drawings["reliability"] = partial(charts.plot_reliability, reliability, lang=lang)
-    for name, m in models.items():
+    for name in models:
         if name == TRUTH_MODEL:
             continue
         drawings[f"ks_{name}"] = partial(charts.plot_ks, y, preds[name], lang=lang)
         drawings[f"score_distribution_{name}"] = partial(charts.plot_score_distribution, y,
-                                                         m.points(test), lang=lang)
+                                                         scores.points(name, "test"),
+                                                         lang=lang)
         if f"segments_{name}" in tables:
             seg = tables[f"segments_{name}"]
             drawings[f"segments_{name}"] = partial(charts.plot_segment_metrics,

@@ -51,6 +51,7 @@ from riskkit.experiment.stages import (
     parquet_safe,
     policy_metrics,
     run_datacard,
+    run_scores,
     write_with_csv,
 )
 from riskkit.explain.background import BACKGROUND_FILE
@@ -193,26 +194,26 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
                     log.info("data from %s", world.label())
             with stages.stage("fit"):
                 models = fit_all(cfg, splits, tmp / "models", quiet, registry, world=world)
+            scores = run_scores(cfg, models, splits)  # each computed once, for every stage
             with stages.stage("evaluate"):
-                metrics, tables = evaluate_all(cfg, models, splits)
+                metrics, tables = evaluate_all(cfg, models, splits, scores)
             with stages.stage("policy"):
-                policy, decisions = decide_all(cfg, models, splits)
+                policy, decisions = decide_all(cfg, models, splits, scores)
                 write_json(tmp / "models" / "policy.json", policy.to_dict())
                 scale = master_scale(cfg, decisions)  # each applicant's grade (validate)
                 deployed = decisions[f"pd_{cfg['policy']['model']}"].to_numpy()
                 decisions["grade"] = scale.grade(deployed)
                 write_json(tmp / "models" / MASTER_SCALE_FILE, scale.to_dict())
                 metrics["policy"] = policy_metrics(policy, decisions, cfg)
-                swap = swap_set_at_policy(models, splits, decisions)
+                swap = swap_set_at_policy(models, splits, decisions, scores)
                 if swap is not None:  # at the deployed approval rate, after the decisions
                     tables["swap_set"] = swap
             with stages.stage("fairness"):
                 metrics["fairness"], tables["fairness"] = fairness_all(cfg, policy, splits,
                                                                        decisions, registry)
             with stages.stage("explain"):
-                reasons, explain_metrics, explain_extra = explain_all(cfg, models, policy,
-                                                                      splits, decisions,
-                                                                      world=world)
+                reasons, explain_metrics, explain_extra = explain_all(
+                    cfg, models, policy, splits, decisions, world=world, scores=scores)
                 metrics["explain"] = explain_metrics
             if reject_inference:
                 with stages.stage("reject_inference"):
@@ -223,7 +224,7 @@ def run_experiment(cfg: dict[str, Any], runs_dir: str | os.PathLike[str] = "runs
                 if cfg["figures"].get("enabled", True):
                     write_figures(cfg, models, policy, splits, decisions, reasons, tables,
                                   explain_extra, tmp / "figures",
-                                  run_label=f"{cfg['name']}-{stamp}")
+                                  run_label=f"{cfg['name']}-{stamp}", scores=scores)
             with stages.stage("write"):
                 write_parquet(tmp / "decisions.parquet", decisions)
                 write_parquet(tmp / "reasons.parquet", parquet_safe(reasons))

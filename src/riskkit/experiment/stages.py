@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import wait
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from riskkit.core.registry import Registry
 from riskkit.evaluate import fairness as FA
 from riskkit.evaluate.roles import run_roles
 from riskkit.experiment.reasons_stage import explain_section
+from riskkit.experiment.scores import RunScores
 from riskkit.experiment.splits import oot_month
 from riskkit.models import CreditModel, make_model
 from riskkit.policy import APPROVED, Policy
@@ -125,9 +127,28 @@ def models_for(cfg: dict[str, Any], models: dict[str, CreditModel],
     return {**models, TRUTH_MODEL: later}
 
 
+def run_scores(cfg: dict[str, Any], models: dict[str, CreditModel],
+               splits: dict[str, pd.DataFrame]) -> RunScores:
+    """The run's scores, each computed once and shared by the stages (:class:`RunScores`),
+    each split scored by the models :func:`models_for` gives it.
+
+    Parameters
+    ----------
+    cfg, models, splits
+        The resolved run config, the fitted models, the frames by split.
+
+    Returns
+    -------
+    RunScores
+    """
+    return RunScores(partial(models_for, cfg, models), splits)
+
+
 def evaluate_all(cfg: dict[str, Any], models: dict[str, CreditModel],
-                 splits: dict[str, pd.DataFrame]) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    """metrics.json's ``models`` section and the evaluation tables.
+                 splits: dict[str, pd.DataFrame], scores: RunScores | None = None
+                 ) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    """metrics.json's ``models`` section and the evaluation tables (``scores``: the run's
+    :func:`run_scores`, made here if not given).
 
     Under label noise the oracle predicts the recorded outcome (the ceiling any model can
     reach on the recorded labels); the noiseless true PD's figures against the same
@@ -136,25 +157,25 @@ def evaluate_all(cfg: dict[str, Any], models: dict[str, CreditModel],
     metrics: dict[str, Any] = {"models": {}}
     tables: dict[str, pd.DataFrame] = {}
     reference = "oot" if "oot" in splits else "test"
+    scores = scores or run_scores(cfg, models, splits)
     for name, model in models.items():
         entry: dict[str, Any] = {}
         for split in ("test", "oot"):
             if split in splits:
-                p = models_for(cfg, models, split)[name].predict_pd(splits[split])
-                entry[split] = ev.classification_metrics(splits[split][F.TARGET], p)
+                entry[split] = ev.classification_metrics(splits[split][F.TARGET],
+                                                         scores.pd(name, split))
         if name == TRUTH_MODEL and getattr(model, "world_", None) is not None \
                 and model.world_.label_noise > 0:
             entry["true_pd"] = {split: ev.classification_metrics(splits[split][F.TARGET],
                                                                  splits[split]["true_pd"])
                                 for split in ("test", "oot") if split in splits}
-        train_score = model.points(splits["train"])
-        entry["psi"] = ev.psi(train_score, models_for(cfg, models, reference)[name].points(
-            splits[reference]))
+        entry["psi"] = ev.psi(scores.points(name, "train"), scores.points(name, reference))
         entry["psi_reference"] = f"train vs {reference}"
-        entry["calibration"] = _calibration_entry(model, splits["test"])
+        entry["calibration"] = _calibration_entry(model, splits["test"], scores.raw_pd(
+            name, "test"), scores.pd(name, "test"))
         metrics["models"][name] = entry
         test = splits["test"]
-        p_test = model.predict_pd(test)
+        p_test = scores.pd(name, "test")
         tables[f"gains_{name}"] = ev.gains_table(test[F.TARGET], p_test)
         tables[f"strategy_{name}"] = ev.strategy_curve(test[F.TARGET], p_test)
         segment = cfg.get("evaluate", {}).get("segment")
@@ -177,34 +198,37 @@ def _csi_features(models: dict[str, CreditModel]) -> list[str]:
     return seen
 
 
-def _calibration_entry(model: CreditModel, test: pd.DataFrame) -> dict[str, Any]:
+def _calibration_entry(model: CreditModel, test: pd.DataFrame, raw: np.ndarray,
+                       calibrated: np.ndarray) -> dict[str, Any]:
     """ECE before and after calibration on the test split (the fit report is on valid)."""
 
     y = test[F.TARGET]
     report = dict(getattr(model, "calibration_report_", {}) or {})
     report = {k: v for k, v in report.items() if isinstance(v, (int, float, str, bool)) or v is None}
-    report["ece_test_before"] = ev.ece(y, model.predict_pd(test, raw=True))
-    report["ece_test_after"] = ev.ece(y, model.predict_pd(test))
+    report["ece_test_before"] = ev.ece(y, raw)
+    report["ece_test_after"] = ev.ece(y, calibrated)
     return report
 
 
 def decide_all(cfg: dict[str, Any], models: dict[str, CreditModel],
-               splits: dict[str, pd.DataFrame]) -> tuple[Policy, pd.DataFrame]:
+               splits: dict[str, pd.DataFrame], scores: RunScores | None = None
+               ) -> tuple[Policy, pd.DataFrame]:
     """Resolve the policy on the validation split's cut-off rows (rows no model was stopped
-    or calibrated on) with the deployed model; decide every applicant."""
+    or calibrated on) with the deployed model; decide every applicant (``scores``: the
+    run's :func:`run_scores`, made here if not given)."""
     deployed = models[cfg["policy"]["model"]]
     pol_cfg = {k: v for k, v in cfg["policy"].items() if k != "model" and v is not None}
     policy = Policy.from_config(pol_cfg, deployed.registry_)
     rows = run_roles(splits["valid"], cfg)["cutoff"]
     policy = policy.fit(rows, deployed.predict_pd(rows), rows[F.TARGET].to_numpy())
+    scores = scores or run_scores(cfg, models, splits)
     parts = []
     for split, frame in splits.items():
         part = pd.DataFrame({"applicant_id": frame["applicant_id"].to_numpy(), "split": split})
-        scoring = models_for(cfg, models, split)
-        for name, model in scoring.items():
-            part[f"pd_{name}"] = model.predict_pd(frame)
-        decision = policy.decide(frame, part[f"pd_{cfg['policy']['model']}"].to_numpy(),
-                                 scoring[cfg["policy"]["model"]].points(frame))
+        for name in models:
+            part[f"pd_{name}"] = scores.pd(name, split)
+        decision = policy.decide(frame, scores.pd(cfg["policy"]["model"], split),
+                                 scores.points(cfg["policy"]["model"], split))
         part["score"] = decision["score"].to_numpy()
         part["decision"] = decision["decision"].to_numpy()
         part["knockout"] = decision["knockout"].to_numpy()
@@ -263,7 +287,8 @@ def fairness_all(cfg: dict[str, Any], policy: Policy, splits: dict[str, pd.DataF
 
 def explain_all(cfg: dict[str, Any], models: dict[str, CreditModel], policy: Policy,
                 splits: dict[str, pd.DataFrame], decisions: pd.DataFrame, *,
-                world: World | None) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
+                world: World | None, scores: RunScores | None = None
+                ) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
     """Reason codes for denied applicants, and fidelity / additivity per model.
 
     A tree model's reasons are measured against ``explain.background`` (drawn from the
@@ -271,6 +296,7 @@ def explain_all(cfg: dict[str, Any], models: dict[str, CreditModel], policy: Pol
     extras as ``background`` for the run to keep. Fidelity is measured both ways on
     generated data: path-dependent as before, and interventional against a sample of the
     truth's reference population (``metrics.json["explain"][MODEL]["interventional"]``).
+    ``scores``: the run's :func:`run_scores`, made here if not given.
     """
 
     deployed_name = cfg["policy"]["model"]
@@ -283,14 +309,15 @@ def explain_all(cfg: dict[str, Any], models: dict[str, CreditModel], policy: Pol
         dec_parts.append(decisions[decisions["split"] == split].set_index("applicant_id"))
     frame = pd.concat(frames, ignore_index=True)
     dec = pd.concat(dec_parts).reindex(frame["applicant_id"]).reset_index()
+    scores = scores or run_scores(cfg, models, splits)
     reference = X.approved_reference(splits["valid"], policy.decide(
-        splits["valid"], deployed.predict_pd(splits["valid"])), deployed.registry_)
+        splits["valid"], scores.pd(deployed_name, "valid")), deployed.registry_)
     background, truth_sample = _backgrounds(cfg, models, splits, decisions)
     reasons = X.reason_codes(deployed, policy, frame, dec, reference,
                              max_reasons=cfg["explain"]["max_reasons"], background=background,
                              unit=cfg["explain"]["unit"])
     metrics = explain_section(cfg, models, policy, splits, decisions, background, truth_sample,
-                              world=world)
+                              world=world, scores=scores)
     extra = {"reference": reference, "frame": frame, "decisions": dec, "background": background,
              "world": world}
     return reasons, metrics, extra

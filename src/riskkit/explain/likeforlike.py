@@ -219,8 +219,9 @@ def stability(first: pd.DataFrame, second: pd.DataFrame, registry: Registry = F.
 
 
 def own_denials(models: Mapping[str, Any], policy: Any, valid: pd.DataFrame,
-                frame: pd.DataFrame, deployed: str,
-                deployed_decisions: np.ndarray) -> dict[str, np.ndarray]:
+                frame: pd.DataFrame, deployed: str, deployed_decisions: np.ndarray, *,
+                predictions: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None
+                ) -> dict[str, np.ndarray]:
     """Each model's own denials of ``frame``: the run's policy with its cut-off chosen for
     that model on the validation split (same method and target), knock-outs as deployed.
 
@@ -238,6 +239,9 @@ def own_denials(models: Mapping[str, Any], policy: Any, valid: pd.DataFrame,
         The deployed model's name: its denials are the run's own decisions.
     deployed_decisions:
         The run's decisions of ``frame`` (``"denied"``/``"approved"``).
+    predictions:
+        Each model's PDs of ``valid`` and of ``frame`` where already computed (a run's
+        scores); predicted here otherwise.
 
     Returns
     -------
@@ -249,9 +253,11 @@ def own_denials(models: Mapping[str, Any], policy: Any, valid: pd.DataFrame,
         if name == deployed:
             out[name] = np.asarray(deployed_decisions) == "denied"
             continue
-        own = policy.fit(valid, model.predict_pd(valid), valid[F.TARGET].to_numpy()
+        p_valid, p_frame = predictions[name] if predictions is not None and name in predictions \
+            else (model.predict_pd(valid), model.predict_pd(frame))
+        own = policy.fit(valid, p_valid, valid[F.TARGET].to_numpy()
                          if F.TARGET in valid else None)
-        out[name] = own.decide(frame, model.predict_pd(frame))["decision"].to_numpy() == "denied"
+        out[name] = own.decide(frame, p_frame)["decision"].to_numpy() == "denied"
     return out
 
 
