@@ -64,10 +64,12 @@ def test_a_failing_child_is_an_error(tmp_path, monkeypatch):
 
 
 def _drawn_by(marks, k: int, seconds: float):
-    """A chart that notes which process drew it (a file per chart) and takes a while."""
+    """A chart that notes which process drew it (a file per chart, which a second drawing
+    could not create again) and takes a while."""
     def draw() -> Figure:
         time.sleep(seconds)
-        (marks / f"chart_{k}").write_text(str(os.getpid()), encoding="utf-8")
+        with open(marks / f"chart_{k}", "x", encoding="utf-8") as mark:
+            mark.write(str(os.getpid()))
         return figures()[f"chart_{k % 3}"]
     return draw
 
@@ -79,8 +81,11 @@ def test_each_chart_is_drawn_once_by_one_of_two_processes_and_written_whole(tmp_
     marks.mkdir()
     drawings = {f"chart_{k}": _drawn_by(marks, k, 0.3) for k in range(6)}
     shared = draw_and_export_all(drawings, tmp_path / "a", source="riskkit · test")
-    alone = draw_and_export_all({f"chart_{k}": _drawn_by(tmp_path, k, 0) for k in range(6)},
+    alone_marks = tmp_path / "alone"
+    alone_marks.mkdir()
+    alone = draw_and_export_all({f"chart_{k}": _drawn_by(alone_marks, k, 0) for k in range(6)},
                                 tmp_path / "b", source="riskkit · test", parallel=False)
+    # (a chart drawn twice would have failed on its mark, as a failure of the drawing)
     assert len(shared) == 18 and [p.name for p in shared] == [p.name for p in alone]
     for x, y in zip(shared, alone, strict=True):
         assert x.read_bytes() == y.read_bytes(), x.name

@@ -33,7 +33,6 @@ from riskkit.experiment.runfolder import MANIFEST, load_run
 ROWS = 1500
 
 
-
 # ----------------------------------------------------------------------------- helpers
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     """Run ``riskkit ARGS`` in-process: (exit code, stdout, stderr)."""

@@ -3,7 +3,9 @@ bad-rate cut-off with a margin for its sample's error (issue 24)."""
 
 from __future__ import annotations
 
+import _thread
 import threading
+import time
 
 import numpy as np
 import pandas as pd
@@ -124,15 +126,41 @@ def test_a_model_fitted_beside_the_others_hands_back_its_failure(cfg, splits, tm
     assert not (tmp_path / "models" / "lgbm").exists()
 
 
-def test_a_failure_beside_lightgbm_waits_for_its_fit_to_end(cfg, splits, tmp_path,
-                                                              monkeypatch) -> None:
-    """The scorecard fails while LightGBM still boosts on its thread: fit_all raises only
-    once that fit has ended, so nothing writes into a run folder the run has removed."""
-    def broken(self, *args, **kwargs):
+def test_a_failure_beside_lightgbm_carries_its_error_too(cfg, splits, tmp_path,
+                                                          monkeypatch) -> None:
+    """Both fits fail: the scorecard's error is raised once LightGBM's fit has ended, with
+    LightGBM's as a note, and neither model is saved."""
+    def binning(self, *args, **kwargs):
         raise RuntimeError("binning failed")
 
-    monkeypatch.setattr(type(make_model("scorecard")), "fit", broken)
-    with pytest.raises(RuntimeError, match="binning failed"):
+    def boosting(self, *args, **kwargs):
+        time.sleep(1)
+        raise ValueError("boosting failed")
+
+    monkeypatch.setattr(type(make_model("scorecard")), "fit", binning)
+    monkeypatch.setattr(type(make_model("lgbm")), "fit", boosting)
+    with pytest.raises(RuntimeError, match="binning failed") as raised:
         fit_all(cfg, splits, tmp_path / "models", world=run_world(cfg))
-    assert not [t for t in threading.enumerate() if t.name == "fit-lgbm"]
-    assert (tmp_path / "models" / "lgbm").is_dir()  # its fit ended, and was saved, first
+    assert any("fitting lgbm beside it failed too" in note and "boosting failed" in note
+               for note in raised.value.__notes__)
+    assert not (tmp_path / "models" / "lgbm").exists()
+
+
+def test_a_fit_that_outlives_an_interrupt_writes_nothing(cfg, splits, tmp_path,
+                                                         monkeypatch) -> None:
+    """Ctrl-C while LightGBM still boosts on its thread: the interrupt is raised at once,
+    and the fit, which goes on, saves nothing into the run folder the run then removes
+    (this thread saves, never the fitting one)."""
+    real_fit = type(make_model("lgbm")).fit
+
+    def slow(self, *args, **kwargs):
+        time.sleep(2)
+        return real_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(make_model("lgbm")), "fit", slow)
+    threading.Timer(0.5, _thread.interrupt_main).start()
+    with pytest.raises(KeyboardInterrupt):
+        fit_all(cfg, splits, tmp_path / "models", world=run_world(cfg))
+    for thread in [t for t in threading.enumerate() if t.name == "fit-lgbm"]:
+        thread.join(timeout=60)
+    assert not (tmp_path / "models" / "lgbm").exists()

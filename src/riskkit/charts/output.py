@@ -245,7 +245,7 @@ def draw_and_export_all(drawings: Mapping[str, Callable[[], Figure]],
     try:
         shared = parallel and len(items) > 1 and share_with_forked_child(len(items), do)
     except ForkedChildFailed as error:
-        raise RuntimeError(f"writing charts in {folder} failed: {error}") from None
+        raise RuntimeError(f"drawing or writing charts in {folder} failed: {error}") from None
     if not shared:
         for index in range(len(items)):
             do(index)

@@ -456,7 +456,12 @@ def share_with_forked_child(count: int, do: Callable[[int], None]) -> bool:
             taken.value = count
         raise
     finally:
-        child.join()
+        try:
+            child.join()
+        except BaseException:  # interrupted while waiting: the child stops before we go on
+            child.terminate()
+            child.join()
+            raise
     if child.exitcode != 0:
         raise ForkedChildFailed(f"the forked child failed (exit code {child.exitcode}; its error "
                                 "is printed above)")

@@ -41,8 +41,20 @@ log = logging.getLogger(__name__)
 def own_test_denials(cfg: dict[str, Any], models: dict[str, Any], policy: Any,
                      splits: dict[str, pd.DataFrame], decisions: pd.DataFrame,
                      scores: RunScores | None = None) -> dict[str, np.ndarray]:
-    """Each model's own denials of the test split (the deployed one's are the run's), from
-    the run's ``scores`` where given."""
+    """Each model's own denials of the test split (the deployed one's are the run's).
+
+    Parameters
+    ----------
+    cfg, models, policy, splits, decisions
+        The run's resolved config, fitted models, policy, frames and decisions.
+    scores
+        The run's scores (:class:`riskkit.experiment.scores.RunScores`); None predicts here.
+
+    Returns
+    -------
+    dict
+        Model name -> boolean mask of the test applicants it denies.
+    """
     test_dec = decisions[decisions["split"] == "test"]["decision"].to_numpy()
     known = None if scores is None else {
         name: (scores.pd(name, "valid"), scores.pd(name, "test")) for name in models}

@@ -18,8 +18,7 @@ from matplotlib.figure import Figure
 from riskkit import charts
 from riskkit import explain as X
 from riskkit.core import features as F
-from riskkit.experiment.scores import RunScores
-from riskkit.experiment.stages import TRUTH_MODEL, run_scores
+from riskkit.experiment.scores import TRUTH_MODEL, RunScores, run_scores
 from riskkit.explain.shap_objects import to_shap
 from riskkit.models import CreditModel
 from riskkit.policy import Policy
@@ -40,6 +39,25 @@ def write_figures(cfg: dict[str, Any], models: dict[str, CreditModel], policy: P
     predictions and points come from ``scores``, the run's, or are made here); the drawing
     and writing is then shared with a forked child
     (:func:`riskkit.charts.draw_and_export_all`), the costliest charts first.
+
+    Parameters
+    ----------
+    cfg, models, policy, splits, decisions, reasons, tables
+        The run's resolved config, fitted models, policy, frames, decisions, reasons and
+        tables.
+    explain_extra
+        What the explain stage hands on (its frame, decisions, background and world).
+    folder
+        Where the charts go.
+    run_label
+        The run's name and stamp, for each chart's source line.
+    scores
+        The run's scores (:func:`riskkit.experiment.stages.run_scores`); None makes them.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
     """
     # the language charts really use: English labels where no CJK font can draw Chinese
     # (shap's beeswarm labels are drawn by shap, which cannot fall back by itself)
@@ -167,7 +185,7 @@ def shap_beeswarms(models: dict[str, CreditModel], frame: pd.DataFrame, *, lang:
     Returns
     -------
     dict of str to matplotlib.figure.Figure
-        One restyled beeswarm per model, for the figure stage to export.
+        One restyled beeswarm per model.
     """
     return {name: draw() for name, draw in shap_beeswarm_drawings(
         models, frame, lang=lang, seed=seed, rows=rows).items()}

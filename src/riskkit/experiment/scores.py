@@ -10,11 +10,17 @@ each pair once, on first use, and hands every later caller the same values.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from riskkit.experiment.splits import oot_month
 from riskkit.models import CreditModel
+
+#: The model that stands for the truth (the World's own PDs).
+TRUTH_MODEL = "oracle"
 
 
 class RunScores:
@@ -22,7 +28,7 @@ class RunScores:
     once, on first use.
 
     A model on a split is the one that scores that split in the run
-    (:func:`riskkit.experiment.stages.models_for`: the oracle of the out-of-time cohort
+    (:func:`models_for`: the oracle of the out-of-time cohort
     stands for that cohort's month), so a score here is the one a stage would compute itself.
     The arrays are read-only: one caller cannot change what the next one reads.
 
@@ -117,5 +123,42 @@ class RunScores:
         return self._get("points", name, split)
 
     def computed(self) -> int:
-        """How many (score, model, split) arrays have been computed so far."""
+        """How many (score, model, split) arrays have been computed so far.
+
+        Returns
+        -------
+        int
+        """
         return len(self._done)
+
+
+def models_for(cfg: dict[str, Any], models: dict[str, CreditModel],
+               split: str) -> dict[str, CreditModel]:
+    """The models that score ``split``: everyone as fitted, except that the oracle of the
+    out-of-time cohort stands for the calendar month that cohort was drawn at (its
+    economy's macro shift: another scenario, or drift), so its PDs, metrics and decisions
+    are the true ones there."""
+    oracle = models.get(TRUTH_MODEL)
+    if split != "oot" or oracle is None:
+        return models
+    later = oracle.at_month(oot_month(cfg))  # type: ignore[attr-defined]
+    if later.truth_.macro_logit == oracle.truth_.macro_logit:  # type: ignore[attr-defined]
+        return models
+    return {**models, TRUTH_MODEL: later}
+
+
+def run_scores(cfg: dict[str, Any], models: dict[str, CreditModel],
+               splits: dict[str, pd.DataFrame]) -> RunScores:
+    """The run's scores, each computed once and shared by the stages (:class:`RunScores`),
+    each split scored by the models :func:`models_for` gives it.
+
+    Parameters
+    ----------
+    cfg, models, splits
+        The resolved run config, the fitted models, the frames by split.
+
+    Returns
+    -------
+    RunScores
+    """
+    return RunScores(partial(models_for, cfg, models), splits)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import wait
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from riskkit.core.registry import Registry
 from riskkit.evaluate import fairness as FA
 from riskkit.evaluate.roles import run_roles
 from riskkit.experiment.reasons_stage import explain_section
-from riskkit.experiment.scores import RunScores
+from riskkit.experiment.scores import TRUTH_MODEL, RunScores, run_scores
 from riskkit.experiment.splits import oot_month
 from riskkit.models import CreditModel, make_model
 from riskkit.policy import APPROVED, Policy
@@ -36,7 +35,6 @@ from riskkit.synth.store import world_card
 
 log = logging.getLogger(__name__)
 
-TRUTH_MODEL = "oracle"
 #: Model kinds whose fit runs mostly outside the GIL (LightGBM's boosting), fitted beside the others.
 GIL_FREE_FITS = ("lgbm",)
 
@@ -53,7 +51,9 @@ def fit_all(cfg: dict[str, Any], splits: dict[str, pd.DataFrame], models_dir: Pa
 
     LightGBM (:data:`GIL_FREE_FITS`) fits on a thread of its own beside the others: each
     model is fitted on the same rows with the same settings either way, so the models are
-    the same; an error of either is raised once both have ended.
+    the same. Only this thread saves, once a fit has ended, so a fit that outlives an
+    interrupt writes nothing. An error here is raised once the fits beside have ended,
+    with theirs as notes; an error of theirs alone is raised as it is.
 
     Parameters
     ----------
@@ -84,12 +84,15 @@ def fit_all(cfg: dict[str, Any], splits: dict[str, pd.DataFrame], models_dir: Pa
     separate = roles["calibrate"] is not roles["stop"]
     Xc, yc = _xy(roles["calibrate"]) if separate else (None, None)
 
-    def fit_one(name: str) -> None:
+    def model_saved(name: str) -> None:
+        models[name].save(models_dir / name)
+        log.info("fitted %s", name)
+
+    def fit_one(name: str) -> None:  # only fits: this thread saves (nothing written late)
         model = models[name]
         model.fit(X, y, X_valid=Xv, y_valid=yv, X_calibrate=Xc, y_calibrate=yc)
         if world is not None:
             model.world_ = world
-        model.save(models_dir / name)
 
     # LightGBM boosts in C++ without the GIL: it fits on a thread of its own while the
     # others (the scorecard's binning and logistic fit, Python and NumPy) fit here
@@ -98,61 +101,43 @@ def fit_all(cfg: dict[str, Any], splits: dict[str, pd.DataFrame], models_dir: Pa
     with tqdm(total=len(models), desc="fit", unit="model", disable=quiet, leave=False) as bar:
         try:
             for name in models:
-                if name in beside:
-                    continue
-                fit_one(name)
-                bar.update(1)
-                log.info("fitted %s", name)
-        finally:  # even on an error here: nothing may write into a run folder once it is gone
+                if name not in beside:
+                    fit_one(name)
+                    model_saved(name)
+                    bar.update(1)
+        except Exception as error:  # the fits beside end first; their errors go with this one
             wait(beside.values())
+            for name, fitted in beside.items():
+                if fitted.exception() is not None:
+                    error.add_note(f"fitting {name} beside it failed too: {fitted.exception()!r}")
+            raise
         for name, fitted in beside.items():
             fitted.result()
+            model_saved(name)
             bar.update(1)
-            log.info("fitted %s", name)
     return models
-
-
-def models_for(cfg: dict[str, Any], models: dict[str, CreditModel],
-               split: str) -> dict[str, CreditModel]:
-    """The models that score ``split``: everyone as fitted, except that the oracle of the
-    out-of-time cohort stands for the calendar month that cohort was drawn at (its
-    economy's macro shift: another scenario, or drift), so its PDs, metrics and decisions
-    are the true ones there."""
-    oracle = models.get(TRUTH_MODEL)
-    if split != "oot" or oracle is None:
-        return models
-    later = oracle.at_month(oot_month(cfg))  # type: ignore[attr-defined]
-    if later.truth_.macro_logit == oracle.truth_.macro_logit:  # type: ignore[attr-defined]
-        return models
-    return {**models, TRUTH_MODEL: later}
-
-
-def run_scores(cfg: dict[str, Any], models: dict[str, CreditModel],
-               splits: dict[str, pd.DataFrame]) -> RunScores:
-    """The run's scores, each computed once and shared by the stages (:class:`RunScores`),
-    each split scored by the models :func:`models_for` gives it.
-
-    Parameters
-    ----------
-    cfg, models, splits
-        The resolved run config, the fitted models, the frames by split.
-
-    Returns
-    -------
-    RunScores
-    """
-    return RunScores(partial(models_for, cfg, models), splits)
 
 
 def evaluate_all(cfg: dict[str, Any], models: dict[str, CreditModel],
                  splits: dict[str, pd.DataFrame], scores: RunScores | None = None
                  ) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    """metrics.json's ``models`` section and the evaluation tables (``scores``: the run's
-    :func:`run_scores`, made here if not given).
+    """metrics.json's ``models`` section and the evaluation tables.
 
     Under label noise the oracle predicts the recorded outcome (the ceiling any model can
     reach on the recorded labels); the noiseless true PD's figures against the same
     recorded labels are kept beside it as ``models.oracle.true_pd``.
+
+    Parameters
+    ----------
+    cfg, models, splits
+        The resolved run config, the fitted models, the frames by split.
+    scores
+        The run's scores (:func:`run_scores`); None makes them here.
+
+    Returns
+    -------
+    (dict, dict of pandas.DataFrame)
+        The metrics section and the tables by name.
     """
     metrics: dict[str, Any] = {"models": {}}
     tables: dict[str, pd.DataFrame] = {}
@@ -214,8 +199,20 @@ def decide_all(cfg: dict[str, Any], models: dict[str, CreditModel],
                splits: dict[str, pd.DataFrame], scores: RunScores | None = None
                ) -> tuple[Policy, pd.DataFrame]:
     """Resolve the policy on the validation split's cut-off rows (rows no model was stopped
-    or calibrated on) with the deployed model; decide every applicant (``scores``: the
-    run's :func:`run_scores`, made here if not given)."""
+    or calibrated on) with the deployed model; decide every applicant.
+
+    Parameters
+    ----------
+    cfg, models, splits
+        The resolved run config, the fitted models, the frames by split.
+    scores
+        The run's scores (:func:`run_scores`); None makes them here.
+
+    Returns
+    -------
+    (Policy, pandas.DataFrame)
+        The fitted policy and every applicant's decision, split by split.
+    """
     deployed = models[cfg["policy"]["model"]]
     pol_cfg = {k: v for k, v in cfg["policy"].items() if k != "model" and v is not None}
     policy = Policy.from_config(pol_cfg, deployed.registry_)
@@ -296,9 +293,21 @@ def explain_all(cfg: dict[str, Any], models: dict[str, CreditModel], policy: Pol
     extras as ``background`` for the run to keep. Fidelity is measured both ways on
     generated data: path-dependent as before, and interventional against a sample of the
     truth's reference population (``metrics.json["explain"][MODEL]["interventional"]``).
-    ``scores``: the run's :func:`run_scores`, made here if not given.
-    """
 
+    Parameters
+    ----------
+    cfg, models, policy, splits, decisions
+        The resolved run config, fitted models, fitted policy, frames and decisions.
+    world
+        The World the data came from (None for data of one's own).
+    scores
+        The run's scores (:func:`run_scores`); None makes them here.
+
+    Returns
+    -------
+    (pandas.DataFrame, dict, dict)
+        The reasons, the explain metrics, and extras for the figures and the run folder.
+    """
     deployed_name = cfg["policy"]["model"]
     deployed = models[deployed_name]
     frames, dec_parts = [], []
