@@ -52,7 +52,7 @@ def write_figures(cfg: dict[str, Any], models: dict[str, CreditModel], policy: P
     run_label
         The run's name and stamp, for each chart's source line.
     scores
-        The run's scores (:func:`riskkit.experiment.stages.run_scores`); None makes them.
+        The run's scores (:func:`riskkit.experiment.scores.run_scores`); None makes them.
 
     Returns
     -------
