@@ -117,12 +117,16 @@ def test_a_margin_keeps_the_true_approved_bad_rate_on_target() -> None:
 def test_a_model_fitted_beside_the_others_hands_back_its_failure(cfg, splits, tmp_path,
                                                                  monkeypatch) -> None:
     """fit_all fits LightGBM on a thread of its own: its error reaches the caller, whole."""
+    fitted_on = []
+
     def broken(self, *args, **kwargs):
+        fitted_on.append(threading.current_thread().name)
         raise RuntimeError("boosting failed")
 
     monkeypatch.setattr(type(make_model("lgbm")), "fit", broken)
     with pytest.raises(RuntimeError, match="boosting failed"):
         fit_all(cfg, splits, tmp_path / "models", world=run_world(cfg))
+    assert fitted_on == ["fit-lgbm"]  # beside the others, not after them on this thread
     assert not (tmp_path / "models" / "lgbm").exists()
 
 
@@ -152,10 +156,13 @@ def test_a_fit_that_outlives_an_interrupt_writes_nothing(cfg, splits, tmp_path,
     and the fit, which goes on, saves nothing into the run folder the run then removes
     (this thread saves, never the fitting one)."""
     real_fit = type(make_model("lgbm")).fit
+    finished = []
 
     def slow(self, *args, **kwargs):
         time.sleep(2)
-        return real_fit(self, *args, **kwargs)
+        fitted = real_fit(self, *args, **kwargs)
+        finished.append(threading.current_thread().name)
+        return fitted
 
     monkeypatch.setattr(type(make_model("lgbm")), "fit", slow)
     threading.Timer(0.5, _thread.interrupt_main).start()
@@ -163,4 +170,5 @@ def test_a_fit_that_outlives_an_interrupt_writes_nothing(cfg, splits, tmp_path,
         fit_all(cfg, splits, tmp_path / "models", world=run_world(cfg))
     for thread in [t for t in threading.enumerate() if t.name == "fit-lgbm"]:
         thread.join(timeout=60)
+    assert finished == ["fit-lgbm"]  # the fit outlived the interrupt, on its own thread
     assert not (tmp_path / "models" / "lgbm").exists()

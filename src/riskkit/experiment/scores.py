@@ -98,7 +98,7 @@ class RunScores:
         Parameters
         ----------
         name, split
-            The model and the split.
+            As for :meth:`pd`.
 
         Returns
         -------
@@ -113,7 +113,7 @@ class RunScores:
         Parameters
         ----------
         name, split
-            The model and the split.
+            As for :meth:`pd`.
 
         Returns
         -------
